@@ -1,0 +1,244 @@
+//! Resource kinds: what each kind's document fields are, which of them AWS can change in place,
+//! and the checks that need the rest of the stack.
+//!
+//! Every kind is one module with the same shape:
+//! * `INFO`: the kind's name, fields (with their update policy) and extra attributes;
+//! * a `…Spec` struct: the fields as written in the documents (serde + JSON Schema);
+//! * `impl KindSpec`: its typed references and its stack-wide checks.
+//!
+//! Adding a kind means adding its module here and one line to `register_kinds!` below, plus
+//! its provider module in `strata-aws`.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::de::{DeContext, DeError, from_node_owned};
+use crate::source::Span;
+use crate::diag::Diagnostics;
+use crate::stack::Stack;
+use crate::types::{Ref, Tags};
+use crate::yaml::Node;
+
+/// Whether a change to a field can be made in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Update {
+    /// AWS can change it on the existing resource.
+    InPlace,
+    /// Changing it means deleting the resource and creating a new one.
+    Replace,
+}
+
+/// How desired and live values of a field are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// Equal values only.
+    Exact,
+    /// Lists whose order does not matter.
+    Set,
+    /// Mappings compared key by key (tags); `ignore_changes: [tags.KEY]` can skip one key.
+    Map,
+}
+
+/// A field of a kind's document form.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub update: Update,
+    pub compare: Compare,
+}
+
+impl FieldDef {
+    pub const fn in_place(name: &'static str) -> FieldDef {
+        FieldDef {
+            name,
+            update: Update::InPlace,
+            compare: Compare::Exact,
+        }
+    }
+
+    pub const fn replace(name: &'static str) -> FieldDef {
+        FieldDef {
+            name,
+            update: Update::Replace,
+            compare: Compare::Exact,
+        }
+    }
+
+    pub const fn set(self) -> FieldDef {
+        FieldDef {
+            compare: Compare::Set,
+            ..self
+        }
+    }
+
+    pub const fn map(self) -> FieldDef {
+        FieldDef {
+            compare: Compare::Map,
+            ..self
+        }
+    }
+}
+
+/// An attribute AWS computes, readable by other resources as `${name.ATTRIBUTE}`.
+#[derive(Debug, Clone, Copy)]
+pub struct AttrDef {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+/// Static facts about a kind.
+#[derive(Debug)]
+pub struct KindInfo {
+    /// The `kind:` value, e.g. `ec2.vpc`.
+    pub name: &'static str,
+    /// One line for listings and docs.
+    pub summary: &'static str,
+    /// Document fields, in the order they are shown.
+    pub fields: &'static [FieldDef],
+    /// Attributes computed by AWS, besides `id` and the fields themselves.
+    pub computed: &'static [AttrDef],
+}
+
+impl KindInfo {
+    pub fn field(&self, name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// True when `${res.ATTR}` is readable: `id`, a field, or a computed attribute.
+    pub fn has_attribute(&self, attr: &str) -> bool {
+        attr == "id"
+            || self.field(attr).is_some()
+            || self.computed.iter().any(|a| a.name == attr)
+    }
+
+    /// Every readable attribute name.
+    pub fn attribute_names(&self) -> Vec<&'static str> {
+        let mut v = vec!["id"];
+        v.extend(self.fields.iter().map(|f| f.name));
+        v.extend(self.computed.iter().map(|a| a.name));
+        v
+    }
+}
+
+/// A typed reference held by a spec: `field` must name a resource of one of `kinds`.
+#[derive(Debug, Clone, Copy)]
+pub struct TypedRef<'a> {
+    pub field: &'static str,
+    pub target: &'a Ref,
+    pub kinds: &'static [&'static str],
+}
+
+/// Gets a kind's spec back out of a [`Spec`].
+pub trait FromSpec {
+    fn from_spec(spec: &Spec) -> Option<&Self>;
+}
+
+/// The behaviour every kind's spec provides.
+pub trait KindSpec: FromSpec + Sized + Clone + Serialize + DeserializeOwned + JsonSchema {
+    fn info() -> &'static KindInfo;
+
+    /// References to other resources, checked for existence and kind.
+    fn refs(&self) -> Vec<TypedRef<'_>> {
+        Vec::new()
+    }
+
+    /// The resource's own tags, if the kind has tags.
+    fn tags(&self) -> Option<&Tags> {
+        None
+    }
+
+    /// Checks on this kind that need the rest of the stack (e.g. a subnet inside its VPC).
+    /// Called once per kind with the whole stack, after references were checked.
+    fn check(_stack: &Stack, _diags: &mut Diagnostics) {}
+}
+
+macro_rules! register_kinds {
+    ($($variant:ident($module:ident::$ty:ident)),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// A resource's document fields, typed by kind.
+        #[derive(Debug, Clone)]
+        pub enum Spec {
+            $($variant($module::$ty),)*
+        }
+
+        /// Every kind strata knows.
+        pub fn all() -> &'static [&'static KindInfo] {
+            static ALL: &[&KindInfo] = &[$(&$module::INFO,)*];
+            ALL
+        }
+
+        impl Spec {
+            pub fn info(&self) -> &'static KindInfo {
+                match self {
+                    $(Spec::$variant(_) => &$module::INFO,)*
+                }
+            }
+
+            /// The fields as a JSON object; references appear as `${name.id}`.
+            pub fn to_attrs(&self) -> serde_json::Value {
+                let v = match self {
+                    $(Spec::$variant(s) => serde_json::to_value(s),)*
+                };
+                // Specs hold strings, numbers, booleans, lists and string-keyed maps only.
+                v.unwrap_or(serde_json::Value::Null)
+            }
+
+            pub fn tags(&self) -> Option<&Tags> {
+                match self {
+                    $(Spec::$variant(s) => s.tags(),)*
+                }
+            }
+
+            pub fn refs(&self) -> Vec<TypedRef<'_>> {
+                match self {
+                    $(Spec::$variant(s) => s.refs(),)*
+                }
+            }
+
+            /// Reads a spec of kind `kind`; `None` when no such kind exists.
+            pub(crate) fn parse(kind: &str, node: &Node, ctx: &DeContext, owner: Span) -> Option<Result<Spec, DeError>> {
+                $(
+                    if kind == $module::INFO.name {
+                        return Some(from_node_owned::<$module::$ty>(node, ctx, Some(owner)).map(Spec::$variant));
+                    }
+                )*
+                None
+            }
+        }
+
+        $(
+            impl FromSpec for $module::$ty {
+                fn from_spec(spec: &Spec) -> Option<&Self> {
+                    #[allow(irrefutable_let_patterns)]
+                    if let Spec::$variant(s) = spec { Some(s) } else { None }
+                }
+            }
+        )*
+
+        pub(crate) fn check_all(stack: &Stack, diags: &mut Diagnostics) {
+            $(<$module::$ty as KindSpec>::check(stack, diags);)*
+        }
+
+        /// The JSON Schema of each kind's fields.
+        pub fn schemas(generator: &mut SchemaGenerator) -> Vec<(&'static KindInfo, Schema)> {
+            vec![$((&$module::INFO, <$module::$ty as JsonSchema>::json_schema(generator)),)*]
+        }
+    };
+}
+
+register_kinds! {
+    Vpc(vpc::VpcSpec),
+    Subnet(subnet::SubnetSpec),
+}
+
+/// Looks a kind up by name.
+pub fn find(name: &str) -> Option<&'static KindInfo> {
+    all().iter().copied().find(|k| k.name == name)
+}
+
+pub(crate) fn default_true() -> bool {
+    true
+}

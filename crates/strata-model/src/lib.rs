@@ -1,0 +1,23 @@
+//! strata's document model: YAML with locations, resource kinds, validation and the JSON Schema.
+//!
+//! The entry point is [`load::load`]: it turns a file or directory into a validated [`Stack`],
+//! or into every [`Diagnostic`] found. Nothing here talks to AWS.
+
+pub mod de;
+pub mod diag;
+pub mod expr;
+pub mod kinds;
+pub mod load;
+pub mod schema;
+pub mod source;
+pub mod spanned;
+pub mod stack;
+pub mod types;
+pub mod validate;
+pub mod yaml;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use load::{LoadError, Loaded, VarInputs, load};
+pub use source::{SourceMap, Span};
+pub use spanned::Spanned;
+pub use stack::{Resource, Stack};

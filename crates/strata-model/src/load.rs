@@ -1,0 +1,1015 @@
+//! Loading a stack: files → YAML trees → variables substituted → typed resources → validated.
+//!
+//! Every problem found on the way is collected; loading fails with all of them at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::de::{DeContext, from_node};
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::expr::{self, Segment};
+use crate::kinds::{self, Spec};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::spanned::Spanned;
+use crate::stack::{Lifecycle, Output, RefVia, Reference, Resource, Stack, Variable};
+use crate::types::Tags;
+use crate::validate;
+use crate::yaml::{self, Node, NodeKind};
+
+/// The keys a document may have at its top level.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "stack",
+    "region",
+    "default_tags",
+    "variables",
+    "resources",
+    "outputs",
+];
+
+/// Keys every resource has besides its kind's fields.
+pub const RESOURCE_KEYS: &[&str] = &["kind", "depends_on", "lifecycle"];
+
+/// Variable values given from outside the documents.
+#[derive(Debug, Clone, Default)]
+pub struct VarInputs {
+    /// `--var NAME=VALUE`, in order (later wins).
+    pub cli: Vec<(String, String)>,
+    /// `--var-file FILE`, in order (later wins).
+    pub files: Vec<PathBuf>,
+    /// `STRATA_VAR_NAME=VALUE` from the environment.
+    pub env: Vec<(String, String)>,
+}
+
+impl VarInputs {
+    /// Collects `STRATA_VAR_*` from the process environment.
+    pub fn with_process_env(mut self) -> Self {
+        self.env = std::env::vars()
+            .filter_map(|(k, v)| k.strip_prefix("STRATA_VAR_").map(|n| (n.to_string(), v)))
+            .collect();
+        self
+    }
+}
+
+/// A stack that loaded and passed validation, with the sources it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub stack: Stack,
+    pub sources: SourceMap,
+}
+
+/// Why loading failed: every diagnostic, and the sources to render them against.
+#[derive(Debug)]
+pub struct LoadError {
+    pub diagnostics: Diagnostics,
+    pub sources: SourceMap,
+}
+
+/// Is this file a stack document when found in a directory?
+fn is_document(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if name.starts_with('.') {
+        return false;
+    }
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    let vars = name.ends_with(".vars.yaml") || name.ends_with(".vars.yml");
+    yaml && !vars
+}
+
+/// Finds the document files: the file itself, or the YAML files of a directory (not recursive,
+/// sorted by name; `*.vars.yaml` files are variable files, not documents).
+pub fn discover(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::error(
+            "strata::no_documents",
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .help("pass the stack's file or directory with -f/--file")
+    })?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        Diagnostic::error(
+            "strata::no_documents",
+            format!("cannot list {}: {e}", path.display()),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_document(p))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Diagnostic::error(
+            "strata::no_documents",
+            format!("no stack documents (*.yaml, *.yml) in {}", path.display()),
+        )
+        .help("pass a directory holding the stack's YAML files, or one file, with -f/--file"));
+    }
+    Ok(files)
+}
+
+/// Reads a file into the source map; non-UTF-8 content is an error pointing at the first bad byte.
+fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostic::error(
+            "strata::io",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(SourceFile::new(path, text))),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(SourceFile::new(path, lossy));
+            Err(Diagnostic::error(
+                "strata::not_utf8",
+                format!("{} is not valid UTF-8 text (bad byte at offset {at})", path.display()),
+            )
+            .at(Span::new(id, at, at + 1), "invalid byte")
+            .help("save the file as UTF-8"))
+        }
+    }
+}
+
+/// One file's top-level sections.
+#[derive(Default)]
+struct FileParts {
+    stack: Option<Node>,
+    region: Option<Node>,
+    default_tags: Option<Node>,
+    variables: Vec<(Node, Node)>,
+    resources: Vec<(Node, Node)>,
+    outputs: Vec<(Node, Node)>,
+}
+
+fn mapping_entries(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<(Node, Node)> {
+    match &node.kind {
+        NodeKind::Map(m) => m.clone(),
+        _ if node.is_null() => Vec::new(),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "strata::invalid_value",
+                    format!("`{what}` must be a mapping of names to entries"),
+                )
+                .at(node.span, format!("found {}", node.type_name()))
+                .help(format!("write `{what}:` followed by indented `name:` entries")),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn split_file(root: &Node, diags: &mut Diagnostics) -> FileParts {
+    let mut parts = FileParts::default();
+    let NodeKind::Map(entries) = &root.kind else {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_document",
+                "a stack document must be a mapping with `stack:`, `resources:` and so on",
+            )
+            .at(root.span, format!("found {}", root.type_name()))
+            .help("start the document with `stack: NAME` and `resources:`"),
+        );
+        return parts;
+    };
+    for (k, v) in entries {
+        match k.as_str().unwrap_or_default() {
+            "stack" => parts.stack = Some(v.clone()),
+            "region" => parts.region = Some(v.clone()),
+            "default_tags" => parts.default_tags = Some(v.clone()),
+            "variables" => parts.variables = mapping_entries(v, "variables", diags),
+            "resources" => parts.resources = mapping_entries(v, "resources", diags),
+            "outputs" => parts.outputs = mapping_entries(v, "outputs", diags),
+            other => {
+                let help = match did_you_mean(other, TOP_LEVEL_KEYS.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => format!("valid top-level keys: {}", TOP_LEVEL_KEYS.join(", ")),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "strata::unknown_key",
+                        format!("unknown top-level key `{other}`"),
+                    )
+                    .at(k.span, "not a known key here")
+                    .help(help),
+                );
+            }
+        }
+    }
+    parts
+}
+
+/// A variable declaration as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableDecl {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    sensitive: bool,
+}
+
+struct VarValue {
+    node: Node,
+    source: &'static str,
+}
+
+/// Logical names: a letter, then letters, digits, `_` or `-`; at most 64 characters.
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn name_error(what: &str, name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "strata::invalid_name",
+        format!("`{name}` is not a valid {what} name"),
+    )
+    .at(span, "invalid name")
+    .help("names start with a letter and use letters, digits, `_` and `-` (at most 64 characters)")
+}
+
+/// Replaces `${var.NAME}` in every scalar of `node`.
+fn substitute(
+    node: &mut Node,
+    vars: &BTreeMap<String, VarValue>,
+    declared: &dyn Fn(&str) -> bool,
+    diags: &mut Diagnostics,
+) {
+    match &mut node.kind {
+        NodeKind::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| substitute(n, vars, declared, diags)),
+        NodeKind::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| substitute(v, vars, declared, diags)),
+        NodeKind::Scalar(s) => {
+            if !expr::has_template(&s.text) {
+                return;
+            }
+            let segs = match expr::parse(&s.text) {
+                Ok(segs) => segs,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("strata::invalid_reference", e.message)
+                            .at(node.span, "in this value")
+                            .help("escape a literal `${` as `$${`"),
+                    );
+                    return;
+                }
+            };
+            if !segs.iter().any(|seg| matches!(seg, Segment::Var { .. })) {
+                return;
+            }
+            // The whole value is one variable: take the variable's value as it is (any type).
+            if let [Segment::Var { name, .. }] = segs.as_slice() {
+                match vars.get(*name) {
+                    Some(v) => {
+                        let plain = s.plain;
+                        let mut replacement = v.node.clone();
+                        if let NodeKind::Scalar(r) = &mut replacement.kind {
+                            r.plain = r.plain && plain;
+                        }
+                        *node = replacement;
+                    }
+                    None if declared(name) => {}
+                    None => diags.push(unknown_var(name, node.span, vars)),
+                }
+                return;
+            }
+            let mut out = String::new();
+            for seg in &segs {
+                match seg {
+                    // Keep literal text and resource references in template form.
+                    Segment::Lit(l) => out.push_str(&expr::escape(l)),
+                    Segment::Attr { resource, attr, .. } => {
+                        out.push_str(&format!("${{{resource}.{attr}}}"))
+                    }
+                    Segment::Var { name, .. } => match vars.get(*name) {
+                        Some(VarValue {
+                            node: Node {
+                                kind: NodeKind::Scalar(v),
+                                ..
+                            },
+                            ..
+                        }) => out.push_str(&expr::escape(&v.text)),
+                        Some(_) => {
+                            diags.push(
+                                Diagnostic::error(
+                                    "strata::invalid_value",
+                                    format!("variable `{name}` is a list or mapping and cannot be part of a string"),
+                                )
+                                .at(node.span, "used inside a string here")
+                                .help("use the variable as the whole value, or give it a single value"),
+                            );
+                            return;
+                        }
+                        None => {
+                            if !declared(name) {
+                                diags.push(unknown_var(name, node.span, vars));
+                            }
+                            return;
+                        }
+                    },
+                }
+            }
+            s.text = out;
+        }
+    }
+}
+
+fn unknown_var(name: &str, span: Span, vars: &BTreeMap<String, VarValue>) -> Diagnostic {
+    let d = Diagnostic::error(
+        "strata::unknown_variable",
+        format!("unknown variable `{name}`"),
+    )
+    .at(span, "used here");
+    match did_you_mean(name, vars.keys().map(String::as_str)) {
+        Some(m) => d.help(format!("did you mean `{m}`?")),
+        None => d.help(format!("declare it under `variables:` as `{name}: {{}}`")),
+    }
+}
+
+/// Finds the exact place of `needle` inside the text of `span`, if it appears verbatim.
+fn sub_span(sources: &SourceMap, span: Span, needle: &str) -> Span {
+    let text = sources.text(span);
+    match text.find(needle) {
+        Some(i) => Span {
+            file: span.file,
+            start: span.start + i as u32,
+            end: span.start + (i + needle.len()) as u32,
+        },
+        None => span,
+    }
+}
+
+/// Every `${resource.attr}` in a tree, with places.
+fn collect_expression_refs(
+    node: &Node,
+    sources: &SourceMap,
+    out: &mut Vec<(String, String, Span)>,
+    diags: &mut Diagnostics,
+) {
+    match &node.kind {
+        NodeKind::Seq(items) => items
+            .iter()
+            .for_each(|n| collect_expression_refs(n, sources, out, diags)),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .for_each(|(_, v)| collect_expression_refs(v, sources, out, diags)),
+        NodeKind::Scalar(s) => {
+            if !expr::has_template(&s.text) {
+                return;
+            }
+            match expr::parse(&s.text) {
+                Ok(segs) => {
+                    for seg in segs {
+                        if let Segment::Attr {
+                            resource,
+                            attr,
+                            start,
+                            end,
+                        } = seg
+                        {
+                            let span = sub_span(sources, node.span, &s.text[start..end]);
+                            out.push((resource.to_string(), attr.to_string(), span));
+                        }
+                    }
+                }
+                Err(e) => diags.push(
+                    Diagnostic::error("strata::invalid_reference", e.message)
+                        .at(node.span, "in this value")
+                        .help("escape a literal `${` as `$${`"),
+                ),
+            }
+        }
+    }
+}
+
+/// Reads `--var-file` files: mappings of variable names to values.
+fn read_var_files(
+    inputs: &VarInputs,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Vec<(Node, Node)> {
+    let mut out = Vec::new();
+    for path in &inputs.files {
+        let id = match read_source(path, sources) {
+            Ok(id) => id,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let Some(file) = sources.get(id) else {
+            continue;
+        };
+        match yaml::parse(file, id) {
+            Ok(docs) => {
+                for doc in docs {
+                    out.extend(mapping_entries(&doc, "variable file", diags));
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    out
+}
+
+/// Loads and validates the stack at `path` (a file or a directory).
+pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let mut ids = Vec::new();
+    match discover(path) {
+        Ok(files) => {
+            for file in &files {
+                match read_source(file, &mut sources) {
+                    Ok(id) => ids.push(id),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        Err(d) => diags.push(d),
+    }
+    finish(ids, sources, diags, inputs)
+}
+
+/// Loads a stack from documents already in memory (tests, fuzzing, tools).
+pub fn load_sources(files: Vec<SourceFile>, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    let mut sources = SourceMap::default();
+    let ids = files.into_iter().map(|f| sources.add(f)).collect();
+    finish(ids, sources, Diagnostics::default(), inputs)
+}
+
+fn finish(
+    ids: Vec<FileId>,
+    mut sources: SourceMap,
+    mut diags: Diagnostics,
+    inputs: &VarInputs,
+) -> Result<Loaded, LoadError> {
+    let stack = if diags.is_empty() {
+        load_into(&ids, inputs, &mut sources, &mut diags)
+    } else {
+        None
+    };
+    diags.sort();
+    match stack {
+        Some(stack) if diags.is_empty() => Ok(Loaded { stack, sources }),
+        _ => Err(LoadError {
+            diagnostics: diags,
+            sources,
+        }),
+    }
+}
+
+fn load_into(
+    ids: &[FileId],
+    inputs: &VarInputs,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Stack> {
+    // 1. Parse every file.
+    let mut parts: Vec<FileParts> = Vec::new();
+    let mut syntax_errors = false;
+    for &id in ids {
+        let Some(src) = sources.get(id) else {
+            continue;
+        };
+        match yaml::parse(src, id) {
+            Ok(docs) => {
+                if let Some(extra) = docs.get(1) {
+                    diags.push(
+                        Diagnostic::error(
+                            "strata::invalid_document",
+                            "a file may hold only one YAML document",
+                        )
+                        .at(extra.span, "a second document starts here")
+                        .help("put each document in its own file in the stack's directory"),
+                    );
+                }
+                if let Some(root) = docs.first() {
+                    parts.push(split_file(root, diags));
+                }
+            }
+            Err(d) => {
+                syntax_errors = true;
+                diags.push(d);
+            }
+        }
+    }
+
+    // 2. Variables: declarations, then values.
+    let mut decls: BTreeMap<String, (Span, VariableDecl, Option<Node>)> = BTreeMap::new();
+    for part in &parts {
+        for (k, v) in &part.variables {
+            let name = k.as_str().unwrap_or_default().to_string();
+            if !valid_name(&name) {
+                diags.push(name_error("variable", &name, k.span));
+                continue;
+            }
+            if let Some((first, _, _)) = decls.get(&name) {
+                diags.push(
+                    Diagnostic::error(
+                        "strata::duplicate_name",
+                        format!("variable `{name}` is declared twice"),
+                    )
+                    .at(k.span, "declared again here")
+                    .also(*first, "first declared here")
+                    .help("remove one of the declarations"),
+                );
+                continue;
+            }
+            let mut body = v.clone();
+            let default = match &mut body.kind {
+                NodeKind::Map(entries) => entries
+                    .iter()
+                    .position(|(k, _)| k.as_str() == Some("default"))
+                    .map(|i| entries.remove(i).1),
+                _ => None,
+            };
+            let ctx = DeContext::new(format!("variable `{name}`"));
+            let decl = if body.is_null() {
+                Ok(VariableDecl {
+                    description: None,
+                    sensitive: false,
+                })
+            } else {
+                from_node::<VariableDecl>(&body, &ctx)
+            };
+            diags.0.extend(ctx.take_unknown());
+            match decl {
+                Ok(d) => {
+                    decls.insert(name, (k.span, d, default));
+                }
+                Err(e) => diags.push(e.into_diagnostic(k.span)),
+            }
+        }
+    }
+    let mut values: BTreeMap<String, VarValue> = BTreeMap::new();
+    for (name, (_, _, default)) in &decls {
+        if let Some(d) = default {
+            values.insert(
+                name.clone(),
+                VarValue {
+                    node: d.clone(),
+                    source: "default",
+                },
+            );
+        }
+    }
+    let mut given: Vec<(String, Node, &'static str, Option<Span>)> = Vec::new();
+    for (name, value) in &inputs.env {
+        // The environment is shared with other tools: undeclared names are ignored.
+        let id = sources.add(SourceFile::new(
+            format!("environment STRATA_VAR_{name}"),
+            value.clone(),
+        ));
+        let node = Node::scalar(Span::new(id, 0, value.len()), value.clone(), true);
+        given.push((name.clone(), node, "environment", None));
+    }
+    for (k, v) in read_var_files(inputs, sources, diags) {
+        let name = k.as_str().unwrap_or_default().to_string();
+        given.push((name, v, "--var-file", Some(k.span)));
+    }
+    for (name, value) in &inputs.cli {
+        let id = sources.add(SourceFile::new(
+            format!("--var {name}={value}"),
+            format!("{name}={value}"),
+        ));
+        let start = name.len() + 1;
+        let node = Node::scalar(
+            Span::new(id, start, start + value.len()),
+            value.clone(),
+            true,
+        );
+        given.push((name.clone(), node, "--var", Some(Span::new(id, 0, name.len()))));
+    }
+    for (name, node, source, span) in given {
+        if decls.contains_key(&name) {
+            values.insert(name, VarValue { node, source });
+        } else if let Some(span) = span {
+            let d = Diagnostic::error(
+                "strata::unknown_variable",
+                format!("variable `{name}` is not declared in the documents"),
+            )
+            .at(span, "not declared");
+            diags.push(match did_you_mean(&name, decls.keys().map(String::as_str)) {
+                Some(m) => d.help(format!("did you mean `{m}`?")),
+                None => d.help(format!("declare it under `variables:` as `{name}: {{}}`")),
+            });
+        }
+    }
+    let mut variables = BTreeMap::new();
+    for (name, (span, decl, _)) in &decls {
+        match values.get(name) {
+            Some(v) => {
+                variables.insert(
+                    name.clone(),
+                    Variable {
+                        name: name.clone(),
+                        span: *span,
+                        description: decl.description.clone(),
+                        sensitive: decl.sensitive,
+                        source: v.source,
+                    },
+                );
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    "strata::missing_variable",
+                    format!("variable `{name}` has no value"),
+                )
+                .at(*span, "declared here without a default")
+                .help(format!(
+                    "pass --var {name}=VALUE, put it in a --var-file, set STRATA_VAR_{name}, or give it a `default:`"
+                )),
+            ),
+        }
+    }
+
+    // 3. Substitute variables everywhere but in the declarations.
+    let declared = |name: &str| decls.contains_key(name);
+    for part in &mut parts {
+        for n in [&mut part.stack, &mut part.region, &mut part.default_tags]
+            .into_iter()
+            .flatten()
+        {
+            substitute(n, &values, &declared, diags);
+        }
+        for (_, v) in part.resources.iter_mut().chain(part.outputs.iter_mut()) {
+            substitute(v, &values, &declared, diags);
+        }
+    }
+
+    // 4. Stack-wide settings, which must agree between files.
+    let mut stack_name: Option<Spanned<String>> = None;
+    let mut region: Option<Spanned<String>> = None;
+    let mut default_tags = Tags::default();
+    let ctx = DeContext::new("the document");
+    for part in &parts {
+        for (node, slot, what) in [
+            (&part.stack, &mut stack_name, "stack"),
+            (&part.region, &mut region, "region"),
+        ] {
+            let Some(node) = node else { continue };
+            match from_node::<Spanned<String>>(node, &ctx) {
+                Ok(v) => match slot {
+                    Some(prev) if prev.value != v.value => diags.push(
+                        Diagnostic::error(
+                            "strata::conflicting_settings",
+                            format!("the files disagree about `{what}`: `{}` and `{}`", prev.value, v.value),
+                        )
+                        .at(v.span, "set here")
+                        .also(prev.span, "and here")
+                        .help(format!("set `{what}` once, or to the same value in every file")),
+                    ),
+                    Some(_) => {}
+                    None => *slot = Some(v),
+                },
+                Err(e) => diags.push(e.into_diagnostic(node.span)),
+            }
+        }
+        if let Some(node) = &part.default_tags {
+            match from_node::<Tags>(node, &ctx) {
+                Ok(tags) => {
+                    for (k, v) in tags.0 {
+                        if let Some((pk, pv)) = default_tags.0.iter().find(|(pk, _)| pk.value == k.value) {
+                            if pv.value != v.value {
+                                diags.push(
+                                    Diagnostic::error(
+                                        "strata::conflicting_settings",
+                                        format!("default tag `{}` is set to two values", k.value),
+                                    )
+                                    .at(v.span, "set here")
+                                    .also(pk.span, "and here")
+                                    .help("give the tag one value"),
+                                );
+                            }
+                        } else {
+                            default_tags.0.push((k, v));
+                        }
+                    }
+                }
+                Err(e) => diags.push(e.into_diagnostic(node.span)),
+            }
+        }
+    }
+    diags.0.extend(ctx.take_unknown());
+    if let Some(name) = &stack_name
+        && !validate::valid_stack_name(&name.value)
+    {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_name",
+                format!("`{}` is not a valid stack name", name.value),
+            )
+            .at(name.span, "invalid stack name")
+            .help("use letters, digits, `.`, `_` and `-`, starting with a letter or digit (at most 128 characters)"),
+        );
+    }
+
+    // 5. Resources.
+    let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+    let mut failed: BTreeMap<String, Span> = BTreeMap::new();
+    for part in &parts {
+        for (k, v) in &part.resources {
+            let name = k.as_str().unwrap_or_default().to_string();
+            if !valid_name(&name) {
+                diags.push(name_error("resource", &name, k.span));
+                continue;
+            }
+            if name == "var" {
+                diags.push(
+                    Diagnostic::error("strata::invalid_name", "`var` is reserved for variables")
+                        .at(k.span, "reserved name")
+                        .help("choose another name"),
+                );
+                continue;
+            }
+            let earlier = resources
+                .get(&name)
+                .map(|r| r.name_span)
+                .or_else(|| failed.get(&name).copied());
+            if let Some(first) = earlier {
+                let same_file = first.file == k.span.file;
+                diags.push(
+                    Diagnostic::error(
+                        "strata::duplicate_name",
+                        format!("resource `{name}` is defined twice"),
+                    )
+                    .at(k.span, "defined again here")
+                    .also(first, "first defined here")
+                    .help(if same_file {
+                        "rename one of them".to_string()
+                    } else {
+                        "logical names are shared by every file of the stack; rename one of them".to_string()
+                    }),
+                );
+                continue;
+            }
+            match read_resource(&name, k, v, sources, diags) {
+                Some(r) => {
+                    resources.insert(name, r);
+                }
+                None => {
+                    failed.insert(name, k.span);
+                }
+            }
+        }
+    }
+
+    // 6. Outputs.
+    let mut outputs = BTreeMap::new();
+    for part in &parts {
+        for (k, v) in &part.outputs {
+            let name = k.as_str().unwrap_or_default().to_string();
+            if !valid_name(&name) {
+                diags.push(name_error("output", &name, k.span));
+                continue;
+            }
+            if let Some(prev) = outputs.get(&name).map(|o: &Output| o.span) {
+                diags.push(
+                    Diagnostic::error(
+                        "strata::duplicate_name",
+                        format!("output `{name}` is defined twice"),
+                    )
+                    .at(k.span, "defined again here")
+                    .also(prev, "first defined here")
+                    .help("rename one of them"),
+                );
+                continue;
+            }
+            if let Some(o) = read_output(&name, k, v, sources, diags) {
+                outputs.insert(name, o);
+            }
+        }
+    }
+
+    let Some(name) = stack_name else {
+        if syntax_errors {
+            // The `stack:` may well be in the file that did not parse.
+            return None;
+        }
+        diags.push(
+            Diagnostic::error("strata::missing_stack", "no document sets `stack:`")
+                .help("add `stack: NAME` to one document; the name scopes what strata owns"),
+        );
+        return None;
+    };
+    let stack = Stack {
+        name,
+        region,
+        default_tags,
+        resources,
+        outputs,
+        variables,
+    };
+    validate::validate(&stack, &failed, diags);
+    Some(stack)
+}
+
+fn read_resource(
+    name: &str,
+    key: &Node,
+    body: &Node,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Resource> {
+    let NodeKind::Map(entries) = &body.kind else {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_value",
+                format!("resource `{name}` must be a mapping with a `kind:`"),
+            )
+            .at(body.span, format!("found {}", body.type_name()))
+            .help("write `kind: ec2.vpc` and the kind's fields under the name"),
+        );
+        return None;
+    };
+    let Some(kind_node) = body.get("kind") else {
+        diags.push(
+            Diagnostic::error(
+                "strata::missing_field",
+                format!("resource `{name}` has no `kind`"),
+            )
+            .at(key.span, "kind missing")
+            .help(format!(
+                "add `kind:` with one of: {}",
+                kinds::all().iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+            )),
+        );
+        return None;
+    };
+    let kind_name = kind_node.as_str().unwrap_or_default();
+    let Some(kind) = kinds::find(kind_name) else {
+        let names = kinds::all().iter().map(|k| k.name);
+        let help = match did_you_mean(kind_name, names.clone()) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None => format!("known kinds: {}", names.collect::<Vec<_>>().join(", ")),
+        };
+        diags.push(
+            Diagnostic::error(
+                "strata::unknown_kind",
+                format!("unknown kind `{kind_name}`"),
+            )
+            .at(kind_node.span, "not a kind strata knows")
+            .help(help),
+        );
+        return None;
+    };
+
+    let ctx = DeContext::new(format!("{} `{name}`", kind.name));
+    let mut ok = true;
+
+    // Common keys.
+    let lifecycle = match body.get("lifecycle") {
+        Some(n) if !n.is_null() => match from_node::<Lifecycle>(n, &ctx) {
+            Ok(l) => l,
+            Err(e) => {
+                diags.push(e.into_diagnostic(n.span));
+                ok = false;
+                Lifecycle::default()
+            }
+        },
+        _ => Lifecycle::default(),
+    };
+    let depends_on: Vec<Spanned<String>> = match body.get("depends_on") {
+        Some(n) if !n.is_null() => match from_node(n, &ctx) {
+            Ok(d) => d,
+            Err(e) => {
+                diags.push(e.into_diagnostic(n.span));
+                ok = false;
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
+    };
+
+    // The kind's own fields.
+    let spec_node = Node {
+        span: body.span,
+        kind: NodeKind::Map(
+            entries
+                .iter()
+                .filter(|(k, _)| !RESOURCE_KEYS.contains(&k.as_str().unwrap_or_default()))
+                .cloned()
+                .collect(),
+        ),
+    };
+    let spec = match Spec::parse(kind.name, &spec_node, &ctx, key.span) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => {
+            diags.push(e.into_diagnostic(key.span));
+            None
+        }
+        None => None,
+    };
+    diags.0.extend(ctx.take_unknown());
+
+    let spec = spec?;
+    if !ok {
+        return None;
+    }
+
+    // References: typed fields, expressions, depends_on.
+    let mut refs: Vec<Reference> = Vec::new();
+    for r in spec.refs() {
+        refs.push(Reference {
+            target: r.target.name().to_string(),
+            attr: None,
+            span: r.target.0.span,
+            via: RefVia::Field(r.field),
+        });
+    }
+    let mut exprs = Vec::new();
+    collect_expression_refs(&spec_node, sources, &mut exprs, diags);
+    for (target, attr, span) in exprs {
+        refs.push(Reference {
+            target,
+            attr: Some(attr),
+            span,
+            via: RefVia::Expression,
+        });
+    }
+    for d in &depends_on {
+        refs.push(Reference {
+            target: d.value.clone(),
+            attr: None,
+            span: d.span,
+            via: RefVia::DependsOn,
+        });
+    }
+    let resource = Resource {
+        name: name.to_string(),
+        name_span: key.span,
+        kind,
+        kind_span: kind_node.span,
+        spec,
+        lifecycle,
+        refs,
+    };
+    Some(resource)
+}
+
+fn read_output(
+    name: &str,
+    key: &Node,
+    body: &Node,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Output> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct OutputDecl {
+        value: Spanned<String>,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        sensitive: bool,
+    }
+    let ctx = DeContext::new(format!("output `{name}`"));
+    let decl = if body.as_scalar().is_some() {
+        from_node::<Spanned<String>>(body, &ctx).map(|value| OutputDecl {
+            value,
+            description: None,
+            sensitive: false,
+        })
+    } else {
+        from_node::<OutputDecl>(body, &ctx)
+    };
+    diags.0.extend(ctx.take_unknown());
+    let decl = match decl {
+        Ok(d) => d,
+        Err(e) => {
+            diags.push(e.into_diagnostic(key.span));
+            return None;
+        }
+    };
+    let mut exprs = Vec::new();
+    collect_expression_refs(body, sources, &mut exprs, diags);
+    Some(Output {
+        name: name.to_string(),
+        span: key.span,
+        value: decl.value,
+        description: decl.description,
+        sensitive: decl.sensitive,
+        refs: exprs
+            .into_iter()
+            .map(|(target, attr, span)| Reference {
+                target,
+                attr: Some(attr),
+                span,
+                via: RefVia::Expression,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,126 @@
+//! A loaded and validated stack: what the documents ask for.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::kinds::{FromSpec, KindInfo, Spec};
+use crate::source::Span;
+use crate::spanned::Spanned;
+use crate::types::Tags;
+
+/// Per-resource lifecycle options.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Refuse any plan that would delete this resource (including a replacement).
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    /// When the resource must be replaced, create the new one before deleting the old one.
+    #[serde(default)]
+    pub create_before_destroy: bool,
+    /// Fields whose live value is left alone: changes to them are neither shown nor made.
+    /// `tags.KEY` ignores one tag.
+    #[serde(default)]
+    pub ignore_changes: Vec<Spanned<String>>,
+}
+
+impl Lifecycle {
+    /// True when changes to `field` (or to `field.key` for mappings) are ignored.
+    pub fn ignores(&self, field: &str) -> bool {
+        self.ignore_changes.iter().any(|f| f.value == field)
+    }
+}
+
+/// How a resource refers to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefVia {
+    /// A typed reference field, e.g. a subnet's `vpc`.
+    Field(&'static str),
+    /// A `${name.attribute}` inside a string.
+    Expression,
+    /// An entry of `depends_on`.
+    DependsOn,
+}
+
+/// One dependency edge, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub target: String,
+    /// The attribute read, for `${target.attr}`.
+    pub attr: Option<String>,
+    pub span: Span,
+    pub via: RefVia,
+}
+
+/// One resource of the stack.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub name: String,
+    pub name_span: Span,
+    pub kind: &'static KindInfo,
+    pub kind_span: Span,
+    pub spec: Spec,
+    pub lifecycle: Lifecycle,
+    /// Every reference to another resource, deduplicated by target (first place kept).
+    pub refs: Vec<Reference>,
+}
+
+impl Resource {
+    /// Names of the resources this one depends on, sorted and unique.
+    pub fn dependencies(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.refs.iter().map(|r| r.target.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// A stack output: a template evaluated after apply.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Spanned<String>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    /// The `${resource.attribute}` references in the value.
+    pub refs: Vec<Reference>,
+}
+
+/// A declared variable and the value it got.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub span: Span,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    /// Where the value came from: `default`, `--var`, `--var-file`, or `environment`.
+    pub source: &'static str,
+}
+
+/// The whole desired stack.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    /// The ownership scope: resources are tagged `strata:stack=<name>`.
+    pub name: Spanned<String>,
+    pub region: Option<Spanned<String>>,
+    pub default_tags: Tags,
+    pub resources: BTreeMap<String, Resource>,
+    pub outputs: BTreeMap<String, Output>,
+    pub variables: BTreeMap<String, Variable>,
+}
+
+impl Stack {
+    /// The spec of resource `name` if it is of kind `T`.
+    pub fn spec<T: FromSpec + 'static>(&self, name: &str) -> Option<&T> {
+        self.resources.get(name).and_then(|r| T::from_spec(&r.spec))
+    }
+
+    /// Every resource of kind `T`, by name.
+    pub fn of_kind<T: FromSpec + 'static>(&self) -> impl Iterator<Item = (&Resource, &T)> + '_ {
+        self.resources
+            .values()
+            .filter_map(|r| T::from_spec(&r.spec).map(|s| (r, s)))
+    }
+}

@@ -1,0 +1,232 @@
+//! Value types shared by resource kinds: CIDR blocks, tags, references.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use ipnet::Ipv4Net;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::spanned::Spanned;
+
+/// An IPv4 CIDR block such as `10.10.0.0/16`. The host bits must be zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ipv4Cidr(pub Ipv4Net);
+
+impl Ipv4Cidr {
+    pub fn net(&self) -> Ipv4Net {
+        self.0
+    }
+
+    /// True when the two blocks share at least one address.
+    pub fn overlaps(&self, other: &Ipv4Cidr) -> bool {
+        self.0.contains(&other.0.network()) || other.0.contains(&self.0.network())
+    }
+
+    /// True when `other` lies entirely inside `self`.
+    pub fn contains(&self, other: &Ipv4Cidr) -> bool {
+        self.0.contains(&other.0)
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Ipv4Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if !s.contains('/') {
+            return Err(if s.parse::<std::net::Ipv4Addr>().is_ok() {
+                format!("`{s}` is not a CIDR block: the prefix length is missing (e.g. `{s}/24`)")
+            } else {
+                format!("`{s}` is not an IPv4 CIDR block")
+            });
+        }
+        let net: Ipv4Net = s
+            .parse()
+            .map_err(|_| format!("`{s}` is not a valid IPv4 CIDR block (expected a.b.c.d/n, n from 0 to 32)"))?;
+        if net.addr() != net.network() {
+            return Err(format!(
+                "`{s}` has host bits set; the block starts at `{}`",
+                net.trunc()
+            ));
+        }
+        Ok(Ipv4Cidr(net))
+    }
+}
+
+impl Serialize for Ipv4Cidr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ipv4Cidr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ipv4Cidr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an IPv4 CIDR block such as 10.0.0.0/16")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ipv4Cidr, E> {
+                v.parse().map_err(|m: String| {
+                    E::custom(format!(
+                        "{m}\nhelp: write an IPv4 block as address/prefix, e.g. 10.10.0.0/16"
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl JsonSchema for Ipv4Cidr {
+    fn schema_name() -> Cow<'static, str> {
+        "Ipv4Cidr".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "An IPv4 CIDR block, e.g. 10.0.0.0/16.",
+            "pattern": "^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$"
+        })
+    }
+}
+
+/// Resource tags as written, in document order, each key and value with its location.
+/// Serializes as a mapping sorted by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tags(pub Vec<(Spanned<String>, Spanned<String>)>);
+
+impl Tags {
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Tags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_map().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Tags;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping of tag keys to values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<String>>()? {
+                    let v = map.next_value::<Spanned<String>>()?;
+                    out.push((k, v));
+                }
+                Ok(Tags(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl JsonSchema for Tags {
+    fn schema_name() -> Cow<'static, str> {
+        "Tags".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "description": "Tags: at most 50; keys 1-128 characters, not starting with `aws:`; values 0-256 characters.",
+            "maxProperties": 50,
+            "propertyNames": { "minLength": 1, "maxLength": 128, "not": { "pattern": "^aws:" } },
+            "additionalProperties": { "type": "string", "maxLength": 256 }
+        })
+    }
+}
+
+/// A typed reference to another resource in the stack, by its logical name.
+/// In the desired state it becomes `${name.id}`, resolved when the target exists.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ref(pub Spanned<String>);
+
+impl Ref {
+    pub fn name(&self) -> &str {
+        &self.0.value
+    }
+
+    /// The expression this reference stands for.
+    pub fn expression(&self) -> String {
+        format!("${{{}.id}}", self.0.value)
+    }
+}
+
+impl Serialize for Ref {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.expression())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ref {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Spanned::<String>::deserialize(d).map(Ref)
+    }
+}
+
+impl JsonSchema for Ref {
+    fn schema_name() -> Cow<'static, str> {
+        "Ref".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "The logical name of another resource in this stack.",
+            "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parsing_explains_mistakes() {
+        assert!("10.0.0.0/16".parse::<Ipv4Cidr>().is_ok());
+        let e = "10.0.0.1/16".parse::<Ipv4Cidr>().expect_err("host bits");
+        assert!(e.contains("10.0.0.0/16"), "{e}");
+        let e = "10.0.0.0".parse::<Ipv4Cidr>().expect_err("no prefix");
+        assert!(e.contains("prefix length"), "{e}");
+        assert!("10.0.0.0/33".parse::<Ipv4Cidr>().is_err());
+        assert!("300.0.0.0/8".parse::<Ipv4Cidr>().is_err());
+    }
+
+    #[test]
+    fn overlap_and_containment() {
+        let a: Ipv4Cidr = "10.0.0.0/16".parse().expect("a");
+        let b: Ipv4Cidr = "10.0.1.0/24".parse().expect("b");
+        let c: Ipv4Cidr = "10.1.0.0/24".parse().expect("c");
+        assert!(a.overlaps(&b) && b.overlaps(&a));
+        assert!(!a.overlaps(&c));
+        assert!(a.contains(&b) && !b.contains(&a));
+    }
+}

@@ -1,0 +1,154 @@
+//! What a user sees when a document is wrong: one snapshot per class of mistake.
+
+use strata_model::diag::render;
+use strata_model::load::{VarInputs, load_sources};
+use strata_model::source::SourceFile;
+
+fn check_files(files: &[(&str, &str)], inputs: &VarInputs) -> String {
+    let files = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(*name, *text))
+        .collect();
+    match load_sources(files, inputs) {
+        Ok(_) => "ok".to_string(),
+        Err(e) => {
+            assert!(!e.diagnostics.is_empty(), "a failed load has diagnostics");
+            render(&e.diagnostics, &e.sources, false, 100)
+        }
+    }
+}
+
+fn check(src: &str) -> String {
+    check_files(&[("stack.yaml", src)], &VarInputs::default())
+}
+
+const VPC: &str = "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n";
+
+#[test]
+fn a_valid_document_loads() {
+    assert_eq!(check(VPC), "ok");
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest_field() {
+    insta::assert_snapshot!(check(&format!(
+        "{VPC}    enable_dns_suport: true\n    tag: {{Name: x}}\n"
+    )));
+}
+
+#[test]
+fn wrong_types_point_at_the_value() {
+    insta::assert_snapshot!(check(&format!("{VPC}    enable_dns_hostnames: \"yes\"\n")));
+}
+
+#[test]
+fn invalid_cidrs_are_explained() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.1/16\n  big:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/8\n"
+    ));
+}
+
+#[test]
+fn subnets_outside_the_vpc_and_overlapping_are_errors() {
+    insta::assert_snapshot!(check(&format!(
+        "{VPC}  a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.0.0/24\n  b:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.0.128/25\n  c:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.9.0.0/24\n"
+    )));
+}
+
+#[test]
+fn references_to_missing_or_wrong_resources() {
+    insta::assert_snapshot!(check(&format!(
+        "{VPC}  a:\n    kind: ec2.subnet\n    vpc: vcp\n    cidr_block: 10.0.0.0/24\n  b:\n    kind: ec2.subnet\n    vpc: a\n    cidr_block: 10.0.1.0/24\n    tags:\n      Peer: ${{vpc.cidr}}\n"
+    )));
+}
+
+#[test]
+fn cycles_are_printed() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  a:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    depends_on: [b]\n  b:\n    kind: ec2.vpc\n    cidr_block: 10.1.0.0/16\n    tags:\n      A: ${a.id}\n"
+    ));
+}
+
+#[test]
+fn the_same_name_in_two_files() {
+    insta::assert_snapshot!(check_files(
+        &[
+            ("network.yaml", VPC),
+            (
+                "more.yaml",
+                "resources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.1.0.0/16\n"
+            )
+        ],
+        &VarInputs::default()
+    ));
+}
+
+#[test]
+fn tag_rules() {
+    let long = "x".repeat(129);
+    insta::assert_snapshot!(check(&format!(
+        "{VPC}    tags:\n      aws:owner: me\n      {long}: v\n      strata:stack: other\n"
+    )));
+}
+
+#[test]
+fn many_errors_in_one_run() {
+    let out = check(
+        "stack: lab\nresorces: {}\nresources:\n  vpc:\n    kind: ec2.vcp\n  s:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: nope\n  t:\n    kind: ec2.subnet\n    cidr_block: 10.0.0.0/24\n",
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn variables_substitute_and_report() {
+    let doc = "stack: lab\nvariables:\n  cidr: {default: 10.0.0.0/16}\n  az: {}\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: ${var.cidr}\n  s:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.0.0/24\n    availability_zone: ${var.az}\n";
+    insta::assert_snapshot!(check(doc));
+    let inputs = VarInputs {
+        cli: vec![("az".into(), "us-east-1a".into())],
+        ..Default::default()
+    };
+    assert_eq!(check_files(&[("stack.yaml", doc)], &inputs), "ok");
+    let bad = VarInputs {
+        cli: vec![
+            ("az".into(), "us-east-1a".into()),
+            ("cidr".into(), "10.0.0.0/33".into()),
+            ("zone".into(), "x".into()),
+        ],
+        ..Default::default()
+    };
+    insta::assert_snapshot!(check_files(&[("stack.yaml", doc)], &bad));
+}
+
+#[test]
+fn yaml_syntax_and_duplicate_keys() {
+    insta::assert_snapshot!(check("stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: [10.0.0.0/16\n"));
+    insta::assert_snapshot!(check(&format!("{VPC}    cidr_block: 10.1.0.0/16\n")));
+}
+
+#[test]
+fn lifecycle_options_are_checked() {
+    insta::assert_snapshot!(check(&format!(
+        "{VPC}    lifecycle:\n      ignore_changes: [tags.Owner, cidr, enable_dns_support.x]\n      prevent_destory: true\n"
+    )));
+}
+
+#[test]
+fn examples_load() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&root).expect("examples directory") {
+        let path = entry.expect("entry").path();
+        if !path.is_dir() {
+            continue;
+        }
+        seen += 1;
+        if let Err(e) = strata_model::load(&path, &VarInputs::default()) {
+            panic!(
+                "{} does not load:\n{}",
+                path.display(),
+                render(&e.diagnostics, &e.sources, false, 100)
+            );
+        }
+    }
+    assert!(seen >= 2, "the examples are there");
+}
