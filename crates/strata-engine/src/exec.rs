@@ -1,0 +1,700 @@
+//! Executing a plan: a bounded, concurrent walk of the operation graph.
+//!
+//! Like Terraform's `internal/dag` walker with its separate semaphore, and cargo's job queue
+//! where only the coordinator talks to the user:
+//!
+//! * The plan's actions become operations (a replacement is a delete and a create) with edges:
+//!   creates and updates after what they depend on; deletes before the deletes of what they
+//!   depend on; an update that stops using a resource before that resource's delete (when this
+//!   makes no cycle); the two halves of a replacement in the chosen order.
+//! * One coordinator loop starts every operation whose dependencies are done, at most
+//!   `parallelism` at a time, and is the only writer of the lockfile and the only source of
+//!   [`Event`]s: a pending record is journaled before each mutating call, and the lockfile is
+//!   written after each one.
+//! * A failed operation skips its dependents (reported once, naming the root cause); independent
+//!   branches finish.
+//! * Cancellation: `Stop` starts nothing new and waits up to the grace period for calls in
+//!   flight; `Abort` returns at once. Either way the lockfile on disk is complete, and calls left
+//!   in flight stay journaled, to be resolved by the next run.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use petgraph::algo::has_path_connecting;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use crate::lockfile::{
+    self, ApplyRecord, DeposedResource, LockedOutput, LockedResource, Lockfile, LockfileError,
+    PendingKind, PendingOp,
+};
+use crate::plan::{Action, ActionKind, Plan, ReplaceMode};
+use crate::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, Provider, ProviderError,
+    UpdateRequest,
+};
+use crate::value::{self, Attrs};
+
+/// What one operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Create,
+    Update,
+    Adopt,
+    Delete,
+    Forget,
+}
+
+impl Step {
+    fn verb(self) -> &'static str {
+        match self {
+            Step::Create => "create",
+            Step::Update => "update",
+            Step::Adopt => "adopt",
+            Step::Delete => "delete",
+            Step::Forget => "forget",
+        }
+    }
+}
+
+/// One operation of the walk.
+#[derive(Debug, Clone)]
+pub struct Op {
+    /// Index into the plan's actions.
+    pub action: usize,
+    pub step: Step,
+    /// e.g. `create subnet_a`; also the key recorded as completed in the lockfile.
+    pub label: String,
+}
+
+/// The operations and their ordering edges (`a -> b`: a before b).
+#[derive(Debug)]
+pub struct OpGraph {
+    pub ops: Vec<Op>,
+    pub graph: DiGraph<usize, ()>,
+}
+
+/// The plan's operations could not be ordered.
+#[derive(Debug, thiserror::Error)]
+#[error("the plan's operations form a cycle through {0}")]
+pub struct CycleError(pub String);
+
+/// Builds the operation graph of a plan.
+pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
+    let mut ops = Vec::new();
+    for (i, a) in plan.actions.iter().enumerate() {
+        let mut push = |step: Step| {
+            ops.push(Op {
+                action: i,
+                step,
+                label: format!("{} {}", step.verb(), a.name),
+            });
+        };
+        match a.action {
+            ActionKind::Create => push(Step::Create),
+            ActionKind::Update => push(Step::Update),
+            ActionKind::Adopt => push(Step::Adopt),
+            ActionKind::Delete => push(Step::Delete),
+            ActionKind::Forget => push(Step::Forget),
+            ActionKind::Replace => {
+                push(Step::Delete);
+                push(Step::Create);
+            }
+            ActionKind::NoOp => {}
+        }
+    }
+    let mut g: DiGraph<usize, ()> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..ops.len()).map(|i| g.add_node(i)).collect();
+    let mut forward: HashMap<&str, usize> = HashMap::new();
+    let mut deletes: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        let name = plan.actions[op.action].name.as_str();
+        match op.step {
+            Step::Create | Step::Update | Step::Adopt => {
+                forward.insert(name, i);
+            }
+            Step::Delete => deletes.entry(name).or_default().push(i),
+            Step::Forget => {}
+        }
+    }
+    let edge = |g: &mut DiGraph<usize, ()>, a: usize, b: usize| {
+        if a != b && g.find_edge(nodes[a], nodes[b]).is_none() {
+            g.add_edge(nodes[a], nodes[b], ());
+        }
+    };
+    for (i, op) in ops.iter().enumerate() {
+        let a = &plan.actions[op.action];
+        match op.step {
+            Step::Create | Step::Update | Step::Adopt => {
+                for d in &a.depends_on {
+                    if let Some(&j) = forward.get(d.as_str()) {
+                        edge(&mut g, j, i);
+                    }
+                }
+            }
+            Step::Delete => {
+                // Delete what depends on us first.
+                for d in &a.prior_depends_on {
+                    for &j in deletes.get(d.as_str()).into_iter().flatten() {
+                        edge(&mut g, i, j);
+                    }
+                }
+            }
+            Step::Forget => {}
+        }
+        if a.action == ActionKind::Replace && op.step == Step::Create {
+            if let Some(&del) = deletes
+                .get(a.name.as_str())
+                .and_then(|v| v.iter().find(|&&j| ops[j].action == op.action))
+            {
+                match a.replace_mode {
+                    Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, i, del),
+                    _ => edge(&mut g, del, i),
+                }
+            }
+        }
+    }
+    // Soft edges: an update that stops using a resource goes before that resource's delete,
+    // unless that would make a cycle (then AWS allows the other order, e.g. a route left
+    // pointing at a deleted NAT gateway until it is updated).
+    for (i, op) in ops.iter().enumerate() {
+        if !matches!(op.step, Step::Update | Step::Adopt) {
+            continue;
+        }
+        let a = &plan.actions[op.action];
+        for d in &a.prior_depends_on {
+            for &j in deletes.get(d.as_str()).into_iter().flatten() {
+                if !has_path_connecting(&g, nodes[j], nodes[i], None) {
+                    edge(&mut g, i, j);
+                }
+            }
+        }
+    }
+    if let Err(c) = petgraph::algo::toposort(&g, None) {
+        let op = &ops[g[c.node_id()]];
+        return Err(CycleError(op.label.clone()));
+    }
+    Ok(OpGraph { ops, graph: g })
+}
+
+/// How far to go when cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cancel {
+    Run,
+    /// Start nothing new; let calls in flight finish (up to the grace period).
+    Stop,
+    /// Return now; calls in flight stay journaled.
+    Abort,
+}
+
+/// Something the user should see; produced only by the coordinator.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        label: String,
+    },
+    Progress {
+        label: String,
+        message: String,
+        elapsed: Duration,
+    },
+    Finished {
+        label: String,
+        id: Option<String>,
+        elapsed: Duration,
+    },
+    Failed {
+        label: String,
+        error: ProviderError,
+    },
+    Skipped {
+        label: String,
+        because: String,
+    },
+    Stopping {
+        in_flight: usize,
+    },
+}
+
+/// Receives events, on the coordinator's task only.
+pub trait Reporter {
+    fn event(&mut self, e: &Event);
+}
+
+/// Settings for a run.
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    pub parallelism: usize,
+    /// How long `Stop` waits for calls in flight.
+    pub grace: Duration,
+    pub lockfile_path: PathBuf,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub completed: usize,
+    /// Root causes only.
+    pub failed: Vec<(String, ProviderError)>,
+    pub skipped: Vec<(String, String)>,
+    pub not_started: usize,
+    pub cancelled: Option<Cancel>,
+    pub lockfile: Lockfile,
+}
+
+impl Outcome {
+    pub fn success(&self) -> bool {
+        self.failed.is_empty() && self.cancelled.is_none() && self.skipped.is_empty()
+    }
+}
+
+/// The executor could not run or could not save.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+    #[error(transparent)]
+    Lockfile(#[from] LockfileError),
+}
+
+type Done = (usize, Result<Option<LiveResource>, ProviderError>);
+
+fn resolve_attrs(desired: &Attrs, lf: &Lockfile) -> (Attrs, Vec<String>) {
+    let lookup = |r: &str, a: &str| -> Option<Value> {
+        let res = lf.resources.get(r)?;
+        if a == "id" {
+            Some(Value::String(res.id.clone()))
+        } else {
+            res.attributes.get(a).cloned()
+        }
+    };
+    let r = value::resolve(&Value::Object(desired.clone()), &lookup);
+    match r.value {
+        Value::Object(m) => (m, r.unknown),
+        _ => (Attrs::new(), r.unknown),
+    }
+}
+
+/// Runs a plan against a provider, journaling to the lockfile at `opts.lockfile_path`.
+pub async fn execute(
+    plan: &Plan,
+    provider: Arc<dyn Provider>,
+    mut lf: Lockfile,
+    opts: &ExecOptions,
+    mut cancel: watch::Receiver<Cancel>,
+    reporter: &mut dyn Reporter,
+) -> Result<Outcome, ExecError> {
+    let og = op_graph(plan)?;
+    let n = og.ops.len();
+    let mut indegree: Vec<usize> = (0..n)
+        .map(|i| {
+            og.graph
+                .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                .count()
+        })
+        .collect();
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
+    let mut started_at: HashMap<usize, Instant> = HashMap::new();
+
+    let record = lf
+        .last_apply
+        .take()
+        .filter(|r| r.plan_id == plan.plan_id)
+        .unwrap_or(ApplyRecord {
+            plan_id: plan.plan_id.clone(),
+            completed: Vec::new(),
+            finished: false,
+        });
+    lf.last_apply = Some(record);
+
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, String)>();
+    let parallelism = opts.parallelism.max(1);
+    let mut running = 0usize;
+    let mut outcome = Outcome {
+        completed: 0,
+        failed: Vec::new(),
+        skipped: Vec::new(),
+        not_started: 0,
+        cancelled: None,
+        lockfile: Lockfile::new("", ""),
+    };
+    let mut level = *cancel.borrow();
+    let mut stop_deadline: Option<tokio::time::Instant> = None;
+
+    loop {
+        if level == Cancel::Run {
+            while running < parallelism {
+                let Some(i) = ready.pop_first() else { break };
+                let op = &og.ops[i];
+                let action = &plan.actions[op.action];
+                // Forget needs no call.
+                if op.step == Step::Forget {
+                    forget(&mut lf, action);
+                    finish_op(&mut lf, op);
+                    lockfile::write(&opts.lockfile_path, &mut lf)?;
+                    state[i] = 2;
+                    outcome.completed += 1;
+                    reporter.event(&Event::Finished {
+                        label: op.label.clone(),
+                        id: action.id.clone(),
+                        elapsed: Duration::ZERO,
+                    });
+                    release(&og, i, &mut indegree, &mut ready);
+                    continue;
+                }
+                let (attrs, unknown) = match &action.desired {
+                    Some(d) => resolve_attrs(d, &lf),
+                    None => (Attrs::new(), Vec::new()),
+                };
+                if !unknown.is_empty() && matches!(op.step, Step::Create | Step::Update | Step::Adopt) {
+                    let error = ProviderError::new(
+                        ErrorClass::Other,
+                        format!("values still unknown when the operation started: {}", unknown.join(", ")),
+                    )
+                    .with_help("this is a bug in strata's ordering; please report it with the plan (--json)");
+                    fail(&og, i, error, &mut state, &mut outcome, reporter);
+                    continue;
+                }
+                let token = action
+                    .token
+                    .clone()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                let mutating = !(op.step == Step::Adopt && action.changes.is_empty());
+                if mutating {
+                    lf.pending.push(PendingOp {
+                        op: match op.step {
+                            Step::Create => PendingKind::Create,
+                            Step::Delete => PendingKind::Delete,
+                            _ => PendingKind::Update,
+                        },
+                        name: action.name.clone(),
+                        kind: action.kind.clone(),
+                        id: if op.step == Step::Create { None } else { action.id.clone() },
+                        token: token.clone(),
+                        plan_id: plan.plan_id.clone(),
+                        started_at: lockfile::now_rfc3339(),
+                    });
+                    lockfile::write(&opts.lockfile_path, &mut lf)?;
+                }
+                state[i] = 1;
+                running += 1;
+                started_at.insert(i, Instant::now());
+                reporter.event(&Event::Started {
+                    label: op.label.clone(),
+                });
+                let provider = provider.clone();
+                let done_tx = done_tx.clone();
+                let progress = Progress::new(i, prog_tx.clone());
+                let action = action.clone();
+                let step = op.step;
+                let stack = plan.stack.clone();
+                tokio::spawn(async move {
+                    let r = run_op(&*provider, step, &action, &attrs, &token, &stack, &progress).await;
+                    let _ = done_tx.send((i, r));
+                });
+            }
+        }
+        if running == 0 && (ready.is_empty() || level != Cancel::Run) {
+            break;
+        }
+        tokio::select! {
+            Some((i, result)) = done_rx.recv() => {
+                running -= 1;
+                let op = &og.ops[i];
+                let action = &plan.actions[op.action];
+                let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
+                let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
+                    && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Other | ErrorClass::Cancelled));
+                if !ambiguous {
+                    lf.pending.retain(|p| !(p.name == action.name && p.kind == action.kind));
+                }
+                // Otherwise the create may have happened: the journal record stays, so the next
+                // run looks for it by its tags (and reuses its token).
+                match result {
+                    Ok(live) => {
+                        apply_result(&mut lf, action, op.step, live.as_ref());
+                        finish_op(&mut lf, op);
+                        lockfile::write(&opts.lockfile_path, &mut lf)?;
+                        state[i] = 2;
+                        outcome.completed += 1;
+                        reporter.event(&Event::Finished {
+                            label: op.label.clone(),
+                            id: live.map(|l| l.id).or_else(|| action.id.clone()),
+                            elapsed,
+                        });
+                        release(&og, i, &mut indegree, &mut ready);
+                    }
+                    Err(error) => {
+                        lockfile::write(&opts.lockfile_path, &mut lf)?;
+                        fail(&og, i, error, &mut state, &mut outcome, reporter);
+                    }
+                }
+            }
+            Some((i, message)) = prog_rx.recv() => {
+                let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
+                reporter.event(&Event::Progress { label: og.ops[i].label.clone(), message, elapsed });
+            }
+            changed = cancel.changed() => {
+                if changed.is_err() {
+                    // The sender is gone: nobody can cancel any more.
+                    continue;
+                }
+                let new = *cancel.borrow();
+                if new > level {
+                    level = new;
+                    outcome.cancelled = Some(level);
+                    reporter.event(&Event::Stopping { in_flight: running });
+                    if level == Cancel::Abort {
+                        break;
+                    }
+                    stop_deadline = Some(tokio::time::Instant::now() + opts.grace);
+                }
+            }
+            _ = async {
+                match stop_deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                // Grace period over: leave what is in flight to the journal.
+                break;
+            }
+        }
+    }
+    outcome.not_started = state.iter().filter(|s| **s == 0).count();
+    if outcome.success()
+        && let Some(r) = &mut lf.last_apply
+    {
+        r.finished = true;
+    }
+    sync_unchanged(&mut lf, plan);
+    record_outputs(&mut lf, plan);
+    lockfile::write(&opts.lockfile_path, &mut lf)?;
+    outcome.lockfile = lf;
+    Ok(outcome)
+}
+
+fn release(og: &OpGraph, i: usize, indegree: &mut [usize], ready: &mut BTreeSet<usize>) {
+    for nb in og
+        .graph
+        .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing)
+    {
+        let j = og.graph[nb];
+        indegree[j] -= 1;
+        if indegree[j] == 0 {
+            ready.insert(j);
+        }
+    }
+}
+
+/// Marks an operation failed and every operation downstream of it skipped.
+fn fail(
+    og: &OpGraph,
+    i: usize,
+    error: ProviderError,
+    state: &mut [u8],
+    outcome: &mut Outcome,
+    reporter: &mut dyn Reporter,
+) {
+    state[i] = 3;
+    let label = og.ops[i].label.clone();
+    reporter.event(&Event::Failed {
+        label: label.clone(),
+        error: error.clone(),
+    });
+    outcome.failed.push((label.clone(), error));
+    let mut stack = vec![i];
+    while let Some(k) = stack.pop() {
+        for nb in og
+            .graph
+            .neighbors_directed(NodeIndex::new(k), petgraph::Direction::Outgoing)
+        {
+            let j = og.graph[nb];
+            if state[j] == 0 {
+                state[j] = 4;
+                let skipped = og.ops[j].label.clone();
+                reporter.event(&Event::Skipped {
+                    label: skipped.clone(),
+                    because: label.clone(),
+                });
+                outcome.skipped.push((skipped, label.clone()));
+                stack.push(j);
+            }
+        }
+    }
+}
+
+async fn run_op(
+    provider: &dyn Provider,
+    step: Step,
+    action: &Action,
+    attrs: &Attrs,
+    token: &str,
+    stack: &str,
+    progress: &Progress,
+) -> Result<Option<LiveResource>, ProviderError> {
+    let empty = Attrs::new();
+    let prior = action.prior.as_ref().unwrap_or(&empty);
+    let id = action.id.as_deref().unwrap_or_default();
+    let changed: Vec<String> = action.changes.iter().map(|c| c.field.clone()).collect();
+    match step {
+        Step::Create => provider
+            .create(
+                CreateRequest {
+                    kind: &action.kind,
+                    name: &action.name,
+                    stack,
+                    attrs,
+                    token,
+                },
+                progress,
+            )
+            .await
+            .map(Some),
+        Step::Update | Step::Adopt => {
+            if changed.is_empty() {
+                return Ok(None);
+            }
+            provider
+                .update(
+                    UpdateRequest {
+                        kind: &action.kind,
+                        name: &action.name,
+                        stack,
+                        id,
+                        prior,
+                        attrs,
+                        changed: &changed,
+                    },
+                    progress,
+                )
+                .await
+                .map(Some)
+        }
+        Step::Delete => provider
+            .delete(
+                DeleteRequest {
+                    kind: &action.kind,
+                    name: &action.name,
+                    id,
+                    prior,
+                },
+                progress,
+            )
+            .await
+            .map(|()| None),
+        Step::Forget => Ok(None),
+    }
+}
+
+fn finish_op(lf: &mut Lockfile, op: &Op) {
+    if let Some(r) = &mut lf.last_apply {
+        r.completed.push(op.label.clone());
+    }
+}
+
+fn forget(lf: &mut Lockfile, action: &Action) {
+    let id = action.id.as_deref();
+    if lf.resources.get(&action.name).map(|r| r.id.as_str()) == id {
+        lf.resources.remove(&action.name);
+    }
+    lf.deposed.retain(|d| Some(d.resource.id.as_str()) != id);
+}
+
+fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&LiveResource>) {
+    match step {
+        Step::Create => {
+            let Some(live) = live else { return };
+            let entry = LockedResource {
+                kind: action.kind.clone(),
+                id: live.id.clone(),
+                attributes: live.attrs.clone(),
+                dependencies: action.depends_on.clone(),
+                prevent_destroy: action.prevent_destroy,
+            };
+            if let Some(old) = lf.resources.insert(action.name.clone(), entry)
+                && old.id != live.id
+                && action.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
+            {
+                // The old copy still exists until its delete runs.
+                lf.deposed.push(DeposedResource {
+                    name: action.name.clone(),
+                    resource: old,
+                });
+            }
+        }
+        Step::Update | Step::Adopt => {
+            let id = action.id.clone().unwrap_or_default();
+            let attributes = match (live, &action.prior) {
+                (Some(l), _) => l.attrs.clone(),
+                (None, Some(p)) => p.clone(),
+                (None, None) => Attrs::new(),
+            };
+            lf.resources.insert(
+                action.name.clone(),
+                LockedResource {
+                    kind: action.kind.clone(),
+                    id,
+                    attributes,
+                    dependencies: action.depends_on.clone(),
+                    prevent_destroy: action.prevent_destroy,
+                },
+            );
+        }
+        Step::Delete => forget(lf, action),
+        Step::Forget => forget(lf, action),
+    }
+}
+
+/// Resources left as they are still get their recorded dependencies and attributes refreshed.
+fn sync_unchanged(lf: &mut Lockfile, plan: &Plan) {
+    for a in &plan.actions {
+        if a.action != ActionKind::NoOp {
+            continue;
+        }
+        if let Some(r) = lf.resources.get_mut(&a.name)
+            && Some(r.id.as_str()) == a.id.as_deref()
+        {
+            r.dependencies.clone_from(&a.depends_on);
+            r.prevent_destroy = a.prevent_destroy;
+            if let Some(p) = &a.prior {
+                r.attributes.clone_from(p);
+            }
+        }
+    }
+}
+
+/// Evaluates the outputs against what now exists.
+fn record_outputs(lf: &mut Lockfile, plan: &Plan) {
+    let mut outputs = std::collections::BTreeMap::new();
+    for (name, o) in &plan.outputs {
+        let (v, unknown) = {
+            let lookup = |r: &str, a: &str| -> Option<Value> {
+                let res = lf.resources.get(r)?;
+                if a == "id" {
+                    Some(Value::String(res.id.clone()))
+                } else {
+                    res.attributes.get(a).cloned()
+                }
+            };
+            let r = value::resolve(&Value::String(o.template.clone()), &lookup);
+            (r.value, !r.unknown.is_empty())
+        };
+        if unknown {
+            continue;
+        }
+        outputs.insert(
+            name.clone(),
+            LockedOutput {
+                value: if o.sensitive { Value::Null } else { v },
+                sensitive: o.sensitive,
+            },
+        );
+    }
+    lf.outputs = outputs;
+}

@@ -1,0 +1,920 @@
+//! Planning: desired state + lockfile + live state → a [`Plan`], a pure serialisable value.
+//!
+//! The planner makes no calls and has no side effects (uv's Planner/Plan split): the same inputs
+//! give the same plan. Executing a plan is [`crate::exec`]'s job.
+//!
+//! For each desired resource, in dependency order, the planner finds its current copy (by the
+//! lockfile's id, else by the ownership tags), resolves the references it can, and compares
+//! field by field using the kind's field table: a field AWS cannot change in place means a
+//! replacement, others an update. A live value that differs from what the lockfile recorded,
+//! while the documents did not change, is drift: shown as such and reverted.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strata_model::kinds::{Compare, KindInfo, Update};
+
+use crate::desired::{Desired, DesiredResource};
+use crate::lockfile::{LockedResource, Lockfile, PendingKind};
+use crate::provider::LiveResource;
+use crate::value::{self, Attrs};
+
+/// The plan format version, bumped on incompatible changes (docs/plan-format.md).
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// What a plan does to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    /// Take a resource found by its ownership tags into the lockfile (then update it if needed).
+    Adopt,
+    /// Drop a lockfile entry whose resource is already gone.
+    Forget,
+    NoOp,
+}
+
+/// Why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Not created yet.
+    New,
+    /// The documents changed.
+    Changed,
+    /// Changed outside strata; the documents did not change.
+    Drift,
+    /// In the lockfile but deleted outside strata.
+    DeletedOutside,
+    /// Found by its ownership tags but missing from the lockfile.
+    FoundByTag,
+    /// An interrupted create, found by its ownership tags.
+    InterruptedCreate,
+    /// Removed from the documents.
+    Removed,
+    /// Carries this stack's tag but is neither in the lockfile nor in the documents.
+    Orphan,
+    /// A second copy carrying the same ownership tags.
+    Duplicate,
+    /// The old copy left by create-before-destroy.
+    Deposed,
+    /// `strata destroy`.
+    Destroy,
+    /// Already gone.
+    Gone,
+    /// A resource it depends on is replaced.
+    DependencyReplaced,
+    /// Nothing to do.
+    UpToDate,
+}
+
+/// The order of a replacement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceMode {
+    DeleteBeforeCreate,
+    CreateBeforeDelete,
+}
+
+/// One field's change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    /// The live value (absent for a create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// The desired value, resolved as far as possible; templates such as `${vpc.id}` remain
+    /// where the value is known only after apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// The value is known only after apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
+    /// AWS cannot change this field in place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+    /// The live value was changed outside strata.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift: bool,
+}
+
+/// One planned action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub name: String,
+    pub kind: String,
+    pub action: ActionKind,
+    pub reason: Reason,
+    /// The existing resource's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_mode: Option<ReplaceMode>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// Desired fields in template form, resolved when the operation runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Attrs>,
+    /// The attributes of the existing resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<Attrs>,
+    /// Resources this one will depend on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Resources the existing copy depends on now (for delete order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_depends_on: Vec<String>,
+    /// Idempotency token of an interrupted create, reused so the call cannot create twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+}
+
+impl Action {
+    pub fn is_change(&self) -> bool {
+        self.action != ActionKind::NoOp
+    }
+
+    /// Whether the existing copy is deleted.
+    pub fn deletes(&self) -> bool {
+        matches!(self.action, ActionKind::Delete | ActionKind::Replace)
+    }
+}
+
+/// Apply the documents, or destroy everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Apply,
+    Destroy,
+}
+
+/// The lockfile the plan was made against; applying refuses if it changed since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockRef {
+    pub lineage: String,
+    pub serial: u64,
+}
+
+/// An output's planned value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedOutput {
+    /// The template from the documents, evaluated after apply.
+    pub template: String,
+    /// The value if known now (never for sensitive outputs), else the template.
+    pub value: Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub adopt: usize,
+    pub forget: usize,
+}
+
+/// A plan: everything apply will do, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub plan_id: String,
+    pub stack: String,
+    pub region: String,
+    pub mode: Mode,
+    /// `None` when no lockfile existed.
+    pub lockfile: Option<LockRef>,
+    /// In execution order for creates and updates; deletions follow in reverse dependency order.
+    pub actions: Vec<Action>,
+    pub outputs: BTreeMap<String, PlannedOutput>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.actions.iter().any(Action::is_change)
+    }
+}
+
+/// The plan cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("`{name}` has lifecycle.prevent_destroy set, and this plan would {what} it")]
+    PreventDestroy { name: String, what: &'static str },
+    #[error("the lockfile records `{name}` as {recorded}, but the documents say {desired}")]
+    KindChanged {
+        name: String,
+        recorded: String,
+        desired: String,
+    },
+}
+
+/// Everything the planner reads.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    pub desired: &'a Desired,
+    pub lockfile: Option<&'a Lockfile>,
+    pub live: &'a [LiveResource],
+    pub mode: Mode,
+    pub plan_id: &'a str,
+}
+
+/// What exists now for one name.
+#[derive(Debug, Clone)]
+struct Current<'a> {
+    live: &'a LiveResource,
+    recorded: Option<&'a LockedResource>,
+}
+
+/// Known attribute values for reference resolution.
+#[derive(Debug, Clone)]
+struct Known {
+    id: Option<String>,
+    attrs: Attrs,
+}
+
+fn normalize(v: &Value, compare: Compare, ignored_keys: &[&str]) -> Value {
+    match (compare, v) {
+        (Compare::Set, Value::Array(items)) => {
+            let mut sorted = items.clone();
+            sorted.sort_by_key(|x| x.to_string());
+            sorted.dedup();
+            Value::Array(sorted)
+        }
+        (Compare::Map, Value::Object(m)) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !ignored_keys.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        (Compare::Map, Value::Null) => Value::Object(Attrs::new()),
+        (Compare::Set, Value::Null) => Value::Array(Vec::new()),
+        _ => v.clone(),
+    }
+}
+
+/// Compares desired with live (and recorded) attributes field by field.
+pub fn diff_fields(
+    kind: &KindInfo,
+    desired: &Attrs,
+    live: &Attrs,
+    recorded: Option<&Attrs>,
+    ignore: &[String],
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for def in kind.fields {
+        if ignore.iter().any(|i| i == def.name) {
+            continue;
+        }
+        let Some(d) = desired.get(def.name) else {
+            continue;
+        };
+        let prefix = format!("{}.", def.name);
+        let ignored_keys: Vec<&str> = ignore
+            .iter()
+            .filter_map(|i| i.strip_prefix(prefix.as_str()))
+            .collect();
+        let unknown = value::has_unresolved(d);
+        let l = live.get(def.name).unwrap_or(&Value::Null);
+        let nd = normalize(d, def.compare, &ignored_keys);
+        let nl = normalize(l, def.compare, &ignored_keys);
+        if !unknown && nd == nl {
+            continue;
+        }
+        let drift = match recorded.and_then(|r| r.get(def.name)) {
+            Some(r) => {
+                let nr = normalize(r, def.compare, &ignored_keys);
+                nr != nl && nr == nd
+            }
+            None => false,
+        };
+        out.push(FieldChange {
+            field: def.name.to_string(),
+            before: if l.is_null() { None } else { Some(l.clone()) },
+            after: Some(d.clone()),
+            unknown,
+            forces_replacement: def.update == Update::Replace,
+            drift,
+        });
+    }
+    out
+}
+
+/// Names of other resources whose ids appear in `attrs` (how a live resource refers to others).
+fn referenced_names(attrs: &Attrs, self_name: &str, by_id: &HashMap<&str, &str>) -> Vec<String> {
+    fn walk(v: &Value, by_id: &HashMap<&str, &str>, out: &mut BTreeSet<String>) {
+        match v {
+            Value::String(s) => {
+                if let Some(n) = by_id.get(s.as_str()) {
+                    out.insert((*n).to_string());
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, by_id, out)),
+            Value::Object(m) => m.values().for_each(|i| walk(i, by_id, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (k, v) in attrs {
+        if k != "id" {
+            walk(v, by_id, &mut out);
+        }
+    }
+    out.remove(self_name);
+    out.into_iter().collect()
+}
+
+/// Kahn's algorithm with a sorted ready set: a deterministic topological order.
+/// `deps[n]` lists what `n` depends on; the result lists dependencies first.
+pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<String> {
+    let set: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let mut indegree: BTreeMap<&str, usize> = set.iter().map(|n| (*n, 0)).collect();
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for n in &set {
+        for d in deps.get(*n).into_iter().flatten() {
+            if set.contains(d.as_str()) && d != n {
+                *indegree.entry(n).or_default() += 1;
+                dependents.entry(d.as_str()).or_default().push(n);
+            }
+        }
+    }
+    let mut ready: BTreeSet<&str> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(n, _)| *n)
+        .collect();
+    let mut out = Vec::with_capacity(set.len());
+    while let Some(n) = ready.pop_first() {
+        out.push(n.to_string());
+        for m in dependents.get(n).into_iter().flatten() {
+            if let Some(d) = indegree.get_mut(m) {
+                *d -= 1;
+                if *d == 0 {
+                    ready.insert(m);
+                }
+            }
+        }
+    }
+    // Anything left is in a cycle (validation prevents that); keep it, sorted, at the end.
+    if out.len() < set.len() {
+        let done: BTreeSet<String> = out.iter().cloned().collect();
+        out.extend(set.iter().filter(|n| !done.contains(**n)).map(|n| n.to_string()));
+    }
+    out
+}
+
+/// Makes the plan.
+pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    let PlanInput {
+        desired,
+        lockfile,
+        live,
+        mode,
+        plan_id,
+    } = input;
+    let empty = BTreeMap::new();
+    let locked = lockfile.map_or(&empty, |l| &l.resources);
+
+    // Index the live resources.
+    let mut live_by_id: HashMap<(&str, &str), &LiveResource> = HashMap::new();
+    let mut tagged: BTreeMap<&str, Vec<&LiveResource>> = BTreeMap::new();
+    for r in live {
+        live_by_id.insert((r.kind.as_str(), r.id.as_str()), r);
+        if r.stack.as_deref() == Some(desired.stack.as_str())
+            && let Some(n) = &r.name
+        {
+            tagged.entry(n.as_str()).or_default().push(r);
+        }
+    }
+    for list in tagged.values_mut() {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    let mut by_id: HashMap<&str, &str> = HashMap::new();
+    for (n, r) in locked {
+        by_id.insert(r.id.as_str(), n.as_str());
+    }
+    for r in live {
+        if let (Some(n), Some(s)) = (&r.name, &r.stack)
+            && s == &desired.stack
+        {
+            by_id.entry(r.id.as_str()).or_insert(n.as_str());
+        }
+    }
+    let pending_creates: BTreeMap<&str, &str> = lockfile
+        .map(|l| {
+            l.pending
+                .iter()
+                .filter(|p| p.op == PendingKind::Create)
+                .map(|p| (p.name.as_str(), p.token.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Which live resources are accounted for (current copies); the rest of the tagged ones
+    // are orphans or duplicates.
+    let mut claimed: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut actions: Vec<Action> = Vec::new();
+    let mut currents: BTreeMap<&str, Current<'_>> = BTreeMap::new();
+
+    // The current copy of every lockfile resource and every tagged name.
+    for (name, rec) in locked {
+        if let Some(l) = live_by_id.get(&(rec.kind.as_str(), rec.id.as_str())) {
+            claimed.insert((l.kind.as_str(), l.id.as_str()));
+            currents.insert(
+                name.as_str(),
+                Current {
+                    live: l,
+                    recorded: Some(rec),
+                },
+            );
+        }
+    }
+    if let Some(lf) = lockfile {
+        for d in &lf.deposed {
+            if let Some(l) = live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str())) {
+                claimed.insert((l.kind.as_str(), l.id.as_str()));
+            }
+        }
+    }
+
+    match mode {
+        Mode::Apply => plan_apply(
+            desired,
+            locked,
+            &tagged,
+            &pending_creates,
+            &mut currents,
+            &mut claimed,
+            &by_id,
+            &mut actions,
+        )?,
+        Mode::Destroy => {
+            for (name, rec) in locked {
+                match currents.get(name.as_str()) {
+                    Some(c) => {
+                        if rec.prevent_destroy {
+                            return Err(PlanError::PreventDestroy {
+                                name: name.clone(),
+                                what: "destroy",
+                            });
+                        }
+                        actions.push(delete_action(name, c.live, Some(rec), Reason::Destroy, &by_id));
+                    }
+                    None => actions.push(forget_action(name, rec)),
+                }
+            }
+        }
+    }
+
+    // Deposed copies and unclaimed tagged resources (orphans, duplicates).
+    if let Some(lf) = lockfile {
+        for d in &lf.deposed {
+            match live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str())) {
+                Some(l) => actions.push(delete_action(&d.name, l, Some(&d.resource), Reason::Deposed, &by_id)),
+                None => actions.push(Action {
+                    reason: Reason::Deposed,
+                    ..forget_action(&d.name, &d.resource)
+                }),
+            }
+        }
+    }
+    for (name, list) in &tagged {
+        for l in list {
+            if claimed.contains(&(l.kind.as_str(), l.id.as_str())) {
+                continue;
+            }
+            let reason = if mode == Mode::Destroy {
+                Reason::Destroy
+            } else if currents.contains_key(name) || desired.resources.contains_key(*name) {
+                Reason::Duplicate
+            } else {
+                Reason::Orphan
+            };
+            actions.push(delete_action(name, l, None, reason, &by_id));
+        }
+    }
+
+    let actions = order_actions(actions, desired);
+    let outputs = plan_outputs(desired, &actions, locked, &currents);
+    let mut summary = Summary::default();
+    for a in &actions {
+        match a.action {
+            ActionKind::Create => summary.add += 1,
+            ActionKind::Update => summary.change += 1,
+            ActionKind::Replace => {
+                summary.add += 1;
+                summary.destroy += 1;
+            }
+            ActionKind::Delete => summary.destroy += 1,
+            ActionKind::Adopt => {
+                summary.adopt += 1;
+                if !a.changes.is_empty() {
+                    summary.change += 1;
+                }
+            }
+            ActionKind::Forget => summary.forget += 1,
+            ActionKind::NoOp => {}
+        }
+    }
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        plan_id: plan_id.to_string(),
+        stack: desired.stack.clone(),
+        region: desired.region.clone(),
+        mode,
+        lockfile: lockfile.map(|l| LockRef {
+            lineage: l.lineage.clone(),
+            serial: l.serial,
+        }),
+        actions,
+        outputs,
+        summary,
+    })
+}
+
+fn delete_action(
+    name: &str,
+    live: &LiveResource,
+    rec: Option<&LockedResource>,
+    reason: Reason,
+    by_id: &HashMap<&str, &str>,
+) -> Action {
+    let mut prior_deps: BTreeSet<String> = rec
+        .map(|r| r.dependencies.iter().cloned().collect())
+        .unwrap_or_default();
+    prior_deps.extend(referenced_names(&live.attrs, name, by_id));
+    Action {
+        name: name.to_string(),
+        kind: live.kind.clone(),
+        action: ActionKind::Delete,
+        reason,
+        id: Some(live.id.clone()),
+        replace_mode: None,
+        changes: Vec::new(),
+        desired: None,
+        prior: Some(live.attrs.clone()),
+        depends_on: Vec::new(),
+        prior_depends_on: prior_deps.into_iter().collect(),
+        token: None,
+        prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
+    }
+}
+
+fn forget_action(name: &str, rec: &LockedResource) -> Action {
+    Action {
+        name: name.to_string(),
+        kind: rec.kind.clone(),
+        action: ActionKind::Forget,
+        reason: Reason::Gone,
+        id: Some(rec.id.clone()),
+        replace_mode: None,
+        changes: Vec::new(),
+        desired: None,
+        prior: Some(rec.attributes.clone()),
+        depends_on: Vec::new(),
+        prior_depends_on: rec.dependencies.clone(),
+        token: None,
+        prevent_destroy: false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_apply<'a>(
+    desired: &'a Desired,
+    locked: &'a BTreeMap<String, LockedResource>,
+    tagged: &BTreeMap<&'a str, Vec<&'a LiveResource>>,
+    pending_creates: &BTreeMap<&str, &str>,
+    currents: &mut BTreeMap<&'a str, Current<'a>>,
+    claimed: &mut BTreeSet<(&'a str, &'a str)>,
+    by_id: &HashMap<&str, &str>,
+    actions: &mut Vec<Action>,
+) -> Result<(), PlanError> {
+    // Kind changes are not something to paper over.
+    for (name, r) in &desired.resources {
+        if let Some(rec) = locked.get(name)
+            && rec.kind != r.kind.name
+        {
+            return Err(PlanError::KindChanged {
+                name: name.clone(),
+                recorded: rec.kind.clone(),
+                desired: r.kind.name.to_string(),
+            });
+        }
+    }
+
+    let names: Vec<String> = desired.resources.keys().cloned().collect();
+    let deps: HashMap<String, Vec<String>> = desired
+        .resources
+        .iter()
+        .map(|(n, r)| (n.clone(), r.deps.clone()))
+        .collect();
+    let mut known: HashMap<String, Known> = HashMap::new();
+
+    for name in topo_order(&names, &deps) {
+        let Some(res) = desired.resources.get(&name) else {
+            continue;
+        };
+        let mut adopted = false;
+        if !currents.contains_key(name.as_str())
+            && let Some(candidates) = tagged.get(name.as_str())
+            && let Some(l) = candidates
+                .iter()
+                .find(|l| l.kind == res.kind.name && !claimed.contains(&(l.kind.as_str(), l.id.as_str())))
+        {
+            claimed.insert((l.kind.as_str(), l.id.as_str()));
+            currents.insert(
+                desired
+                    .resources
+                    .get_key_value(&name)
+                    .map(|(k, _)| k.as_str())
+                    .unwrap_or_default(),
+                Current {
+                    live: l,
+                    recorded: None,
+                },
+            );
+            adopted = true;
+        }
+        let lookup = |r: &str, a: &str| -> Option<Value> {
+            let k = known.get(r)?;
+            if a == "id" {
+                k.id.clone().map(Value::String)
+            } else {
+                k.attrs.get(a).filter(|v| !value::has_unresolved(v)).cloned()
+            }
+        };
+        let resolved = value::resolve(&Value::Object(res.attrs.clone()), &lookup);
+        let resolved_attrs = match resolved.value {
+            Value::Object(m) => m,
+            _ => Attrs::new(),
+        };
+        let action = match currents.get(name.as_str()) {
+            None => {
+                let recorded = locked.get(&name);
+                let reason = if recorded.is_some() {
+                    Reason::DeletedOutside
+                } else {
+                    Reason::New
+                };
+                let changes = res
+                    .kind
+                    .fields
+                    .iter()
+                    .filter_map(|f| {
+                        resolved_attrs.get(f.name).map(|v| FieldChange {
+                            field: f.name.to_string(),
+                            before: None,
+                            after: Some(v.clone()),
+                            unknown: value::has_unresolved(v),
+                            forces_replacement: false,
+                            drift: false,
+                        })
+                    })
+                    .collect();
+                known.insert(
+                    name.clone(),
+                    Known {
+                        id: None,
+                        attrs: resolved_attrs.clone(),
+                    },
+                );
+                Action {
+                    name: name.clone(),
+                    kind: res.kind.name.to_string(),
+                    action: ActionKind::Create,
+                    reason,
+                    id: None,
+                    replace_mode: None,
+                    changes,
+                    desired: Some(res.attrs.clone()),
+                    prior: recorded.map(|r| r.attributes.clone()),
+                    depends_on: res.deps.clone(),
+                    prior_depends_on: Vec::new(),
+                    token: pending_creates.get(name.as_str()).map(|t| t.to_string()),
+                    prevent_destroy: res.lifecycle.prevent_destroy,
+                }
+            }
+            Some(cur) => plan_existing(res, cur, &resolved_attrs, adopted, pending_creates, by_id, &mut known)?,
+        };
+        actions.push(action);
+    }
+
+    // Resources removed from the documents.
+    for (name, rec) in locked {
+        if desired.resources.contains_key(name) {
+            continue;
+        }
+        match currents.get(name.as_str()) {
+            Some(c) => {
+                if rec.prevent_destroy {
+                    return Err(PlanError::PreventDestroy {
+                        name: name.clone(),
+                        what: "delete",
+                    });
+                }
+                actions.push(delete_action(name, c.live, Some(rec), Reason::Removed, by_id));
+            }
+            None => actions.push(forget_action(name, rec)),
+        }
+    }
+    Ok(())
+}
+
+fn plan_existing(
+    res: &DesiredResource,
+    cur: &Current<'_>,
+    resolved: &Attrs,
+    adopted: bool,
+    pending_creates: &BTreeMap<&str, &str>,
+    by_id: &HashMap<&str, &str>,
+    known: &mut HashMap<String, Known>,
+) -> Result<Action, PlanError> {
+    let recorded_attrs = cur.recorded.map(|r| &r.attributes);
+    let changes = diff_fields(
+        res.kind,
+        resolved,
+        &cur.live.attrs,
+        recorded_attrs,
+        &res.lifecycle.ignore_changes,
+    );
+    let replace = changes.iter().any(|c| c.forces_replacement);
+    let mut prior_deps: BTreeSet<String> = cur
+        .recorded
+        .map(|r| r.dependencies.iter().cloned().collect())
+        .unwrap_or_default();
+    prior_deps.extend(referenced_names(&cur.live.attrs, &res.name, by_id));
+
+    let (action, reason) = if adopted {
+        let reason = if pending_creates.contains_key(res.name.as_str()) {
+            Reason::InterruptedCreate
+        } else {
+            Reason::FoundByTag
+        };
+        if replace {
+            (ActionKind::Replace, reason)
+        } else {
+            (ActionKind::Adopt, reason)
+        }
+    } else if replace {
+        let dependency = changes
+            .iter()
+            .filter(|c| c.forces_replacement)
+            .all(|c| c.unknown);
+        (
+            ActionKind::Replace,
+            if dependency {
+                Reason::DependencyReplaced
+            } else {
+                Reason::Changed
+            },
+        )
+    } else if changes.is_empty() {
+        (ActionKind::NoOp, Reason::UpToDate)
+    } else if changes.iter().all(|c| c.drift) {
+        (ActionKind::Update, Reason::Drift)
+    } else {
+        (ActionKind::Update, Reason::Changed)
+    };
+
+    if action == ActionKind::Replace && res.lifecycle.prevent_destroy {
+        return Err(PlanError::PreventDestroy {
+            name: res.name.clone(),
+            what: "replace",
+        });
+    }
+
+    // What later resources may read from this one.
+    let entry = match action {
+        ActionKind::Replace => Known {
+            id: None,
+            attrs: resolved.clone(),
+        },
+        _ => {
+            let mut attrs = cur.live.attrs.clone();
+            for c in &changes {
+                if let Some(v) = resolved.get(&c.field) {
+                    attrs.insert(c.field.clone(), v.clone());
+                }
+            }
+            Known {
+                id: Some(cur.live.id.clone()),
+                attrs,
+            }
+        }
+    };
+    known.insert(res.name.clone(), entry);
+
+    let replace_mode = (action == ActionKind::Replace).then(|| {
+        if res.lifecycle.create_before_destroy {
+            ReplaceMode::CreateBeforeDelete
+        } else {
+            ReplaceMode::DeleteBeforeCreate
+        }
+    });
+    Ok(Action {
+        name: res.name.clone(),
+        kind: res.kind.name.to_string(),
+        action,
+        reason,
+        id: Some(cur.live.id.clone()),
+        replace_mode,
+        changes,
+        desired: Some(res.attrs.clone()),
+        prior: Some(cur.live.attrs.clone()),
+        depends_on: res.deps.clone(),
+        prior_depends_on: prior_deps.into_iter().collect(),
+        token: None,
+        prevent_destroy: res.lifecycle.prevent_destroy,
+    })
+}
+
+/// Creates and updates in dependency order, then deletions in reverse dependency order.
+fn order_actions(actions: Vec<Action>, desired: &Desired) -> Vec<Action> {
+    let (forward, backward): (Vec<Action>, Vec<Action>) = actions
+        .into_iter()
+        .partition(|a| desired.resources.contains_key(&a.name) && a.reason != Reason::Duplicate && a.reason != Reason::Deposed && a.reason != Reason::Destroy);
+    let deps: HashMap<String, Vec<String>> = forward
+        .iter()
+        .map(|a| (a.name.clone(), a.depends_on.clone()))
+        .collect();
+    let names: Vec<String> = forward.iter().map(|a| a.name.clone()).collect();
+    let order: HashMap<String, usize> = topo_order(&names, &deps)
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, i))
+        .collect();
+    let mut forward = forward;
+    forward.sort_by_key(|a| order.get(&a.name).copied().unwrap_or(usize::MAX));
+
+    let bdeps: HashMap<String, Vec<String>> = backward
+        .iter()
+        .map(|a| (a.name.clone(), a.prior_depends_on.clone()))
+        .collect();
+    let bnames: Vec<String> = backward.iter().map(|a| a.name.clone()).collect();
+    let border: HashMap<String, usize> = topo_order(&bnames, &bdeps)
+        .into_iter()
+        .rev()
+        .enumerate()
+        .map(|(i, n)| (n, i))
+        .collect();
+    let mut backward = backward;
+    backward.sort_by(|a, b| {
+        border
+            .get(&a.name)
+            .cmp(&border.get(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    forward.extend(backward);
+    forward
+}
+
+fn plan_outputs(
+    desired: &Desired,
+    actions: &[Action],
+    locked: &BTreeMap<String, LockedResource>,
+    currents: &BTreeMap<&str, Current<'_>>,
+) -> BTreeMap<String, PlannedOutput> {
+    let changing: BTreeSet<&str> = actions
+        .iter()
+        .filter(|a| matches!(a.action, ActionKind::Create | ActionKind::Replace))
+        .map(|a| a.name.as_str())
+        .collect();
+    let lookup = |r: &str, a: &str| -> Option<Value> {
+        if changing.contains(r) || !desired.resources.contains_key(r) {
+            return None;
+        }
+        let live = currents.get(r).map(|c| c.live);
+        match a {
+            "id" => live.map(|l| Value::String(l.id.clone())).or_else(|| {
+                locked.get(r).map(|l| Value::String(l.id.clone()))
+            }),
+            _ => live.and_then(|l| l.attrs.get(a).cloned()),
+        }
+    };
+    desired
+        .outputs
+        .iter()
+        .map(|(name, o)| {
+            let r = value::resolve(&Value::String(o.value.clone()), &lookup);
+            (
+                name.clone(),
+                PlannedOutput {
+                    template: o.value.clone(),
+                    unknown: !r.unknown.is_empty(),
+                    value: if o.sensitive { Value::Null } else { r.value },
+                    sensitive: o.sensitive,
+                },
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,194 @@
+//! The interface between the engine and a cloud: batched reads and one call per mutation.
+//!
+//! The engine knows no AWS types; `strata-aws` implements [`Provider`].
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use crate::value::Attrs;
+
+/// A resource as it exists in the cloud.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveResource {
+    pub kind: String,
+    pub id: String,
+    /// The `strata:stack` tag, if any.
+    pub stack: Option<String>,
+    /// The `strata:name` tag, if any.
+    pub name: Option<String>,
+    /// Current attributes, named like the kind's fields (tags without `strata:` keys), plus
+    /// computed ones.
+    pub attrs: Attrs,
+}
+
+/// What to read for one kind.
+#[derive(Debug, Clone)]
+pub struct ReadRequest<'a> {
+    pub kind: &'a str,
+    /// Ids recorded in the lockfile (one batched call covers them all).
+    pub ids: &'a [String],
+    /// The stack whose ownership tag to search for (one more batched call).
+    pub stack: &'a str,
+}
+
+/// A create call.
+#[derive(Debug, Clone)]
+pub struct CreateRequest<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub stack: &'a str,
+    /// Desired attributes with every reference resolved.
+    pub attrs: &'a Attrs,
+    /// Idempotency token, journaled before the call; used by kinds whose API takes one.
+    pub token: &'a str,
+}
+
+/// An in-place update.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub stack: &'a str,
+    pub id: &'a str,
+    /// Attributes as last seen.
+    pub prior: &'a Attrs,
+    /// Desired attributes, resolved.
+    pub attrs: &'a Attrs,
+    /// Fields to change.
+    pub changed: &'a [String],
+}
+
+/// A delete call.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub id: &'a str,
+    pub prior: &'a Attrs,
+}
+
+/// The broad class of a provider error, which decides retries and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The caller lacks permission (IAM, or an SCP's explicit deny).
+    AccessDenied,
+    /// The resource is gone.
+    NotFound,
+    /// Something else still uses the resource.
+    DependencyViolation,
+    /// AWS refused the request as invalid.
+    Invalid,
+    /// Throttling or a server error that outlasted the retries.
+    Transient,
+    /// A wait ran out of time.
+    Timeout,
+    /// The operation was abandoned because the user cancelled.
+    Cancelled,
+    Other,
+}
+
+/// An error from the cloud, with the action and resource it concerns.
+#[derive(Debug, Clone)]
+pub struct ProviderError {
+    pub class: ErrorClass,
+    /// The API's error code, e.g. `DependencyViolation`.
+    pub code: Option<String>,
+    pub message: String,
+    /// The API action, e.g. `ec2:CreateVpc`.
+    pub action: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            class,
+            code: None,
+            message: message.into(),
+            action: None,
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(a) = &self.action {
+            write!(f, "{a}: ")?;
+        }
+        if let Some(c) = &self.code {
+            write!(f, "{c}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// Progress messages from a running operation (for example a wait), sent to the main thread.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    op: usize,
+    tx: Option<mpsc::UnboundedSender<(usize, String)>>,
+}
+
+impl Progress {
+    pub fn new(op: usize, tx: mpsc::UnboundedSender<(usize, String)>) -> Progress {
+        Progress { op, tx: Some(tx) }
+    }
+
+    /// A progress sink that drops messages.
+    pub fn none() -> Progress {
+        Progress { op: 0, tx: None }
+    }
+
+    /// Reports what the operation is waiting for, e.g. "waiting for state available".
+    pub fn waiting(&self, what: impl Into<String>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send((self.op, what.into()));
+        }
+    }
+}
+
+/// Per-kind time limits for waits.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub delete: Duration,
+}
+
+/// A cloud that strata can reconcile.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Reads every live resource of one kind that has one of `ids` or the stack's ownership tag.
+    /// Implementations make batched calls (never one per resource).
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError>;
+
+    /// Creates a resource with its ownership tags set in the create call, and waits until it
+    /// is usable. Returns it as it now exists.
+    async fn create(
+        &self,
+        req: CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError>;
+
+    /// Changes fields in place. Returns the resource as it now exists.
+    async fn update(
+        &self,
+        req: UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError>;
+
+    /// Deletes a resource and waits until it is gone. A resource already gone is success.
+    async fn delete(&self, req: DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError>;
+}

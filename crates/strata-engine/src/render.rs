@@ -1,0 +1,324 @@
+//! Plans as text for people (`+`, `~`, `-/+`, `-`, field by field) and as JSON for machines.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::plan::{Action, ActionKind, FieldChange, Mode, Plan, Reason, ReplaceMode};
+
+/// Terminal colours, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn cyan(&self, s: &str) -> String {
+        self.paint("36", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+fn symbol(a: &Action, st: Style) -> String {
+    match a.action {
+        ActionKind::Create => st.green("  +"),
+        ActionKind::Update => st.yellow("  ~"),
+        ActionKind::Replace => match a.replace_mode {
+            Some(ReplaceMode::CreateBeforeDelete) => format!("{}{}", st.green("+"), st.red("/-")),
+            _ => format!("{}{}", st.red("-/"), st.green("+")),
+        },
+        ActionKind::Delete => st.red("  -"),
+        ActionKind::Adopt => st.cyan("  <"),
+        ActionKind::Forget => st.dim("  ."),
+        ActionKind::NoOp => "   ".to_string(),
+    }
+}
+
+fn headline(a: &Action) -> String {
+    let id = a.id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
+    let what = match (a.action, a.reason) {
+        (ActionKind::Create, Reason::DeletedOutside) => {
+            "was deleted outside strata and will be created again".to_string()
+        }
+        (ActionKind::Create, _) => "will be created".to_string(),
+        (ActionKind::Update, Reason::Drift) => {
+            "was changed outside strata and will be put back".to_string()
+        }
+        (ActionKind::Update, _) => "will be updated in place".to_string(),
+        (ActionKind::Replace, Reason::DependencyReplaced) => {
+            "must be replaced, because a resource it depends on is replaced".to_string()
+        }
+        (ActionKind::Replace, Reason::FoundByTag | Reason::InterruptedCreate) => {
+            "was found by its tags and must be replaced".to_string()
+        }
+        (ActionKind::Replace, _) => match a.replace_mode {
+            Some(ReplaceMode::CreateBeforeDelete) => {
+                "must be replaced (the new one is created first)".to_string()
+            }
+            _ => "must be replaced".to_string(),
+        },
+        (ActionKind::Delete, Reason::Removed) => {
+            "will be deleted (removed from the documents)".to_string()
+        }
+        (ActionKind::Delete, Reason::Orphan) => {
+            "will be deleted (it carries this stack's tag but is in no document)".to_string()
+        }
+        (ActionKind::Delete, Reason::Duplicate) => {
+            "will be deleted (a duplicate carrying the same ownership tags)".to_string()
+        }
+        (ActionKind::Delete, Reason::Deposed) => {
+            "will be deleted (the old copy left by create_before_destroy)".to_string()
+        }
+        (ActionKind::Delete, _) => "will be deleted".to_string(),
+        (ActionKind::Adopt, Reason::InterruptedCreate) => {
+            "was created by an interrupted run and will be adopted".to_string()
+        }
+        (ActionKind::Adopt, _) => {
+            "was found by its ownership tags and will be adopted".to_string()
+        }
+        (ActionKind::Forget, _) => {
+            "is already gone and will be removed from the lockfile".to_string()
+        }
+        (ActionKind::NoOp, _) => "is up to date".to_string(),
+    };
+    format!("{} ({}){id} {what}", a.name, a.kind)
+}
+
+/// A value as shown in a plan.
+pub fn show(v: &Value, unknown: bool) -> String {
+    if unknown {
+        let refs = match v {
+            Value::String(s) => strata_model::expr::attr_refs(s)
+                .into_iter()
+                .map(|(r, a)| format!("{r}.{a}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => String::new(),
+        };
+        return if refs.is_empty() {
+            "(known after apply)".to_string()
+        } else {
+            format!("(known after apply: {refs})")
+        };
+    }
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(|i| show(i, false)).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_long(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::String(s)) if s.contains('\n'))
+}
+
+fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, st: Style) {
+    let pad = width.saturating_sub(c.field.chars().count());
+    let note = if c.forces_replacement && !create {
+        st.red(" # forces replacement")
+    } else if c.drift {
+        st.yellow(" # changed outside strata")
+    } else {
+        String::new()
+    };
+    if create {
+        // Maps are listed key by key.
+        if let Some(Value::Object(m)) = &c.after {
+            if m.is_empty() {
+                let _ = writeln!(out, "      {} {}{} = {{}}", st.green("+"), c.field, " ".repeat(pad));
+                return;
+            }
+            let _ = writeln!(out, "      {} {}{} = {{", st.green("+"), c.field, " ".repeat(pad));
+            let kw = m.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+            for (k, v) in m {
+                let _ = writeln!(
+                    out,
+                    "          {} {k}{} = {}",
+                    st.green("+"),
+                    " ".repeat(kw - k.chars().count()),
+                    show(v, crate::value::has_unresolved(v))
+                );
+            }
+            let _ = writeln!(out, "        }}");
+            return;
+        }
+        let after = c.after.as_ref().map_or("null".to_string(), |v| show(v, c.unknown));
+        let _ = writeln!(out, "      {} {}{} = {after}", st.green("+"), c.field, " ".repeat(pad));
+        return;
+    }
+    // Maps: only the keys that differ.
+    if let (Some(Value::Object(a)), before) = (&c.after, &c.before) {
+        let empty = serde_json::Map::new();
+        let b = match before {
+            Some(Value::Object(b)) => b,
+            _ => &empty,
+        };
+        let _ = writeln!(out, "      {} {} = {{{note}", st.yellow("~"), c.field);
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        let kw = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        for k in keys {
+            let p = " ".repeat(kw - k.chars().count());
+            match (b.get(k), a.get(k)) {
+                (Some(x), Some(y)) if x == y => {}
+                (Some(x), Some(y)) => {
+                    let _ = writeln!(
+                        out,
+                        "          {} {k}{p} = {} -> {}",
+                        st.yellow("~"),
+                        show(x, false),
+                        show(y, crate::value::has_unresolved(y))
+                    );
+                }
+                (None, Some(y)) => {
+                    let _ = writeln!(
+                        out,
+                        "          {} {k}{p} = {}",
+                        st.green("+"),
+                        show(y, crate::value::has_unresolved(y))
+                    );
+                }
+                (Some(x), None) => {
+                    let _ = writeln!(out, "          {} {k}{p} = {}", st.red("-"), show(x, false));
+                }
+                (None, None) => {}
+            }
+        }
+        let _ = writeln!(out, "        }}");
+        return;
+    }
+    if is_long(c.before.as_ref()) || is_long(c.after.as_ref()) {
+        let before = match &c.before {
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let after = match &c.after {
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "      {} {} = <<{note}", st.yellow("~"), c.field);
+        let diff = similar::TextDiff::from_lines(&before, &after);
+        for change in diff.iter_all_changes() {
+            let line = change.value().trim_end_matches('\n');
+            let _ = match change.tag() {
+                similar::ChangeTag::Delete => writeln!(out, "          {} {line}", st.red("-")),
+                similar::ChangeTag::Insert => writeln!(out, "          {} {line}", st.green("+")),
+                similar::ChangeTag::Equal => writeln!(out, "            {line}"),
+            };
+        }
+        let _ = writeln!(out, "        >>");
+        return;
+    }
+    let before = c.before.as_ref().map_or("null".to_string(), |v| show(v, false));
+    let after = c.after.as_ref().map_or("null".to_string(), |v| show(v, c.unknown));
+    let _ = writeln!(
+        out,
+        "      {} {}{} = {before} -> {after}{note}",
+        st.yellow("~"),
+        c.field,
+        " ".repeat(pad)
+    );
+}
+
+/// The summary line.
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    if !plan.has_changes() {
+        return "No changes. The live resources match the documents.".to_string();
+    }
+    let mut line = format!(
+        "Plan: {} to add, {} to change, {} to destroy",
+        s.add, s.change, s.destroy
+    );
+    if s.adopt > 0 {
+        let _ = write!(line, ", {} to adopt", s.adopt);
+    }
+    if s.forget > 0 {
+        let _ = write!(line, ", {} to forget", s.forget);
+    }
+    line.push('.');
+    line
+}
+
+/// Renders a plan for a terminal.
+pub fn render_text(plan: &Plan, st: Style) -> String {
+    let mut out = String::new();
+    let changes: Vec<&Action> = plan.actions.iter().filter(|a| a.is_change()).collect();
+    if changes.is_empty() {
+        let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
+        return out;
+    }
+    let verb = match plan.mode {
+        Mode::Apply => "strata will make these changes",
+        Mode::Destroy => "strata will destroy everything it made",
+    };
+    let _ = writeln!(
+        out,
+        "{verb} to stack {} ({}):\n",
+        st.bold(&plan.stack),
+        plan.region
+    );
+    for a in changes {
+        let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
+        let create = a.action == ActionKind::Create;
+        let width = a
+            .changes
+            .iter()
+            .filter(|c| !matches!(c.after, Some(Value::Object(_))))
+            .map(|c| c.field.chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &a.changes {
+            render_change(&mut out, c, create, width, st);
+        }
+        out.push('\n');
+    }
+    let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.unknown).collect();
+    if !outputs.is_empty() && plan.mode == Mode::Apply {
+        let _ = writeln!(out, "Outputs after apply:");
+        for (name, o) in outputs {
+            let shown = if o.sensitive {
+                "(sensitive)".to_string()
+            } else {
+                show(&o.value, true)
+            };
+            let _ = writeln!(out, "  {name} = {shown}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
+    out
+}
+
+/// The machine-readable plan (docs/plan-format.md).
+pub fn render_json(plan: &Plan) -> String {
+    // A plan holds JSON values only: serialization cannot fail.
+    let mut s = serde_json::to_string_pretty(plan).unwrap_or_default();
+    s.push('\n');
+    s
+}

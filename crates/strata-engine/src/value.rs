@@ -1,0 +1,153 @@
+//! Attribute values: JSON values whose strings may hold `${resource.attribute}` references.
+
+use serde_json::{Map, Value};
+use strata_model::expr::{self, Segment};
+
+/// A resource's attributes by field name.
+pub type Attrs = Map<String, Value>;
+
+/// The result of resolving references in a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The value with every known reference substituted; strings with unknown references keep
+    /// their template form (e.g. `${vpc.id}`).
+    pub value: Value,
+    /// `resource.attribute` references that are not known yet.
+    pub unknown: Vec<String>,
+}
+
+/// Substitutes references using `lookup(resource, attribute)`.
+///
+/// A string that is exactly one reference takes the referenced value as it is (a list stays a
+/// list); references inside longer strings are formatted as text.
+pub fn resolve(value: &Value, lookup: &dyn Fn(&str, &str) -> Option<Value>) -> Resolved {
+    let mut unknown = Vec::new();
+    let value = resolve_inner(value, lookup, &mut unknown);
+    unknown.sort();
+    unknown.dedup();
+    Resolved { value, unknown }
+}
+
+fn resolve_inner(
+    value: &Value,
+    lookup: &dyn Fn(&str, &str) -> Option<Value>,
+    unknown: &mut Vec<String>,
+) -> Value {
+    match value {
+        Value::String(s) if expr::has_template(s) => resolve_str(s, lookup, unknown),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve_inner(v, lookup, unknown))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_inner(v, lookup, unknown)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn resolve_str(
+    s: &str,
+    lookup: &dyn Fn(&str, &str) -> Option<Value>,
+    unknown: &mut Vec<String>,
+) -> Value {
+    let Ok(segs) = expr::parse(s) else {
+        // Validation rejects malformed templates; keep the text as it is.
+        return Value::String(s.to_string());
+    };
+    let mut missing = false;
+    let mut values = Vec::with_capacity(segs.len());
+    for seg in &segs {
+        match seg {
+            Segment::Attr { resource, attr, .. } => match lookup(resource, attr) {
+                Some(v) => values.push(Some(v)),
+                None => {
+                    unknown.push(format!("{resource}.{attr}"));
+                    missing = true;
+                    values.push(None);
+                }
+            },
+            _ => values.push(None),
+        }
+    }
+    if missing {
+        return Value::String(s.to_string());
+    }
+    if let ([Segment::Attr { .. }], [Some(v)]) = (segs.as_slice(), values.as_slice()) {
+        return v.clone();
+    }
+    let mut out = String::new();
+    for (seg, v) in segs.iter().zip(values) {
+        match (seg, v) {
+            (Segment::Lit(l), _) => out.push_str(l),
+            (Segment::Attr { .. }, Some(Value::String(v))) => out.push_str(&v),
+            (Segment::Attr { .. }, Some(v)) => out.push_str(&v.to_string()),
+            _ => {}
+        }
+    }
+    Value::String(out)
+}
+
+/// True when the value still holds a `${...}` reference.
+pub fn has_unresolved(value: &Value) -> bool {
+    match value {
+        Value::String(s) => !expr::attr_refs(s).is_empty(),
+        Value::Array(items) => items.iter().any(has_unresolved),
+        Value::Object(map) => map.values().any(has_unresolved),
+        _ => false,
+    }
+}
+
+/// A short one-line rendering of a value, for plans and messages.
+pub fn short(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn lookup(res: &str, attr: &str) -> Option<Value> {
+        match (res, attr) {
+            ("vpc", "id") => Some(json!("vpc-123")),
+            ("vpc", "blocks") => Some(json!(["10.0.0.0/16"])),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn known_references_are_substituted() {
+        let r = resolve(&json!({"vpc": "${vpc.id}", "name": "in-${vpc.id}", "x": 1}), &lookup);
+        assert_eq!(r.value, json!({"vpc": "vpc-123", "name": "in-vpc-123", "x": 1}));
+        assert!(r.unknown.is_empty());
+    }
+
+    #[test]
+    fn whole_references_keep_their_type() {
+        let r = resolve(&json!("${vpc.blocks}"), &lookup);
+        assert_eq!(r.value, json!(["10.0.0.0/16"]));
+    }
+
+    #[test]
+    fn unknown_references_stay_as_templates() {
+        let r = resolve(&json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"}), &lookup);
+        assert_eq!(r.value, json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"}));
+        assert_eq!(r.unknown, vec!["nat.id".to_string(), "subnet.id".to_string()]);
+        assert!(has_unresolved(&r.value));
+    }
+
+    #[test]
+    fn escapes_are_removed() {
+        let r = resolve(&json!("cost $${x}"), &lookup);
+        assert_eq!(r.value, json!("cost ${x}"));
+    }
+}

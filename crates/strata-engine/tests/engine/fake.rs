@@ -1,0 +1,219 @@
+//! An in-memory cloud. Like AWS it refuses a create that names a missing resource and a delete
+//! while another resource still refers to the one being deleted.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::Value;
+use strata_engine::desired::Desired;
+use strata_engine::exec::{self, Cancel, Event, ExecOptions, Outcome, Reporter};
+use strata_engine::lockfile::{self, Lockfile};
+use strata_engine::plan::{self, Mode, Plan, PlanInput};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, Provider, ProviderError,
+    ReadRequest, UpdateRequest,
+};
+use strata_engine::read;
+use strata_engine::value::Attrs;
+use strata_model::VarInputs;
+use strata_model::source::SourceFile;
+
+#[derive(Debug, Default)]
+pub struct CloudState {
+    pub resources: BTreeMap<String, LiveResource>,
+    pub next: u64,
+    pub calls: Vec<String>,
+    /// Creates of these names fail.
+    pub fail_create: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FakeCloud(pub Arc<Mutex<CloudState>>);
+
+fn ids_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.starts_with("fake-") => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| ids_in(x, out)),
+        Value::Object(m) => m.values().for_each(|x| ids_in(x, out)),
+        _ => {}
+    }
+}
+
+impl FakeCloud {
+    pub fn state(&self) -> std::sync::MutexGuard<'_, CloudState> {
+        self.0.lock().expect("lock")
+    }
+
+    pub fn count(&self) -> usize {
+        self.state().resources.len()
+    }
+
+    pub fn find(&self, name: &str) -> Option<LiveResource> {
+        self.state()
+            .resources
+            .values()
+            .find(|r| r.name.as_deref() == Some(name))
+            .cloned()
+    }
+}
+
+#[async_trait]
+impl Provider for FakeCloud {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut s = self.state();
+        s.calls.push(format!("read {}", req.kind));
+        Ok(s.resources
+            .values()
+            .filter(|r| r.kind == req.kind)
+            .filter(|r| req.ids.contains(&r.id) || r.stack.as_deref() == Some(req.stack))
+            .cloned()
+            .collect())
+    }
+
+    async fn create(&self, req: CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        tokio::task::yield_now().await;
+        let mut s = self.state();
+        s.calls.push(format!("create {}", req.name));
+        if s.fail_create.iter().any(|n| n == req.name) {
+            return Err(ProviderError::new(ErrorClass::Invalid, format!("refusing to create {}", req.name)));
+        }
+        let mut refs = Vec::new();
+        ids_in(&Value::Object(req.attrs.clone()), &mut refs);
+        for r in refs {
+            if !s.resources.contains_key(&r) {
+                return Err(ProviderError::new(ErrorClass::NotFound, format!("{} refers to missing {r}", req.name)));
+            }
+        }
+        s.next += 1;
+        let id = format!("fake-{}", s.next);
+        let r = LiveResource {
+            kind: req.kind.to_string(),
+            id: id.clone(),
+            stack: Some(req.stack.to_string()),
+            name: Some(req.name.to_string()),
+            attrs: req.attrs.clone(),
+        };
+        s.resources.insert(id, r.clone());
+        Ok(r)
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        tokio::task::yield_now().await;
+        let mut s = self.state();
+        s.calls.push(format!("update {}", req.name));
+        let Some(r) = s.resources.get_mut(req.id) else {
+            return Err(ProviderError::new(ErrorClass::NotFound, "gone"));
+        };
+        for f in req.changed {
+            match req.attrs.get(f) {
+                Some(v) => r.attrs.insert(f.clone(), v.clone()),
+                None => r.attrs.remove(f),
+            };
+        }
+        Ok(r.clone())
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>, _: &Progress) -> Result<(), ProviderError> {
+        tokio::task::yield_now().await;
+        let mut s = self.state();
+        s.calls.push(format!("delete {}", req.name));
+        for other in s.resources.values() {
+            let mut refs = Vec::new();
+            ids_in(&Value::Object(other.attrs.clone()), &mut refs);
+            if other.id != req.id && refs.iter().any(|r| r == req.id) {
+                return Err(ProviderError::new(
+                    ErrorClass::DependencyViolation,
+                    format!("{} is still used by {}", req.id, other.id),
+                ));
+            }
+        }
+        s.resources.remove(req.id);
+        Ok(())
+    }
+}
+
+pub struct Quiet(pub Vec<String>);
+
+impl Reporter for Quiet {
+    fn event(&mut self, e: &Event) {
+        if let Event::Started { label } = e {
+            self.0.push(label.clone());
+        }
+    }
+}
+
+pub fn desired(src: &str) -> Desired {
+    let loaded = strata_model::load::load_sources(vec![SourceFile::new("stack.yaml", src)], &VarInputs::default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                strata_model::diag::render(&e.diagnostics, &e.sources, false, 100)
+            )
+        });
+    Desired::from_stack(&loaded.stack, "us-east-1")
+}
+
+/// A working directory with a lockfile path.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub cloud: FakeCloud,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cloud: FakeCloud::default(),
+        }
+    }
+
+    pub fn lock_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("strata.lock")
+    }
+
+    pub fn lockfile(&self) -> Option<Lockfile> {
+        lockfile::read(&self.lock_path()).expect("lockfile readable")
+    }
+
+    pub async fn plan(&self, d: &Desired, mode: Mode) -> Result<Plan, plan::PlanError> {
+        let lf = self.lockfile();
+        let reqs = read::read_requests(d, lf.as_ref());
+        let live = read::read_live(&self.cloud, &d.stack, &reqs).await.expect("read");
+        plan::plan(PlanInput {
+            desired: d,
+            lockfile: lf.as_ref(),
+            live: &live,
+            mode,
+            plan_id: "test-plan",
+        })
+    }
+
+    pub async fn run(&self, p: &Plan, parallelism: usize) -> Outcome {
+        let lf = self
+            .lockfile()
+            .unwrap_or_else(|| Lockfile::new(&p.stack, &p.region));
+        let (_tx, rx) = tokio::sync::watch::channel(Cancel::Run);
+        let opts = ExecOptions {
+            parallelism,
+            grace: std::time::Duration::from_secs(1),
+            lockfile_path: self.lock_path(),
+        };
+        let provider: Arc<dyn Provider> = Arc::new(self.cloud.clone());
+        exec::execute(p, provider, lf, &opts, rx, &mut Quiet(Vec::new()))
+            .await
+            .expect("execute")
+    }
+
+    /// Plans and applies; returns the plan.
+    pub async fn apply(&self, d: &Desired) -> Plan {
+        let p = self.plan(d, Mode::Apply).await.expect("plan");
+        let o = self.run(&p, 4).await;
+        assert!(o.success(), "apply failed: {:?}", o.failed);
+        p
+    }
+}
+
+pub fn attrs(v: Value) -> Attrs {
+    v.as_object().cloned().unwrap_or_default()
+}

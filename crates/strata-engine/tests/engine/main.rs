@@ -1,0 +1,5 @@
+//! Engine tests against an in-memory cloud that enforces AWS's ordering rules.
+
+mod fake;
+mod planner;
+mod properties;

@@ -1,0 +1,299 @@
+//! Plans for the situations a user meets: first apply, no-op, updates, replacements, drift,
+//! adoption after a crash, orphans, destroy, failures.
+
+use serde_json::json;
+use strata_engine::exec::op_graph;
+use strata_engine::plan::{ActionKind, Mode, Plan, Reason};
+use strata_engine::render::{Style, render_json, render_text};
+
+use crate::fake::{Env, desired};
+
+const STACK: &str = r#"
+stack: lab
+default_tags: {Team: net}
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.0.0.0/16
+    tags: {Name: lab}
+  a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.0.0/24
+    availability_zone: us-east-1a
+  b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.1.0/24
+    availability_zone: us-east-1b
+outputs:
+  vpc_id: ${vpc.id}
+"#;
+
+fn kinds_of(p: &Plan) -> Vec<(String, ActionKind)> {
+    p.actions
+        .iter()
+        .filter(|a| a.is_change())
+        .map(|a| (a.name.clone(), a.action))
+        .collect()
+}
+
+fn text(p: &Plan) -> String {
+    // Ids differ between runs; the rest is stable.
+    let re = |s: String| {
+        let mut out = String::new();
+        for word in s.split_inclusive(' ') {
+            if word.starts_with("fake-") || word.starts_with("\"fake-") {
+                out.push_str(if word.ends_with(' ') { "<id> " } else { "<id>" });
+            } else {
+                out.push_str(word);
+            }
+        }
+        out
+    };
+    re(render_text(p, Style { color: false }))
+}
+
+#[tokio::test]
+async fn first_plan_creates_in_dependency_order_and_second_is_empty() {
+    let env = Env::new();
+    let d = desired(STACK);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    assert_eq!(
+        kinds_of(&p),
+        vec![
+            ("vpc".into(), ActionKind::Create),
+            ("a".into(), ActionKind::Create),
+            ("b".into(), ActionKind::Create)
+        ]
+    );
+    insta::assert_snapshot!("first_plan", text(&p));
+    let o = env.run(&p, 10).await;
+    assert!(o.success());
+    assert_eq!(env.cloud.count(), 3);
+    let lf = env.lockfile().expect("lockfile written");
+    assert_eq!(lf.resources.len(), 3);
+    assert!(lf.pending.is_empty());
+    assert_eq!(lf.resources["a"].dependencies, vec!["vpc".to_string()]);
+    assert_eq!(lf.outputs["vpc_id"].value, json!(lf.resources["vpc"].id));
+    let again = env.plan(&d, Mode::Apply).await.expect("plan");
+    assert!(!again.has_changes(), "{}", text(&again));
+    assert_eq!(text(&again), "No changes. The live resources match the documents.\n");
+}
+
+#[tokio::test]
+async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
+    let env = Env::new();
+    env.apply(&desired(STACK)).await;
+    let changed = STACK
+        .replace("tags: {Name: lab}", "tags: {Name: lab2}")
+        .replace("cidr_block: 10.0.1.0/24", "cidr_block: 10.0.2.0/24");
+    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    assert_eq!(
+        kinds_of(&p),
+        vec![("vpc".into(), ActionKind::Update), ("b".into(), ActionKind::Replace)]
+    );
+    insta::assert_snapshot!("update_and_replace", text(&p));
+    let old_b = env.cloud.find("b").expect("b").id;
+    let o = env.run(&p, 10).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let new_b = env.cloud.find("b").expect("b");
+    assert_ne!(new_b.id, old_b);
+    assert_eq!(new_b.attrs["cidr_block"], json!("10.0.2.0/24"));
+    assert_eq!(env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"], json!("lab2"));
+    assert!(!env.plan(&desired(&changed), Mode::Apply).await.expect("plan").has_changes());
+}
+
+#[tokio::test]
+async fn replacing_a_vpc_replaces_its_subnets_in_a_safe_order() {
+    let env = Env::new();
+    env.apply(&desired(STACK)).await;
+    let changed = STACK.replace("10.0.0.0/16", "10.0.0.0/20");
+    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    let a = p.actions.iter().find(|a| a.name == "a").expect("a");
+    assert_eq!(a.action, ActionKind::Replace);
+    assert_eq!(a.reason, Reason::DependencyReplaced);
+    let o = env.run(&p, 10).await;
+    assert!(o.success(), "{:?}", o.failed);
+    assert_eq!(env.cloud.count(), 3);
+    assert!(!env.plan(&desired(&changed), Mode::Apply).await.expect("plan").has_changes());
+}
+
+#[tokio::test]
+async fn create_before_destroy_keeps_the_old_copy_until_the_new_one_exists() {
+    let env = Env::new();
+    let with_cbd = STACK.replace(
+        "    availability_zone: us-east-1b\n",
+        "    availability_zone: us-east-1b\n    lifecycle: {create_before_destroy: true}\n",
+    );
+    env.apply(&desired(&with_cbd)).await;
+    let changed = with_cbd.replace("10.0.1.0/24", "10.0.3.0/24");
+    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    let g = op_graph(&p).expect("graph");
+    let labels: Vec<&str> = g.ops.iter().map(|o| o.label.as_str()).collect();
+    assert!(labels.contains(&"create b") && labels.contains(&"delete b"));
+    let o = env.run(&p, 1).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let calls = env.cloud.state().calls.clone();
+    let create = calls.iter().position(|c| c == "create b").expect("created");
+    let delete = calls.iter().position(|c| c == "delete b").expect("deleted");
+    assert!(create < delete, "{calls:?}");
+    let lf = env.lockfile().expect("lockfile");
+    assert!(lf.deposed.is_empty(), "the old copy is gone: {:?}", lf.deposed);
+}
+
+#[tokio::test]
+async fn deleted_outside_strata_is_drift_and_is_recreated() {
+    let env = Env::new();
+    let d = desired(STACK);
+    env.apply(&d).await;
+    let a = env.cloud.find("a").expect("a");
+    env.cloud.state().resources.remove(&a.id);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let act = p.actions.iter().find(|x| x.name == "a").expect("a");
+    assert_eq!((act.action, act.reason), (ActionKind::Create, Reason::DeletedOutside));
+    assert!(text(&p).contains("was deleted outside strata and will be created again"));
+    env.run(&p, 10).await;
+    assert!(env.cloud.find("a").is_some());
+    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+}
+
+#[tokio::test]
+async fn a_live_change_is_drift_and_apply_reverts_it() {
+    let env = Env::new();
+    let d = desired(STACK);
+    env.apply(&d).await;
+    let id = env.cloud.find("vpc").expect("vpc").id;
+    env.cloud
+        .state()
+        .resources
+        .get_mut(&id)
+        .expect("vpc")
+        .attrs
+        .insert("tags".into(), json!({"Name": "hacked", "Team": "net"}));
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let act = p.actions.iter().find(|x| x.name == "vpc").expect("vpc");
+    assert_eq!((act.action, act.reason), (ActionKind::Update, Reason::Drift));
+    assert!(act.changes[0].drift);
+    insta::assert_snapshot!("drift", text(&p));
+    env.run(&p, 10).await;
+    assert_eq!(env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"], json!("lab"));
+}
+
+#[tokio::test]
+async fn ignore_changes_hides_a_field() {
+    let env = Env::new();
+    let src = STACK.replace(
+        "    tags: {Name: lab}\n",
+        "    tags: {Name: lab}\n    lifecycle: {ignore_changes: [tags.Owner]}\n",
+    );
+    let d = desired(&src);
+    env.apply(&d).await;
+    let id = env.cloud.find("vpc").expect("vpc").id;
+    env.cloud
+        .state()
+        .resources
+        .get_mut(&id)
+        .expect("vpc")
+        .attrs
+        .insert("tags".into(), json!({"Name": "lab", "Team": "net", "Owner": "finance"}));
+    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+}
+
+#[tokio::test]
+async fn resources_found_by_tag_are_adopted_not_created_twice() {
+    let env = Env::new();
+    let d = desired(STACK);
+    env.apply(&d).await;
+    // Lose the lockfile (as after a crash before it was written).
+    std::fs::remove_file(env.lock_path()).expect("rm");
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    assert!(p.actions.iter().all(|a| a.action == ActionKind::Adopt), "{}", text(&p));
+    assert_eq!(p.summary.adopt, 3);
+    env.run(&p, 10).await;
+    assert_eq!(env.cloud.count(), 3);
+    assert_eq!(env.lockfile().expect("lockfile").resources.len(), 3);
+    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+}
+
+#[tokio::test]
+async fn removed_and_orphaned_resources_are_deleted_dependents_first() {
+    let env = Env::new();
+    env.apply(&desired(STACK)).await;
+    let only_vpc = "stack: lab\ndefault_tags: {Team: net}\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    tags: {Name: lab}\n";
+    // Subnet `a` loses its lockfile entry: it is now an orphan carrying the stack tag.
+    let mut lf = env.lockfile().expect("lockfile");
+    lf.resources.remove("a");
+    strata_engine::lockfile::write(&env.lock_path(), &mut lf).expect("write");
+    let p = env.plan(&desired(only_vpc), Mode::Apply).await.expect("plan");
+    let reasons: Vec<(String, Reason)> = p
+        .actions
+        .iter()
+        .filter(|a| a.is_change())
+        .map(|a| (a.name.clone(), a.reason))
+        .collect();
+    assert!(reasons.contains(&("a".into(), Reason::Orphan)), "{reasons:?}");
+    assert!(reasons.contains(&("b".into(), Reason::Removed)), "{reasons:?}");
+    let o = env.run(&p, 10).await;
+    assert!(o.success(), "{:?}", o.failed);
+    assert_eq!(env.cloud.count(), 1);
+}
+
+#[tokio::test]
+async fn destroy_removes_everything_in_reverse_order() {
+    let env = Env::new();
+    let d = desired(STACK);
+    env.apply(&d).await;
+    let p = env.plan(&d, Mode::Destroy).await.expect("plan");
+    assert_eq!(p.summary.destroy, 3);
+    insta::assert_snapshot!("destroy", text(&p));
+    let o = env.run(&p, 10).await;
+    assert!(o.success(), "{:?}", o.failed);
+    assert_eq!(env.cloud.count(), 0);
+    assert!(env.lockfile().expect("lockfile").resources.is_empty());
+}
+
+#[tokio::test]
+async fn prevent_destroy_refuses_plans_that_would_delete() {
+    let env = Env::new();
+    let src = STACK.replace(
+        "    tags: {Name: lab}\n",
+        "    tags: {Name: lab}\n    lifecycle: {prevent_destroy: true}\n",
+    );
+    env.apply(&desired(&src)).await;
+    let err = env.plan(&desired(&src), Mode::Destroy).await.expect_err("refused");
+    assert!(err.to_string().contains("prevent_destroy"), "{err}");
+    let replaced = src.replace("10.0.0.0/16", "10.0.0.0/20");
+    assert!(env.plan(&desired(&replaced), Mode::Apply).await.is_err());
+    // Removing the resource from the documents does not remove the protection.
+    let gone = "stack: lab\nresources: {}\n";
+    assert!(env.plan(&desired(gone), Mode::Apply).await.is_err());
+}
+
+#[tokio::test]
+async fn a_failure_skips_dependents_and_finishes_independent_branches() {
+    let env = Env::new();
+    let src = STACK.replace(
+        "outputs:\n  vpc_id: ${vpc.id}\n",
+        "  other:\n    kind: ec2.vpc\n    cidr_block: 10.1.0.0/16\n",
+    );
+    env.cloud.state().fail_create.push("vpc".into());
+    let d = desired(&src);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let o = env.run(&p, 2).await;
+    assert_eq!(o.failed.len(), 1, "only the root cause is a failure");
+    assert_eq!(o.failed[0].0, "create vpc");
+    assert_eq!(o.skipped.len(), 2);
+    assert!(env.cloud.find("other").is_some(), "the independent VPC was created");
+    let lf = env.lockfile().expect("saved");
+    assert!(lf.resources.contains_key("other"));
+    assert!(lf.pending.is_empty(), "a refused create leaves no pending record");
+}
+
+#[tokio::test]
+async fn plans_round_trip_through_json() {
+    let env = Env::new();
+    let p = env.plan(&desired(STACK), Mode::Apply).await.expect("plan");
+    let back: Plan = serde_json::from_str(&render_json(&p)).expect("parse");
+    assert_eq!(back, p);
+}
