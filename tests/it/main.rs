@@ -1,1 +1,8 @@
+//! strata's integration tests: one binary (each test binary links the whole AWS SDK).
+//! Tests that need the emulator start it once per process, or use STRATA_TEST_ENDPOINT.
 
+mod aws;
+mod cli;
+mod crash;
+mod lifecycle;
+mod support;

@@ -1,1 +1,97 @@
+//! strata's AWS provider: one module per resource kind, behind the engine's `Provider` trait.
+//!
+//! Every kind module has the same shape (see `kinds/vpc.rs`): batched reads by id and by
+//! ownership tag, a create that tags in the create call and waits until the resource is usable,
+//! in-place updates field by field, and a delete that waits out `DependencyViolation`.
 
+pub mod calls;
+pub mod config;
+pub mod error;
+pub mod kinds;
+pub mod tags;
+pub mod wait;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, Provider, ProviderError,
+    ReadRequest, UpdateRequest,
+};
+
+pub use calls::CallCounter;
+pub use config::{AwsSettings, connect};
+
+/// What every kind module gets: clients and settings.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub ec2: aws_sdk_ec2::Client,
+    pub region: String,
+    /// Page size for describe calls (MaxResults).
+    pub page_size: i32,
+    /// Upper bound on any single wait.
+    pub max_wait: Duration,
+}
+
+impl Ctx {
+    /// The ARN partition of the region.
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
+    /// A wait limit: the kind's own, capped by `max_wait`.
+    pub fn timeout(&self, kind_default: Duration) -> Duration {
+        kind_default.min(self.max_wait)
+    }
+}
+
+/// The AWS provider.
+#[derive(Debug, Clone)]
+pub struct AwsProvider {
+    pub cx: Ctx,
+    pub counter: CallCounter,
+}
+
+fn unknown_kind(kind: &str) -> ProviderError {
+    ProviderError::new(
+        ErrorClass::Invalid,
+        format!("strata-aws has no implementation for kind `{kind}`"),
+    )
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
+        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        k.read(&self.cx, req.ids, req.stack).await
+    }
+
+    async fn create(
+        &self,
+        req: CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        k.create(&self.cx, &req, progress).await
+    }
+
+    async fn update(
+        &self,
+        req: UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        k.update(&self.cx, &req, progress).await
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        k.delete(&self.cx, &req, progress).await
+    }
+}

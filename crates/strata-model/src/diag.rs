@@ -303,19 +303,29 @@ pub fn to_json(diags: &Diagnostics, sources: &SourceMap) -> Vec<JsonDiagnostic> 
         .collect()
 }
 
-/// Suggests the closest of `candidates` to `got`, for "did you mean" help lines.
+/// Suggests the closest of `candidates` to `got`, for "did you mean" help lines: a small edit
+/// distance (transpositions count as one edit) or a high Jaro-Winkler similarity.
 pub fn did_you_mean<'a>(
     got: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let mut best: Option<(&str, f64)> = None;
+    let mut best: Option<(&str, usize, f64)> = None;
+    let allowed = (got.chars().count() / 4).max(1);
     for c in candidates {
+        let dist = strsim::osa_distance(got, c);
         let score = strsim::jaro_winkler(got, c);
-        if score > 0.8 && best.is_none_or(|(_, b)| score > b) {
-            best = Some((c, score));
+        if dist > allowed && score <= 0.85 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((_, bd, bs)) => dist < bd || (dist == bd && score > bs),
+        };
+        if better {
+            best = Some((c, dist, score));
         }
     }
-    best.map(|(c, _)| c)
+    best.map(|(c, _, _)| c)
 }
 
 #[cfg(test)]
@@ -328,5 +338,7 @@ mod tests {
         assert_eq!(did_you_mean("cidr_blok", fields), Some("cidr_block"));
         assert_eq!(did_you_mean("tag", fields), Some("tags"));
         assert_eq!(did_you_mean("zzz", fields), None);
+        assert_eq!(did_you_mean("vcp", ["a", "b", "vpc"]), Some("vpc"));
+        assert_eq!(did_you_mean("ab", ["a", "b"]), Some("a"));
     }
 }

@@ -455,9 +455,17 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
         .chars()
         .next()
         .map_or(at, |c| at + c.len_utf8());
+    let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = file.text[at..].find('\n').map_or(file.text.len(), |i| at + i);
+    let line = &file.text[line_start..line_end];
+    let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
+        "inside `{...}` or `[...]`, quote values that hold `${...}`: write \"${var.name}\""
+    } else {
+        "fix the YAML syntax; a YAML-aware editor shows the structure"
+    };
     Diagnostic::error("strata::yaml_syntax", format!("YAML syntax error: {}", e.info()))
         .at(Span::new(id, at, end), "here")
-        .help("fix the YAML syntax; a YAML-aware editor shows the structure")
+        .help(help)
 }
 
 /// Parses one file into its documents. An empty file gives no documents.

@@ -1,0 +1,93 @@
+//! Building the SDK configuration: the standard credential chain for AWS, or the local
+//! emulator with test credentials (`--local`).
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ec2::config::{Credentials, Region};
+
+use crate::{AwsProvider, CallCounter, Ctx};
+
+/// Where the local emulator listens unless `STRATA_LOCAL_ENDPOINT` says otherwise.
+pub const LOCAL_ENDPOINT: &str = "http://127.0.0.1:5055";
+
+/// Connection settings from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    /// The region to use (already decided by the caller, or `None` for the SDK's chain).
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// An endpoint override (`--endpoint-url`; `AWS_ENDPOINT_URL` is read by the SDK itself).
+    pub endpoint_url: Option<String>,
+    /// The local emulator on 127.0.0.1 with test credentials.
+    pub local: bool,
+}
+
+impl AwsSettings {
+    /// The endpoint `--local` uses.
+    pub fn local_endpoint() -> String {
+        std::env::var("STRATA_LOCAL_ENDPOINT").unwrap_or_else(|_| LOCAL_ENDPOINT.to_string())
+    }
+}
+
+/// Loads the SDK configuration and returns the region it settled on, if any.
+pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(300))
+                .build(),
+        );
+    if let Some(p) = &s.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &s.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if s.local {
+        let endpoint = s.endpoint_url.clone().unwrap_or_else(AwsSettings::local_endpoint);
+        loader = loader
+            .endpoint_url(endpoint)
+            .credentials_provider(Credentials::new("test", "test", None, None, "strata-local"));
+        if s.region.is_none() {
+            loader = loader.region(Region::new("us-east-1"));
+        }
+    } else if let Some(e) = &s.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    loader.load().await
+}
+
+/// Creates the provider for a region, with the call counter installed.
+pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
+    let counter = CallCounter::new();
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(counter.clone())
+            .build(),
+    );
+    let page_size = std::env::var("STRATA_AWS_PAGE_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+        .clamp(5, 1000);
+    let max_wait = std::env::var("STRATA_MAX_WAIT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(3600), Duration::from_secs);
+    AwsProvider {
+        cx: Ctx {
+            ec2,
+            region: region.to_string(),
+            page_size,
+            max_wait,
+        },
+        counter,
+    }
+}

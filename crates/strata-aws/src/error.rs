@@ -1,0 +1,91 @@
+//! AWS errors as provider errors: the action, AWS's code and message, and what to do.
+
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use strata_engine::provider::{ErrorClass, ProviderError};
+
+/// Classifies an AWS error code.
+pub fn class_of(code: &str) -> ErrorClass {
+    match code {
+        "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" | "AuthFailure"
+        | "Blocked" | "OptInRequired" => ErrorClass::AccessDenied,
+        "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse" => {
+            ErrorClass::DependencyViolation
+        }
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "InternalError"
+        | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
+        c if c.ends_with(".NotFound") || c.ends_with("NotFound") || c.ends_with("NotFoundException") => {
+            ErrorClass::NotFound
+        }
+        c if c.starts_with("Invalid") || c.ends_with("LimitExceeded") || c == "MissingParameter" => {
+            ErrorClass::Invalid
+        }
+        _ => ErrorClass::Other,
+    }
+}
+
+fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
+    match class {
+        ErrorClass::AccessDenied => Some(format!(
+            "the credentials in use may not call {action}; check the IAM policy and any service \
+             control policy (an explicit deny wins over every allow)"
+        )),
+        ErrorClass::Transient => Some(
+            "AWS kept refusing after the SDK's retries; run the same command again".to_string(),
+        ),
+        _ if code.ends_with("LimitExceeded") => Some(
+            "an account quota is reached; raise it in Service Quotas or delete unused resources"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+/// Converts an SDK error for `action` (e.g. `ec2:CreateVpc`).
+pub fn from_sdk<E, R>(action: &str, err: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let (class, code, message) = match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+            (class_of(&code), Some(code), message)
+        }
+        SdkError::TimeoutError(_) => (
+            ErrorClass::Transient,
+            None,
+            "the request timed out".to_string(),
+        ),
+        SdkError::DispatchFailure(_) => (
+            ErrorClass::Transient,
+            None,
+            format!(
+                "could not reach the AWS endpoint: {}",
+                DisplayErrorContext(&err)
+            ),
+        ),
+        _ => (ErrorClass::Other, None, DisplayErrorContext(&err).to_string()),
+    };
+    let help = help_for(class, code.as_deref().unwrap_or_default(), action);
+    ProviderError {
+        class,
+        code,
+        message,
+        action: Some(action.to_string()),
+        help,
+    }
+}
+
+/// Shorthand: `.map_err(aws("ec2:CreateVpc"))`.
+pub fn aws<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    move |e| from_sdk(action, e)
+}

@@ -1,0 +1,180 @@
+//! `ec2.subnet` on AWS: CreateSubnet, ModifySubnetAttribute, DeleteSubnet.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
+use serde_json::json;
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
+    UpdateRequest,
+};
+
+use super::{AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required, str_field};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+use crate::wait::{self, Backoff, Poll};
+
+const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
+const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
+
+pub struct Subnet;
+
+async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::Subnet>, ProviderError> {
+    cx.ec2
+        .describe_subnets()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeSubnets"))
+}
+
+fn to_live(s: &aws_sdk_ec2::types::Subnet) -> LiveResource {
+    let (user_tags, stack, name) = tags::split(s.tags());
+    let attrs = json!({
+        "vpc": s.vpc_id(),
+        "cidr_block": s.cidr_block(),
+        "availability_zone": s.availability_zone(),
+        "availability_zone_id": s.availability_zone_id(),
+        "map_public_ip_on_launch": s.map_public_ip_on_launch().unwrap_or(false),
+        "tags": user_tags,
+        "owner_id": s.owner_id(),
+        "arn": s.subnet_arn(),
+    });
+    LiveResource {
+        kind: "ec2.subnet".into(),
+        id: s.subnet_id().unwrap_or_default().to_string(),
+        stack,
+        name,
+        attrs: attrs.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+async fn set_public_ip(cx: &Ctx, id: &str, on: bool) -> Result<(), ProviderError> {
+    cx.ec2
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(aws("ec2:ModifySubnetAttribute"))
+}
+
+#[async_trait]
+impl AwsKind for Subnet {
+    fn kind(&self) -> &'static str {
+        "ec2.subnet"
+    }
+
+    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found: BTreeMap<String, LiveResource> = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let f = Filter::builder().name("subnet-id").set_values(Some(chunk.to_vec())).build();
+            for s in describe(cx, f).await? {
+                let l = to_live(&s);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for s in describe(cx, stack_filter(stack)).await? {
+            let l = to_live(&s);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let mut call = cx
+            .ec2
+            .create_subnet()
+            .vpc_id(required(a, "vpc")?)
+            .cidr_block(required(a, "cidr_block")?)
+            .tag_specifications(tag_specification(ResourceType::Subnet, a, req.stack, req.name));
+        if let Some(az) = str_field(a, "availability_zone") {
+            call = call.availability_zone(az);
+        }
+        if let Some(az) = str_field(a, "availability_zone_id") {
+            call = call.availability_zone_id(az);
+        }
+        let out = call.send().await.map_err(aws("ec2:CreateSubnet"))?;
+        let id = out
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateSubnet returned no subnet id"))?
+            .to_string();
+        let subnet = wait::until("the subnet to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
+            let f = Filter::builder().name("subnet-id").values(&id).build();
+            Ok(match describe(cx, f).await?.into_iter().next() {
+                Some(s) if s.state() == Some(&SubnetState::Available) => Poll::Ready(s),
+                Some(s) => Poll::NotYet(s.state().map_or("unknown", |s| s.as_str()).to_string()),
+                None => Poll::NotYet("not visible yet".to_string()),
+            })
+        })
+        .await?;
+        let public = bool_field(a, "map_public_ip_on_launch").unwrap_or(false);
+        if public {
+            set_public_ip(cx, &id, true).await?;
+        }
+        let mut live = to_live(&subnet);
+        live.attrs.insert("map_public_ip_on_launch".into(), json!(public));
+        live.attrs.insert("tags".into(), json!(tags::desired_tags(a)));
+        live.stack = Some(req.stack.to_string());
+        live.name = Some(req.name.to_string());
+        Ok(live)
+    }
+
+    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        let mut attrs = req.prior.clone();
+        for f in req.changed {
+            match f.as_str() {
+                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "map_public_ip_on_launch" => {
+                    set_public_ip(cx, req.id, bool_field(req.attrs, f).unwrap_or(false)).await?;
+                }
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("ec2.subnet cannot change `{other}` in place"),
+                    ));
+                }
+            }
+            if let Some(v) = req.attrs.get(f) {
+                attrs.insert(f.clone(), v.clone());
+            }
+        }
+        Ok(LiveResource {
+            kind: "ec2.subnet".into(),
+            id: req.id.to_string(),
+            stack: Some(req.stack.to_string()),
+            name: Some(req.name.to_string()),
+            attrs,
+        })
+    }
+
+    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let id = req.id;
+        delete_until_free(
+            "the subnet to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            progress,
+            || async move {
+                cx.ec2
+                    .delete_subnet()
+                    .subnet_id(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws("ec2:DeleteSubnet"))
+            },
+            || describe_blocking_interfaces(cx, "subnet-id", id),
+        )
+        .await
+    }
+}

@@ -1,0 +1,150 @@
+//! The command line as typed (clap). [`crate::settings`] turns it into validated settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// strata: declarative AWS infrastructure from YAML, with plans you can trust.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The stack: a YAML file, or a directory whose *.yaml files are merged.
+    #[arg(short = 'f', long = "file", global = true, default_value = ".", value_name = "PATH")]
+    pub file: PathBuf,
+
+    /// Set a variable: --var NAME=VALUE (repeatable; wins over --var-file and the environment).
+    #[arg(long = "var", global = true, value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Read variables from a YAML file of NAME: VALUE (repeatable; later files win).
+    #[arg(long = "var-file", global = true, value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+
+    /// The lockfile (default: strata.lock in the stack's directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+
+    /// AWS region, when the documents do not set one (else AWS_REGION or the profile's).
+    #[arg(long, global = true, env = "STRATA_REGION")]
+    pub region: Option<String>,
+
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+
+    /// Send AWS requests to this endpoint (AWS_ENDPOINT_URL is honoured too).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Use the local emulator on 127.0.0.1 with test credentials (see scripts/emulator).
+    #[arg(long, global = true)]
+    pub local: bool,
+
+    /// No colours (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// More detail on stderr: -v AWS call counts, -vv debug logs, -vvv SDK traces.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the documents without calling AWS.
+    Validate {
+        /// Print diagnostics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Make the changes: plan and apply, or apply a saved plan.
+    Apply(ApplyArgs),
+    /// Delete everything the stack created.
+    Destroy(DestroyArgs),
+    /// Print the dependency graph.
+    Graph {
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+    /// Inspect the lockfile.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Show the outputs recorded by the last apply.
+    Output {
+        /// One output's value only.
+        name: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release a stack lock left by a process that is gone.
+    ForceUnlock,
+    /// Print the JSON Schema of the documents.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Save the plan to apply it later with `strata apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 with no changes, 2 with changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print the plan as JSON (docs/plan-format.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Plan the destruction of everything.
+    #[arg(long)]
+    pub destroy: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved by `strata plan --out`; refused if the lockfile changed since.
+    pub plan_file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resources strata owns.
+    List,
+    /// Show one resource's recorded attributes.
+    Show { name: String },
+}

@@ -1,0 +1,623 @@
+//! The commands. Each returns the exit code, or a [`Failure`] to report.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use strata_engine::desired::Desired;
+use strata_engine::exec::{self, Cancel, ExecOptions, Outcome};
+use strata_engine::lockfile::{self, Lockfile, StackLock};
+use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
+use strata_engine::provider::LiveResource;
+use strata_engine::read;
+use strata_engine::render::{self, Style};
+use strata_model::Loaded;
+use tokio::sync::watch;
+
+use crate::args::{ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, StateCommand};
+use crate::fail::Failure;
+use crate::settings::Settings;
+use crate::ui;
+
+/// Loads and validates the documents, printing every diagnostic on failure.
+pub fn load(s: &Settings) -> Result<Loaded, Failure> {
+    strata_model::load(&s.file, &s.vars).map_err(|e| {
+        let width = console::Term::stderr().size_checked().map_or(100, |(_, w)| usize::from(w).max(60));
+        eprint!(
+            "{}",
+            strata_model::diag::render(&e.diagnostics, &e.sources, s.color_err, width)
+        );
+        let n = e.diagnostics.len();
+        ui::error(
+            s,
+            &format!("{n} problem{} in the documents", if n == 1 { "" } else { "s" }),
+            None,
+        );
+        Failure::reported(1)
+    })
+}
+
+pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
+    match strata_model::load(&s.file, &s.vars) {
+        Ok(l) => {
+            if json {
+                println!("[]");
+            } else {
+                ui::note(
+                    s,
+                    &format!(
+                        "The documents are valid: stack {} with {} resource{}.",
+                        l.stack.name,
+                        l.stack.resources.len(),
+                        if l.stack.resources.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if json => {
+            let out = strata_model::diag::to_json(&e.diagnostics, &e.sources);
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            Ok(ExitCode::from(1))
+        }
+        Err(_) => load(s).map(|_| ExitCode::SUCCESS),
+    }
+}
+
+/// The region: the documents', else --region, else the SDK's chain (AWS_REGION, profile).
+fn decide_region(s: &Settings, loaded: &Loaded) -> Result<Option<String>, Failure> {
+    match (&loaded.stack.region, &s.region) {
+        (Some(doc), Some(cli)) if doc.value != *cli => Err(Failure::new(format!(
+            "the documents say region `{}`, but --region says `{cli}`",
+            doc.value
+        ))
+        .help("remove one of them; a stack lives in one region")),
+        (Some(doc), _) => Ok(Some(doc.value.clone())),
+        (None, cli) => Ok(cli.clone()),
+    }
+}
+
+/// An AWS connection for a region.
+pub struct Cloud {
+    pub provider: strata_aws::AwsProvider,
+    pub region: String,
+}
+
+pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Failure> {
+    let mut aws = s.aws.clone();
+    aws.region = region;
+    let sdk = strata_aws::config::sdk_config(&aws).await;
+    let region = match sdk.region() {
+        Some(r) => r.to_string(),
+        None => {
+            return Err(Failure::new("no AWS region is set")
+                .help("add `region:` to the documents, pass --region, or set AWS_REGION"));
+        }
+    };
+    Ok(Cloud {
+        provider: strata_aws::connect(&sdk, &region),
+        region,
+    })
+}
+
+/// Reads the lockfile and checks it belongs to this stack.
+fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure> {
+    let lf = lockfile::read(&s.lockfile)?;
+    if let Some(l) = &lf
+        && l.stack != stack
+    {
+        return Err(lockfile::LockfileError::WrongStack {
+            path: s.lockfile.clone(),
+            found: l.stack.clone(),
+            expected: stack.to_string(),
+        }
+        .into());
+    }
+    Ok(lf)
+}
+
+fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
+    let mut f = Failure::new(format!("reading the live state failed: {e}"));
+    if let Some(h) = &e.help {
+        f = f.help(h.clone());
+    }
+    f
+}
+
+/// Reads the live state. If an interrupted create is journaled but its resource is not found,
+/// looks again a few times: on AWS a new resource can take a moment to show in describes.
+async fn read_live(
+    s: &Settings,
+    cloud: &Cloud,
+    desired: &Desired,
+    lf: Option<&Lockfile>,
+) -> Result<Vec<LiveResource>, Failure> {
+    let reqs = read::read_requests(desired, lf);
+    let mut live = read::read_live(&cloud.provider, &desired.stack, &reqs)
+        .await
+        .map_err(|e| provider_failure(&e))?;
+    let recheck_secs: u64 = std::env::var("STRATA_PENDING_RECHECK_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if s.aws.local { 0 } else { 6 });
+    let missing = |live: &[LiveResource]| {
+        lf.is_some_and(|l| {
+            l.pending.iter().any(|p| {
+                p.op == lockfile::PendingKind::Create
+                    && !live.iter().any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
+            })
+        })
+    };
+    let mut waited = 0;
+    while waited < recheck_secs && missing(&live) {
+        if waited == 0 {
+            ui::note(
+                s,
+                "An interrupted create is journaled; looking again for its resource by tag...",
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        waited += 2;
+        live = read::read_live(&cloud.provider, &desired.stack, &reqs)
+            .await
+            .map_err(|e| provider_failure(&e))?;
+    }
+    Ok(live)
+}
+
+fn report_calls(s: &Settings, cloud: &Cloud) {
+    if s.verbose == 0 || s.quiet {
+        return;
+    }
+    let calls = cloud.provider.counter.calls();
+    let total: usize = calls.values().sum();
+    let list: Vec<String> = calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    eprintln!(
+        "AWS calls: {total} ({}); {} HTTP attempts",
+        list.join(", "),
+        cloud.provider.counter.attempts()
+    );
+}
+
+/// Makes a plan from the documents, the lockfile and the live state.
+async fn make_plan(
+    s: &Settings,
+    loaded: &Loaded,
+    cloud: &Cloud,
+    lf: Option<&Lockfile>,
+    mode: Mode,
+) -> Result<Plan, Failure> {
+    let desired = Desired::from_stack(&loaded.stack, &cloud.region);
+    if let Some(l) = lf
+        && l.region != cloud.region
+    {
+        return Err(Failure::new(format!(
+            "the lockfile was written for region {}, but this run uses {}",
+            l.region, cloud.region
+        ))
+        .help("use the same region as before, or a separate lockfile (--lockfile) for the new region"));
+    }
+    let live = read_live(s, cloud, &desired, lf).await?;
+    let plan_id = uuid_v4();
+    plan::plan(PlanInput {
+        desired: &desired,
+        lockfile: lf,
+        live: &live,
+        mode,
+        plan_id: &plan_id,
+    })
+    .map_err(|e| {
+        let help = match &e {
+            plan::PlanError::PreventDestroy { .. } => {
+                "set `lifecycle: {prevent_destroy: false}` on it and apply, then try again"
+            }
+            plan::PlanError::KindChanged { .. } => {
+                "give the new resource another name, so the old one is deleted and the new one created"
+            }
+        };
+        Failure::new(e.to_string()).help(help)
+    })
+}
+
+fn uuid_v4() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn style_out(s: &Settings) -> Style {
+    Style { color: s.color_out }
+}
+
+pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure> {
+    let loaded = load(s)?;
+    let region = decide_region(s, &loaded)?;
+    let cloud = connect(s, region).await?;
+    let lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let mode = if args.destroy { Mode::Destroy } else { Mode::Apply };
+    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode).await?;
+    report_calls(s, &cloud);
+    if args.json {
+        print!("{}", render::render_json(&p));
+    } else {
+        print!("{}", render::render_text(&p, style_out(s)));
+    }
+    if let Some(out) = &args.out {
+        write_plan_file(out, &p)?;
+        if !args.json {
+            ui::note(
+                s,
+                &format!(
+                    "\nSaved the plan to {}. Apply exactly this plan with: strata apply {}",
+                    out.display(),
+                    out.display()
+                ),
+            );
+        }
+    }
+    if args.detailed_exitcode && p.has_changes() {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_plan_file(path: &Path, p: &Plan) -> Result<(), Failure> {
+    std::fs::write(path, render::render_json(p)).map_err(|e| {
+        Failure::new(format!("cannot write the plan to {}: {e}", path.display()))
+    })
+}
+
+fn read_plan_file(path: &Path) -> Result<Plan, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(format!("cannot read the plan {}: {e}", path.display())))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::new(format!("{} is not a strata plan: {e}", path.display()))
+            .help("save a plan with `strata plan --out FILE`")
+    })?;
+    match v.get("format_version").and_then(Value::as_u64) {
+        Some(n) if n == u64::from(PLAN_FORMAT_VERSION) => {}
+        Some(n) => {
+            return Err(Failure::new(format!(
+                "{} has plan format {n}; this strata reads format {PLAN_FORMAT_VERSION}",
+                path.display()
+            ))
+            .help("make the plan again with this strata version"));
+        }
+        None => {
+            return Err(Failure::new(format!("{} is not a strata plan", path.display()))
+                .help("save a plan with `strata plan --out FILE`"));
+        }
+    }
+    serde_json::from_value(v).map_err(|e| {
+        Failure::new(format!("{} is not a valid strata plan: {e}", path.display()))
+    })
+}
+
+/// Refuses a saved plan made against another lockfile state (Terraform's stale-plan rule).
+fn check_fresh(p: &Plan, lf: Option<&Lockfile>) -> Result<(), Failure> {
+    let stale = |why: String| {
+        Failure::new(format!("the saved plan is stale: {why}"))
+            .help("make a new plan with `strata plan --out FILE` and review it")
+    };
+    match (&p.lockfile, lf) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(stale("a lockfile was created since the plan was made".into())),
+        (Some(_), None) => Err(stale("the lockfile it was made against is gone".into())),
+        (Some(r), Some(l)) if r.lineage != l.lineage => Err(stale(
+            "the lockfile has another lineage (it is not the same state)".into(),
+        )),
+        (Some(r), Some(l)) if r.serial != l.serial => Err(stale(format!(
+            "the lockfile changed since (serial {} then, {} now)",
+            r.serial, l.serial
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Watches SIGINT and SIGTERM. First signal: stop starting work; a second one, or two seconds
+/// after SIGTERM: stop at once. Returns the exit code to use (130, 143) once a signal came.
+fn watch_signals(tx: watch::Sender<Cancel>) -> Arc<AtomicU8> {
+    let code = Arc::new(AtomicU8::new(0));
+    let c = code.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        loop {
+            let is_term = tokio::select! {
+                _ = int.recv() => false,
+                _ = term.recv() => true,
+            };
+            if c.load(Ordering::SeqCst) == 0 {
+                c.store(if is_term { 143 } else { 130 }, Ordering::SeqCst);
+            }
+            let current = *tx.borrow();
+            let next = if current == Cancel::Run { Cancel::Stop } else { Cancel::Abort };
+            let _ = tx.send(next);
+            if is_term && next == Cancel::Stop {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    let _ = tx.send(Cancel::Abort);
+                });
+            }
+        }
+    });
+    code
+}
+
+async fn run_plan(
+    s: &Settings,
+    cloud: &Cloud,
+    p: &Plan,
+    lf: Option<Lockfile>,
+    parallelism: u16,
+) -> Result<ExitCode, Failure> {
+    let lf = lf.unwrap_or_else(|| Lockfile::new(&p.stack, &p.region));
+    let (tx, rx) = watch::channel(Cancel::Run);
+    let signal_code = watch_signals(tx);
+    let opts = ExecOptions {
+        parallelism: usize::from(parallelism),
+        grace: Duration::from_secs(5),
+        lockfile_path: s.lockfile.clone(),
+    };
+    let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
+    let mut progress = ui::Progress::new(s);
+    let outcome = exec::execute(p, provider, lf, &opts, rx, &mut progress).await?;
+    drop(progress);
+    report_calls(s, cloud);
+    finish(s, p, &outcome, signal_code.load(Ordering::SeqCst))
+}
+
+fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, Failure> {
+    if o.success() {
+        let sum = &p.summary;
+        let verb = if p.mode == Mode::Destroy { "Destroy" } else { "Apply" };
+        let mut line = format!(
+            "{verb} complete: {} added, {} changed, {} destroyed",
+            sum.add, sum.change, sum.destroy
+        );
+        if sum.adopt > 0 {
+            line.push_str(&format!(", {} adopted", sum.adopt));
+        }
+        line.push('.');
+        ui::note(s, &format!("\n{line}"));
+        print_outputs(s, &o.lockfile);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (label, e) in &o.failed {
+        let (msg, help) = ui::provider_error_text(e);
+        ui::error(s, &format!("{label} failed: {msg}"), help.as_deref());
+    }
+    if !o.skipped.is_empty() {
+        ui::note(
+            s,
+            &format!(
+                "{} operation(s) did not run because an operation they depend on failed.",
+                o.skipped.len()
+            ),
+        );
+    }
+    if let Some(level) = o.cancelled {
+        let pending = o.lockfile.pending.len();
+        ui::note(
+            s,
+            &format!(
+                "Stopped ({}): {} operation(s) not started{}. The lockfile records everything done; run the same command to continue.",
+                if level == Cancel::Abort { "at once" } else { "after the operations in flight" },
+                o.not_started,
+                if pending > 0 {
+                    format!(", {pending} left in flight and journaled for the next run")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        let code = if signal == 0 { 130 } else { signal };
+        return Err(Failure::reported(code));
+    }
+    ui::note(
+        s,
+        &format!(
+            "The lockfile ({}) records everything that was done. Fix the cause and run the command again.",
+            s.lockfile.display()
+        ),
+    );
+    Err(Failure::reported(1))
+}
+
+fn print_outputs(s: &Settings, lf: &Lockfile) {
+    if lf.outputs.is_empty() {
+        return;
+    }
+    println!("\nOutputs:");
+    for (name, o) in &lf.outputs {
+        let v = if o.sensitive {
+            "(sensitive)".to_string()
+        } else {
+            render::show(&o.value, false)
+        };
+        println!("  {name} = {v}");
+    }
+    let _ = s;
+}
+
+fn confirm_or_refuse(s: &Settings, auto_approve: bool, what: &str) -> Result<(), Failure> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !ui::stdin_is_terminal() {
+        return Err(Failure::new(format!(
+            "refusing to {what} without confirmation: there is no terminal to ask on"
+        ))
+        .help("pass --auto-approve, or save a plan with `strata plan --out FILE` and apply that"));
+    }
+    if !ui::confirm(&format!("\nDo you want to {what}?")) {
+        ui::note(s, "Nothing was changed.");
+        return Err(Failure::reported(1));
+    }
+    Ok(())
+}
+
+pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failure> {
+    if let Some(file) = &args.plan_file {
+        let p = read_plan_file(file)?;
+        let _lock = acquire(s, "strata apply")?;
+        let lf = read_lockfile(s, &p.stack)?;
+        check_fresh(&p, lf.as_ref())?;
+        let cloud = connect(s, Some(p.region.clone())).await?;
+        if !p.has_changes() {
+            ui::note(s, "The saved plan has no changes.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        return run_plan(s, &cloud, &p, lf, args.parallelism).await;
+    }
+    let loaded = load(s)?;
+    let region = decide_region(s, &loaded)?;
+    let _lock = acquire(s, "strata apply")?;
+    let cloud = connect(s, region).await?;
+    let lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Apply).await?;
+    print!("{}", render::render_text(&p, style_out(s)));
+    if !p.has_changes() {
+        // Still record outputs and refreshed attributes.
+        if lf.is_some() {
+            return run_plan(s, &cloud, &p, lf, args.parallelism).await;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    confirm_or_refuse(s, args.auto_approve, "apply these changes")?;
+    run_plan(s, &cloud, &p, lf, args.parallelism).await
+}
+
+pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, Failure> {
+    let loaded = load(s)?;
+    let region = decide_region(s, &loaded)?;
+    let _lock = acquire(s, "strata destroy")?;
+    let cloud = connect(s, region).await?;
+    let lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Destroy).await?;
+    print!("{}", render::render_text(&p, style_out(s)));
+    if !p.has_changes() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    confirm_or_refuse(s, args.auto_approve, "destroy all of these resources")?;
+    run_plan(s, &cloud, &p, lf, args.parallelism).await
+}
+
+fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
+    let lock = StackLock::acquire(&s.lockfile, command)?;
+    if let Some(h) = &lock.took_over {
+        ui::note(
+            s,
+            &format!("Took over the stack lock left by {h}, which did not release it (it was killed or crashed)."),
+        );
+    }
+    Ok(lock)
+}
+
+pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure> {
+    let loaded = load(s)?;
+    let region = loaded
+        .stack
+        .region
+        .as_ref()
+        .map_or_else(|| s.region.clone().unwrap_or_default(), |r| r.value.clone());
+    let desired = Desired::from_stack(&loaded.stack, &region);
+    match format {
+        GraphFormat::Dot => print!("{}", strata_engine::graph::to_dot(&desired)),
+        GraphFormat::Mermaid => print!("{}", strata_engine::graph::to_mermaid(&desired)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
+    lockfile::read(&s.lockfile)?.ok_or_else(|| {
+        Failure::new(format!("there is no lockfile at {}", s.lockfile.display()))
+            .help("run `strata apply` first, or point --lockfile at the stack's lockfile")
+    })
+}
+
+pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> {
+    let lf = lockfile_or_fail(s)?;
+    match cmd {
+        StateCommand::List => {
+            let w = lf.resources.keys().map(String::len).max().unwrap_or(0);
+            let kw = lf.resources.values().map(|r| r.kind.len()).max().unwrap_or(0);
+            for (name, r) in &lf.resources {
+                println!("{name:w$}  {:kw$}  {}", r.kind, r.id);
+            }
+            for d in &lf.deposed {
+                println!("{:w$}  {:kw$}  {} (deposed)", d.name, d.resource.kind, d.resource.id);
+            }
+            for p in &lf.pending {
+                println!(
+                    "{:w$}  {:kw$}  (interrupted {:?} since {})",
+                    p.name, p.kind, p.op, p.started_at
+                );
+            }
+        }
+        StateCommand::Show { name } => {
+            let Some(r) = lf.resources.get(name) else {
+                let names: Vec<&str> = lf.resources.keys().map(String::as_str).collect();
+                let help = match strata_model::diag::did_you_mean(name, names.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => "`strata state list` shows the names".to_string(),
+                };
+                return Err(Failure::new(format!("no resource `{name}` in the lockfile")).help(help));
+            };
+            let v = serde_json::json!({
+                "name": name,
+                "kind": r.kind,
+                "id": r.id,
+                "dependencies": r.dependencies,
+                "attributes": r.attributes,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCode, Failure> {
+    let lf = lockfile_or_fail(s)?;
+    match name {
+        Some(n) => {
+            let Some(o) = lf.outputs.get(n) else {
+                return Err(Failure::new(format!("no output `{n}` was recorded"))
+                    .help("`strata output` lists them; outputs are recorded by apply"));
+            };
+            if o.sensitive {
+                return Err(Failure::new(format!("output `{n}` is sensitive and is not stored")));
+            }
+            match (&o.value, json) {
+                (Value::String(v), false) => println!("{v}"),
+                (v, _) => println!("{v}"),
+            }
+        }
+        None if json => {
+            let map: serde_json::Map<String, Value> = lf
+                .outputs
+                .iter()
+                .filter(|(_, o)| !o.sensitive)
+                .map(|(k, o)| (k.clone(), o.value.clone()))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+        }
+        None => print_outputs(s, &lf),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn force_unlock_cmd(s: &Settings) -> Result<ExitCode, Failure> {
+    match lockfile::force_unlock(&s.lockfile)? {
+        Some(h) => ui::note(s, &format!("Removed the stack lock held by {h}.")),
+        None => ui::note(s, "The stack was not locked."),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,92 @@
+//! Validated settings, built from the raw arguments once parsing is over (ripgrep's
+//! low-level/high-level split): paths resolved, variables split, colours decided.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use strata_model::VarInputs;
+
+use crate::args::Global;
+use crate::fail::Failure;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub file: PathBuf,
+    pub lockfile: PathBuf,
+    pub vars: VarInputs,
+    pub region: Option<String>,
+    pub aws: strata_aws::AwsSettings,
+    /// Colours on stdout.
+    pub color_out: bool,
+    /// Colours and spinners on stderr.
+    pub color_err: bool,
+    pub verbose: u8,
+    pub quiet: bool,
+}
+
+impl Settings {
+    /// Defaults, for reporting errors that happen before the real settings exist.
+    pub fn minimal() -> Settings {
+        Settings {
+            file: PathBuf::from("."),
+            lockfile: PathBuf::from("strata.lock"),
+            vars: VarInputs::default(),
+            region: None,
+            aws: strata_aws::AwsSettings::default(),
+            color_out: false,
+            color_err: false,
+            verbose: 0,
+            quiet: false,
+        }
+    }
+
+    pub fn from_args(g: &Global) -> Result<Settings, Failure> {
+        let mut cli = Vec::new();
+        for v in &g.vars {
+            let Some((name, value)) = v.split_once('=') else {
+                return Err(Failure::new(format!("--var expects NAME=VALUE, got `{v}`"))
+                    .help("write it as --var cidr=10.0.0.0/16"));
+            };
+            if name.is_empty() {
+                return Err(Failure::new(format!("--var `{v}` has no name")));
+            }
+            cli.push((name.to_string(), value.to_string()));
+        }
+        let lockfile = match &g.lockfile {
+            Some(p) => p.clone(),
+            None => {
+                let dir = if g.file.is_dir() {
+                    g.file.clone()
+                } else {
+                    g.file
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+                };
+                dir.join("strata.lock")
+            }
+        };
+        let no_color = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ok(Settings {
+            file: g.file.clone(),
+            lockfile,
+            vars: VarInputs {
+                cli,
+                files: g.var_files.clone(),
+                env: Vec::new(),
+            }
+            .with_process_env(),
+            region: g.region.clone(),
+            aws: strata_aws::AwsSettings {
+                region: None,
+                profile: g.profile.clone(),
+                endpoint_url: g.endpoint_url.clone(),
+                local: g.local,
+            },
+            color_out: !no_color && std::io::stdout().is_terminal(),
+            color_err: !no_color && std::io::stderr().is_terminal(),
+            verbose: g.verbose,
+            quiet: g.quiet,
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! The harness: the emulator (started once per test process, or STRATA_TEST_ENDPOINT), a stack
+//! in a temporary directory, the `strata` binary, and an EC2 client to check the emulator.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use aws_sdk_ec2::types::Filter;
+
+pub struct Emulator {
+    pub url: String,
+    _child: Option<Child>,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn start_emulator() -> Emulator {
+    if let Ok(url) = std::env::var("STRATA_TEST_ENDPOINT") {
+        return Emulator { url, _child: None };
+    }
+    let venv = std::env::var_os("STRATA_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from);
+    let python = venv.join("bin/python");
+    let installed = Command::new(&python)
+        .args(["-c", "import moto.server"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        installed,
+        "\n\nThe AWS emulator (moto) is not installed in {}.\n\
+         Install it with `scripts/emulator install` (or run the whole suite with `scripts/test`, \
+         which installs it), or point STRATA_TEST_ENDPOINT at a running emulator.\n",
+        venv.display()
+    );
+    let mut child = Command::new(&python)
+        .arg(repo().join("tests/emulator/serve.py"))
+        .arg("--watch-parent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the emulator");
+    let stdout = child.stdout.take().expect("emulator stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the emulator printed its address within 60 s");
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://"), "the emulator did not start: {line:?}");
+    Emulator {
+        url,
+        _child: Some(child),
+    }
+}
+
+/// The emulator shared by every test of this process.
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(start_emulator)
+}
+
+/// A unique stack name per test.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A stack directory with its documents.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub name: String,
+}
+
+impl Stack {
+    /// Writes `documents` (with `STACK` replaced by a unique stack name) as stack.yaml.
+    pub fn new(prefix: &str, documents: &str) -> Stack {
+        let s = Stack {
+            dir: tempfile::tempdir().expect("tempdir"),
+            name: unique(prefix),
+        };
+        s.write(documents);
+        s
+    }
+
+    /// A copy of an example, with its stack renamed.
+    pub fn example(name: &str) -> Stack {
+        let text = std::fs::read_to_string(repo().join("examples").join(name).join("stack.yaml"))
+            .expect("example");
+        let stack_line = text
+            .lines()
+            .find(|l| l.starts_with("stack:"))
+            .expect("the example names its stack")
+            .to_string();
+        Stack::new("ex", &text.replace(&stack_line, "stack: STACK"))
+    }
+
+    pub fn write(&self, documents: &str) {
+        std::fs::write(
+            self.dir.path().join("stack.yaml"),
+            documents.replace("STACK", &self.name),
+        )
+        .expect("write stack.yaml");
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn lockfile(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path().join("strata.lock")).expect("lockfile");
+        serde_json::from_str(&text).expect("lockfile is JSON")
+    }
+
+    pub fn id_of(&self, name: &str) -> String {
+        self.lockfile()["resources"][name]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} is in the lockfile"))
+            .to_string()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
+        c.current_dir(self.path())
+            .args(["--local", "--no-color"])
+            .args(args)
+            .env("STRATA_LOCAL_ENDPOINT", &emulator().url)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("STRATA_FAULT_KILL_AFTER_CALL")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs strata and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run strata")
+    }
+
+    /// Runs strata and fails the test unless it exits with `code`.
+    pub fn expect(&self, code: i32, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "strata {args:?} exited {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// `strata plan --json`, parsed.
+    pub fn plan_json(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["plan", "--json"];
+        args.extend_from_slice(extra);
+        let out = self.expect(0, &args);
+        serde_json::from_slice(&out.stdout).expect("plan JSON")
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The actions of a JSON plan that change something: (name, action).
+pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
+    plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["action"] != "no_op")
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or_default().to_string(),
+                a["action"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// An EC2 client for the emulator.
+pub async fn ec2() -> aws_sdk_ec2::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&emulator().url)
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_ec2::Client::new(&conf)
+}
+
+fn stack_filter(stack: &str) -> Filter {
+    Filter::builder()
+        .name("tag:strata:stack")
+        .values(stack)
+        .build()
+}
+
+pub async fn vpcs_of(stack: &str) -> Vec<aws_sdk_ec2::types::Vpc> {
+    ec2()
+        .await
+        .describe_vpcs()
+        .filters(stack_filter(stack))
+        .send()
+        .await
+        .expect("describe vpcs")
+        .vpcs()
+        .to_vec()
+}
+
+pub async fn subnets_of(stack: &str) -> Vec<aws_sdk_ec2::types::Subnet> {
+    ec2()
+        .await
+        .describe_subnets()
+        .filters(stack_filter(stack))
+        .send()
+        .await
+        .expect("describe subnets")
+        .subnets()
+        .to_vec()
+}
+
+pub fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
+    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
