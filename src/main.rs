@@ -1,1 +1,3 @@
-fn main() -> std::process::ExitCode { strata_cli::main() }
+fn main() -> std::process::ExitCode {
+    strata_cli::main()
+}

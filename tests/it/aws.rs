@@ -7,7 +7,10 @@ use strata_engine::provider::ErrorClass;
 fn aws_error_codes_are_classified() {
     assert_eq!(class_of("InvalidVpcID.NotFound"), ErrorClass::NotFound);
     assert_eq!(class_of("InvalidSubnetID.NotFound"), ErrorClass::NotFound);
-    assert_eq!(class_of("DependencyViolation"), ErrorClass::DependencyViolation);
+    assert_eq!(
+        class_of("DependencyViolation"),
+        ErrorClass::DependencyViolation
+    );
     assert_eq!(class_of("UnauthorizedOperation"), ErrorClass::AccessDenied);
     assert_eq!(class_of("InvalidSubnet.Conflict"), ErrorClass::Invalid);
     assert_eq!(class_of("VpcLimitExceeded"), ErrorClass::Invalid);
@@ -23,5 +26,8 @@ fn every_document_kind_has_an_aws_implementation() {
             k.name
         );
     }
-    assert_eq!(strata_aws::kinds::KINDS.len(), strata_model::kinds::all().len());
+    assert_eq!(
+        strata_aws::kinds::KINDS.len(),
+        strata_model::kinds::all().len()
+    );
 }

@@ -20,7 +20,10 @@ resources:
 
 #[test]
 fn invalid_documents_exit_1_with_located_diagnostics_and_no_aws_call() {
-    let s = Stack::new("bad", "stack: STACK\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_blok: 10.0.0.0/16\n");
+    let s = Stack::new(
+        "bad",
+        "stack: STACK\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_blok: 10.0.0.0/16\n",
+    );
     // No emulator is needed: validation comes before any call. The endpoint is unreachable.
     let out = s
         .command(&["plan"])
@@ -49,7 +52,11 @@ fn validate_accepts_every_example() {
     for ex in ["cookbook-1.1-vpc", "cookbook-1.2-subnets"] {
         let s = Stack::example(ex);
         let out = s.expect(0, &["validate"]);
-        assert!(stderr(&out).contains("The documents are valid"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("The documents are valid"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -57,7 +64,10 @@ fn validate_accepts_every_example() {
 fn graph_prints_dot_and_mermaid() {
     let s = Stack::new("graph", TWO_SUBNETS);
     let dot = stdout(&s.expect(0, &["graph"]));
-    assert!(dot.contains("\"a\" -> \"vpc\";") && dot.contains("\"b\" -> \"vpc\";"), "{dot}");
+    assert!(
+        dot.contains("\"a\" -> \"vpc\";") && dot.contains("\"b\" -> \"vpc\";"),
+        "{dot}"
+    );
     let mermaid = stdout(&s.expect(0, &["graph", "--format", "mermaid"]));
     insta::assert_snapshot!(mermaid.replace(&s.name, "STACK"));
 }
@@ -67,7 +77,10 @@ fn apply_without_a_terminal_needs_auto_approve_or_a_saved_plan() {
     let s = Stack::new("confirm", TWO_SUBNETS);
     let out = s.expect(1, &["apply"]);
     assert!(stderr(&out).contains("--auto-approve"), "{}", stderr(&out));
-    assert!(!s.path().join("strata.lock").exists(), "nothing was applied");
+    assert!(
+        !s.path().join("strata.lock").exists(),
+        "nothing was applied"
+    );
 }
 
 #[test]
@@ -76,12 +89,24 @@ fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     s.expect(0, &["plan", "--out", "first.plan"]);
     s.expect(0, &["plan", "--out", "second.plan"]);
     let out = s.expect(0, &["apply", "first.plan"]);
-    assert!(stderr(&out).contains("Apply complete: 3 added"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Apply complete: 3 added"),
+        "{}",
+        stderr(&out)
+    );
     // The second plan was made against a state that no longer exists.
     let out = s.expect(1, &["apply", "second.plan"]);
-    assert!(stderr(&out).contains("the saved plan is stale"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the saved plan is stale"),
+        "{}",
+        stderr(&out)
+    );
     let out = s.expect(1, &["apply", "stack.yaml"]);
-    assert!(stderr(&out).contains("not a strata plan"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a strata plan"),
+        "{}",
+        stderr(&out)
+    );
     s.expect(0, &["plan", "--detailed-exitcode"]);
     s.expect(0, &["destroy", "--auto-approve"]);
 }
@@ -89,8 +114,11 @@ fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
 #[test]
 fn a_second_apply_on_a_locked_stack_fails_at_once_naming_the_holder() {
     let s = Stack::new("locked", TWO_SUBNETS);
-    let lock = strata_engine::lockfile::StackLock::acquire(&s.path().join("strata.lock"), "strata apply (test)")
-        .expect("lock");
+    let lock = strata_engine::lockfile::StackLock::acquire(
+        &s.path().join("strata.lock"),
+        "strata apply (test)",
+    )
+    .expect("lock");
     let started = std::time::Instant::now();
     let out = s.expect(1, &["apply", "--auto-approve"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
@@ -117,39 +145,76 @@ resources:
     let s = Stack::new("vars", docs);
     let unquoted = Stack::new("vars", &docs.replace("\"${var.name}\"", "${var.name}"));
     let out = unquoted.expect(1, &["validate"]);
-    assert!(stderr(&out).contains("quote values that hold"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("quote values that hold"),
+        "{}",
+        stderr(&out)
+    );
     let out = s.expect(1, &["validate"]);
-    assert!(stderr(&out).contains("variable `name` has no value"), "{}", stderr(&out));
-    std::fs::write(s.path().join("dev.vars.yaml"), "name: from-file\ncidr: 10.31.0.0/16\n").expect("write");
+    assert!(
+        stderr(&out).contains("variable `name` has no value"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        s.path().join("dev.vars.yaml"),
+        "name: from-file\ncidr: 10.31.0.0/16\n",
+    )
+    .expect("write");
     let plan = s.plan_json(&["--var-file", "dev.vars.yaml"]);
     let vpc = &plan["actions"][0]["desired"];
     assert_eq!(vpc["tags"]["Name"], "from-file");
     assert_eq!(vpc["cidr_block"], "10.31.0.0/16");
     let out = s
-        .command(&["plan", "--json", "--var-file", "dev.vars.yaml", "--var", "name=from-flag"])
+        .command(&[
+            "plan",
+            "--json",
+            "--var-file",
+            "dev.vars.yaml",
+            "--var",
+            "name=from-flag",
+        ])
         .env("STRATA_VAR_name", "from-env")
         .output()
         .expect("run");
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(plan["actions"][0]["desired"]["tags"]["Name"], "from-flag");
-    let out = s.command(&["plan", "--json"]).env("STRATA_VAR_name", "from-env").output().expect("run");
+    let out = s
+        .command(&["plan", "--json"])
+        .env("STRATA_VAR_name", "from-env")
+        .output()
+        .expect("run");
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(plan["actions"][0]["desired"]["tags"]["Name"], "from-env");
-    assert_eq!(changes(&plan), vec![("vpc".to_string(), "create".to_string())]);
+    assert_eq!(
+        changes(&plan),
+        vec![("vpc".to_string(), "create".to_string())]
+    );
 }
 
 #[test]
 fn state_and_output_read_the_lockfile() {
-    let s = Stack::new("state", &format!("{TWO_SUBNETS}outputs:\n  vpc_id: ${{vpc.id}}\n"));
+    let s = Stack::new(
+        "state",
+        &format!("{TWO_SUBNETS}outputs:\n  vpc_id: ${{vpc.id}}\n"),
+    );
     let out = s.expect(1, &["state", "list"]);
     assert!(stderr(&out).contains("no lockfile"), "{}", stderr(&out));
     s.expect(0, &["apply", "--auto-approve"]);
     let list = stdout(&s.expect(0, &["state", "list"]));
-    assert!(list.contains("ec2.vpc") && list.contains("ec2.subnet"), "{list}");
-    let show: serde_json::Value = serde_json::from_slice(&s.expect(0, &["state", "show", "a"]).stdout).expect("json");
+    assert!(
+        list.contains("ec2.vpc") && list.contains("ec2.subnet"),
+        "{list}"
+    );
+    let show: serde_json::Value =
+        serde_json::from_slice(&s.expect(0, &["state", "show", "a"]).stdout).expect("json");
     assert_eq!(show["attributes"]["cidr_block"], "10.20.1.0/24");
     let out = s.expect(1, &["state", "show", "vcp"]);
-    assert!(stderr(&out).contains("did you mean `vpc`?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `vpc`?"),
+        "{}",
+        stderr(&out)
+    );
     let id = stdout(&s.expect(0, &["output", "vpc_id"]));
     assert_eq!(id.trim(), s.id_of("vpc"));
     s.expect(0, &["destroy", "--auto-approve"]);

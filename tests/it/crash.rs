@@ -11,16 +11,30 @@ async fn killed_right_after_creating_the_vpc_then_reapplied_creates_no_second_vp
         .env("STRATA_FAULT_KILL_AFTER_CALL", "1")
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), None, "killed by a signal: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        None,
+        "killed by a signal: {}",
+        stderr(&out)
+    );
     assert_eq!(vpcs_of(&s.name).await.len(), 1, "the VPC was created");
     let lock = s.lockfile();
-    assert!(lock["resources"].get("vpc").is_none(), "the kill came before strata recorded it");
-    assert_eq!(lock["pending"][0]["name"], "vpc", "the create was journaled: {lock}");
+    assert!(
+        lock["resources"].get("vpc").is_none(),
+        "the kill came before strata recorded it"
+    );
+    assert_eq!(
+        lock["pending"][0]["name"], "vpc",
+        "the create was journaled: {lock}"
+    );
 
     // The next plan finds it by its tags and adopts it.
     let plan = s.plan_json(&[]);
     let c = changes(&plan);
-    assert!(c.contains(&("vpc".to_string(), "adopt".to_string())), "{c:?}");
+    assert!(
+        c.contains(&("vpc".to_string(), "adopt".to_string())),
+        "{c:?}"
+    );
     let vpc = plan["actions"]
         .as_array()
         .and_then(|a| a.iter().find(|x| x["name"] == "vpc"))

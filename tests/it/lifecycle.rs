@@ -27,7 +27,11 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
     let vpc = &vpcs[0];
     assert_eq!(vpc.cidr_block(), Some("10.10.0.0/23"));
     assert_eq!(tag(vpc.tags(), "Name"), Some("AWSCookbook202"));
-    assert_eq!(tag(vpc.tags(), "Project"), Some("aws-cookbook"), "default tags are applied");
+    assert_eq!(
+        tag(vpc.tags(), "Project"),
+        Some("aws-cookbook"),
+        "default tags are applied"
+    );
     assert_eq!(tag(vpc.tags(), "strata:stack"), Some(s.name.as_str()));
     assert_eq!(tag(vpc.tags(), "strata:name"), Some("vpc"));
     let mut subnets = subnets_of(&s.name).await;
@@ -69,19 +73,34 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
     assert!(text.contains("~ subnet_a (ec2.subnet)"), "{text}");
     assert!(text.contains("-/+ subnet_b (ec2.subnet)"), "{text}");
     assert!(text.contains("# forces replacement"), "{text}");
-    assert!(text.contains("Plan: 1 to add, 1 to change, 1 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 1 to add, 1 to change, 1 to destroy."),
+        "{text}"
+    );
     s.expect(0, &["apply", "--auto-approve"]);
     assert_eq!(s.id_of("subnet_a"), a_before, "an update keeps the subnet");
-    assert_ne!(s.id_of("subnet_b"), b_before, "a replacement makes a new subnet");
+    assert_ne!(
+        s.id_of("subnet_b"),
+        b_before,
+        "a replacement makes a new subnet"
+    );
     let subnets = subnets_of(&s.name).await;
     assert_eq!(subnets.len(), 2, "the old subnet is gone");
-    let a = subnets.iter().find(|x| x.subnet_id() == Some(a_before.as_str())).expect("a");
+    let a = subnets
+        .iter()
+        .find(|x| x.subnet_id() == Some(a_before.as_str()))
+        .expect("a");
     assert_eq!(tag(a.tags(), "Name"), Some("AWSCookbook202a-web"));
-    assert!(subnets.iter().any(|x| x.cidr_block() == Some("10.10.1.0/25")));
+    assert!(
+        subnets
+            .iter()
+            .any(|x| x.cidr_block() == Some("10.10.1.0/25"))
+    );
     s.expect(0, &["plan", "--detailed-exitcode"]);
 
     // A subnet deleted behind strata's back is drift; apply puts it back.
-    ec2().await
+    ec2()
+        .await
         .delete_subnet()
         .subnet_id(&a_before)
         .send()
@@ -105,7 +124,10 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
     assert!(stdout(&out).contains("3 to destroy"), "{}", stdout(&out));
     assert!(vpcs_of(&s.name).await.is_empty());
     assert!(subnets_of(&s.name).await.is_empty());
-    assert_eq!(s.lockfile()["resources"].as_object().map(|m| m.len()), Some(0));
+    assert_eq!(
+        s.lockfile()["resources"].as_object().map(|m| m.len()),
+        Some(0)
+    );
 }
 
 #[tokio::test]
@@ -119,7 +141,12 @@ async fn cookbook_1_1_secondary_cidr_and_dns_settings() {
     let blocks: Vec<&str> = vpc
         .cidr_block_association_set()
         .iter()
-        .filter(|a| a.cidr_block_state().and_then(|s| s.state()).map(|s| s.as_str()) == Some("associated"))
+        .filter(|a| {
+            a.cidr_block_state()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str())
+                == Some("associated")
+        })
         .filter_map(|a| a.cidr_block())
         .collect();
     assert!(blocks.contains(&"10.11.0.0/16"), "{blocks:?}");
@@ -132,7 +159,9 @@ async fn cookbook_1_1_secondary_cidr_and_dns_settings() {
         .await
         .expect("attribute");
     assert_eq!(
-        hostnames.enable_dns_hostnames().and_then(AttributeBooleanValue::value),
+        hostnames
+            .enable_dns_hostnames()
+            .and_then(AttributeBooleanValue::value),
         Some(true)
     );
     s.expect(0, &["plan", "--detailed-exitcode"]);
@@ -141,20 +170,28 @@ async fn cookbook_1_1_secondary_cidr_and_dns_settings() {
     let docs = std::fs::read_to_string(s.path().join("stack.yaml")).expect("read");
     s.write(
         &docs
-            .replace("secondary_cidr_blocks: [10.11.0.0/16]", "secondary_cidr_blocks: []")
+            .replace(
+                "secondary_cidr_blocks: [10.11.0.0/16]",
+                "secondary_cidr_blocks: []",
+            )
             .replace("enable_dns_hostnames: true", "enable_dns_hostnames: false")
             .replace(&s.name, "STACK"),
     );
     let plan = s.plan_json(&[]);
-    assert_eq!(changes(&plan), vec![("vpc".to_string(), "update".to_string())]);
+    assert_eq!(
+        changes(&plan),
+        vec![("vpc".to_string(), "update".to_string())]
+    );
     s.expect(0, &["apply", "--auto-approve"]);
     assert_eq!(s.id_of("vpc"), id);
     let vpc = &vpcs_of(&s.name).await[0];
-    assert!(!vpc
-        .cidr_block_association_set()
-        .iter()
-        .any(|a| a.cidr_block() == Some("10.11.0.0/16")
-            && a.cidr_block_state().and_then(|s| s.state()).map(|s| s.as_str()) == Some("associated")));
+    assert!(!vpc.cidr_block_association_set().iter().any(|a| {
+        a.cidr_block() == Some("10.11.0.0/16")
+            && a.cidr_block_state()
+                .and_then(|s| s.state())
+                .map(|s| s.as_str())
+                == Some("associated")
+    }));
     s.expect(0, &["plan", "--detailed-exitcode"]);
     s.expect(0, &["destroy", "--auto-approve"]);
     assert!(vpcs_of(&s.name).await.is_empty());
@@ -165,17 +202,32 @@ async fn a_live_tag_change_is_drift_and_apply_reverts_it() {
     let s = Stack::example("cookbook-1.2-subnets");
     s.expect(0, &["apply", "--auto-approve"]);
     let vpc = s.id_of("vpc");
-    ec2().await
+    ec2()
+        .await
         .create_tags()
         .resources(&vpc)
-        .tags(aws_sdk_ec2::types::Tag::builder().key("Name").value("hand-edited").build())
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Name")
+                .value("hand-edited")
+                .build(),
+        )
         .send()
         .await
         .expect("tag outside strata");
     let text = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
-    assert!(text.contains("was changed outside strata and will be put back"), "{text}");
-    assert!(text.contains("\"hand-edited\" -> \"AWSCookbook202\""), "{text}");
+    assert!(
+        text.contains("was changed outside strata and will be put back"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"hand-edited\" -> \"AWSCookbook202\""),
+        "{text}"
+    );
     s.expect(0, &["apply", "--auto-approve"]);
-    assert_eq!(tag(vpcs_of(&s.name).await[0].tags(), "Name"), Some("AWSCookbook202"));
+    assert_eq!(
+        tag(vpcs_of(&s.name).await[0].tags(), "Name"),
+        Some("AWSCookbook202")
+    );
     s.expect(0, &["destroy", "--auto-approve"]);
 }

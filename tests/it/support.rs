@@ -56,7 +56,10 @@ fn start_emulator() -> Emulator {
         .recv_timeout(Duration::from_secs(60))
         .expect("the emulator printed its address within 60 s");
     let url = line.trim().to_string();
-    assert!(url.starts_with("http://"), "the emulator did not start: {line:?}");
+    assert!(
+        url.starts_with("http://"),
+        "the emulator did not start: {line:?}"
+    );
     Emulator {
         url,
         _child: Some(child),
@@ -72,7 +75,11 @@ pub fn emulator() -> &'static Emulator {
 /// A unique stack name per test.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// A stack directory with its documents.
@@ -237,5 +244,7 @@ pub async fn subnets_of(stack: &str) -> Vec<aws_sdk_ec2::types::Subnet> {
 }
 
 pub fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
-    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+    tags.iter()
+        .find(|t| t.key() == Some(key))
+        .and_then(|t| t.value())
 }

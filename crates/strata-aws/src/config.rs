@@ -50,7 +50,10 @@ pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
         loader = loader.region(Region::new(r.clone()));
     }
     if s.local {
-        let endpoint = s.endpoint_url.clone().unwrap_or_else(AwsSettings::local_endpoint);
+        let endpoint = s
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(AwsSettings::local_endpoint);
         loader = loader
             .endpoint_url(endpoint)
             .credentials_provider(Credentials::new("test", "test", None, None, "strata-local"));

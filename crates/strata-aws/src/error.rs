@@ -6,17 +6,32 @@ use strata_engine::provider::{ErrorClass, ProviderError};
 /// Classifies an AWS error code.
 pub fn class_of(code: &str) -> ErrorClass {
     match code {
-        "UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException" | "AuthFailure"
-        | "Blocked" | "OptInRequired" => ErrorClass::AccessDenied,
+        "UnauthorizedOperation"
+        | "AccessDenied"
+        | "AccessDeniedException"
+        | "AuthFailure"
+        | "Blocked"
+        | "OptInRequired" => ErrorClass::AccessDenied,
         "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse" => {
             ErrorClass::DependencyViolation
         }
-        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "InternalError"
-        | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => ErrorClass::Transient,
-        c if c.ends_with(".NotFound") || c.ends_with("NotFound") || c.ends_with("NotFoundException") => {
+        "RequestLimitExceeded"
+        | "Throttling"
+        | "ThrottlingException"
+        | "InternalError"
+        | "InternalFailure"
+        | "ServiceUnavailable"
+        | "Unavailable" => ErrorClass::Transient,
+        c if c.ends_with(".NotFound")
+            || c.ends_with("NotFound")
+            || c.ends_with("NotFoundException") =>
+        {
             ErrorClass::NotFound
         }
-        c if c.starts_with("Invalid") || c.ends_with("LimitExceeded") || c == "MissingParameter" => {
+        c if c.starts_with("Invalid")
+            || c.ends_with("LimitExceeded")
+            || c == "MissingParameter" =>
+        {
             ErrorClass::Invalid
         }
         _ => ErrorClass::Other,
@@ -69,7 +84,11 @@ where
                 DisplayErrorContext(&err)
             ),
         ),
-        _ => (ErrorClass::Other, None, DisplayErrorContext(&err).to_string()),
+        _ => (
+            ErrorClass::Other,
+            None,
+            DisplayErrorContext(&err).to_string(),
+        ),
     };
     let help = help_for(class, code.as_deref().unwrap_or_default(), action);
     ProviderError {

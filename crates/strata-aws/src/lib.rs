@@ -90,7 +90,11 @@ impl Provider for AwsProvider {
         k.update(&self.cx, &req, progress).await
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        req: DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.delete(&self.cx, &req, progress).await
     }

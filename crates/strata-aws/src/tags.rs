@@ -71,11 +71,17 @@ pub fn stack_filter(stack: &str) -> Filter {
 }
 
 /// Makes the resource's user tags equal to the desired ones (ownership tags untouched).
-pub async fn sync_tags(cx: &Ctx, id: &str, prior: &Attrs, desired: &Attrs) -> Result<(), ProviderError> {
+pub async fn sync_tags(
+    cx: &Ctx,
+    id: &str,
+    prior: &Attrs,
+    desired: &Attrs,
+) -> Result<(), ProviderError> {
     let old = desired_tags(prior);
     let new = desired_tags(desired);
     let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-    let changed: Vec<(&String, &String)> = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
+    let changed: Vec<(&String, &String)> =
+        new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
     if !removed.is_empty() {
         let mut req = cx.ec2.delete_tags().resources(id);
         for k in removed {

@@ -17,7 +17,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The stack: a YAML file, or a directory whose *.yaml files are merged.
-    #[arg(short = 'f', long = "file", global = true, default_value = ".", value_name = "PATH")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        default_value = ".",
+        value_name = "PATH"
+    )]
     pub file: PathBuf,
 
     /// Set a variable: --var NAME=VALUE (repeatable; wins over --var-file and the environment).

@@ -25,7 +25,9 @@ use crate::ui;
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
     strata_model::load(&s.file, &s.vars).map_err(|e| {
-        let width = console::Term::stderr().size_checked().map_or(100, |(_, w)| usize::from(w).max(60));
+        let width = console::Term::stderr()
+            .size_checked()
+            .map_or(100, |(_, w)| usize::from(w).max(60));
         eprint!(
             "{}",
             strata_model::diag::render(&e.diagnostics, &e.sources, s.color_err, width)
@@ -33,7 +35,10 @@ pub fn load(s: &Settings) -> Result<Loaded, Failure> {
         let n = e.diagnostics.len();
         ui::error(
             s,
-            &format!("{n} problem{} in the documents", if n == 1 { "" } else { "s" }),
+            &format!(
+                "{n} problem{} in the documents",
+                if n == 1 { "" } else { "s" }
+            ),
             None,
         );
         Failure::reported(1)
@@ -52,7 +57,11 @@ pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
                         "The documents are valid: stack {} with {} resource{}.",
                         l.stack.name,
                         l.stack.resources.len(),
-                        if l.stack.resources.len() == 1 { "" } else { "s" }
+                        if l.stack.resources.len() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        }
                     ),
                 );
             }
@@ -147,7 +156,9 @@ async fn read_live(
         lf.is_some_and(|l| {
             l.pending.iter().any(|p| {
                 p.op == lockfile::PendingKind::Create
-                    && !live.iter().any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
+                    && !live
+                        .iter()
+                        .any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
             })
         })
     };
@@ -198,7 +209,9 @@ async fn make_plan(
             "the lockfile was written for region {}, but this run uses {}",
             l.region, cloud.region
         ))
-        .help("use the same region as before, or a separate lockfile (--lockfile) for the new region"));
+        .help(
+            "use the same region as before, or a separate lockfile (--lockfile) for the new region",
+        ));
     }
     let live = read_live(s, cloud, &desired, lf).await?;
     let plan_id = uuid_v4();
@@ -235,7 +248,11 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     let region = decide_region(s, &loaded)?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let mode = if args.destroy { Mode::Destroy } else { Mode::Apply };
+    let mode = if args.destroy {
+        Mode::Destroy
+    } else {
+        Mode::Apply
+    };
     let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode).await?;
     report_calls(s, &cloud);
     if args.json {
@@ -263,9 +280,8 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
 }
 
 fn write_plan_file(path: &Path, p: &Plan) -> Result<(), Failure> {
-    std::fs::write(path, render::render_json(p)).map_err(|e| {
-        Failure::new(format!("cannot write the plan to {}: {e}", path.display()))
-    })
+    std::fs::write(path, render::render_json(p))
+        .map_err(|e| Failure::new(format!("cannot write the plan to {}: {e}", path.display())))
 }
 
 fn read_plan_file(path: &Path) -> Result<Plan, Failure> {
@@ -285,12 +301,17 @@ fn read_plan_file(path: &Path) -> Result<Plan, Failure> {
             .help("make the plan again with this strata version"));
         }
         None => {
-            return Err(Failure::new(format!("{} is not a strata plan", path.display()))
-                .help("save a plan with `strata plan --out FILE`"));
+            return Err(
+                Failure::new(format!("{} is not a strata plan", path.display()))
+                    .help("save a plan with `strata plan --out FILE`"),
+            );
         }
     }
     serde_json::from_value(v).map_err(|e| {
-        Failure::new(format!("{} is not a valid strata plan: {e}", path.display()))
+        Failure::new(format!(
+            "{} is not a valid strata plan: {e}",
+            path.display()
+        ))
     })
 }
 
@@ -302,7 +323,9 @@ fn check_fresh(p: &Plan, lf: Option<&Lockfile>) -> Result<(), Failure> {
     };
     match (&p.lockfile, lf) {
         (None, None) => Ok(()),
-        (None, Some(_)) => Err(stale("a lockfile was created since the plan was made".into())),
+        (None, Some(_)) => Err(stale(
+            "a lockfile was created since the plan was made".into(),
+        )),
         (Some(_), None) => Err(stale("the lockfile it was made against is gone".into())),
         (Some(r), Some(l)) if r.lineage != l.lineage => Err(stale(
             "the lockfile has another lineage (it is not the same state)".into(),
@@ -337,7 +360,11 @@ fn watch_signals(tx: watch::Sender<Cancel>) -> Arc<AtomicU8> {
                 c.store(if is_term { 143 } else { 130 }, Ordering::SeqCst);
             }
             let current = *tx.borrow();
-            let next = if current == Cancel::Run { Cancel::Stop } else { Cancel::Abort };
+            let next = if current == Cancel::Run {
+                Cancel::Stop
+            } else {
+                Cancel::Abort
+            };
             let _ = tx.send(next);
             if is_term && next == Cancel::Stop {
                 let tx = tx.clone();
@@ -377,7 +404,11 @@ async fn run_plan(
 fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, Failure> {
     if o.success() {
         let sum = &p.summary;
-        let verb = if p.mode == Mode::Destroy { "Destroy" } else { "Apply" };
+        let verb = if p.mode == Mode::Destroy {
+            "Destroy"
+        } else {
+            "Apply"
+        };
         let mut line = format!(
             "{verb} complete: {} added, {} changed, {} destroyed",
             sum.add, sum.change, sum.destroy
@@ -409,7 +440,11 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, F
             s,
             &format!(
                 "Stopped ({}): {} operation(s) not started{}. The lockfile records everything done; run the same command to continue.",
-                if level == Cancel::Abort { "at once" } else { "after the operations in flight" },
+                if level == Cancel::Abort {
+                    "at once"
+                } else {
+                    "after the operations in flight"
+                },
                 o.not_started,
                 if pending > 0 {
                     format!(", {pending} left in flight and journaled for the next run")
@@ -515,7 +550,9 @@ fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
     if let Some(h) = &lock.took_over {
         ui::note(
             s,
-            &format!("Took over the stack lock left by {h}, which did not release it (it was killed or crashed)."),
+            &format!(
+                "Took over the stack lock left by {h}, which did not release it (it was killed or crashed)."
+            ),
         );
     }
     Ok(lock)
@@ -548,12 +585,20 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
     match cmd {
         StateCommand::List => {
             let w = lf.resources.keys().map(String::len).max().unwrap_or(0);
-            let kw = lf.resources.values().map(|r| r.kind.len()).max().unwrap_or(0);
+            let kw = lf
+                .resources
+                .values()
+                .map(|r| r.kind.len())
+                .max()
+                .unwrap_or(0);
             for (name, r) in &lf.resources {
                 println!("{name:w$}  {:kw$}  {}", r.kind, r.id);
             }
             for d in &lf.deposed {
-                println!("{:w$}  {:kw$}  {} (deposed)", d.name, d.resource.kind, d.resource.id);
+                println!(
+                    "{:w$}  {:kw$}  {} (deposed)",
+                    d.name, d.resource.kind, d.resource.id
+                );
             }
             for p in &lf.pending {
                 println!(
@@ -569,7 +614,9 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                     Some(m) => format!("did you mean `{m}`?"),
                     None => "`strata state list` shows the names".to_string(),
                 };
-                return Err(Failure::new(format!("no resource `{name}` in the lockfile")).help(help));
+                return Err(
+                    Failure::new(format!("no resource `{name}` in the lockfile")).help(help),
+                );
             };
             let v = serde_json::json!({
                 "name": name,
@@ -593,7 +640,9 @@ pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCo
                     .help("`strata output` lists them; outputs are recorded by apply"));
             };
             if o.sensitive {
-                return Err(Failure::new(format!("output `{n}` is sensitive and is not stored")));
+                return Err(Failure::new(format!(
+                    "output `{n}` is sensitive and is not stored"
+                )));
             }
             match (&o.value, json) {
                 (Value::String(v), false) => println!("{v}"),

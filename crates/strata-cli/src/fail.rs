@@ -52,7 +52,8 @@ impl From<strata_engine::lockfile::LockfileError> for Failure {
 impl From<strata_engine::lockfile::LockError> for Failure {
     fn from(e: strata_engine::lockfile::LockError) -> Self {
         let help = match &e {
-            strata_engine::lockfile::LockError::Held(_) | strata_engine::lockfile::LockError::HeldUnknown => {
+            strata_engine::lockfile::LockError::Held(_)
+            | strata_engine::lockfile::LockError::HeldUnknown => {
                 "wait for that run to finish; if it is gone for good, run `strata force-unlock`"
             }
             strata_engine::lockfile::LockError::Io { .. } => "check the directory's permissions",
@@ -65,8 +66,9 @@ impl From<strata_engine::exec::ExecError> for Failure {
     fn from(e: strata_engine::exec::ExecError) -> Self {
         match e {
             strata_engine::exec::ExecError::Lockfile(l) => l.into(),
-            strata_engine::exec::ExecError::Cycle(c) => Failure::new(c.to_string())
-                .help("this is a bug in strata's ordering; please report it with `strata plan --json`"),
+            strata_engine::exec::ExecError::Cycle(c) => Failure::new(c.to_string()).help(
+                "this is a bug in strata's ordering; please report it with `strata plan --json`",
+            ),
         }
     }
 }

@@ -106,7 +106,11 @@ impl Progress {
         }
     }
 
-    fn paint(&self, s: &str, f: fn(console::StyledObject<&str>) -> console::StyledObject<&str>) -> String {
+    fn paint(
+        &self,
+        s: &str,
+        f: fn(console::StyledObject<&str>) -> console::StyledObject<&str>,
+    ) -> String {
         if self.color {
             f(style(s)).to_string()
         } else {

@@ -68,7 +68,11 @@ impl Desired {
                     }
                     attrs.insert(
                         "tags".into(),
-                        Value::Object(tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect()),
+                        Value::Object(
+                            tags.into_iter()
+                                .map(|(k, v)| (k, Value::String(v)))
+                                .collect(),
+                        ),
                     );
                 }
                 let res = DesiredResource {

@@ -145,15 +145,15 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             }
             Step::Forget => {}
         }
-        if a.action == ActionKind::Replace && op.step == Step::Create {
-            if let Some(&del) = deletes
+        if a.action == ActionKind::Replace
+            && op.step == Step::Create
+            && let Some(&del) = deletes
                 .get(a.name.as_str())
                 .and_then(|v| v.iter().find(|&&j| ops[j].action == op.action))
-            {
-                match a.replace_mode {
-                    Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, i, del),
-                    _ => edge(&mut g, del, i),
-                }
+        {
+            match a.replace_mode {
+                Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, i, del),
+                _ => edge(&mut g, del, i),
             }
         }
     }
@@ -351,7 +351,9 @@ pub async fn execute(
                     Some(d) => resolve_attrs(d, &lf),
                     None => (Attrs::new(), Vec::new()),
                 };
-                if !unknown.is_empty() && matches!(op.step, Step::Create | Step::Update | Step::Adopt) {
+                if !unknown.is_empty()
+                    && matches!(op.step, Step::Create | Step::Update | Step::Adopt)
+                {
                     let error = ProviderError::new(
                         ErrorClass::Other,
                         format!("values still unknown when the operation started: {}", unknown.join(", ")),
@@ -374,7 +376,11 @@ pub async fn execute(
                         },
                         name: action.name.clone(),
                         kind: action.kind.clone(),
-                        id: if op.step == Step::Create { None } else { action.id.clone() },
+                        id: if op.step == Step::Create {
+                            None
+                        } else {
+                            action.id.clone()
+                        },
                         token: token.clone(),
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
@@ -394,7 +400,8 @@ pub async fn execute(
                 let step = op.step;
                 let stack = plan.stack.clone();
                 tokio::spawn(async move {
-                    let r = run_op(&*provider, step, &action, &attrs, &token, &stack, &progress).await;
+                    let r =
+                        run_op(&*provider, step, &action, &attrs, &token, &stack, &progress).await;
                     let _ = done_tx.send((i, r));
                 });
             }

@@ -38,7 +38,13 @@ pub fn to_dot(desired: &Desired) -> String {
     for n in g.node_indices() {
         let name = &g[n];
         let kind = desired.resources.get(name).map_or("", |r| r.kind.name);
-        let _ = writeln!(out, "  \"{}\" [label = \"{}\\n{}\"];", quote(name), quote(name), kind);
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label = \"{}\\n{}\"];",
+            quote(name),
+            quote(name),
+            kind
+        );
     }
     let mut edges: Vec<(&String, &String)> = g
         .edge_indices()

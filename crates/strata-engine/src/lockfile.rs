@@ -222,7 +222,8 @@ impl LockfileError {
                     .to_string()
             }
             LockfileError::Write { .. } => {
-                "check free disk space and permissions; the previous lockfile is unchanged".to_string()
+                "check free disk space and permissions; the previous lockfile is unchanged"
+                    .to_string()
             }
         }
     }
@@ -542,11 +543,21 @@ mod tests {
         assert_eq!(a.to_bytes(), b.to_bytes());
         let text = String::from_utf8(a.to_bytes()).expect("utf8");
         assert!(text.ends_with("}\n"));
-        let keys: Vec<usize> = ["\"lineage\"", "\"region\"", "\"resources\"", "\"serial\"", "\"stack\"", "\"version\""]
-            .iter()
-            .map(|k| text.find(k).expect("key present"))
-            .collect();
-        assert!(keys.windows(2).all(|w| w[0] < w[1]), "keys are sorted: {text}");
+        let keys: Vec<usize> = [
+            "\"lineage\"",
+            "\"region\"",
+            "\"resources\"",
+            "\"serial\"",
+            "\"stack\"",
+            "\"version\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).expect("key present"))
+        .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "keys are sorted: {text}"
+        );
     }
 
     #[test]
@@ -569,7 +580,10 @@ mod tests {
         ];
         for (bytes, expect) in cases {
             let e = parse(p, bytes).expect_err(expect);
-            assert!(e.to_string().contains(expect), "{e} should mention {expect}");
+            assert!(
+                e.to_string().contains(expect),
+                "{e} should mention {expect}"
+            );
             assert!(!e.help().is_empty());
         }
     }
@@ -589,7 +603,10 @@ mod tests {
         }
         drop(first);
         let again = StackLock::acquire(&path, "strata plan").expect("free again");
-        assert!(again.took_over.is_none(), "a clean release leaves no details");
+        assert!(
+            again.took_over.is_none(),
+            "a clean release leaves no details"
+        );
     }
 
     #[test]

@@ -368,7 +368,11 @@ pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<
     // Anything left is in a cycle (validation prevents that); keep it, sorted, at the end.
     if out.len() < set.len() {
         let done: BTreeSet<String> = out.iter().cloned().collect();
-        out.extend(set.iter().filter(|n| !done.contains(**n)).map(|n| n.to_string()));
+        out.extend(
+            set.iter()
+                .filter(|n| !done.contains(**n))
+                .map(|n| n.to_string()),
+        );
     }
     out
 }
@@ -468,7 +472,13 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                                 what: "destroy",
                             });
                         }
-                        actions.push(delete_action(name, c.live, Some(rec), Reason::Destroy, &by_id));
+                        actions.push(delete_action(
+                            name,
+                            c.live,
+                            Some(rec),
+                            Reason::Destroy,
+                            &by_id,
+                        ));
                     }
                     None => actions.push(forget_action(name, rec)),
                 }
@@ -480,7 +490,13 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     if let Some(lf) = lockfile {
         for d in &lf.deposed {
             match live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str())) {
-                Some(l) => actions.push(delete_action(&d.name, l, Some(&d.resource), Reason::Deposed, &by_id)),
+                Some(l) => actions.push(delete_action(
+                    &d.name,
+                    l,
+                    Some(&d.resource),
+                    Reason::Deposed,
+                    &by_id,
+                )),
                 None => actions.push(Action {
                     reason: Reason::Deposed,
                     ..forget_action(&d.name, &d.resource)
@@ -627,9 +643,9 @@ fn plan_apply<'a>(
         let mut adopted = false;
         if !currents.contains_key(name.as_str())
             && let Some(candidates) = tagged.get(name.as_str())
-            && let Some(l) = candidates
-                .iter()
-                .find(|l| l.kind == res.kind.name && !claimed.contains(&(l.kind.as_str(), l.id.as_str())))
+            && let Some(l) = candidates.iter().find(|l| {
+                l.kind == res.kind.name && !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
+            })
         {
             claimed.insert((l.kind.as_str(), l.id.as_str()));
             currents.insert(
@@ -650,7 +666,10 @@ fn plan_apply<'a>(
             if a == "id" {
                 k.id.clone().map(Value::String)
             } else {
-                k.attrs.get(a).filter(|v| !value::has_unresolved(v)).cloned()
+                k.attrs
+                    .get(a)
+                    .filter(|v| !value::has_unresolved(v))
+                    .cloned()
             }
         };
         let resolved = value::resolve(&Value::Object(res.attrs.clone()), &lookup);
@@ -704,7 +723,15 @@ fn plan_apply<'a>(
                     prevent_destroy: res.lifecycle.prevent_destroy,
                 }
             }
-            Some(cur) => plan_existing(res, cur, &resolved_attrs, adopted, pending_creates, by_id, &mut known)?,
+            Some(cur) => plan_existing(
+                res,
+                cur,
+                &resolved_attrs,
+                adopted,
+                pending_creates,
+                by_id,
+                &mut known,
+            )?,
         };
         actions.push(action);
     }
@@ -722,7 +749,13 @@ fn plan_apply<'a>(
                         what: "delete",
                     });
                 }
-                actions.push(delete_action(name, c.live, Some(rec), Reason::Removed, by_id));
+                actions.push(delete_action(
+                    name,
+                    c.live,
+                    Some(rec),
+                    Reason::Removed,
+                    by_id,
+                ));
             }
             None => actions.push(forget_action(name, rec)),
         }
@@ -814,13 +847,12 @@ fn plan_existing(
     };
     known.insert(res.name.clone(), entry);
 
-    let replace_mode = (action == ActionKind::Replace).then(|| {
-        if res.lifecycle.create_before_destroy {
+    let replace_mode =
+        (action == ActionKind::Replace).then_some(if res.lifecycle.create_before_destroy {
             ReplaceMode::CreateBeforeDelete
         } else {
             ReplaceMode::DeleteBeforeCreate
-        }
-    });
+        });
     Ok(Action {
         name: res.name.clone(),
         kind: res.kind.name.to_string(),
@@ -840,9 +872,12 @@ fn plan_existing(
 
 /// Creates and updates in dependency order, then deletions in reverse dependency order.
 fn order_actions(actions: Vec<Action>, desired: &Desired) -> Vec<Action> {
-    let (forward, backward): (Vec<Action>, Vec<Action>) = actions
-        .into_iter()
-        .partition(|a| desired.resources.contains_key(&a.name) && a.reason != Reason::Duplicate && a.reason != Reason::Deposed && a.reason != Reason::Destroy);
+    let (forward, backward): (Vec<Action>, Vec<Action>) = actions.into_iter().partition(|a| {
+        desired.resources.contains_key(&a.name)
+            && a.reason != Reason::Duplicate
+            && a.reason != Reason::Deposed
+            && a.reason != Reason::Destroy
+    });
     let deps: HashMap<String, Vec<String>> = forward
         .iter()
         .map(|a| (a.name.clone(), a.depends_on.clone()))
@@ -895,9 +930,9 @@ fn plan_outputs(
         }
         let live = currents.get(r).map(|c| c.live);
         match a {
-            "id" => live.map(|l| Value::String(l.id.clone())).or_else(|| {
-                locked.get(r).map(|l| Value::String(l.id.clone()))
-            }),
+            "id" => live
+                .map(|l| Value::String(l.id.clone()))
+                .or_else(|| locked.get(r).map(|l| Value::String(l.id.clone()))),
             _ => live.and_then(|l| l.attrs.get(a).cloned()),
         }
     };

@@ -190,5 +190,9 @@ pub trait Provider: Send + Sync {
     ) -> Result<LiveResource, ProviderError>;
 
     /// Deletes a resource and waits until it is gone. A resource already gone is success.
-    async fn delete(&self, req: DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError>;
+    async fn delete(
+        &self,
+        req: DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError>;
 }

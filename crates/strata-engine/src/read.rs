@@ -46,13 +46,9 @@ pub async fn read_live(
     stack: &str,
     requests: &[(String, Vec<String>)],
 ) -> Result<Vec<LiveResource>, ProviderError> {
-    let futures = requests.iter().map(|(kind, ids)| {
-        provider.read(ReadRequest {
-            kind,
-            ids,
-            stack,
-        })
-    });
+    let futures = requests
+        .iter()
+        .map(|(kind, ids)| provider.read(ReadRequest { kind, ids, stack }));
     let results = futures_util::future::join_all(futures).await;
     let mut out = Vec::new();
     for r in results {

@@ -94,9 +94,7 @@ fn headline(a: &Action) -> String {
         (ActionKind::Adopt, Reason::InterruptedCreate) => {
             "was created by an interrupted run and will be adopted".to_string()
         }
-        (ActionKind::Adopt, _) => {
-            "was found by its ownership tags and will be adopted".to_string()
-        }
+        (ActionKind::Adopt, _) => "was found by its ownership tags and will be adopted".to_string(),
         (ActionKind::Forget, _) => {
             "is already gone and will be removed from the lockfile".to_string()
         }
@@ -149,10 +147,22 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         // Maps are listed key by key.
         if let Some(Value::Object(m)) = &c.after {
             if m.is_empty() {
-                let _ = writeln!(out, "      {} {}{} = {{}}", st.green("+"), c.field, " ".repeat(pad));
+                let _ = writeln!(
+                    out,
+                    "      {} {}{} = {{}}",
+                    st.green("+"),
+                    c.field,
+                    " ".repeat(pad)
+                );
                 return;
             }
-            let _ = writeln!(out, "      {} {}{} = {{", st.green("+"), c.field, " ".repeat(pad));
+            let _ = writeln!(
+                out,
+                "      {} {}{} = {{",
+                st.green("+"),
+                c.field,
+                " ".repeat(pad)
+            );
             let kw = m.keys().map(|k| k.chars().count()).max().unwrap_or(0);
             for (k, v) in m {
                 let _ = writeln!(
@@ -166,8 +176,17 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
             let _ = writeln!(out, "        }}");
             return;
         }
-        let after = c.after.as_ref().map_or("null".to_string(), |v| show(v, c.unknown));
-        let _ = writeln!(out, "      {} {}{} = {after}", st.green("+"), c.field, " ".repeat(pad));
+        let after = c
+            .after
+            .as_ref()
+            .map_or("null".to_string(), |v| show(v, c.unknown));
+        let _ = writeln!(
+            out,
+            "      {} {}{} = {after}",
+            st.green("+"),
+            c.field,
+            " ".repeat(pad)
+        );
         return;
     }
     // Maps: only the keys that differ.
@@ -234,8 +253,14 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         let _ = writeln!(out, "        >>");
         return;
     }
-    let before = c.before.as_ref().map_or("null".to_string(), |v| show(v, false));
-    let after = c.after.as_ref().map_or("null".to_string(), |v| show(v, c.unknown));
+    let before = c
+        .before
+        .as_ref()
+        .map_or("null".to_string(), |v| show(v, false));
+    let after = c
+        .after
+        .as_ref()
+        .map_or("null".to_string(), |v| show(v, c.unknown));
     let _ = writeln!(
         out,
         "      {} {}{} = {before} -> {after}{note}",

@@ -126,8 +126,14 @@ mod tests {
 
     #[test]
     fn known_references_are_substituted() {
-        let r = resolve(&json!({"vpc": "${vpc.id}", "name": "in-${vpc.id}", "x": 1}), &lookup);
-        assert_eq!(r.value, json!({"vpc": "vpc-123", "name": "in-vpc-123", "x": 1}));
+        let r = resolve(
+            &json!({"vpc": "${vpc.id}", "name": "in-${vpc.id}", "x": 1}),
+            &lookup,
+        );
+        assert_eq!(
+            r.value,
+            json!({"vpc": "vpc-123", "name": "in-vpc-123", "x": 1})
+        );
         assert!(r.unknown.is_empty());
     }
 
@@ -139,9 +145,18 @@ mod tests {
 
     #[test]
     fn unknown_references_stay_as_templates() {
-        let r = resolve(&json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"}), &lookup);
-        assert_eq!(r.value, json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"}));
-        assert_eq!(r.unknown, vec!["nat.id".to_string(), "subnet.id".to_string()]);
+        let r = resolve(
+            &json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"}),
+            &lookup,
+        );
+        assert_eq!(
+            r.value,
+            json!({"a": "${subnet.id}", "b": "x-${vpc.id}-${nat.id}"})
+        );
+        assert_eq!(
+            r.unknown,
+            vec!["nat.id".to_string(), "subnet.id".to_string()]
+        );
         assert!(has_unresolved(&r.value));
     }
 

@@ -223,7 +223,10 @@ impl<'a> NodeDe<'a> {
             NodeKind::Scalar(s) => format!("`{}`", s.text),
             _ => self.node.type_name().to_string(),
         };
-        let mut e = DeError::at(self.node.span, format!("expected {expected}, found {found}"));
+        let mut e = DeError::at(
+            self.node.span,
+            format!("expected {expected}, found {found}"),
+        );
         if let NodeKind::Scalar(s) = &self.node.kind
             && !s.plain
             && (parse_int(&s.text).is_some() || matches!(s.text.as_str(), "true" | "false"))
@@ -354,7 +357,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, DeError> {
-        Err(DeError::at(self.node.span, "binary values are not supported"))
+        Err(DeError::at(
+            self.node.span,
+            "binary values are not supported",
+        ))
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -403,7 +409,11 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -432,10 +442,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         if name == SPANNED_NAME && fields == SPANNED_FIELDS {
-            return visitor.visit_map(SpannedDe {
-                de: self,
-                step: 0,
-            });
+            return visitor.visit_map(SpannedDe { de: self, step: 0 });
         }
         let NodeKind::Map(entries) = &self.node.kind else {
             return Err(self.type_error("a mapping"));
@@ -563,7 +570,10 @@ impl<'a> MapDe<'a> {
 impl<'de> de::MapAccess<'de> for MapDe<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         loop {
             let Some(entry) = self.entries.next() else {
                 return Ok(None);
@@ -610,7 +620,10 @@ impl<'de, 'a> de::EnumAccess<'de> for EnumDe<'a> {
     type Error = DeError;
     type Variant = NodeDe<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'a>), DeError> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'a>), DeError> {
         let v = seed
             .deserialize(NodeDe {
                 node: self.key,
@@ -666,7 +679,10 @@ struct SpannedDe<'a> {
 impl<'de> de::MapAccess<'de> for SpannedDe<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some(&key) = SPANNED_FIELDS.get(self.step as usize) else {
             return Ok(None);
         };
@@ -742,8 +758,17 @@ mod tests {
         let o = r.expect("ok");
         assert!(unknown.is_empty());
         assert_eq!(o.name.value, "web");
-        assert_eq!(&src[o.name.span.start as usize..o.name.span.end as usize], "web");
-        assert_eq!(o.inner, Inner { port: 80, open: false });
+        assert_eq!(
+            &src[o.name.span.start as usize..o.name.span.end as usize],
+            "web"
+        );
+        assert_eq!(
+            o.inner,
+            Inner {
+                port: 80,
+                open: false
+            }
+        );
         assert_eq!(o.mode, Some(Mode::Fast));
         assert_eq!(o.tags.get("b").map(String::as_str), Some("2"));
         assert_eq!(o.list, Some(vec![1, 2]));
@@ -755,7 +780,11 @@ mod tests {
         let (r, _) = parse(src);
         let e = r.expect_err("type");
         assert_eq!(at(src, e.span), "eighty");
-        assert!(e.message.contains("expected an integer from 0 to 65535"), "{}", e.message);
+        assert!(
+            e.message.contains("expected an integer from 0 to 65535"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -802,6 +831,9 @@ mod tests {
     fn yes_is_not_a_boolean() {
         let src = "name: web\ninner: {port: 1, open: yes}\n";
         let e = parse(src).0.expect_err("bool");
-        assert_eq!(e.help.as_deref(), Some("YAML 1.2 booleans are `true` and `false`"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("YAML 1.2 booleans are `true` and `false`")
+        );
     }
 }

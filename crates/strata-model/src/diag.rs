@@ -18,9 +18,26 @@ pub struct Label {
     pub text: String,
 }
 
-/// One problem found in the documents.
+/// One problem found in the documents (boxed: it travels in `Result`s).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub struct Diagnostic(Box<DiagnosticData>);
+
+impl std::ops::Deref for Diagnostic {
+    type Target = DiagnosticData;
+    fn deref(&self) -> &DiagnosticData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut DiagnosticData {
+        &mut self.0
+    }
+}
+
+/// What a [`Diagnostic`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnosticData {
     /// A stable identifier, e.g. `strata::unknown_key`.
     pub code: &'static str,
     pub message: String,
@@ -35,13 +52,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
+        Diagnostic(Box::new(DiagnosticData {
             code,
             message: message.into(),
             primary: None,
             secondary: Vec::new(),
             help: None,
-        }
+        }))
     }
 
     #[must_use]

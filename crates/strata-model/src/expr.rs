@@ -14,7 +14,11 @@ pub enum Segment<'a> {
     /// Literal text, with `$${` already turned into `${`.
     Lit(Cow<'a, str>),
     /// `${var.NAME}`.
-    Var { name: &'a str, start: usize, end: usize },
+    Var {
+        name: &'a str,
+        start: usize,
+        end: usize,
+    },
     /// `${RESOURCE.ATTRIBUTE}`.
     Attr {
         resource: &'a str,
@@ -75,14 +79,13 @@ pub fn parse(s: &str) -> Result<Vec<Segment<'_>>, TemplateError> {
                     start: i,
                     end,
                 }),
-                (Some(resource), Some(attr), None) if is_ident(resource) && is_ident(attr) => {
-                    out.push(Segment::Attr {
+                (Some(resource), Some(attr), None) if is_ident(resource) && is_ident(attr) => out
+                    .push(Segment::Attr {
                         resource,
                         attr,
                         start: i,
                         end,
-                    })
-                }
+                    }),
                 _ => {
                     return Err(TemplateError {
                         start: i,
@@ -149,17 +152,32 @@ mod tests {
             segs,
             vec![
                 Segment::Lit("a-".into()),
-                Segment::Var { name: "x", start: 2, end: 10 },
+                Segment::Var {
+                    name: "x",
+                    start: 2,
+                    end: 10
+                },
                 Segment::Lit("-".into()),
-                Segment::Attr { resource: "vpc", attr: "id", start: 11, end: 20 },
+                Segment::Attr {
+                    resource: "vpc",
+                    attr: "id",
+                    start: 11,
+                    end: 20
+                },
             ]
         );
     }
 
     #[test]
     fn escapes_are_literal() {
-        assert_eq!(parse("$${x}").expect("ok"), vec![Segment::Lit("${x}".into())]);
-        assert_eq!(parse("plain").expect("ok"), vec![Segment::Lit("plain".into())]);
+        assert_eq!(
+            parse("$${x}").expect("ok"),
+            vec![Segment::Lit("${x}".into())]
+        );
+        assert_eq!(
+            parse("plain").expect("ok"),
+            vec![Segment::Lit("plain".into())]
+        );
     }
 
     #[test]

@@ -115,10 +115,7 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 /// Reads a file into the source map; non-UTF-8 content is an error pointing at the first bad byte.
 fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(
-            "strata::io",
-            format!("cannot read {}: {e}", path.display()),
-        )
+        Diagnostic::error("strata::io", format!("cannot read {}: {e}", path.display()))
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(sources.add(SourceFile::new(path, text))),
@@ -128,7 +125,10 @@ fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnosti
             let id = sources.add(SourceFile::new(path, lossy));
             Err(Diagnostic::error(
                 "strata::not_utf8",
-                format!("{} is not valid UTF-8 text (bad byte at offset {at})", path.display()),
+                format!(
+                    "{} is not valid UTF-8 text (bad byte at offset {at})",
+                    path.display()
+                ),
             )
             .at(Span::new(id, at, at + 1), "invalid byte")
             .help("save the file as UTF-8"))
@@ -158,7 +158,9 @@ fn mapping_entries(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<(Nod
                     format!("`{what}` must be a mapping of names to entries"),
                 )
                 .at(node.span, format!("found {}", node.type_name()))
-                .help(format!("write `{what}:` followed by indented `name:` entries")),
+                .help(format!(
+                    "write `{what}:` followed by indented `name:` entries"
+                )),
             );
             Vec::new()
         }
@@ -295,10 +297,11 @@ fn substitute(
                     }
                     Segment::Var { name, .. } => match vars.get(*name) {
                         Some(VarValue {
-                            node: Node {
-                                kind: NodeKind::Scalar(v),
-                                ..
-                            },
+                            node:
+                                Node {
+                                    kind: NodeKind::Scalar(v),
+                                    ..
+                                },
                             ..
                         }) => out.push_str(&expr::escape(&v.text)),
                         Some(_) => {
@@ -591,7 +594,12 @@ fn load_into(
             value.clone(),
             true,
         );
-        given.push((name.clone(), node, "--var", Some(Span::new(id, 0, name.len()))));
+        given.push((
+            name.clone(),
+            node,
+            "--var",
+            Some(Span::new(id, 0, name.len())),
+        ));
     }
     for (name, node, source, span) in given {
         if decls.contains_key(&name) {
@@ -602,10 +610,12 @@ fn load_into(
                 format!("variable `{name}` is not declared in the documents"),
             )
             .at(span, "not declared");
-            diags.push(match did_you_mean(&name, decls.keys().map(String::as_str)) {
-                Some(m) => d.help(format!("did you mean `{m}`?")),
-                None => d.help(format!("declare it under `variables:` as `{name}: {{}}`")),
-            });
+            diags.push(
+                match did_you_mean(&name, decls.keys().map(String::as_str)) {
+                    Some(m) => d.help(format!("did you mean `{m}`?")),
+                    None => d.help(format!("declare it under `variables:` as `{name}: {{}}`")),
+                },
+            );
         }
     }
     let mut variables = BTreeMap::new();
@@ -666,11 +676,16 @@ fn load_into(
                     Some(prev) if prev.value != v.value => diags.push(
                         Diagnostic::error(
                             "strata::conflicting_settings",
-                            format!("the files disagree about `{what}`: `{}` and `{}`", prev.value, v.value),
+                            format!(
+                                "the files disagree about `{what}`: `{}` and `{}`",
+                                prev.value, v.value
+                            ),
                         )
                         .at(v.span, "set here")
                         .also(prev.span, "and here")
-                        .help(format!("set `{what}` once, or to the same value in every file")),
+                        .help(format!(
+                            "set `{what}` once, or to the same value in every file"
+                        )),
                     ),
                     Some(_) => {}
                     None => *slot = Some(v),
@@ -682,7 +697,9 @@ fn load_into(
             match from_node::<Tags>(node, &ctx) {
                 Ok(tags) => {
                     for (k, v) in tags.0 {
-                        if let Some((pk, pv)) = default_tags.0.iter().find(|(pk, _)| pk.value == k.value) {
+                        if let Some((pk, pv)) =
+                            default_tags.0.iter().find(|(pk, _)| pk.value == k.value)
+                        {
                             if pv.value != v.value {
                                 diags.push(
                                     Diagnostic::error(
@@ -751,7 +768,8 @@ fn load_into(
                     .help(if same_file {
                         "rename one of them".to_string()
                     } else {
-                        "logical names are shared by every file of the stack; rename one of them".to_string()
+                        "logical names are shared by every file of the stack; rename one of them"
+                            .to_string()
                     }),
                 );
                 continue;
@@ -844,7 +862,11 @@ fn read_resource(
             .at(key.span, "kind missing")
             .help(format!(
                 "add `kind:` with one of: {}",
-                kinds::all().iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+                kinds::all()
+                    .iter()
+                    .map(|k| k.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         );
         return None;

@@ -12,7 +12,9 @@ use crate::types::Tags;
 
 /// The document schema as pretty-printed JSON with a trailing newline.
 pub fn document_schema() -> String {
-    let mut generator = SchemaSettings::draft2020_12().for_deserialize().into_generator();
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
     let tags = generator.subschema_for::<Tags>();
     let lifecycle = generator.subschema_for::<Lifecycle>();
 

@@ -49,9 +49,9 @@ impl FromStr for Ipv4Cidr {
                 format!("`{s}` is not an IPv4 CIDR block")
             });
         }
-        let net: Ipv4Net = s
-            .parse()
-            .map_err(|_| format!("`{s}` is not a valid IPv4 CIDR block (expected a.b.c.d/n, n from 0 to 32)"))?;
+        let net: Ipv4Net = s.parse().map_err(|_| {
+            format!("`{s}` is not a valid IPv4 CIDR block (expected a.b.c.d/n, n from 0 to 32)")
+        })?;
         if net.addr() != net.network() {
             return Err(format!(
                 "`{s}` has host bits set; the block starts at `{}`",
@@ -96,8 +96,8 @@ impl JsonSchema for Ipv4Cidr {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "An IPv4 CIDR block, e.g. 10.0.0.0/16.",
-            "pattern": "^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$"
+            "description": "An IPv4 CIDR block, e.g. 10.0.0.0/16, or a ${var.NAME} that gives one.",
+            "pattern": "^(([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}|.*\\$\\{.+\\}.*)$"
         })
     }
 }
@@ -200,7 +200,7 @@ impl JsonSchema for Ref {
         json_schema!({
             "type": "string",
             "description": "The logical name of another resource in this stack.",
-            "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"
+            "pattern": "^([A-Za-z][A-Za-z0-9_-]*|.*\\$\\{.+\\}.*)$"
         })
     }
 }

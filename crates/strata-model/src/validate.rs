@@ -103,7 +103,10 @@ fn check_refs(
             diags.push(
                 Diagnostic::error(
                     "strata::unknown_attribute",
-                    format!("{} `{}` has no attribute `{attr}`", target.kind.name, r.target),
+                    format!(
+                        "{} `{}` has no attribute `{attr}`",
+                        target.kind.name, r.target
+                    ),
                 )
                 .at(r.span, "unknown attribute")
                 .help(help),
@@ -141,7 +144,10 @@ fn check_lifecycle(r: &Resource, diags: &mut Diagnostics) {
                 diags.push(
                     Diagnostic::error(
                         "strata::unknown_field",
-                        format!("`ignore_changes` names `{field}`, which {} does not have", r.kind.name),
+                        format!(
+                            "`ignore_changes` names `{field}`, which {} does not have",
+                            r.kind.name
+                        ),
                     )
                     .at(f.span, "unknown field")
                     .help(help),
@@ -198,7 +204,11 @@ pub fn check_tags(own: &Tags, defaults: &Tags, diags: &mut Diagnostics) {
             );
         }
     }
-    let mut merged: HashMap<&str, ()> = defaults.0.iter().map(|(k, _)| (k.value.as_str(), ())).collect();
+    let mut merged: HashMap<&str, ()> = defaults
+        .0
+        .iter()
+        .map(|(k, _)| (k.value.as_str(), ()))
+        .collect();
     for (k, _) in &own.0 {
         merged.insert(k.value.as_str(), ());
     }
@@ -275,7 +285,10 @@ fn check_cycles(stack: &Stack, diags: &mut Diagnostics) {
             "strata::cycle",
             format!("dependency cycle: {}", names.join(" -> ")),
         )
-        .at(first_span, format!("{} depends on {}", edges[0].1, edges[0].2));
+        .at(
+            first_span,
+            format!("{} depends on {}", edges[0].1, edges[0].2),
+        );
         for (span, a, b) in edges.iter().skip(1) {
             d = d.also(*span, format!("{a} depends on {b}"));
         }

@@ -260,7 +260,8 @@ impl Builder<'_> {
                             .help("write the key as a string, e.g. `name:`"));
                         }
                     };
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == Some(&text))
+                    if let Some((first, _)) =
+                        entries.iter().find(|(k, _)| k.as_str() == Some(&text))
                     {
                         return Err(Diagnostic::error(
                             "strata::duplicate_key",
@@ -396,8 +397,10 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let sp = self.span(span);
                 let Some(target) = self.anchors.get(&id).cloned() else {
-                    return Err(Diagnostic::error("strata::yaml", "alias to an unknown anchor")
-                        .at(sp, "no anchor with this name before this point"));
+                    return Err(
+                        Diagnostic::error("strata::yaml", "alias to an unknown anchor")
+                            .at(sp, "no anchor with this name before this point"),
+                    );
                 };
                 self.alias_nodes += target.count();
                 if self.alias_nodes > MAX_ALIAS_NODES {
@@ -406,7 +409,9 @@ impl Builder<'_> {
                         format!("aliases expand to more than {MAX_ALIAS_NODES} values"),
                     )
                     .at(sp, "expansion limit reached at this alias")
-                    .help("this looks like an alias bomb; write the values out or use fewer aliases"));
+                    .help(
+                        "this looks like an alias bomb; write the values out or use fewer aliases",
+                    ));
                 }
                 self.push(target)
             }
@@ -456,16 +461,21 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
         .next()
         .map_or(at, |c| at + c.len_utf8());
     let line_start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = file.text[at..].find('\n').map_or(file.text.len(), |i| at + i);
+    let line_end = file.text[at..]
+        .find('\n')
+        .map_or(file.text.len(), |i| at + i);
     let line = &file.text[line_start..line_end];
     let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
         "inside `{...}` or `[...]`, quote values that hold `${...}`: write \"${var.name}\""
     } else {
         "fix the YAML syntax; a YAML-aware editor shows the structure"
     };
-    Diagnostic::error("strata::yaml_syntax", format!("YAML syntax error: {}", e.info()))
-        .at(Span::new(id, at, end), "here")
-        .help(help)
+    Diagnostic::error(
+        "strata::yaml_syntax",
+        format!("YAML syntax error: {}", e.info()),
+    )
+    .at(Span::new(id, at, end), "here")
+    .help(help)
 }
 
 /// Parses one file into its documents. An empty file gives no documents.
@@ -542,7 +552,7 @@ mod tests {
         let src = "a: 1\nb: 2\na: 3\n";
         let err = load(src).expect_err("duplicate");
         assert_eq!(err.code, "strata::duplicate_key");
-        let p = err.primary.expect("primary");
+        let p = err.primary.clone().expect("primary");
         assert_eq!(text_at(src, p.span), "a");
         assert_eq!(p.span.start, 10);
         assert_eq!(err.secondary[0].span.start, 0);

@@ -22,7 +22,8 @@ fn check(src: &str) -> String {
     check_files(&[("stack.yaml", src)], &VarInputs::default())
 }
 
-const VPC: &str = "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n";
+const VPC: &str =
+    "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n";
 
 #[test]
 fn a_valid_document_loads() {
@@ -121,7 +122,9 @@ fn variables_substitute_and_report() {
 
 #[test]
 fn yaml_syntax_and_duplicate_keys() {
-    insta::assert_snapshot!(check("stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: [10.0.0.0/16\n"));
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: [10.0.0.0/16\n"
+    ));
     insta::assert_snapshot!(check(&format!("{VPC}    cidr_block: 10.1.0.0/16\n")));
 }
 

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -26,8 +25,12 @@ pub trait AwsKind: Send + Sync {
     /// Every resource of this kind with one of `ids` or carrying the stack's ownership tag, in
     /// batched calls: one filtered describe for the ids (in chunks the API accepts) and one for
     /// the tag, each paginated.
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str)
-    -> Result<Vec<LiveResource>, ProviderError>;
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError>;
 
     /// Creates the resource, tagged in the create call, and waits until it is usable.
     async fn create(
@@ -46,8 +49,12 @@ pub trait AwsKind: Send + Sync {
     ) -> Result<LiveResource, ProviderError>;
 
     /// Deletes the resource and waits until it is gone; gone already is success.
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress)
-    -> Result<(), ProviderError>;
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError>;
 }
 
 /// Every kind strata-aws implements.
@@ -73,7 +80,10 @@ pub fn bool_field(attrs: &Attrs, field: &str) -> Option<bool> {
 /// A required string field, or an error naming it.
 pub fn required<'a>(attrs: &'a Attrs, field: &str) -> Result<&'a str, ProviderError> {
     str_field(attrs, field).ok_or_else(|| {
-        ProviderError::new(ErrorClass::Invalid, format!("`{field}` is missing or not a string"))
+        ProviderError::new(
+            ErrorClass::Invalid,
+            format!("`{field}` is missing or not a string"),
+        )
     })
 }
 
@@ -119,8 +129,13 @@ where
             let mut err = last.unwrap_or(e);
             let blockers = explain().await;
             err.help = Some(match blockers {
-                Some(b) => format!("it is still used by: {b}. Remove or detach those, then run strata again"),
-                None => "something outside strata still uses it; remove that, then run strata again".to_string(),
+                Some(b) => format!(
+                    "it is still used by: {b}. Remove or detach those, then run strata again"
+                ),
+                None => {
+                    "something outside strata still uses it; remove that, then run strata again"
+                        .to_string()
+                }
             });
             Err(err)
         }
@@ -149,7 +164,9 @@ pub async fn describe_blocking_interfaces(cx: &Ctx, filter: &str, value: &str) -
             format!(
                 "{} ({}{})",
                 n.network_interface_id().unwrap_or("?"),
-                n.description().filter(|d| !d.is_empty()).unwrap_or("no description"),
+                n.description()
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or("no description"),
                 n.requester_id()
                     .map(|r| format!(", requested by {r}"))
                     .unwrap_or_default()

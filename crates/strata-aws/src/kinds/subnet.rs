@@ -7,11 +7,13 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
-use super::{AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required, str_field};
+use super::{
+    AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required,
+    str_field,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -22,7 +24,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
 
 pub struct Subnet;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::Subnet>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::Subnet>, ProviderError> {
     cx.ec2
         .describe_subnets()
         .filters(filter)
@@ -73,10 +78,18 @@ impl AwsKind for Subnet {
         "ec2.subnet"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found: BTreeMap<String, LiveResource> = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
-            let f = Filter::builder().name("subnet-id").set_values(Some(chunk.to_vec())).build();
+            let f = Filter::builder()
+                .name("subnet-id")
+                .set_values(Some(chunk.to_vec()))
+                .build();
             for s in describe(cx, f).await? {
                 let l = to_live(&s);
                 found.insert(l.id.clone(), l);
@@ -89,14 +102,24 @@ impl AwsKind for Subnet {
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let mut call = cx
             .ec2
             .create_subnet()
             .vpc_id(required(a, "vpc")?)
             .cidr_block(required(a, "cidr_block")?)
-            .tag_specifications(tag_specification(ResourceType::Subnet, a, req.stack, req.name));
+            .tag_specifications(tag_specification(
+                ResourceType::Subnet,
+                a,
+                req.stack,
+                req.name,
+            ));
         if let Some(az) = str_field(a, "availability_zone") {
             call = call.availability_zone(az);
         }
@@ -107,30 +130,47 @@ impl AwsKind for Subnet {
         let id = out
             .subnet()
             .and_then(|s| s.subnet_id())
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateSubnet returned no subnet id"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateSubnet returned no subnet id")
+            })?
             .to_string();
-        let subnet = wait::until("the subnet to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
-            let f = Filter::builder().name("subnet-id").values(&id).build();
-            Ok(match describe(cx, f).await?.into_iter().next() {
-                Some(s) if s.state() == Some(&SubnetState::Available) => Poll::Ready(s),
-                Some(s) => Poll::NotYet(s.state().map_or("unknown", |s| s.as_str()).to_string()),
-                None => Poll::NotYet("not visible yet".to_string()),
-            })
-        })
+        let subnet = wait::until(
+            "the subnet to be available",
+            cx.timeout(CREATE_TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                let f = Filter::builder().name("subnet-id").values(&id).build();
+                Ok(match describe(cx, f).await?.into_iter().next() {
+                    Some(s) if s.state() == Some(&SubnetState::Available) => Poll::Ready(s),
+                    Some(s) => {
+                        Poll::NotYet(s.state().map_or("unknown", |s| s.as_str()).to_string())
+                    }
+                    None => Poll::NotYet("not visible yet".to_string()),
+                })
+            },
+        )
         .await?;
         let public = bool_field(a, "map_public_ip_on_launch").unwrap_or(false);
         if public {
             set_public_ip(cx, &id, true).await?;
         }
         let mut live = to_live(&subnet);
-        live.attrs.insert("map_public_ip_on_launch".into(), json!(public));
-        live.attrs.insert("tags".into(), json!(tags::desired_tags(a)));
+        live.attrs
+            .insert("map_public_ip_on_launch".into(), json!(public));
+        live.attrs
+            .insert("tags".into(), json!(tags::desired_tags(a)));
         live.stack = Some(req.stack.to_string());
         live.name = Some(req.name.to_string());
         Ok(live)
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let mut attrs = req.prior.clone();
         for f in req.changed {
             match f.as_str() {
@@ -158,7 +198,12 @@ impl AwsKind for Subnet {
         })
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         delete_until_free(
             "the subnet to be deleted",

@@ -5,18 +5,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, ResourceType, Tenancy, VpcAttributeName,
-    VpcCidrBlockStateCode, VpcState,
+    AttributeBooleanValue, Filter, ResourceType, Tenancy, VpcAttributeName, VpcCidrBlockStateCode,
+    VpcState,
 };
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
-use super::{AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required};
+use super::{
+    AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -40,7 +41,10 @@ async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::Vp
         .map_err(aws("ec2:DescribeVpcs"))
 }
 
-async fn describe_one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>, ProviderError> {
+async fn describe_one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::Vpc>, ProviderError> {
     let f = Filter::builder().name("vpc-id").values(id).build();
     Ok(describe(cx, f).await?.into_iter().next())
 }
@@ -73,7 +77,9 @@ async fn dns_attributes(cx: &Ctx, id: &str) -> Result<(bool, bool), ProviderErro
     ))
 }
 
-fn secondary_blocks(v: &aws_sdk_ec2::types::Vpc) -> BTreeMap<String, (String, VpcCidrBlockStateCode)> {
+fn secondary_blocks(
+    v: &aws_sdk_ec2::types::Vpc,
+) -> BTreeMap<String, (String, VpcCidrBlockStateCode)> {
     v.cidr_block_association_set()
         .iter()
         .filter(|a| a.cidr_block() != v.cidr_block())
@@ -120,7 +126,12 @@ fn to_live(cx: &Ctx, v: &aws_sdk_ec2::types::Vpc, dns: (bool, bool)) -> LiveReso
     }
 }
 
-async fn set_dns(cx: &Ctx, id: &str, support: Option<bool>, hostnames: Option<bool>) -> Result<(), ProviderError> {
+async fn set_dns(
+    cx: &Ctx,
+    id: &str,
+    support: Option<bool>,
+    hostnames: Option<bool>,
+) -> Result<(), ProviderError> {
     let modify = |support: Option<bool>, hostnames: Option<bool>| async move {
         let mut req = cx.ec2.modify_vpc_attribute().vpc_id(id);
         if let Some(s) = support {
@@ -129,7 +140,10 @@ async fn set_dns(cx: &Ctx, id: &str, support: Option<bool>, hostnames: Option<bo
         if let Some(h) = hostnames {
             req = req.enable_dns_hostnames(AttributeBooleanValue::builder().value(h).build());
         }
-        req.send().await.map_err(aws("ec2:ModifyVpcAttribute")).map(|_| ())
+        req.send()
+            .await
+            .map_err(aws("ec2:ModifyVpcAttribute"))
+            .map(|_| ())
     };
     // One attribute per call; host names need DNS support, so order the two calls.
     match (support, hostnames) {
@@ -153,18 +167,35 @@ fn cidr_list(attrs: &Attrs) -> Vec<String> {
     attrs
         .get("secondary_cidr_blocks")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Adds and removes secondary CIDR blocks, waiting for each association to settle.
-async fn sync_cidrs(cx: &Ctx, id: &str, desired: &[String], progress: &Progress) -> Result<(), ProviderError> {
+async fn sync_cidrs(
+    cx: &Ctx,
+    id: &str,
+    desired: &[String],
+    progress: &Progress,
+) -> Result<(), ProviderError> {
     let current = match describe_one(cx, id).await? {
         Some(v) => secondary_blocks(&v),
-        None => return Err(ProviderError::new(ErrorClass::NotFound, format!("VPC {id} is gone"))),
+        None => {
+            return Err(ProviderError::new(
+                ErrorClass::NotFound,
+                format!("VPC {id} is gone"),
+            ));
+        }
     };
     for (cidr, (assoc, state)) in &current {
-        let live = matches!(state, VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating);
+        let live = matches!(
+            state,
+            VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating
+        );
         if live && !desired.contains(cidr) {
             cx.ec2
                 .disassociate_vpc_cidr_block()
@@ -177,7 +208,10 @@ async fn sync_cidrs(cx: &Ctx, id: &str, desired: &[String], progress: &Progress)
     }
     for cidr in desired {
         let present = current.get(cidr).is_some_and(|(_, s)| {
-            matches!(s, VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating)
+            matches!(
+                s,
+                VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating
+            )
         });
         if !present {
             cx.ec2
@@ -193,26 +227,49 @@ async fn sync_cidrs(cx: &Ctx, id: &str, desired: &[String], progress: &Progress)
     Ok(())
 }
 
-async fn wait_cidr(cx: &Ctx, id: &str, cidr: &str, associated: bool, progress: &Progress) -> Result<(), ProviderError> {
-    let what = format!("CIDR block {cidr} to be {}", if associated { "associated" } else { "disassociated" });
-    wait::until(&what, cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
-        let state = describe_one(cx, id)
-            .await?
-            .and_then(|v| secondary_blocks(&v).remove(cidr))
-            .map(|(_, s)| s);
-        Ok(match (associated, state) {
-            (true, Some(VpcCidrBlockStateCode::Associated)) => Poll::Ready(()),
-            (false, None | Some(VpcCidrBlockStateCode::Disassociated)) => Poll::Ready(()),
-            (_, Some(VpcCidrBlockStateCode::Failed | VpcCidrBlockStateCode::Failing)) => {
-                return Err(ProviderError::new(
-                    ErrorClass::Invalid,
-                    format!("AWS could not associate {cidr} with {id}"),
-                )
-                .with_help("AWS restricts which ranges a VPC can add; see the VPC CIDR block rules"));
-            }
-            (_, s) => Poll::NotYet(s.map_or("not listed yet".to_string(), |s| s.as_str().to_string())),
-        })
-    })
+async fn wait_cidr(
+    cx: &Ctx,
+    id: &str,
+    cidr: &str,
+    associated: bool,
+    progress: &Progress,
+) -> Result<(), ProviderError> {
+    let what = format!(
+        "CIDR block {cidr} to be {}",
+        if associated {
+            "associated"
+        } else {
+            "disassociated"
+        }
+    );
+    wait::until(
+        &what,
+        cx.timeout(CREATE_TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            let state = describe_one(cx, id)
+                .await?
+                .and_then(|v| secondary_blocks(&v).remove(cidr))
+                .map(|(_, s)| s);
+            Ok(match (associated, state) {
+                (true, Some(VpcCidrBlockStateCode::Associated)) => Poll::Ready(()),
+                (false, None | Some(VpcCidrBlockStateCode::Disassociated)) => Poll::Ready(()),
+                (_, Some(VpcCidrBlockStateCode::Failed | VpcCidrBlockStateCode::Failing)) => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("AWS could not associate {cidr} with {id}"),
+                    )
+                    .with_help(
+                        "AWS restricts which ranges a VPC can add; see the VPC CIDR block rules",
+                    ));
+                }
+                (_, s) => {
+                    Poll::NotYet(s.map_or("not listed yet".to_string(), |s| s.as_str().to_string()))
+                }
+            })
+        },
+    )
     .await
 }
 
@@ -222,10 +279,18 @@ impl AwsKind for Vpc {
         "ec2.vpc"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found: BTreeMap<String, aws_sdk_ec2::types::Vpc> = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
-            let f = Filter::builder().name("vpc-id").set_values(Some(chunk.to_vec())).build();
+            let f = Filter::builder()
+                .name("vpc-id")
+                .set_values(Some(chunk.to_vec()))
+                .build();
             for v in describe(cx, f).await? {
                 found.insert(v.vpc_id().unwrap_or_default().to_string(), v);
             }
@@ -243,9 +308,17 @@ impl AwsKind for Vpc {
             .await
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let tenancy = a.get("instance_tenancy").and_then(Value::as_str).unwrap_or("default");
+        let tenancy = a
+            .get("instance_tenancy")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
         let out = cx
             .ec2
             .create_vpc()
@@ -261,37 +334,62 @@ impl AwsKind for Vpc {
             .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateVpc returned no VPC id"))?
             .to_string();
         // Right after CreateVpc a describe may not find the VPC yet (eventual consistency).
-        let vpc = wait::until("the VPC to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
-            Ok(match describe_one(cx, &id).await? {
-                Some(v) if v.state() == Some(&VpcState::Available) => Poll::Ready(v),
-                Some(v) => Poll::NotYet(v.state().map_or("unknown", |s| s.as_str()).to_string()),
-                None => Poll::NotYet("not visible yet".to_string()),
-            })
-        })
+        let vpc = wait::until(
+            "the VPC to be available",
+            cx.timeout(CREATE_TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                Ok(match describe_one(cx, &id).await? {
+                    Some(v) if v.state() == Some(&VpcState::Available) => Poll::Ready(v),
+                    Some(v) => {
+                        Poll::NotYet(v.state().map_or("unknown", |s| s.as_str()).to_string())
+                    }
+                    None => Poll::NotYet("not visible yet".to_string()),
+                })
+            },
+        )
         .await?;
         let support = bool_field(a, "enable_dns_support").unwrap_or(true);
         let hostnames = bool_field(a, "enable_dns_hostnames").unwrap_or(false);
-        set_dns(cx, &id, (!support).then_some(false), hostnames.then_some(true)).await?;
+        set_dns(
+            cx,
+            &id,
+            (!support).then_some(false),
+            hostnames.then_some(true),
+        )
+        .await?;
         let blocks = cidr_list(a);
         if !blocks.is_empty() {
             sync_cidrs(cx, &id, &blocks, progress).await?;
         }
         let mut live = to_live(cx, &vpc, (support, hostnames));
-        live.attrs.insert("secondary_cidr_blocks".into(), json!(blocks));
-        live.attrs.insert("tags".into(), json!(tags::desired_tags(a)));
+        live.attrs
+            .insert("secondary_cidr_blocks".into(), json!(blocks));
+        live.attrs
+            .insert("tags".into(), json!(tags::desired_tags(a)));
         live.stack = Some(req.stack.to_string());
         live.name = Some(req.name.to_string());
         Ok(live)
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let mut attrs = req.prior.clone();
         let changed = |f: &str| req.changed.iter().any(|c| c == f);
         if changed("tags") {
             tags::sync_tags(cx, req.id, req.prior, req.attrs).await?;
         }
-        let support = changed("enable_dns_support").then(|| bool_field(req.attrs, "enable_dns_support")).flatten();
-        let hostnames = changed("enable_dns_hostnames").then(|| bool_field(req.attrs, "enable_dns_hostnames")).flatten();
+        let support = changed("enable_dns_support")
+            .then(|| bool_field(req.attrs, "enable_dns_support"))
+            .flatten();
+        let hostnames = changed("enable_dns_hostnames")
+            .then(|| bool_field(req.attrs, "enable_dns_hostnames"))
+            .flatten();
         if support.is_some() || hostnames.is_some() {
             set_dns(cx, req.id, support, hostnames).await?;
         }
@@ -312,7 +410,12 @@ impl AwsKind for Vpc {
         })
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         delete_until_free(
             "the VPC to be deleted",

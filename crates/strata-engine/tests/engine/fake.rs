@@ -71,18 +71,28 @@ impl Provider for FakeCloud {
             .collect())
     }
 
-    async fn create(&self, req: CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        req: CreateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         tokio::task::yield_now().await;
         let mut s = self.state();
         s.calls.push(format!("create {}", req.name));
         if s.fail_create.iter().any(|n| n == req.name) {
-            return Err(ProviderError::new(ErrorClass::Invalid, format!("refusing to create {}", req.name)));
+            return Err(ProviderError::new(
+                ErrorClass::Invalid,
+                format!("refusing to create {}", req.name),
+            ));
         }
         let mut refs = Vec::new();
         ids_in(&Value::Object(req.attrs.clone()), &mut refs);
         for r in refs {
             if !s.resources.contains_key(&r) {
-                return Err(ProviderError::new(ErrorClass::NotFound, format!("{} refers to missing {r}", req.name)));
+                return Err(ProviderError::new(
+                    ErrorClass::NotFound,
+                    format!("{} refers to missing {r}", req.name),
+                ));
             }
         }
         s.next += 1;
@@ -98,7 +108,11 @@ impl Provider for FakeCloud {
         Ok(r)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        req: UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         tokio::task::yield_now().await;
         let mut s = self.state();
         s.calls.push(format!("update {}", req.name));
@@ -144,13 +158,16 @@ impl Reporter for Quiet {
 }
 
 pub fn desired(src: &str) -> Desired {
-    let loaded = strata_model::load::load_sources(vec![SourceFile::new("stack.yaml", src)], &VarInputs::default())
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}",
-                strata_model::diag::render(&e.diagnostics, &e.sources, false, 100)
-            )
-        });
+    let loaded = strata_model::load::load_sources(
+        vec![SourceFile::new("stack.yaml", src)],
+        &VarInputs::default(),
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            strata_model::diag::render(&e.diagnostics, &e.sources, false, 100)
+        )
+    });
     Desired::from_stack(&loaded.stack, "us-east-1")
 }
 
@@ -179,7 +196,9 @@ impl Env {
     pub async fn plan(&self, d: &Desired, mode: Mode) -> Result<Plan, plan::PlanError> {
         let lf = self.lockfile();
         let reqs = read::read_requests(d, lf.as_ref());
-        let live = read::read_live(&self.cloud, &d.stack, &reqs).await.expect("read");
+        let live = read::read_live(&self.cloud, &d.stack, &reqs)
+            .await
+            .expect("read");
         plan::plan(PlanInput {
             desired: d,
             lockfile: lf.as_ref(),

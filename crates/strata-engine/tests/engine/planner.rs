@@ -78,7 +78,10 @@ async fn first_plan_creates_in_dependency_order_and_second_is_empty() {
     assert_eq!(lf.outputs["vpc_id"].value, json!(lf.resources["vpc"].id));
     let again = env.plan(&d, Mode::Apply).await.expect("plan");
     assert!(!again.has_changes(), "{}", text(&again));
-    assert_eq!(text(&again), "No changes. The live resources match the documents.\n");
+    assert_eq!(
+        text(&again),
+        "No changes. The live resources match the documents.\n"
+    );
 }
 
 #[tokio::test]
@@ -88,10 +91,16 @@ async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
     let changed = STACK
         .replace("tags: {Name: lab}", "tags: {Name: lab2}")
         .replace("cidr_block: 10.0.1.0/24", "cidr_block: 10.0.2.0/24");
-    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    let p = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect("plan");
     assert_eq!(
         kinds_of(&p),
-        vec![("vpc".into(), ActionKind::Update), ("b".into(), ActionKind::Replace)]
+        vec![
+            ("vpc".into(), ActionKind::Update),
+            ("b".into(), ActionKind::Replace)
+        ]
     );
     insta::assert_snapshot!("update_and_replace", text(&p));
     let old_b = env.cloud.find("b").expect("b").id;
@@ -100,8 +109,16 @@ async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
     let new_b = env.cloud.find("b").expect("b");
     assert_ne!(new_b.id, old_b);
     assert_eq!(new_b.attrs["cidr_block"], json!("10.0.2.0/24"));
-    assert_eq!(env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"], json!("lab2"));
-    assert!(!env.plan(&desired(&changed), Mode::Apply).await.expect("plan").has_changes());
+    assert_eq!(
+        env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"],
+        json!("lab2")
+    );
+    assert!(
+        !env.plan(&desired(&changed), Mode::Apply)
+            .await
+            .expect("plan")
+            .has_changes()
+    );
 }
 
 #[tokio::test]
@@ -109,14 +126,22 @@ async fn replacing_a_vpc_replaces_its_subnets_in_a_safe_order() {
     let env = Env::new();
     env.apply(&desired(STACK)).await;
     let changed = STACK.replace("10.0.0.0/16", "10.0.0.0/20");
-    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    let p = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect("plan");
     let a = p.actions.iter().find(|a| a.name == "a").expect("a");
     assert_eq!(a.action, ActionKind::Replace);
     assert_eq!(a.reason, Reason::DependencyReplaced);
     let o = env.run(&p, 10).await;
     assert!(o.success(), "{:?}", o.failed);
     assert_eq!(env.cloud.count(), 3);
-    assert!(!env.plan(&desired(&changed), Mode::Apply).await.expect("plan").has_changes());
+    assert!(
+        !env.plan(&desired(&changed), Mode::Apply)
+            .await
+            .expect("plan")
+            .has_changes()
+    );
 }
 
 #[tokio::test]
@@ -128,7 +153,10 @@ async fn create_before_destroy_keeps_the_old_copy_until_the_new_one_exists() {
     );
     env.apply(&desired(&with_cbd)).await;
     let changed = with_cbd.replace("10.0.1.0/24", "10.0.3.0/24");
-    let p = env.plan(&desired(&changed), Mode::Apply).await.expect("plan");
+    let p = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect("plan");
     let g = op_graph(&p).expect("graph");
     let labels: Vec<&str> = g.ops.iter().map(|o| o.label.as_str()).collect();
     assert!(labels.contains(&"create b") && labels.contains(&"delete b"));
@@ -139,7 +167,11 @@ async fn create_before_destroy_keeps_the_old_copy_until_the_new_one_exists() {
     let delete = calls.iter().position(|c| c == "delete b").expect("deleted");
     assert!(create < delete, "{calls:?}");
     let lf = env.lockfile().expect("lockfile");
-    assert!(lf.deposed.is_empty(), "the old copy is gone: {:?}", lf.deposed);
+    assert!(
+        lf.deposed.is_empty(),
+        "the old copy is gone: {:?}",
+        lf.deposed
+    );
 }
 
 #[tokio::test]
@@ -151,7 +183,10 @@ async fn deleted_outside_strata_is_drift_and_is_recreated() {
     env.cloud.state().resources.remove(&a.id);
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     let act = p.actions.iter().find(|x| x.name == "a").expect("a");
-    assert_eq!((act.action, act.reason), (ActionKind::Create, Reason::DeletedOutside));
+    assert_eq!(
+        (act.action, act.reason),
+        (ActionKind::Create, Reason::DeletedOutside)
+    );
     assert!(text(&p).contains("was deleted outside strata and will be created again"));
     env.run(&p, 10).await;
     assert!(env.cloud.find("a").is_some());
@@ -173,11 +208,17 @@ async fn a_live_change_is_drift_and_apply_reverts_it() {
         .insert("tags".into(), json!({"Name": "hacked", "Team": "net"}));
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     let act = p.actions.iter().find(|x| x.name == "vpc").expect("vpc");
-    assert_eq!((act.action, act.reason), (ActionKind::Update, Reason::Drift));
+    assert_eq!(
+        (act.action, act.reason),
+        (ActionKind::Update, Reason::Drift)
+    );
     assert!(act.changes[0].drift);
     insta::assert_snapshot!("drift", text(&p));
     env.run(&p, 10).await;
-    assert_eq!(env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"], json!("lab"));
+    assert_eq!(
+        env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"],
+        json!("lab")
+    );
 }
 
 #[tokio::test]
@@ -196,7 +237,10 @@ async fn ignore_changes_hides_a_field() {
         .get_mut(&id)
         .expect("vpc")
         .attrs
-        .insert("tags".into(), json!({"Name": "lab", "Team": "net", "Owner": "finance"}));
+        .insert(
+            "tags".into(),
+            json!({"Name": "lab", "Team": "net", "Owner": "finance"}),
+        );
     assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
 }
 
@@ -208,7 +252,11 @@ async fn resources_found_by_tag_are_adopted_not_created_twice() {
     // Lose the lockfile (as after a crash before it was written).
     std::fs::remove_file(env.lock_path()).expect("rm");
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
-    assert!(p.actions.iter().all(|a| a.action == ActionKind::Adopt), "{}", text(&p));
+    assert!(
+        p.actions.iter().all(|a| a.action == ActionKind::Adopt),
+        "{}",
+        text(&p)
+    );
     assert_eq!(p.summary.adopt, 3);
     env.run(&p, 10).await;
     assert_eq!(env.cloud.count(), 3);
@@ -225,15 +273,24 @@ async fn removed_and_orphaned_resources_are_deleted_dependents_first() {
     let mut lf = env.lockfile().expect("lockfile");
     lf.resources.remove("a");
     strata_engine::lockfile::write(&env.lock_path(), &mut lf).expect("write");
-    let p = env.plan(&desired(only_vpc), Mode::Apply).await.expect("plan");
+    let p = env
+        .plan(&desired(only_vpc), Mode::Apply)
+        .await
+        .expect("plan");
     let reasons: Vec<(String, Reason)> = p
         .actions
         .iter()
         .filter(|a| a.is_change())
         .map(|a| (a.name.clone(), a.reason))
         .collect();
-    assert!(reasons.contains(&("a".into(), Reason::Orphan)), "{reasons:?}");
-    assert!(reasons.contains(&("b".into(), Reason::Removed)), "{reasons:?}");
+    assert!(
+        reasons.contains(&("a".into(), Reason::Orphan)),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&("b".into(), Reason::Removed)),
+        "{reasons:?}"
+    );
     let o = env.run(&p, 10).await;
     assert!(o.success(), "{:?}", o.failed);
     assert_eq!(env.cloud.count(), 1);
@@ -261,7 +318,10 @@ async fn prevent_destroy_refuses_plans_that_would_delete() {
         "    tags: {Name: lab}\n    lifecycle: {prevent_destroy: true}\n",
     );
     env.apply(&desired(&src)).await;
-    let err = env.plan(&desired(&src), Mode::Destroy).await.expect_err("refused");
+    let err = env
+        .plan(&desired(&src), Mode::Destroy)
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("prevent_destroy"), "{err}");
     let replaced = src.replace("10.0.0.0/16", "10.0.0.0/20");
     assert!(env.plan(&desired(&replaced), Mode::Apply).await.is_err());
@@ -284,10 +344,16 @@ async fn a_failure_skips_dependents_and_finishes_independent_branches() {
     assert_eq!(o.failed.len(), 1, "only the root cause is a failure");
     assert_eq!(o.failed[0].0, "create vpc");
     assert_eq!(o.skipped.len(), 2);
-    assert!(env.cloud.find("other").is_some(), "the independent VPC was created");
+    assert!(
+        env.cloud.find("other").is_some(),
+        "the independent VPC was created"
+    );
     let lf = env.lockfile().expect("saved");
     assert!(lf.resources.contains_key("other"));
-    assert!(lf.pending.is_empty(), "a refused create leaves no pending record");
+    assert!(
+        lf.pending.is_empty(),
+        "a refused create leaves no pending record"
+    );
 }
 
 #[tokio::test]

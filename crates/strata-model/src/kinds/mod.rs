@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::de::{DeContext, DeError, from_node_owned};
-use crate::source::Span;
 use crate::diag::Diagnostics;
+use crate::source::Span;
 use crate::stack::Stack;
 use crate::types::{Ref, Tags};
 use crate::yaml::Node;
@@ -108,9 +108,7 @@ impl KindInfo {
 
     /// True when `${res.ATTR}` is readable: `id`, a field, or a computed attribute.
     pub fn has_attribute(&self, attr: &str) -> bool {
-        attr == "id"
-            || self.field(attr).is_some()
-            || self.computed.iter().any(|a| a.name == attr)
+        attr == "id" || self.field(attr).is_some() || self.computed.iter().any(|a| a.name == attr)
     }
 
     /// Every readable attribute name.

@@ -1,0 +1,42 @@
+//! The checked-in JSON Schema must match the Rust types.
+
+use std::path::PathBuf;
+
+#[test]
+fn checked_in_schema_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas/strata.schema.json");
+    let fresh = strata_model::schema::document_schema();
+    if std::env::var_os("STRATA_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &fresh).expect("write the schema");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "schemas/strata.schema.json is stale: regenerate it with\n  \
+         STRATA_UPDATE_SCHEMA=1 cargo test -p strata-model --test schema\n\
+         (or `strata schema > schemas/strata.schema.json`) and commit it"
+    );
+}
+
+#[test]
+fn schema_lists_every_kind_with_its_fields() {
+    let v: serde_json::Value =
+        serde_json::from_str(&strata_model::schema::document_schema()).expect("valid JSON");
+    let variants = v["properties"]["resources"]["additionalProperties"]["oneOf"]
+        .as_array()
+        .expect("one variant per kind");
+    assert_eq!(variants.len(), strata_model::kinds::all().len());
+    for (kind, variant) in strata_model::kinds::all().iter().zip(variants) {
+        assert_eq!(variant["properties"]["kind"]["const"], kind.name);
+        for f in kind.fields {
+            assert!(
+                variant["properties"].get(f.name).is_some(),
+                "{} field {} is in the schema",
+                kind.name,
+                f.name
+            );
+        }
+        assert_eq!(variant["additionalProperties"], false);
+    }
+}
