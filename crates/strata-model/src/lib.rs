@@ -7,6 +7,7 @@ pub mod de;
 pub mod diag;
 pub mod expr;
 pub mod kinds;
+pub mod kinds_doc;
 pub mod load;
 pub mod schema;
 pub mod source;

@@ -40,3 +40,19 @@ fn schema_lists_every_kind_with_its_fields() {
         assert_eq!(variant["additionalProperties"], false);
     }
 }
+
+#[test]
+fn checked_in_kind_reference_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/kinds.md");
+    let fresh = strata_model::kinds_doc::kinds_markdown();
+    if std::env::var_os("STRATA_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &fresh).expect("write docs/kinds.md");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "docs/kinds.md is stale: regenerate it with\n  \
+         STRATA_UPDATE_DOCS=1 cargo test -p strata-model --test schema\nand commit it"
+    );
+}

@@ -1,0 +1,142 @@
+//! `docs/kinds.md`: every kind's fields, generated from the same types as the schema.
+
+use std::fmt::Write;
+
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use crate::kinds::{self, Update};
+
+fn type_of(v: &Value) -> String {
+    if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+        return match r.rsplit('/').next() {
+            Some("Ipv4Cidr") => "IPv4 CIDR".to_string(),
+            Some("Ref") => "resource name".to_string(),
+            Some("Tags") => "tags".to_string(),
+            Some(other) => other.to_string(),
+            None => r.to_string(),
+        };
+    }
+    if let Some(e) = v.get("enum").and_then(Value::as_array) {
+        let names: Vec<String> = e
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|s| format!("`{s}`"))
+            .collect();
+        return names.join(" or ");
+    }
+    if let Some(one) = v.get("oneOf").and_then(Value::as_array) {
+        let names: Vec<String> = one
+            .iter()
+            .filter_map(|o| o.get("const").and_then(Value::as_str))
+            .map(|s| format!("`{s}`"))
+            .collect();
+        if !names.is_empty() {
+            return names.join(" or ");
+        }
+    }
+    match v.get("type") {
+        Some(Value::String(t)) if t == "array" => {
+            format!(
+                "list of {}",
+                v.get("items").map_or("values".to_string(), type_of)
+            )
+        }
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "value".to_string(),
+    }
+}
+
+/// The Markdown reference of every kind.
+pub fn kinds_markdown() -> String {
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    let schemas = kinds::schemas(&mut generator);
+    let defs = generator.take_definitions(true);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Resource kinds\n\n<!-- Generated from the Rust types by `STRATA_UPDATE_DOCS=1 cargo test -p strata-model --test schema`; do not edit. -->\n\n\
+         Every resource has `kind:` and the kind's fields, and may have `depends_on:` (names of \
+         resources that must exist first) and `lifecycle:` (`prevent_destroy`, \
+         `create_before_destroy`, `ignore_changes`). See [documents.md](documents.md).\n\n\
+         **Update** says what a change to the field does: *in place* changes the existing \
+         resource; *replace* deletes it and creates a new one (or the reverse order with \
+         `create_before_destroy`).\n"
+    );
+    for (info, schema) in schemas {
+        let v = schema.to_value();
+        let required: Vec<&str> = v
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let _ = writeln!(out, "## `{}`\n\n{}\n", info.name, info.summary);
+        let _ = writeln!(out, "| field | type | required | update | description |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for f in info.fields {
+            let prop = v
+                .pointer(&format!("/properties/{}", f.name))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let resolved = prop
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|n| defs.get(n))
+                .filter(|d| d.get("enum").is_some() || d.get("oneOf").is_some())
+                .cloned()
+                .unwrap_or_else(|| prop.clone());
+            let desc = prop
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .replace('\n', " ");
+            let default = prop
+                .get("default")
+                .map(|d| format!(" Default: `{d}`."))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {}{} |",
+                f.name,
+                type_of(&resolved),
+                if required.contains(&f.name) {
+                    "yes"
+                } else {
+                    "no"
+                },
+                match f.update {
+                    Update::InPlace => "in place",
+                    Update::Replace => "replace",
+                },
+                desc,
+                if desc.contains("Default") {
+                    String::new()
+                } else {
+                    default
+                }
+            );
+        }
+        let mut attrs = vec!["`id`".to_string()];
+        attrs.extend(info.fields.iter().map(|f| format!("`{}`", f.name)));
+        attrs.extend(
+            info.computed
+                .iter()
+                .map(|a| format!("`{}` ({})", a.name, a.doc.trim_end_matches('.'))),
+        );
+        let _ = writeln!(
+            out,
+            "\nOther resources can read: {}, as `${{NAME.ATTRIBUTE}}`.\n",
+            attrs.join(", ")
+        );
+    }
+    out
+}
