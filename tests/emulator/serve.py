@@ -1,10 +1,11 @@
 """Runs the moto emulator in server mode on 127.0.0.1 for strata's tests and demo.
 
-    python serve.py [--port N] [--watch-parent]
+    python serve.py [--port N] [--latency-ms N] [--watch-parent]
 
-Prints the endpoint URL on its first line of output once the server answers. With
---watch-parent it exits when the process that started it goes away, so a test run that is
-killed leaves no server behind.
+Prints the endpoint URL on its first line of output once the server answers.
+--latency-ms delays every AWS request (not the emulator's own /moto-api), like a slow region.
+--watch-parent exits when the process that started it goes away, so a test run that is killed
+leaves no server behind.
 """
 
 import argparse
@@ -15,21 +16,40 @@ import threading
 import time
 import urllib.request
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+
+class Latency:
+    """WSGI middleware: sleeps before answering each AWS request."""
+
+    def __init__(self, app, seconds: float):
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ, start_response):
+        if self.seconds > 0 and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            time.sleep(self.seconds)
+        return self.app(environ, start_response)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--watch-parent", action="store_true")
     args = parser.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     parent = os.getppid()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
-    server.start()
-    port = server._server.server_port  # the real port when 0 was asked for
-    url = f"http://127.0.0.1:{port}"
+    app = Latency(DomainDispatcherApplication(create_backend_app), args.latency_ms / 1000)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
     deadline = time.time() + 30
     while True:
         try:

@@ -219,3 +219,30 @@ fn state_and_output_read_the_lockfile() {
     assert_eq!(id.trim(), s.id_of("vpc"));
     s.expect(0, &["destroy", "--auto-approve"]);
 }
+
+/// Reads are batched: a no-op plan's describe calls do not grow with the number of resources
+/// (two per kind, plus the VPC's two DNS attributes, which EC2 only returns per VPC).
+#[test]
+fn plan_reads_are_batched_per_kind() {
+    let mut doc = String::from(
+        "stack: STACK\nregion: us-east-1\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.50.0.0/16\n",
+    );
+    for i in 0..12 {
+        doc.push_str(&format!(
+            "  s{i}:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.50.{i}.0/24\n"
+        ));
+    }
+    let s = Stack::new("calls", &doc);
+    s.expect(0, &["apply", "--auto-approve"]);
+    let out = s.expect(0, &["plan", "-v"]);
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("AWS calls:"))
+        .expect("-v reports calls");
+    assert!(line.contains("EC2.DescribeSubnets 2"), "{line}");
+    assert!(line.contains("EC2.DescribeVpcs 2"), "{line}");
+    assert!(line.contains("EC2.DescribeVpcAttribute 2"), "{line}");
+    assert!(line.starts_with("AWS calls: 6 "), "{line}");
+    s.expect(0, &["destroy", "--auto-approve"]);
+}

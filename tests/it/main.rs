@@ -5,4 +5,5 @@ mod aws;
 mod cli;
 mod crash;
 mod lifecycle;
+mod signals;
 mod support;

@@ -19,10 +19,24 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self._child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 fn start_emulator() -> Emulator {
     if let Ok(url) = std::env::var("STRATA_TEST_ENDPOINT") {
         return Emulator { url, _child: None };
     }
+    start_private_emulator(&[])
+}
+
+/// An emulator of our own (e.g. a slow one: `&["--latency-ms", "300"]`), stopped when dropped.
+pub fn start_private_emulator(extra: &[&str]) -> Emulator {
     let venv = std::env::var_os("STRATA_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from);
     let python = venv.join("bin/python");
     let installed = Command::new(&python)
@@ -41,6 +55,7 @@ fn start_emulator() -> Emulator {
     let mut child = Command::new(&python)
         .arg(repo().join("tests/emulator/serve.py"))
         .arg("--watch-parent")
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -86,6 +101,8 @@ pub fn unique(prefix: &str) -> String {
 pub struct Stack {
     pub dir: tempfile::TempDir,
     pub name: String,
+    /// The emulator this stack talks to.
+    pub endpoint: String,
 }
 
 impl Stack {
@@ -94,6 +111,7 @@ impl Stack {
         let s = Stack {
             dir: tempfile::tempdir().expect("tempdir"),
             name: unique(prefix),
+            endpoint: emulator().url.clone(),
         };
         s.write(documents);
         s
@@ -140,7 +158,7 @@ impl Stack {
         c.current_dir(self.path())
             .args(["--local", "--no-color"])
             .args(args)
-            .env("STRATA_LOCAL_ENDPOINT", &emulator().url)
+            .env("STRATA_LOCAL_ENDPOINT", &self.endpoint)
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("STRATA_FAULT_KILL_AFTER_CALL")
             .stdin(Stdio::null());
@@ -201,8 +219,13 @@ pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
 
 /// An EC2 client for the emulator.
 pub async fn ec2() -> aws_sdk_ec2::Client {
+    ec2_at(&emulator().url).await
+}
+
+/// An EC2 client for a given emulator.
+pub async fn ec2_at(url: &str) -> aws_sdk_ec2::Client {
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&emulator().url)
+        .endpoint_url(url)
         .region(aws_sdk_ec2::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             "test", "test", None, None, "tests",

@@ -105,6 +105,13 @@ fn headline(a: &Action) -> String {
 
 /// A value as shown in a plan.
 pub fn show(v: &Value, unknown: bool) -> String {
+    if let (true, Value::Array(items)) = (unknown, v) {
+        let inner: Vec<String> = items
+            .iter()
+            .map(|i| show(i, crate::value::has_unresolved(i)))
+            .collect();
+        return format!("[{}]", inner.join(", "));
+    }
     if unknown {
         let refs = match v {
             Value::String(s) => strata_model::expr::attr_refs(s)
@@ -346,4 +353,75 @@ pub fn render_json(plan: &Plan) -> String {
     let mut s = serde_json::to_string_pretty(plan).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::plan::{Action, FieldChange, Summary};
+
+    fn plan_with(changes: Vec<FieldChange>) -> Plan {
+        Plan {
+            format_version: 1,
+            plan_id: "p".into(),
+            stack: "lab".into(),
+            region: "us-east-1".into(),
+            mode: Mode::Apply,
+            lockfile: None,
+            actions: vec![Action {
+                name: "endpoint".into(),
+                kind: "ec2.vpc_endpoint".into(),
+                action: ActionKind::Update,
+                reason: Reason::Changed,
+                id: Some("vpce-1".into()),
+                replace_mode: None,
+                changes,
+                desired: None,
+                prior: None,
+                depends_on: vec![],
+                prior_depends_on: vec![],
+                token: None,
+                prevent_destroy: false,
+            }],
+            outputs: Default::default(),
+            summary: Summary {
+                change: 1,
+                ..Summary::default()
+            },
+        }
+    }
+
+    #[test]
+    fn long_values_are_diffed_line_by_line() {
+        let before = "{\n  \"Effect\": \"Allow\",\n  \"Action\": \"s3:GetObject\",\n  \"Resource\": \"*\"\n}";
+        let after = "{\n  \"Effect\": \"Allow\",\n  \"Action\": [\"s3:GetObject\", \"s3:PutObject\"],\n  \"Resource\": \"*\"\n}";
+        let p = plan_with(vec![
+            FieldChange {
+                field: "policy".into(),
+                before: Some(json!(before)),
+                after: Some(json!(after)),
+                unknown: false,
+                forces_replacement: false,
+                drift: false,
+            },
+            FieldChange {
+                field: "route_tables".into(),
+                before: Some(json!(["rtb-1"])),
+                after: Some(json!(["rtb-1", "${private_b.id}"])),
+                unknown: true,
+                forces_replacement: false,
+                drift: false,
+            },
+        ]);
+        insta::assert_snapshot!(render_text(&p, Style { color: false }));
+    }
+
+    #[test]
+    fn colours_only_when_asked() {
+        let p = plan_with(vec![]);
+        assert!(!render_text(&p, Style { color: false }).contains('\x1b'));
+        assert!(render_text(&p, Style { color: true }).contains("\x1b[33m"));
+    }
 }

@@ -155,3 +155,44 @@ fn examples_load() {
     }
     assert!(seen >= 2, "the examples are there");
 }
+
+mod no_panics {
+    use proptest::prelude::*;
+    use strata_model::load::{VarInputs, load_sources};
+    use strata_model::source::SourceFile;
+
+    const SEED: &str = "stack: lab\nvariables:\n  c: {default: 10.0.0.0/16}\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: ${var.c}\n    tags: {Name: x}\n  s:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.1.0/24\n    depends_on: [vpc]\noutputs:\n  id: ${vpc.id}\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any text loads to a stack or to diagnostics, never a panic; a failure always has
+        /// at least one diagnostic.
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,200}") {
+            let r = load_sources(vec![SourceFile::new("a.yaml", text)], &VarInputs::default());
+            if let Err(e) = r {
+                prop_assert!(!e.diagnostics.is_empty());
+            }
+        }
+
+        /// Damaging a valid document anywhere gives diagnostics with locations inside the text.
+        #[test]
+        fn mutated_documents(at in 0usize..SEED.len(), len in 0usize..8, with in "[ :\\[\\]{}$&*!|>'\"a-z0-9\\n-]{0,6}") {
+            let mut text = SEED.to_string();
+            let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+            let end = (at + len).min(text.len());
+            let end = (end..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+            text.replace_range(at..end, &with);
+            let size = text.len() as u32;
+            if let Err(e) = load_sources(vec![SourceFile::new("a.yaml", text)], &VarInputs::default()) {
+                prop_assert!(!e.diagnostics.is_empty());
+                for d in e.diagnostics.iter() {
+                    if let Some(p) = &d.primary {
+                        prop_assert!(p.span.start <= p.span.end && p.span.end <= size);
+                    }
+                }
+            }
+        }
+    }
+}
