@@ -24,8 +24,10 @@ pub struct DesiredResource {
     pub kind: &'static KindInfo,
     /// Fields in template form (`${vpc.id}` for references), default tags merged in.
     pub attrs: Attrs,
-    /// Names this resource depends on, sorted.
+    /// Names that must exist before this resource is created, sorted.
     pub deps: Vec<String>,
+    /// Names referred to only from deferred fields (applied once they exist), sorted.
+    pub soft_deps: Vec<String>,
     pub lifecycle: LifecycleOpts,
 }
 
@@ -75,11 +77,19 @@ impl Desired {
                         ),
                     );
                 }
+                if let Some(normalize) = r.kind.normalize {
+                    normalize(&mut attrs, region);
+                }
                 let res = DesiredResource {
                     name: r.name.clone(),
                     kind: r.kind,
                     attrs,
                     deps: r.dependencies().into_iter().map(str::to_string).collect(),
+                    soft_deps: r
+                        .soft_dependencies()
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
                     lifecycle: LifecycleOpts {
                         prevent_destroy: r.lifecycle.prevent_destroy,
                         create_before_destroy: r.lifecycle.create_before_destroy,

@@ -17,7 +17,7 @@
 //!   flight; `Abort` returns at once. Either way the lockfile on disk is complete, and calls left
 //!   in flight stay journaled, to be resolved by the next run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,6 +46,10 @@ pub enum Step {
     Adopt,
     Delete,
     Forget,
+    /// Apply the deferred fields of a just-created resource once what they name exists.
+    Finish,
+    /// Remove deferred-field references to resources about to be deleted.
+    Strip,
 }
 
 impl Step {
@@ -56,6 +60,8 @@ impl Step {
             Step::Adopt => "adopt",
             Step::Delete => "delete",
             Step::Forget => "forget",
+            Step::Finish => "finish",
+            Step::Strip => "unlink",
         }
     }
 }
@@ -107,7 +113,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         }
     }
     let mut g: DiGraph<usize, ()> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..ops.len()).map(|i| g.add_node(i)).collect();
+    let mut nodes: Vec<NodeIndex> = (0..ops.len()).map(|i| g.add_node(i)).collect();
     let mut forward: HashMap<&str, usize> = HashMap::new();
     let mut deletes: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, op) in ops.iter().enumerate() {
@@ -117,21 +123,21 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
                 forward.insert(name, i);
             }
             Step::Delete => deletes.entry(name).or_default().push(i),
-            Step::Forget => {}
+            Step::Forget | Step::Finish | Step::Strip => {}
         }
     }
-    let edge = |g: &mut DiGraph<usize, ()>, a: usize, b: usize| {
+    fn edge(g: &mut DiGraph<usize, ()>, nodes: &[NodeIndex], a: usize, b: usize) {
         if a != b && g.find_edge(nodes[a], nodes[b]).is_none() {
             g.add_edge(nodes[a], nodes[b], ());
         }
-    };
+    }
     for (i, op) in ops.iter().enumerate() {
         let a = &plan.actions[op.action];
         match op.step {
             Step::Create | Step::Update | Step::Adopt => {
                 for d in &a.depends_on {
                     if let Some(&j) = forward.get(d.as_str()) {
-                        edge(&mut g, j, i);
+                        edge(&mut g, &nodes, j, i);
                     }
                 }
             }
@@ -139,11 +145,11 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
                 // Delete what depends on us first.
                 for d in &a.prior_depends_on {
                     for &j in deletes.get(d.as_str()).into_iter().flatten() {
-                        edge(&mut g, i, j);
+                        edge(&mut g, &nodes, i, j);
                     }
                 }
             }
-            Step::Forget => {}
+            Step::Forget | Step::Finish | Step::Strip => {}
         }
         if a.action == ActionKind::Replace
             && op.step == Step::Create
@@ -152,8 +158,78 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
                 .and_then(|v| v.iter().find(|&&j| ops[j].action == op.action))
         {
             match a.replace_mode {
-                Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, i, del),
-                _ => edge(&mut g, del, i),
+                Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, &nodes, i, del),
+                _ => edge(&mut g, &nodes, del, i),
+            }
+        }
+    }
+    // Deferred fields: a created resource gets them in a second step once what they name exists;
+    // an update waits for what its deferred fields name to be created.
+    let creates: HashMap<&str, usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.step == Step::Create)
+        .map(|(i, o)| (plan.actions[o.action].name.as_str(), i))
+        .collect();
+    let base = ops.len();
+    for i in 0..base {
+        let op = ops[i].clone();
+        let a = &plan.actions[op.action];
+        let pending: Vec<usize> = a
+            .soft_depends_on
+            .iter()
+            .filter_map(|d| creates.get(d.as_str()).copied())
+            .filter(|&j| j != i)
+            .collect();
+        match op.step {
+            Step::Create if !pending.is_empty() => {
+                let f = ops.len();
+                ops.push(Op {
+                    action: op.action,
+                    step: Step::Finish,
+                    label: format!("finish {}", a.name),
+                });
+                nodes.push(g.add_node(f));
+                edge(&mut g, &nodes, i, f);
+                for j in pending {
+                    edge(&mut g, &nodes, j, f);
+                }
+            }
+            Step::Update | Step::Adopt => {
+                for j in pending {
+                    edge(&mut g, &nodes, j, i);
+                }
+            }
+            _ => {}
+        }
+    }
+    // References from deferred fields to resources about to be deleted are removed first
+    // (two security groups naming each other can then both be deleted).
+    for (ai, a) in plan.actions.iter().enumerate() {
+        if a.id.is_none() || a.action == ActionKind::Forget {
+            continue;
+        }
+        let targets: Vec<usize> = a
+            .prior_soft_depends_on
+            .iter()
+            .flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied())
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let st = ops.len();
+        ops.push(Op {
+            action: ai,
+            step: Step::Strip,
+            label: format!("unlink {}", a.name),
+        });
+        nodes.push(g.add_node(st));
+        for j in targets {
+            edge(&mut g, &nodes, st, j);
+        }
+        for j in 0..base {
+            if ops[j].action == ai {
+                edge(&mut g, &nodes, st, j);
             }
         }
     }
@@ -168,7 +244,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         for d in &a.prior_depends_on {
             for &j in deletes.get(d.as_str()).into_iter().flatten() {
                 if !has_path_connecting(&g, nodes[j], nodes[i], None) {
-                    edge(&mut g, i, j);
+                    edge(&mut g, &nodes, i, j);
                 }
             }
         }
@@ -297,6 +373,12 @@ pub async fn execute(
         })
         .collect();
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let deleted_ids: HashSet<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.deletes())
+        .filter_map(|a| a.id.clone())
+        .collect();
     let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
     let mut started_at: HashMap<usize, Instant> = HashMap::new();
 
@@ -347,12 +429,48 @@ pub async fn execute(
                     release(&og, i, &mut indegree, &mut ready);
                     continue;
                 }
-                let (attrs, unknown) = match &action.desired {
-                    Some(d) => resolve_attrs(d, &lf),
-                    None => (Attrs::new(), Vec::new()),
+                let deferred =
+                    strata_model::kinds::find(&action.kind).map_or(&[][..], |k| k.deferred);
+                // The resource as strata last recorded it: for `finish`, the copy this run
+                // created; otherwise the copy the plan names.
+                let recorded = lf.resources.get(&action.name).filter(|r| {
+                    op.step == Step::Finish || Some(r.id.as_str()) == action.id.as_deref()
+                });
+                let id = recorded
+                    .map(|r| r.id.clone())
+                    .or_else(|| action.id.clone())
+                    .unwrap_or_default();
+                let prior = recorded
+                    .map(|r| r.attributes.clone())
+                    .or_else(|| action.prior.clone())
+                    .unwrap_or_default();
+                let (attrs, unknown) = match (op.step, &action.desired) {
+                    (Step::Strip, _) => {
+                        (strip_deferred(&prior, deferred, &deleted_ids), Vec::new())
+                    }
+                    (Step::Create, Some(d)) => {
+                        let (mut a, _) = resolve_attrs(d, &lf);
+                        drop_unresolved(&mut a, deferred);
+                        let unknown =
+                            crate::value::resolve(&Value::Object(a.clone()), &|_, _| None).unknown;
+                        (a, unknown)
+                    }
+                    (_, Some(d)) => resolve_attrs(d, &lf),
+                    (_, None) => (Attrs::new(), Vec::new()),
+                };
+                let changed: Vec<String> = match op.step {
+                    Step::Finish | Step::Strip => deferred
+                        .iter()
+                        .filter(|f| attrs.contains_key(**f) || prior.contains_key(**f))
+                        .map(|f| f.to_string())
+                        .collect(),
+                    _ => action.changes.iter().map(|c| c.field.clone()).collect(),
                 };
                 if !unknown.is_empty()
-                    && matches!(op.step, Step::Create | Step::Update | Step::Adopt)
+                    && matches!(
+                        op.step,
+                        Step::Create | Step::Update | Step::Adopt | Step::Finish
+                    )
                 {
                     let error = ProviderError::new(
                         ErrorClass::Other,
@@ -400,8 +518,17 @@ pub async fn execute(
                 let step = op.step;
                 let stack = plan.stack.clone();
                 tokio::spawn(async move {
-                    let r =
-                        run_op(&*provider, step, &action, &attrs, &token, &stack, &progress).await;
+                    let call = Call {
+                        step,
+                        id: &id,
+                        action: &action,
+                        attrs: &attrs,
+                        prior: &prior,
+                        changed: &changed,
+                        token: &token,
+                        stack: &stack,
+                    };
+                    let r = run_op(&*provider, call, &progress).await;
                     let _ = done_tx.send((i, r));
                 });
             }
@@ -536,19 +663,62 @@ fn fail(
     }
 }
 
+/// One provider call's inputs.
+struct Call<'a> {
+    step: Step,
+    id: &'a str,
+    action: &'a Action,
+    attrs: &'a Attrs,
+    prior: &'a Attrs,
+    changed: &'a [String],
+    token: &'a str,
+    stack: &'a str,
+}
+
+/// Removes, from deferred list fields, entries that still hold a reference to a resource not
+/// created yet (applied later by the resource's `finish` step).
+fn drop_unresolved(attrs: &mut Attrs, deferred: &[&str]) {
+    for f in deferred {
+        if let Some(Value::Array(items)) = attrs.get_mut(*f) {
+            items.retain(|v| !crate::value::has_unresolved(v));
+        }
+    }
+}
+
+/// The prior attributes without deferred-field entries that name a resource being deleted.
+fn strip_deferred(prior: &Attrs, deferred: &[&str], deleted_ids: &HashSet<String>) -> Attrs {
+    fn names(v: &Value, ids: &HashSet<String>) -> bool {
+        match v {
+            Value::String(s) => ids.contains(s),
+            Value::Array(a) => a.iter().any(|x| names(x, ids)),
+            Value::Object(m) => m.values().any(|x| names(x, ids)),
+            _ => false,
+        }
+    }
+    let mut out = prior.clone();
+    for f in deferred {
+        if let Some(Value::Array(items)) = out.get_mut(*f) {
+            items.retain(|v| !names(v, deleted_ids));
+        }
+    }
+    out
+}
+
 async fn run_op(
     provider: &dyn Provider,
-    step: Step,
-    action: &Action,
-    attrs: &Attrs,
-    token: &str,
-    stack: &str,
+    call: Call<'_>,
     progress: &Progress,
 ) -> Result<Option<LiveResource>, ProviderError> {
-    let empty = Attrs::new();
-    let prior = action.prior.as_ref().unwrap_or(&empty);
-    let id = action.id.as_deref().unwrap_or_default();
-    let changed: Vec<String> = action.changes.iter().map(|c| c.field.clone()).collect();
+    let Call {
+        step,
+        id,
+        action,
+        attrs,
+        prior,
+        changed,
+        token,
+        stack,
+    } = call;
     match step {
         Step::Create => provider
             .create(
@@ -563,7 +733,7 @@ async fn run_op(
             )
             .await
             .map(Some),
-        Step::Update | Step::Adopt => {
+        Step::Update | Step::Adopt | Step::Finish | Step::Strip => {
             if changed.is_empty() {
                 return Ok(None);
             }
@@ -576,7 +746,7 @@ async fn run_op(
                         id,
                         prior,
                         attrs,
-                        changed: &changed,
+                        changed,
                     },
                     progress,
                 )
@@ -622,6 +792,7 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                 id: live.id.clone(),
                 attributes: live.attrs.clone(),
                 dependencies: action.depends_on.clone(),
+                soft_dependencies: action.soft_depends_on.clone(),
                 prevent_destroy: action.prevent_destroy,
             };
             if let Some(old) = lf.resources.insert(action.name.clone(), entry)
@@ -649,9 +820,17 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                     id,
                     attributes,
                     dependencies: action.depends_on.clone(),
+                    soft_dependencies: action.soft_depends_on.clone(),
                     prevent_destroy: action.prevent_destroy,
                 },
             );
+        }
+        Step::Finish | Step::Strip => {
+            if let (Some(live), Some(r)) = (live, lf.resources.get_mut(&action.name))
+                && r.id == live.id
+            {
+                r.attributes = live.attrs.clone();
+            }
         }
         Step::Delete => forget(lf, action),
         Step::Forget => forget(lf, action),
@@ -668,6 +847,7 @@ fn sync_unchanged(lf: &mut Lockfile, plan: &Plan) {
             && Some(r.id.as_str()) == a.id.as_deref()
         {
             r.dependencies.clone_from(&a.depends_on);
+            r.soft_dependencies.clone_from(&a.soft_depends_on);
             r.prevent_destroy = a.prevent_destroy;
             if let Some(p) = &a.prior {
                 r.attributes.clone_from(p);

@@ -38,6 +38,10 @@ pub struct LockedResource {
     /// Logical names this resource depends on; deletion goes in the reverse order.
     #[serde(default)]
     pub dependencies: Vec<String>,
+    /// Logical names referred to from fields applied after creation (security group rules
+    /// naming other groups); those references are removed before the targets are deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub soft_dependencies: Vec<String>,
     /// Set from the documents' `lifecycle.prevent_destroy`, so that the protection survives
     /// the resource being removed from the documents.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -508,6 +512,7 @@ mod tests {
                     .cloned()
                     .unwrap_or_default(),
                 dependencies: vec![],
+                soft_dependencies: vec![],
                 prevent_destroy: false,
             },
         );

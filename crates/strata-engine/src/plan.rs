@@ -128,6 +128,13 @@ pub struct Action {
     /// Resources the existing copy depends on now (for delete order).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prior_depends_on: Vec<String>,
+    /// Resources named only in deferred fields (applied once those exist).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub soft_depends_on: Vec<String>,
+    /// Resources the existing copy names in deferred fields: those references are removed
+    /// before such a resource is deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_soft_depends_on: Vec<String>,
     /// Idempotency token of an interrupted create, reused so the call cannot create twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -310,7 +317,30 @@ pub fn diff_fields(
     out
 }
 
-/// Names of other resources whose ids appear in `attrs` (how a live resource refers to others).
+/// Names of other resources whose ids appear in `attrs` (how a live resource refers to
+/// others): `(in ordinary fields, in deferred fields)`.
+fn live_refs(
+    kind: &str,
+    attrs: &Attrs,
+    self_name: &str,
+    by_id: &HashMap<&str, &str>,
+) -> (Vec<String>, Vec<String>) {
+    let deferred = strata_model::kinds::find(kind).map_or(&[][..], |k| k.deferred);
+    let (mut hard, mut soft) = (Attrs::new(), Attrs::new());
+    for (k, v) in attrs {
+        if deferred.contains(&k.as_str()) {
+            soft.insert(k.clone(), v.clone());
+        } else {
+            hard.insert(k.clone(), v.clone());
+        }
+    }
+    (
+        referenced_names(&hard, self_name, by_id),
+        referenced_names(&soft, self_name, by_id),
+    )
+}
+
+/// Names of other resources whose ids appear in `attrs`.
 fn referenced_names(attrs: &Attrs, self_name: &str, by_id: &HashMap<&str, &str>) -> Vec<String> {
     fn walk(v: &Value, by_id: &HashMap<&str, &str>, out: &mut BTreeSet<String>) {
         match v {
@@ -568,7 +598,15 @@ fn delete_action(
     let mut prior_deps: BTreeSet<String> = rec
         .map(|r| r.dependencies.iter().cloned().collect())
         .unwrap_or_default();
-    prior_deps.extend(referenced_names(&live.attrs, name, by_id));
+    let mut prior_soft: BTreeSet<String> = rec
+        .map(|r| r.soft_dependencies.iter().cloned().collect())
+        .unwrap_or_default();
+    let (hard, soft) = live_refs(&live.kind, &live.attrs, name, by_id);
+    prior_deps.extend(hard);
+    prior_soft.extend(soft);
+    for d in &prior_deps {
+        prior_soft.remove(d);
+    }
     Action {
         name: name.to_string(),
         kind: live.kind.clone(),
@@ -581,6 +619,8 @@ fn delete_action(
         prior: Some(live.attrs.clone()),
         depends_on: Vec::new(),
         prior_depends_on: prior_deps.into_iter().collect(),
+        soft_depends_on: Vec::new(),
+        prior_soft_depends_on: prior_soft.into_iter().collect(),
         token: None,
         prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
     }
@@ -599,6 +639,8 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         prior: Some(rec.attributes.clone()),
         depends_on: Vec::new(),
         prior_depends_on: rec.dependencies.clone(),
+        soft_depends_on: Vec::new(),
+        prior_soft_depends_on: rec.soft_dependencies.clone(),
         token: None,
         prevent_destroy: false,
     }
@@ -636,104 +678,119 @@ fn plan_apply<'a>(
         .collect();
     let mut known: HashMap<String, Known> = HashMap::new();
 
-    for name in topo_order(&names, &deps) {
-        let Some(res) = desired.resources.get(&name) else {
+    // Match desired resources without a lockfile entry to live copies found by their tags.
+    let mut adopted_names: BTreeSet<&str> = BTreeSet::new();
+    for (name, res) in &desired.resources {
+        if currents.contains_key(name.as_str()) {
             continue;
-        };
-        let mut adopted = false;
-        if !currents.contains_key(name.as_str())
-            && let Some(candidates) = tagged.get(name.as_str())
+        }
+        if let Some(candidates) = tagged.get(name.as_str())
             && let Some(l) = candidates.iter().find(|l| {
                 l.kind == res.kind.name && !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
             })
         {
             claimed.insert((l.kind.as_str(), l.id.as_str()));
             currents.insert(
-                desired
-                    .resources
-                    .get_key_value(&name)
-                    .map(|(k, _)| k.as_str())
-                    .unwrap_or_default(),
+                name.as_str(),
                 Current {
                     live: l,
                     recorded: None,
                 },
             );
-            adopted = true;
+            adopted_names.insert(name.as_str());
         }
-        let lookup = |r: &str, a: &str| -> Option<Value> {
-            let k = known.get(r)?;
-            if a == "id" {
-                k.id.clone().map(Value::String)
-            } else {
-                k.attrs
-                    .get(a)
-                    .filter(|v| !value::has_unresolved(v))
-                    .cloned()
-            }
-        };
-        let resolved = value::resolve(&Value::Object(res.attrs.clone()), &lookup);
-        let resolved_attrs = match resolved.value {
-            Value::Object(m) => m,
-            _ => Attrs::new(),
-        };
-        let action = match currents.get(name.as_str()) {
-            None => {
-                let recorded = locked.get(&name);
-                let reason = if recorded.is_some() {
-                    Reason::DeletedOutside
+    }
+
+    // Two passes in dependency order: the first learns what every resource will expose (ids of
+    // resources kept, values of replaced ones), so that the second can resolve references in
+    // deferred fields, which may point either way. Replacement is decided by fields that are
+    // never deferred, so both passes agree on it.
+    let order = topo_order(&names, &deps);
+    for pass in 0..2 {
+        for name in &order {
+            let name = name.clone();
+            let Some(res) = desired.resources.get(&name) else {
+                continue;
+            };
+            let adopted = adopted_names.contains(name.as_str());
+            let lookup = |r: &str, a: &str| -> Option<Value> {
+                let k = known.get(r)?;
+                if a == "id" {
+                    k.id.clone().map(Value::String)
                 } else {
-                    Reason::New
-                };
-                let changes = res
-                    .kind
-                    .fields
-                    .iter()
-                    .filter_map(|f| {
-                        resolved_attrs.get(f.name).map(|v| FieldChange {
-                            field: f.name.to_string(),
-                            before: None,
-                            after: Some(v.clone()),
-                            unknown: value::has_unresolved(v),
-                            forces_replacement: false,
-                            drift: false,
-                        })
-                    })
-                    .collect();
-                known.insert(
-                    name.clone(),
-                    Known {
-                        id: None,
-                        attrs: resolved_attrs.clone(),
-                    },
-                );
-                Action {
-                    name: name.clone(),
-                    kind: res.kind.name.to_string(),
-                    action: ActionKind::Create,
-                    reason,
-                    id: None,
-                    replace_mode: None,
-                    changes,
-                    desired: Some(res.attrs.clone()),
-                    prior: recorded.map(|r| r.attributes.clone()),
-                    depends_on: res.deps.clone(),
-                    prior_depends_on: Vec::new(),
-                    token: pending_creates.get(name.as_str()).map(|t| t.to_string()),
-                    prevent_destroy: res.lifecycle.prevent_destroy,
+                    k.attrs
+                        .get(a)
+                        .filter(|v| !value::has_unresolved(v))
+                        .cloned()
                 }
+            };
+            let resolved = value::resolve(&Value::Object(res.attrs.clone()), &lookup);
+            let resolved_attrs = match resolved.value {
+                Value::Object(m) => m,
+                _ => Attrs::new(),
+            };
+            let action = match currents.get(name.as_str()) {
+                None => {
+                    let recorded = locked.get(&name);
+                    let reason = if recorded.is_some() {
+                        Reason::DeletedOutside
+                    } else {
+                        Reason::New
+                    };
+                    let changes = res
+                        .kind
+                        .fields
+                        .iter()
+                        .filter_map(|f| {
+                            resolved_attrs.get(f.name).map(|v| FieldChange {
+                                field: f.name.to_string(),
+                                before: None,
+                                after: Some(v.clone()),
+                                unknown: value::has_unresolved(v),
+                                forces_replacement: false,
+                                drift: false,
+                            })
+                        })
+                        .collect();
+                    known.insert(
+                        name.clone(),
+                        Known {
+                            id: None,
+                            attrs: resolved_attrs.clone(),
+                        },
+                    );
+                    Action {
+                        name: name.clone(),
+                        kind: res.kind.name.to_string(),
+                        action: ActionKind::Create,
+                        reason,
+                        id: None,
+                        replace_mode: None,
+                        changes,
+                        desired: Some(res.attrs.clone()),
+                        prior: recorded.map(|r| r.attributes.clone()),
+                        depends_on: res.deps.clone(),
+                        prior_depends_on: Vec::new(),
+                        soft_depends_on: res.soft_deps.clone(),
+                        prior_soft_depends_on: Vec::new(),
+                        token: pending_creates.get(name.as_str()).map(|t| t.to_string()),
+                        prevent_destroy: res.lifecycle.prevent_destroy,
+                    }
+                }
+                Some(cur) => plan_existing(
+                    res,
+                    cur,
+                    &resolved_attrs,
+                    adopted,
+                    pending_creates,
+                    by_id,
+                    &mut known,
+                )?,
+            };
+            if pass == 1 {
+                actions.push(action);
             }
-            Some(cur) => plan_existing(
-                res,
-                cur,
-                &resolved_attrs,
-                adopted,
-                pending_creates,
-                by_id,
-                &mut known,
-            )?,
-        };
-        actions.push(action);
+        }
     }
 
     // Resources removed from the documents.
@@ -785,7 +842,16 @@ fn plan_existing(
         .recorded
         .map(|r| r.dependencies.iter().cloned().collect())
         .unwrap_or_default();
-    prior_deps.extend(referenced_names(&cur.live.attrs, &res.name, by_id));
+    let mut prior_soft: BTreeSet<String> = cur
+        .recorded
+        .map(|r| r.soft_dependencies.iter().cloned().collect())
+        .unwrap_or_default();
+    let (hard, soft) = live_refs(&cur.live.kind, &cur.live.attrs, &res.name, by_id);
+    prior_deps.extend(hard);
+    prior_soft.extend(soft);
+    for d in &prior_deps {
+        prior_soft.remove(d);
+    }
 
     let (action, reason) = if adopted {
         let reason = if pending_creates.contains_key(res.name.as_str()) {
@@ -865,6 +931,8 @@ fn plan_existing(
         prior: Some(cur.live.attrs.clone()),
         depends_on: res.deps.clone(),
         prior_depends_on: prior_deps.into_iter().collect(),
+        soft_depends_on: res.soft_deps.clone(),
+        prior_soft_depends_on: prior_soft.into_iter().collect(),
         token: None,
         prevent_destroy: res.lifecycle.prevent_destroy,
     })

@@ -382,6 +382,8 @@ mod tests {
                 prior: None,
                 depends_on: vec![],
                 prior_depends_on: vec![],
+                soft_depends_on: vec![],
+                prior_soft_depends_on: vec![],
                 token: None,
                 prevent_destroy: false,
             }],

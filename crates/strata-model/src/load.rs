@@ -222,12 +222,14 @@ struct VarValue {
     source: &'static str,
 }
 
-/// Logical names: a letter, then letters, digits, `_` or `-`; at most 64 characters.
+/// Logical names: a letter, then letters, digits, `_` or `-`; at most 64 characters; not
+/// shaped like an AWS id (those name resources outside the stack).
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 64
         && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !crate::types::is_aws_id(name)
 }
 
 fn name_error(what: &str, name: &str, span: Span) -> Diagnostic {
@@ -236,7 +238,7 @@ fn name_error(what: &str, name: &str, span: Span) -> Diagnostic {
         format!("`{name}` is not a valid {what} name"),
     )
     .at(span, "invalid name")
-    .help("names start with a letter and use letters, digits, `_` and `-` (at most 64 characters)")
+    .help("names start with a letter and use letters, digits, `_` and `-` (at most 64 characters), and do not look like AWS ids such as vpc-0abc1234")
 }
 
 /// Replaces `${var.NAME}` in every scalar of `node`.
@@ -744,11 +746,16 @@ fn load_into(
                 diags.push(name_error("resource", &name, k.span));
                 continue;
             }
-            if name == "var" {
+            if name == "var" || name == "self" {
                 diags.push(
-                    Diagnostic::error("strata::invalid_name", "`var` is reserved for variables")
-                        .at(k.span, "reserved name")
-                        .help("choose another name"),
+                    Diagnostic::error(
+                        "strata::invalid_name",
+                        format!(
+                            "`{name}` is reserved (variables, and a security group's own rules)"
+                        ),
+                    )
+                    .at(k.span, "reserved name")
+                    .help("choose another name"),
                 );
                 continue;
             }
@@ -831,7 +838,8 @@ fn load_into(
         outputs,
         variables,
     };
-    validate::validate(&stack, &failed, diags);
+    let mut stack = stack;
+    validate::validate(&mut stack, &failed, diags);
     Some(stack)
 }
 
@@ -944,23 +952,30 @@ fn read_resource(
 
     // References: typed fields, expressions, depends_on.
     let mut refs: Vec<Reference> = Vec::new();
-    for r in spec.refs() {
+    for r in spec.refs().into_iter().filter(|r| !r.target.is_external()) {
         refs.push(Reference {
             target: r.target.name().to_string(),
             attr: None,
             span: r.target.0.span,
             via: RefVia::Field(r.field),
+            soft: r.soft,
         });
     }
-    let mut exprs = Vec::new();
-    collect_expression_refs(&spec_node, sources, &mut exprs, diags);
-    for (target, attr, span) in exprs {
-        refs.push(Reference {
-            target,
-            attr: Some(attr),
-            span,
-            via: RefVia::Expression,
-        });
+    if let NodeKind::Map(fields) = &spec_node.kind {
+        for (k, v) in fields {
+            let soft = kind.is_deferred(k.as_str().unwrap_or_default());
+            let mut exprs = Vec::new();
+            collect_expression_refs(v, sources, &mut exprs, diags);
+            for (target, attr, span) in exprs {
+                refs.push(Reference {
+                    target,
+                    attr: Some(attr),
+                    span,
+                    via: RefVia::Expression,
+                    soft,
+                });
+            }
+        }
     }
     for d in &depends_on {
         refs.push(Reference {
@@ -968,6 +983,7 @@ fn read_resource(
             attr: None,
             span: d.span,
             via: RefVia::DependsOn,
+            soft: false,
         });
     }
     let resource = Resource {
@@ -1031,6 +1047,7 @@ fn read_output(
                 attr: Some(attr),
                 span,
                 via: RefVia::Expression,
+                soft: false,
             })
             .collect(),
     })

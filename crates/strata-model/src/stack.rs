@@ -41,6 +41,9 @@ pub enum RefVia {
     Expression,
     /// An entry of `depends_on`.
     DependsOn,
+    /// An ordering AWS requires that no field states (e.g. a NAT gateway after the internet
+    /// gateway of its VPC); added by the kinds' `implicit` rules.
+    Implicit,
 }
 
 /// One dependency edge, with where it is written.
@@ -51,6 +54,9 @@ pub struct Reference {
     pub attr: Option<String>,
     pub span: Span,
     pub via: RefVia,
+    /// Inside a field applied after creation (a security group rule naming another group):
+    /// the target need not exist before this resource, only before that field is applied.
+    pub soft: bool,
 }
 
 /// One resource of the stack.
@@ -67,9 +73,28 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Names of the resources this one depends on, sorted and unique.
+    /// Names of the resources that must exist before this one, sorted and unique.
     pub fn dependencies(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.refs.iter().map(|r| r.target.as_str()).collect();
+        let mut v: Vec<&str> = self
+            .refs
+            .iter()
+            .filter(|r| !r.soft)
+            .map(|r| r.target.as_str())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Names referred to only from fields applied after creation, sorted and unique.
+    pub fn soft_dependencies(&self) -> Vec<&str> {
+        let hard = self.dependencies();
+        let mut v: Vec<&str> = self
+            .refs
+            .iter()
+            .filter(|r| r.soft && r.target != self.name && !hard.contains(&r.target.as_str()))
+            .map(|r| r.target.as_str())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v

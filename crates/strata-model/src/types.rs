@@ -163,19 +163,43 @@ impl JsonSchema for Tags {
     }
 }
 
-/// A typed reference to another resource in the stack, by its logical name.
-/// In the desired state it becomes `${name.id}`, resolved when the target exists.
+/// A typed reference to another resource: the logical name of a resource in the stack, or the
+/// AWS id of a resource strata does not manage (`vpc-0abc…`, `pl-63a5400a`).
+/// In the desired state a name becomes `${name.id}`, resolved when the target exists.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ref(pub Spanned<String>);
+
+/// Does this look like an AWS resource id (`prefix-hex`), rather than a logical name?
+pub fn is_aws_id(s: &str) -> bool {
+    let Some((prefix, rest)) = s.rsplit_once('-') else {
+        return false;
+    };
+    !prefix.is_empty()
+        && prefix.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        && rest.len() >= 8
+        && rest.len() <= 17
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
 
 impl Ref {
     pub fn name(&self) -> &str {
         &self.0.value
     }
 
-    /// The expression this reference stands for.
+    /// A resource outside the stack, named by its AWS id.
+    pub fn is_external(&self) -> bool {
+        is_aws_id(&self.0.value)
+    }
+
+    /// The expression this reference stands for: `${name.id}`, or the external id itself.
     pub fn expression(&self) -> String {
-        format!("${{{}.id}}", self.0.value)
+        if self.is_external() {
+            self.0.value.clone()
+        } else {
+            format!("${{{}.id}}", self.0.value)
+        }
     }
 }
 
@@ -199,7 +223,7 @@ impl JsonSchema for Ref {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "The logical name of another resource in this stack.",
+            "description": "The logical name of another resource in this stack, or the AWS id of a resource outside it.",
             "pattern": "^([A-Za-z][A-Za-z0-9_-]*|.*\\$\\{.+\\}.*)$"
         })
     }
@@ -218,6 +242,17 @@ mod tests {
         assert!(e.contains("prefix length"), "{e}");
         assert!("10.0.0.0/33".parse::<Ipv4Cidr>().is_err());
         assert!("300.0.0.0/8".parse::<Ipv4Cidr>().is_err());
+    }
+
+    #[test]
+    fn aws_ids_are_told_from_names() {
+        assert!(is_aws_id("vpc-0abc1234"));
+        assert!(is_aws_id("pl-63a5400a"));
+        assert!(is_aws_id("tgw-attach-0123456789abcdef0"));
+        assert!(!is_aws_id("web-sg"));
+        assert!(!is_aws_id("subnet_a"));
+        assert!(!is_aws_id("vpc"));
+        assert!(!is_aws_id("app-deadbeefX"));
     }
 
     #[test]

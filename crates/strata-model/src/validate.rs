@@ -27,7 +27,22 @@ pub fn valid_stack_name(name: &str) -> bool {
 
 /// Runs every stack-wide check. `failed` names resources that did not load (their errors are
 /// already reported), so references to them are not reported again.
-pub fn validate(stack: &Stack, failed: &BTreeMap<String, Span>, diags: &mut Diagnostics) {
+pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut Diagnostics) {
+    // Orderings AWS requires beyond the written references.
+    for (from, to, span) in kinds::implicit_all(stack) {
+        if let Some(r) = stack.resources.get_mut(&from)
+            && !r.refs.iter().any(|x| x.target == to && !x.soft)
+        {
+            r.refs.push(Reference {
+                target: to,
+                attr: None,
+                span,
+                via: RefVia::Implicit,
+                soft: false,
+            });
+        }
+    }
+    let stack: &Stack = stack;
     for r in stack.resources.values() {
         check_refs(stack, failed, &r.refs, Some(r), diags);
         check_lifecycle(r, diags);
@@ -239,7 +254,7 @@ fn check_cycles(stack: &Stack, diags: &mut Diagnostics) {
     }
     for r in stack.resources.values() {
         let from = idx[r.name.as_str()];
-        for re in &r.refs {
+        for re in r.refs.iter().filter(|re| !re.soft) {
             if let Some(&to) = idx.get(re.target.as_str())
                 && g.find_edge(from, to).is_none()
             {

@@ -363,3 +363,119 @@ async fn plans_round_trip_through_json() {
     let back: Plan = serde_json::from_str(&render_json(&p)).expect("parse");
     assert_eq!(back, p);
 }
+
+const GROUPS: &str = r#"
+stack: lab
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.0.0.0/16
+  web:
+    kind: ec2.security_group
+    vpc: vpc
+    name: web
+    description: web servers
+    ingress:
+      - {protocol: tcp, port: 443, cidr: 0.0.0.0/0}
+      - {protocol: tcp, port: 8080, security_group: app}
+      - {protocol: tcp, port: 22, security_group: self}
+  app:
+    kind: ec2.security_group
+    vpc: vpc
+    name: app
+    description: app servers
+    ingress:
+      - {protocol: tcp, port: 8080, security_group: web}
+"#;
+
+#[tokio::test]
+async fn groups_naming_each_other_are_created_and_destroyed() {
+    let env = Env::new();
+    let d = desired(GROUPS);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let labels: Vec<String> = op_graph(&p)
+        .expect("no cycle")
+        .ops
+        .iter()
+        .map(|o| o.label.clone())
+        .collect();
+    assert!(labels.contains(&"finish web".to_string()), "{labels:?}");
+    assert!(labels.contains(&"finish app".to_string()), "{labels:?}");
+    let o = env.run(&p, 4).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let web = env.cloud.find("web").expect("web");
+    let app = env.cloud.find("app").expect("app");
+    let rules = web.attrs["ingress"].as_array().expect("rules").clone();
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    assert!(rules.iter().any(|r| r["security_group"] == json!(app.id)));
+    assert!(rules.iter().any(|r| r["security_group"] == "self"));
+    let lf = env.lockfile().expect("lockfile");
+    assert_eq!(
+        lf.resources["web"].soft_dependencies,
+        vec!["app".to_string()]
+    );
+    assert_eq!(
+        lf.resources["web"].attributes["ingress"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    let again = env.plan(&d, Mode::Apply).await.expect("plan");
+    assert!(!again.has_changes(), "{}", text(&again));
+
+    // Both can be destroyed: the rules naming the other group go first.
+    let p = env.plan(&d, Mode::Destroy).await.expect("plan");
+    let labels: Vec<String> = op_graph(&p)
+        .expect("no cycle")
+        .ops
+        .iter()
+        .map(|o| o.label.clone())
+        .collect();
+    assert!(
+        labels.contains(&"unlink web".to_string()) && labels.contains(&"unlink app".to_string()),
+        "{labels:?}"
+    );
+    let o = env.run(&p, 4).await;
+    assert!(o.success(), "{:?}", o.failed);
+    assert_eq!(env.cloud.count(), 0);
+}
+
+#[tokio::test]
+async fn replacing_a_group_another_group_names_rewires_the_rule() {
+    let env = Env::new();
+    env.apply(&desired(GROUPS)).await;
+    let old_app = env.cloud.find("app").expect("app").id;
+    let changed = GROUPS.replace(
+        "description: app servers",
+        "description: application servers",
+    );
+    let d = desired(&changed);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let kinds: Vec<(String, ActionKind)> = p
+        .actions
+        .iter()
+        .filter(|a| a.is_change())
+        .map(|a| (a.name.clone(), a.action))
+        .collect();
+    assert!(
+        kinds.contains(&("app".into(), ActionKind::Replace)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("web".into(), ActionKind::Update)),
+        "{kinds:?}"
+    );
+    let o = env.run(&p, 4).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let app = env.cloud.find("app").expect("app");
+    assert_ne!(app.id, old_app);
+    let web = env.cloud.find("web").expect("web");
+    assert!(
+        web.attrs["ingress"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r["security_group"] == json!(app.id))
+    );
+    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+}

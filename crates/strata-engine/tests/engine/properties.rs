@@ -32,6 +32,7 @@ fn stack(deps: &[Vec<usize>]) -> Desired {
                 kind: vpc,
                 attrs: attrs(json!({"cidr_block": format!("10.{i}.0.0/16"), "tags": tags})),
                 deps: dep_names,
+                soft_deps: Vec::new(),
                 lifecycle: LifecycleOpts::default(),
             },
         );

@@ -99,9 +99,20 @@ pub struct KindInfo {
     pub fields: &'static [FieldDef],
     /// Attributes computed by AWS, besides `id` and the fields themselves.
     pub computed: &'static [AttrDef],
+    /// Fields applied after the resource exists, whose references to other resources do not
+    /// order creation (security group rules naming other groups): two groups may name each
+    /// other. Empty for most kinds.
+    pub deferred: &'static [&'static str],
+    /// Rewrites desired attributes into the form AWS reports (e.g. a short service name into
+    /// `com.amazonaws.REGION.s3`), given the region.
+    pub normalize: Option<fn(&mut serde_json::Map<String, serde_json::Value>, &str)>,
 }
 
 impl KindInfo {
+    pub fn is_deferred(&self, field: &str) -> bool {
+        self.deferred.contains(&field)
+    }
+
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -126,6 +137,20 @@ pub struct TypedRef<'a> {
     pub field: &'static str,
     pub target: &'a Ref,
     pub kinds: &'static [&'static str],
+    /// Held in a deferred field: orders only that field's application.
+    pub soft: bool,
+}
+
+impl<'a> TypedRef<'a> {
+    /// A reference that must exist before this resource is created.
+    pub fn hard(field: &'static str, target: &'a Ref, kinds: &'static [&'static str]) -> Self {
+        TypedRef {
+            field,
+            target,
+            kinds,
+            soft: false,
+        }
+    }
 }
 
 /// Gets a kind's spec back out of a [`Spec`].
@@ -150,6 +175,12 @@ pub trait KindSpec: FromSpec + Sized + Clone + Serialize + DeserializeOwned + Js
     /// Checks on this kind that need the rest of the stack (e.g. a subnet inside its VPC).
     /// Called once per kind with the whole stack, after references were checked.
     fn check(_stack: &Stack, _diags: &mut Diagnostics) {}
+
+    /// Orderings AWS requires that no field states: `(from, to, place)` means `from` must be
+    /// created after, and deleted before, `to`. Called once per kind with the whole stack.
+    fn implicit(_stack: &Stack) -> Vec<(String, String, crate::source::Span)> {
+        Vec::new()
+    }
 }
 
 macro_rules! register_kinds {
@@ -216,6 +247,12 @@ macro_rules! register_kinds {
             }
         )*
 
+        pub(crate) fn implicit_all(stack: &Stack) -> Vec<(String, String, Span)> {
+            let mut v = Vec::new();
+            $(v.extend(<$module::$ty as KindSpec>::implicit(stack));)*
+            v
+        }
+
         pub(crate) fn check_all(stack: &Stack, diags: &mut Diagnostics) {
             $(<$module::$ty as KindSpec>::check(stack, diags);)*
         }
@@ -230,6 +267,13 @@ macro_rules! register_kinds {
 register_kinds! {
     Vpc(vpc::VpcSpec),
     Subnet(subnet::SubnetSpec),
+    InternetGateway(internet_gateway::InternetGatewaySpec),
+    Eip(eip::EipSpec),
+    NatGateway(nat_gateway::NatGatewaySpec),
+    RouteTable(route_table::RouteTableSpec),
+    SecurityGroup(security_group::SecurityGroupSpec),
+    PrefixList(prefix_list::PrefixListSpec),
+    VpcEndpoint(vpc_endpoint::VpcEndpointSpec),
 }
 
 /// Looks a kind up by name.

@@ -31,6 +31,8 @@ pub static INFO: KindInfo = KindInfo {
             doc: "The AWS account that owns the subnet.",
         },
     ],
+    deferred: &[],
+    normalize: None,
 };
 
 /// A subnet.
@@ -69,11 +71,7 @@ impl KindSpec for SubnetSpec {
     }
 
     fn refs(&self) -> Vec<TypedRef<'_>> {
-        vec![TypedRef {
-            field: "vpc",
-            target: &self.vpc,
-            kinds: &["ec2.vpc"],
-        }]
+        vec![TypedRef::hard("vpc", &self.vpc, &["ec2.vpc"])]
     }
 
     fn check(stack: &Stack, diags: &mut Diagnostics) {

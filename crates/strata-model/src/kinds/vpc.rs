@@ -30,6 +30,8 @@ pub static INFO: KindInfo = KindInfo {
             doc: "The AWS account that owns the VPC.",
         },
     ],
+    deferred: &[],
+    normalize: None,
 };
 
 /// Instance tenancy of a VPC.
