@@ -59,18 +59,31 @@ fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
 pub fn from_sdk<E, R>(action: &str, err: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + HasStatus,
 {
     let (class, code, message) = match &err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
-            (class_of(&code), Some(code), message)
-        }
+        SdkError::ServiceError(se) => match se.err().code() {
+            Some(code) => {
+                let message = se
+                    .err()
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "AWS gave no message".to_string());
+                (class_of(code), Some(code.to_string()), message)
+            }
+            None => {
+                let status = se.raw().status_code();
+                (
+                    if status >= 500 {
+                        ErrorClass::Transient
+                    } else {
+                        ErrorClass::Other
+                    },
+                    None,
+                    format!("the endpoint answered HTTP {status} without an AWS error"),
+                )
+            }
+        },
         SdkError::TimeoutError(_) => (
             ErrorClass::Transient,
             None,
@@ -104,7 +117,18 @@ where
 pub fn aws<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + HasStatus,
 {
     move |e| from_sdk(action, e)
+}
+
+/// Responses that carry an HTTP status.
+pub trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
 }

@@ -137,6 +137,20 @@ pub fn show(v: &Value, unknown: bool) -> String {
     }
 }
 
+/// A list element on one line: mappings as `{ key = value, ... }`.
+fn show_inline(v: &Value, unknown: bool) -> String {
+    match v {
+        Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{k} = {}", show(x, crate::value::has_unresolved(x))))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        other => show(other, unknown),
+    }
+}
+
 fn is_long(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::String(s)) if s.contains('\n'))
 }
@@ -196,6 +210,31 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         );
         return;
     }
+    // Documents (mappings holding lists or mappings, e.g. policies): diffed as pretty JSON.
+    let nested = |v: &Option<Value>| {
+        matches!(v, Some(Value::Object(m)) if m.values().any(|x| x.is_object() || x.is_array()))
+    };
+    if nested(&c.after) || nested(&c.before) {
+        let pretty = |v: &Option<Value>| {
+            v.as_ref()
+                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                .unwrap_or_default()
+        };
+        let doc = FieldChange {
+            before: Some(Value::String(pretty(&c.before))),
+            after: Some(Value::String(pretty(&c.after) + "\n")),
+            ..c.clone()
+        };
+        let doc = FieldChange {
+            before: doc.before.map(|b| match b {
+                Value::String(s) => Value::String(s + "\n"),
+                other => other,
+            }),
+            ..doc
+        };
+        render_change(out, &doc, false, width, st);
+        return;
+    }
     // Maps: only the keys that differ.
     if let (Some(Value::Object(a)), before) = (&c.after, &c.before) {
         let empty = serde_json::Map::new();
@@ -234,6 +273,23 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
             }
         }
         let _ = writeln!(out, "        }}");
+        return;
+    }
+    // Lists: the elements added and removed, one per line (routes, rules, subnets).
+    if let (Some(Value::Array(b)), Some(Value::Array(a))) = (&c.before, &c.after) {
+        let _ = writeln!(out, "      {} {} = [{note}", st.yellow("~"), c.field);
+        for x in b.iter().filter(|x| !a.contains(x)) {
+            let _ = writeln!(out, "          {} {}", st.red("-"), show_inline(x, false));
+        }
+        for x in a.iter().filter(|x| !b.contains(x)) {
+            let _ = writeln!(
+                out,
+                "          {} {}",
+                st.green("+"),
+                show_inline(x, crate::value::has_unresolved(x))
+            );
+        }
+        let _ = writeln!(out, "        ]");
         return;
     }
     if is_long(c.before.as_ref()) || is_long(c.after.as_ref()) {

@@ -958,6 +958,7 @@ fn read_resource(
             attr: None,
             span: r.target.0.span,
             via: RefVia::Field(r.field),
+            kinds: r.kinds,
             soft: r.soft,
         });
     }
@@ -972,6 +973,7 @@ fn read_resource(
                     attr: Some(attr),
                     span,
                     via: RefVia::Expression,
+                    kinds: &[],
                     soft,
                 });
             }
@@ -983,6 +985,7 @@ fn read_resource(
             attr: None,
             span: d.span,
             via: RefVia::DependsOn,
+            kinds: &[],
             soft: false,
         });
     }
@@ -1047,6 +1050,7 @@ fn read_output(
                 attr: Some(attr),
                 span,
                 via: RefVia::Expression,
+                kinds: &[],
                 soft: false,
             })
             .collect(),

@@ -54,6 +54,8 @@ pub struct Reference {
     pub attr: Option<String>,
     pub span: Span,
     pub via: RefVia,
+    /// The kinds the target must be (typed references only).
+    pub kinds: &'static [&'static str],
     /// Inside a field applied after creation (a security group rule naming another group):
     /// the target need not exist before this resource, only before that field is applied.
     pub soft: bool,

@@ -38,6 +38,7 @@ pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut 
                 attr: None,
                 span,
                 via: RefVia::Implicit,
+                kinds: &[],
                 soft: false,
             });
         }
@@ -82,14 +83,8 @@ fn check_refs(
             });
             continue;
         };
-        if let (Some(from), RefVia::Field(field)) = (from, r.via) {
-            let expected = from
-                .spec
-                .refs()
-                .into_iter()
-                .find(|t| t.field == field)
-                .map(|t| t.kinds)
-                .unwrap_or(&[]);
+        if let (Some(_), RefVia::Field(field)) = (from, r.via) {
+            let expected = r.kinds;
             if !expected.is_empty() && !expected.contains(&target.kind.name) {
                 diags.push(
                     Diagnostic::error(

@@ -1,8 +1,15 @@
 //! One module per resource kind, all with the same shape. Adding a kind: write its module
 //! (copy `subnet.rs`), add it to `KINDS`, and add its spec in `strata-model`'s `kinds`.
 
+pub mod eip;
+pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod prefix_list;
+pub mod route_table;
+pub mod security_group;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::future::Future;
 use std::time::Duration;
@@ -58,7 +65,17 @@ pub trait AwsKind: Send + Sync {
 }
 
 /// Every kind strata-aws implements.
-pub static KINDS: &[&dyn AwsKind] = &[&vpc::Vpc, &subnet::Subnet];
+pub static KINDS: &[&dyn AwsKind] = &[
+    &vpc::Vpc,
+    &subnet::Subnet,
+    &internet_gateway::InternetGateway,
+    &eip::Eip,
+    &nat_gateway::NatGateway,
+    &route_table::RouteTable,
+    &security_group::SecurityGroup,
+    &prefix_list::PrefixList,
+    &vpc_endpoint::VpcEndpoint,
+];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
     KINDS.iter().copied().find(|k| k.kind() == kind)
@@ -66,6 +83,99 @@ pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
 
 /// The chunk size for id filters (EC2 accepts up to 200 values per filter).
 pub const ID_CHUNK: usize = 200;
+
+/// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
+/// no longer exist: such APIs fail the whole call with `NotFound`, so a failing batch is split
+/// in halves until the missing ids are isolated (a few extra calls, only when ids vanished).
+pub async fn describe_ids_tolerant<T, F, Fut>(ids: &[String], call: F) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut out = Vec::new();
+    let mut work: Vec<Vec<String>> = ids.chunks(ID_CHUNK).map(<[String]>::to_vec).collect();
+    while let Some(batch) = work.pop() {
+        if batch.is_empty() {
+            continue;
+        }
+        match call(batch.clone()).await {
+            Ok(found) => out.extend(found),
+            Err(e) if e.class == ErrorClass::NotFound => {
+                if batch.len() > 1 {
+                    let (a, b) = batch.split_at(batch.len() / 2);
+                    work.push(a.to_vec());
+                    work.push(b.to_vec());
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// A filter on ids (at most [`ID_CHUNK`] of them).
+pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(name)
+        .set_values(Some(ids.to_vec()))
+        .build()
+}
+
+/// Builds a live resource from its id, AWS tags and attributes (a JSON object).
+pub fn live(kind: &str, id: &str, tags: &[aws_sdk_ec2::types::Tag], mut attrs: serde_json::Value) -> LiveResource {
+    let (user, stack, name) = crate::tags::split(tags);
+    if let Some(m) = attrs.as_object_mut() {
+        m.insert("tags".into(), user);
+    }
+    LiveResource {
+        kind: kind.to_string(),
+        id: id.to_string(),
+        stack,
+        name,
+        attrs: attrs.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.
+pub fn ec2_arn(cx: &Ctx, owner: &str, resource: &str, id: &str) -> String {
+    format!("arn:{}:ec2:{}:{owner}:{resource}/{id}", cx.partition(), cx.region)
+}
+
+/// The result of an update: the prior attributes with the changed fields set as desired.
+pub fn updated(req: &UpdateRequest<'_>) -> LiveResource {
+    let mut attrs = req.prior.clone();
+    for f in req.changed {
+        match req.attrs.get(f) {
+            Some(v) => attrs.insert(f.clone(), v.clone()),
+            None => attrs.remove(f),
+        };
+    }
+    LiveResource {
+        kind: req.kind.to_string(),
+        id: req.id.to_string(),
+        stack: Some(req.stack.to_string()),
+        name: Some(req.name.to_string()),
+        attrs,
+    }
+}
+
+/// Marks a freshly created resource with its ownership and the desired tags.
+pub fn created(mut l: LiveResource, req: &CreateRequest<'_>) -> LiveResource {
+    l.attrs
+        .insert("tags".into(), serde_json::json!(crate::tags::desired_tags(req.attrs)));
+    l.stack = Some(req.stack.to_string());
+    l.name = Some(req.name.to_string());
+    l
+}
+
+/// A list of strings from the desired attributes.
+pub fn str_list(attrs: &Attrs, field: &str) -> Vec<String> {
+    attrs
+        .get(field)
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
 
 /// A string field of the desired attributes.
 pub fn str_field<'a>(attrs: &'a Attrs, field: &str) -> Option<&'a str> {

@@ -1,0 +1,191 @@
+//! `ec2.internet_gateway` on AWS: CreateInternetGateway, Attach/DetachInternetGateway,
+//! DeleteInternetGateway.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, ResourceType};
+use serde_json::json;
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
+    UpdateRequest,
+};
+
+use super::{
+    AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, str_field, updated,
+};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+
+const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
+
+pub struct InternetGateway;
+
+async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::InternetGateway>, ProviderError> {
+    cx.ec2
+        .describe_internet_gateways()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeInternetGateways"))
+}
+
+fn to_live(cx: &Ctx, g: &aws_sdk_ec2::types::InternetGateway) -> LiveResource {
+    let id = g.internet_gateway_id().unwrap_or_default();
+    let owner = g.owner_id().unwrap_or_default();
+    let vpc = g
+        .attachments()
+        .iter()
+        .find(|a| a.state().is_some_and(|s| matches!(s.as_str(), "available" | "attached" | "attaching")))
+        .and_then(|a| a.vpc_id());
+    let mut attrs = json!({
+        "owner_id": owner,
+        "arn": ec2_arn(cx, owner, "internet-gateway", id),
+    });
+    if let (Some(v), Some(m)) = (vpc, attrs.as_object_mut()) {
+        m.insert("vpc".into(), json!(v));
+    }
+    live("ec2.internet_gateway", id, g.tags(), attrs)
+}
+
+async fn attach(cx: &Ctx, id: &str, vpc: &str) -> Result<(), ProviderError> {
+    cx.ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(aws("ec2:AttachInternetGateway"))
+}
+
+/// Detaches, waiting out `DependencyViolation`: AWS refuses while public addresses in the VPC
+/// (Elastic IPs of NAT gateways or instances) are still mapped.
+async fn detach(cx: &Ctx, id: &str, vpc: &str, progress: &Progress) -> Result<(), ProviderError> {
+    delete_until_free(
+        "the internet gateway to detach",
+        cx.timeout(DELETE_TIMEOUT),
+        progress,
+        || async move {
+            match cx
+                .ec2
+                .detach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc)
+                .send()
+                .await
+                .map_err(aws("ec2:DetachInternetGateway"))
+            {
+                Err(e) if e.code.as_deref() == Some("Gateway.NotAttached") => Ok(()),
+                other => other.map(|_| ()),
+            }
+        },
+        || async move {
+            Some(format!(
+                "public addresses still mapped in {vpc} (release Elastic IPs, delete NAT gateways first)"
+            ))
+        },
+    )
+    .await
+}
+
+#[async_trait]
+impl AwsKind for InternetGateway {
+    fn kind(&self) -> &'static str {
+        "ec2.internet_gateway"
+    }
+
+    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for g in describe(cx, id_filter("internet-gateway-id", chunk)).await? {
+                let l = to_live(cx, &g);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for g in describe(cx, stack_filter(stack)).await? {
+            let l = to_live(cx, &g);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        let out = cx
+            .ec2
+            .create_internet_gateway()
+            .tag_specifications(tag_specification(ResourceType::InternetGateway, req.attrs, req.stack, req.name))
+            .send()
+            .await
+            .map_err(aws("ec2:CreateInternetGateway"))?;
+        let g = out
+            .internet_gateway()
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateInternetGateway returned no gateway"))?;
+        let id = g.internet_gateway_id().unwrap_or_default().to_string();
+        let mut l = to_live(cx, g);
+        if let Some(vpc) = str_field(req.attrs, "vpc") {
+            attach(cx, &id, vpc).await?;
+            l.attrs.insert("vpc".into(), json!(vpc));
+        }
+        Ok(created(l, req))
+    }
+
+    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+        for f in req.changed {
+            match f.as_str() {
+                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "vpc" => {
+                    if let Some(old) = str_field(req.prior, "vpc") {
+                        detach(cx, req.id, old, progress).await?;
+                    }
+                    if let Some(new) = str_field(req.attrs, "vpc") {
+                        attach(cx, req.id, new).await?;
+                    }
+                }
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("ec2.internet_gateway cannot change `{other}` in place"),
+                    ));
+                }
+            }
+        }
+        Ok(updated(req))
+    }
+
+    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let id = req.id;
+        // Detach from whatever VPC it is attached to now.
+        let current = describe(cx, id_filter("internet-gateway-id", &[id.to_string()])).await?;
+        let Some(g) = current.first() else {
+            return Ok(());
+        };
+        for a in g.attachments() {
+            if let Some(vpc) = a.vpc_id() {
+                detach(cx, id, vpc, progress).await?;
+            }
+        }
+        delete_until_free(
+            "the internet gateway to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            progress,
+            || async move {
+                cx.ec2
+                    .delete_internet_gateway()
+                    .internet_gateway_id(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws("ec2:DeleteInternetGateway"))
+            },
+            || async { None },
+        )
+        .await
+    }
+}

@@ -1,0 +1,299 @@
+//! `ec2.prefix_list` on AWS: CreateManagedPrefixList, ModifyManagedPrefixList against the
+//! current version, DeleteManagedPrefixList.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AddPrefixListEntry, Filter, PrefixListState, RemovePrefixListEntry, ResourceType};
+use serde_json::{Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
+    UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::{AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, required, str_field, updated};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+use crate::wait::{self, Backoff, Poll};
+
+const TIMEOUT: Duration = Duration::from_secs(600);
+
+pub struct PrefixList;
+
+async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+    cx.ec2
+        .describe_managed_prefix_lists()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size.min(100))
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeManagedPrefixLists"))
+}
+
+/// The entries: EC2 returns them only per list (GetManagedPrefixListEntries), so a read costs
+/// one call per list besides the batched describe.
+async fn entries(cx: &Ctx, id: &str) -> Result<Vec<Value>, ProviderError> {
+    let list: Vec<aws_sdk_ec2::types::PrefixListEntry> = cx
+        .ec2
+        .get_managed_prefix_list_entries()
+        .prefix_list_id(id)
+        .into_paginator()
+        .page_size(cx.page_size.min(100))
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:GetManagedPrefixListEntries"))?;
+    let mut out: Vec<Value> = list
+        .iter()
+        .map(|e| match e.description().filter(|d| !d.is_empty()) {
+            Some(d) => json!({"cidr": e.cidr(), "description": d}),
+            None => json!({"cidr": e.cidr()}),
+        })
+        .collect();
+    out.sort_by_key(|v| v.to_string());
+    Ok(out)
+}
+
+fn gone(p: &aws_sdk_ec2::types::ManagedPrefixList) -> bool {
+    matches!(
+        p.state(),
+        Some(PrefixListState::DeleteComplete | PrefixListState::DeleteInProgress)
+    )
+}
+
+async fn to_live(cx: &Ctx, p: &aws_sdk_ec2::types::ManagedPrefixList) -> Result<LiveResource, ProviderError> {
+    let id = p.prefix_list_id().unwrap_or_default();
+    let mut attrs = json!({
+        "address_family": p.address_family(),
+        "max_entries": p.max_entries(),
+        "entries": entries(cx, id).await?,
+        "version": p.version(),
+        "owner_id": p.owner_id(),
+        "arn": p.prefix_list_arn(),
+    });
+    if let (Some(name), Some(m)) = (p.prefix_list_name(), attrs.as_object_mut()) {
+        m.insert("name".into(), json!(name));
+    }
+    Ok(live("ec2.prefix_list", id, p.tags(), attrs))
+}
+
+async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+    Ok(describe(cx, id_filter("prefix-list-id", &[id.to_string()]))
+        .await?
+        .into_iter()
+        .find(|p| !gone(p)))
+}
+
+/// Waits until a create or modify settles, and returns the list's version.
+async fn settle(cx: &Ctx, id: &str, progress: &Progress) -> Result<i64, ProviderError> {
+    wait::until("the prefix list to settle", cx.timeout(TIMEOUT), Backoff::default(), progress, || async {
+        let Some(p) = one(cx, id).await? else {
+            return Ok(Poll::NotYet("not visible yet".to_string()));
+        };
+        Ok(match p.state() {
+            Some(PrefixListState::CreateComplete | PrefixListState::ModifyComplete | PrefixListState::RestoreComplete) => {
+                Poll::Ready(p.version().unwrap_or(1))
+            }
+            Some(s @ (PrefixListState::CreateFailed | PrefixListState::ModifyFailed | PrefixListState::RestoreFailed)) => {
+                return Err(ProviderError::new(
+                    ErrorClass::Invalid,
+                    format!(
+                        "prefix list {id} is {}: {}",
+                        s.as_str(),
+                        p.state_message().unwrap_or("AWS gave no reason")
+                    ),
+                ));
+            }
+            s => Poll::NotYet(s.map_or("unknown", |s| s.as_str()).to_string()),
+        })
+    })
+    .await
+}
+
+fn entry_map(attrs: &Attrs) -> BTreeMap<String, Option<String>> {
+    attrs
+        .get("entries")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| {
+                    Some((
+                        e.get("cidr")?.as_str()?.to_string(),
+                        e.get("description").and_then(Value::as_str).map(str::to_string),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn max_entries(attrs: &Attrs) -> Option<i32> {
+    attrs
+        .get("max_entries")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok())
+}
+
+#[async_trait]
+impl AwsKind for PrefixList {
+    fn kind(&self) -> &'static str {
+        "ec2.prefix_list"
+    }
+
+    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut lists = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for p in describe(cx, id_filter("prefix-list-id", chunk)).await? {
+                lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
+            }
+        }
+        for p in describe(cx, stack_filter(stack)).await? {
+            lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
+        }
+        let mut out = Vec::new();
+        for p in lists.values().filter(|p| !gone(p)) {
+            out.push(to_live(cx, p).await?);
+        }
+        Ok(out)
+    }
+
+    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let mut call = cx
+            .ec2
+            .create_managed_prefix_list()
+            .prefix_list_name(required(a, "name")?)
+            .address_family(str_field(a, "address_family").unwrap_or("IPv4"))
+            .max_entries(max_entries(a).unwrap_or(1))
+            .client_token(req.token)
+            .tag_specifications(tag_specification(ResourceType::PrefixList, a, req.stack, req.name));
+        for (cidr, description) in entry_map(a) {
+            call = call.entries(AddPrefixListEntry::builder().cidr(cidr).set_description(description).build());
+        }
+        let out = call.send().await.map_err(aws("ec2:CreateManagedPrefixList"))?;
+        let id = out
+            .prefix_list()
+            .and_then(|p| p.prefix_list_id())
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateManagedPrefixList returned no id"))?
+            .to_string();
+        settle(cx, &id, progress).await?;
+        let p = one(cx, &id)
+            .await?
+            .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("prefix list {id} vanished")))?;
+        let mut l = to_live(cx, &p).await?;
+        l.attrs.insert("name".into(), json!(str_field(a, "name")));
+        Ok(created(l, req))
+    }
+
+    /// Each change is made against the version just read, so a concurrent change elsewhere
+    /// makes AWS refuse instead of being overwritten. Resizing and entry changes are separate
+    /// calls, as AWS requires (grow before adding, shrink after removing).
+    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+        let changed = |f: &str| req.changed.iter().any(|c| c == f);
+        let name = str_field(req.attrs, "name");
+        let want_max = max_entries(req.attrs);
+        let cur_max = max_entries(req.prior);
+        let modify = |version: i64| {
+            let mut c = cx.ec2.modify_managed_prefix_list().prefix_list_id(req.id).current_version(version);
+            if let Some(n) = name {
+                // Always restate the name: some implementations drop it otherwise.
+                c = c.prefix_list_name(n);
+            }
+            c
+        };
+        let mut version = settle(cx, req.id, progress).await?;
+        let grow = changed("max_entries") && want_max > cur_max;
+        if grow && let Some(m) = want_max {
+            modify(version).max_entries(m).send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+            version = settle(cx, req.id, progress).await?;
+        }
+        if changed("entries") || changed("name") {
+            let current: BTreeMap<String, Option<String>> = entry_map(&{
+                let mut a = Attrs::new();
+                a.insert("entries".into(), Value::Array(entries(cx, req.id).await?));
+                a
+            });
+            let desired = entry_map(req.attrs);
+            // An entry's description cannot be changed in place: it is removed, then added
+            // back (two versions; the block is absent between the two calls).
+            let remove: Vec<&String> = current
+                .iter()
+                .filter(|(c, d)| desired.get(*c).is_none_or(|want| want != *d))
+                .map(|(c, _)| c)
+                .collect();
+            let add: Vec<(&String, &Option<String>)> = desired
+                .iter()
+                .filter(|(c, d)| current.get(*c) != Some(*d))
+                .collect();
+            let redescribed = add.iter().any(|(c, _)| current.contains_key(*c));
+            let mut call = modify(version);
+            for cidr in &remove {
+                call = call.remove_entries(RemovePrefixListEntry::builder().cidr(*cidr).build());
+            }
+            if redescribed {
+                call.send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+                version = settle(cx, req.id, progress).await?;
+                call = modify(version);
+            }
+            for (cidr, d) in &add {
+                call = call.add_entries(AddPrefixListEntry::builder().cidr(*cidr).set_description((*d).clone()).build());
+            }
+            if !remove.is_empty() && !redescribed || !add.is_empty() || changed("name") {
+                call.send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+                version = settle(cx, req.id, progress).await?;
+            }
+        }
+        if changed("max_entries") && !grow && let Some(m) = want_max {
+            modify(version).max_entries(m).send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+            version = settle(cx, req.id, progress).await?;
+        }
+        if changed("tags") {
+            tags::sync_tags(cx, req.id, req.prior, req.attrs).await?;
+        }
+        let mut l = updated(req);
+        l.attrs.insert("version".into(), json!(version));
+        Ok(l)
+    }
+
+    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let id = req.id;
+        delete_until_free(
+            "the prefix list to be deleted",
+            cx.timeout(TIMEOUT),
+            progress,
+            || async move {
+                match cx
+                    .ec2
+                    .delete_managed_prefix_list()
+                    .prefix_list_id(id)
+                    .send()
+                    .await
+                    .map_err(aws("ec2:DeleteManagedPrefixList"))
+                {
+                    Ok(_) => Ok(()),
+                    Err(mut e) if e.code.as_deref().is_some_and(|c| c.contains("InUse")) => {
+                        e.class = ErrorClass::DependencyViolation;
+                        Err(e)
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+            || async { Some("security group rules or routes that still name the list".to_string()) },
+        )
+        .await?;
+        wait::until("the prefix list to be gone", cx.timeout(TIMEOUT), Backoff::default(), progress, || async {
+            Ok(match one(cx, id).await? {
+                None => Poll::Ready(()),
+                Some(p) => Poll::NotYet(p.state().map_or("unknown", |s| s.as_str()).to_string()),
+            })
+        })
+        .await
+    }
+}

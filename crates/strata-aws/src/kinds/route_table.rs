@@ -1,0 +1,384 @@
+//! `ec2.route_table` on AWS: CreateRouteTable; routes with CreateRoute, ReplaceRoute and
+//! DeleteRoute; subnet associations with AssociateRouteTable, ReplaceRouteTableAssociation and
+//! DisassociateRouteTable; DeleteRouteTable after its associations are gone.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
+use serde_json::{Map, Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
+    UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::{
+    AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, required, str_list,
+    updated,
+};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+
+const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
+
+pub struct RouteTable;
+
+/// Route fields naming the destination.
+const DESTINATIONS: &[&str] = &[
+    "destination_cidr_block",
+    "destination_ipv6_cidr_block",
+    "destination_prefix_list",
+];
+
+async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, ProviderError> {
+    cx.ec2
+        .describe_route_tables()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeRouteTables"))
+}
+
+async fn one(cx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::RouteTable, ProviderError> {
+    describe(cx, id_filter("route-table-id", &[id.to_string()]))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("route table {id} is gone")))
+}
+
+/// A route in strata's terms, or `None` for routes strata does not manage: the `local` route,
+/// propagated routes, and the routes gateway endpoints add.
+fn route_to_value(r: &aws_sdk_ec2::types::Route) -> Option<Value> {
+    if matches!(
+        r.origin(),
+        Some(RouteOrigin::CreateRouteTable | RouteOrigin::EnableVgwRoutePropagation)
+    ) || r.gateway_id() == Some("local")
+    {
+        return None;
+    }
+    if r.gateway_id().is_some_and(|g| g.starts_with("vpce-")) && r.destination_prefix_list_id().is_some() {
+        return None;
+    }
+    let mut m = Map::new();
+    if let Some(d) = r.destination_cidr_block() {
+        m.insert("destination_cidr_block".into(), json!(d));
+    } else if let Some(d) = r.destination_ipv6_cidr_block() {
+        m.insert("destination_ipv6_cidr_block".into(), json!(d));
+    } else if let Some(d) = r.destination_prefix_list_id() {
+        m.insert("destination_prefix_list".into(), json!(d));
+    }
+    let target = if let Some(g) = r.gateway_id() {
+        if g.starts_with("vpce-") {
+            ("vpc_endpoint", g)
+        } else if g.starts_with("igw-") {
+            ("internet_gateway", g)
+        } else {
+            ("gateway", g)
+        }
+    } else if let Some(n) = r.nat_gateway_id() {
+        ("nat_gateway", n)
+    } else if let Some(t) = r.transit_gateway_id() {
+        ("transit_gateway", t)
+    } else if let Some(p) = r.vpc_peering_connection_id() {
+        ("vpc_peering_connection", p)
+    } else if let Some(e) = r.egress_only_internet_gateway_id() {
+        ("egress_only_internet_gateway", e)
+    } else if let Some(i) = r.instance_id() {
+        ("instance", i)
+    } else if let Some(n) = r.network_interface_id() {
+        ("network_interface", n)
+    } else {
+        ("unknown_target", "")
+    };
+    m.insert(target.0.into(), json!(target.1));
+    Some(Value::Object(m))
+}
+
+fn explicit_associations(t: &aws_sdk_ec2::types::RouteTable) -> Vec<(String, String)> {
+    t.associations()
+        .iter()
+        .filter(|a| !a.main().unwrap_or(false))
+        .filter(|a| {
+            a.association_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| matches!(s.as_str(), "associated" | "associating"))
+        })
+        .filter_map(|a| Some((a.subnet_id()?.to_string(), a.route_table_association_id()?.to_string())))
+        .collect()
+}
+
+fn to_live(cx: &Ctx, t: &aws_sdk_ec2::types::RouteTable) -> LiveResource {
+    let id = t.route_table_id().unwrap_or_default();
+    let owner = t.owner_id().unwrap_or_default();
+    let routes: Vec<Value> = t.routes().iter().filter_map(route_to_value).collect();
+    let subnets: Vec<String> = explicit_associations(t).into_iter().map(|(s, _)| s).collect();
+    live(
+        "ec2.route_table",
+        id,
+        t.tags(),
+        json!({
+            "vpc": t.vpc_id(),
+            "routes": routes,
+            "subnets": subnets,
+            "owner_id": owner,
+            "arn": ec2_arn(cx, owner, "route-table", id),
+        }),
+    )
+}
+
+fn destination_of(route: &Value) -> Option<(&'static str, String)> {
+    DESTINATIONS
+        .iter()
+        .find_map(|d| route.get(*d).and_then(Value::as_str).map(|v| (*d, v.to_string())))
+}
+
+fn routes(attrs: &Attrs) -> Vec<Value> {
+    attrs
+        .get("routes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Creates or replaces one route (`replace` uses ReplaceRoute).
+async fn put_route(cx: &Ctx, table: &str, route: &Value, replace: bool) -> Result<(), ProviderError> {
+    let s = |k: &str| route.get(k).and_then(Value::as_str).map(str::to_string);
+    macro_rules! build {
+        ($call:expr) => {{
+            let mut c = $call.route_table_id(table);
+            if let Some(d) = s("destination_cidr_block") {
+                c = c.destination_cidr_block(d);
+            }
+            if let Some(d) = s("destination_ipv6_cidr_block") {
+                c = c.destination_ipv6_cidr_block(d);
+            }
+            if let Some(d) = s("destination_prefix_list") {
+                c = c.destination_prefix_list_id(d);
+            }
+            if let Some(t) = s("internet_gateway").or_else(|| s("vpc_endpoint")) {
+                c = c.gateway_id(t);
+            }
+            if let Some(t) = s("nat_gateway") {
+                c = c.nat_gateway_id(t);
+            }
+            if let Some(t) = s("transit_gateway") {
+                c = c.transit_gateway_id(t);
+            }
+            if let Some(t) = s("vpc_peering_connection") {
+                c = c.vpc_peering_connection_id(t);
+            }
+            c
+        }};
+    }
+    if replace {
+        build!(cx.ec2.replace_route())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(aws("ec2:ReplaceRoute"))
+    } else {
+        build!(cx.ec2.create_route())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(aws("ec2:CreateRoute"))
+    }
+}
+
+async fn delete_route(cx: &Ctx, table: &str, route: &Value) -> Result<(), ProviderError> {
+    let Some((field, value)) = destination_of(route) else {
+        return Ok(());
+    };
+    let mut c = cx.ec2.delete_route().route_table_id(table);
+    c = match field {
+        "destination_cidr_block" => c.destination_cidr_block(value),
+        "destination_ipv6_cidr_block" => c.destination_ipv6_cidr_block(value),
+        _ => c.destination_prefix_list_id(value),
+    };
+    match c.send().await.map_err(aws("ec2:DeleteRoute")) {
+        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Makes the table's routes equal to `desired`, route by route, keyed by destination.
+async fn sync_routes(cx: &Ctx, table: &str, desired: &[Value]) -> Result<(), ProviderError> {
+    let current: BTreeMap<(&str, String), Value> = one(cx, table)
+        .await?
+        .routes()
+        .iter()
+        .filter_map(route_to_value)
+        .filter_map(|r| destination_of(&r).map(|d| (d, r)))
+        .collect();
+    let wanted: BTreeMap<(&str, String), &Value> = desired
+        .iter()
+        .filter_map(|r| destination_of(r).map(|d| (d, r)))
+        .collect();
+    for (key, route) in &current {
+        if !wanted.contains_key(key) {
+            delete_route(cx, table, route).await?;
+        }
+    }
+    for (key, route) in &wanted {
+        match current.get(key) {
+            Some(c) if c == *route => {}
+            Some(_) => put_route(cx, table, route, true).await?,
+            None => put_route(cx, table, route, false).await?,
+        }
+    }
+    Ok(())
+}
+
+/// Associates the listed subnets with the table and no others. A subnet associated with another
+/// table moves with ReplaceRouteTableAssociation (one call, no moment without a table).
+async fn sync_subnets(cx: &Ctx, table: &str, desired: &[String]) -> Result<(), ProviderError> {
+    let current = explicit_associations(&one(cx, table).await?);
+    for (subnet, assoc) in &current {
+        if !desired.contains(subnet) {
+            match cx
+                .ec2
+                .disassociate_route_table()
+                .association_id(assoc)
+                .send()
+                .await
+                .map_err(aws("ec2:DisassociateRouteTable"))
+            {
+                Err(e) if e.class == ErrorClass::NotFound => {}
+                other => {
+                    other?;
+                }
+            }
+        }
+    }
+    for subnet in desired {
+        if current.iter().any(|(s, _)| s == subnet) {
+            continue;
+        }
+        let elsewhere = describe(cx, id_filter("association.subnet-id", &[subnet.clone()]))
+            .await?
+            .iter()
+            .flat_map(explicit_associations)
+            .find(|(s, _)| s == subnet);
+        match elsewhere {
+            Some((_, assoc)) => {
+                cx.ec2
+                    .replace_route_table_association()
+                    .association_id(assoc)
+                    .route_table_id(table)
+                    .send()
+                    .await
+                    .map_err(aws("ec2:ReplaceRouteTableAssociation"))?;
+            }
+            None => {
+                cx.ec2
+                    .associate_route_table()
+                    .route_table_id(table)
+                    .subnet_id(subnet)
+                    .send()
+                    .await
+                    .map_err(aws("ec2:AssociateRouteTable"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AwsKind for RouteTable {
+    fn kind(&self) -> &'static str {
+        "ec2.route_table"
+    }
+
+    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for t in describe(cx, id_filter("route-table-id", chunk)).await? {
+                let l = to_live(cx, &t);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for t in describe(cx, stack_filter(stack)).await? {
+            let l = to_live(cx, &t);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let out = cx
+            .ec2
+            .create_route_table()
+            .vpc_id(required(a, "vpc")?)
+            .tag_specifications(tag_specification(ResourceType::RouteTable, a, req.stack, req.name))
+            .send()
+            .await
+            .map_err(aws("ec2:CreateRouteTable"))?;
+        let t = out
+            .route_table()
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateRouteTable returned no table"))?;
+        let id = t.route_table_id().unwrap_or_default().to_string();
+        for r in routes(a) {
+            put_route(cx, &id, &r, false).await?;
+        }
+        let subnets = str_list(a, "subnets");
+        if !subnets.is_empty() {
+            sync_subnets(cx, &id, &subnets).await?;
+        }
+        let mut l = to_live(cx, t);
+        l.attrs.insert("routes".into(), json!(routes(a)));
+        l.attrs.insert("subnets".into(), json!(subnets));
+        Ok(created(l, req))
+    }
+
+    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        for f in req.changed {
+            match f.as_str() {
+                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "routes" => sync_routes(cx, req.id, &routes(req.attrs)).await?,
+                "subnets" => sync_subnets(cx, req.id, &str_list(req.attrs, "subnets")).await?,
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("ec2.route_table cannot change `{other}` in place"),
+                    ));
+                }
+            }
+        }
+        Ok(updated(req))
+    }
+
+    /// Disassociates its subnets, then deletes it (its routes go with it).
+    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let id = req.id;
+        match one(cx, id).await {
+            Ok(_) => sync_subnets(cx, id, &[]).await?,
+            Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        delete_until_free(
+            "the route table to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            progress,
+            || async move {
+                cx.ec2
+                    .delete_route_table()
+                    .route_table_id(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws("ec2:DeleteRouteTable"))
+            },
+            || async { None },
+        )
+        .await
+    }
+}

@@ -1,0 +1,359 @@
+//! `ec2.security_group` on AWS: CreateSecurityGroup; rules one by one with
+//! Authorize/RevokeSecurityGroupIngress/Egress and UpdateSecurityGroupRuleDescriptions*;
+//! DeleteSecurityGroup, waiting out `DependencyViolation` and naming what holds the group.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+};
+use serde_json::{Map, Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
+    UpdateRequest,
+};
+use strata_engine::value::Attrs;
+use strata_model::kinds::security_group::{SELF, normalize_protocol};
+
+use super::{
+    AwsKind, ID_CHUNK, created, delete_until_free, describe_blocking_interfaces, id_filter, live,
+    required, updated,
+};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+
+const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
+
+pub struct SecurityGroup;
+
+async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
+    cx.ec2
+        .describe_security_groups()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeSecurityGroups"))
+}
+
+/// One rule per source, in strata's terms (the group itself is `self`).
+fn flatten(group: &str, perms: &[IpPermission]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for p in perms {
+        let protocol = normalize_protocol(p.ip_protocol().unwrap_or("-1"));
+        let base = |description: Option<&str>| {
+            let mut m = Map::new();
+            m.insert("protocol".into(), json!(protocol));
+            if protocol != "-1" {
+                m.insert("from_port".into(), json!(p.from_port().unwrap_or(-1)));
+                m.insert("to_port".into(), json!(p.to_port().unwrap_or(-1)));
+            }
+            if let Some(d) = description.filter(|d| !d.is_empty()) {
+                m.insert("description".into(), json!(d));
+            }
+            m
+        };
+        for r in p.ip_ranges() {
+            let mut m = base(r.description());
+            m.insert("cidr".into(), json!(r.cidr_ip()));
+            out.push(Value::Object(m));
+        }
+        for r in p.ipv6_ranges() {
+            let mut m = base(r.description());
+            m.insert("ipv6_cidr".into(), json!(r.cidr_ipv6()));
+            out.push(Value::Object(m));
+        }
+        for r in p.prefix_list_ids() {
+            let mut m = base(r.description());
+            m.insert("prefix_list".into(), json!(r.prefix_list_id()));
+            out.push(Value::Object(m));
+        }
+        for r in p.user_id_group_pairs() {
+            let mut m = base(r.description());
+            let g = r.group_id().unwrap_or_default();
+            m.insert("security_group".into(), json!(if g == group { SELF } else { g }));
+            out.push(Value::Object(m));
+        }
+    }
+    out
+}
+
+fn to_live(cx: &Ctx, g: &aws_sdk_ec2::types::SecurityGroup) -> LiveResource {
+    let id = g.group_id().unwrap_or_default();
+    let owner = g.owner_id().unwrap_or_default();
+    live(
+        "ec2.security_group",
+        id,
+        g.tags(),
+        json!({
+            "vpc": g.vpc_id(),
+            "name": g.group_name(),
+            "description": g.description(),
+            "ingress": flatten(id, g.ip_permissions()),
+            "egress": flatten(id, g.ip_permissions_egress()),
+            "owner_id": owner,
+            "arn": ec2_arn(cx, owner, id),
+        }),
+    )
+}
+
+fn ec2_arn(cx: &Ctx, owner: &str, id: &str) -> String {
+    super::ec2_arn(cx, owner, "security-group", id)
+}
+
+/// A rule as one IpPermission (`group` replaces `self`).
+fn permission(group: &str, rule: &Value) -> IpPermission {
+    let s = |k: &str| rule.get(k).and_then(Value::as_str);
+    let port = |k: &str| rule.get(k).and_then(Value::as_i64).and_then(|p| i32::try_from(p).ok());
+    let description = s("description").map(str::to_string);
+    let mut p = IpPermission::builder().ip_protocol(s("protocol").unwrap_or("-1"));
+    if let Some(f) = port("from_port") {
+        p = p.from_port(f);
+    }
+    if let Some(t) = port("to_port") {
+        p = p.to_port(t);
+    }
+    if let Some(c) = s("cidr") {
+        p = p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(description).build());
+    } else if let Some(c) = s("ipv6_cidr") {
+        p = p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(description).build());
+    } else if let Some(pl) = s("prefix_list") {
+        p = p.prefix_list_ids(PrefixListId::builder().prefix_list_id(pl).set_description(description).build());
+    } else if let Some(g) = s("security_group") {
+        let g = if g == SELF { group } else { g };
+        p = p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(description).build());
+    }
+    p.build()
+}
+
+/// The rule without its description: what identifies it to AWS.
+fn key(rule: &Value) -> Value {
+    let mut k = rule.clone();
+    if let Some(m) = k.as_object_mut() {
+        m.remove("description");
+    }
+    k
+}
+
+fn rules(attrs: &Attrs, field: &str) -> Option<Vec<Value>> {
+    attrs.get(field).and_then(Value::as_array).cloned()
+}
+
+/// Makes one direction's rules equal to `desired`: revokes extra rules (those added outside
+/// strata included), authorizes missing ones, and updates descriptions in place.
+async fn sync_rules(cx: &Ctx, id: &str, egress: bool, current: &[Value], desired: &[Value]) -> Result<(), ProviderError> {
+    let cur: BTreeMap<String, &Value> = current.iter().map(|r| (key(r).to_string(), r)).collect();
+    let want: BTreeMap<String, &Value> = desired.iter().map(|r| (key(r).to_string(), r)).collect();
+    let revoke: Vec<IpPermission> = cur
+        .iter()
+        .filter(|(k, _)| !want.contains_key(*k))
+        .map(|(_, r)| permission(id, r))
+        .collect();
+    let add: Vec<IpPermission> = want
+        .iter()
+        .filter(|(k, _)| !cur.contains_key(*k))
+        .map(|(_, r)| permission(id, r))
+        .collect();
+    let describe_changed: Vec<IpPermission> = want
+        .iter()
+        .filter(|(k, r)| cur.get(*k).is_some_and(|c| c.get("description") != r.get("description")))
+        .map(|(_, r)| permission(id, r))
+        .collect();
+    if !revoke.is_empty() {
+        if egress {
+            cx.ec2
+                .revoke_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(revoke))
+                .send()
+                .await
+                .map_err(aws("ec2:RevokeSecurityGroupEgress"))?;
+        } else {
+            cx.ec2
+                .revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(revoke))
+                .send()
+                .await
+                .map_err(aws("ec2:RevokeSecurityGroupIngress"))?;
+        }
+    }
+    if !add.is_empty() {
+        if egress {
+            cx.ec2
+                .authorize_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(add))
+                .send()
+                .await
+                .map_err(aws("ec2:AuthorizeSecurityGroupEgress"))?;
+        } else {
+            cx.ec2
+                .authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(add))
+                .send()
+                .await
+                .map_err(aws("ec2:AuthorizeSecurityGroupIngress"))?;
+        }
+    }
+    if !describe_changed.is_empty() {
+        if egress {
+            cx.ec2
+                .update_security_group_rule_descriptions_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(describe_changed))
+                .send()
+                .await
+                .map_err(aws("ec2:UpdateSecurityGroupRuleDescriptionsEgress"))?;
+        } else {
+            cx.ec2
+                .update_security_group_rule_descriptions_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(describe_changed))
+                .send()
+                .await
+                .map_err(aws("ec2:UpdateSecurityGroupRuleDescriptionsIngress"))?;
+        }
+    }
+    Ok(())
+}
+
+async fn current(cx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::SecurityGroup, ProviderError> {
+    describe(cx, id_filter("group-id", &[id.to_string()]))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("security group {id} is gone")))
+}
+
+#[async_trait]
+impl AwsKind for SecurityGroup {
+    fn kind(&self) -> &'static str {
+        "ec2.security_group"
+    }
+
+    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for g in describe(cx, id_filter("group-id", chunk)).await? {
+                let l = to_live(cx, &g);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for g in describe(cx, stack_filter(stack)).await? {
+            let l = to_live(cx, &g);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let out = cx
+            .ec2
+            .create_security_group()
+            .vpc_id(required(a, "vpc")?)
+            .group_name(required(a, "name")?)
+            .description(required(a, "description")?)
+            .tag_specifications(tag_specification(ResourceType::SecurityGroup, a, req.stack, req.name))
+            .send()
+            .await
+            .map_err(aws("ec2:CreateSecurityGroup"))?;
+        let id = out
+            .group_id()
+            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateSecurityGroup returned no id"))?
+            .to_string();
+        let g = current(cx, &id).await?;
+        let live_now = to_live(cx, &g);
+        if let Some(ingress) = rules(a, "ingress") {
+            let now = rules(&live_now.attrs, "ingress").unwrap_or_default();
+            sync_rules(cx, &id, false, &now, &ingress).await?;
+        }
+        if let Some(egress) = rules(a, "egress") {
+            let now = rules(&live_now.attrs, "egress").unwrap_or_default();
+            sync_rules(cx, &id, true, &now, &egress).await?;
+        }
+        let mut l = live_now;
+        for f in ["ingress", "egress"] {
+            if let Some(r) = rules(a, f) {
+                l.attrs.insert(f.into(), Value::Array(r));
+            }
+        }
+        Ok(created(l, req))
+    }
+
+    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+        let mut fresh: Option<LiveResource> = None;
+        for f in req.changed {
+            match f.as_str() {
+                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "ingress" | "egress" => {
+                    if fresh.is_none() {
+                        fresh = Some(to_live(cx, &current(cx, req.id).await?));
+                    }
+                    let now = fresh
+                        .as_ref()
+                        .and_then(|l| rules(&l.attrs, f))
+                        .unwrap_or_default();
+                    let want = rules(req.attrs, f).unwrap_or_default();
+                    sync_rules(cx, req.id, f == "egress", &now, &want).await?;
+                }
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("ec2.security_group cannot change `{other}` in place"),
+                    ));
+                }
+            }
+        }
+        Ok(updated(req))
+    }
+
+    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+        let id = req.id;
+        delete_until_free(
+            "the security group to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            progress,
+            || async move {
+                cx.ec2
+                    .delete_security_group()
+                    .group_id(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws("ec2:DeleteSecurityGroup"))
+            },
+            || async move {
+                let enis = describe_blocking_interfaces(cx, "group-id", id).await;
+                let referencing = describe(
+                    cx,
+                    Filter::builder().name("ip-permission.group-id").values(id).build(),
+                )
+                .await
+                .ok()
+                .map(|gs| {
+                    gs.iter()
+                        .filter_map(|g| g.group_id())
+                        .filter(|g| *g != id)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("rules of security groups {}", v.join(", ")));
+                match (enis, referencing) {
+                    (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                    (a, b) => a.or(b),
+                }
+            },
+        )
+        .await
+    }
+}
