@@ -9,7 +9,7 @@ use crate::support::{Stack, changes, ec2, stdout, subnets_of, tag, vpcs_of};
 async fn cookbook_1_2_builds_changes_and_tears_down() {
     let s = Stack::example("cookbook-1.2-subnets");
 
-    // First plan: three creates; apply; the emulator holds exactly what the documents say.
+    // First plan: four creates; apply; the emulator holds exactly what the documents say.
     let plan = s.plan_json(&[]);
     assert_eq!(
         changes(&plan),
@@ -17,6 +17,7 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
             ("vpc".to_string(), "create".to_string()),
             ("subnet_a".to_string(), "create".to_string()),
             ("subnet_b".to_string(), "create".to_string()),
+            ("route_table".to_string(), "create".to_string()),
         ]
     );
     let out = s.expect(0, &["apply", "--auto-approve"]);
@@ -45,9 +46,27 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
     assert_eq!(subnets[1].availability_zone(), Some("us-east-1b"));
     assert_eq!(tag(subnets[1].tags(), "strata:name"), Some("subnet_b"));
 
-    // The lockfile records all three, and a second plan has nothing to do.
+    // The route table serves both subnets.
+    let table = crate::support::ec2()
+        .await
+        .describe_route_tables()
+        .route_table_ids(s.id_of("route_table"))
+        .send()
+        .await
+        .expect("route table");
+    let mut served: Vec<&str> = table.route_tables()[0]
+        .associations()
+        .iter()
+        .filter_map(|a| a.subnet_id())
+        .collect();
+    served.sort();
+    let mut expected: Vec<&str> = subnets.iter().filter_map(|x| x.subnet_id()).collect();
+    expected.sort();
+    assert_eq!(served, expected);
+
+    // The lockfile records all four, and a second plan has nothing to do.
     let lock = s.lockfile();
-    assert_eq!(lock["resources"].as_object().map(|m| m.len()), Some(3));
+    assert_eq!(lock["resources"].as_object().map(|m| m.len()), Some(4));
     assert_eq!(lock["resources"]["vpc"]["id"].as_str(), vpc.vpc_id());
     s.expect(0, &["plan", "--detailed-exitcode"]);
 
@@ -67,6 +86,7 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
         vec![
             ("subnet_a".to_string(), "update".to_string()),
             ("subnet_b".to_string(), "replace".to_string()),
+            ("route_table".to_string(), "update".to_string()),
         ]
     );
     let text = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
@@ -74,7 +94,7 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
     assert!(text.contains("-/+ subnet_b (ec2.subnet)"), "{text}");
     assert!(text.contains("# forces replacement"), "{text}");
     assert!(
-        text.contains("Plan: 1 to add, 1 to change, 1 to destroy."),
+        text.contains("Plan: 1 to add, 2 to change, 1 to destroy."),
         "{text}"
     );
     s.expect(0, &["apply", "--auto-approve"]);
@@ -121,7 +141,7 @@ async fn cookbook_1_2_builds_changes_and_tears_down() {
 
     // Destroy leaves nothing carrying the stack's tag.
     let out = s.expect(0, &["destroy", "--auto-approve"]);
-    assert!(stdout(&out).contains("3 to destroy"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("4 to destroy"), "{}", stdout(&out));
     assert!(vpcs_of(&s.name).await.is_empty());
     assert!(subnets_of(&s.name).await.is_empty());
     assert_eq!(

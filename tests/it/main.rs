@@ -5,5 +5,6 @@ mod aws;
 mod cli;
 mod crash;
 mod lifecycle;
+mod network;
 mod signals;
 mod support;

@@ -271,3 +271,171 @@ pub fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str
         .find(|t| t.key() == Some(key))
         .and_then(|t| t.value())
 }
+
+impl Stack {
+    /// Rewrites the documents with `f` (the stack name stays).
+    pub fn edit(&self, f: impl FnOnce(String) -> String) {
+        let docs = std::fs::read_to_string(self.path().join("stack.yaml"))
+            .expect("read")
+            .replace(&self.name, "STACK");
+        self.write(&f(docs));
+    }
+
+    /// `strata plan` as text, expecting changes (exit code 2 with --detailed-exitcode).
+    pub fn plan_text(&self) -> String {
+        let out = self.expect(2, &["plan", "--detailed-exitcode"]);
+        stdout(&out).replace(&self.name, "STACK")
+    }
+
+    /// Applies and checks that a re-plan is empty.
+    pub fn apply_clean(&self) {
+        self.expect(0, &["apply", "--auto-approve"]);
+        let out = self.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "the plan after apply is not empty:\n{}",
+            stdout(&out)
+        );
+    }
+}
+
+/// Snapshot settings that hide AWS ids (they differ between runs).
+pub fn id_filters() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"\b(vpc|subnet|igw|eipalloc|nat|rtb|sg|pl|vpce|pcx|tgw|tgw-attach|tgw-rtb)-[0-9a-f]{8,17}\b", "[$1]");
+    s.add_filter(r"\b127\.\d+\.\d+\.\d+\b", "[ip]");
+    s
+}
+
+/// Ids of everything in the emulator that carries the stack's tag, by kind.
+pub async fn tagged(stack: &str) -> Vec<String> {
+    let c = ec2().await;
+    let f = || stack_filter(stack);
+    let mut out = Vec::new();
+    for v in c
+        .describe_vpcs()
+        .filters(f())
+        .send()
+        .await
+        .expect("vpcs")
+        .vpcs()
+    {
+        out.push(format!("vpc {}", v.vpc_id().unwrap_or_default()));
+    }
+    for s in c
+        .describe_subnets()
+        .filters(f())
+        .send()
+        .await
+        .expect("subnets")
+        .subnets()
+    {
+        out.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
+    }
+    for g in c
+        .describe_internet_gateways()
+        .filters(f())
+        .send()
+        .await
+        .expect("igws")
+        .internet_gateways()
+    {
+        out.push(format!(
+            "igw {}",
+            g.internet_gateway_id().unwrap_or_default()
+        ));
+    }
+    for a in c
+        .describe_addresses()
+        .filters(f())
+        .send()
+        .await
+        .expect("eips")
+        .addresses()
+    {
+        out.push(format!("eip {}", a.allocation_id().unwrap_or_default()));
+    }
+    for n in c
+        .describe_nat_gateways()
+        .filter(f())
+        .send()
+        .await
+        .expect("nats")
+        .nat_gateways()
+    {
+        // The emulator ignores this filter: check the tag here.
+        if n.state().map(|s| s.as_str()) != Some("deleted")
+            && tag(n.tags(), "strata:stack") == Some(stack)
+        {
+            out.push(format!("nat {}", n.nat_gateway_id().unwrap_or_default()));
+        }
+    }
+    for t in c
+        .describe_route_tables()
+        .filters(f())
+        .send()
+        .await
+        .expect("rts")
+        .route_tables()
+    {
+        out.push(format!(
+            "route table {}",
+            t.route_table_id().unwrap_or_default()
+        ));
+    }
+    for g in c
+        .describe_security_groups()
+        .filters(f())
+        .send()
+        .await
+        .expect("sgs")
+        .security_groups()
+    {
+        out.push(format!(
+            "security group {}",
+            g.group_id().unwrap_or_default()
+        ));
+    }
+    for p in c
+        .describe_managed_prefix_lists()
+        .filters(f())
+        .send()
+        .await
+        .expect("pls")
+        .prefix_lists()
+    {
+        if !p.state().is_some_and(|s| s.as_str().starts_with("delete")) {
+            out.push(format!(
+                "prefix list {}",
+                p.prefix_list_id().unwrap_or_default()
+            ));
+        }
+    }
+    for e in c
+        .describe_vpc_endpoints()
+        .filters(f())
+        .send()
+        .await
+        .expect("endpoints")
+        .vpc_endpoints()
+    {
+        if !e
+            .state()
+            .is_some_and(|s| s.as_str().eq_ignore_ascii_case("deleted"))
+        {
+            out.push(format!(
+                "endpoint {}",
+                e.vpc_endpoint_id().unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+/// Destroys the stack and checks that nothing carrying its tag is left.
+pub async fn destroy_leaves_nothing(s: &Stack) {
+    s.expect(0, &["destroy", "--auto-approve"]);
+    let left = tagged(&s.name).await;
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -203,15 +203,27 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             _ => {}
         }
     }
-    // References from deferred fields to resources about to be deleted are removed first
-    // (two security groups naming each other can then both be deleted).
+    // References to resources about to be deleted are removed first ("unlink"):
+    // * from deferred fields, always (two security groups naming each other can then both go);
+    // * from a kept resource that will use the new copy of a replaced resource (an internet
+    //   gateway attached to a replaced VPC is detached before the old VPC is deleted, and
+    //   attached to the new one after it exists).
     for (ai, a) in plan.actions.iter().enumerate() {
         if a.id.is_none() || a.action == ActionKind::Forget {
             continue;
         }
+        let kept = matches!(
+            a.action,
+            ActionKind::Update | ActionKind::Adopt | ActionKind::NoOp
+        );
+        let moving = a
+            .prior_depends_on
+            .iter()
+            .filter(|d| kept && a.depends_on.contains(d));
         let targets: Vec<usize> = a
             .prior_soft_depends_on
             .iter()
+            .chain(moving)
             .flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied())
             .collect();
         if targets.is_empty() {
@@ -227,10 +239,9 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         for j in targets {
             edge(&mut g, &nodes, st, j);
         }
-        for j in 0..base {
-            if ops[j].action == ai {
-                edge(&mut g, &nodes, st, j);
-            }
+        let own: Vec<usize> = (0..base).filter(|&j| ops[j].action == ai).collect();
+        for j in own {
+            edge(&mut g, &nodes, st, j);
         }
     }
     // Soft edges: an update that stops using a resource goes before that resource's delete,
@@ -373,6 +384,9 @@ pub async fn execute(
         })
         .collect();
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    // Actions whose resource this run has changed already (its lockfile record is fresher than
+    // the plan's live read).
+    let mut touched: HashSet<usize> = HashSet::new();
     let deleted_ids: HashSet<String> = plan
         .actions
         .iter()
@@ -431,8 +445,9 @@ pub async fn execute(
                 }
                 let deferred =
                     strata_model::kinds::find(&action.kind).map_or(&[][..], |k| k.deferred);
-                // The resource as strata last recorded it: for `finish`, the copy this run
-                // created; otherwise the copy the plan names.
+                // The resource as it is now: as the plan read it live, unless this run changed
+                // it already (then as strata recorded the change); for `finish`, the copy this
+                // run created.
                 let recorded = lf.resources.get(&action.name).filter(|r| {
                     op.step == Step::Finish || Some(r.id.as_str()) == action.id.as_deref()
                 });
@@ -440,13 +455,16 @@ pub async fn execute(
                     .map(|r| r.id.clone())
                     .or_else(|| action.id.clone())
                     .unwrap_or_default();
-                let prior = recorded
-                    .map(|r| r.attributes.clone())
-                    .or_else(|| action.prior.clone())
-                    .unwrap_or_default();
+                let prior = if op.step == Step::Finish || touched.contains(&op.action) {
+                    recorded.map(|r| r.attributes.clone())
+                } else {
+                    None
+                }
+                .or_else(|| action.prior.clone())
+                .unwrap_or_default();
                 let (attrs, unknown) = match (op.step, &action.desired) {
                     (Step::Strip, _) => {
-                        (strip_deferred(&prior, deferred, &deleted_ids), Vec::new())
+                        (strip_refs(&prior, &action.kind, &deleted_ids), Vec::new())
                     }
                     (Step::Create, Some(d)) => {
                         let (mut a, _) = resolve_attrs(d, &lf);
@@ -459,10 +477,15 @@ pub async fn execute(
                     (_, None) => (Attrs::new(), Vec::new()),
                 };
                 let changed: Vec<String> = match op.step {
-                    Step::Finish | Step::Strip => deferred
+                    Step::Finish => deferred
                         .iter()
                         .filter(|f| attrs.contains_key(**f) || prior.contains_key(**f))
                         .map(|f| f.to_string())
+                        .collect(),
+                    Step::Strip => prior
+                        .keys()
+                        .filter(|k| attrs.get(*k) != prior.get(*k))
+                        .cloned()
                         .collect(),
                     _ => action.changes.iter().map(|c| c.field.clone()).collect(),
                 };
@@ -551,6 +574,7 @@ pub async fn execute(
                 // run looks for it by its tags (and reuses its token).
                 match result {
                     Ok(live) => {
+                        touched.insert(op.action);
                         apply_result(&mut lf, action, op.step, live.as_ref());
                         finish_op(&mut lf, op);
                         lockfile::write(&opts.lockfile_path, &mut lf)?;
@@ -685,8 +709,9 @@ fn drop_unresolved(attrs: &mut Attrs, deferred: &[&str]) {
     }
 }
 
-/// The prior attributes without deferred-field entries that name a resource being deleted.
-fn strip_deferred(prior: &Attrs, deferred: &[&str], deleted_ids: &HashSet<String>) -> Attrs {
+/// The prior attributes without references to resources being deleted, in the fields AWS can
+/// change in place: list entries naming one are dropped, a field holding one is cleared.
+fn strip_refs(prior: &Attrs, kind: &str, deleted_ids: &HashSet<String>) -> Attrs {
     fn names(v: &Value, ids: &HashSet<String>) -> bool {
         match v {
             Value::String(s) => ids.contains(s),
@@ -695,10 +720,21 @@ fn strip_deferred(prior: &Attrs, deferred: &[&str], deleted_ids: &HashSet<String
             _ => false,
         }
     }
+    let Some(info) = strata_model::kinds::find(kind) else {
+        return prior.clone();
+    };
     let mut out = prior.clone();
-    for f in deferred {
-        if let Some(Value::Array(items)) = out.get_mut(*f) {
-            items.retain(|v| !names(v, deleted_ids));
+    for f in info
+        .fields
+        .iter()
+        .filter(|f| f.update == strata_model::kinds::Update::InPlace && f.name != "tags")
+    {
+        match out.get_mut(f.name) {
+            Some(Value::Array(items)) => items.retain(|v| !names(v, deleted_ids)),
+            Some(v) if names(v, deleted_ids) => {
+                out.remove(f.name);
+            }
+            _ => {}
         }
     }
     out

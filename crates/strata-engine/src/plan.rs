@@ -550,7 +550,6 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         }
     }
 
-    force_create_before_destroy(&mut actions);
     let actions = order_actions(actions, desired);
     let outputs = plan_outputs(desired, &actions, locked, &currents);
     let mut summary = Summary::default();
@@ -937,32 +936,6 @@ fn plan_existing(
         token: None,
         prevent_destroy: res.lifecycle.prevent_destroy,
     })
-}
-
-/// A replaced resource that a kept resource uses in place (an internet gateway attached to a
-/// replaced VPC) must have its new copy before the old one goes: the kept resource moves to the
-/// new copy, and only then can AWS delete the old one. Such replacements become
-/// create-before-destroy (Terraform forces the same).
-fn force_create_before_destroy(actions: &mut [Action]) {
-    let moving: BTreeSet<String> = actions
-        .iter()
-        .filter(|a| matches!(a.action, ActionKind::Update | ActionKind::Adopt))
-        .flat_map(|a| {
-            a.prior_depends_on
-                .iter()
-                .filter(|d| a.depends_on.contains(d))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for a in actions.iter_mut() {
-        if a.action == ActionKind::Replace
-            && a.replace_mode == Some(ReplaceMode::DeleteBeforeCreate)
-            && moving.contains(&a.name)
-        {
-            a.replace_mode = Some(ReplaceMode::CreateBeforeDelete);
-        }
-    }
 }
 
 /// Creates and updates in dependency order, then deletions in reverse dependency order.

@@ -7,14 +7,24 @@ use crate::lockfile::Lockfile;
 use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
 
 /// The kinds to read and, per kind, the ids the lockfile records.
+///
+/// Only kinds that appear somewhere are read: in the documents, in the lockfile (resources,
+/// deposed copies, or the journal of interrupted calls). A kind that is in none of them can only
+/// have orphans left by a run whose lockfile was lost and whose documents no longer mention
+/// the kind; `strata destroy` of the old documents finds those.
 pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(String, Vec<String>)> {
-    let mut kinds: BTreeSet<String> = strata_model::kinds::all()
-        .iter()
-        .map(|k| k.name.to_string())
+    let mut kinds: BTreeSet<String> = desired
+        .resources
+        .values()
+        .map(|r| r.kind.name.to_string())
         .collect();
-    // Kinds strata does not know (a newer lockfile) cannot be read; validation stops those.
+    if let Some(l) = lockfile {
+        kinds.extend(l.resources.values().map(|r| r.kind.clone()));
+        kinds.extend(l.deposed.iter().map(|d| d.resource.kind.clone()));
+        kinds.extend(l.pending.iter().map(|p| p.kind.clone()));
+    }
+    // Kinds this strata does not know (a newer lockfile) cannot be read.
     kinds.retain(|k| strata_model::kinds::find(k).is_some());
-    let _ = desired;
     kinds
         .into_iter()
         .map(|kind| {
@@ -51,8 +61,13 @@ pub async fn read_live(
         .map(|(kind, ids)| provider.read(ReadRequest { kind, ids, stack }));
     let results = futures_util::future::join_all(futures).await;
     let mut out = Vec::new();
-    for r in results {
-        out.extend(r?);
+    for ((_, ids), r) in requests.iter().zip(results) {
+        // Keep only what was asked for, whatever the API returned: a resource of the lockfile,
+        // or one carrying this stack's tag (some implementations ignore tag filters).
+        out.extend(
+            r?.into_iter()
+                .filter(|l| ids.contains(&l.id) || l.stack.as_deref() == Some(stack)),
+        );
     }
     Ok(out)
 }

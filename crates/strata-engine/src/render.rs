@@ -211,9 +211,7 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         return;
     }
     // Documents (mappings holding lists or mappings, e.g. policies): diffed as pretty JSON.
-    let nested = |v: &Option<Value>| {
-        matches!(v, Some(Value::Object(m)) if m.values().any(|x| x.is_object() || x.is_array()))
-    };
+    let nested = |v: &Option<Value>| matches!(v, Some(Value::Object(m)) if m.values().any(|x| x.is_object() || x.is_array()));
     if nested(&c.after) || nested(&c.before) {
         let pretty = |v: &Option<Value>| {
             v.as_ref()

@@ -8,6 +8,12 @@ use serde_json::Value;
 use crate::kinds::{self, Update};
 
 fn type_of(v: &Value) -> String {
+    // `Option<T>`: anyOf T or null.
+    if let Some(any) = v.get("anyOf").and_then(Value::as_array)
+        && let Some(t) = any.iter().find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
+    {
+        return type_of(t);
+    }
     if let Some(r) = v.get("$ref").and_then(Value::as_str) {
         return match r.rsplit('/').next() {
             Some("Ipv4Cidr") => "IPv4 CIDR".to_string(),
@@ -43,6 +49,9 @@ fn type_of(v: &Value) -> String {
             )
         }
         Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) if ts.iter().any(|t| t == "array") => {
+            format!("list of {}", v.get("items").map_or("values".to_string(), type_of))
+        }
         Some(Value::Array(ts)) => ts
             .iter()
             .filter_map(Value::as_str)
@@ -124,6 +133,45 @@ pub fn kinds_markdown() -> String {
                     default
                 }
             );
+        }
+        // Nested structures (a route, a rule, an entry): their own field tables.
+        let mut nested: Vec<String> = Vec::new();
+        for f in info.fields {
+            let prop = v.pointer(&format!("/properties/{}", f.name)).cloned().unwrap_or(Value::Null);
+            let r = prop
+                .pointer("/items/$ref")
+                .or_else(|| prop.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .map(str::to_string);
+            if let Some(name) = r
+                && !nested.contains(&name)
+                && defs.get(&name).and_then(|d| d.get("properties")).is_some()
+            {
+                nested.push(name);
+            }
+        }
+        for name in &nested {
+            let Some(def) = defs.get(name) else { continue };
+            let required: Vec<&str> = def
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let _ = writeln!(out, "\n`{name}`: {}\n", def.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " "));
+            let _ = writeln!(out, "| field | type | required | description |");
+            let _ = writeln!(out, "|---|---|---|---|");
+            if let Some(Value::Object(props)) = def.get("properties") {
+                for (k, p) in props {
+                    let _ = writeln!(
+                        out,
+                        "| `{k}` | {} | {} | {} |",
+                        type_of(p),
+                        if required.contains(&k.as_str()) { "yes" } else { "no" },
+                        p.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " ")
+                    );
+                }
+            }
         }
         let mut attrs = vec!["`id`".to_string()];
         attrs.extend(info.fields.iter().map(|f| format!("`{}`", f.name)));

@@ -7,8 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, Filter, ResourceType};
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, updated};
@@ -21,7 +20,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
 pub struct Eip;
 
 /// DescribeAddresses has no pagination: one call answers for every address of the filter.
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::Address>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::Address>, ProviderError> {
     Ok(cx
         .ec2
         .describe_addresses()
@@ -53,7 +55,12 @@ impl AwsKind for Eip {
         "ec2.eip"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             for a in describe(cx, id_filter("allocation-id", chunk)).await? {
@@ -68,19 +75,36 @@ impl AwsKind for Eip {
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
-        let domain = req.attrs.get("domain").and_then(|v| v.as_str()).unwrap_or("vpc");
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let domain = req
+            .attrs
+            .get("domain")
+            .and_then(|v| v.as_str())
+            .unwrap_or("vpc");
         let out = cx
             .ec2
             .allocate_address()
             .domain(DomainType::from(domain))
-            .tag_specifications(tag_specification(ResourceType::ElasticIp, req.attrs, req.stack, req.name))
+            .tag_specifications(tag_specification(
+                ResourceType::ElasticIp,
+                req.attrs,
+                req.stack,
+                req.name,
+            ))
             .send()
             .await
             .map_err(aws("ec2:AllocateAddress"))?;
-        let id = out
-            .allocation_id()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "AllocateAddress returned no allocation id"))?;
+        let id = out.allocation_id().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::Other,
+                "AllocateAddress returned no allocation id",
+            )
+        })?;
         let l = live(
             "ec2.eip",
             id,
@@ -90,7 +114,12 @@ impl AwsKind for Eip {
         Ok(created(l, req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
                 "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
@@ -107,7 +136,12 @@ impl AwsKind for Eip {
 
     /// Released once nothing holds it: AWS refuses while a NAT gateway (even one being deleted)
     /// still uses the address.
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         delete_until_free(
             "the Elastic IP to be released",
@@ -123,7 +157,12 @@ impl AwsKind for Eip {
                     .map_err(aws("ec2:ReleaseAddress"))
                 {
                     Ok(_) => Ok(()),
-                    Err(mut e) if matches!(e.code.as_deref(), Some("InvalidIPAddress.InUse" | "AuthFailure")) => {
+                    Err(mut e)
+                        if matches!(
+                            e.code.as_deref(),
+                            Some("InvalidIPAddress.InUse" | "AuthFailure")
+                        ) =>
+                    {
                         e.class = ErrorClass::DependencyViolation;
                         Err(e)
                     }
@@ -131,7 +170,9 @@ impl AwsKind for Eip {
                 }
             },
             || async move {
-                let a = describe(cx, id_filter("allocation-id", &[id.to_string()])).await.ok()?;
+                let a = describe(cx, id_filter("allocation-id", &[id.to_string()]))
+                    .await
+                    .ok()?;
                 let a = a.first()?;
                 a.association_id().map(|assoc| {
                     format!(

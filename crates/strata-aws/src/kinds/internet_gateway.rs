@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType};
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{
@@ -23,7 +22,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
 pub struct InternetGateway;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::InternetGateway>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::InternetGateway>, ProviderError> {
     cx.ec2
         .describe_internet_gateways()
         .filters(filter)
@@ -42,7 +44,10 @@ fn to_live(cx: &Ctx, g: &aws_sdk_ec2::types::InternetGateway) -> LiveResource {
     let vpc = g
         .attachments()
         .iter()
-        .find(|a| a.state().is_some_and(|s| matches!(s.as_str(), "available" | "attached" | "attaching")))
+        .find(|a| {
+            a.state()
+                .is_some_and(|s| matches!(s.as_str(), "available" | "attached" | "attaching"))
+        })
         .and_then(|a| a.vpc_id());
     let mut attrs = json!({
         "owner_id": owner,
@@ -101,7 +106,12 @@ impl AwsKind for InternetGateway {
         "ec2.internet_gateway"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             for g in describe(cx, id_filter("internet-gateway-id", chunk)).await? {
@@ -116,17 +126,30 @@ impl AwsKind for InternetGateway {
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let out = cx
             .ec2
             .create_internet_gateway()
-            .tag_specifications(tag_specification(ResourceType::InternetGateway, req.attrs, req.stack, req.name))
+            .tag_specifications(tag_specification(
+                ResourceType::InternetGateway,
+                req.attrs,
+                req.stack,
+                req.name,
+            ))
             .send()
             .await
             .map_err(aws("ec2:CreateInternetGateway"))?;
-        let g = out
-            .internet_gateway()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateInternetGateway returned no gateway"))?;
+        let g = out.internet_gateway().ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::Other,
+                "CreateInternetGateway returned no gateway",
+            )
+        })?;
         let id = g.internet_gateway_id().unwrap_or_default().to_string();
         let mut l = to_live(cx, g);
         if let Some(vpc) = str_field(req.attrs, "vpc") {
@@ -136,7 +159,12 @@ impl AwsKind for InternetGateway {
         Ok(created(l, req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
                 "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
@@ -159,7 +187,12 @@ impl AwsKind for InternetGateway {
         Ok(updated(req))
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         // Detach from whatever VPC it is attached to now.
         let current = describe(cx, id_filter("internet-gateway-id", &[id.to_string()])).await?;

@@ -87,7 +87,10 @@ pub const ID_CHUNK: usize = 200;
 /// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
 /// no longer exist: such APIs fail the whole call with `NotFound`, so a failing batch is split
 /// in halves until the missing ids are isolated (a few extra calls, only when ids vanished).
-pub async fn describe_ids_tolerant<T, F, Fut>(ids: &[String], call: F) -> Result<Vec<T>, ProviderError>
+pub async fn describe_ids_tolerant<T, F, Fut>(
+    ids: &[String],
+    call: F,
+) -> Result<Vec<T>, ProviderError>
 where
     F: Fn(Vec<String>) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
@@ -122,7 +125,12 @@ pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
 }
 
 /// Builds a live resource from its id, AWS tags and attributes (a JSON object).
-pub fn live(kind: &str, id: &str, tags: &[aws_sdk_ec2::types::Tag], mut attrs: serde_json::Value) -> LiveResource {
+pub fn live(
+    kind: &str,
+    id: &str,
+    tags: &[aws_sdk_ec2::types::Tag],
+    mut attrs: serde_json::Value,
+) -> LiveResource {
     let (user, stack, name) = crate::tags::split(tags);
     if let Some(m) = attrs.as_object_mut() {
         m.insert("tags".into(), user);
@@ -138,7 +146,11 @@ pub fn live(kind: &str, id: &str, tags: &[aws_sdk_ec2::types::Tag], mut attrs: s
 
 /// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.
 pub fn ec2_arn(cx: &Ctx, owner: &str, resource: &str, id: &str) -> String {
-    format!("arn:{}:ec2:{}:{owner}:{resource}/{id}", cx.partition(), cx.region)
+    format!(
+        "arn:{}:ec2:{}:{owner}:{resource}/{id}",
+        cx.partition(),
+        cx.region
+    )
 }
 
 /// The result of an update: the prior attributes with the changed fields set as desired.
@@ -161,8 +173,10 @@ pub fn updated(req: &UpdateRequest<'_>) -> LiveResource {
 
 /// Marks a freshly created resource with its ownership and the desired tags.
 pub fn created(mut l: LiveResource, req: &CreateRequest<'_>) -> LiveResource {
-    l.attrs
-        .insert("tags".into(), serde_json::json!(crate::tags::desired_tags(req.attrs)));
+    l.attrs.insert(
+        "tags".into(),
+        serde_json::json!(crate::tags::desired_tags(req.attrs)),
+    );
     l.stack = Some(req.stack.to_string());
     l.name = Some(req.name.to_string());
     l
@@ -173,7 +187,11 @@ pub fn str_list(attrs: &Attrs, field: &str) -> Vec<String> {
     attrs
         .get(field)
         .and_then(serde_json::Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

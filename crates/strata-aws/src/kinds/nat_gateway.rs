@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGatewayState, ResourceType};
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{AwsKind, ID_CHUNK, created, id_filter, live, required, str_field, updated};
@@ -23,7 +22,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
 
 pub struct NatGateway;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::NatGateway>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::NatGateway>, ProviderError> {
     cx.ec2
         .describe_nat_gateways()
         .filter(filter)
@@ -60,7 +62,10 @@ fn to_live(n: &aws_sdk_ec2::types::NatGateway) -> LiveResource {
         "network_interface_id": primary.and_then(|a| a.network_interface_id()),
     });
     if connectivity == "public"
-        && let (Some(alloc), Some(m)) = (primary.and_then(|a| a.allocation_id()), attrs.as_object_mut())
+        && let (Some(alloc), Some(m)) = (
+            primary.and_then(|a| a.allocation_id()),
+            attrs.as_object_mut(),
+        )
     {
         m.insert("eip".into(), json!(alloc));
     }
@@ -80,22 +85,40 @@ impl AwsKind for NatGateway {
         "ec2.nat_gateway"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
-            for n in describe(cx, id_filter("nat-gateway-id", chunk)).await?.iter().filter(|n| is_live(n)) {
+            for n in describe(cx, id_filter("nat-gateway-id", chunk))
+                .await?
+                .iter()
+                .filter(|n| is_live(n))
+            {
                 let l = to_live(n);
                 found.insert(l.id.clone(), l);
             }
         }
-        for n in describe(cx, stack_filter(stack)).await?.iter().filter(|n| is_live(n)) {
+        for n in describe(cx, stack_filter(stack))
+            .await?
+            .iter()
+            .filter(|n| is_live(n))
+        {
             let l = to_live(n);
             found.insert(l.id.clone(), l);
         }
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let connectivity = str_field(a, "connectivity_type").unwrap_or("public");
         let mut call = cx
@@ -104,7 +127,12 @@ impl AwsKind for NatGateway {
             .subnet_id(required(a, "subnet")?)
             .connectivity_type(ConnectivityType::from(connectivity))
             .client_token(req.token)
-            .tag_specifications(tag_specification(ResourceType::Natgateway, a, req.stack, req.name));
+            .tag_specifications(tag_specification(
+                ResourceType::Natgateway,
+                a,
+                req.stack,
+                req.name,
+            ));
         if let Some(eip) = str_field(a, "eip") {
             call = call.allocation_id(eip);
         }
@@ -112,7 +140,9 @@ impl AwsKind for NatGateway {
         let id = out
             .nat_gateway()
             .and_then(|n| n.nat_gateway_id())
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateNatGateway returned no id"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateNatGateway returned no id")
+            })?
             .to_string();
         let nat = wait::until("the NAT gateway to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
             Ok(match one(cx, &id).await? {
@@ -135,7 +165,12 @@ impl AwsKind for NatGateway {
         Ok(created(to_live(&nat), req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
                 "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
@@ -152,20 +187,40 @@ impl AwsKind for NatGateway {
 
     /// Deletes and waits for `deleted`: until then the Elastic IP cannot be released and the
     /// subnet cannot be deleted.
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
-        match cx.ec2.delete_nat_gateway().nat_gateway_id(id).send().await.map_err(aws("ec2:DeleteNatGateway")) {
+        match cx
+            .ec2
+            .delete_nat_gateway()
+            .nat_gateway_id(id)
+            .send()
+            .await
+            .map_err(aws("ec2:DeleteNatGateway"))
+        {
             Ok(_) => {}
             Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
             Err(e) => return Err(e),
         }
-        wait::until("the NAT gateway to be deleted", cx.timeout(DELETE_TIMEOUT), Backoff::default(), progress, || async {
-            Ok(match one(cx, id).await? {
-                None => Poll::Ready(()),
-                Some(n) if n.state() == Some(&NatGatewayState::Deleted) => Poll::Ready(()),
-                Some(n) => Poll::NotYet(n.state().map_or("unknown", |s| s.as_str()).to_string()),
-            })
-        })
+        wait::until(
+            "the NAT gateway to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                Ok(match one(cx, id).await? {
+                    None => Poll::Ready(()),
+                    Some(n) if n.state() == Some(&NatGatewayState::Deleted) => Poll::Ready(()),
+                    Some(n) => {
+                        Poll::NotYet(n.state().map_or("unknown", |s| s.as_str()).to_string())
+                    }
+                })
+            },
+        )
         .await
     }
 }

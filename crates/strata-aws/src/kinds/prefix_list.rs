@@ -5,15 +5,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{AddPrefixListEntry, Filter, PrefixListState, RemovePrefixListEntry, ResourceType};
+use aws_sdk_ec2::types::{
+    AddPrefixListEntry, Filter, PrefixListState, RemovePrefixListEntry, ResourceType,
+};
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
-use super::{AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, required, str_field, updated};
+use super::{
+    AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, required, str_field, updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -23,7 +26,10 @@ const TIMEOUT: Duration = Duration::from_secs(600);
 
 pub struct PrefixList;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
     cx.ec2
         .describe_managed_prefix_lists()
         .filters(filter)
@@ -68,7 +74,10 @@ fn gone(p: &aws_sdk_ec2::types::ManagedPrefixList) -> bool {
     )
 }
 
-async fn to_live(cx: &Ctx, p: &aws_sdk_ec2::types::ManagedPrefixList) -> Result<LiveResource, ProviderError> {
+async fn to_live(
+    cx: &Ctx,
+    p: &aws_sdk_ec2::types::ManagedPrefixList,
+) -> Result<LiveResource, ProviderError> {
     let id = p.prefix_list_id().unwrap_or_default();
     let mut attrs = json!({
         "address_family": p.address_family(),
@@ -84,7 +93,10 @@ async fn to_live(cx: &Ctx, p: &aws_sdk_ec2::types::ManagedPrefixList) -> Result<
     Ok(live("ec2.prefix_list", id, p.tags(), attrs))
 }
 
-async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+async fn one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
     Ok(describe(cx, id_filter("prefix-list-id", &[id.to_string()]))
         .await?
         .into_iter()
@@ -93,27 +105,39 @@ async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::ManagedPre
 
 /// Waits until a create or modify settles, and returns the list's version.
 async fn settle(cx: &Ctx, id: &str, progress: &Progress) -> Result<i64, ProviderError> {
-    wait::until("the prefix list to settle", cx.timeout(TIMEOUT), Backoff::default(), progress, || async {
-        let Some(p) = one(cx, id).await? else {
-            return Ok(Poll::NotYet("not visible yet".to_string()));
-        };
-        Ok(match p.state() {
-            Some(PrefixListState::CreateComplete | PrefixListState::ModifyComplete | PrefixListState::RestoreComplete) => {
-                Poll::Ready(p.version().unwrap_or(1))
-            }
-            Some(s @ (PrefixListState::CreateFailed | PrefixListState::ModifyFailed | PrefixListState::RestoreFailed)) => {
-                return Err(ProviderError::new(
-                    ErrorClass::Invalid,
-                    format!(
-                        "prefix list {id} is {}: {}",
-                        s.as_str(),
-                        p.state_message().unwrap_or("AWS gave no reason")
-                    ),
-                ));
-            }
-            s => Poll::NotYet(s.map_or("unknown", |s| s.as_str()).to_string()),
-        })
-    })
+    wait::until(
+        "the prefix list to settle",
+        cx.timeout(TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            let Some(p) = one(cx, id).await? else {
+                return Ok(Poll::NotYet("not visible yet".to_string()));
+            };
+            Ok(match p.state() {
+                Some(
+                    PrefixListState::CreateComplete
+                    | PrefixListState::ModifyComplete
+                    | PrefixListState::RestoreComplete,
+                ) => Poll::Ready(p.version().unwrap_or(1)),
+                Some(
+                    s @ (PrefixListState::CreateFailed
+                    | PrefixListState::ModifyFailed
+                    | PrefixListState::RestoreFailed),
+                ) => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!(
+                            "prefix list {id} is {}: {}",
+                            s.as_str(),
+                            p.state_message().unwrap_or("AWS gave no reason")
+                        ),
+                    ));
+                }
+                s => Poll::NotYet(s.map_or("unknown", |s| s.as_str()).to_string()),
+            })
+        },
+    )
     .await
 }
 
@@ -126,7 +150,9 @@ fn entry_map(attrs: &Attrs) -> BTreeMap<String, Option<String>> {
                 .filter_map(|e| {
                     Some((
                         e.get("cidr")?.as_str()?.to_string(),
-                        e.get("description").and_then(Value::as_str).map(str::to_string),
+                        e.get("description")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                     ))
                 })
                 .collect()
@@ -147,7 +173,12 @@ impl AwsKind for PrefixList {
         "ec2.prefix_list"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut lists = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             for p in describe(cx, id_filter("prefix-list-id", chunk)).await? {
@@ -164,7 +195,12 @@ impl AwsKind for PrefixList {
         Ok(out)
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let mut call = cx
             .ec2
@@ -173,20 +209,35 @@ impl AwsKind for PrefixList {
             .address_family(str_field(a, "address_family").unwrap_or("IPv4"))
             .max_entries(max_entries(a).unwrap_or(1))
             .client_token(req.token)
-            .tag_specifications(tag_specification(ResourceType::PrefixList, a, req.stack, req.name));
+            .tag_specifications(tag_specification(
+                ResourceType::PrefixList,
+                a,
+                req.stack,
+                req.name,
+            ));
         for (cidr, description) in entry_map(a) {
-            call = call.entries(AddPrefixListEntry::builder().cidr(cidr).set_description(description).build());
+            call = call.entries(
+                AddPrefixListEntry::builder()
+                    .cidr(cidr)
+                    .set_description(description)
+                    .build(),
+            );
         }
-        let out = call.send().await.map_err(aws("ec2:CreateManagedPrefixList"))?;
+        let out = call
+            .send()
+            .await
+            .map_err(aws("ec2:CreateManagedPrefixList"))?;
         let id = out
             .prefix_list()
             .and_then(|p| p.prefix_list_id())
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateManagedPrefixList returned no id"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateManagedPrefixList returned no id")
+            })?
             .to_string();
         settle(cx, &id, progress).await?;
-        let p = one(cx, &id)
-            .await?
-            .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("prefix list {id} vanished")))?;
+        let p = one(cx, &id).await?.ok_or_else(|| {
+            ProviderError::new(ErrorClass::NotFound, format!("prefix list {id} vanished"))
+        })?;
         let mut l = to_live(cx, &p).await?;
         l.attrs.insert("name".into(), json!(str_field(a, "name")));
         Ok(created(l, req))
@@ -195,13 +246,22 @@ impl AwsKind for PrefixList {
     /// Each change is made against the version just read, so a concurrent change elsewhere
     /// makes AWS refuse instead of being overwritten. Resizing and entry changes are separate
     /// calls, as AWS requires (grow before adding, shrink after removing).
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let changed = |f: &str| req.changed.iter().any(|c| c == f);
         let name = str_field(req.attrs, "name");
         let want_max = max_entries(req.attrs);
         let cur_max = max_entries(req.prior);
         let modify = |version: i64| {
-            let mut c = cx.ec2.modify_managed_prefix_list().prefix_list_id(req.id).current_version(version);
+            let mut c = cx
+                .ec2
+                .modify_managed_prefix_list()
+                .prefix_list_id(req.id)
+                .current_version(version);
             if let Some(n) = name {
                 // Always restate the name: some implementations drop it otherwise.
                 c = c.prefix_list_name(n);
@@ -211,7 +271,11 @@ impl AwsKind for PrefixList {
         let mut version = settle(cx, req.id, progress).await?;
         let grow = changed("max_entries") && want_max > cur_max;
         if grow && let Some(m) = want_max {
-            modify(version).max_entries(m).send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+            modify(version)
+                .max_entries(m)
+                .send()
+                .await
+                .map_err(aws("ec2:ModifyManagedPrefixList"))?;
             version = settle(cx, req.id, progress).await?;
         }
         if changed("entries") || changed("name") {
@@ -238,20 +302,36 @@ impl AwsKind for PrefixList {
                 call = call.remove_entries(RemovePrefixListEntry::builder().cidr(*cidr).build());
             }
             if redescribed {
-                call.send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+                call.send()
+                    .await
+                    .map_err(aws("ec2:ModifyManagedPrefixList"))?;
                 version = settle(cx, req.id, progress).await?;
                 call = modify(version);
             }
             for (cidr, d) in &add {
-                call = call.add_entries(AddPrefixListEntry::builder().cidr(*cidr).set_description((*d).clone()).build());
+                call = call.add_entries(
+                    AddPrefixListEntry::builder()
+                        .cidr(*cidr)
+                        .set_description((*d).clone())
+                        .build(),
+                );
             }
             if !remove.is_empty() && !redescribed || !add.is_empty() || changed("name") {
-                call.send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+                call.send()
+                    .await
+                    .map_err(aws("ec2:ModifyManagedPrefixList"))?;
                 version = settle(cx, req.id, progress).await?;
             }
         }
-        if changed("max_entries") && !grow && let Some(m) = want_max {
-            modify(version).max_entries(m).send().await.map_err(aws("ec2:ModifyManagedPrefixList"))?;
+        if changed("max_entries")
+            && !grow
+            && let Some(m) = want_max
+        {
+            modify(version)
+                .max_entries(m)
+                .send()
+                .await
+                .map_err(aws("ec2:ModifyManagedPrefixList"))?;
             version = settle(cx, req.id, progress).await?;
         }
         if changed("tags") {
@@ -262,7 +342,12 @@ impl AwsKind for PrefixList {
         Ok(l)
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         delete_until_free(
             "the prefix list to be deleted",
@@ -285,15 +370,25 @@ impl AwsKind for PrefixList {
                     Err(e) => Err(e),
                 }
             },
-            || async { Some("security group rules or routes that still name the list".to_string()) },
+            || async {
+                Some("security group rules or routes that still name the list".to_string())
+            },
         )
         .await?;
-        wait::until("the prefix list to be gone", cx.timeout(TIMEOUT), Backoff::default(), progress, || async {
-            Ok(match one(cx, id).await? {
-                None => Poll::Ready(()),
-                Some(p) => Poll::NotYet(p.state().map_or("unknown", |s| s.as_str()).to_string()),
-            })
-        })
+        wait::until(
+            "the prefix list to be gone",
+            cx.timeout(TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                Ok(match one(cx, id).await? {
+                    None => Poll::Ready(()),
+                    Some(p) => {
+                        Poll::NotYet(p.state().map_or("unknown", |s| s.as_str()).to_string())
+                    }
+                })
+            },
+        )
         .await
     }
 }

@@ -9,8 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -33,7 +32,10 @@ const DESTINATIONS: &[&str] = &[
     "destination_prefix_list",
 ];
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::RouteTable>, ProviderError> {
     cx.ec2
         .describe_route_tables()
         .filters(filter)
@@ -51,7 +53,9 @@ async fn one(cx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::RouteTable, Provi
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("route table {id} is gone")))
+        .ok_or_else(|| {
+            ProviderError::new(ErrorClass::NotFound, format!("route table {id} is gone"))
+        })
 }
 
 /// A route in strata's terms, or `None` for routes strata does not manage: the `local` route,
@@ -64,7 +68,9 @@ fn route_to_value(r: &aws_sdk_ec2::types::Route) -> Option<Value> {
     {
         return None;
     }
-    if r.gateway_id().is_some_and(|g| g.starts_with("vpce-")) && r.destination_prefix_list_id().is_some() {
+    if r.gateway_id().is_some_and(|g| g.starts_with("vpce-"))
+        && r.destination_prefix_list_id().is_some()
+    {
         return None;
     }
     let mut m = Map::new();
@@ -111,7 +117,12 @@ fn explicit_associations(t: &aws_sdk_ec2::types::RouteTable) -> Vec<(String, Str
                 .and_then(|s| s.state())
                 .is_none_or(|s| matches!(s.as_str(), "associated" | "associating"))
         })
-        .filter_map(|a| Some((a.subnet_id()?.to_string(), a.route_table_association_id()?.to_string())))
+        .filter_map(|a| {
+            Some((
+                a.subnet_id()?.to_string(),
+                a.route_table_association_id()?.to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -119,7 +130,10 @@ fn to_live(cx: &Ctx, t: &aws_sdk_ec2::types::RouteTable) -> LiveResource {
     let id = t.route_table_id().unwrap_or_default();
     let owner = t.owner_id().unwrap_or_default();
     let routes: Vec<Value> = t.routes().iter().filter_map(route_to_value).collect();
-    let subnets: Vec<String> = explicit_associations(t).into_iter().map(|(s, _)| s).collect();
+    let subnets: Vec<String> = explicit_associations(t)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     live(
         "ec2.route_table",
         id,
@@ -135,9 +149,12 @@ fn to_live(cx: &Ctx, t: &aws_sdk_ec2::types::RouteTable) -> LiveResource {
 }
 
 fn destination_of(route: &Value) -> Option<(&'static str, String)> {
-    DESTINATIONS
-        .iter()
-        .find_map(|d| route.get(*d).and_then(Value::as_str).map(|v| (*d, v.to_string())))
+    DESTINATIONS.iter().find_map(|d| {
+        route
+            .get(*d)
+            .and_then(Value::as_str)
+            .map(|v| (*d, v.to_string()))
+    })
 }
 
 fn routes(attrs: &Attrs) -> Vec<Value> {
@@ -149,7 +166,12 @@ fn routes(attrs: &Attrs) -> Vec<Value> {
 }
 
 /// Creates or replaces one route (`replace` uses ReplaceRoute).
-async fn put_route(cx: &Ctx, table: &str, route: &Value, replace: bool) -> Result<(), ProviderError> {
+async fn put_route(
+    cx: &Ctx,
+    table: &str,
+    route: &Value,
+    replace: bool,
+) -> Result<(), ProviderError> {
     let s = |k: &str| route.get(k).and_then(Value::as_str).map(str::to_string);
     macro_rules! build {
         ($call:expr) => {{
@@ -262,11 +284,14 @@ async fn sync_subnets(cx: &Ctx, table: &str, desired: &[String]) -> Result<(), P
         if current.iter().any(|(s, _)| s == subnet) {
             continue;
         }
-        let elsewhere = describe(cx, id_filter("association.subnet-id", &[subnet.clone()]))
-            .await?
-            .iter()
-            .flat_map(explicit_associations)
-            .find(|(s, _)| s == subnet);
+        let elsewhere = describe(
+            cx,
+            id_filter("association.subnet-id", std::slice::from_ref(subnet)),
+        )
+        .await?
+        .iter()
+        .flat_map(explicit_associations)
+        .find(|(s, _)| s == subnet);
         match elsewhere {
             Some((_, assoc)) => {
                 cx.ec2
@@ -297,7 +322,12 @@ impl AwsKind for RouteTable {
         "ec2.route_table"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             for t in describe(cx, id_filter("route-table-id", chunk)).await? {
@@ -312,19 +342,29 @@ impl AwsKind for RouteTable {
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let out = cx
             .ec2
             .create_route_table()
             .vpc_id(required(a, "vpc")?)
-            .tag_specifications(tag_specification(ResourceType::RouteTable, a, req.stack, req.name))
+            .tag_specifications(tag_specification(
+                ResourceType::RouteTable,
+                a,
+                req.stack,
+                req.name,
+            ))
             .send()
             .await
             .map_err(aws("ec2:CreateRouteTable"))?;
-        let t = out
-            .route_table()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateRouteTable returned no table"))?;
+        let t = out.route_table().ok_or_else(|| {
+            ProviderError::new(ErrorClass::Other, "CreateRouteTable returned no table")
+        })?;
         let id = t.route_table_id().unwrap_or_default().to_string();
         for r in routes(a) {
             put_route(cx, &id, &r, false).await?;
@@ -339,7 +379,12 @@ impl AwsKind for RouteTable {
         Ok(created(l, req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
                 "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
@@ -357,7 +402,12 @@ impl AwsKind for RouteTable {
     }
 
     /// Disassociates its subnets, then deletes it (its routes go with it).
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         match one(cx, id).await {
             Ok(_) => sync_subnets(cx, id, &[]).await?,

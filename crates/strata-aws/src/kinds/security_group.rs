@@ -11,8 +11,7 @@ use aws_sdk_ec2::types::{
 };
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
@@ -29,7 +28,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
 
 pub struct SecurityGroup;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
     cx.ec2
         .describe_security_groups()
         .filters(filter)
@@ -77,7 +79,10 @@ fn flatten(group: &str, perms: &[IpPermission]) -> Vec<Value> {
         for r in p.user_id_group_pairs() {
             let mut m = base(r.description());
             let g = r.group_id().unwrap_or_default();
-            m.insert("security_group".into(), json!(if g == group { SELF } else { g }));
+            m.insert(
+                "security_group".into(),
+                json!(if g == group { SELF } else { g }),
+            );
             out.push(Value::Object(m));
         }
     }
@@ -110,7 +115,11 @@ fn ec2_arn(cx: &Ctx, owner: &str, id: &str) -> String {
 /// A rule as one IpPermission (`group` replaces `self`).
 fn permission(group: &str, rule: &Value) -> IpPermission {
     let s = |k: &str| rule.get(k).and_then(Value::as_str);
-    let port = |k: &str| rule.get(k).and_then(Value::as_i64).and_then(|p| i32::try_from(p).ok());
+    let port = |k: &str| {
+        rule.get(k)
+            .and_then(Value::as_i64)
+            .and_then(|p| i32::try_from(p).ok())
+    };
     let description = s("description").map(str::to_string);
     let mut p = IpPermission::builder().ip_protocol(s("protocol").unwrap_or("-1"));
     if let Some(f) = port("from_port") {
@@ -120,14 +129,34 @@ fn permission(group: &str, rule: &Value) -> IpPermission {
         p = p.to_port(t);
     }
     if let Some(c) = s("cidr") {
-        p = p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(description).build());
+        p = p.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(c)
+                .set_description(description)
+                .build(),
+        );
     } else if let Some(c) = s("ipv6_cidr") {
-        p = p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(c).set_description(description).build());
+        p = p.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(c)
+                .set_description(description)
+                .build(),
+        );
     } else if let Some(pl) = s("prefix_list") {
-        p = p.prefix_list_ids(PrefixListId::builder().prefix_list_id(pl).set_description(description).build());
+        p = p.prefix_list_ids(
+            PrefixListId::builder()
+                .prefix_list_id(pl)
+                .set_description(description)
+                .build(),
+        );
     } else if let Some(g) = s("security_group") {
         let g = if g == SELF { group } else { g };
-        p = p.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(description).build());
+        p = p.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(g)
+                .set_description(description)
+                .build(),
+        );
     }
     p.build()
 }
@@ -147,7 +176,13 @@ fn rules(attrs: &Attrs, field: &str) -> Option<Vec<Value>> {
 
 /// Makes one direction's rules equal to `desired`: revokes extra rules (those added outside
 /// strata included), authorizes missing ones, and updates descriptions in place.
-async fn sync_rules(cx: &Ctx, id: &str, egress: bool, current: &[Value], desired: &[Value]) -> Result<(), ProviderError> {
+async fn sync_rules(
+    cx: &Ctx,
+    id: &str,
+    egress: bool,
+    current: &[Value],
+    desired: &[Value],
+) -> Result<(), ProviderError> {
     let cur: BTreeMap<String, &Value> = current.iter().map(|r| (key(r).to_string(), r)).collect();
     let want: BTreeMap<String, &Value> = desired.iter().map(|r| (key(r).to_string(), r)).collect();
     let revoke: Vec<IpPermission> = cur
@@ -162,7 +197,10 @@ async fn sync_rules(cx: &Ctx, id: &str, egress: bool, current: &[Value], desired
         .collect();
     let describe_changed: Vec<IpPermission> = want
         .iter()
-        .filter(|(k, r)| cur.get(*k).is_some_and(|c| c.get("description") != r.get("description")))
+        .filter(|(k, r)| {
+            cur.get(*k)
+                .is_some_and(|c| c.get("description") != r.get("description"))
+        })
         .map(|(_, r)| permission(id, r))
         .collect();
     if !revoke.is_empty() {
@@ -230,7 +268,9 @@ async fn current(cx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::SecurityGroup
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ProviderError::new(ErrorClass::NotFound, format!("security group {id} is gone")))
+        .ok_or_else(|| {
+            ProviderError::new(ErrorClass::NotFound, format!("security group {id} is gone"))
+        })
 }
 
 #[async_trait]
@@ -239,7 +279,12 @@ impl AwsKind for SecurityGroup {
         "ec2.security_group"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for chunk in ids.chunks(ID_CHUNK) {
             for g in describe(cx, id_filter("group-id", chunk)).await? {
@@ -254,7 +299,12 @@ impl AwsKind for SecurityGroup {
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let out = cx
             .ec2
@@ -262,13 +312,20 @@ impl AwsKind for SecurityGroup {
             .vpc_id(required(a, "vpc")?)
             .group_name(required(a, "name")?)
             .description(required(a, "description")?)
-            .tag_specifications(tag_specification(ResourceType::SecurityGroup, a, req.stack, req.name))
+            .tag_specifications(tag_specification(
+                ResourceType::SecurityGroup,
+                a,
+                req.stack,
+                req.name,
+            ))
             .send()
             .await
             .map_err(aws("ec2:CreateSecurityGroup"))?;
         let id = out
             .group_id()
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateSecurityGroup returned no id"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateSecurityGroup returned no id")
+            })?
             .to_string();
         let g = current(cx, &id).await?;
         let live_now = to_live(cx, &g);
@@ -289,7 +346,12 @@ impl AwsKind for SecurityGroup {
         Ok(created(l, req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, _: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let mut fresh: Option<LiveResource> = None;
         for f in req.changed {
             match f.as_str() {
@@ -316,7 +378,12 @@ impl AwsKind for SecurityGroup {
         Ok(updated(req))
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         delete_until_free(
             "the security group to be deleted",
@@ -335,7 +402,10 @@ impl AwsKind for SecurityGroup {
                 let enis = describe_blocking_interfaces(cx, "group-id", id).await;
                 let referencing = describe(
                     cx,
-                    Filter::builder().name("ip-permission.group-id").values(id).build(),
+                    Filter::builder()
+                        .name("ip-permission.group-id")
+                        .values(id)
+                        .build(),
                 )
                 .await
                 .ok()

@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, VpcEndpointType};
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
-use super::{AwsKind, bool_field, created, describe_ids_tolerant, live, required, str_field, str_list, updated};
+use super::{
+    AwsKind, bool_field, created, describe_ids_tolerant, live, required, str_field, str_list,
+    updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -23,7 +25,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
 pub struct VpcEndpoint;
 
-async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
     cx.ec2
         .describe_vpc_endpoints()
         .filters(filter)
@@ -37,17 +42,27 @@ async fn describe(cx: &Ctx, filter: Filter) -> Result<Vec<aws_sdk_ec2::types::Vp
 }
 
 fn state(e: &aws_sdk_ec2::types::VpcEndpoint) -> String {
-    e.state().map_or("unknown", |s| s.as_str()).to_ascii_lowercase()
+    e.state()
+        .map_or("unknown", |s| s.as_str())
+        .to_ascii_lowercase()
 }
 
 fn is_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
-    !matches!(state(e).as_str(), "deleted" | "deleting" | "failed" | "rejected" | "expired")
+    !matches!(
+        state(e).as_str(),
+        "deleted" | "deleting" | "failed" | "rejected" | "expired"
+    )
 }
 
 fn to_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> LiveResource {
     let id = e.vpc_endpoint_id().unwrap_or_default();
-    let endpoint_type = e.vpc_endpoint_type().map_or("gateway", |t| t.as_str()).to_ascii_lowercase();
-    let policy = e.policy_document().map(|p| serde_json::from_str::<Value>(p).unwrap_or(json!(p)));
+    let endpoint_type = e
+        .vpc_endpoint_type()
+        .map_or("gateway", |t| t.as_str())
+        .to_ascii_lowercase();
+    let policy = e
+        .policy_document()
+        .map(|p| serde_json::from_str::<Value>(p).unwrap_or(json!(p)));
     let mut attrs = json!({
         "vpc": e.vpc_id(),
         "service": e.service_name(),
@@ -59,7 +74,10 @@ fn to_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> LiveResource {
     });
     if let Some(m) = attrs.as_object_mut() {
         if endpoint_type == "interface" {
-            m.insert("private_dns_enabled".into(), json!(e.private_dns_enabled().unwrap_or(false)));
+            m.insert(
+                "private_dns_enabled".into(),
+                json!(e.private_dns_enabled().unwrap_or(false)),
+            );
         }
         if let Some(p) = policy {
             m.insert("policy".into(), p);
@@ -71,7 +89,10 @@ fn to_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> LiveResource {
 /// By id: the `vpc-endpoint-id` filter is documented by AWS but not every implementation has
 /// it, so the id list parameter is used (it fails the call for a missing id; see
 /// `describe_ids_tolerant`).
-async fn by_ids(cx: &Ctx, ids: &[String]) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
+async fn by_ids(
+    cx: &Ctx,
+    ids: &[String],
+) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
     describe_ids_tolerant(ids, |batch| async move {
         cx.ec2
             .describe_vpc_endpoints()
@@ -88,24 +109,34 @@ async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::VpcEndpoin
     Ok(by_ids(cx, &[id.to_string()]).await?.into_iter().next())
 }
 
-async fn wait_available(cx: &Ctx, id: &str, progress: &Progress) -> Result<aws_sdk_ec2::types::VpcEndpoint, ProviderError> {
-    wait::until("the VPC endpoint to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
-        Ok(match one(cx, id).await? {
-            Some(e) if state(&e) == "available" => Poll::Ready(e),
-            Some(e) if matches!(state(&e).as_str(), "failed" | "rejected") => {
-                return Err(ProviderError::new(
-                    ErrorClass::Invalid,
-                    format!(
-                        "VPC endpoint {id} is {}: {}",
-                        state(&e),
-                        e.failure_reason().unwrap_or("AWS gave no reason")
-                    ),
-                ));
-            }
-            Some(e) => Poll::NotYet(state(&e)),
-            None => Poll::NotYet("not visible yet".to_string()),
-        })
-    })
+async fn wait_available(
+    cx: &Ctx,
+    id: &str,
+    progress: &Progress,
+) -> Result<aws_sdk_ec2::types::VpcEndpoint, ProviderError> {
+    wait::until(
+        "the VPC endpoint to be available",
+        cx.timeout(CREATE_TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            Ok(match one(cx, id).await? {
+                Some(e) if state(&e) == "available" => Poll::Ready(e),
+                Some(e) if matches!(state(&e).as_str(), "failed" | "rejected") => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!(
+                            "VPC endpoint {id} is {}: {}",
+                            state(&e),
+                            e.failure_reason().unwrap_or("AWS gave no reason")
+                        ),
+                    ));
+                }
+                Some(e) => Poll::NotYet(state(&e)),
+                None => Poll::NotYet("not visible yet".to_string()),
+            })
+        },
+    )
     .await
 }
 
@@ -115,20 +146,34 @@ impl AwsKind for VpcEndpoint {
         "ec2.vpc_endpoint"
     }
 
-    async fn read(&self, cx: &Ctx, ids: &[String], stack: &str) -> Result<Vec<LiveResource>, ProviderError> {
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut found = BTreeMap::new();
         for e in by_ids(cx, ids).await?.iter().filter(|e| is_live(e)) {
             let l = to_live(e);
             found.insert(l.id.clone(), l);
         }
-        for e in describe(cx, stack_filter(stack)).await?.iter().filter(|e| is_live(e)) {
+        for e in describe(cx, stack_filter(stack))
+            .await?
+            .iter()
+            .filter(|e| is_live(e))
+        {
             let l = to_live(e);
             found.insert(l.id.clone(), l);
         }
         Ok(found.into_values().collect())
     }
 
-    async fn create(&self, cx: &Ctx, req: &CreateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let endpoint_type = str_field(a, "type").unwrap_or("gateway");
         let mut call = cx
@@ -142,7 +187,12 @@ impl AwsKind for VpcEndpoint {
                 VpcEndpointType::Gateway
             })
             .client_token(req.token)
-            .tag_specifications(tag_specification(ResourceType::VpcEndpoint, a, req.stack, req.name))
+            .tag_specifications(tag_specification(
+                ResourceType::VpcEndpoint,
+                a,
+                req.stack,
+                req.name,
+            ))
             .set_route_table_ids(Some(str_list(a, "route_tables")).filter(|v| !v.is_empty()))
             .set_subnet_ids(Some(str_list(a, "subnets")).filter(|v| !v.is_empty()))
             .set_security_group_ids(Some(str_list(a, "security_groups")).filter(|v| !v.is_empty()));
@@ -156,7 +206,9 @@ impl AwsKind for VpcEndpoint {
         let id = out
             .vpc_endpoint()
             .and_then(|e| e.vpc_endpoint_id())
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateVpcEndpoint returned no id"))?
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateVpcEndpoint returned no id")
+            })?
             .to_string();
         let e = wait_available(cx, &id, progress).await?;
         let mut l = to_live(&e);
@@ -166,20 +218,30 @@ impl AwsKind for VpcEndpoint {
         Ok(created(l, req))
     }
 
-    async fn update(&self, cx: &Ctx, req: &UpdateRequest<'_>, progress: &Progress) -> Result<LiveResource, ProviderError> {
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
         let changed = |f: &str| req.changed.iter().any(|c| c == f);
         let diff = |f: &str| {
             let old = str_list(req.prior, f);
             let new = str_list(req.attrs, f);
             let add: Vec<String> = new.iter().filter(|x| !old.contains(x)).cloned().collect();
             let remove: Vec<String> = old.iter().filter(|x| !new.contains(x)).cloned().collect();
-            (Some(add).filter(|v| !v.is_empty()), Some(remove).filter(|v| !v.is_empty()))
+            (
+                Some(add).filter(|v| !v.is_empty()),
+                Some(remove).filter(|v| !v.is_empty()),
+            )
         };
         let mut call = cx.ec2.modify_vpc_endpoint().vpc_endpoint_id(req.id);
         let mut any = false;
         if changed("route_tables") {
             let (add, remove) = diff("route_tables");
-            call = call.set_add_route_table_ids(add).set_remove_route_table_ids(remove);
+            call = call
+                .set_add_route_table_ids(add)
+                .set_remove_route_table_ids(remove);
             any = true;
         }
         if changed("subnets") {
@@ -189,7 +251,9 @@ impl AwsKind for VpcEndpoint {
         }
         if changed("security_groups") {
             let (add, remove) = diff("security_groups");
-            call = call.set_add_security_group_ids(add).set_remove_security_group_ids(remove);
+            call = call
+                .set_add_security_group_ids(add)
+                .set_remove_security_group_ids(remove);
             any = true;
         }
         if changed("private_dns_enabled")
@@ -215,7 +279,12 @@ impl AwsKind for VpcEndpoint {
         Ok(updated(req))
     }
 
-    async fn delete(&self, cx: &Ctx, req: &DeleteRequest<'_>, progress: &Progress) -> Result<(), ProviderError> {
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
         let id = req.id;
         let out = cx
             .ec2
@@ -230,19 +299,28 @@ impl AwsKind for VpcEndpoint {
                 return Err(ProviderError {
                     class: crate::error::class_of(code),
                     code: Some(code.to_string()),
-                    message: err.message().unwrap_or("the endpoint was not deleted").to_string(),
+                    message: err
+                        .message()
+                        .unwrap_or("the endpoint was not deleted")
+                        .to_string(),
                     action: Some("ec2:DeleteVpcEndpoints".to_string()),
                     help: None,
                 });
             }
         }
-        wait::until("the VPC endpoint to be deleted", cx.timeout(DELETE_TIMEOUT), Backoff::default(), progress, || async {
-            Ok(match one(cx, id).await? {
-                None => Poll::Ready(()),
-                Some(e) if state(&e) == "deleted" => Poll::Ready(()),
-                Some(e) => Poll::NotYet(state(&e)),
-            })
-        })
+        wait::until(
+            "the VPC endpoint to be deleted",
+            cx.timeout(DELETE_TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                Ok(match one(cx, id).await? {
+                    None => Poll::Ready(()),
+                    Some(e) if state(&e) == "deleted" => Poll::Ready(()),
+                    Some(e) => Poll::NotYet(state(&e)),
+                })
+            },
+        )
         .await
     }
 }

@@ -88,6 +88,9 @@ pub struct AttrDef {
     pub doc: &'static str,
 }
 
+/// Rewrites desired attributes given the region (see [`KindInfo::normalize`]).
+pub type Normalize = fn(&mut serde_json::Map<String, serde_json::Value>, &str);
+
 /// Static facts about a kind.
 #[derive(Debug)]
 pub struct KindInfo {
@@ -105,7 +108,7 @@ pub struct KindInfo {
     pub deferred: &'static [&'static str],
     /// Rewrites desired attributes into the form AWS reports (e.g. a short service name into
     /// `com.amazonaws.REGION.s3`), given the region.
-    pub normalize: Option<fn(&mut serde_json::Map<String, serde_json::Value>, &str)>,
+    pub normalize: Option<Normalize>,
 }
 
 impl KindInfo {
