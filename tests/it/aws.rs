@@ -31,3 +31,113 @@ fn every_document_kind_has_an_aws_implementation() {
         strata_model::kinds::all().len()
     );
 }
+
+mod blockers {
+    use std::time::Duration;
+
+    use strata_aws::kinds::{delete_until_free, describe_blocking_interfaces};
+    use strata_engine::provider::{ErrorClass, Progress, ProviderError};
+
+    use crate::support::{ec2, emulator};
+
+    async fn provider() -> strata_aws::AwsProvider {
+        let sdk = strata_aws::config::sdk_config(&strata_aws::AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(emulator().url.clone()),
+            local: true,
+            ..Default::default()
+        })
+        .await;
+        strata_aws::connect(&sdk, "us-east-1")
+    }
+
+    /// A delete that keeps failing with DependencyViolation is retried until its time is up,
+    /// then fails naming what holds the resource.
+    #[tokio::test]
+    async fn a_lasting_dependency_violation_names_the_blocker() {
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let err = delete_until_free(
+            "the subnet to be deleted",
+            Duration::from_millis(700),
+            &Progress::none(),
+            || {
+                attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async {
+                    Err::<(), _>(ProviderError {
+                        code: Some("DependencyViolation".into()),
+                        ..ProviderError::new(
+                            ErrorClass::DependencyViolation,
+                            "The subnet has dependencies and cannot be deleted.",
+                        )
+                    })
+                }
+            },
+            || async { Some("network interfaces eni-1 (ELB app/web/1)".to_string()) },
+        )
+        .await
+        .expect_err("it never frees");
+        assert!(
+            attempts.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+            "retried"
+        );
+        assert_eq!(err.code.as_deref(), Some("DependencyViolation"));
+        let help = err.help.expect("help");
+        assert!(help.contains("eni-1 (ELB app/web/1)"), "{help}");
+    }
+
+    /// The blockers are the network interfaces left in the subnet, with their description and
+    /// requester.
+    #[tokio::test]
+    async fn blocking_interfaces_are_described() {
+        let c = ec2().await;
+        let vpc = c
+            .create_vpc()
+            .cidr_block("10.99.0.0/16")
+            .send()
+            .await
+            .expect("vpc");
+        let vpc = vpc.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+        let subnet = c
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block("10.99.1.0/24")
+            .send()
+            .await
+            .expect("subnet");
+        let subnet = subnet
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .expect("id")
+            .to_string();
+        let eni = c
+            .create_network_interface()
+            .subnet_id(&subnet)
+            .description("ELB app/web/0123")
+            .send()
+            .await
+            .expect("eni");
+        let eni = eni
+            .network_interface()
+            .and_then(|n| n.network_interface_id())
+            .expect("id")
+            .to_string();
+        let p = provider().await;
+        let text = describe_blocking_interfaces(&p.cx, "subnet-id", &subnet)
+            .await
+            .expect("an interface holds it");
+        assert!(
+            text.contains(&eni) && text.contains("ELB app/web/0123"),
+            "{text}"
+        );
+        c.delete_network_interface()
+            .network_interface_id(&eni)
+            .send()
+            .await
+            .expect("cleanup");
+        assert!(
+            describe_blocking_interfaces(&p.cx, "subnet-id", &subnet)
+                .await
+                .is_none()
+        );
+    }
+}

@@ -10,7 +10,9 @@ use crate::kinds::{self, Update};
 fn type_of(v: &Value) -> String {
     // `Option<T>`: anyOf T or null.
     if let Some(any) = v.get("anyOf").and_then(Value::as_array)
-        && let Some(t) = any.iter().find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
+        && let Some(t) = any
+            .iter()
+            .find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
     {
         return type_of(t);
     }
@@ -50,7 +52,10 @@ fn type_of(v: &Value) -> String {
         }
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(ts)) if ts.iter().any(|t| t == "array") => {
-            format!("list of {}", v.get("items").map_or("values".to_string(), type_of))
+            format!(
+                "list of {}",
+                v.get("items").map_or("values".to_string(), type_of)
+            )
         }
         Some(Value::Array(ts)) => ts
             .iter()
@@ -137,7 +142,10 @@ pub fn kinds_markdown() -> String {
         // Nested structures (a route, a rule, an entry): their own field tables.
         let mut nested: Vec<String> = Vec::new();
         for f in info.fields {
-            let prop = v.pointer(&format!("/properties/{}", f.name)).cloned().unwrap_or(Value::Null);
+            let prop = v
+                .pointer(&format!("/properties/{}", f.name))
+                .cloned()
+                .unwrap_or(Value::Null);
             let r = prop
                 .pointer("/items/$ref")
                 .or_else(|| prop.get("$ref"))
@@ -158,7 +166,14 @@ pub fn kinds_markdown() -> String {
                 .and_then(Value::as_array)
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            let _ = writeln!(out, "\n`{name}`: {}\n", def.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " "));
+            let _ = writeln!(
+                out,
+                "\n`{name}`: {}\n",
+                def.get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .replace('\n', " ")
+            );
             let _ = writeln!(out, "| field | type | required | description |");
             let _ = writeln!(out, "|---|---|---|---|");
             if let Some(Value::Object(props)) = def.get("properties") {
@@ -167,8 +182,15 @@ pub fn kinds_markdown() -> String {
                         out,
                         "| `{k}` | {} | {} | {} |",
                         type_of(p),
-                        if required.contains(&k.as_str()) { "yes" } else { "no" },
-                        p.get("description").and_then(Value::as_str).unwrap_or("").replace('\n', " ")
+                        if required.contains(&k.as_str()) {
+                            "yes"
+                        } else {
+                            "no"
+                        },
+                        p.get("description")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .replace('\n', " ")
                     );
                 }
             }
