@@ -292,25 +292,32 @@ async fn sync_subnets(cx: &Ctx, table: &str, desired: &[String]) -> Result<(), P
         .iter()
         .flat_map(explicit_associations)
         .find(|(s, _)| s == subnet);
-        match elsewhere {
-            Some((_, assoc)) => {
-                cx.ec2
-                    .replace_route_table_association()
-                    .association_id(assoc)
-                    .route_table_id(table)
-                    .send()
-                    .await
-                    .map_err(aws("ec2:ReplaceRouteTableAssociation"))?;
-            }
-            None => {
-                cx.ec2
-                    .associate_route_table()
-                    .route_table_id(table)
-                    .subnet_id(subnet)
-                    .send()
-                    .await
-                    .map_err(aws("ec2:AssociateRouteTable"))?;
-            }
+        // Another table's update may be disassociating this subnet at the same moment: if its
+        // association is gone when we replace it, associate instead.
+        let moved = match elsewhere {
+            Some((_, assoc)) => match cx
+                .ec2
+                .replace_route_table_association()
+                .association_id(assoc)
+                .route_table_id(table)
+                .send()
+                .await
+                .map_err(aws("ec2:ReplaceRouteTableAssociation"))
+            {
+                Ok(_) => true,
+                Err(e) if e.class == ErrorClass::NotFound => false,
+                Err(e) => return Err(e),
+            },
+            None => false,
+        };
+        if !moved {
+            cx.ec2
+                .associate_route_table()
+                .route_table_id(table)
+                .subnet_id(subnet)
+                .send()
+                .await
+                .map_err(aws("ec2:AssociateRouteTable"))?;
         }
     }
     Ok(())
