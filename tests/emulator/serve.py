@@ -23,6 +23,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+import fixes  # noqa: F401  (corrections to moto, applied on import)
+
 
 class Latency:
     """WSGI middleware: sleeps before answering each AWS request."""

@@ -3,6 +3,7 @@
 
 mod aws;
 mod cli;
+mod connect;
 mod crash;
 mod lifecycle;
 mod network;

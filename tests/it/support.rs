@@ -161,6 +161,8 @@ impl Stack {
             .env("STRATA_LOCAL_ENDPOINT", &self.endpoint)
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("STRATA_FAULT_KILL_AFTER_CALL")
+            // A wait that never ends is a failure, not a hang.
+            .env("STRATA_MAX_WAIT_SECS", "60")
             .stdin(Stdio::null());
         c
     }

@@ -87,6 +87,8 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
     AwsProvider {
         cx: Ctx {
             ec2,
+            sdk: sdk.clone(),
+            counter: counter.clone(),
             region: region.to_string(),
             page_size,
             max_wait,

@@ -26,6 +26,9 @@ pub use config::{AwsSettings, connect};
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub ec2: aws_sdk_ec2::Client,
+    /// The configuration the clients were built from (for clients in other regions).
+    pub sdk: aws_config::SdkConfig,
+    pub counter: CallCounter,
     pub region: String,
     /// Page size for describe calls (MaxResults).
     pub page_size: i32,
@@ -43,6 +46,19 @@ impl Ctx {
         } else {
             "aws"
         }
+    }
+
+    /// An EC2 client for another region (the accepter side of a cross-region peering).
+    pub fn ec2_in(&self, region: &str) -> aws_sdk_ec2::Client {
+        if region == self.region {
+            return self.ec2.clone();
+        }
+        aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::config::Builder::from(&self.sdk)
+                .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+                .interceptor(self.counter.clone())
+                .build(),
+        )
     }
 
     /// A wait limit: the kind's own, capped by `max_wait`.

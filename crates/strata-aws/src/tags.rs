@@ -70,12 +70,14 @@ pub fn stack_filter(stack: &str) -> Filter {
         .build()
 }
 
-/// Makes the resource's user tags equal to the desired ones (ownership tags untouched).
+/// Makes the resource's user tags equal to the desired ones, and (re)sets the ownership tags.
 pub async fn sync_tags(
     cx: &Ctx,
     id: &str,
     prior: &Attrs,
     desired: &Attrs,
+    stack: &str,
+    name: &str,
 ) -> Result<(), ProviderError> {
     let old = desired_tags(prior);
     let new = desired_tags(desired);
@@ -89,12 +91,16 @@ pub async fn sync_tags(
         }
         req.send().await.map_err(aws("ec2:DeleteTags"))?;
     }
-    if !changed.is_empty() {
-        let mut req = cx.ec2.create_tags().resources(id);
-        for (k, v) in changed {
-            req = req.tags(Tag::builder().key(k).value(v).build());
-        }
-        req.send().await.map_err(aws("ec2:CreateTags"))?;
+    // Ownership tags go along every time: cheap, and it repairs them if they were removed.
+    let mut req = cx
+        .ec2
+        .create_tags()
+        .resources(id)
+        .tags(Tag::builder().key(STACK_TAG).value(stack).build())
+        .tags(Tag::builder().key(NAME_TAG).value(name).build());
+    for (k, v) in changed {
+        req = req.tags(Tag::builder().key(k).value(v).build());
     }
+    req.send().await.map_err(aws("ec2:CreateTags"))?;
     Ok(())
 }

@@ -66,7 +66,7 @@ pub enum Reason {
     Destroy,
     /// Already gone.
     Gone,
-    /// A resource it depends on is replaced.
+    /// A field it cannot change in place takes its value from a new or replaced resource.
     DependencyReplaced,
     /// Nothing to do.
     UpToDate,
@@ -778,6 +778,7 @@ fn plan_apply<'a>(
                     }
                 }
                 Some(cur) => plan_existing(
+                    &desired.stack,
                     res,
                     cur,
                     &resolved_attrs,
@@ -820,7 +821,9 @@ fn plan_apply<'a>(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn plan_existing(
+    stack: &str,
     res: &DesiredResource,
     cur: &Current<'_>,
     resolved: &Attrs,
@@ -830,13 +833,30 @@ fn plan_existing(
     known: &mut HashMap<String, Known>,
 ) -> Result<Action, PlanError> {
     let recorded_attrs = cur.recorded.map(|r| &r.attributes);
-    let changes = diff_fields(
+    let mut changes = diff_fields(
         res.kind,
         resolved,
         &cur.live.attrs,
         recorded_attrs,
         &res.lifecycle.ignore_changes,
     );
+    // The ownership tags were removed outside strata: put them back (with the other tags).
+    let owned = cur.live.stack.as_deref() == Some(stack)
+        && cur.live.name.as_deref() == Some(res.name.as_str());
+    if !owned
+        && res.kind.field("tags").is_some()
+        && !changes.iter().any(|c| c.field == "tags")
+        && let Some(tags) = resolved.get("tags")
+    {
+        changes.push(FieldChange {
+            field: "tags".to_string(),
+            before: cur.live.attrs.get("tags").cloned(),
+            after: Some(tags.clone()),
+            unknown: false,
+            forces_replacement: false,
+            drift: true,
+        });
+    }
     let replace = changes.iter().any(|c| c.forces_replacement);
     let mut prior_deps: BTreeSet<String> = cur
         .recorded

@@ -67,7 +67,7 @@ fn headline(a: &Action) -> String {
         }
         (ActionKind::Update, _) => "will be updated in place".to_string(),
         (ActionKind::Replace, Reason::DependencyReplaced) => {
-            "must be replaced, because a resource it depends on is replaced".to_string()
+            "must be replaced, because it depends on a new or replaced resource".to_string()
         }
         (ActionKind::Replace, Reason::FoundByTag | Reason::InterruptedCreate) => {
             "was found by its tags and must be replaced".to_string()

@@ -196,3 +196,40 @@ mod no_panics {
         }
     }
 }
+
+#[test]
+fn peered_vpcs_must_not_overlap() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  a:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n  b:\n    kind: ec2.vpc\n    cidr_block: 10.0.128.0/17\n  p:\n    kind: ec2.vpc_peering_connection\n    vpc: a\n    peer_vpc: b\n"
+    ));
+}
+
+#[test]
+fn networking_mistakes_are_caught_before_any_call() {
+    insta::assert_snapshot!(check(
+        "stack: lab
+resources:
+  vpc: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}
+  a: {kind: ec2.subnet, vpc: vpc, cidr_block: 10.0.1.0/24}
+  igw: {kind: ec2.internet_gateway, vpc: vpc}
+  rt1:
+    kind: ec2.route_table
+    vpc: vpc
+    subnets: [a]
+    routes:
+      - {destination_cidr_block: 0.0.0.0/0, internet_gateway: igw, nat_gateway: nat}
+      - {destination_cidr_block: 0.0.0.0/0, internet_gateway: igw}
+  rt2: {kind: ec2.route_table, vpc: vpc, subnets: [a]}
+  nat: {kind: ec2.nat_gateway, subnet: a}
+  sg:
+    kind: ec2.security_group
+    vpc: vpc
+    name: web
+    description: web
+    ingress:
+      - {protocol: tcp, cidr: 0.0.0.0/0}
+      - {protocol: all, port: 80, cidr: 0.0.0.0/0}
+      - {protocol: tcp, port: 22, cidr: 10.0.0.0/8, security_group: self}
+"
+    ));
+}

@@ -122,7 +122,9 @@ impl AwsKind for Eip {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 other => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,

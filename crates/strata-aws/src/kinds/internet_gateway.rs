@@ -167,7 +167,9 @@ impl AwsKind for InternetGateway {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 "vpc" => {
                     if let Some(old) = str_field(req.prior, "vpc") {
                         detach(cx, req.id, old, progress).await?;

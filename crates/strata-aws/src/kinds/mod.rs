@@ -8,8 +8,12 @@ pub mod prefix_list;
 pub mod route_table;
 pub mod security_group;
 pub mod subnet;
+pub mod transit_gateway;
+pub mod transit_gateway_route_table;
+pub mod transit_gateway_vpc_attachment;
 pub mod vpc;
 pub mod vpc_endpoint;
+pub mod vpc_peering_connection;
 
 use std::future::Future;
 use std::time::Duration;
@@ -75,6 +79,10 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &security_group::SecurityGroup,
     &prefix_list::PrefixList,
     &vpc_endpoint::VpcEndpoint,
+    &vpc_peering_connection::VpcPeeringConnection,
+    &transit_gateway::TransitGateway,
+    &transit_gateway_vpc_attachment::TransitGatewayVpcAttachment,
+    &transit_gateway_route_table::TransitGatewayRouteTable,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

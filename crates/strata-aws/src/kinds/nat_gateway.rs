@@ -76,7 +76,7 @@ async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::NatGateway
     Ok(describe(cx, id_filter("nat-gateway-id", &[id.to_string()]))
         .await?
         .into_iter()
-        .next())
+        .find(|n| n.nat_gateway_id() == Some(id)))
 }
 
 #[async_trait]
@@ -173,7 +173,9 @@ impl AwsKind for NatGateway {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 other => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,

@@ -335,7 +335,7 @@ impl AwsKind for PrefixList {
             version = settle(cx, req.id, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs).await?;
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
         }
         let mut l = updated(req);
         l.attrs.insert("version".into(), json!(version));

@@ -394,7 +394,9 @@ impl AwsKind for RouteTable {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 "routes" => sync_routes(cx, req.id, &routes(req.attrs)).await?,
                 "subnets" => sync_subnets(cx, req.id, &str_list(req.attrs, "subnets")).await?,
                 other => {

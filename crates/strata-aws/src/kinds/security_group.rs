@@ -355,7 +355,9 @@ impl AwsKind for SecurityGroup {
         let mut fresh: Option<LiveResource> = None;
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 "ingress" | "egress" => {
                     if fresh.is_none() {
                         fresh = Some(to_live(cx, &current(cx, req.id).await?));

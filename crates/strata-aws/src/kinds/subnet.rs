@@ -174,7 +174,9 @@ impl AwsKind for Subnet {
         let mut attrs = req.prior.clone();
         for f in req.changed {
             match f.as_str() {
-                "tags" => tags::sync_tags(cx, req.id, req.prior, req.attrs).await?,
+                "tags" => {
+                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
+                }
                 "map_public_ip_on_launch" => {
                     set_public_ip(cx, req.id, bool_field(req.attrs, f).unwrap_or(false)).await?;
                 }

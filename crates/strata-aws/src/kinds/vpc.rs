@@ -382,7 +382,7 @@ impl AwsKind for Vpc {
         let mut attrs = req.prior.clone();
         let changed = |f: &str| req.changed.iter().any(|c| c == f);
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs).await?;
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
         }
         let support = changed("enable_dns_support")
             .then(|| bool_field(req.attrs, "enable_dns_support"))

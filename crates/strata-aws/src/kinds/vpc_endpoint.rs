@@ -274,7 +274,7 @@ impl AwsKind for VpcEndpoint {
             wait_available(cx, req.id, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs).await?;
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
         }
         Ok(updated(req))
     }

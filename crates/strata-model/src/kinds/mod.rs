@@ -277,6 +277,10 @@ register_kinds! {
     SecurityGroup(security_group::SecurityGroupSpec),
     PrefixList(prefix_list::PrefixListSpec),
     VpcEndpoint(vpc_endpoint::VpcEndpointSpec),
+    VpcPeeringConnection(vpc_peering_connection::VpcPeeringConnectionSpec),
+    TransitGateway(transit_gateway::TransitGatewaySpec),
+    TransitGatewayVpcAttachment(transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec),
+    TransitGatewayRouteTable(transit_gateway_route_table::TransitGatewayRouteTableSpec),
 }
 
 /// Looks a kind up by name.

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::subnet::SubnetSpec;
+use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
 use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
@@ -150,6 +151,23 @@ impl KindSpec for RouteTableSpec {
             v.push(TypedRef::hard("subnets", s, &["ec2.subnet"]));
         }
         v
+    }
+
+    /// A route to a transit gateway comes after the gateway's attachment in the table's VPC
+    /// (AWS needs it `available`) and goes before it.
+    fn implicit(stack: &Stack) -> Vec<(String, String, crate::source::Span)> {
+        let mut out = Vec::new();
+        for (r, table) in stack.of_kind::<RouteTableSpec>() {
+            for route in &table.routes {
+                let Some(tgw) = &route.transit_gateway else { continue };
+                for (a, att) in stack.of_kind::<TransitGatewayVpcAttachmentSpec>() {
+                    if att.transit_gateway.name() == tgw.name() && att.vpc.name() == table.vpc.name() {
+                        out.push((r.name.clone(), a.name.clone(), tgw.0.span));
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn check(stack: &Stack, diags: &mut Diagnostics) {

@@ -1,0 +1,330 @@
+//! `ec2.transit_gateway` on AWS: CreateTransitGateway, ModifyTransitGateway,
+//! DeleteTransitGateway, each waited on.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    AutoAcceptSharedAttachmentsValue, DefaultRouteTableAssociationValue,
+    DefaultRouteTablePropagationValue, DnsSupportValue, Filter, ModifyTransitGatewayOptions,
+    ResourceType, TransitGatewayRequestOptions, TransitGatewayState,
+};
+use serde_json::json;
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+};
+
+use super::{
+    AwsKind, ID_CHUNK, bool_field, created, delete_until_free, id_filter, live, str_field, updated,
+};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+use crate::wait::{self, Backoff, Poll};
+
+const TIMEOUT: Duration = Duration::from_secs(900);
+
+pub struct TransitGateway;
+
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::TransitGateway>, ProviderError> {
+    cx.ec2
+        .describe_transit_gateways()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeTransitGateways"))
+}
+
+fn is_live(t: &aws_sdk_ec2::types::TransitGateway) -> bool {
+    !matches!(
+        t.state(),
+        Some(TransitGatewayState::Deleted | TransitGatewayState::Deleting)
+    )
+}
+
+fn enabled(v: Option<&str>) -> bool {
+    v == Some("enable")
+}
+
+fn to_live(t: &aws_sdk_ec2::types::TransitGateway) -> LiveResource {
+    let o = t.options();
+    let mut attrs = json!({
+        "amazon_side_asn": o.and_then(|o| o.amazon_side_asn()),
+        "default_route_table_association": enabled(o.and_then(|o| o.default_route_table_association()).map(|v| v.as_str())),
+        "default_route_table_propagation": enabled(o.and_then(|o| o.default_route_table_propagation()).map(|v| v.as_str())),
+        "dns_support": enabled(o.and_then(|o| o.dns_support()).map(|v| v.as_str())),
+        "auto_accept_shared_attachments": enabled(o.and_then(|o| o.auto_accept_shared_attachments()).map(|v| v.as_str())),
+        "association_default_route_table_id": o.and_then(|o| o.association_default_route_table_id()),
+        "propagation_default_route_table_id": o.and_then(|o| o.propagation_default_route_table_id()),
+        "owner_id": t.owner_id(),
+        "arn": t.transit_gateway_arn(),
+    });
+    if let (Some(d), Some(m)) = (
+        t.description().filter(|d| !d.is_empty()),
+        attrs.as_object_mut(),
+    ) {
+        m.insert("description".into(), json!(d));
+    }
+    live(
+        "ec2.transit_gateway",
+        t.transit_gateway_id().unwrap_or_default(),
+        t.tags(),
+        attrs,
+    )
+}
+
+fn flag(attrs: &strata_engine::value::Attrs, field: &str, default: bool) -> &'static str {
+    if bool_field(attrs, field).unwrap_or(default) {
+        "enable"
+    } else {
+        "disable"
+    }
+}
+
+async fn wait_state(
+    cx: &Ctx,
+    id: &str,
+    gone: bool,
+    progress: &Progress,
+) -> Result<Option<aws_sdk_ec2::types::TransitGateway>, ProviderError> {
+    let what = if gone {
+        "the transit gateway to be deleted"
+    } else {
+        "the transit gateway to be available"
+    };
+    wait::until(
+        what,
+        cx.timeout(TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            let t = describe(cx, id_filter("transit-gateway-id", &[id.to_string()]))
+                .await?
+                .into_iter()
+                .next();
+            Ok(match (gone, t) {
+                (true, None) => Poll::Ready(None),
+                (true, Some(t)) if t.state() == Some(&TransitGatewayState::Deleted) => {
+                    Poll::Ready(None)
+                }
+                (false, Some(t)) if t.state() == Some(&TransitGatewayState::Available) => {
+                    Poll::Ready(Some(t))
+                }
+                (_, Some(t)) => {
+                    Poll::NotYet(t.state().map_or("unknown", |s| s.as_str()).to_string())
+                }
+                (false, None) => Poll::NotYet("not visible yet".to_string()),
+            })
+        },
+    )
+    .await
+}
+
+#[async_trait]
+impl AwsKind for TransitGateway {
+    fn kind(&self) -> &'static str {
+        "ec2.transit_gateway"
+    }
+
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for t in describe(cx, id_filter("transit-gateway-id", chunk))
+                .await?
+                .iter()
+                .filter(|t| is_live(t))
+            {
+                let l = to_live(t);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for t in describe(cx, stack_filter(stack))
+            .await?
+            .iter()
+            .filter(|t| is_live(t))
+        {
+            let l = to_live(t);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let options = TransitGatewayRequestOptions::builder()
+            .amazon_side_asn(
+                a.get("amazon_side_asn")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(64512),
+            )
+            .default_route_table_association(DefaultRouteTableAssociationValue::from(flag(
+                a,
+                "default_route_table_association",
+                true,
+            )))
+            .default_route_table_propagation(DefaultRouteTablePropagationValue::from(flag(
+                a,
+                "default_route_table_propagation",
+                true,
+            )))
+            .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
+            .auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::from(flag(
+                a,
+                "auto_accept_shared_attachments",
+                false,
+            )))
+            .build();
+        let mut call = cx
+            .ec2
+            .create_transit_gateway()
+            .options(options)
+            .tag_specifications(tag_specification(
+                ResourceType::TransitGateway,
+                a,
+                req.stack,
+                req.name,
+            ));
+        if let Some(d) = str_field(a, "description") {
+            call = call.description(d);
+        }
+        let out = call.send().await.map_err(aws("ec2:CreateTransitGateway"))?;
+        let id = out
+            .transit_gateway()
+            .and_then(|t| t.transit_gateway_id())
+            .ok_or_else(|| {
+                ProviderError::new(ErrorClass::Other, "CreateTransitGateway returned no id")
+            })?
+            .to_string();
+        let t = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                format!("transit gateway {id} vanished"),
+            )
+        })?;
+        Ok(created(to_live(&t), req))
+    }
+
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let changed = |f: &str| req.changed.iter().any(|c| c == f);
+        let a = req.attrs;
+        let mut opts = ModifyTransitGatewayOptions::builder();
+        let mut any = false;
+        if changed("default_route_table_association") {
+            opts = opts.default_route_table_association(DefaultRouteTableAssociationValue::from(
+                flag(a, "default_route_table_association", true),
+            ));
+            any = true;
+        }
+        if changed("default_route_table_propagation") {
+            opts = opts.default_route_table_propagation(DefaultRouteTablePropagationValue::from(
+                flag(a, "default_route_table_propagation", true),
+            ));
+            any = true;
+        }
+        if changed("dns_support") {
+            opts = opts.dns_support(DnsSupportValue::from(flag(a, "dns_support", true)));
+            any = true;
+        }
+        if changed("auto_accept_shared_attachments") {
+            opts = opts.auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::from(
+                flag(a, "auto_accept_shared_attachments", false),
+            ));
+            any = true;
+        }
+        if any || changed("description") {
+            let mut call = cx
+                .ec2
+                .modify_transit_gateway()
+                .transit_gateway_id(req.id)
+                .options(opts.build());
+            if changed("description") {
+                call = call.description(str_field(a, "description").unwrap_or(""));
+            }
+            call.send().await.map_err(aws("ec2:ModifyTransitGateway"))?;
+            wait_state(cx, req.id, false, progress).await?;
+        }
+        if changed("tags") {
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+        }
+        Ok(updated(req))
+    }
+
+    /// AWS refuses (IncorrectState) while attachments remain: those are deleted first (they
+    /// depend on the gateway); the refusal is retried while they finish deleting.
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
+        let id = req.id;
+        delete_until_free(
+            "the transit gateway to accept deletion",
+            cx.timeout(TIMEOUT),
+            progress,
+            || async move {
+                match cx
+                    .ec2
+                    .delete_transit_gateway()
+                    .transit_gateway_id(id)
+                    .send()
+                    .await
+                    .map_err(aws("ec2:DeleteTransitGateway"))
+                {
+                    Ok(_) => Ok(()),
+                    Err(mut e) if e.code.as_deref() == Some("IncorrectState") => {
+                        e.class = ErrorClass::DependencyViolation;
+                        Err(e)
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+            || async move {
+                let atts = cx
+                    .ec2
+                    .describe_transit_gateway_attachments()
+                    .filters(
+                        Filter::builder()
+                            .name("transit-gateway-id")
+                            .values(id)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .ok()?;
+                let list: Vec<String> = atts
+                    .transit_gateway_attachments()
+                    .iter()
+                    .filter(|a| a.state().is_none_or(|s| s.as_str() != "deleted"))
+                    .filter_map(|a| a.transit_gateway_attachment_id().map(str::to_string))
+                    .collect();
+                (!list.is_empty()).then(|| format!("attachments {}", list.join(", ")))
+            },
+        )
+        .await?;
+        wait_state(cx, id, true, progress).await.map(|_| ())
+    }
+}

@@ -1,0 +1,295 @@
+//! `ec2.transit_gateway_vpc_attachment` on AWS: CreateTransitGatewayVpcAttachment,
+//! ModifyTransitGatewayVpcAttachment, DeleteTransitGatewayVpcAttachment, each waited on.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    ApplianceModeSupportValue, CreateTransitGatewayVpcAttachmentRequestOptions, DnsSupportValue,
+    Filter, Ipv6SupportValue, ModifyTransitGatewayVpcAttachmentRequestOptions, ResourceType,
+    TransitGatewayAttachmentState,
+};
+use serde_json::json;
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::{AwsKind, ID_CHUNK, bool_field, created, id_filter, live, required, str_list, updated};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+use crate::wait::{self, Backoff, Poll};
+
+const TIMEOUT: Duration = Duration::from_secs(900);
+
+pub struct TransitGatewayVpcAttachment;
+
+async fn describe(
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::TransitGatewayVpcAttachment>, ProviderError> {
+    cx.ec2
+        .describe_transit_gateway_vpc_attachments()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeTransitGatewayVpcAttachments"))
+}
+
+fn is_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> bool {
+    !matches!(
+        a.state(),
+        Some(
+            TransitGatewayAttachmentState::Deleted
+                | TransitGatewayAttachmentState::Deleting
+                | TransitGatewayAttachmentState::Failed
+                | TransitGatewayAttachmentState::Rejected
+        )
+    )
+}
+
+fn to_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> LiveResource {
+    let o = a.options();
+    let on = |v: Option<&str>| v == Some("enable");
+    live(
+        "ec2.transit_gateway_vpc_attachment",
+        a.transit_gateway_attachment_id().unwrap_or_default(),
+        a.tags(),
+        json!({
+            "transit_gateway": a.transit_gateway_id(),
+            "vpc": a.vpc_id(),
+            "subnets": a.subnet_ids(),
+            "dns_support": on(o.and_then(|o| o.dns_support()).map(|v| v.as_str())),
+            "ipv6_support": on(o.and_then(|o| o.ipv6_support()).map(|v| v.as_str())),
+            "appliance_mode_support": on(o.and_then(|o| o.appliance_mode_support()).map(|v| v.as_str())),
+        }),
+    )
+}
+
+fn flag(attrs: &Attrs, field: &str, default: bool) -> &'static str {
+    if bool_field(attrs, field).unwrap_or(default) {
+        "enable"
+    } else {
+        "disable"
+    }
+}
+
+async fn wait_state(
+    cx: &Ctx,
+    id: &str,
+    gone: bool,
+    progress: &Progress,
+) -> Result<Option<aws_sdk_ec2::types::TransitGatewayVpcAttachment>, ProviderError> {
+    let what = if gone {
+        "the attachment to be deleted"
+    } else {
+        "the attachment to be available"
+    };
+    wait::until(
+        what,
+        cx.timeout(TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            let a = describe(
+                cx,
+                id_filter("transit-gateway-attachment-id", &[id.to_string()]),
+            )
+            .await?
+            .into_iter()
+            .next();
+            Ok(match (gone, a) {
+                (true, None) => Poll::Ready(None),
+                (true, Some(a)) if a.state() == Some(&TransitGatewayAttachmentState::Deleted) => {
+                    Poll::Ready(None)
+                }
+                (false, Some(a))
+                    if a.state() == Some(&TransitGatewayAttachmentState::Available) =>
+                {
+                    Poll::Ready(Some(a))
+                }
+                (false, Some(a))
+                    if matches!(
+                        a.state(),
+                        Some(
+                            TransitGatewayAttachmentState::Failed
+                                | TransitGatewayAttachmentState::Rejected
+                        )
+                    ) =>
+                {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!(
+                            "attachment {id} is {}",
+                            a.state().map_or("failed", |s| s.as_str())
+                        ),
+                    ));
+                }
+                (_, Some(a)) => {
+                    Poll::NotYet(a.state().map_or("unknown", |s| s.as_str()).to_string())
+                }
+                (false, None) => Poll::NotYet("not visible yet".to_string()),
+            })
+        },
+    )
+    .await
+}
+
+#[async_trait]
+impl AwsKind for TransitGatewayVpcAttachment {
+    fn kind(&self) -> &'static str {
+        "ec2.transit_gateway_vpc_attachment"
+    }
+
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for a in describe(cx, id_filter("transit-gateway-attachment-id", chunk))
+                .await?
+                .iter()
+                .filter(|a| is_live(a))
+            {
+                let l = to_live(a);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for a in describe(cx, stack_filter(stack))
+            .await?
+            .iter()
+            .filter(|a| is_live(a))
+        {
+            let l = to_live(a);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let options = CreateTransitGatewayVpcAttachmentRequestOptions::builder()
+            .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
+            .ipv6_support(Ipv6SupportValue::from(flag(a, "ipv6_support", false)))
+            .appliance_mode_support(ApplianceModeSupportValue::from(flag(
+                a,
+                "appliance_mode_support",
+                false,
+            )))
+            .build();
+        let out = cx
+            .ec2
+            .create_transit_gateway_vpc_attachment()
+            .transit_gateway_id(required(a, "transit_gateway")?)
+            .vpc_id(required(a, "vpc")?)
+            .set_subnet_ids(Some(str_list(a, "subnets")))
+            .options(options)
+            .tag_specifications(tag_specification(
+                ResourceType::TransitGatewayAttachment,
+                a,
+                req.stack,
+                req.name,
+            ))
+            .send()
+            .await
+            .map_err(aws("ec2:CreateTransitGatewayVpcAttachment"))?;
+        let id = out
+            .transit_gateway_vpc_attachment()
+            .and_then(|x| x.transit_gateway_attachment_id())
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::Other,
+                    "CreateTransitGatewayVpcAttachment returned no id",
+                )
+            })?
+            .to_string();
+        let att = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
+            ProviderError::new(ErrorClass::NotFound, format!("attachment {id} vanished"))
+        })?;
+        Ok(created(to_live(&att), req))
+    }
+
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let changed = |f: &str| req.changed.iter().any(|c| c == f);
+        let a = req.attrs;
+        let mut call = cx
+            .ec2
+            .modify_transit_gateway_vpc_attachment()
+            .transit_gateway_attachment_id(req.id);
+        let mut any = false;
+        if changed("subnets") {
+            let old = str_list(req.prior, "subnets");
+            let new = str_list(a, "subnets");
+            let add: Vec<String> = new.iter().filter(|s| !old.contains(s)).cloned().collect();
+            let remove: Vec<String> = old.iter().filter(|s| !new.contains(s)).cloned().collect();
+            call = call
+                .set_add_subnet_ids(Some(add).filter(|v| !v.is_empty()))
+                .set_remove_subnet_ids(Some(remove).filter(|v| !v.is_empty()));
+            any = true;
+        }
+        if changed("dns_support") || changed("ipv6_support") || changed("appliance_mode_support") {
+            call = call.options(
+                ModifyTransitGatewayVpcAttachmentRequestOptions::builder()
+                    .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
+                    .ipv6_support(Ipv6SupportValue::from(flag(a, "ipv6_support", false)))
+                    .appliance_mode_support(ApplianceModeSupportValue::from(flag(
+                        a,
+                        "appliance_mode_support",
+                        false,
+                    )))
+                    .build(),
+            );
+            any = true;
+        }
+        if any {
+            call.send()
+                .await
+                .map_err(aws("ec2:ModifyTransitGatewayVpcAttachment"))?;
+            wait_state(cx, req.id, false, progress).await?;
+        }
+        if changed("tags") {
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+        }
+        Ok(updated(req))
+    }
+
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
+        match cx
+            .ec2
+            .delete_transit_gateway_vpc_attachment()
+            .transit_gateway_attachment_id(req.id)
+            .send()
+            .await
+            .map_err(aws("ec2:DeleteTransitGatewayVpcAttachment"))
+        {
+            Ok(_) => {}
+            Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_state(cx, req.id, true, progress).await.map(|_| ())
+    }
+}

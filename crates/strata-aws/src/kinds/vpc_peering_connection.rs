@@ -1,0 +1,347 @@
+//! `ec2.vpc_peering_connection` on AWS: CreateVpcPeeringConnection, AcceptVpcPeeringConnection
+//! (in the accepter's region), ModifyVpcPeeringConnectionOptions, DeleteVpcPeeringConnection.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{Filter, PeeringConnectionOptionsRequest, ResourceType};
+use serde_json::{Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::{AwsKind, ID_CHUNK, created, id_filter, live, required, str_field, updated};
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::{self, stack_filter, tag_specification};
+use crate::wait::{self, Backoff, Poll};
+
+const TIMEOUT: Duration = Duration::from_secs(600);
+
+pub struct VpcPeeringConnection;
+
+async fn describe(
+    client: &aws_sdk_ec2::Client,
+    cx: &Ctx,
+    filter: Filter,
+) -> Result<Vec<aws_sdk_ec2::types::VpcPeeringConnection>, ProviderError> {
+    client
+        .describe_vpc_peering_connections()
+        .filters(filter)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:DescribeVpcPeeringConnections"))
+}
+
+fn status(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> String {
+    p.status()
+        .and_then(|s| s.code())
+        .map_or("unknown", |c| c.as_str())
+        .to_string()
+}
+
+fn is_live(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> bool {
+    !matches!(
+        status(p).as_str(),
+        "deleted" | "deleting" | "rejected" | "failed" | "expired"
+    )
+}
+
+fn options(info: Option<&aws_sdk_ec2::types::VpcPeeringConnectionVpcInfo>) -> Value {
+    json!({
+        "allow_dns_resolution_from_remote_vpc": info
+            .and_then(|i| i.peering_options())
+            .and_then(|o| o.allow_dns_resolution_from_remote_vpc())
+            .unwrap_or(false)
+    })
+}
+
+fn to_live(cx: &Ctx, p: &aws_sdk_ec2::types::VpcPeeringConnection) -> LiveResource {
+    let requester = p.requester_vpc_info();
+    let accepter = p.accepter_vpc_info();
+    let mut attrs = json!({
+        "vpc": requester.and_then(|i| i.vpc_id()),
+        "peer_vpc": accepter.and_then(|i| i.vpc_id()),
+        "requester_options": options(requester),
+        "accepter_options": options(accepter),
+        "status": status(p),
+    });
+    if let (Some(region), Some(m)) = (accepter.and_then(|i| i.region()), attrs.as_object_mut())
+        && region != cx.region
+    {
+        m.insert("peer_region".into(), json!(region));
+    }
+    live(
+        "ec2.vpc_peering_connection",
+        p.vpc_peering_connection_id().unwrap_or_default(),
+        p.tags(),
+        attrs,
+    )
+}
+
+async fn one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::VpcPeeringConnection>, ProviderError> {
+    // Checked here too: some implementations ignore the filter.
+    Ok(describe(
+        &cx.ec2,
+        cx,
+        id_filter("vpc-peering-connection-id", &[id.to_string()]),
+    )
+    .await?
+    .into_iter()
+    .find(|p| p.vpc_peering_connection_id() == Some(id)))
+}
+
+async fn wait_status(
+    cx: &Ctx,
+    id: &str,
+    want: &[&str],
+    progress: &Progress,
+) -> Result<(), ProviderError> {
+    let what = format!("the peering connection to be {}", want.join(" or "));
+    wait::until(
+        &what,
+        cx.timeout(TIMEOUT),
+        Backoff::default(),
+        progress,
+        || async {
+            Ok(match one(cx, id).await? {
+                Some(p) if want.contains(&status(&p).as_str()) => Poll::Ready(()),
+                Some(p) if matches!(status(&p).as_str(), "failed" | "rejected" | "expired") => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!(
+                            "peering connection {id} is {}: {}",
+                            status(&p),
+                            p.status()
+                                .and_then(|s| s.message())
+                                .unwrap_or("AWS gave no reason")
+                        ),
+                    )
+                    .with_help(
+                        "check that the VPCs' CIDR blocks do not overlap and the accepter exists",
+                    ));
+                }
+                Some(p) => Poll::NotYet(status(&p)),
+                None if want.contains(&"deleted") => Poll::Ready(()),
+                None => Poll::NotYet("not visible yet".to_string()),
+            })
+        },
+    )
+    .await
+}
+
+fn dns_option(attrs: &Attrs, side: &str) -> Option<bool> {
+    attrs
+        .get(side)
+        .and_then(|o| o.get("allow_dns_resolution_from_remote_vpc"))
+        .and_then(Value::as_bool)
+}
+
+/// Sets each side's options; the accepter's are set from the accepter's region.
+async fn set_options(
+    cx: &Ctx,
+    id: &str,
+    attrs: &Attrs,
+    requester: bool,
+    accepter: bool,
+) -> Result<(), ProviderError> {
+    let opts = |v: bool| {
+        PeeringConnectionOptionsRequest::builder()
+            .allow_dns_resolution_from_remote_vpc(v)
+            .build()
+    };
+    if requester && let Some(v) = dns_option(attrs, "requester_options") {
+        cx.ec2
+            .modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(id)
+            .requester_peering_connection_options(opts(v))
+            .send()
+            .await
+            .map_err(aws("ec2:ModifyVpcPeeringConnectionOptions"))?;
+    }
+    if accepter && let Some(v) = dns_option(attrs, "accepter_options") {
+        let client = cx.ec2_in(str_field(attrs, "peer_region").unwrap_or(&cx.region));
+        client
+            .modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(id)
+            .accepter_peering_connection_options(opts(v))
+            .send()
+            .await
+            .map_err(aws("ec2:ModifyVpcPeeringConnectionOptions"))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AwsKind for VpcPeeringConnection {
+    fn kind(&self) -> &'static str {
+        "ec2.vpc_peering_connection"
+    }
+
+    async fn read(
+        &self,
+        cx: &Ctx,
+        ids: &[String],
+        stack: &str,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let mut found = BTreeMap::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            for p in describe(&cx.ec2, cx, id_filter("vpc-peering-connection-id", chunk))
+                .await?
+                .iter()
+                .filter(|p| is_live(p))
+            {
+                let l = to_live(cx, p);
+                found.insert(l.id.clone(), l);
+            }
+        }
+        for p in describe(&cx.ec2, cx, stack_filter(stack))
+            .await?
+            .iter()
+            .filter(|p| is_live(p))
+        {
+            let l = to_live(cx, p);
+            found.insert(l.id.clone(), l);
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let mut call = cx
+            .ec2
+            .create_vpc_peering_connection()
+            .vpc_id(required(a, "vpc")?)
+            .peer_vpc_id(required(a, "peer_vpc")?)
+            .tag_specifications(tag_specification(
+                ResourceType::VpcPeeringConnection,
+                a,
+                req.stack,
+                req.name,
+            ));
+        let peer_region = str_field(a, "peer_region");
+        if let Some(r) = peer_region {
+            call = call.peer_region(r);
+        }
+        let out = call
+            .send()
+            .await
+            .map_err(aws("ec2:CreateVpcPeeringConnection"))?;
+        let id = out
+            .vpc_peering_connection()
+            .and_then(|p| p.vpc_peering_connection_id())
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorClass::Other,
+                    "CreateVpcPeeringConnection returned no id",
+                )
+            })?
+            .to_string();
+        wait_status(cx, &id, &["pending-acceptance", "active"], progress).await?;
+        // Accept it on the accepter's side (its region, when that is another one).
+        let accepter = cx.ec2_in(peer_region.unwrap_or(&cx.region));
+        wait::until(
+            "the peer region to see the request",
+            cx.timeout(TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                match accepter
+                    .accept_vpc_peering_connection()
+                    .vpc_peering_connection_id(&id)
+                    .send()
+                    .await
+                    .map_err(aws("ec2:AcceptVpcPeeringConnection"))
+                {
+                    Ok(_) => Ok(Poll::Ready(())),
+                    // Cross-region requests take a moment to reach the accepter's region.
+                    Err(e) if e.class == ErrorClass::NotFound => {
+                        Ok(Poll::NotYet("not there yet".to_string()))
+                    }
+                    Err(e) if e.code.as_deref() == Some("InvalidStateTransition") => {
+                        Ok(Poll::Ready(()))
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await?;
+        wait_status(cx, &id, &["active"], progress).await?;
+        set_options(cx, &id, a, true, true).await?;
+        let p = one(cx, &id).await?.ok_or_else(|| {
+            ProviderError::new(
+                ErrorClass::NotFound,
+                format!("peering connection {id} vanished"),
+            )
+        })?;
+        let mut l = to_live(cx, &p);
+        for side in ["requester_options", "accepter_options"] {
+            if let Some(v) = a.get(side) {
+                l.attrs.insert(side.into(), v.clone());
+            }
+        }
+        Ok(created(l, req))
+    }
+
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let changed = |f: &str| req.changed.iter().any(|c| c == f);
+        if changed("requester_options") || changed("accepter_options") {
+            let mut attrs = req.attrs.clone();
+            if let Some(r) = req.prior.get("peer_region") {
+                attrs.insert("peer_region".into(), r.clone());
+            }
+            set_options(
+                cx,
+                req.id,
+                &attrs,
+                changed("requester_options"),
+                changed("accepter_options"),
+            )
+            .await?;
+        }
+        if changed("tags") {
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+        }
+        Ok(updated(req))
+    }
+
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        progress: &Progress,
+    ) -> Result<(), ProviderError> {
+        match cx
+            .ec2
+            .delete_vpc_peering_connection()
+            .vpc_peering_connection_id(req.id)
+            .send()
+            .await
+            .map_err(aws("ec2:DeleteVpcPeeringConnection"))
+        {
+            Ok(_) => {}
+            Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        wait_status(cx, req.id, &["deleted"], progress).await
+    }
+}
