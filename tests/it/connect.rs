@@ -290,17 +290,7 @@ async fn cookbook_1_11_vpc_peering() {
 
 #[tokio::test]
 async fn peering_with_a_vpc_in_another_region_is_accepted_there() {
-    let west = {
-        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&crate::support::emulator().url)
-            .region(aws_sdk_ec2::config::Region::new("us-west-2"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .load()
-            .await;
-        aws_sdk_ec2::Client::new(&conf)
-    };
+    let west = crate::support::ec2_in(&crate::support::emulator().url, "us-west-2").await;
     let peer = west
         .create_vpc()
         .cidr_block("10.77.0.0/16")

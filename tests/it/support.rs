@@ -28,11 +28,21 @@ impl Drop for Emulator {
     }
 }
 
+/// Whether this run uses the strict test bed (`STRATA_TESTBED=strict`): pending states,
+/// AWS's refusals, lingering interfaces, pagination and eventual consistency, all on.
+pub fn strict() -> bool {
+    std::env::var("STRATA_TESTBED").is_ok_and(|v| v == "strict")
+}
+
 fn start_emulator() -> Emulator {
     if let Ok(url) = std::env::var("STRATA_TEST_ENDPOINT") {
         return Emulator { url, _child: None };
     }
-    start_private_emulator(&[])
+    if strict() {
+        start_private_emulator(&["--strict"])
+    } else {
+        start_private_emulator(&[])
+    }
 }
 
 /// An emulator of our own (e.g. a slow one: `&["--latency-ms", "300"]`), stopped when dropped.
@@ -164,6 +174,13 @@ impl Stack {
             // A wait that never ends is a failure, not a hang.
             .env("STRATA_MAX_WAIT_SECS", "60")
             .stdin(Stdio::null());
+        if strict() {
+            // Small pages, so that every describe pages.
+            c.env("STRATA_AWS_PAGE_SIZE", "5");
+        } else {
+            // The plain emulator is consistent at once: nothing to look for again.
+            c.env("STRATA_PENDING_RECHECK_SECS", "0");
+        }
         c
     }
 
@@ -224,11 +241,18 @@ pub async fn ec2() -> aws_sdk_ec2::Client {
     ec2_at(&emulator().url).await
 }
 
-/// An EC2 client for a given emulator.
+/// An EC2 client for a given emulator. Its app name makes the test bed answer it with the
+/// emulator's real state (no hiding, paging or faults, and no entry in the call log).
 pub async fn ec2_at(url: &str) -> aws_sdk_ec2::Client {
+    ec2_in(url, "us-east-1").await
+}
+
+/// An EC2 client for a given emulator and region (see [`ec2_at`]).
+pub async fn ec2_in(url: &str, region: &str) -> aws_sdk_ec2::Client {
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
         .endpoint_url(url)
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .region(aws_sdk_ec2::config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))

@@ -32,14 +32,24 @@ impl AwsSettings {
     }
 }
 
+/// Attempts per call (the first and four retries, with the SDK's exponential backoff and its
+/// retry quota). Creates without an idempotency token are not retried by the SDK: see
+/// `kinds::create_once`.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+fn env_secs(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 /// Loads the SDK configuration and returns the region it settled on, if any.
 pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
+    let attempt_timeout = env_secs("STRATA_AWS_ATTEMPT_TIMEOUT_SECS").unwrap_or(60);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(Duration::from_secs(attempt_timeout))
                 .operation_timeout(Duration::from_secs(300))
                 .build(),
         );
@@ -75,18 +85,26 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
             .interceptor(counter.clone())
             .build(),
     );
+    // The same client without automatic retries, for create calls that take no idempotency
+    // token: a retried call whose first answer was lost would make a second copy.
+    let ec2_once = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(sdk)
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::disabled())
+            .interceptor(counter.clone())
+            .build(),
+    );
     let page_size = std::env::var("STRATA_AWS_PAGE_SIZE")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000)
         .clamp(5, 1000);
-    let max_wait = std::env::var("STRATA_MAX_WAIT_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(Duration::from_secs(3600), Duration::from_secs);
+    let max_wait =
+        env_secs("STRATA_MAX_WAIT_SECS").map_or(Duration::from_secs(3600), Duration::from_secs);
     AwsProvider {
         cx: Ctx {
             ec2,
+            ec2_once,
             sdk: sdk.clone(),
             counter: counter.clone(),
             region: region.to_string(),

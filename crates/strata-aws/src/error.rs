@@ -18,6 +18,7 @@ pub fn class_of(code: &str) -> ErrorClass {
         "RequestLimitExceeded"
         | "Throttling"
         | "ThrottlingException"
+        | "TooManyRequestsException"
         | "InternalError"
         | "InternalFailure"
         | "ServiceUnavailable"

@@ -26,6 +26,8 @@ pub use config::{AwsSettings, connect};
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub ec2: aws_sdk_ec2::Client,
+    /// The same client without the SDK's automatic retries (see `kinds::create_once`).
+    pub ec2_once: aws_sdk_ec2::Client,
     /// The configuration the clients were built from (for clients in other regions).
     pub sdk: aws_config::SdkConfig,
     pub counter: CallCounter,

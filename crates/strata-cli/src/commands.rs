@@ -136,8 +136,14 @@ fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
     f
 }
 
-/// Reads the live state. If an interrupted create is journaled but its resource is not found,
-/// looks again a few times: on AWS a new resource can take a moment to show in describes.
+/// How long after its creation a resource may still be missing from AWS's describes.
+const SETTLE_WINDOW: Duration = Duration::from_secs(300);
+
+/// Reads the live state. AWS's describes are eventually consistent: a resource created moments
+/// ago may not show yet, or show without its tags. When a resource the lockfile records as
+/// created within the last minutes is missing or untagged, or an interrupted create is
+/// journaled and its resource is not found, reads again for a few seconds
+/// (`STRATA_PENDING_RECHECK_SECS`, default 10) before planning on what was read.
 async fn read_live(
     s: &Settings,
     cloud: &Cloud,
@@ -151,27 +157,32 @@ async fn read_live(
     let recheck_secs: u64 = std::env::var("STRATA_PENDING_RECHECK_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if s.aws.local { 0 } else { 6 });
-    let missing = |live: &[LiveResource]| {
+        .unwrap_or(10);
+    let unsettled = |live: &[LiveResource]| {
         lf.is_some_and(|l| {
-            l.pending.iter().any(|p| {
+            let journaled = l.pending.iter().any(|p| {
                 p.op == lockfile::PendingKind::Create
                     && !live
                         .iter()
                         .any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
-            })
+            });
+            let recent = l.resources.values().any(|r| {
+                r.created_within(SETTLE_WINDOW)
+                    && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
+            });
+            journaled || recent
         })
     };
     let mut waited = 0;
-    while waited < recheck_secs && missing(&live) {
+    while waited < recheck_secs && unsettled(&live) {
         if waited == 0 {
             ui::note(
                 s,
-                "An interrupted create is journaled; looking again for its resource by tag...",
+                "Resources created moments ago are not all visible yet; reading again...",
             );
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        waited += 2;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        waited += 1;
         live = read::read_live(&cloud.provider, &desired.stack, &reqs)
             .await
             .map_err(|e| provider_failure(&e))?;

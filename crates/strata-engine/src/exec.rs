@@ -764,6 +764,7 @@ async fn run_op(
                     stack,
                     attrs,
                     token,
+                    replacing: action.id.as_deref(),
                 },
                 progress,
             )
@@ -830,6 +831,7 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                 dependencies: action.depends_on.clone(),
                 soft_dependencies: action.soft_depends_on.clone(),
                 prevent_destroy: action.prevent_destroy,
+                created_at: Some(lockfile::now_rfc3339()),
             };
             if let Some(old) = lf.resources.insert(action.name.clone(), entry)
                 && old.id != live.id
@@ -849,6 +851,11 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                 (None, Some(p)) => p.clone(),
                 (None, None) => Attrs::new(),
             };
+            let created_at = lf
+                .resources
+                .get(&action.name)
+                .filter(|r| r.id == id)
+                .and_then(|r| r.created_at.clone());
             lf.resources.insert(
                 action.name.clone(),
                 LockedResource {
@@ -858,6 +865,7 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                     dependencies: action.depends_on.clone(),
                     soft_dependencies: action.soft_depends_on.clone(),
                     prevent_destroy: action.prevent_destroy,
+                    created_at,
                 },
             );
         }

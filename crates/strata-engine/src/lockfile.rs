@@ -46,6 +46,21 @@ pub struct LockedResource {
     /// the resource being removed from the documents.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// When strata created it (RFC 3339). For a short while after a create, AWS's describes
+    /// may not show the resource yet; a recent resource that a read misses is looked for again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+}
+
+impl LockedResource {
+    /// Whether this resource was created less than `window` ago.
+    pub fn created_within(&self, window: std::time::Duration) -> bool {
+        self.created_at
+            .as_deref()
+            .and_then(|t| humantime::parse_rfc3339(t).ok())
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age < window)
+    }
 }
 
 /// A resource replaced with create-before-destroy whose old copy still exists.
@@ -514,6 +529,7 @@ mod tests {
                 dependencies: vec![],
                 soft_dependencies: vec![],
                 prevent_destroy: false,
+                created_at: None,
             },
         );
         lf

@@ -44,6 +44,8 @@ pub struct CreateRequest<'a> {
     pub attrs: &'a Attrs,
     /// Idempotency token, journaled before the call; used by kinds whose API takes one.
     pub token: &'a str,
+    /// The id of the copy this create replaces, which carries the same ownership tags.
+    pub replacing: Option<&'a str>,
 }
 
 /// An in-place update.

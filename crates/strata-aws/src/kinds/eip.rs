@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, Filter, ResourceType};
+use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
-use super::{AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, updated};
+use super::{
+    AwsKind, ID_CHUNK, Sent, create_once, created, delete_until_free, id_filter, live, updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -86,31 +89,35 @@ impl AwsKind for Eip {
             .get("domain")
             .and_then(|v| v.as_str())
             .unwrap_or("vpc");
-        let out = cx
-            .ec2
-            .allocate_address()
-            .domain(DomainType::from(domain))
-            .tag_specifications(tag_specification(
-                ResourceType::ElasticIp,
-                req.attrs,
-                req.stack,
-                req.name,
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:AllocateAddress"))?;
-        let id = out.allocation_id().ok_or_else(|| {
-            ProviderError::new(
-                ErrorClass::Other,
-                "AllocateAddress returned no allocation id",
-            )
-        })?;
-        let l = live(
-            "ec2.eip",
-            id,
-            &[],
-            json!({"domain": domain, "public_ip": out.public_ip(), "allocation_id": id}),
-        );
+        let (id, sent) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .allocate_address()
+                    .domain(DomainType::from(domain))
+                    .tag_specifications(tag_specification(
+                        ResourceType::ElasticIp,
+                        req.attrs,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:AllocateAddress"))
+            },
+            |out| out.allocation_id().map(str::to_string),
+        )
+        .await?;
+        let l = match sent {
+            Sent::Answer(out) => live(
+                "ec2.eip",
+                &id,
+                &[],
+                json!({"domain": domain, "public_ip": out.public_ip(), "allocation_id": id}),
+            ),
+            Sent::Found(l) => l,
+        };
         Ok(created(l, req))
     }
 

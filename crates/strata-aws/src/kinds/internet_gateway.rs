@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType};
+use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{
-    AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, str_field, updated,
+    AwsKind, ID_CHUNK, Sent, create_once, created, delete_until_free, ec2_arn, id_filter, live,
+    str_field, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -132,26 +134,41 @@ impl AwsKind for InternetGateway {
         req: &CreateRequest<'_>,
         _: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        let out = cx
-            .ec2
-            .create_internet_gateway()
-            .tag_specifications(tag_specification(
-                ResourceType::InternetGateway,
-                req.attrs,
-                req.stack,
-                req.name,
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateInternetGateway"))?;
-        let g = out.internet_gateway().ok_or_else(|| {
-            ProviderError::new(
-                ErrorClass::Other,
-                "CreateInternetGateway returned no gateway",
-            )
-        })?;
-        let id = g.internet_gateway_id().unwrap_or_default().to_string();
-        let mut l = to_live(cx, g);
+        let (id, sent) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_internet_gateway()
+                    .tag_specifications(tag_specification(
+                        ResourceType::InternetGateway,
+                        req.attrs,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateInternetGateway"))
+            },
+            |out| {
+                out.internet_gateway()
+                    .and_then(|g| g.internet_gateway_id())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
+        let mut l = match sent {
+            Sent::Answer(out) => match out.internet_gateway() {
+                Some(g) => to_live(cx, g),
+                None => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Other,
+                        "CreateInternetGateway returned no gateway",
+                    ));
+                }
+            },
+            Sent::Found(l) => l,
+        };
         if let Some(vpc) = str_field(req.attrs, "vpc") {
             attach(cx, &id, vpc).await?;
             l.attrs.insert("vpc".into(), json!(vpc));

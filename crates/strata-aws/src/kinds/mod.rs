@@ -311,3 +311,146 @@ pub async fn describe_blocking_interfaces(cx: &Ctx, filter: &str, value: &str) -
         .collect();
     (!list.is_empty()).then(|| format!("network interfaces {}", list.join(", ")))
 }
+
+/// What a create call that takes no idempotency token came back with.
+pub enum Sent<T> {
+    /// AWS's answer.
+    Answer(T),
+    /// The answer was lost, but the resource was found by its ownership tags.
+    Found(LiveResource),
+}
+
+impl<T> Sent<T> {
+    pub fn answer(self) -> Option<T> {
+        match self {
+            Sent::Answer(t) => Some(t),
+            Sent::Found(_) => None,
+        }
+    }
+}
+
+/// Throttling: AWS refused the call without acting on it.
+fn throttled(e: &ProviderError) -> bool {
+    matches!(
+        e.code.as_deref(),
+        Some(
+            "RequestLimitExceeded"
+                | "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+        )
+    )
+}
+
+/// Attempts of a create call without an idempotency token.
+const CREATE_ATTEMPTS: u32 = 6;
+
+/// How long to look for a resource whose create answer was lost before sending again: on AWS a
+/// new resource can take a moment to show in describes.
+fn lookup_window() -> Duration {
+    std::env::var("STRATA_CREATE_LOOKUP_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(5), Duration::from_secs)
+}
+
+/// Sends a create call that takes no idempotency token (CreateVpc, CreateSubnet, …) so that a
+/// lost answer never leaves a second copy behind. The call goes through `cx.ec2_once`, which the
+/// SDK does not retry. Throttling is retried after a backoff. A server error, a timeout or a
+/// dropped connection leaves unknown whether AWS acted, so the resource is first looked for by
+/// its ownership tags (set in the call itself) for a few seconds, and the call is sent again
+/// only if it is not there. Returns the id and, unless the resource was found that way, the
+/// answer.
+pub async fn create_once<T, F, Fut>(
+    cx: &Ctx,
+    kind: &dyn AwsKind,
+    req: &CreateRequest<'_>,
+    mut call: F,
+    id_of: impl Fn(&T) -> Option<String>,
+) -> Result<(String, Sent<T>), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let mut delay = Duration::from_millis(300);
+    let mut attempt = 1;
+    loop {
+        let err = match call().await {
+            Ok(t) => {
+                let id = id_of(&t).ok_or_else(|| {
+                    ProviderError::new(
+                        ErrorClass::Other,
+                        format!("the create call for {} returned no id", req.name),
+                    )
+                })?;
+                return Ok((id, Sent::Answer(t)));
+            }
+            Err(e) if e.class == ErrorClass::Transient => e,
+            Err(e) => return Err(e),
+        };
+        if !throttled(&err) {
+            let deadline = std::time::Instant::now() + lookup_window();
+            loop {
+                let found = kind.read(cx, &[], req.stack).await?.into_iter().find(|l| {
+                    l.name.as_deref() == Some(req.name) && Some(l.id.as_str()) != req.replacing
+                });
+                if let Some(l) = found {
+                    return Ok((l.id.clone(), Sent::Found(l)));
+                }
+                if std::time::Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        if attempt >= CREATE_ATTEMPTS {
+            let mut e = err;
+            e.help = Some(format!(
+                "AWS kept failing after {CREATE_ATTEMPTS} attempts; run the same command again \
+                 (a copy created by a lost call is found by its tags and adopted)"
+            ));
+            return Err(e);
+        }
+        attempt += 1;
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// How long a resource just created may take to show in describes.
+const VISIBLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Waits until a resource just created shows in describes: on AWS a describe right after the
+/// create may not find it yet (eventual consistency). `find` answers `None` while it is not
+/// found; a `NotFound` error counts as not found too.
+pub async fn until_visible<T, F, Fut>(
+    what: &str,
+    cx: &Ctx,
+    progress: &Progress,
+    mut find: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    wait::until(
+        &format!("{what} to be visible"),
+        cx.timeout(VISIBLE_TIMEOUT),
+        Backoff::default(),
+        progress,
+        || {
+            let f = find();
+            async move {
+                Ok(match f.await {
+                    Ok(Some(t)) => Poll::Ready(t),
+                    Ok(None) => Poll::NotYet("not visible yet".to_string()),
+                    Err(e) if e.class == ErrorClass::NotFound => {
+                        Poll::NotYet("not visible yet".to_string())
+                    }
+                    Err(e) => return Err(e),
+                })
+            }
+        },
+    )
+    .await
+}

@@ -15,7 +15,7 @@ use strata_engine::value::Attrs;
 
 use super::{
     AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, required, str_list,
-    updated,
+    until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -353,13 +353,14 @@ impl AwsKind for RouteTable {
         &self,
         cx: &Ctx,
         req: &CreateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let out = cx
             .ec2
             .create_route_table()
             .vpc_id(required(a, "vpc")?)
+            .client_token(req.token)
             .tag_specifications(tag_specification(
                 ResourceType::RouteTable,
                 a,
@@ -378,6 +379,10 @@ impl AwsKind for RouteTable {
         }
         let subnets = str_list(a, "subnets");
         if !subnets.is_empty() {
+            until_visible("the route table", cx, progress, || async {
+                one(cx, &id).await.map(Some)
+            })
+            .await?;
             sync_subnets(cx, &id, &subnets).await?;
         }
         let mut l = to_live(cx, t);

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
 };
+use futures_util::TryFutureExt;
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
@@ -17,8 +18,8 @@ use strata_engine::value::Attrs;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
 use super::{
-    AwsKind, ID_CHUNK, created, delete_until_free, describe_blocking_interfaces, id_filter, live,
-    required, updated,
+    AwsKind, ID_CHUNK, create_once, created, delete_until_free, describe_blocking_interfaces,
+    id_filter, live, required, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -303,31 +304,40 @@ impl AwsKind for SecurityGroup {
         &self,
         cx: &Ctx,
         req: &CreateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let out = cx
-            .ec2
-            .create_security_group()
-            .vpc_id(required(a, "vpc")?)
-            .group_name(required(a, "name")?)
-            .description(required(a, "description")?)
-            .tag_specifications(tag_specification(
-                ResourceType::SecurityGroup,
-                a,
-                req.stack,
-                req.name,
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateSecurityGroup"))?;
-        let id = out
-            .group_id()
-            .ok_or_else(|| {
-                ProviderError::new(ErrorClass::Other, "CreateSecurityGroup returned no id")
-            })?
-            .to_string();
-        let g = current(cx, &id).await?;
+        let (vpc, name, description) = (
+            required(a, "vpc")?,
+            required(a, "name")?,
+            required(a, "description")?,
+        );
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_security_group()
+                    .vpc_id(vpc)
+                    .group_name(name)
+                    .description(description)
+                    .tag_specifications(tag_specification(
+                        ResourceType::SecurityGroup,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateSecurityGroup"))
+            },
+            |out| out.group_id().map(str::to_string),
+        )
+        .await?;
+        let g = until_visible("the security group", cx, progress, || async {
+            current(cx, &id).await.map(Some)
+        })
+        .await?;
         let live_now = to_live(cx, &g);
         if let Some(ingress) = rules(a, "ingress") {
             let now = rules(&live_now.attrs, "ingress").unwrap_or_default();

@@ -5,14 +5,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, SubnetState};
+use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{
-    AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required,
-    str_field,
+    AwsKind, ID_CHUNK, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
+    required, str_field,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -109,31 +110,32 @@ impl AwsKind for Subnet {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let mut call = cx
-            .ec2
-            .create_subnet()
-            .vpc_id(required(a, "vpc")?)
-            .cidr_block(required(a, "cidr_block")?)
-            .tag_specifications(tag_specification(
-                ResourceType::Subnet,
-                a,
-                req.stack,
-                req.name,
-            ));
-        if let Some(az) = str_field(a, "availability_zone") {
-            call = call.availability_zone(az);
-        }
-        if let Some(az) = str_field(a, "availability_zone_id") {
-            call = call.availability_zone_id(az);
-        }
-        let out = call.send().await.map_err(aws("ec2:CreateSubnet"))?;
-        let id = out
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorClass::Other, "CreateSubnet returned no subnet id")
-            })?
-            .to_string();
+        let (vpc, cidr) = (required(a, "vpc")?, required(a, "cidr_block")?);
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_subnet()
+                    .vpc_id(vpc)
+                    .cidr_block(cidr)
+                    .set_availability_zone(str_field(a, "availability_zone").map(str::to_string))
+                    .set_availability_zone_id(
+                        str_field(a, "availability_zone_id").map(str::to_string),
+                    )
+                    .tag_specifications(tag_specification(
+                        ResourceType::Subnet,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateSubnet"))
+            },
+            |out| out.subnet().and_then(|s| s.subnet_id()).map(str::to_string),
+        )
+        .await?;
         let subnet = wait::until(
             "the subnet to be available",
             cx.timeout(CREATE_TIMEOUT),

@@ -10,13 +10,15 @@ use aws_sdk_ec2::types::{
     DefaultRouteTablePropagationValue, DnsSupportValue, Filter, ModifyTransitGatewayOptions,
     ResourceType, TransitGatewayRequestOptions, TransitGatewayState,
 };
+use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
 use super::{
-    AwsKind, ID_CHUNK, bool_field, created, delete_until_free, id_filter, live, str_field, updated,
+    AwsKind, ID_CHUNK, bool_field, create_once, created, delete_until_free, id_filter, live,
+    str_field, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -192,27 +194,31 @@ impl AwsKind for TransitGateway {
                 false,
             )))
             .build();
-        let mut call = cx
-            .ec2
-            .create_transit_gateway()
-            .options(options)
-            .tag_specifications(tag_specification(
-                ResourceType::TransitGateway,
-                a,
-                req.stack,
-                req.name,
-            ));
-        if let Some(d) = str_field(a, "description") {
-            call = call.description(d);
-        }
-        let out = call.send().await.map_err(aws("ec2:CreateTransitGateway"))?;
-        let id = out
-            .transit_gateway()
-            .and_then(|t| t.transit_gateway_id())
-            .ok_or_else(|| {
-                ProviderError::new(ErrorClass::Other, "CreateTransitGateway returned no id")
-            })?
-            .to_string();
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_transit_gateway()
+                    .options(options.clone())
+                    .set_description(str_field(a, "description").map(str::to_string))
+                    .tag_specifications(tag_specification(
+                        ResourceType::TransitGateway,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateTransitGateway"))
+            },
+            |out| {
+                out.transit_gateway()
+                    .and_then(|t| t.transit_gateway_id())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
         let t = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
             ProviderError::new(
                 ErrorClass::NotFound,

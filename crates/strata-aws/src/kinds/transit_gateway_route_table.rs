@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, TransitGatewayRouteTableState};
+use futures_util::TryFutureExt;
 use serde_json::{Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
-use super::{AwsKind, ID_CHUNK, created, id_filter, live, required, str_list, updated};
+use super::{
+    AwsKind, ID_CHUNK, create_once, created, id_filter, live, required, str_list, updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -395,29 +398,31 @@ impl AwsKind for TransitGatewayRouteTable {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let out = cx
-            .ec2
-            .create_transit_gateway_route_table()
-            .transit_gateway_id(required(a, "transit_gateway")?)
-            .tag_specifications(tag_specification(
-                ResourceType::TransitGatewayRouteTable,
-                a,
-                req.stack,
-                req.name,
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateTransitGatewayRouteTable"))?;
-        let id = out
-            .transit_gateway_route_table()
-            .and_then(|t| t.transit_gateway_route_table_id())
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorClass::Other,
-                    "CreateTransitGatewayRouteTable returned no id",
-                )
-            })?
-            .to_string();
+        let tgw = required(a, "transit_gateway")?;
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_transit_gateway_route_table()
+                    .transit_gateway_id(tgw)
+                    .tag_specifications(tag_specification(
+                        ResourceType::TransitGatewayRouteTable,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateTransitGatewayRouteTable"))
+            },
+            |out| {
+                out.transit_gateway_route_table()
+                    .and_then(|t| t.transit_gateway_route_table_id())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
         wait_table(cx, &id, false, progress).await?;
         sync_associations(cx, &id, &str_list(a, "associations"), progress).await?;
         sync_propagations(cx, &id, &str_list(a, "propagations")).await?;

@@ -10,13 +10,17 @@ use aws_sdk_ec2::types::{
     Filter, Ipv6SupportValue, ModifyTransitGatewayVpcAttachmentRequestOptions, ResourceType,
     TransitGatewayAttachmentState,
 };
+use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
-use super::{AwsKind, ID_CHUNK, bool_field, created, id_filter, live, required, str_list, updated};
+use super::{
+    AwsKind, ID_CHUNK, bool_field, create_once, created, id_filter, live, required, str_list,
+    updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -191,32 +195,34 @@ impl AwsKind for TransitGatewayVpcAttachment {
                 false,
             )))
             .build();
-        let out = cx
-            .ec2
-            .create_transit_gateway_vpc_attachment()
-            .transit_gateway_id(required(a, "transit_gateway")?)
-            .vpc_id(required(a, "vpc")?)
-            .set_subnet_ids(Some(str_list(a, "subnets")))
-            .options(options)
-            .tag_specifications(tag_specification(
-                ResourceType::TransitGatewayAttachment,
-                a,
-                req.stack,
-                req.name,
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateTransitGatewayVpcAttachment"))?;
-        let id = out
-            .transit_gateway_vpc_attachment()
-            .and_then(|x| x.transit_gateway_attachment_id())
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorClass::Other,
-                    "CreateTransitGatewayVpcAttachment returned no id",
-                )
-            })?
-            .to_string();
+        let (tgw, vpc) = (required(a, "transit_gateway")?, required(a, "vpc")?);
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_transit_gateway_vpc_attachment()
+                    .transit_gateway_id(tgw)
+                    .vpc_id(vpc)
+                    .set_subnet_ids(Some(str_list(a, "subnets")))
+                    .options(options.clone())
+                    .tag_specifications(tag_specification(
+                        ResourceType::TransitGatewayAttachment,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateTransitGatewayVpcAttachment"))
+            },
+            |out| {
+                out.transit_gateway_vpc_attachment()
+                    .and_then(|x| x.transit_gateway_attachment_id())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
         let att = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
             ProviderError::new(ErrorClass::NotFound, format!("attachment {id} vanished"))
         })?;

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, ResourceType, Tenancy, VpcAttributeName, VpcCidrBlockStateCode,
     VpcState,
 };
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryFutureExt, TryStreamExt};
 use serde_json::{Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
@@ -16,7 +16,8 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::{
-    AwsKind, ID_CHUNK, bool_field, delete_until_free, describe_blocking_interfaces, required,
+    AwsKind, ID_CHUNK, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
+    required,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -319,20 +320,28 @@ impl AwsKind for Vpc {
             .get("instance_tenancy")
             .and_then(Value::as_str)
             .unwrap_or("default");
-        let out = cx
-            .ec2
-            .create_vpc()
-            .cidr_block(required(a, "cidr_block")?)
-            .instance_tenancy(Tenancy::from(tenancy))
-            .tag_specifications(tag_specification(ResourceType::Vpc, a, req.stack, req.name))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateVpc"))?;
-        let id = out
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .ok_or_else(|| ProviderError::new(ErrorClass::Other, "CreateVpc returned no VPC id"))?
-            .to_string();
+        let cidr = required(a, "cidr_block")?;
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_vpc()
+                    .cidr_block(cidr)
+                    .instance_tenancy(Tenancy::from(tenancy))
+                    .tag_specifications(tag_specification(
+                        ResourceType::Vpc,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateVpc"))
+            },
+            |out| out.vpc().and_then(|v| v.vpc_id()).map(str::to_string),
+        )
+        .await?;
         // Right after CreateVpc a describe may not find the VPC yet (eventual consistency).
         let vpc = wait::until(
             "the VPC to be available",

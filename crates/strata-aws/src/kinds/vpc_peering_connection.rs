@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, PeeringConnectionOptionsRequest, ResourceType};
+use futures_util::TryFutureExt;
 use serde_json::{Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
-use super::{AwsKind, ID_CHUNK, created, id_filter, live, required, str_field, updated};
+use super::{
+    AwsKind, ID_CHUNK, create_once, created, id_filter, live, required, str_field, updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
@@ -222,35 +225,34 @@ impl AwsKind for VpcPeeringConnection {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let mut call = cx
-            .ec2
-            .create_vpc_peering_connection()
-            .vpc_id(required(a, "vpc")?)
-            .peer_vpc_id(required(a, "peer_vpc")?)
-            .tag_specifications(tag_specification(
-                ResourceType::VpcPeeringConnection,
-                a,
-                req.stack,
-                req.name,
-            ));
+        let (vpc, peer_vpc) = (required(a, "vpc")?, required(a, "peer_vpc")?);
         let peer_region = str_field(a, "peer_region");
-        if let Some(r) = peer_region {
-            call = call.peer_region(r);
-        }
-        let out = call
-            .send()
-            .await
-            .map_err(aws("ec2:CreateVpcPeeringConnection"))?;
-        let id = out
-            .vpc_peering_connection()
-            .and_then(|p| p.vpc_peering_connection_id())
-            .ok_or_else(|| {
-                ProviderError::new(
-                    ErrorClass::Other,
-                    "CreateVpcPeeringConnection returned no id",
-                )
-            })?
-            .to_string();
+        let (id, _) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                cx.ec2_once
+                    .create_vpc_peering_connection()
+                    .vpc_id(vpc)
+                    .peer_vpc_id(peer_vpc)
+                    .set_peer_region(peer_region.map(str::to_string))
+                    .tag_specifications(tag_specification(
+                        ResourceType::VpcPeeringConnection,
+                        a,
+                        req.stack,
+                        req.name,
+                    ))
+                    .send()
+                    .map_err(aws("ec2:CreateVpcPeeringConnection"))
+            },
+            |out| {
+                out.vpc_peering_connection()
+                    .and_then(|p| p.vpc_peering_connection_id())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
         wait_status(cx, &id, &["pending-acceptance", "active"], progress).await?;
         // Accept it on the accepter's side (its region, when that is another one).
         let accepter = cx.ec2_in(peer_region.unwrap_or(&cx.region));

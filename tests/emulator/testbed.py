@@ -1,0 +1,784 @@
+"""The test bed: moto made to behave like AWS where AWS is less kind, on demand.
+
+Behaviours, each off by default and tuned through the configuration (a JSON object given with
+`serve.py --config`, the `--strict` preset, or at run time with POST /_testbed/config):
+
+  pending      seconds a resource stays in its transitional state: nat_gateway (pending ->
+               available), nat_gateway_delete (deleting -> deleted), transit_gateway,
+               transit_gateway_delete, tgw_attachment, tgw_attachment_delete, vpc_endpoint,
+               vpc_endpoint_delete, prefix_list (create/modify in progress -> complete)
+  refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
+               holding a network interface, a security group referenced by another group or
+               used by an interface, a VPC with dependents, an internet gateway detach while
+               public addresses are mapped; InvalidIPAddress.InUse for an Elastic IP a NAT
+               gateway holds; IncorrectState for a transit gateway with attachments;
+               PrefixListVersionMismatch for a stale prefix-list version;
+               InvalidNatGatewayID.NotFound for a route to a missing NAT gateway)
+  linger       seconds a deleted NAT gateway's (requester-managed) network interface stays in
+               its subnet
+  pagination   true: EC2 describes honour MaxResults and NextToken
+  consistency  seconds a newly created resource stays invisible to describes (a describe that
+               names its id answers AWS's NotFound error for it)
+  tag_lag      seconds a newly created resource shows without its tags (and is not matched by
+               tag filters)
+  faults       {"rate": 0.2, "kinds": [...], "operations": [...], "seed": 7, "timeout_s": 3,
+                "targets": [{"operation": "CreateVpc", "nth": 1, "kind": "503",
+                "when": "before" | "after"}]}
+               random faults at a rate (on every operation, or on the listed ones), and faults
+               at chosen calls (the nth call of an operation, counted since the log was last
+               cleared; "when": "after" runs the call first and then answers with the fault, as
+               when AWS did the work but the answer was lost). Kinds: "throttle" (EC2's
+               RequestLimitExceeded, Throttling for other query and REST services,
+               ThrottlingException for JSON services), "throttle-too-many"
+               (TooManyRequestsException, HTTP 429), "500", "503", "drop" (the connection is
+               closed without an answer), "timeout" (no answer for timeout_s seconds)
+  latency      {"fixed_ms": 50}, {"uniform_ms": [20, 80]}, {"normal_ms": [50, 10]} or
+               {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
+
+Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
+resource ids in the request, start time, duration, HTTP status, error code and injected fault.
+Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
+emulator's real state that way).
+"""
+
+import base64
+import io
+import json
+import math
+import random
+import re
+import socket
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+STRICT = {
+    "pending": {
+        "nat_gateway": 2.0,
+        "nat_gateway_delete": 2.0,
+        "transit_gateway": 1.0,
+        "transit_gateway_delete": 1.0,
+        "tgw_attachment": 1.0,
+        "tgw_attachment_delete": 1.0,
+        "vpc_endpoint": 1.0,
+        "vpc_endpoint_delete": 1.0,
+        "prefix_list": 0.5,
+    },
+    "refusals": True,
+    "linger": 2.0,
+    "pagination": True,
+    "consistency": 1.0,
+    "tag_lag": 1.5,
+}
+
+
+class Config:
+    def __init__(self):
+        self.data = {
+            "pending": {},
+            "refusals": False,
+            "linger": 0.0,
+            "pagination": False,
+            "consistency": 0.0,
+            "tag_lag": 0.0,
+            "faults": {},
+            "latency": {},
+        }
+        self.rng = random.Random(1)
+
+    def merge(self, other):
+        for k, v in other.items():
+            if isinstance(v, dict) and isinstance(self.data.get(k), dict):
+                self.data[k].update(v)
+            else:
+                self.data[k] = v
+        seed = self.data.get("faults", {}).get("seed")
+        if seed is not None:
+            self.rng = random.Random(seed)
+
+    def pending(self, what):
+        return float(self.data.get("pending", {}).get(what, 0) or 0)
+
+    def __getitem__(self, k):
+        return self.data.get(k)
+
+
+CONFIG = Config()
+LOCK = threading.RLock()
+# Timed transitions: (at, callback), run under LOCK before each AWS request.
+TIMERS = []
+# Resources created recently: id -> time of creation (for eventual consistency).
+FRESH = {}
+LOG = []
+COUNTS = {}
+
+
+def later(seconds, callback):
+    TIMERS.append((time.time() + seconds, callback))
+
+
+def tick():
+    now = time.time()
+    due = [t for t in TIMERS if t[0] <= now]
+    for t in due:
+        TIMERS.remove(t)
+    for _, callback in sorted(due, key=lambda t: t[0]):
+        try:
+            callback()
+        except Exception:  # a resource may be gone by now
+            pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Model patches: pending states, refusals, lingering interfaces.
+# ---------------------------------------------------------------------------------------------
+
+def install_model_patches():
+    from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddressBackend
+    from moto.ec2.models.internet_gateways import InternetGatewayBackend
+    from moto.ec2.models.managed_prefixes import ManagedPrefixListBackend
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.ec2.models.route_tables import RouteBackend
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.subnets import SubnetBackend
+    from moto.ec2.models.transit_gateway import TransitGatewayBackend
+    from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
+    from moto.ec2.models.vpcs import VPCBackend
+
+    def refusals():
+        return bool(CONFIG["refusals"])
+
+    # NAT gateways: pending -> available; deleting -> deleted, then the Elastic IP is released
+    # from it (moto never does) and its interface lingers, then goes (moto keeps it forever).
+    create_nat = NatGatewayBackend.create_nat_gateway
+    delete_nat = NatGatewayBackend.delete_nat_gateway
+
+    def create_nat_gateway(self, *args, **kwargs):
+        nat = create_nat(self, *args, **kwargs)
+        nat._eni.description = f"Interface for NAT Gateway {nat.id}"
+        nat._eni.requester_managed = True
+        nat._eni.requester_id = "amazon-nat-gateway"
+        nat._eni.status = "in-use"
+        delay = CONFIG.pending("nat_gateway")
+        if delay > 0:
+            nat.state = "pending"
+
+            def ready(nat=nat):
+                if nat.state == "pending":
+                    nat.state = "available"
+
+            later(delay, ready)
+        return nat
+
+    def finish_nat_delete(backend, nat):
+        nat.state = "deleted"
+        for address in nat.address_set:
+            association = address.get("associationId")
+            if association:
+                try:
+                    backend.disassociate_address(association_id=association)
+                except Exception:
+                    pass
+        eni = nat._eni
+
+        def drop_eni():
+            backend.enis.pop(eni.id, None)
+
+        linger = float(CONFIG["linger"] or 0)
+        if linger > 0:
+            eni.status = "available"
+            later(linger, drop_eni)
+        else:
+            drop_eni()
+
+    def delete_nat_gateway(self, nat_gateway_id):
+        nat = self.nat_gateways.get(nat_gateway_id)
+        if nat is None:
+            return delete_nat(self, nat_gateway_id)
+        delay = CONFIG.pending("nat_gateway_delete")
+        if delay > 0:
+            nat.state = "deleting"
+            later(delay, lambda: finish_nat_delete(self, nat))
+        else:
+            finish_nat_delete(self, nat)
+        return nat
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway
+
+    # Transit gateways and attachments: pending / deleting for a while.
+    create_tgw = TransitGatewayBackend.create_transit_gateway
+    delete_tgw = TransitGatewayBackend.delete_transit_gateway
+
+    def create_transit_gateway(self, *args, **kwargs):
+        tgw = create_tgw(self, *args, **kwargs)
+        delay = CONFIG.pending("transit_gateway")
+        if delay > 0:
+            tgw.state = "pending"
+            later(delay, lambda: setattr(tgw, "state", "available") if tgw.state == "pending" else None)
+        return tgw
+
+    def delete_transit_gateway(self, transit_gateway_id):
+        if refusals():
+            live = [
+                a
+                for a in self.transit_gateway_attachments.values()
+                if a.transit_gateway_id == transit_gateway_id and a.state not in ("deleted",)
+            ]
+            if live:
+                raise EC2ClientError(
+                    "IncorrectState",
+                    f"tgw '{transit_gateway_id}' has non-deleted Transit Gateway Attachments: "
+                    + ", ".join(a.id for a in live),
+                )
+        delay = CONFIG.pending("transit_gateway_delete")
+        tgw = self.transit_gateways.get(transit_gateway_id)
+        if delay > 0 and tgw is not None:
+            tgw.state = "deleting"
+            later(delay, lambda: delete_tgw(self, transit_gateway_id))
+            return tgw
+        return delete_tgw(self, transit_gateway_id)
+
+    TransitGatewayBackend.create_transit_gateway = create_transit_gateway
+    TransitGatewayBackend.delete_transit_gateway = delete_transit_gateway
+
+    create_att = TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment
+    delete_att = TransitGatewayAttachmentBackend.delete_transit_gateway_vpc_attachment
+
+    def create_transit_gateway_vpc_attachment(self, *args, **kwargs):
+        att = create_att(self, *args, **kwargs)
+        delay = CONFIG.pending("tgw_attachment")
+        if delay > 0:
+            att.state = "pending"
+            later(delay, lambda: setattr(att, "state", "available") if att.state == "pending" else None)
+        return att
+
+    def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+        delay = CONFIG.pending("tgw_attachment_delete")
+        att = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+        if delay > 0 and att is not None:
+            att.state = "deleting"
+            later(delay, lambda: delete_att(self, transit_gateway_attachment_id))
+            return att
+        return delete_att(self, transit_gateway_attachment_id)
+
+    TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment = create_transit_gateway_vpc_attachment
+    TransitGatewayAttachmentBackend.delete_transit_gateway_vpc_attachment = delete_transit_gateway_vpc_attachment
+
+    # VPC endpoints.
+    create_vpce = VPCBackend.create_vpc_endpoint
+    delete_vpces = VPCBackend.delete_vpc_endpoints
+
+    def create_vpc_endpoint(self, *args, **kwargs):
+        e = create_vpce(self, *args, **kwargs)
+        delay = CONFIG.pending("vpc_endpoint")
+        if delay > 0:
+            e.state = "pending"
+            later(delay, lambda: setattr(e, "state", "available") if e.state == "pending" else None)
+        return e
+
+    def delete_vpc_endpoints(self, vpce_ids=None):
+        delay = CONFIG.pending("vpc_endpoint_delete")
+        if delay > 0:
+            for i in vpce_ids or []:
+                e = self.vpc_end_points.get(i)
+                if e is not None:
+                    e.state = "deleting"
+            later(delay, lambda: delete_vpces(self, vpce_ids))
+            return None
+        return delete_vpces(self, vpce_ids)
+
+    VPCBackend.create_vpc_endpoint = create_vpc_endpoint
+    VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
+
+    # Managed prefix lists: create and modify are in progress for a while; a stale version is
+    # refused.
+    create_pl = ManagedPrefixListBackend.create_managed_prefix_list
+    modify_pl = ManagedPrefixListBackend.modify_managed_prefix_list
+
+    def settle(pl, final):
+        delay = CONFIG.pending("prefix_list")
+        if delay > 0:
+            pl.state = final.replace("complete", "in-progress")
+            later(delay, lambda: setattr(pl, "state", final))
+
+    def create_managed_prefix_list(self, *args, **kwargs):
+        pl = create_pl(self, *args, **kwargs)
+        settle(pl, "create-complete")
+        return pl
+
+    def modify_managed_prefix_list(self, *args, **kwargs):
+        prefix_list_id = kwargs.get("prefix_list_id")
+        current = kwargs.get("current_version")
+        pl = self.managed_prefix_lists.get(prefix_list_id)
+        if refusals() and pl is not None:
+            if pl.state.endswith("in-progress"):
+                raise EC2ClientError(
+                    "IncorrectState", f"The prefix list {prefix_list_id} is being modified."
+                )
+            if current is not None and int(current) != int(pl.version or 0):
+                raise EC2ClientError(
+                    "PrefixListVersionMismatch",
+                    "The prefix list has the incorrect version number.",
+                )
+        result = modify_pl(self, *args, **kwargs)
+        if pl is not None:
+            settle(pl, "modify-complete")
+        return result
+
+    ManagedPrefixListBackend.create_managed_prefix_list = create_managed_prefix_list
+    ManagedPrefixListBackend.modify_managed_prefix_list = modify_managed_prefix_list
+
+    # Refusals on delete.
+    delete_subnet = SubnetBackend.delete_subnet
+
+    def _delete_subnet(self, subnet_id):
+        if refusals():
+            holding = [e for e in self.enis.values() if getattr(e.subnet, "id", None) == subnet_id]
+            if holding:
+                raise DependencyViolationError(
+                    f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+                )
+        return delete_subnet(self, subnet_id)
+
+    SubnetBackend.delete_subnet = _delete_subnet
+
+    delete_sg = SecurityGroupBackend.delete_security_group
+
+    def _delete_security_group(self, name=None, group_id=None):
+        if refusals() and group_id:
+            for groups in self.groups.values():
+                for g in groups.values():
+                    if g.id == group_id:
+                        continue
+                    for rule in list(g.ingress_rules) + list(g.egress_rules):
+                        if (getattr(rule, "source_group", None) or {}).get("GroupId") == group_id:
+                            raise DependencyViolationError(
+                                f"resource {group_id} has a dependent object"
+                            )
+            for eni in self.enis.values():
+                if any(getattr(g, "id", g) == group_id for g in getattr(eni, "_group_set", []) or []):
+                    raise DependencyViolationError(
+                        f"resource {group_id} has a dependent object"
+                    )
+        return delete_sg(self, name=name, group_id=group_id)
+
+    SecurityGroupBackend.delete_security_group = _delete_security_group
+
+    delete_vpc = VPCBackend.delete_vpc
+
+    def _delete_vpc(self, vpc_id):
+        if refusals():
+            attached = [g for g in self.internet_gateways.values() if g.vpc is not None and g.vpc.id == vpc_id]
+            groups = [g for g in self.groups.get(vpc_id, {}).values() if g.name != "default"]
+            if attached or groups:
+                raise DependencyViolationError(
+                    f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
+                )
+        return delete_vpc(self, vpc_id)
+
+    VPCBackend.delete_vpc = _delete_vpc
+
+    release = ElasticAddressBackend.release_address
+
+    def _release_address(self, address=None, allocation_id=None):
+        if refusals() and allocation_id:
+            for eip in self.addresses:
+                if eip.allocation_id == allocation_id and (eip.eni is not None or eip.instance is not None):
+                    raise EC2ClientError(
+                        "InvalidIPAddress.InUse",
+                        f"Address {eip.public_ip} is in use.",
+                    )
+        return release(self, address=address, allocation_id=allocation_id)
+
+    ElasticAddressBackend.release_address = _release_address
+
+    detach = InternetGatewayBackend.detach_internet_gateway
+
+    def _detach_internet_gateway(self, internet_gateway_id, vpc_id):
+        if refusals():
+            for eip in self.addresses:
+                subnet = getattr(getattr(eip, "eni", None), "subnet", None)
+                if subnet is not None and getattr(subnet, "vpc_id", None) == vpc_id:
+                    raise DependencyViolationError(
+                        f"Network {vpc_id} has some mapped public address(es). Please unmap "
+                        "those public address(es) before detaching the gateway."
+                    )
+        return detach(self, internet_gateway_id, vpc_id)
+
+    InternetGatewayBackend.detach_internet_gateway = _detach_internet_gateway
+
+    create_route = RouteBackend.create_route
+
+    def _create_route(self, route_table_id, destination_cidr_block, *args, **kwargs):
+        nat = kwargs.get("nat_gateway_id")
+        if refusals() and nat and nat not in self.nat_gateways:
+            raise EC2ClientError(
+                "InvalidNatGatewayID.NotFound", f"The natGateway ID '{nat}' does not exist"
+            )
+        return create_route(self, route_table_id, destination_cidr_block, *args, **kwargs)
+
+    RouteBackend.create_route = _create_route
+
+
+# ---------------------------------------------------------------------------------------------
+# The HTTP layer: control API, call log, faults, latency, pagination, eventual consistency.
+# ---------------------------------------------------------------------------------------------
+
+# EC2 describes the layer knows: operation -> (list element, id element, id parameter, the
+# error AWS returns for an id it cannot find).
+LISTS = {
+    "DescribeVpcs": ("vpcSet", "vpcId", "VpcId", "InvalidVpcID.NotFound"),
+    "DescribeSubnets": ("subnetSet", "subnetId", "SubnetId", "InvalidSubnetID.NotFound"),
+    "DescribeRouteTables": ("routeTableSet", "routeTableId", "RouteTableId", "InvalidRouteTableID.NotFound"),
+    "DescribeSecurityGroups": ("securityGroupInfo", "groupId", "GroupId", "InvalidGroup.NotFound"),
+    "DescribeInternetGateways": ("internetGatewaySet", "internetGatewayId", "InternetGatewayId", "InvalidInternetGatewayID.NotFound"),
+    "DescribeNatGateways": ("natGatewaySet", "natGatewayId", "NatGatewayId", "NatGatewayNotFound"),
+    "DescribeAddresses": ("addressesSet", "allocationId", "AllocationId", "InvalidAllocationID.NotFound"),
+    "DescribeManagedPrefixLists": ("prefixListSet", "prefixListId", "PrefixListId", "InvalidPrefixListID.NotFound"),
+    "DescribeVpcEndpoints": ("vpcEndpointSet", "vpcEndpointId", "VpcEndpointId", "InvalidVpcEndpointId.NotFound"),
+    "DescribeVpcPeeringConnections": ("vpcPeeringConnectionSet", "vpcPeeringConnectionId", "VpcPeeringConnectionId", "InvalidVpcPeeringConnectionID.NotFound"),
+    "DescribeTransitGateways": ("transitGatewaySet", "transitGatewayId", "TransitGatewayIds", "InvalidTransitGatewayID.NotFound"),
+    "DescribeTransitGatewayVpcAttachments": ("transitGatewayVpcAttachments", "transitGatewayAttachmentId", "TransitGatewayAttachmentIds", "InvalidTransitGatewayAttachmentID.NotFound"),
+    "DescribeTransitGatewayRouteTables": ("transitGatewayRouteTables", "transitGatewayRouteTableId", "TransitGatewayRouteTableIds", "InvalidRouteTableID.NotFound"),
+    "DescribeNetworkInterfaces": ("networkInterfaceSet", "networkInterfaceId", "NetworkInterfaceId", "InvalidNetworkInterfaceID.NotFound"),
+    "GetManagedPrefixListEntries": ("entrySet", None, None, None),
+}
+# Describes that take no MaxResults on AWS (pagination is not applied to them).
+NOT_PAGED = {"DescribeAddresses"}
+ID_RE = re.compile(r"\b(vpc|subnet|igw|eipalloc|nat|rtb|sg|pl|vpce|pcx|tgw|tgw-attach|tgw-rtb|eni)-[0-9a-f]{8,17}\b")
+# Requests whose User-Agent carries this (the SDK's app name) see the emulator as it is: no
+# faults, latency, hiding or paging, and no entry in the call log. The tests check the
+# emulator's state this way.
+OBSERVER = "app/strata-observer"
+
+
+def strip_ns(tag):
+    return tag.split("}", 1)[-1]
+
+
+def find_list(root, name):
+    for el in root.iter():
+        if strip_ns(el.tag) == name:
+            return el
+    return None
+
+
+def child_text(item, name):
+    for el in item:
+        if strip_ns(el.tag) == name:
+            return el.text or ""
+    return None
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def error_answer(protocol, status, code, message):
+    """An error in the protocol's own format: EC2 query, other query services (RDS, ELB),
+    REST-XML (CloudFront) or JSON (ECS)."""
+    if protocol == "json":
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return status, "application/x-amz-json-1.1", body
+    if protocol == "ec2":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{xml_escape(message)}</Message>"
+            "</Error></Errors><RequestID>testbed</RequestID></Response>"
+        )
+    else:
+        kind = "Receiver" if status >= 500 else "Sender"
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
+            f"<Message>{xml_escape(message)}</Message></Error><RequestId>testbed</RequestId>"
+            "</ErrorResponse>"
+        )
+    return status, "text/xml", body.encode()
+
+
+# A fault by kind and protocol: (HTTP status, error code, message).
+def fault_error(fault, protocol):
+    if fault == "throttle":
+        code = {
+            "ec2": "RequestLimitExceeded",
+            "json": "ThrottlingException",
+        }.get(protocol, "Throttling")
+        return 503 if protocol == "ec2" else 400, code, "Rate exceeded"
+    if fault == "throttle-too-many":
+        return 429, "TooManyRequestsException", "Too many requests"
+    if fault == "500":
+        return 500, "InternalError" if protocol == "ec2" else "InternalFailure", "An internal error has occurred."
+    return 503, "Unavailable" if protocol == "ec2" else "ServiceUnavailable", "The service is unavailable. Please try again shortly."
+
+
+REASONS = {400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+class TestBed:
+    """WSGI middleware in front of moto."""
+
+    def __init__(self, app):
+        self.app = app
+        self.seq = 0
+
+    # -- control API --------------------------------------------------------------------------
+    def control(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/_testbed/config":
+            if method == "POST":
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+                with LOCK:
+                    CONFIG.merge(json.loads(environ["wsgi.input"].read(size) or b"{}"))
+            body = json.dumps(CONFIG.data).encode()
+        elif path == "/_testbed/log":
+            with LOCK:
+                if method == "DELETE":
+                    LOG.clear()
+                    COUNTS.clear()
+                body = json.dumps(LOG).encode()
+        else:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"unknown test bed path: use /_testbed/config or /_testbed/log"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    # -- one AWS call ------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_testbed/"):
+            return self.control(environ, start_response)
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        if OBSERVER in environ.get("HTTP_USER_AGENT", ""):
+            with LOCK:
+                tick()
+                return list(self.app(environ, start_response))
+
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(size) if size else b""
+        content_type = environ.get("CONTENT_TYPE", "")
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        params = {}
+        if "x-www-form-urlencoded" in content_type:
+            params = urllib.parse.parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/", auth)
+        region = scope.group(1) if scope else ""
+        service = scope.group(2) if scope else ""
+        if target:
+            protocol, operation = "json", target.split(".")[-1]
+        elif params.get("Action"):
+            protocol, operation = ("ec2" if service == "ec2" else "query"), params["Action"][0]
+        else:
+            protocol = "rest-xml"
+            operation = f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
+        ids = sorted(
+            {v for vs in params.values() for v in vs if ID_RE.fullmatch(v)}
+        )
+        with LOCK:
+            self.seq += 1
+            seq = self.seq
+            COUNTS[operation] = COUNTS.get(operation, 0) + 1
+            nth = COUNTS[operation]
+        started = time.time()
+        entry = {
+            "seq": seq,
+            "service": service,
+            "region": region,
+            "operation": operation,
+            "ids": ids,
+            "start": started,
+        }
+
+        delay = self.latency()
+        if delay:
+            time.sleep(delay)
+
+        fault, when = self.pick_fault(operation, nth)
+        if fault and when == "before":
+            return self.answer_fault(fault, protocol, environ, start_response, entry)
+
+        # Pagination: moto ignores MaxResults and NextToken, so ask for everything and cut.
+        paged = protocol == "ec2" and operation in LISTS and operation not in NOT_PAGED and bool(CONFIG["pagination"])
+        offset, limit = 0, None
+        if paged and params.get("MaxResults"):
+            limit = int(params["MaxResults"][0])
+            token = (params.get("NextToken") or [""])[0]
+            try:
+                offset = int(base64.b64decode(token).decode()) if token else 0
+            except ValueError:
+                return self.answer(
+                    protocol, 400, "InvalidPaginationToken", f"The pagination token {token} is invalid.",
+                    start_response, entry,
+                )
+            params.pop("MaxResults", None)
+            params.pop("NextToken", None)
+            raw = urllib.parse.urlencode(params, doseq=True).encode()
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda _data: None
+
+        with LOCK:
+            tick()
+            body = b"".join(self.app(environ, capture))
+        status = captured.get("status", "500 Internal Server Error")
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+
+        if status.startswith("200") and protocol == "ec2":
+            body, missing = self.after(operation, params, body, offset, limit)
+            if missing:
+                code = LISTS[operation][3]
+                return self.answer(
+                    protocol, 400, code, f"The ID '{missing}' does not exist", start_response, entry
+                )
+        if fault and when == "after":
+            return self.answer_fault(fault, protocol, environ, start_response, entry)
+
+        code = None
+        if not status.startswith("2"):
+            m = re.search(rb"<Code>([^<]+)</Code>", body) or re.search(rb'"__type"\s*:\s*"([^"]+)"', body)
+            code = m.group(1).decode() if m else None
+        entry.update({"status": int(status.split()[0]), "error": code, "ms": round((time.time() - started) * 1000, 1)})
+        with LOCK:
+            LOG.append(entry)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    def latency(self):
+        lat = CONFIG["latency"] or {}
+        with LOCK:
+            if lat.get("fixed_ms"):
+                return lat["fixed_ms"] / 1000
+            if lat.get("uniform_ms"):
+                lo, hi = lat["uniform_ms"]
+                return CONFIG.rng.uniform(lo, hi) / 1000
+            if lat.get("normal_ms"):
+                mean, sd = lat["normal_ms"]
+                return max(0.0, CONFIG.rng.gauss(mean, sd)) / 1000
+            if lat.get("lognormal_ms"):
+                median, sigma = lat["lognormal_ms"]
+                return CONFIG.rng.lognormvariate(math.log(median), sigma) / 1000
+        return 0.0
+
+    def pick_fault(self, operation, nth):
+        faults = CONFIG["faults"] or {}
+        for t in faults.get("targets", []):
+            if t.get("operation") == operation and int(t.get("nth", 1)) == nth:
+                return t.get("kind", "503"), t.get("when", "before")
+        rate = float(faults.get("rate", 0) or 0)
+        only = faults.get("operations")
+        if rate > 0 and (not only or operation in only):
+            with LOCK:
+                if CONFIG.rng.random() < rate:
+                    kinds = faults.get("kinds") or ["throttle"]
+                    return CONFIG.rng.choice(kinds), "before"
+        return None, None
+
+    def answer(self, protocol, status, code, message, start_response, entry):
+        status, content_type, body = error_answer(protocol, status, code, message)
+        entry.update({"status": status, "error": code, "ms": round((time.time() - entry["start"]) * 1000, 1)})
+        with LOCK:
+            LOG.append(entry)
+        start_response(
+            f"{status} {REASONS.get(status, 'Error')}",
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    def answer_fault(self, fault, protocol, environ, start_response, entry):
+        entry["fault"] = fault
+        if fault == "drop":
+            entry.update({"status": 0, "error": "connection dropped", "ms": round((time.time() - entry["start"]) * 1000, 1)})
+            with LOCK:
+                LOG.append(entry)
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            raise ConnectionAbortedError("test bed: dropped connection")
+        if fault == "timeout":
+            # Hold the request past the client's timeout, then answer (too late).
+            time.sleep(float((CONFIG["faults"] or {}).get("timeout_s", 3)))
+            entry["fault"] = "timeout"
+            fault = "503"
+        status, code, message = fault_error(fault, protocol)
+        return self.answer(protocol, status, code, message, start_response, entry)
+
+    def after(self, operation, params, body, offset, limit):
+        """Records new ids; hides fresh resources (or their tags); cuts pages. Returns the body
+        and, when a describe named an id that is hidden, that id."""
+        now = time.time()
+        if operation.startswith(("Create", "Allocate")):
+            with LOCK:
+                for m in ID_RE.finditer(body.decode("utf-8", "replace")):
+                    FRESH.setdefault(m.group(0), now)
+            return body, None
+        if operation not in LISTS:
+            return body, None
+        window = float(CONFIG["consistency"] or 0)
+        tag_lag = float(CONFIG["tag_lag"] or 0)
+        if not window and not tag_lag and limit is None:
+            return body, None
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            return body, None
+        list_name, id_name, id_param, _ = LISTS[operation]
+        items_el = find_list(root, list_name)
+        if items_el is None:
+            return body, None
+        items = list(items_el)
+
+        def age(item):
+            created = FRESH.get(child_text(item, id_name) or "") if id_name else None
+            return None if created is None else now - created
+
+        if window and id_name:
+            hidden = [i for i in items if age(i) is not None and age(i) < window]
+            named = {v for k, vs in params.items() if id_param and k.startswith(id_param + ".") for v in vs}
+            for i in hidden:
+                if child_text(i, id_name) in named:
+                    return body, child_text(i, id_name)
+            items = [i for i in items if i not in hidden]
+        if tag_lag and id_name:
+            by_tag = any(
+                v[0].startswith("tag") for k, v in params.items() if k.startswith("Filter.") and k.endswith(".Name")
+            )
+            lagging = [i for i in items if age(i) is not None and age(i) < tag_lag]
+            if by_tag:
+                items = [i for i in items if i not in lagging]
+            for i in lagging:
+                for el in list(i):
+                    if strip_ns(el.tag) == "tagSet":
+                        i.remove(el)
+        next_token = None
+        if limit is not None:
+            if offset + limit < len(items):
+                next_token = base64.b64encode(str(offset + limit).encode()).decode()
+            items = items[offset:offset + limit]
+        for child in list(items_el):
+            items_el.remove(child)
+        for i in items:
+            items_el.append(i)
+        for el in list(root):
+            if strip_ns(el.tag) == "nextToken":
+                root.remove(el)
+        if next_token:
+            token_el = ET.SubElement(root, "nextToken")
+            token_el.text = next_token
+        if root.tag.startswith("{"):
+            ET.register_namespace("", root.tag[1:].split("}")[0])
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True), None
