@@ -21,10 +21,12 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                names its id answers AWS's NotFound error for it)
   tag_lag      seconds a newly created resource shows without its tags (and is not matched by
                tag filters)
-  faults       {"rate": 0.2, "kinds": [...], "operations": [...], "seed": 7, "timeout_s": 3,
+  faults       {"rate": 0.2, "kinds": [...], "operations": [...], "max_in_row": 2, "seed": 7,
+                "timeout_s": 3,
                 "targets": [{"operation": "CreateVpc", "nth": 1, "kind": "503",
                 "when": "before" | "after"}]}
-               random faults at a rate (on every operation, or on the listed ones), and faults
+               random faults at a rate (on every operation, or on the listed ones; at most
+               max_in_row in a row for one operation, when given), and faults
                at chosen calls (the nth call of an operation, counted since the log was last
                cleared; "when": "after" runs the call first and then answers with the fault, as
                when AWS did the work but the answer was lost). Kinds: "throttle" (EC2's
@@ -36,7 +38,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
 Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
-resource ids in the request, start time, duration, HTTP status, error code and injected fault.
+resource ids in the request, start time, duration, HTTP status, error code, injected fault, for
+a paged describe the page number, and the ids a describe left out ("hidden") or showed without
+tags ("untagged") because they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
 emulator's real state that way).
 """
@@ -112,6 +116,8 @@ TIMERS = []
 FRESH = {}
 LOG = []
 COUNTS = {}
+# Random faults given in a row, per operation (for "max_in_row").
+IN_ROW = {}
 
 
 def later(seconds, callback):
@@ -543,7 +549,7 @@ class TestBed:
         else:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"unknown test bed path: use /_testbed/config or /_testbed/log"]
-        start_response("200 OK", [("Content-Type", "application/json")])
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
     # -- one AWS call ------------------------------------------------------------------------
@@ -618,6 +624,7 @@ class TestBed:
             params.pop("MaxResults", None)
             params.pop("NextToken", None)
             raw = urllib.parse.urlencode(params, doseq=True).encode()
+            entry["page"] = offset // max(limit, 1) + 1
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
 
@@ -635,7 +642,7 @@ class TestBed:
         headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
 
         if status.startswith("200") and protocol == "ec2":
-            body, missing = self.after(operation, params, body, offset, limit)
+            body, missing = self.after(operation, params, body, offset, limit, entry)
             if missing:
                 code = LISTS[operation][3]
                 return self.answer(
@@ -678,11 +685,15 @@ class TestBed:
                 return t.get("kind", "503"), t.get("when", "before")
         rate = float(faults.get("rate", 0) or 0)
         only = faults.get("operations")
+        cap = faults.get("max_in_row")
         if rate > 0 and (not only or operation in only):
             with LOCK:
-                if CONFIG.rng.random() < rate:
+                in_row = IN_ROW.get(operation, 0)
+                if (cap is None or in_row < int(cap)) and CONFIG.rng.random() < rate:
+                    IN_ROW[operation] = in_row + 1
                     kinds = faults.get("kinds") or ["throttle"]
                     return CONFIG.rng.choice(kinds), "before"
+                IN_ROW[operation] = 0
         return None, None
 
     def answer(self, protocol, status, code, message, start_response, entry):
@@ -710,14 +721,24 @@ class TestBed:
                     pass
             raise ConnectionAbortedError("test bed: dropped connection")
         if fault == "timeout":
-            # Hold the request past the client's timeout, then answer (too late).
+            # Hold the request past the client's timeout, then answer (too late). The call is
+            # logged at once: the client has given up long before the answer.
+            entry.update({"status": 0, "error": "timed out"})
+            with LOCK:
+                LOG.append(entry)
             time.sleep(float((CONFIG["faults"] or {}).get("timeout_s", 3)))
-            entry["fault"] = "timeout"
-            fault = "503"
+            status, code, message = fault_error("503", protocol)
+            status, content_type, body = error_answer(protocol, status, code, message)
+            entry["ms"] = round((time.time() - entry["start"]) * 1000, 1)
+            start_response(
+                f"{status} {REASONS.get(status, 'Error')}",
+                [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+            )
+            return [body]
         status, code, message = fault_error(fault, protocol)
         return self.answer(protocol, status, code, message, start_response, entry)
 
-    def after(self, operation, params, body, offset, limit):
+    def after(self, operation, params, body, offset, limit, entry):
         """Records new ids; hides fresh resources (or their tags); cuts pages. Returns the body
         and, when a describe named an id that is hidden, that id."""
         now = time.time()
@@ -753,6 +774,8 @@ class TestBed:
                 if child_text(i, id_name) in named:
                     return body, child_text(i, id_name)
             items = [i for i in items if i not in hidden]
+            if hidden:
+                entry["hidden"] = [child_text(i, id_name) for i in hidden]
         if tag_lag and id_name:
             by_tag = any(
                 v[0].startswith("tag") for k, v in params.items() if k.startswith("Filter.") and k.endswith(".Name")
@@ -760,6 +783,8 @@ class TestBed:
             lagging = [i for i in items if age(i) is not None and age(i) < tag_lag]
             if by_tag:
                 items = [i for i in items if i not in lagging]
+            if lagging:
+                entry["untagged"] = [child_text(i, id_name) for i in lagging]
             for i in lagging:
                 for el in list(i):
                     if strip_ns(el.tag) == "tagSet":

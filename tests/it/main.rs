@@ -9,3 +9,4 @@ mod lifecycle;
 mod network;
 mod signals;
 mod support;
+mod testbed;

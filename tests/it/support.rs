@@ -336,7 +336,12 @@ pub fn id_filters() -> insta::Settings {
 
 /// Ids of everything in the emulator that carries the stack's tag, by kind.
 pub async fn tagged(stack: &str) -> Vec<String> {
-    let c = ec2().await;
+    tagged_at(&emulator().url, stack).await
+}
+
+/// [`tagged`] on a given emulator.
+pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
+    let c = ec2_at(url).await;
     let f = || stack_filter(stack);
     let mut out = Vec::new();
     for v in c
@@ -462,6 +467,129 @@ pub async fn tagged(stack: &str) -> Vec<String> {
 /// Destroys the stack and checks that nothing carrying its tag is left.
 pub async fn destroy_leaves_nothing(s: &Stack) {
     s.expect(0, &["destroy", "--auto-approve"]);
-    let left = tagged(&s.name).await;
+    let left = tagged_at(&s.endpoint, &s.name).await;
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A test bed of its own, configured for one test (see tests/emulator/testbed.py), with its
+/// control API: configuration and the call log.
+pub struct TestBed {
+    pub emulator: Emulator,
+}
+
+impl TestBed {
+    pub fn start(config: serde_json::Value) -> TestBed {
+        let config = config.to_string();
+        TestBed {
+            emulator: start_private_emulator(&["--config", &config]),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.emulator.url
+    }
+
+    /// A stack of an example, talking to this test bed.
+    pub fn example(&self, name: &str) -> Stack {
+        let mut s = Stack::example(name);
+        s.endpoint = self.url().to_string();
+        s
+    }
+
+    /// A stack of documents, talking to this test bed.
+    pub fn stack(&self, prefix: &str, documents: &str) -> Stack {
+        let mut s = Stack::new(prefix, documents);
+        s.endpoint = self.url().to_string();
+        s
+    }
+
+    /// Changes the configuration (merged into the current one).
+    pub fn configure(&self, config: serde_json::Value) {
+        http(self.url(), "POST", "/_testbed/config", &config.to_string());
+    }
+
+    /// Every AWS call since the log was last cleared.
+    pub fn log(&self) -> Vec<Call> {
+        let body = http(self.url(), "GET", "/_testbed/log", "");
+        serde_json::from_str(&body).expect("the call log is JSON")
+    }
+
+    pub fn clear_log(&self) {
+        http(self.url(), "DELETE", "/_testbed/log", "");
+    }
+}
+
+/// One entry of the test bed's call log.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Call {
+    pub seq: u64,
+    pub operation: String,
+    #[serde(default)]
+    pub ids: Vec<String>,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub fault: Option<String>,
+    #[serde(default)]
+    pub ms: f64,
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// Ids a describe left out because they were too new.
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// Ids a describe showed without tags because they were too new.
+    #[serde(default)]
+    pub untagged: Vec<String>,
+}
+
+impl Call {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// A request to the test bed's control API; panics unless it answers 200.
+fn http(url: &str, method: &str, path: &str, body: &str) -> String {
+    let (head, body) = raw_http(
+        url,
+        method,
+        path,
+        &[("Content-Type", "application/json".to_string())],
+        body,
+    );
+    assert!(head.contains(" 200 "), "the test bed answered {head}");
+    body
+}
+
+/// A minimal HTTP/1.1 exchange with a server on 127.0.0.1: the status line and headers, and the
+/// body.
+pub fn raw_http(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> (String, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect to the test bed");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    conn.write_all(request.as_bytes())
+        .expect("send to the test bed");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer)
+        .expect("read the test bed's answer");
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .expect("an HTTP answer from the test bed");
+    (head.to_string(), body.to_string())
 }

@@ -1,0 +1,500 @@
+//! The test bed's AWS behaviours (tests/emulator/testbed.py), each shown happening in the call
+//! log and strata handling it. Every test runs a test bed of its own, configured for what it
+//! shows, so that its log holds only its own calls.
+
+use serde_json::json;
+
+use crate::support::{
+    Call, TestBed, destroy_leaves_nothing, ec2_at, stderr, stdout, tagged_at,
+};
+
+/// Calls of one operation that succeeded and named `id` in the request.
+fn ok_with<'a>(log: &'a [Call], op: &str, id: &str) -> Vec<&'a Call> {
+    log.iter()
+        .filter(|c| c.operation == op && c.ok() && c.ids.iter().any(|i| i == id))
+        .collect()
+}
+
+/// Calls of one operation, whatever their outcome.
+fn all<'a>(log: &'a [Call], op: &str) -> Vec<&'a Call> {
+    log.iter().filter(|c| c.operation == op).collect()
+}
+
+fn errors(log: &[Call]) -> Vec<String> {
+    log.iter()
+        .filter(|c| !c.ok())
+        .map(|c| format!("{} {}", c.operation, c.error.as_deref().unwrap_or("?")))
+        .collect()
+}
+
+fn vpc_with_subnets(cidr_prefix: &str, n: usize) -> String {
+    let mut doc = format!(
+        "stack: STACK\nregion: us-east-1\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: {cidr_prefix}.0.0/16\n"
+    );
+    for i in 0..n {
+        doc.push_str(&format!(
+            "  s{i}:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: {cidr_prefix}.{i}.0/24\n"
+        ));
+    }
+    doc
+}
+
+/// Pending states: a NAT gateway is `pending` for two seconds, then `available`; `deleting`,
+/// then `deleted`. strata polls until it is available before creating the route through it,
+/// and on destroy releases the Elastic IP only once the gateway is deleted (AWS refuses to
+/// release an address a NAT gateway holds: the test bed refuses it too).
+#[tokio::test]
+async fn pending_nat_gateways_are_waited_for_both_ways() {
+    let tb = TestBed::start(json!({
+        "pending": {"nat_gateway": 2.0, "nat_gateway_delete": 2.0},
+        "refusals": true,
+    }));
+    let s = tb.example("cookbook-1.4-nat-gateway");
+    let out = s.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        stderr(&out).contains("waiting for the NAT gateway to be available (pending)"),
+        "{}",
+        stderr(&out)
+    );
+    let log = tb.log();
+    for (nat, routes) in [("nat_a", "private_routes_a"), ("nat_b", "private_routes_b")] {
+        let nat = s.id_of(nat);
+        let polls = ok_with(&log, "DescribeNatGateways", &nat);
+        let route = ok_with(&log, "CreateRoute", &nat);
+        assert_eq!(route.len(), 1, "one route through {nat}");
+        assert!(route[0].ids.contains(&s.id_of(routes)));
+        let before: Vec<_> = polls.iter().filter(|p| p.seq < route[0].seq).collect();
+        assert!(
+            before.len() >= 2,
+            "{nat} was polled while pending, then the route was made: {log:?}"
+        );
+    }
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    let pairs: Vec<(String, String)> = [("nat_a", "nat_ip_a"), ("nat_b", "nat_ip_b")]
+        .iter()
+        .map(|(n, e)| (s.id_of(n), s.id_of(e)))
+        .collect();
+
+    tb.clear_log();
+    let out = s.expect(0, &["destroy", "--auto-approve"]);
+    assert!(
+        stderr(&out).contains("waiting for the NAT gateway to be deleted (deleting)"),
+        "{}",
+        stderr(&out)
+    );
+    let log = tb.log();
+    for (nat, eip) in &pairs {
+        let deleted = ok_with(&log, "DeleteNatGateway", nat);
+        let released = ok_with(&log, "ReleaseAddress", eip);
+        assert_eq!((deleted.len(), released.len()), (1, 1));
+        let polls = ok_with(&log, "DescribeNatGateways", nat)
+            .into_iter()
+            .filter(|p| p.seq > deleted[0].seq && p.seq < released[0].seq)
+            .count();
+        assert!(polls >= 2, "polled while deleting: {log:?}");
+    }
+    assert_eq!(errors(&log), Vec::<String>::new(), "AWS refused nothing");
+    assert!(tagged_at(tb.url(), &s.name).await.is_empty());
+}
+
+/// A refusal strata cannot wait out: a network interface made by hand holds a subnet. AWS
+/// answers DependencyViolation; strata retries until its wait runs out, then names the
+/// interface. Once it is gone, destroy finishes.
+#[tokio::test]
+async fn a_subnet_held_by_an_interface_is_refused_and_the_interface_named() {
+    let tb = TestBed::start(json!({"refusals": true}));
+    let s = tb.stack("held", &vpc_with_subnets("10.61", 1));
+    s.expect(0, &["apply", "--auto-approve"]);
+    let c = ec2_at(tb.url()).await;
+    let eni = c
+        .create_network_interface()
+        .subnet_id(s.id_of("s0"))
+        .description("left by hand")
+        .send()
+        .await
+        .expect("create an interface");
+    let eni = eni
+        .network_interface()
+        .and_then(|n| n.network_interface_id())
+        .expect("interface id")
+        .to_string();
+
+    tb.clear_log();
+    let out = s
+        .command(&["destroy", "--auto-approve"])
+        .env("STRATA_MAX_WAIT_SECS", "3")
+        .output()
+        .expect("run strata");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("DependencyViolation"), "{err}");
+    assert!(err.contains(&eni) && err.contains("left by hand"), "{err}");
+    let refused = all(&tb.log(), "DeleteSubnet")
+        .into_iter()
+        .filter(|c| c.error.as_deref() == Some("DependencyViolation"))
+        .count();
+    assert!(refused >= 2, "retried while refused");
+    // The VPC was not attempted: its subnet is still there.
+    assert!(all(&tb.log(), "DeleteVpc").is_empty());
+    assert_eq!(tagged_at(tb.url(), &s.name).await.len(), 2);
+
+    c.delete_network_interface()
+        .network_interface_id(&eni)
+        .send()
+        .await
+        .expect("delete the interface");
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Two security groups that name each other: AWS refuses to delete a group another group's
+/// rule references. strata removes the rules first, so nothing is refused.
+#[tokio::test]
+async fn groups_that_name_each_other_are_unlinked_before_deletion() {
+    let tb = TestBed::start(json!({"refusals": true}));
+    let s = tb.example("cookbook-1.5-security-groups");
+    s.expect(0, &["apply", "--auto-approve"]);
+    tb.clear_log();
+    destroy_leaves_nothing(&s).await;
+    let log = tb.log();
+    assert_eq!(errors(&log), Vec::<String>::new(), "AWS refused nothing");
+    let first_delete = all(&log, "DeleteSecurityGroup")
+        .iter()
+        .map(|c| c.seq)
+        .min()
+        .expect("groups deleted");
+    let revoked = log
+        .iter()
+        .filter(|c| c.operation.starts_with("RevokeSecurityGroup") && c.seq < first_delete)
+        .count();
+    assert!(revoked >= 1, "rules were revoked first: {log:?}");
+}
+
+/// Transit gateways and their attachments are pending for a while after create and delete, and
+/// AWS refuses to delete a transit gateway that still has attachments (IncorrectState). strata
+/// waits for each state, so nothing is refused either way.
+#[tokio::test]
+async fn transit_gateway_states_are_waited_for_and_deletes_ordered() {
+    let tb = TestBed::start(json!({
+        "pending": {
+            "transit_gateway": 1.0, "transit_gateway_delete": 1.0,
+            "tgw_attachment": 1.0, "tgw_attachment_delete": 1.0,
+        },
+        "refusals": true,
+    }));
+    let s = tb.example("cookbook-1.10-transit-gateway");
+    let out = s.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        stderr(&out).contains("(pending)"),
+        "strata reported the pending states: {}",
+        stderr(&out)
+    );
+    assert_eq!(errors(&tb.log()), Vec::<String>::new());
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    tb.clear_log();
+    destroy_leaves_nothing(&s).await;
+    let log = tb.log();
+    assert_eq!(errors(&log), Vec::<String>::new(), "AWS refused nothing");
+    let tgw = all(&log, "DeleteTransitGateway");
+    let last_attachment_delete = all(&log, "DeleteTransitGatewayVpcAttachment")
+        .iter()
+        .map(|c| c.seq)
+        .max()
+        .expect("attachments deleted");
+    assert!(tgw.len() == 1 && tgw[0].seq > last_attachment_delete);
+}
+
+/// A deleted NAT gateway's network interface lingers in its subnet for a while (on AWS, the
+/// usual reason a destroy hangs). AWS refuses to delete the subnet until it goes; strata
+/// retries, shows why it waits, and finishes once the interface is gone.
+#[tokio::test]
+async fn a_lingering_nat_interface_holds_its_subnet_until_it_goes() {
+    let tb = TestBed::start(json!({"refusals": true, "linger": 3.0}));
+    let s = tb.example("cookbook-1.4-nat-gateway");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let subnet = s.id_of("public_a");
+    tb.clear_log();
+    let out = s.expect(0, &["destroy", "--auto-approve"]);
+    assert!(stderr(&out).contains("still in use"), "{}", stderr(&out));
+    let deletes = all(&tb.log(), "DeleteSubnet")
+        .into_iter()
+        .filter(|c| c.ids.contains(&subnet))
+        .map(|c| c.error.clone())
+        .collect::<Vec<_>>();
+    assert!(
+        deletes.len() >= 2
+            && deletes[0].as_deref() == Some("DependencyViolation")
+            && deletes.last() == Some(&None),
+        "refused while the interface lingered, then deleted: {deletes:?}"
+    );
+    assert!(tagged_at(tb.url(), &s.name).await.is_empty());
+    let left = ec2_at(tb.url())
+        .await
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("subnet-id")
+                .values(&subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("interfaces");
+    assert!(left.network_interfaces().is_empty());
+}
+
+/// Pagination: describes answer at most MaxResults items and a NextToken. strata follows the
+/// tokens: a plan over twelve subnets read five at a time sees them all.
+#[tokio::test]
+async fn describes_come_in_pages_and_strata_reads_every_page() {
+    let tb = TestBed::start(json!({"pagination": true}));
+    let s = tb.stack("pages", &vpc_with_subnets("10.62", 12));
+    let run = |args: &[&str]| {
+        s.command(args)
+            .env("STRATA_AWS_PAGE_SIZE", "5")
+            .output()
+            .expect("run strata")
+    };
+    assert!(run(&["apply", "--auto-approve"]).status.success());
+    tb.clear_log();
+    let out = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let mut pages: Vec<u32> = all(&tb.log(), "DescribeSubnets")
+        .iter()
+        .filter_map(|c| c.page)
+        .collect();
+    pages.sort_unstable();
+    // Two describes (by the lockfile's ids and by the stack's tag), three pages each.
+    assert_eq!(pages, vec![1, 1, 2, 2, 3, 3]);
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Eventual consistency: for two seconds after a create, describes leave the new resource
+/// out, and for three it shows without tags. A plan right after apply looks again for what it
+/// just made instead of proposing to make it twice.
+#[tokio::test]
+async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
+    let tb = TestBed::start(json!({"consistency": 2.0, "tag_lag": 3.0}));
+    let doc = vpc_with_subnets("10.63", 2);
+    let s = tb.stack("late", &doc);
+    s.expect(0, &["apply", "--auto-approve"]);
+    // An Elastic IP is usable at once: its apply does not wait, so the plan comes right after.
+    s.edit(|d| format!("{d}  ip:\n    kind: ec2.eip\n"));
+    s.expect(0, &["apply", "--auto-approve"]);
+    let eip = s.id_of("ip");
+    let out = s
+        .command(&["plan", "--detailed-exitcode"])
+        .env("STRATA_PENDING_RECHECK_SECS", "10")
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("not all visible yet"),
+        "{}",
+        stderr(&out)
+    );
+    let log = tb.log();
+    assert!(
+        log.iter().any(|c| c.hidden.contains(&eip) || c.untagged.contains(&eip)),
+        "the address was hidden or untagged for a while: {log:?}"
+    );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Faults at a rate: throttling, server errors and dropped connections on about one call in
+/// eight. The SDK's retries (and strata's own, for creates) carry every command through, and
+/// nothing is made twice.
+#[tokio::test]
+async fn random_faults_are_retried_and_nothing_is_made_twice() {
+    let tb = TestBed::start(json!({"faults": {
+        "rate": 0.12, "kinds": ["throttle", "500", "503", "drop"], "seed": 11, "max_in_row": 2,
+    }}));
+    let s = tb.example("cookbook-1.2-subnets");
+    s.expect(0, &["apply", "--auto-approve"]);
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    let log = tb.log();
+    let faults = log.iter().filter(|c| c.fault.is_some()).count();
+    assert!(faults >= 3, "faults were injected: {log:?}");
+    let made = tagged_at(tb.url(), &s.name).await;
+    let vpcs = made.iter().filter(|m| m.starts_with("vpc ")).count();
+    let subnets = made.iter().filter(|m| m.starts_with("subnet ")).count();
+    let lock = s.lockfile();
+    let locked = |kind: &str| {
+        lock["resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .filter(|r| r["kind"] == kind)
+            .count()
+    };
+    assert_eq!(
+        (vpcs, subnets),
+        (locked("ec2.vpc"), locked("ec2.subnet")),
+        "{made:?}"
+    );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Faults at chosen calls, after AWS did the work: the answer to CreateVpc is a 500, the
+/// connection of CreateSubnet drops, CreateInternetGateway times out. None of these calls take
+/// an idempotency token, so strata looks for the resource by its tags before sending again and
+/// finds it. Throttling (AWS did nothing) is simply retried.
+#[tokio::test]
+async fn lost_answers_to_creates_leave_no_second_copy() {
+    let tb = TestBed::start(json!({"faults": {"timeout_s": 3, "targets": [
+        {"operation": "CreateVpc", "nth": 1, "kind": "500", "when": "after"},
+        {"operation": "CreateSubnet", "nth": 1, "kind": "drop", "when": "after"},
+        {"operation": "CreateInternetGateway", "nth": 1, "kind": "timeout", "when": "after"},
+        {"operation": "AllocateAddress", "nth": 1, "kind": "throttle"},
+        {"operation": "DescribeVpcs", "nth": 1, "kind": "throttle"},
+    ]}}));
+    let s = tb.example("cookbook-1.3-internet-gateway");
+    let out = s
+        .command(&["apply", "--auto-approve"])
+        .env("STRATA_AWS_ATTEMPT_TIMEOUT_SECS", "1")
+        .output()
+        .expect("run strata");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = tb.log();
+    for (op, faulted) in [
+        ("CreateVpc", Some("500")),
+        ("CreateSubnet", Some("drop")),
+        ("CreateInternetGateway", Some("timeout")),
+        ("AllocateAddress", Some("throttle")),
+    ] {
+        assert_eq!(
+            all(&log, op).first().and_then(|c| c.fault.as_deref()),
+            faulted,
+            "{op}"
+        );
+    }
+    // The lost creates were not sent again; the throttled one was.
+    assert_eq!(all(&log, "CreateVpc").len(), 1);
+    assert_eq!(all(&log, "CreateInternetGateway").len(), 1);
+    assert_eq!(all(&log, "AllocateAddress").len(), 2);
+    let made = tagged_at(tb.url(), &s.name).await;
+    for (prefix, n) in [("vpc ", 1), ("subnet ", 2), ("igw ", 1), ("eip ", 1)] {
+        assert_eq!(
+            made.iter().filter(|m| m.starts_with(prefix)).count(),
+            n,
+            "{prefix}: {made:?}"
+        );
+    }
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Errors come in each protocol's own format: EC2's, the other query services' (RDS, ELB),
+/// REST-XML (CloudFront) and JSON (ECS), so that each SDK parses the code it expects.
+#[test]
+fn faults_answer_in_each_protocols_error_format() {
+    let tb = TestBed::start(json!({"faults": {"rate": 1.0, "kinds": ["throttle"]}}));
+    let auth = |service: &str| {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        )
+    };
+    let cases = [
+        (
+            "POST",
+            "/",
+            "application/x-www-form-urlencoded",
+            "",
+            "ec2",
+            "Action=DescribeVpcs&Version=2016-11-15",
+            "503",
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code>",
+        ),
+        (
+            "POST",
+            "/",
+            "application/x-www-form-urlencoded",
+            "",
+            "rds",
+            "Action=DescribeDBClusters&Version=2014-10-31",
+            "400",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>",
+        ),
+        (
+            "GET",
+            "/2020-05-31/distribution",
+            "",
+            "",
+            "cloudfront",
+            "",
+            "400",
+            "<Code>Throttling</Code>",
+        ),
+        (
+            "POST",
+            "/",
+            "application/x-amz-json-1.1",
+            "AmazonEC2ContainerServiceV20141113.ListClusters",
+            "ecs",
+            "{}",
+            "400",
+            "\"__type\": \"ThrottlingException\"",
+        ),
+    ];
+    for (method, path, content_type, target, service, body, status, expected) in cases {
+        let mut headers = vec![("Authorization", auth(service))];
+        if !content_type.is_empty() {
+            headers.push(("Content-Type", content_type.to_string()));
+        }
+        if !target.is_empty() {
+            headers.push(("X-Amz-Target", target.to_string()));
+        }
+        let (head, answer) = crate::support::raw_http(tb.url(), method, path, &headers, body);
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status}")),
+            "{service}: {head}"
+        );
+        assert!(answer.contains(expected), "{service}: {answer}");
+    }
+    let ops: Vec<String> = tb.log().into_iter().map(|c| c.operation).collect();
+    assert_eq!(
+        ops,
+        [
+            "DescribeVpcs",
+            "DescribeDBClusters",
+            "GET /2020-05-31/distribution",
+            "ListClusters"
+        ]
+    );
+}
+
+/// Latency: every call is delayed, fixed or drawn from a distribution.
+#[test]
+fn every_call_waits_its_latency() {
+    let tb = TestBed::start(json!({"latency": {"fixed_ms": 120}}));
+    let s = tb.stack("slow", &vpc_with_subnets("10.64", 1));
+    s.expect(0, &["plan"]);
+    let log = tb.log();
+    assert!(!log.is_empty());
+    assert!(log.iter().all(|c| c.ms >= 120.0), "{log:?}");
+    tb.configure(json!({"latency": {"fixed_ms": 0, "uniform_ms": [30, 60]}}));
+    tb.clear_log();
+    s.expect(0, &["plan"]);
+    let log = tb.log();
+    assert!(log.iter().all(|c| c.ms >= 30.0), "{log:?}");
+}
+
+/// The call log: every call, in order, with the ids it named; clearing empties it.
+#[tokio::test]
+async fn the_call_log_records_each_call_in_order() {
+    let tb = TestBed::start(json!({}));
+    let s = tb.example("cookbook-1.1-vpc");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let vpc = s.id_of("vpc");
+    let log = tb.log();
+    let seqs: Vec<u64> = log.iter().map(|c| c.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order: {seqs:?}");
+    let create = all(&log, "CreateVpc");
+    assert_eq!(create.len(), 1);
+    let associate = ok_with(&log, "AssociateVpcCidrBlock", &vpc);
+    assert!(!associate.is_empty() && associate[0].seq > create[0].seq);
+    tb.clear_log();
+    assert!(tb.log().is_empty());
+    destroy_leaves_nothing(&s).await;
+    assert_eq!(ok_with(&tb.log(), "DeleteVpc", &vpc).len(), 1);
+}
