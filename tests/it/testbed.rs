@@ -4,9 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{
-    Call, TestBed, destroy_leaves_nothing, ec2_at, stderr, stdout, tagged_at,
-};
+use crate::support::{Call, TestBed, destroy_leaves_nothing, ec2_at, stderr, stdout, tagged_at};
 
 /// Calls of one operation that succeeded and named `id` in the request.
 fn ok_with<'a>(log: &'a [Call], op: &str, id: &str) -> Vec<&'a Call> {
@@ -294,7 +292,8 @@ async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
     );
     let log = tb.log();
     assert!(
-        log.iter().any(|c| c.hidden.contains(&eip) || c.untagged.contains(&eip)),
+        log.iter()
+            .any(|c| c.hidden.contains(&eip) || c.untagged.contains(&eip)),
         "the address was hidden or untagged for a while: {log:?}"
     );
     destroy_leaves_nothing(&s).await;
@@ -497,4 +496,59 @@ async fn the_call_log_records_each_call_in_order() {
     assert!(tb.log().is_empty());
     destroy_leaves_nothing(&s).await;
     assert_eq!(ok_with(&tb.log(), "DeleteVpc", &vpc).len(), 1);
+}
+
+/// A prefix list changes version with every change, and AWS refuses a change made against a
+/// stale version (PrefixListVersionMismatch). Someone changes the list behind strata's back:
+/// a change against the old version is refused; strata reads the version right before its own
+/// change, so its apply reverts the drift without being refused.
+#[tokio::test]
+async fn a_stale_prefix_list_version_is_refused_and_strata_uses_the_current_one() {
+    let tb = TestBed::start(json!({"refusals": true, "pending": {"prefix_list": 0.5}}));
+    let s = tb.example("cookbook-1.8-prefix-list");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let pl = s.id_of("allowed_cidrs");
+    let c = ec2_at(tb.url()).await;
+    let version = |v: i64| {
+        c.modify_managed_prefix_list()
+            .prefix_list_id(&pl)
+            .prefix_list_name("allowed-us-east-1-cidrs")
+            .current_version(v)
+            .add_entries(
+                aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                    .cidr("192.0.2.0/24")
+                    .build(),
+            )
+            .send()
+    };
+    let current = c
+        .describe_managed_prefix_lists()
+        .prefix_list_ids(&pl)
+        .send()
+        .await
+        .expect("describe")
+        .prefix_lists()[0]
+        .version()
+        .expect("a version");
+    version(current)
+        .await
+        .expect("the current version is accepted");
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let stale = version(current)
+        .await
+        .expect_err("the version before that is refused");
+    assert_eq!(
+        aws_sdk_ec2::error::ProvideErrorMetadata::code(&stale),
+        Some("PrefixListVersionMismatch")
+    );
+
+    tb.clear_log();
+    let out = s.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(stdout(&out).contains("192.0.2.0/24"), "{}", stdout(&out));
+    s.expect(0, &["apply", "--auto-approve"]);
+    let log = tb.log();
+    assert!(!ok_with(&log, "ModifyManagedPrefixList", &pl).is_empty());
+    assert_eq!(errors(&log), Vec::<String>::new(), "nothing refused");
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    destroy_leaves_nothing(&s).await;
 }

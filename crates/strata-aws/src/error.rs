@@ -48,6 +48,11 @@ fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
         ErrorClass::Transient => Some(
             "AWS kept refusing after the SDK's retries; run the same command again".to_string(),
         ),
+        _ if code == "PrefixListVersionMismatch" => Some(
+            "the prefix list changed while strata was changing it (someone else is editing it); \
+             run `strata plan` to see its current entries, then apply again"
+                .to_string(),
+        ),
         _ if code.ends_with("LimitExceeded") => Some(
             "an account quota is reached; raise it in Service Quotas or delete unused resources"
                 .to_string(),
