@@ -428,6 +428,10 @@ def install_model_patches():
 
     RouteBackend.create_route = _create_route
 
+    import testbed_services
+
+    testbed_services.install()
+
 
 # ---------------------------------------------------------------------------------------------
 # The HTTP layer: control API, call log, faults, latency, pagination, eventual consistency.
