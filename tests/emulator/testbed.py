@@ -6,16 +6,28 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
   pending      seconds a resource stays in its transitional state: nat_gateway (pending ->
                available), nat_gateway_delete (deleting -> deleted), transit_gateway,
                transit_gateway_delete, tgw_attachment, tgw_attachment_delete, vpc_endpoint,
-               vpc_endpoint_delete, prefix_list (create/modify in progress -> complete)
+               vpc_endpoint_delete, prefix_list (create/modify in progress -> complete),
+               rds_cluster, rds_instance (creating -> available), rds_cluster_delete,
+               rds_instance_delete (deleting -> gone), load_balancer (provisioning -> active),
+               cloudfront (InProgress -> Deployed, after create and after update)
   refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
                holding a network interface, a security group referenced by another group or
                used by an interface, a VPC with dependents, an internet gateway detach while
                public addresses are mapped; InvalidIPAddress.InUse for an Elastic IP a NAT
                gateway holds; IncorrectState for a transit gateway with attachments;
                PrefixListVersionMismatch for a stale prefix-list version;
-               InvalidNatGatewayID.NotFound for a route to a missing NAT gateway)
+               InvalidNatGatewayID.NotFound for a route to a missing NAT gateway;
+               DistributionNotDisabled for a CloudFront distribution deleted while enabled or
+               not yet Deployed; PreconditionFailed for a wrong or stale If-Match, CloudFront
+               giving a new ETag on each update; ClusterContainsServicesException and
+               ClusterContainsTasksException for an ECS cluster with active services or tasks;
+               InvalidDBInstanceState for an RDS instance already being deleted). moto itself
+               refuses a DB cluster with instances not being deleted
+               (InvalidDBClusterStateFault) and a target group a listener uses (ResourceInUse)
   linger       seconds a deleted NAT gateway's (requester-managed) network interface stays in
-               its subnet
+               its subnet; likewise a deleted load balancer's (one per subnet) and a stopped
+               awsvpc ECS task's. Load balancers and tasks have such interfaces only while
+               linger or refusals are on
   pagination   true: EC2 describes honour MaxResults and NextToken
   consistency  seconds a newly created resource stays invisible to describes (a describe that
                names its id answers AWS's NotFound error for it)
@@ -68,6 +80,12 @@ STRICT = {
         "vpc_endpoint": 1.0,
         "vpc_endpoint_delete": 1.0,
         "prefix_list": 0.5,
+        "rds_cluster": 2.0,
+        "rds_cluster_delete": 2.0,
+        "rds_instance": 2.0,
+        "rds_instance_delete": 2.0,
+        "load_balancer": 1.0,
+        "cloudfront": 2.0,
     },
     "refusals": True,
     "linger": 2.0,

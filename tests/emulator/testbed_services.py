@@ -2,6 +2,323 @@
 CloudFront, ECS): pending states, refusals and lingering interfaces. Installed by
 testbed.install_model_patches(); configured through testbed.CONFIG like the rest."""
 
+from testbed import CONFIG, later
+
+
+def refusals():
+    return bool(CONFIG["refusals"])
+
+
+def linger():
+    return float(CONFIG["linger"] or 0)
+
+
+def interfaces_modelled():
+    """Whether load balancers and ECS tasks get AWS's requester-managed interfaces: they only
+    show when they can matter, that is when they linger or when refusals make them block."""
+    return linger() > 0 or refusals()
+
+
+def hold(resource, state, seconds, final, attribute="status"):
+    """Puts a resource in a transitional state for `seconds`, then in `final` (unless something
+    else moved it meanwhile). While held, moto's own on-read transitions are off (see
+    hold_status and the load balancer's activate)."""
+    token = object()
+    setattr(resource, attribute, state)
+    resource.held = token
+
+    def settle():
+        if getattr(resource, "held", None) is not token:
+            return
+        resource.held = None
+        if getattr(resource, attribute) == state:
+            setattr(resource, attribute, final)
+
+    later(seconds, settle)
+
+
+def hold_status(model):
+    """moto moves some models on when their `status` is read (a DB cluster is `available` once
+    read, a distribution `Deployed` once fetched); a held one answers its stored status."""
+    moto_status = model.status
+
+    def status(self):
+        if getattr(self, "held", None) is not None:
+            return self._status
+        return moto_status.fget(self)
+
+    model.status = property(status, moto_status.fset)
+
+
+def release_interfaces(ec2_backend, enis):
+    """AWS detaches a service's interfaces when the service lets them go: they stay, `available`,
+    for a while (linger), then are deleted."""
+    seconds = linger()
+
+    def drop():
+        for eni in enis:
+            ec2_backend.enis.pop(eni.id, None)
+
+    if seconds > 0:
+        for eni in enis:
+            eni.status = "available"
+        later(seconds, drop)
+    else:
+        drop()
+
+
+def managed_interface(eni, requester_id, description):
+    eni.requester_managed = True
+    eni.requester_id = requester_id
+    eni.description = description
+    eni.status = "in-use"
+
+
+# ---------------------------------------------------------------------------------------------
+# RDS: clusters and instances are `creating`, then `available`; `deleting`, then gone.
+# ---------------------------------------------------------------------------------------------
+
+def install_rds():
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import DBCluster, RDSBackend
+
+    hold_status(DBCluster)
+    create_cluster = RDSBackend.create_db_cluster
+    delete_cluster = RDSBackend.delete_db_cluster
+    create_instance = RDSBackend.create_db_instance
+    delete_instance = RDSBackend.delete_db_instance
+
+    def create_db_cluster(self, kwargs):
+        cluster = create_cluster(self, kwargs)
+        delay = CONFIG.pending("rds_cluster")
+        if delay > 0:
+            hold(cluster, "creating", delay, "available")
+        return cluster
+
+    def delete_db_cluster(self, cluster_identifier, snapshot_name=None):
+        # AWS refuses while the cluster has instances "in non-deleting state" (moto's own
+        # refusal): instances being deleted do not count.
+        leaving = {
+            name: db
+            for name, db in self.databases.items()
+            if db.status == "deleting" and getattr(db, "db_cluster_identifier", None) == cluster_identifier
+        }
+        for name in leaving:
+            del self.databases[name]
+        try:
+            cluster = delete_cluster(self, cluster_identifier, snapshot_name)
+        finally:
+            self.databases.update(leaving)
+        delay = CONFIG.pending("rds_cluster_delete")
+        if delay > 0:
+            self.clusters[cluster_identifier] = cluster
+            cluster.status = "deleting"
+
+            def gone():
+                if self.clusters.get(cluster_identifier) is cluster:
+                    del self.clusters[cluster_identifier]
+
+            later(delay, gone)
+        return cluster
+
+    def create_db_instance(self, db_kwargs):
+        database = create_instance(self, db_kwargs)
+        delay = CONFIG.pending("rds_instance")
+        if delay > 0:
+            hold(database, "creating", delay, "available")
+        return database
+
+    def delete_db_instance(self, db_instance_identifier, *args, **kwargs):
+        current = self.databases.get(db_instance_identifier)
+        if refusals() and current is not None and current.status == "deleting":
+            raise RDSClientError(
+                "InvalidDBInstanceState", f"Instance {db_instance_identifier} is already being deleted."
+            )
+        database = delete_instance(self, db_instance_identifier, *args, **kwargs)
+        delay = CONFIG.pending("rds_instance_delete")
+        if delay > 0:
+            self.databases[db_instance_identifier] = database
+
+            def gone():
+                if self.databases.get(db_instance_identifier) is database:
+                    del self.databases[db_instance_identifier]
+
+            later(delay, gone)
+        return database
+
+    RDSBackend.create_db_cluster = create_db_cluster
+    RDSBackend.delete_db_cluster = delete_db_cluster
+    RDSBackend.create_db_instance = create_db_instance
+    RDSBackend.delete_db_instance = delete_db_instance
+
+
+# ---------------------------------------------------------------------------------------------
+# Elastic Load Balancing v2: `provisioning`, then `active`; one requester-managed interface per
+# subnet, which lingers after the load balancer is deleted.
+# ---------------------------------------------------------------------------------------------
+
+def install_elbv2():
+    from moto.elbv2.models import ELBv2Backend, FakeLoadBalancer
+
+    activate = FakeLoadBalancer.activate
+    create_lb = ELBv2Backend.create_load_balancer
+    delete_lb = ELBv2Backend.delete_load_balancer
+
+    def held_activate(self):
+        if getattr(self, "held", None) is None:
+            activate(self)
+
+    def create_load_balancer(self, *args, **kwargs):
+        lb = create_lb(self, *args, **kwargs)
+        delay = CONFIG.pending("load_balancer")
+        if delay > 0:
+            hold(lb, "provisioning", delay, "active", attribute="state")
+        if interfaces_modelled():
+            # "ELB app/NAME/ID", as the ARN ends.
+            description = "ELB " + lb.arn.split(":loadbalancer/", 1)[1]
+            lb.interfaces = []
+            for subnet in lb.subnets:
+                eni = self.ec2_backend.create_network_interface(
+                    subnet, None, group_ids=lb.security_groups or None, description=description
+                )
+                managed_interface(eni, "amazon-elb", description)
+                lb.interfaces.append(eni)
+        return lb
+
+    def delete_load_balancer(self, arn):
+        lb = self.load_balancers.get(arn)
+        delete_lb(self, arn)
+        if lb is not None and getattr(lb, "interfaces", None):
+            release_interfaces(self.ec2_backend, lb.interfaces)
+
+    FakeLoadBalancer.activate = held_activate
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudFront: `InProgress`, then `Deployed`, after create and update; deletes refused unless the
+# distribution is disabled and deployed; ETags checked and renewed on update.
+# ---------------------------------------------------------------------------------------------
+
+def install_cloudfront():
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.models import CloudFrontBackend, Distribution, random_id
+
+    hold_status(Distribution)
+    create_dist = CloudFrontBackend.create_distribution
+    update_dist = CloudFrontBackend.update_distribution
+    delete_dist = CloudFrontBackend.delete_distribution
+
+    def deploy(dist):
+        delay = CONFIG.pending("cloudfront")
+        if delay > 0:
+            hold(dist, "InProgress", delay, "Deployed")
+
+    def check_if_match(dist, if_match):
+        # A missing If-Match is moto's InvalidIfMatchVersion already.
+        if if_match and if_match != dist.etag:
+            raise CloudFrontException(
+                "PreconditionFailed",
+                "The request failed because it didn't meet the preconditions in one or more "
+                "request-header fields.",
+            )
+
+    def create_distribution(self, distribution_config, tags):
+        dist, location, etag = create_dist(self, distribution_config, tags)
+        deploy(dist)
+        return dist, location, etag
+
+    def update_distribution(self, dist_config, _id, if_match):
+        dist = self.distributions.get(_id)
+        if refusals() and dist is not None:
+            check_if_match(dist, if_match)
+        dist, location, etag = update_dist(self, dist_config, _id, if_match)
+        if refusals():
+            dist.etag = etag = random_id()
+        deploy(dist)
+        return dist, location, etag
+
+    def delete_distribution(self, distribution_id, if_match):
+        dist = self.distributions.get(distribution_id)
+        if refusals() and dist is not None and if_match:
+            check_if_match(dist, if_match)
+            if dist.distribution_config.Enabled or dist.status != "Deployed":
+                raise CloudFrontException(
+                    "DistributionNotDisabled",
+                    "The distribution you are trying to delete has not been disabled.",
+                )
+        return delete_dist(self, distribution_id, if_match)
+
+    CloudFrontBackend.create_distribution = create_distribution
+    CloudFrontBackend.update_distribution = update_distribution
+    CloudFrontBackend.delete_distribution = delete_distribution
+
+
+# ---------------------------------------------------------------------------------------------
+# ECS: a cluster with services or tasks is not deleted; a stopped awsvpc task's interface
+# lingers.
+# ---------------------------------------------------------------------------------------------
+
+def install_ecs():
+    from moto.ec2.models import ec2_backends
+    from moto.ecs.exceptions import ECSException
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    delete = EC2ContainerServiceBackend.delete_cluster
+    run = EC2ContainerServiceBackend.run_task
+    stop = EC2ContainerServiceBackend.stop_task
+
+    def task_interfaces(task):
+        """A task's interfaces (awsvpc), each with the attachment it belongs to."""
+        enis = ec2_backends[task._account_id][task.region_name].enis
+        for attachment in task.attachments:
+            for detail in attachment.get("details", []):
+                if detail["name"] == "networkInterfaceId" and detail["value"] in enis:
+                    yield attachment, enis[detail["value"]]
+
+    def delete_cluster(self, cluster_str):
+        if refusals():
+            cluster = self._get_cluster(cluster_str)
+            if any(s.cluster_name == cluster.name and s.status != "INACTIVE" for s in self.services.values()):
+                raise ECSException(
+                    "ClusterContainsServicesException",
+                    "The Cluster cannot be deleted while Services are active.",
+                )
+            if any(t.last_status != "STOPPED" for t in self.tasks.get(cluster.name, {}).values()):
+                raise ECSException(
+                    "ClusterContainsTasksException",
+                    "The Cluster cannot be deleted while Tasks are active.",
+                )
+        return delete(self, cluster_str)
+
+    def run_task(self, *args, **kwargs):
+        tasks = run(self, *args, **kwargs)
+        if interfaces_modelled():
+            for task in tasks:
+                prefix = task.cluster_arn.split(":cluster/", 1)[0]
+                for attachment, eni in task_interfaces(task):
+                    managed_interface(eni, "amazon-ecs", f"{prefix}:attachment/{attachment['id']}")
+        return tasks
+
+    def stop_task(self, cluster_str, task_str, reason):
+        task = stop(self, cluster_str, task_str, reason)
+        enis = [
+            eni
+            for _, eni in task_interfaces(task)
+            if eni.requester_id == "amazon-ecs" and eni.status == "in-use"
+        ]
+        if enis:
+            release_interfaces(ec2_backends[task._account_id][task.region_name], enis)
+        return task
+
+    EC2ContainerServiceBackend.delete_cluster = delete_cluster
+    EC2ContainerServiceBackend.run_task = run_task
+    EC2ContainerServiceBackend.stop_task = stop_task
+
 
 def install():
-    pass
+    install_rds()
+    install_elbv2()
+    install_cloudfront()
+    install_ecs()

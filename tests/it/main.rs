@@ -7,6 +7,7 @@ mod connect;
 mod crash;
 mod lifecycle;
 mod network;
+mod reliability;
 mod signals;
 mod support;
 mod testbed;

@@ -461,6 +461,65 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
             ));
         }
     }
+    // The emulator ignores tag filters on these: check the tags here.
+    let ours = |tags: &[aws_sdk_ec2::types::Tag]| tag(tags, "strata:stack") == Some(stack);
+    let gone = |state: Option<&str>| {
+        state.is_some_and(|s| matches!(s, "deleted" | "deleting" | "rejected" | "failed"))
+    };
+    for p in c
+        .describe_vpc_peering_connections()
+        .send()
+        .await
+        .expect("peerings")
+        .vpc_peering_connections()
+    {
+        let state = p.status().and_then(|s| s.code()).map(|c| c.as_str());
+        if ours(p.tags()) && !gone(state) {
+            out.push(format!(
+                "peering {}",
+                p.vpc_peering_connection_id().unwrap_or_default()
+            ));
+        }
+    }
+    for t in c
+        .describe_transit_gateways()
+        .send()
+        .await
+        .expect("transit gateways")
+        .transit_gateways()
+    {
+        if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
+            out.push(format!("tgw {}", t.transit_gateway_id().unwrap_or_default()));
+        }
+    }
+    for a in c
+        .describe_transit_gateway_vpc_attachments()
+        .send()
+        .await
+        .expect("attachments")
+        .transit_gateway_vpc_attachments()
+    {
+        if ours(a.tags()) && !gone(a.state().map(|s| s.as_str())) {
+            out.push(format!(
+                "tgw-attachment {}",
+                a.transit_gateway_attachment_id().unwrap_or_default()
+            ));
+        }
+    }
+    for t in c
+        .describe_transit_gateway_route_tables()
+        .send()
+        .await
+        .expect("transit gateway route tables")
+        .transit_gateway_route_tables()
+    {
+        if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
+            out.push(format!(
+                "tgw-route-table {}",
+                t.transit_gateway_route_table_id().unwrap_or_default()
+            ));
+        }
+    }
     out
 }
 
@@ -592,4 +651,42 @@ pub fn raw_http(
         .split_once("\r\n\r\n")
         .expect("an HTTP answer from the test bed");
     (head.to_string(), body.to_string())
+}
+
+/// Records what a reliability scenario measured in RELIABILITY.md's results table (the row
+/// whose first cell is `scenario`, replaced or added; rows sorted), so that the file shows what
+/// the last run of the tests found.
+pub fn record_reliability(scenario: &str, how: &str, result: &str) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    const START: &str = "<!-- results: rewritten by tests/it/reliability.rs -->";
+    const END: &str = "<!-- /results -->";
+    let _guard = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let path = repo().join("RELIABILITY.md");
+    let text = std::fs::read_to_string(&path).expect("RELIABILITY.md");
+    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
+        panic!("RELIABILITY.md has no results block ({START} … {END})");
+    };
+    let block = &text[a + START.len()..b];
+    let mut rows: std::collections::BTreeMap<String, String> = block
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario |"))
+        .filter_map(|l| {
+            let key = l.trim_start_matches("| ").split(" | ").next()?.to_string();
+            Some((key, l.to_string()))
+        })
+        .collect();
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    rows.insert(
+        scenario.to_string(),
+        format!("| {} | {} | {} |", cell(scenario), cell(how), cell(result)),
+    );
+    let mut out = String::new();
+    out.push_str(&text[..a + START.len()]);
+    out.push_str("\n| scenario | how it is tested | result |\n|---|---|---|\n");
+    for row in rows.values() {
+        out.push_str(row);
+        out.push('\n');
+    }
+    out.push_str(&text[b..]);
+    std::fs::write(&path, out).expect("write RELIABILITY.md");
 }

@@ -12,8 +12,8 @@ use strata_engine::exec::{self, Cancel, ExecOptions, Outcome};
 use strata_engine::lockfile::{self, Lockfile, StackLock};
 use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
-use strata_engine::read;
 use strata_engine::render::{self, Style};
+use strata_engine::{read, resume};
 use strata_model::Loaded;
 use tokio::sync::watch;
 
@@ -349,6 +349,30 @@ fn check_fresh(p: &Plan, lf: Option<&Lockfile>) -> Result<(), Failure> {
     }
 }
 
+/// A saved plan whose apply stopped part-way: resumed only if the lockfile is the one that
+/// apply left and the live state is as the plan expects (see `strata_engine::resume`).
+async fn check_resume(s: &Settings, cloud: &Cloud, p: &Plan, lf: &Lockfile) -> Result<(), Failure> {
+    if p.lockfile.as_ref().is_some_and(|r| r.lineage != lf.lineage) {
+        return check_fresh(p, Some(lf));
+    }
+    let reqs = read::plan_requests(p, lf);
+    let live = read::read_live(&cloud.provider, &p.stack, &reqs)
+        .await
+        .map_err(|e| provider_failure(&e))?;
+    resume::check(p, lf, &live).map_err(|e| {
+        Failure::new(format!("the saved plan cannot be resumed: {e}"))
+            .help("make a new plan with `strata plan --out FILE` and review it")
+    })?;
+    let done = lf.last_apply.as_ref().map_or(0, |r| r.completed.len());
+    ui::note(
+        s,
+        &format!(
+            "Resuming the saved plan: {done} operation(s) done by its earlier apply are not repeated."
+        ),
+    );
+    Ok(())
+}
+
 /// Watches SIGINT and SIGTERM. First signal: stop starting work; a second one, or two seconds
 /// after SIGTERM: stop at once. Returns the exit code to use (130, 143) once a signal came.
 fn watch_signals(tx: watch::Sender<Cancel>) -> Arc<AtomicU8> {
@@ -515,8 +539,11 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         let p = read_plan_file(file)?;
         let _lock = acquire(s, "strata apply")?;
         let lf = read_lockfile(s, &p.stack)?;
-        check_fresh(&p, lf.as_ref())?;
         let cloud = connect(s, Some(p.region.clone())).await?;
+        match &lf {
+            Some(l) if resume::is_resumable(&p, l) => check_resume(s, &cloud, &p, l).await?,
+            _ => check_fresh(&p, lf.as_ref())?,
+        }
         if !p.has_changes() {
             ui::note(s, "The saved plan has no changes.");
             return Ok(ExitCode::SUCCESS);

@@ -349,13 +349,25 @@ pub enum ExecError {
 
 type Done = (usize, Result<Option<LiveResource>, ProviderError>);
 
-fn resolve_attrs(desired: &Attrs, lf: &Lockfile) -> (Attrs, Vec<String>) {
+/// Resolves references from what the lockfile records, or, for a resource this plan adopts
+/// and whose adoption has not finished yet, from the copy the plan found (two adopted security
+/// groups that name each other each need the other's id).
+fn resolve_attrs(desired: &Attrs, lf: &Lockfile, plan: &Plan) -> (Attrs, Vec<String>) {
     let lookup = |r: &str, a: &str| -> Option<Value> {
-        let res = lf.resources.get(r)?;
+        let (id, attrs) = match lf.resources.get(r) {
+            Some(res) => (&res.id, &res.attributes),
+            None => {
+                let found = plan
+                    .actions
+                    .iter()
+                    .find(|x| x.name == r && x.action == ActionKind::Adopt)?;
+                (found.id.as_ref()?, found.prior.as_ref()?)
+            }
+        };
         if a == "id" {
-            Some(Value::String(res.id.clone()))
+            Some(Value::String(id.clone()))
         } else {
-            res.attributes.get(a).cloned()
+            attrs.get(a).cloned()
         }
     };
     let r = value::resolve(&Value::Object(desired.clone()), &lookup);
@@ -405,6 +417,16 @@ pub async fn execute(
             completed: Vec::new(),
             finished: false,
         });
+    // Resuming this plan (see `resume`): what its earlier apply completed is not done again.
+    let completed: HashSet<&str> = record.completed.iter().map(String::as_str).collect();
+    for i in 0..n {
+        if completed.contains(og.ops[i].label.as_str()) {
+            state[i] = 2;
+            release(&og, i, &mut indegree, &mut ready);
+        }
+    }
+    ready.retain(|&i| state[i] != 2);
+    drop(completed);
     lf.last_apply = Some(record);
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
@@ -467,13 +489,13 @@ pub async fn execute(
                         (strip_refs(&prior, &action.kind, &deleted_ids), Vec::new())
                     }
                     (Step::Create, Some(d)) => {
-                        let (mut a, _) = resolve_attrs(d, &lf);
+                        let (mut a, _) = resolve_attrs(d, &lf, plan);
                         drop_unresolved(&mut a, deferred);
                         let unknown =
                             crate::value::resolve(&Value::Object(a.clone()), &|_, _| None).unknown;
                         (a, unknown)
                     }
-                    (_, Some(d)) => resolve_attrs(d, &lf),
+                    (_, Some(d)) => resolve_attrs(d, &lf, plan),
                     (_, None) => (Attrs::new(), Vec::new()),
                 };
                 let changed: Vec<String> = match op.step {

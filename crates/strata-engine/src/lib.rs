@@ -10,4 +10,5 @@ pub mod plan;
 pub mod provider;
 pub mod read;
 pub mod render;
+pub mod resume;
 pub mod value;

@@ -1,9 +1,10 @@
 //! Reading the live state: every kind concurrently, each in batched calls.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::Desired;
 use crate::lockfile::Lockfile;
+use crate::plan::Plan;
 use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
 
 /// The kinds to read and, per kind, the ids the lockfile records.
@@ -47,6 +48,31 @@ pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(Str
             ids.dedup();
             (kind, ids)
         })
+        .collect()
+}
+
+/// The kinds and ids to read to check a saved plan before resuming it: every kind of the plan
+/// and the lockfile, with the ids both record.
+pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
+    let mut by_kind: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for a in &plan.actions {
+        let ids = by_kind.entry(a.kind.clone()).or_default();
+        ids.extend(a.id.clone());
+    }
+    for r in lf
+        .resources
+        .values()
+        .chain(lf.deposed.iter().map(|d| &d.resource))
+    {
+        by_kind
+            .entry(r.kind.clone())
+            .or_default()
+            .insert(r.id.clone());
+    }
+    by_kind
+        .into_iter()
+        .filter(|(k, _)| strata_model::kinds::find(k).is_some())
+        .map(|(k, ids)| (k, ids.into_iter().collect()))
         .collect()
 }
 

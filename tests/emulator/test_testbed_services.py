@@ -1,0 +1,512 @@
+"""Tests of the test bed's behaviours for RDS, Elastic Load Balancing v2, CloudFront and ECS
+(testbed_services.py): each one seen happening on a configured emulator, and moto's own
+behaviour seen holding on a plain one (so each switch is real).
+
+    cd tests/emulator && python -m unittest test_testbed_services -v
+
+Starts two emulators (serve.py --watch-parent) on free ports and talks to them through boto3.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+import uuid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PENDING = 1.0
+LINGER = 1.0
+CONFIGURED = {
+    "pending": {
+        "rds_cluster": PENDING,
+        "rds_cluster_delete": PENDING,
+        "rds_instance": PENDING,
+        "rds_instance_delete": PENDING,
+        "load_balancer": PENDING,
+        "cloudfront": PENDING,
+    },
+    "refusals": True,
+    "linger": LINGER,
+}
+# How long a poll waits for a transition that should take PENDING or LINGER seconds.
+PATIENCE = 6.0
+
+SERVERS = {}
+
+
+def start(config):
+    command = [sys.executable, os.path.join(HERE, "serve.py"), "--watch-parent"]
+    if config is not None:
+        command += ["--config", json.dumps(config)]
+    return subprocess.Popen(command, cwd=HERE, stdout=subprocess.PIPE, text=True)
+
+
+def setUpModule():
+    processes = {"configured": start(CONFIGURED), "plain": start(None)}
+    for name, process in processes.items():
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://"):
+            for p in processes.values():
+                p.kill()
+            raise RuntimeError(f"the {name} emulator did not start (serve.py printed {url!r})")
+        SERVERS[name] = (process, url)
+
+
+def tearDownModule():
+    for process, _ in SERVERS.values():
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def client(server, service):
+    return boto3.client(
+        service,
+        endpoint_url=SERVERS[server][1],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def set_config(server, config):
+    request = urllib.request.Request(
+        SERVERS[server][1] + "/_testbed/config", data=json.dumps(config).encode(), method="POST"
+    )
+    urllib.request.urlopen(request).read()
+
+
+def unique(prefix):
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def error_of(call, *args, **kwargs):
+    """The error code and HTTP status a call answers, or None when it succeeds."""
+    try:
+        call(*args, **kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None
+
+
+def poll(read, until, patience=PATIENCE):
+    """Reads until `until(value)` holds; returns every value read, in order."""
+    seen = []
+    deadline = time.time() + patience
+    while True:
+        seen.append(read())
+        if until(seen[-1]):
+            return seen
+        if time.time() > deadline:
+            raise AssertionError(f"still not there after {patience} s; read {seen}")
+        time.sleep(0.1)
+
+
+class Network:
+    """A VPC (DNS hostnames on, which moto needs for awsvpc tasks) with two subnets and a
+    security group."""
+
+    def __init__(self, server):
+        self.ec2 = client(server, "ec2")
+        self.vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        self.ec2.modify_vpc_attribute(VpcId=self.vpc, EnableDnsHostnames={"Value": True})
+        self.subnets = [
+            self.ec2.create_subnet(VpcId=self.vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)[
+                "Subnet"
+            ]["SubnetId"]
+            for i, zone in ((1, "us-east-1a"), (2, "us-east-1b"))
+        ]
+        self.group = self.ec2.create_security_group(
+            GroupName=unique("g"), Description="test", VpcId=self.vpc
+        )["GroupId"]
+
+    def interfaces(self):
+        return self.ec2.describe_network_interfaces(
+            Filters=[{"Name": "subnet-id", "Values": self.subnets}]
+        )["NetworkInterfaces"]
+
+
+# ---------------------------------------------------------------------------------------------
+# RDS
+# ---------------------------------------------------------------------------------------------
+
+def create_cluster(rds):
+    name = unique("cluster-")
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=name, Engine="aurora-postgresql", MasterUsername="admin",
+        MasterUserPassword="password123",
+    )["DBCluster"]
+    return name, cluster
+
+
+def create_instance(rds, cluster_name):
+    name = unique("instance-")
+    instance = rds.create_db_instance(
+        DBInstanceIdentifier=name, DBClusterIdentifier=cluster_name, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )["DBInstance"]
+    return name, instance
+
+
+def cluster_status(rds, name):
+    try:
+        return rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]["Status"]
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+def instance_status(rds, name):
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+
+class RdsTest(unittest.TestCase):
+    def test_clusters_and_instances_are_creating_then_available(self):
+        rds = client("configured", "rds")
+        cluster_name, cluster = create_cluster(rds)
+        self.assertEqual(cluster["Status"], "creating")
+        seen = poll(lambda: cluster_status(rds, cluster_name), lambda s: s == "available")
+        self.assertEqual(seen[0], "creating")
+
+        instance_name, instance = create_instance(rds, cluster_name)
+        self.assertEqual(instance["DBInstanceStatus"], "creating")
+        seen = poll(lambda: instance_status(rds, instance_name), lambda s: s == "available")
+        self.assertEqual(seen[0], "creating")
+
+    def test_a_cluster_with_instances_is_refused_then_deleted_while_they_are_deleting(self):
+        rds = client("configured", "rds")
+        cluster_name, _ = create_cluster(rds)
+        instance_name, _ = create_instance(rds, cluster_name)
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True),
+            ("InvalidDBClusterStateFault", 400),
+        )
+
+        deleted = rds.delete_db_instance(DBInstanceIdentifier=instance_name, SkipFinalSnapshot=True)
+        self.assertEqual(deleted["DBInstance"]["DBInstanceStatus"], "deleting")
+        self.assertEqual(
+            error_of(rds.delete_db_instance, DBInstanceIdentifier=instance_name, SkipFinalSnapshot=True),
+            ("InvalidDBInstanceState", 400),
+        )
+        # An instance being deleted no longer holds its cluster.
+        deleted = rds.delete_db_cluster(DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True)
+        self.assertEqual(deleted["DBCluster"]["Status"], "deleting")
+        self.assertEqual(cluster_status(rds, cluster_name), "deleting")
+        self.assertEqual(instance_status(rds, instance_name), "deleting")
+
+        poll(lambda: instance_status(rds, instance_name), lambda s: s == "DBInstanceNotFound")
+        poll(lambda: cluster_status(rds, cluster_name), lambda s: s == "DBClusterNotFoundFault")
+
+    def test_off_moto_answers_available_at_once_and_deletes_at_once(self):
+        rds = client("plain", "rds")
+        cluster_name, cluster = create_cluster(rds)
+        self.assertEqual(cluster["Status"], "creating")  # moto: in the create answer only
+        self.assertEqual(cluster_status(rds, cluster_name), "available")
+        instance_name, instance = create_instance(rds, cluster_name)
+        self.assertEqual(instance["DBInstanceStatus"], "available")
+        # moto refuses this one itself, with AWS's code.
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True),
+            ("InvalidDBClusterStateFault", 400),
+        )
+        rds.delete_db_instance(DBInstanceIdentifier=instance_name, SkipFinalSnapshot=True)
+        self.assertEqual(instance_status(rds, instance_name), "DBInstanceNotFound")
+        rds.delete_db_cluster(DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True)
+        self.assertEqual(cluster_status(rds, cluster_name), "DBClusterNotFoundFault")
+
+
+# ---------------------------------------------------------------------------------------------
+# Elastic Load Balancing v2
+# ---------------------------------------------------------------------------------------------
+
+def create_load_balancer(elb, network):
+    return elb.create_load_balancer(
+        Name=unique("lb-"), Subnets=network.subnets, SecurityGroups=[network.group]
+    )["LoadBalancers"][0]
+
+
+def load_balancer_state(elb, arn):
+    return elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"]
+
+
+class LoadBalancerTest(unittest.TestCase):
+    def test_a_load_balancer_is_provisioning_then_active(self):
+        network = Network("configured")
+        elb = client("configured", "elbv2")
+        lb = create_load_balancer(elb, network)
+        self.assertEqual(lb["State"]["Code"], "provisioning")
+        seen = poll(lambda: load_balancer_state(elb, lb["LoadBalancerArn"]), lambda s: s == "active")
+        self.assertEqual(seen[0], "provisioning")
+
+    def test_its_interfaces_hold_subnet_and_group_and_linger_after_it(self):
+        network = Network("configured")
+        elb = client("configured", "elbv2")
+        lb = create_load_balancer(elb, network)
+        arn = lb["LoadBalancerArn"]
+        enis = network.interfaces()
+        self.assertEqual(len(enis), 2)
+        self.assertEqual({e["SubnetId"] for e in enis}, set(network.subnets))
+        for eni in enis:
+            self.assertEqual(eni["Description"], "ELB " + arn.split(":loadbalancer/")[1])
+            self.assertTrue(eni["Description"].startswith("ELB app/" + lb["LoadBalancerName"] + "/"))
+            self.assertTrue(eni["RequesterManaged"])
+            self.assertEqual(eni["RequesterId"], "amazon-elb")
+            self.assertEqual(eni["Status"], "in-use")
+            self.assertEqual([g["GroupId"] for g in eni["Groups"]], [network.group])
+        subnet = network.subnets[0]
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
+
+        elb.delete_load_balancer(LoadBalancerArn=arn)
+        self.assertEqual({e["Status"] for e in network.interfaces()}, {"available"})
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
+        self.assertEqual(
+            error_of(network.ec2.delete_security_group, GroupId=network.group), ("DependencyViolation", 400)
+        )
+        poll(network.interfaces, lambda enis: not enis)
+        network.ec2.delete_subnet(SubnetId=subnet)
+        network.ec2.delete_security_group(GroupId=network.group)
+
+    def test_without_linger_its_interfaces_go_with_it(self):
+        set_config("configured", {"linger": 0})
+        self.addCleanup(set_config, "configured", {"linger": LINGER})
+        network = Network("configured")
+        elb = client("configured", "elbv2")
+        lb = create_load_balancer(elb, network)
+        self.assertEqual(len(network.interfaces()), 2)
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        self.assertEqual(network.interfaces(), [])
+        network.ec2.delete_subnet(SubnetId=network.subnets[0])
+
+    def test_a_target_group_a_listener_uses_is_refused(self):
+        network = Network("configured")
+        elb = client("configured", "elbv2")
+        lb = create_load_balancer(elb, network)
+        group = elb.create_target_group(Name=unique("tg-"), Protocol="HTTP", Port=80, VpcId=network.vpc)
+        group_arn = group["TargetGroups"][0]["TargetGroupArn"]
+        listener = elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+        )["Listeners"][0]["ListenerArn"]
+        self.assertEqual(error_of(elb.delete_target_group, TargetGroupArn=group_arn), ("ResourceInUse", 400))
+        elb.delete_listener(ListenerArn=listener)
+        elb.delete_target_group(TargetGroupArn=group_arn)
+
+    def test_off_moto_is_active_once_described_and_has_no_interfaces(self):
+        network = Network("plain")
+        elb = client("plain", "elbv2")
+        lb = create_load_balancer(elb, network)
+        self.assertEqual(lb["State"]["Code"], "provisioning")  # moto: in the create answer only
+        self.assertEqual(load_balancer_state(elb, lb["LoadBalancerArn"]), "active")
+        self.assertEqual(network.interfaces(), [])
+        network.ec2.delete_subnet(SubnetId=network.subnets[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudFront
+# ---------------------------------------------------------------------------------------------
+
+def distribution_config(enabled=True):
+    return {
+        "CallerReference": unique("ref-"),
+        "Comment": "",
+        "Enabled": enabled,
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "origin",
+                    "DomainName": "example.com",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+                    },
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "origin",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+    }
+
+
+def distribution_status(cloudfront, distribution_id):
+    return cloudfront.get_distribution(Id=distribution_id)["Distribution"]["Status"]
+
+
+def update(cloudfront, distribution_id, if_match, **changes):
+    config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    config.update(changes)
+    return cloudfront.update_distribution(Id=distribution_id, DistributionConfig=config, IfMatch=if_match)
+
+
+class CloudFrontTest(unittest.TestCase):
+    def test_a_distribution_is_in_progress_after_create_and_update_then_deployed(self):
+        cloudfront = client("configured", "cloudfront")
+        created = cloudfront.create_distribution(DistributionConfig=distribution_config())
+        distribution_id = created["Distribution"]["Id"]
+        self.assertEqual(created["Distribution"]["Status"], "InProgress")
+        seen = poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
+        self.assertEqual(seen[0], "InProgress")
+
+        updated = update(cloudfront, distribution_id, created["ETag"], Comment="changed")
+        self.assertEqual(updated["Distribution"]["Status"], "InProgress")
+        seen = poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
+        self.assertEqual(seen[0], "InProgress")
+
+    def test_deleting_needs_it_disabled_and_deployed(self):
+        cloudfront = client("configured", "cloudfront")
+        created = cloudfront.create_distribution(DistributionConfig=distribution_config())
+        distribution_id = created["Distribution"]["Id"]
+        poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
+        self.assertEqual(
+            error_of(cloudfront.delete_distribution, Id=distribution_id, IfMatch=created["ETag"]),
+            ("DistributionNotDisabled", 409),
+        )
+
+        etag = update(cloudfront, distribution_id, created["ETag"], Enabled=False)["ETag"]
+        self.assertEqual(
+            error_of(cloudfront.delete_distribution, Id=distribution_id, IfMatch=etag),
+            ("DistributionNotDisabled", 409),
+        )
+        poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
+        cloudfront.delete_distribution(Id=distribution_id, IfMatch=etag)
+        self.assertEqual(error_of(cloudfront.get_distribution, Id=distribution_id), ("NoSuchDistribution", 404))
+
+    def test_a_wrong_stale_or_missing_etag_is_refused(self):
+        cloudfront = client("configured", "cloudfront")
+        created = cloudfront.create_distribution(DistributionConfig=distribution_config(enabled=False))
+        distribution_id = created["Distribution"]["Id"]
+        first = created["ETag"]
+        config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+        self.assertEqual(
+            error_of(cloudfront.update_distribution, Id=distribution_id, DistributionConfig=config),
+            ("InvalidIfMatchVersion", 400),
+        )
+        self.assertEqual(
+            error_of(cloudfront.update_distribution, Id=distribution_id, DistributionConfig=config, IfMatch="WRONG"),
+            ("PreconditionFailed", 412),
+        )
+        second = update(cloudfront, distribution_id, first, Comment="changed")["ETag"]
+        self.assertNotEqual(second, first)
+        self.assertEqual(cloudfront.get_distribution(Id=distribution_id)["ETag"], second)
+        self.assertEqual(
+            error_of(cloudfront.update_distribution, Id=distribution_id, DistributionConfig=config, IfMatch=first),
+            ("PreconditionFailed", 412),
+        )
+
+        poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
+        self.assertEqual(error_of(cloudfront.delete_distribution, Id=distribution_id), ("InvalidIfMatchVersion", 400))
+        self.assertEqual(
+            error_of(cloudfront.delete_distribution, Id=distribution_id, IfMatch=first), ("PreconditionFailed", 412)
+        )
+        cloudfront.delete_distribution(Id=distribution_id, IfMatch=second)
+
+    def test_off_moto_deploys_once_read_keeps_its_etag_and_deletes_anything(self):
+        cloudfront = client("plain", "cloudfront")
+        created = cloudfront.create_distribution(DistributionConfig=distribution_config())
+        distribution_id = created["Distribution"]["Id"]
+        self.assertEqual(created["Distribution"]["Status"], "InProgress")
+        self.assertEqual(distribution_status(cloudfront, distribution_id), "Deployed")
+        updated = update(cloudfront, distribution_id, "WRONG", Comment="changed")
+        self.assertEqual(updated["Distribution"]["Status"], "Deployed")
+        self.assertEqual(updated["ETag"], created["ETag"])
+        # Only a missing If-Match is refused by moto itself.
+        self.assertEqual(error_of(cloudfront.delete_distribution, Id=distribution_id), ("InvalidIfMatchVersion", 400))
+        cloudfront.delete_distribution(Id=distribution_id, IfMatch="WRONG")  # still enabled
+
+
+# ---------------------------------------------------------------------------------------------
+# ECS
+# ---------------------------------------------------------------------------------------------
+
+class Ecs:
+    """An ECS cluster with a Fargate task definition (awsvpc) in a network."""
+
+    def __init__(self, server, network):
+        self.ecs = client(server, "ecs")
+        self.network = network
+        self.cluster = unique("cluster-")
+        self.ecs.create_cluster(clusterName=self.cluster)
+        self.family = unique("family-")
+        self.ecs.register_task_definition(
+            family=self.family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}],
+        )
+        self.awsvpc = {"awsvpcConfiguration": {"subnets": network.subnets[:1], "securityGroups": [network.group]}}
+
+    def create_service(self):
+        name = unique("service-")
+        self.ecs.create_service(
+            cluster=self.cluster, serviceName=name, taskDefinition=self.family, desiredCount=1,
+            launchType="FARGATE", networkConfiguration=self.awsvpc,
+        )
+        return name
+
+    def run_task(self):
+        return self.ecs.run_task(
+            cluster=self.cluster, taskDefinition=self.family, launchType="FARGATE",
+            networkConfiguration=self.awsvpc,
+        )["tasks"][0]
+
+    def cluster_status(self):
+        return self.ecs.describe_clusters(clusters=[self.cluster])["clusters"][0]["status"]
+
+
+class EcsTest(unittest.TestCase):
+    def test_a_cluster_with_services_or_tasks_is_refused(self):
+        ecs = Ecs("configured", Network("configured"))
+        service = ecs.create_service()
+        task = ecs.run_task()
+        delete = ecs.ecs.delete_cluster
+        self.assertEqual(error_of(delete, cluster=ecs.cluster), ("ClusterContainsServicesException", 400))
+        ecs.ecs.delete_service(cluster=ecs.cluster, service=service, force=True)
+        self.assertEqual(error_of(delete, cluster=ecs.cluster), ("ClusterContainsTasksException", 400))
+        ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
+        delete(cluster=ecs.cluster)
+        self.assertEqual(ecs.cluster_status(), "INACTIVE")
+
+    def test_a_stopped_tasks_interface_lingers(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        task = ecs.run_task()
+        attachment = task["attachments"][0]
+        [eni] = network.interfaces()
+        self.assertEqual(eni["RequesterId"], "amazon-ecs")
+        self.assertTrue(eni["RequesterManaged"])
+        self.assertEqual(eni["Status"], "in-use")
+        self.assertTrue(eni["Description"].endswith(":attachment/" + attachment["id"]))
+        subnet = network.subnets[0]
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
+
+        ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
+        self.assertEqual([e["Status"] for e in network.interfaces()], ["available"])
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
+        poll(network.interfaces, lambda enis: not enis)
+        network.ec2.delete_subnet(SubnetId=subnet)
+
+    def test_off_moto_deletes_a_busy_cluster_and_keeps_a_stopped_tasks_interface(self):
+        network = Network("plain")
+        ecs = Ecs("plain", network)
+        ecs.create_service()
+        task = ecs.run_task()
+        ecs.ecs.delete_cluster(cluster=ecs.cluster)
+        self.assertEqual(ecs.cluster_status(), "INACTIVE")
+        ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
+        time.sleep(LINGER + 0.5)
+        [eni] = network.interfaces()
+        self.assertEqual((eni["Status"], eni["RequesterManaged"]), ("in-use", False))
+
+
+if __name__ == "__main__":
+    unittest.main()
