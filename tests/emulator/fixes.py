@@ -65,3 +65,22 @@ def _create_transit_gateway_vpc_attachment(self):
 
 
 TransitGatewayAttachment.create_transit_gateway_vpc_attachment = _create_transit_gateway_vpc_attachment
+
+
+# 4. Deleting a transit gateway deletes its default route table on AWS; moto leaves the table
+#    behind (in state available), so tables pile up across runs.
+from moto.ec2.models.transit_gateway import TransitGatewayBackend  # noqa: E402
+
+_delete_transit_gateway = TransitGatewayBackend.delete_transit_gateway
+
+
+def _delete_transit_gateway_and_its_default_table(self, transit_gateway_id):
+    tgw = _delete_transit_gateway(self, transit_gateway_id)
+    default = (getattr(tgw, "options", None) or {}).get("AssociationDefaultRouteTableId")
+    table = self.transit_gateways_route_tables.get(default) if default else None
+    if table is not None:
+        table.state = "deleted"
+    return tgw
+
+
+TransitGatewayBackend.delete_transit_gateway = _delete_transit_gateway_and_its_default_table

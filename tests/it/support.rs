@@ -489,7 +489,10 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .transit_gateways()
     {
         if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
-            out.push(format!("tgw {}", t.transit_gateway_id().unwrap_or_default()));
+            out.push(format!(
+                "tgw {}",
+                t.transit_gateway_id().unwrap_or_default()
+            ));
         }
     }
     for a in c
@@ -660,7 +663,9 @@ pub fn record_reliability(scenario: &str, how: &str, result: &str) {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     const START: &str = "<!-- results: rewritten by tests/it/reliability.rs -->";
     const END: &str = "<!-- /results -->";
-    let _guard = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let path = repo().join("RELIABILITY.md");
     let text = std::fs::read_to_string(&path).expect("RELIABILITY.md");
     let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {

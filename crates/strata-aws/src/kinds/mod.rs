@@ -124,6 +124,16 @@ where
     Ok(out)
 }
 
+/// Whether a described resource is one a read asked for: one of `ids`, or carrying the stack's
+/// tag. Reads check this before any per-resource call, because some implementations ignore
+/// describe filters and answer every resource of the account.
+pub fn asked_for(id: &str, tags: &[aws_sdk_ec2::types::Tag], ids: &[String], stack: &str) -> bool {
+    ids.iter().any(|i| i == id)
+        || tags
+            .iter()
+            .any(|t| t.key() == Some(crate::tags::STACK_TAG) && t.value() == Some(stack))
+}
+
 /// A filter on ids (at most [`ID_CHUNK`] of them).
 pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
     aws_sdk_ec2::types::Filter::builder()

@@ -15,7 +15,8 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::{
-    AwsKind, ID_CHUNK, created, delete_until_free, id_filter, live, required, str_field, updated,
+    AwsKind, ID_CHUNK, asked_for, created, delete_until_free, id_filter, live, required, str_field,
+    updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -188,11 +189,9 @@ impl AwsKind for PrefixList {
         for p in describe(cx, stack_filter(stack)).await? {
             lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
         }
-        let mut out = Vec::new();
-        for p in lists.values().filter(|p| !gone(p)) {
-            out.push(to_live(cx, p).await?);
-        }
-        Ok(out)
+        // Only ours (see `asked_for`), then the entries of each, concurrently.
+        lists.retain(|id, p| !gone(p) && asked_for(id, p.tags(), ids, stack));
+        futures_util::future::try_join_all(lists.values().map(|p| to_live(cx, p))).await
     }
 
     async fn create(

@@ -15,7 +15,8 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::{
-    AwsKind, ID_CHUNK, create_once, created, id_filter, live, required, str_list, updated,
+    AwsKind, ID_CHUNK, asked_for, create_once, created, id_filter, live, required, str_list,
+    updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -384,11 +385,10 @@ impl AwsKind for TransitGatewayRouteTable {
                 t,
             );
         }
-        let mut out = Vec::new();
-        for t in tables.values() {
-            out.push(to_live(cx, t).await?);
-        }
-        Ok(out)
+        // Only ours, before the per-table reads below (some implementations ignore the filters
+        // and answer every table of the account).
+        tables.retain(|id, t| asked_for(id, t.tags(), ids, stack));
+        futures_util::future::try_join_all(tables.values().map(|t| to_live(cx, t))).await
     }
 
     async fn create(

@@ -16,8 +16,8 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::{
-    AwsKind, ID_CHUNK, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
-    required,
+    AwsKind, ID_CHUNK, asked_for, bool_field, create_once, delete_until_free,
+    describe_blocking_interfaces, required,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -299,6 +299,7 @@ impl AwsKind for Vpc {
         for v in describe(cx, stack_filter(stack)).await? {
             found.insert(v.vpc_id().unwrap_or_default().to_string(), v);
         }
+        found.retain(|id, v| asked_for(id, v.tags(), ids, stack));
         futures_util::stream::iter(found.into_values())
             .map(|v| async move {
                 let dns = dns_attributes(cx, v.vpc_id().unwrap_or_default()).await?;

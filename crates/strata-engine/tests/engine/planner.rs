@@ -537,8 +537,8 @@ async fn a_resume_is_refused_when_the_live_state_changed() {
         .attrs
         .insert("tags".into(), json!({"Name": "changed"}));
     let lf = env.lockfile().expect("saved");
-    let err = strata_engine::resume::check(&p, &lf, &live_of(&env, &p, &lf).await)
-        .expect_err("refused");
+    let err =
+        strata_engine::resume::check(&p, &lf, &live_of(&env, &p, &lf).await).expect_err("refused");
     assert!(err.to_string().contains("vpc"), "{err}");
     assert!(err.to_string().contains("tags"), "{err}");
 }
