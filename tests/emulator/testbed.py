@@ -45,7 +45,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                RequestLimitExceeded, Throttling for other query and REST services,
                ThrottlingException for JSON services), "throttle-too-many"
                (TooManyRequestsException, HTTP 429), "500", "503", "drop" (the connection is
-               closed without an answer), "timeout" (no answer for timeout_s seconds)
+               closed without an answer), "timeout" (no answer for timeout_s seconds),
+               "denied" (an explicit deny in a service control policy: EC2's
+               UnauthorizedOperation, AccessDenied / AccessDeniedException elsewhere, HTTP 403)
   latency      {"fixed_ms": 50}, {"uniform_ms": [20, 80]}, {"normal_ms": [50, 10]} or
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
@@ -528,7 +530,7 @@ def error_answer(protocol, status, code, message):
 
 
 # A fault by kind and protocol: (HTTP status, error code, message).
-def fault_error(fault, protocol):
+def fault_error(fault, protocol, operation=""):
     if fault == "throttle":
         code = {
             "ec2": "RequestLimitExceeded",
@@ -537,12 +539,26 @@ def fault_error(fault, protocol):
         return 503 if protocol == "ec2" else 400, code, "Rate exceeded"
     if fault == "throttle-too-many":
         return 429, "TooManyRequestsException", "Too many requests"
+    if fault == "denied":
+        # An explicit deny in a service control policy, worded as AWS words it.
+        if protocol == "ec2":
+            return 403, "UnauthorizedOperation", (
+                "You are not authorized to perform this operation. User: "
+                "arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/DEV is not "
+                f"authorized to perform: ec2:{operation} with an explicit deny in a service "
+                "control policy. Encoded authorization failure message: testbed"
+            )
+        code = "AccessDeniedException" if protocol == "json" else "AccessDenied"
+        return 403, code, (
+            "User: arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/DEV is not "
+            f"authorized to perform: {operation} with an explicit deny in a service control policy"
+        )
     if fault == "500":
         return 500, "InternalError" if protocol == "ec2" else "InternalFailure", "An internal error has occurred."
     return 503, "Unavailable" if protocol == "ec2" else "ServiceUnavailable", "The service is unavailable. Please try again shortly."
 
 
-REASONS = {400: "Bad Request", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 class TestBed:
@@ -757,7 +773,7 @@ class TestBed:
                 [("Content-Type", content_type), ("Content-Length", str(len(body)))],
             )
             return [body]
-        status, code, message = fault_error(fault, protocol)
+        status, code, message = fault_error(fault, protocol, entry["operation"])
         return self.answer(protocol, status, code, message, start_response, entry)
 
     def after(self, operation, params, body, offset, limit, entry):

@@ -458,7 +458,11 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, F
     }
     for (label, e) in &o.failed {
         let (msg, help) = ui::provider_error_text(e);
-        ui::error(s, &format!("{label} failed: {msg}"), help.as_deref());
+        ui::error(
+            s,
+            &format!("{} failed: {msg}", target_of(p, label)),
+            help.as_deref(),
+        );
     }
     if !o.skipped.is_empty() {
         ui::note(
@@ -499,6 +503,19 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, F
         ),
     );
     Err(Failure::reported(1))
+}
+
+/// An operation's label with the resource's kind and id: `create public_rt (ec2.route_table)`,
+/// `delete vpc (ec2.vpc vpc-0abc)`.
+fn target_of(p: &Plan, label: &str) -> String {
+    let name = label.split_once(' ').map_or(label, |(_, n)| n);
+    match p.actions.iter().find(|a| a.name == name) {
+        Some(a) => match &a.id {
+            Some(id) if !label.starts_with("create ") => format!("{label} ({} {id})", a.kind),
+            _ => format!("{label} ({})", a.kind),
+        },
+        None => label.to_string(),
+    }
 }
 
 fn print_outputs(s: &Settings, lf: &Lockfile) {

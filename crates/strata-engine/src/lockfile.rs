@@ -190,6 +190,26 @@ impl Lockfile {
                 ));
             }
         }
+        for d in &self.deposed {
+            if d.resource.id.is_empty() {
+                return Err(format!("a deposed copy of `{}` has an empty id", d.name));
+            }
+            if let Some(live) = ids.get(&(&d.resource.kind, &d.resource.id)) {
+                return Err(format!(
+                    "the deposed (replaced) copy of `{}` is {} {}, which `{live}` also claims as \
+                     its current copy",
+                    d.name, d.resource.kind, d.resource.id
+                ));
+            }
+        }
+        for p in &self.pending {
+            if p.name.is_empty() || p.kind.is_empty() {
+                return Err("a pending record has no resource name or kind".to_string());
+            }
+        }
+        if self.lineage.is_empty() {
+            return Err("it has no lineage".to_string());
+        }
         Ok(())
     }
 }
