@@ -13,6 +13,7 @@ use strata_engine::lockfile::{self, Lockfile, StackLock};
 use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
 use strata_engine::render::{self, Style};
+use strata_engine::secret::Secrets;
 use strata_engine::{read, resume};
 use strata_model::Loaded;
 use tokio::sync::watch;
@@ -24,32 +25,36 @@ use crate::ui;
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
-    strata_model::load(&s.file, &s.vars).map_err(|e| {
-        let width = console::Term::stderr()
-            .size_checked()
-            .map_or(100, |(_, w)| usize::from(w).max(60));
-        eprint!(
-            "{}",
-            strata_model::diag::render(&e.diagnostics, &e.sources, s.color_err, width)
-        );
-        let n = e.diagnostics.len();
-        ui::error(
-            s,
-            &format!(
-                "{n} problem{} in the documents",
-                if n == 1 { "" } else { "s" }
-            ),
-            None,
-        );
-        Failure::reported(1)
-    })
+    strata_model::load(&s.file, &s.vars)
+        .map_err(|e| {
+            let width = console::Term::stderr()
+                .size_checked()
+                .map_or(100, |(_, w)| usize::from(w).max(60));
+            eprint!(
+                "{}",
+                strata_model::diag::render(&e.diagnostics, &e.sources, s.color_err, width)
+            );
+            let n = e.diagnostics.len();
+            ui::error(
+                s,
+                &format!(
+                    "{n} problem{} in the documents",
+                    if n == 1 { "" } else { "s" }
+                ),
+                None,
+            );
+            Failure::reported(1)
+        })
+        .inspect(|loaded| {
+            secrets_of(loaded);
+        })
 }
 
 pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
     match strata_model::load(&s.file, &s.vars) {
         Ok(l) => {
             if json {
-                println!("[]");
+                ui::outln("[]");
             } else {
                 ui::note(
                     s,
@@ -69,7 +74,7 @@ pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
         }
         Err(e) if json => {
             let out = strata_model::diag::to_json(&e.diagnostics, &e.sources);
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            ui::outln(&serde_json::to_string_pretty(&out).unwrap_or_default());
             Ok(ExitCode::from(1))
         }
         Err(_) => load(s).map(|_| ExitCode::SUCCESS),
@@ -226,7 +231,7 @@ async fn make_plan(
     }
     let live = read_live(s, cloud, &desired, lf).await?;
     let plan_id = uuid_v4();
-    plan::plan(PlanInput {
+    let mut p = plan::plan(PlanInput {
         desired: &desired,
         lockfile: lf,
         live: &live,
@@ -243,7 +248,48 @@ async fn make_plan(
             }
         };
         Failure::new(e.to_string()).help(help)
-    })
+    })?;
+    secrets_of(loaded).seal(&mut p, lf);
+    Ok(p)
+}
+
+/// The sensitive variables' values, which from now on are masked in everything printed.
+fn secrets_of(loaded: &Loaded) -> Secrets {
+    let secrets = Secrets::new(loaded.stack.secrets());
+    ui::set_secrets(secrets.clone());
+    secrets
+}
+
+/// The values a saved plan left out: its sensitive variables, from the documents' variables
+/// (with `--var`, `--var-file` and `STRATA_VAR_*`), which must give every one.
+fn secrets_for(s: &Settings, p: &Plan) -> Result<Secrets, Failure> {
+    if p.sensitive_variables.is_empty() {
+        return Ok(Secrets::default());
+    }
+    let names = p.sensitive_variables.join(", ");
+    let loaded = load(s).map_err(|f| {
+        f.help(format!(
+            "the saved plan leaves out the sensitive variable(s) {names}: apply it from the \
+             stack's directory, giving them as for `strata plan`"
+        ))
+    })?;
+    let secrets = secrets_of(&loaded);
+    let missing: Vec<&str> = p
+        .sensitive_variables
+        .iter()
+        .map(String::as_str)
+        .filter(|n| secrets.value_of(n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::new(format!(
+            "the saved plan needs the sensitive variable(s) {} and this run has no value for them",
+            missing.join(", ")
+        ))
+        .help(
+            "give them with --var NAME=VALUE, --var-file or STRATA_VAR_NAME, as for `strata plan`",
+        ));
+    }
+    Ok(secrets)
 }
 
 fn uuid_v4() -> String {
@@ -267,9 +313,9 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode).await?;
     report_calls(s, &cloud);
     if args.json {
-        print!("{}", render::render_json(&p));
+        ui::out(&render::render_json(&p));
     } else {
-        print!("{}", render::render_text(&p, style_out(s)));
+        ui::out(&render::render_text(&p, style_out(s)));
     }
     if let Some(out) = &args.out {
         write_plan_file(out, &p)?;
@@ -419,6 +465,7 @@ async fn run_plan(
     p: &Plan,
     lf: Option<Lockfile>,
     parallelism: u16,
+    secrets: Secrets,
 ) -> Result<ExitCode, Failure> {
     let lf = lf.unwrap_or_else(|| Lockfile::new(&p.stack, &p.region));
     let (tx, rx) = watch::channel(Cancel::Run);
@@ -427,6 +474,7 @@ async fn run_plan(
         parallelism: usize::from(parallelism),
         grace: Duration::from_secs(5),
         lockfile_path: s.lockfile.clone(),
+        secrets,
     };
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
     let mut progress = ui::Progress::new(s);
@@ -522,14 +570,14 @@ fn print_outputs(s: &Settings, lf: &Lockfile) {
     if lf.outputs.is_empty() {
         return;
     }
-    println!("\nOutputs:");
+    ui::outln("\nOutputs:");
     for (name, o) in &lf.outputs {
         let v = if o.sensitive {
             "(sensitive)".to_string()
         } else {
             render::show(&o.value, false)
         };
-        println!("  {name} = {v}");
+        ui::outln(&format!("  {name} = {v}"));
     }
     let _ = s;
 }
@@ -565,7 +613,8 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             ui::note(s, "The saved plan has no changes.");
             return Ok(ExitCode::SUCCESS);
         }
-        return run_plan(s, &cloud, &p, lf, args.parallelism).await;
+        let secrets = secrets_for(s, &p)?;
+        return run_plan(s, &cloud, &p, lf, args.parallelism, secrets).await;
     }
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
@@ -573,16 +622,16 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
     let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Apply).await?;
-    print!("{}", render::render_text(&p, style_out(s)));
+    ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
         if lf.is_some() {
-            return run_plan(s, &cloud, &p, lf, args.parallelism).await;
+            return run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await;
         }
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "apply these changes")?;
-    run_plan(s, &cloud, &p, lf, args.parallelism).await
+    run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await
 }
 
 pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, Failure> {
@@ -592,12 +641,12 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
     let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Destroy).await?;
-    print!("{}", render::render_text(&p, style_out(s)));
+    ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "destroy all of these resources")?;
-    run_plan(s, &cloud, &p, lf, args.parallelism).await
+    run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await
 }
 
 fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
@@ -622,8 +671,8 @@ pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure>
         .map_or_else(|| s.region.clone().unwrap_or_default(), |r| r.value.clone());
     let desired = Desired::from_stack(&loaded.stack, &region);
     match format {
-        GraphFormat::Dot => print!("{}", strata_engine::graph::to_dot(&desired)),
-        GraphFormat::Mermaid => print!("{}", strata_engine::graph::to_mermaid(&desired)),
+        GraphFormat::Dot => ui::out(&strata_engine::graph::to_dot(&desired)),
+        GraphFormat::Mermaid => ui::out(&strata_engine::graph::to_mermaid(&desired)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -647,19 +696,19 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 .max()
                 .unwrap_or(0);
             for (name, r) in &lf.resources {
-                println!("{name:w$}  {:kw$}  {}", r.kind, r.id);
+                ui::outln(&format!("{name:w$}  {:kw$}  {}", r.kind, r.id));
             }
             for d in &lf.deposed {
-                println!(
+                ui::outln(&format!(
                     "{:w$}  {:kw$}  {} (deposed)",
                     d.name, d.resource.kind, d.resource.id
-                );
+                ));
             }
             for p in &lf.pending {
-                println!(
+                ui::outln(&format!(
                     "{:w$}  {:kw$}  (interrupted {:?} since {})",
                     p.name, p.kind, p.op, p.started_at
-                );
+                ));
             }
         }
         StateCommand::Show { name } => {
@@ -680,7 +729,7 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 "dependencies": r.dependencies,
                 "attributes": r.attributes,
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            ui::outln(&serde_json::to_string_pretty(&v).unwrap_or_default());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -700,8 +749,8 @@ pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCo
                 )));
             }
             match (&o.value, json) {
-                (Value::String(v), false) => println!("{v}"),
-                (v, _) => println!("{v}"),
+                (Value::String(v), false) => ui::outln(v),
+                (v, _) => ui::outln(&v.to_string()),
             }
         }
         None if json => {
@@ -711,7 +760,7 @@ pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCo
                 .filter(|(_, o)| !o.sensitive)
                 .map(|(k, o)| (k.clone(), o.value.clone()))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+            ui::outln(&serde_json::to_string_pretty(&map).unwrap_or_default());
         }
         None => print_outputs(s, &lf),
     }

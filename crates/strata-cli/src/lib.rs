@@ -14,16 +14,34 @@ use crate::args::{Cli, Command};
 use crate::fail::Failure;
 use crate::settings::Settings;
 
+/// `-vv`: debug logs; `-vvv`: trace logs. Never the SDK's dumps of requests and responses
+/// (`aws_smithy_runtime` at trace level): they hold credentials' session tokens and values
+/// strata cannot know to mask (a secret's previous value in a live resource).
 fn init_logging(s: &Settings) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let level = match s.verbose {
         0 | 1 => return,
-        2 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(s.color_err)
-        .with_max_level(level)
+    let filter = Targets::new()
+        .with_default(level)
+        .with_target("aws_smithy_runtime", level.min(LevelFilter::DEBUG))
+        .with_target("aws_smithy_http_client", level.min(LevelFilter::DEBUG))
+        .with_target("hyper", level.min(LevelFilter::DEBUG))
+        .with_target("hyper_util", level.min(LevelFilter::DEBUG))
+        // The canonical request it logs holds the session token.
+        .with_target("aws_sigv4", level.min(LevelFilter::INFO));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(|| ui::MaskedStderr)
+                .with_ansi(s.color_err),
+        )
+        .with(filter)
         .try_init();
 }
 

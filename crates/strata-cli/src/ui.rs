@@ -2,21 +2,65 @@
 //! elapsed time while waiting. Only the coordinator calls into this (cargo's rule: one thread
 //! prints).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use strata_engine::exec::{Event, Reporter};
 use strata_engine::provider::ProviderError;
+use strata_engine::secret::Secrets;
 
 use crate::settings::Settings;
+
+/// The run's secrets (sensitive variables' values), masked in everything printed.
+static SECRETS: OnceLock<Secrets> = OnceLock::new();
+
+/// Sets the secrets to mask, once they are known (after the documents load).
+pub fn set_secrets(secrets: Secrets) {
+    let _ = SECRETS.set(secrets);
+}
+
+/// A text with every secret masked.
+pub fn mask(text: &str) -> Cow<'_, str> {
+    match SECRETS.get() {
+        Some(s) => s.mask_text(text),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Prints to stdout, secrets masked.
+pub fn out(text: &str) {
+    print!("{}", mask(text));
+}
+
+/// Prints a line to stdout, secrets masked.
+pub fn outln(text: &str) {
+    println!("{}", mask(text));
+}
+
+/// Standard error for log lines, secrets masked (the SDK's debug logs show request bodies).
+pub struct MaskedStderr;
+
+impl Write for MaskedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(mask(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
 
 /// Prints to stderr unless `-q`.
 pub fn note(s: &Settings, msg: &str) {
     if !s.quiet {
-        eprintln!("{msg}");
+        eprintln!("{}", mask(msg));
     }
 }
 
@@ -27,14 +71,14 @@ pub fn error(s: &Settings, message: &str, help: Option<&str>) {
     } else {
         "error:".to_string()
     };
-    eprintln!("{head} {message}");
+    eprintln!("{head} {}", mask(message));
     if let Some(h) = help {
         let label = if s.color_err {
             style("help:").cyan().to_string()
         } else {
             "help:".to_string()
         };
-        eprintln!("  {label} {h}");
+        eprintln!("  {label} {}", mask(h));
     }
 }
 
@@ -99,6 +143,7 @@ impl Progress {
         if self.quiet {
             return;
         }
+        let msg = mask(&msg).into_owned();
         if self.interactive {
             let _ = self.multi.println(msg);
         } else {

@@ -36,6 +36,7 @@ use crate::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, Provider, ProviderError,
     UpdateRequest,
 };
+use crate::secret::Secrets;
 use crate::value::{self, Attrs};
 
 /// What one operation does.
@@ -318,6 +319,19 @@ pub struct ExecOptions {
     /// How long `Stop` waits for calls in flight.
     pub grace: Duration,
     pub lockfile_path: PathBuf,
+    /// The sensitive variables' values: `${var.NAME}` in a sealed plan, masked on disk.
+    pub secrets: Secrets,
+}
+
+/// Writes the lockfile with every secret masked.
+fn save(opts: &ExecOptions, lf: &mut Lockfile) -> Result<(), LockfileError> {
+    if opts.secrets.is_empty() {
+        return lockfile::write(&opts.lockfile_path, lf);
+    }
+    let mut masked = opts.secrets.mask_lockfile(lf);
+    lockfile::write(&opts.lockfile_path, &mut masked)?;
+    lf.serial = masked.serial;
+    Ok(())
 }
 
 /// How a run ended.
@@ -352,8 +366,16 @@ type Done = (usize, Result<Option<LiveResource>, ProviderError>);
 /// Resolves references from what the lockfile records, or, for a resource this plan adopts
 /// and whose adoption has not finished yet, from the copy the plan found (two adopted security
 /// groups that name each other each need the other's id).
-fn resolve_attrs(desired: &Attrs, lf: &Lockfile, plan: &Plan) -> (Attrs, Vec<String>) {
+fn resolve_attrs(
+    desired: &Attrs,
+    lf: &Lockfile,
+    plan: &Plan,
+    secrets: &Secrets,
+) -> (Attrs, Vec<String>) {
     let lookup = |r: &str, a: &str| -> Option<Value> {
+        if r == "var" {
+            return secrets.value_of(a).map(|v| Value::String(v.to_string()));
+        }
         let (id, attrs) = match lf.resources.get(r) {
             Some(res) => (&res.id, &res.attributes),
             None => {
@@ -411,7 +433,7 @@ pub async fn execute(
     let record = lf
         .last_apply
         .take()
-        .filter(|r| r.plan_id == plan.plan_id)
+        .filter(|r| r.plan_id == plan.plan_id && !r.finished)
         .unwrap_or(ApplyRecord {
             plan_id: plan.plan_id.clone(),
             completed: Vec::new(),
@@ -419,8 +441,8 @@ pub async fn execute(
         });
     // Resuming this plan (see `resume`): what its earlier apply completed is not done again.
     let completed: HashSet<&str> = record.completed.iter().map(String::as_str).collect();
-    for i in 0..n {
-        if completed.contains(og.ops[i].label.as_str()) {
+    for (i, op) in og.ops.iter().enumerate() {
+        if completed.contains(op.label.as_str()) {
             state[i] = 2;
             release(&og, i, &mut indegree, &mut ready);
         }
@@ -454,7 +476,7 @@ pub async fn execute(
                 if op.step == Step::Forget {
                     forget(&mut lf, action);
                     finish_op(&mut lf, op);
-                    lockfile::write(&opts.lockfile_path, &mut lf)?;
+                    save(opts, &mut lf)?;
                     state[i] = 2;
                     outcome.completed += 1;
                     reporter.event(&Event::Finished {
@@ -489,13 +511,13 @@ pub async fn execute(
                         (strip_refs(&prior, &action.kind, &deleted_ids), Vec::new())
                     }
                     (Step::Create, Some(d)) => {
-                        let (mut a, _) = resolve_attrs(d, &lf, plan);
+                        let (mut a, _) = resolve_attrs(d, &lf, plan, &opts.secrets);
                         drop_unresolved(&mut a, deferred);
                         let unknown =
                             crate::value::resolve(&Value::Object(a.clone()), &|_, _| None).unknown;
                         (a, unknown)
                     }
-                    (_, Some(d)) => resolve_attrs(d, &lf, plan),
+                    (_, Some(d)) => resolve_attrs(d, &lf, plan, &opts.secrets),
                     (_, None) => (Attrs::new(), Vec::new()),
                 };
                 let changed: Vec<String> = match op.step {
@@ -517,11 +539,23 @@ pub async fn execute(
                         Step::Create | Step::Update | Step::Adopt | Step::Finish
                     )
                 {
-                    let error = ProviderError::new(
-                        ErrorClass::Other,
-                        format!("values still unknown when the operation started: {}", unknown.join(", ")),
-                    )
-                    .with_help("this is a bug in strata's ordering; please report it with the plan (--json)");
+                    let vars: Vec<&str> = unknown
+                        .iter()
+                        .filter_map(|u| u.strip_prefix("var."))
+                        .collect();
+                    let error = if vars.is_empty() {
+                        ProviderError::new(
+                            ErrorClass::Other,
+                            format!("values still unknown when the operation started: {}", unknown.join(", ")),
+                        )
+                        .with_help("this is a bug in strata's ordering; please report it with the plan (--json)")
+                    } else {
+                        ProviderError::new(
+                            ErrorClass::Invalid,
+                            format!("the sensitive variable(s) {} have no value in this run", vars.join(", ")),
+                        )
+                        .with_help("a saved plan leaves sensitive values out: give them again with --var, --var-file or STRATA_VAR_NAME")
+                    };
                     fail(&og, i, error, &mut state, &mut outcome, reporter);
                     continue;
                 }
@@ -548,7 +582,7 @@ pub async fn execute(
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
-                    lockfile::write(&opts.lockfile_path, &mut lf)?;
+                    save(opts, &mut lf)?;
                 }
                 state[i] = 1;
                 running += 1;
@@ -599,7 +633,7 @@ pub async fn execute(
                         touched.insert(op.action);
                         apply_result(&mut lf, action, op.step, live.as_ref());
                         finish_op(&mut lf, op);
-                        lockfile::write(&opts.lockfile_path, &mut lf)?;
+                        save(opts, &mut lf)?;
                         state[i] = 2;
                         outcome.completed += 1;
                         reporter.event(&Event::Finished {
@@ -610,7 +644,7 @@ pub async fn execute(
                         release(&og, i, &mut indegree, &mut ready);
                     }
                     Err(error) => {
-                        lockfile::write(&opts.lockfile_path, &mut lf)?;
+                        save(opts, &mut lf)?;
                         fail(&og, i, error, &mut state, &mut outcome, reporter);
                     }
                 }
@@ -653,8 +687,8 @@ pub async fn execute(
         r.finished = true;
     }
     sync_unchanged(&mut lf, plan);
-    record_outputs(&mut lf, plan);
-    lockfile::write(&opts.lockfile_path, &mut lf)?;
+    record_outputs(&mut lf, plan, &opts.secrets);
+    save(opts, &mut lf)?;
     outcome.lockfile = lf;
     Ok(outcome)
 }
@@ -923,7 +957,7 @@ fn sync_unchanged(lf: &mut Lockfile, plan: &Plan) {
 }
 
 /// Evaluates the outputs against what now exists.
-fn record_outputs(lf: &mut Lockfile, plan: &Plan) {
+fn record_outputs(lf: &mut Lockfile, plan: &Plan, secrets: &Secrets) {
     let mut outputs = std::collections::BTreeMap::new();
     for (name, o) in &plan.outputs {
         let (v, unknown) = {
@@ -941,11 +975,13 @@ fn record_outputs(lf: &mut Lockfile, plan: &Plan) {
         if unknown {
             continue;
         }
+        // An output that shows a secret is sensitive, whether declared so or not.
+        let sensitive = o.sensitive || secrets.mask_value(&mut v.clone());
         outputs.insert(
             name.clone(),
             LockedOutput {
-                value: if o.sensitive { Value::Null } else { v },
-                sensitive: o.sensitive,
+                value: if sensitive { Value::Null } else { v },
+                sensitive,
             },
         );
     }

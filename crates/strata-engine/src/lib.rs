@@ -11,4 +11,5 @@ pub mod provider;
 pub mod read;
 pub mod render;
 pub mod resume;
+pub mod secret;
 pub mod value;

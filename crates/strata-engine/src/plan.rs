@@ -100,6 +100,9 @@ pub struct FieldChange {
     /// The live value was changed outside strata.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drift: bool,
+    /// A value holds a secret, shown as `(sensitive)` (see `secret`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// One planned action.
@@ -205,6 +208,10 @@ pub struct Plan {
     pub actions: Vec<Action>,
     pub outputs: BTreeMap<String, PlannedOutput>,
     pub summary: Summary,
+    /// Sensitive variables whose values the plan leaves out (`${var.NAME}` in the desired
+    /// attributes): applying it needs them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_variables: Vec<String>,
 }
 
 impl Plan {
@@ -312,6 +319,7 @@ pub fn diff_fields(
             unknown,
             forces_replacement: def.update == Update::Replace,
             drift,
+            sensitive: false,
         });
     }
     out
@@ -585,6 +593,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         actions,
         outputs,
         summary,
+        sensitive_variables: Vec::new(),
     })
 }
 
@@ -749,6 +758,7 @@ fn plan_apply<'a>(
                                 unknown: value::has_unresolved(v),
                                 forces_replacement: false,
                                 drift: false,
+                                sensitive: false,
                             })
                         })
                         .collect();
@@ -855,6 +865,7 @@ fn plan_existing(
             unknown: false,
             forces_replacement: false,
             drift: true,
+            sensitive: false,
         });
     }
     let replace = changes.iter().any(|c| c.forces_replacement);

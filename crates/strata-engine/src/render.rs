@@ -446,6 +446,7 @@ mod tests {
                 change: 1,
                 ..Summary::default()
             },
+            sensitive_variables: vec![],
         }
     }
 
@@ -461,6 +462,7 @@ mod tests {
                 unknown: false,
                 forces_replacement: false,
                 drift: false,
+                sensitive: false,
             },
             FieldChange {
                 field: "route_tables".into(),
@@ -469,6 +471,7 @@ mod tests {
                 unknown: true,
                 forces_replacement: false,
                 drift: false,
+                sensitive: false,
             },
         ]);
         insta::assert_snapshot!(render_text(&p, Style { color: false }));

@@ -71,21 +71,34 @@ fn resolve_str(
                     values.push(None);
                 }
             },
-            _ => values.push(None),
+            // A sensitive variable left in a sealed plan (see `secret`).
+            Segment::Var { name, .. } => match lookup("var", name) {
+                Some(v) => values.push(Some(v)),
+                None => {
+                    unknown.push(format!("var.{name}"));
+                    missing = true;
+                    values.push(None);
+                }
+            },
+            Segment::Lit(_) => values.push(None),
         }
     }
     if missing {
         return Value::String(s.to_string());
     }
-    if let ([Segment::Attr { .. }], [Some(v)]) = (segs.as_slice(), values.as_slice()) {
+    if let ([Segment::Attr { .. } | Segment::Var { .. }], [Some(v)]) =
+        (segs.as_slice(), values.as_slice())
+    {
         return v.clone();
     }
     let mut out = String::new();
     for (seg, v) in segs.iter().zip(values) {
         match (seg, v) {
             (Segment::Lit(l), _) => out.push_str(l),
-            (Segment::Attr { .. }, Some(Value::String(v))) => out.push_str(&v),
-            (Segment::Attr { .. }, Some(v)) => out.push_str(&v.to_string()),
+            (Segment::Attr { .. } | Segment::Var { .. }, Some(Value::String(v))) => {
+                out.push_str(&v);
+            }
+            (Segment::Attr { .. } | Segment::Var { .. }, Some(v)) => out.push_str(&v.to_string()),
             _ => {}
         }
     }

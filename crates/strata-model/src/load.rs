@@ -241,6 +241,15 @@ fn name_error(what: &str, name: &str, span: Span) -> Diagnostic {
     .help("names start with a letter and use letters, digits, `_` and `-` (at most 64 characters), and do not look like AWS ids such as vpc-0abc1234")
 }
 
+/// The text of every scalar in `node`.
+fn scalar_texts(node: &Node) -> Vec<String> {
+    match &node.kind {
+        NodeKind::Scalar(s) => vec![s.text.clone()],
+        NodeKind::Seq(items) => items.iter().flat_map(scalar_texts).collect(),
+        NodeKind::Map(entries) => entries.iter().flat_map(|(_, v)| scalar_texts(v)).collect(),
+    }
+}
+
 /// Replaces `${var.NAME}` in every scalar of `node`.
 fn substitute(
     node: &mut Node,
@@ -485,6 +494,8 @@ fn load_into(
     // 1. Parse every file.
     let mut parts: Vec<FileParts> = Vec::new();
     let mut syntax_errors = false;
+    // Where a missing `stack:` is reported: the first document's first key.
+    let mut first_document: Option<Span> = None;
     for &id in ids {
         let Some(src) = sources.get(id) else {
             continue;
@@ -502,6 +513,8 @@ fn load_into(
                     );
                 }
                 if let Some(root) = docs.first() {
+                    let first_key = root.as_map().and_then(|m| m.first()).map(|(k, _)| k.span);
+                    first_document.get_or_insert(first_key.unwrap_or(root.span));
                     parts.push(split_file(root, diags));
                 }
             }
@@ -623,6 +636,14 @@ fn load_into(
     let mut variables = BTreeMap::new();
     for (name, (span, decl, _)) in &decls {
         match values.get(name) {
+            Some(v) if decl.sensitive && v.node.as_scalar().is_none() => diags.push(
+                Diagnostic::error(
+                    "strata::invalid_value",
+                    format!("sensitive variable `{name}` must be a single value"),
+                )
+                .at(*span, "declared sensitive here")
+                .help("a list or mapping cannot be kept out of plans and the lockfile; use one variable per secret"),
+            ),
             Some(v) => {
                 variables.insert(
                     name.clone(),
@@ -632,6 +653,11 @@ fn load_into(
                         description: decl.description.clone(),
                         sensitive: decl.sensitive,
                         source: v.source,
+                        secret_texts: if decl.sensitive {
+                            scalar_texts(&v.node)
+                        } else {
+                            Vec::new()
+                        },
                     },
                 );
             }
@@ -824,10 +850,16 @@ fn load_into(
             // The `stack:` may well be in the file that did not parse.
             return None;
         }
-        diags.push(
-            Diagnostic::error("strata::missing_stack", "no document sets `stack:`")
-                .help("add `stack: NAME` to one document; the name scopes what strata owns"),
-        );
+        let d = Diagnostic::error("strata::missing_stack", "no document sets `stack:`")
+            .help("add `stack: NAME` to one document; the name scopes what strata owns");
+        // Point at the first document when none has `stack:` at all (a `stack:` that did not
+        // read has its own diagnostic).
+        diags.push(match first_document {
+            Some(span) if parts.iter().all(|p| p.stack.is_none()) => {
+                d.at(span, "no `stack:` in this document")
+            }
+            _ => d,
+        });
         return None;
     };
     let stack = Stack {

@@ -124,6 +124,9 @@ pub struct Variable {
     pub sensitive: bool,
     /// Where the value came from: `default`, `--var`, `--var-file`, or `environment`.
     pub source: &'static str,
+    /// For a sensitive variable, the text of its value (of each scalar in it, for a list or
+    /// mapping): what must never be printed or stored. Empty otherwise.
+    pub secret_texts: Vec<String>,
 }
 
 /// The whole desired stack.
@@ -139,6 +142,19 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The sensitive variables' values: (variable name, text), longest first.
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .variables
+            .values()
+            .flat_map(|v| v.secret_texts.iter().map(|t| (v.name.clone(), t.clone())))
+            .filter(|(_, t)| !t.is_empty())
+            .collect();
+        out.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.cmp(b)));
+        out.dedup();
+        out
+    }
+
     /// The spec of resource `name` if it is of kind `T`.
     pub fn spec<T: FromSpec + 'static>(&self, name: &str) -> Option<&T> {
         self.resources.get(name).and_then(|r| T::from_spec(&r.spec))

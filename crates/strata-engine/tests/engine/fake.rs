@@ -217,6 +217,7 @@ impl Env {
             parallelism,
             grace: std::time::Duration::from_secs(1),
             lockfile_path: self.lock_path(),
+            secrets: strata_engine::secret::Secrets::default(),
         };
         let provider: Arc<dyn Provider> = Arc::new(self.cloud.clone());
         exec::execute(p, provider, lf, &opts, rx, &mut Quiet(Vec::new()))
