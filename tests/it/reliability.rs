@@ -720,7 +720,12 @@ outputs:
         let text = format!("{}{}", stdout_of(&out), stderr(&out));
         assert_eq!(out.status.code(), Some(code), "{args:?}:\n{text}");
         seen.push_str(&text);
-        for f in ["strata.lock", "strata.lock.backup", "plan.json"] {
+        for f in [
+            "strata.lock",
+            "strata.lock.backup",
+            "strata.lock.journal",
+            "plan.json",
+        ] {
             if let Ok(b) = std::fs::read(s.path().join(f)) {
                 seen.push_str(&String::from_utf8_lossy(&b));
             }

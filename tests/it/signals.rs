@@ -63,10 +63,11 @@ async fn interrupted_then_resumed(signal: &str, expected_code: i32) {
     let lock = s.path().join("strata.lock");
     let start = Instant::now();
     loop {
-        let done = std::fs::read_to_string(&lock)
+        // As strata reads it: the snapshot and its journal.
+        let done = strata_engine::lockfile::read(&lock)
             .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|v| v["resources"].get("vpc").is_some());
+            .flatten()
+            .is_some_and(|l| l.resources.contains_key("vpc"));
         if done {
             break;
         }

@@ -151,9 +151,12 @@ impl Stack {
         self.dir.path()
     }
 
+    /// The lockfile as strata reads it: the snapshot with its journal applied.
     pub fn lockfile(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.path().join("strata.lock")).expect("lockfile");
-        serde_json::from_str(&text).expect("lockfile is JSON")
+        let lf = strata_engine::lockfile::read(&self.path().join("strata.lock"))
+            .expect("the lockfile reads")
+            .expect("there is a lockfile");
+        serde_json::to_value(&lf).expect("lockfile is JSON")
     }
 
     pub fn id_of(&self, name: &str) -> String {

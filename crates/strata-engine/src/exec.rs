@@ -28,8 +28,8 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use crate::lockfile::{
-    self, ApplyRecord, DeposedResource, LockedOutput, LockedResource, Lockfile, LockfileError,
-    PendingKind, PendingOp,
+    self, ApplyRecord, DeposedResource, Journal, LockedOutput, LockedResource, Lockfile,
+    LockfileError, PendingKind, PendingOp,
 };
 use crate::plan::{Action, ActionKind, Plan, ReplaceMode};
 use crate::provider::{
@@ -323,15 +323,15 @@ pub struct ExecOptions {
     pub secrets: Secrets,
 }
 
-/// Writes the lockfile with every secret masked.
-fn save(opts: &ExecOptions, lf: &mut Lockfile) -> Result<(), LockfileError> {
-    if opts.secrets.is_empty() {
-        return lockfile::write(&opts.lockfile_path, lf);
-    }
-    let mut masked = opts.secrets.mask_lockfile(lf);
-    lockfile::write(&opts.lockfile_path, &mut masked)?;
-    lf.serial = masked.serial;
-    Ok(())
+/// The lockfile's journal, writing with every secret masked.
+fn journal(opts: &ExecOptions, lf: &mut Lockfile) -> Result<Journal, LockfileError> {
+    let secrets = opts.secrets.clone();
+    let mask: Box<dyn Fn(&mut Lockfile) + Send + Sync> = Box::new(move |l: &mut Lockfile| {
+        if !secrets.is_empty() {
+            *l = secrets.mask_lockfile(l);
+        }
+    });
+    Journal::start(&opts.lockfile_path, lf, mask)
 }
 
 /// How a run ended.
@@ -450,6 +450,7 @@ pub async fn execute(
     ready.retain(|&i| state[i] != 2);
     drop(completed);
     lf.last_apply = Some(record);
+    let mut journal = journal(opts, &mut lf)?;
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
     let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, String)>();
@@ -476,7 +477,7 @@ pub async fn execute(
                 if op.step == Step::Forget {
                     forget(&mut lf, action);
                     finish_op(&mut lf, op);
-                    save(opts, &mut lf)?;
+                    journal.save(&mut lf, &[&action.name])?;
                     state[i] = 2;
                     outcome.completed += 1;
                     reporter.event(&Event::Finished {
@@ -582,7 +583,7 @@ pub async fn execute(
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
-                    save(opts, &mut lf)?;
+                    journal.save(&mut lf, &[])?;
                 }
                 state[i] = 1;
                 running += 1;
@@ -633,7 +634,7 @@ pub async fn execute(
                         touched.insert(op.action);
                         apply_result(&mut lf, action, op.step, live.as_ref());
                         finish_op(&mut lf, op);
-                        save(opts, &mut lf)?;
+                        journal.save(&mut lf, &[&action.name])?;
                         state[i] = 2;
                         outcome.completed += 1;
                         reporter.event(&Event::Finished {
@@ -644,7 +645,7 @@ pub async fn execute(
                         release(&og, i, &mut indegree, &mut ready);
                     }
                     Err(error) => {
-                        save(opts, &mut lf)?;
+                        journal.save(&mut lf, &[])?;
                         fail(&og, i, error, &mut state, &mut outcome, reporter);
                     }
                 }
@@ -688,7 +689,7 @@ pub async fn execute(
     }
     sync_unchanged(&mut lf, plan);
     record_outputs(&mut lf, plan, &opts.secrets);
-    save(opts, &mut lf)?;
+    journal.finish(&mut lf)?;
     outcome.lockfile = lf;
     Ok(outcome)
 }

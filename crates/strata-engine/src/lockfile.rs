@@ -293,7 +293,9 @@ pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
             });
         }
     };
-    parse(path, &bytes).map(Some)
+    let mut lf = parse(path, &bytes)?;
+    replay_journal(path, &mut lf)?;
+    Ok(Some(lf))
 }
 
 /// Parses lockfile bytes (exposed for tests of damaged files).
@@ -357,7 +359,277 @@ pub fn write(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
+    // The journal's entries are in the new snapshot now (and name the old one as their base,
+    // so a journal left by a crash right here is ignored).
+    match fs::remove_file(journal_path(path)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
     Ok(())
+}
+
+/// `strata.lock.journal` next to `strata.lock`.
+pub fn journal_path(path: &Path) -> PathBuf {
+    sibling(path, ".journal")
+}
+
+/// One journal line: what one write changed, against the snapshot whose serial is `base`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    base: u64,
+    serial: u64,
+    changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum Change {
+    /// A resource's new record, or `None` when it was removed.
+    Resource {
+        name: String,
+        record: Option<LockedResource>,
+    },
+    Pending(Vec<PendingOp>),
+    Deposed(Vec<DeposedResource>),
+    LastApply(Option<ApplyRecord>),
+    /// An operation of the current apply finished.
+    Completed(String),
+    Outputs(BTreeMap<String, LockedOutput>),
+}
+
+impl Change {
+    fn apply(self, lf: &mut Lockfile) {
+        match self {
+            Change::Resource { name, record } => match record {
+                Some(r) => {
+                    lf.resources.insert(name, r);
+                }
+                None => {
+                    lf.resources.remove(&name);
+                }
+            },
+            Change::Pending(p) => lf.pending = p,
+            Change::Deposed(d) => lf.deposed = d,
+            Change::LastApply(r) => lf.last_apply = r,
+            Change::Completed(label) => {
+                if let Some(r) = &mut lf.last_apply {
+                    r.completed.push(label);
+                }
+            }
+            Change::Outputs(o) => lf.outputs = o,
+        }
+    }
+}
+
+/// Applies the journal's entries made against this snapshot. A last line cut short by a crash
+/// (no newline) is ignored; entries against another snapshot were folded into it already.
+fn replay_journal(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
+    let jpath = journal_path(path);
+    let bytes = match fs::read(&jpath) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(LockfileError::Io {
+                path: jpath,
+                source,
+            });
+        }
+    };
+    let corrupt = |detail: String| LockfileError::Corrupt {
+        path: jpath.clone(),
+        detail,
+    };
+    let base = lf.serial;
+    let complete = match bytes.iter().rposition(|b| *b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => return Ok(()),
+    };
+    for (n, line) in complete.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let entry: Entry = serde_json::from_slice(line)
+            .map_err(|e| corrupt(format!("line {} is not a journal entry ({e})", n + 1)))?;
+        if entry.base != base || entry.serial <= lf.serial {
+            continue;
+        }
+        if entry.serial != lf.serial + 1 {
+            return Err(corrupt(format!(
+                "line {} jumps from serial {} to {}",
+                n + 1,
+                lf.serial,
+                entry.serial
+            )));
+        }
+        for c in entry.changes {
+            c.apply(lf);
+        }
+        lf.serial = entry.serial;
+    }
+    lf.check().map_err(corrupt)
+}
+
+/// Writes the lockfile after every mutation without rewriting it whole: each write appends one
+/// line (what changed) to `strata.lock.journal` and syncs it; the snapshot `strata.lock` is
+/// rewritten when the journal holds [`Journal::COMPACT_EVERY`] entries and by [`Journal::finish`].
+/// A reader applies the journal to the snapshot (see `read`).
+pub struct Journal {
+    path: PathBuf,
+    file: Option<File>,
+    /// The serial of the snapshot on disk.
+    base: u64,
+    /// The state on disk (snapshot and journal), to find what changed.
+    last: Lockfile,
+    entries: usize,
+    /// Applied to every record before it is written (secrets masked).
+    mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+}
+
+impl Journal {
+    /// Snapshots after this many entries.
+    pub const COMPACT_EVERY: usize = 1000;
+
+    /// Starts from a full write of `lf`.
+    pub fn start(
+        path: &Path,
+        lf: &mut Lockfile,
+        mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+    ) -> Result<Journal, LockfileError> {
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file: None,
+            base: 0,
+            last: Lockfile::new("", ""),
+            entries: 0,
+            mask,
+        };
+        j.snapshot(lf)?;
+        Ok(j)
+    }
+
+    /// Rewrites the snapshot (secrets masked) and empties the journal.
+    fn snapshot(&mut self, lf: &mut Lockfile) -> Result<(), LockfileError> {
+        self.file = None;
+        let mut masked = lf.clone();
+        (self.mask)(&mut masked);
+        write(&self.path, &mut masked)?;
+        lf.serial = masked.serial;
+        self.base = lf.serial;
+        self.last = lf.clone();
+        self.entries = 0;
+        Ok(())
+    }
+
+    /// Records what changed since the last write; `touched` names the resources that may have.
+    pub fn save(&mut self, lf: &mut Lockfile, touched: &[&str]) -> Result<(), LockfileError> {
+        let mut changes = Vec::new();
+        for name in touched {
+            let now = lf.resources.get(*name);
+            if now != self.last.resources.get(*name) {
+                let mut record = now.cloned();
+                if let Some(r) = &mut record {
+                    let mut one = Lockfile::new("", "");
+                    one.resources.insert((*name).to_string(), r.clone());
+                    (self.mask)(&mut one);
+                    *r = one.resources.remove(*name).unwrap_or_else(|| r.clone());
+                }
+                changes.push(Change::Resource {
+                    name: (*name).to_string(),
+                    record,
+                });
+            }
+        }
+        if lf.pending != self.last.pending {
+            changes.push(Change::Pending(lf.pending.clone()));
+        }
+        if lf.deposed != self.last.deposed {
+            let mut masked = lf.clone();
+            masked.resources.clear();
+            (self.mask)(&mut masked);
+            changes.push(Change::Deposed(masked.deposed));
+        }
+        match (&lf.last_apply, &self.last.last_apply) {
+            (Some(now), Some(was))
+                if now.plan_id == was.plan_id
+                    && now.finished == was.finished
+                    && now.completed.starts_with(&was.completed) =>
+            {
+                for label in &now.completed[was.completed.len()..] {
+                    changes.push(Change::Completed(label.clone()));
+                }
+            }
+            (now, was) if now != was => changes.push(Change::LastApply(now.clone())),
+            _ => {}
+        }
+        if lf.outputs != self.last.outputs {
+            let mut masked = lf.clone();
+            masked.resources.clear();
+            (self.mask)(&mut masked);
+            changes.push(Change::Outputs(masked.outputs));
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if self.entries >= Self::COMPACT_EVERY {
+            return self.snapshot(lf);
+        }
+        lf.serial += 1;
+        let entry = Entry {
+            base: self.base,
+            serial: lf.serial,
+            changes,
+        };
+        let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+        line.push(b'\n');
+        let jpath = journal_path(&self.path);
+        let err = |source| LockfileError::Write {
+            path: jpath.clone(),
+            source,
+        };
+        if self.file.is_none() {
+            self.file = Some(create_private_append(&jpath).map_err(err)?);
+        }
+        if let Some(f) = &mut self.file {
+            f.write_all(&line).map_err(err)?;
+            f.sync_data().map_err(err)?;
+        }
+        for name in touched {
+            match lf.resources.get(*name) {
+                Some(r) => {
+                    self.last.resources.insert((*name).to_string(), r.clone());
+                }
+                None => {
+                    self.last.resources.remove(*name);
+                }
+            }
+        }
+        self.last.pending.clone_from(&lf.pending);
+        self.last.deposed.clone_from(&lf.deposed);
+        self.last.last_apply.clone_from(&lf.last_apply);
+        self.last.outputs.clone_from(&lf.outputs);
+        self.last.serial = lf.serial;
+        self.entries += 1;
+        Ok(())
+    }
+
+    /// Folds the journal into a new snapshot.
+    pub fn finish(&mut self, lf: &mut Lockfile) -> Result<(), LockfileError> {
+        self.snapshot(lf)
+    }
+}
+
+/// Opens the journal for appending, readable only by its owner.
+fn create_private_append(path: &Path) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
 }
 
 /// Creates a file readable only by its owner (the lockfile may name account details).
@@ -663,5 +935,125 @@ mod tests {
         fs::write(holder_path(&path), serde_json::to_vec(&dead).expect("json")).expect("write");
         let lock = StackLock::acquire(&path, "strata apply").expect("stale lock is free");
         assert_eq!(lock.took_over, Some(dead));
+    }
+
+    fn record(id: &str) -> LockedResource {
+        LockedResource {
+            kind: "ec2.subnet".into(),
+            id: id.into(),
+            attributes: Attrs::new(),
+            dependencies: vec![],
+            soft_dependencies: vec![],
+            prevent_destroy: false,
+            created_at: None,
+        }
+    }
+
+    fn no_mask() -> Box<dyn Fn(&mut Lockfile) + Send + Sync> {
+        Box::new(|_| {})
+    }
+
+    #[test]
+    fn the_journal_records_each_write_and_a_reader_replays_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        let snapshot = fs::read(&path).expect("snapshot");
+        lf.pending.push(PendingOp {
+            op: PendingKind::Create,
+            name: "a".into(),
+            kind: "ec2.subnet".into(),
+            id: None,
+            token: "t".into(),
+            plan_id: "p".into(),
+            started_at: now_rfc3339(),
+        });
+        lf.last_apply = Some(ApplyRecord {
+            plan_id: "p".into(),
+            completed: vec![],
+            finished: false,
+        });
+        j.save(&mut lf, &[]).expect("save");
+        lf.pending.clear();
+        lf.resources.insert("a".into(), record("subnet-1"));
+        if let Some(r) = &mut lf.last_apply {
+            r.completed.push("create a".into());
+        }
+        j.save(&mut lf, &["a"]).expect("save");
+        lf.resources.remove("vpc");
+        j.save(&mut lf, &["vpc"]).expect("save");
+        assert_eq!(
+            fs::read(&path).expect("snapshot"),
+            snapshot,
+            "only the journal grew"
+        );
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+
+        // A write cut short by a crash: the torn line is ignored.
+        let jpath = journal_path(&path);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&jpath)
+            .expect("journal");
+        f.write_all(b"{\"base\": 1, \"ser").expect("torn write");
+        drop(f);
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+
+        // Folded into a new snapshot: the journal goes.
+        j.finish(&mut lf).expect("finish");
+        assert!(!jpath.exists());
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+    }
+
+    #[test]
+    fn a_journal_against_another_snapshot_is_ignored_and_a_damaged_one_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        lf.resources.insert("a".into(), record("subnet-1"));
+        j.save(&mut lf, &["a"]).expect("save");
+        let jpath = journal_path(&path);
+        let journal = fs::read(&jpath).expect("journal");
+        // The snapshot was rewritten (a crash between the snapshot and removing the journal):
+        // the old journal's entries are in it already.
+        let mut newer = lf.clone();
+        write(&path, &mut newer).expect("write");
+        fs::write(&jpath, &journal).expect("stale journal");
+        assert_eq!(read(&path).expect("read"), Some(newer));
+        // A damaged line in the middle is an error naming the journal.
+        let mut lf = sample();
+        write(&path, &mut lf).expect("write");
+        let base = lf.serial;
+        fs::write(
+            &jpath,
+            format!(
+                "not json\n{{\"base\":{base},\"serial\":{},\"changes\":[]}}\n",
+                base + 1
+            ),
+        )
+        .expect("damaged journal");
+        let e = read(&path).expect_err("damaged");
+        assert!(e.to_string().contains("strata.lock.journal"), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn the_journal_is_folded_into_the_snapshot_now_and_then() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        for i in 0..=Journal::COMPACT_EVERY {
+            lf.resources
+                .insert(format!("r{i}"), record(&format!("subnet-{i}")));
+            j.save(&mut lf, &[&format!("r{i}")]).expect("save");
+        }
+        let lines = fs::read_to_string(journal_path(&path))
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        assert!(lines < Journal::COMPACT_EVERY, "{lines} lines");
+        assert_eq!(read(&path).expect("read"), Some(lf));
     }
 }
