@@ -261,3 +261,31 @@ fn plan_reads_are_batched_per_kind() {
     );
     s.expect(0, &["destroy", "--auto-approve"]);
 }
+
+/// `--timings`: each operation's start and end, what it waited for, and the critical path.
+#[test]
+fn apply_writes_timings_with_the_critical_path() {
+    let s = Stack::example("cookbook-1.2-subnets");
+    let out = s.expect(0, &["apply", "--auto-approve", "--timings", "t.json"]);
+    assert!(stderr(&out).contains("critical path"), "{}", stderr(&out));
+    let t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.path().join("t.json")).expect("timings"))
+            .expect("JSON");
+    let ops = t["operations"].as_array().expect("operations");
+    assert_eq!(ops.len(), 4, "{t}");
+    let chain: Vec<&str> = t["critical_path"]
+        .as_array()
+        .expect("chain")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(chain.first(), Some(&"create vpc"), "{t}");
+    assert!(chain.len() >= 2);
+    assert!(t["wall_ms"].as_u64() >= t["critical_path_ms"].as_u64());
+    let subnet = ops
+        .iter()
+        .find(|o| o["label"] == "create subnet_a")
+        .expect("subnet_a");
+    assert_eq!(subnet["after"], serde_json::json!(["create vpc"]));
+    s.expect(0, &["destroy", "--auto-approve"]);
+}

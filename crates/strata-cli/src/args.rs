@@ -129,6 +129,9 @@ pub struct ApplyArgs {
     /// Operations in flight at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
+    /// Write each operation's start and end, and the critical path, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +142,9 @@ pub struct DestroyArgs {
     /// Operations in flight at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
+    /// Write each operation's start and end, and the critical path, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -459,29 +459,76 @@ fn watch_signals(tx: watch::Sender<Cancel>) -> Arc<AtomicU8> {
     code
 }
 
+/// How to run a plan.
+struct RunOpts<'a> {
+    parallelism: u16,
+    timings: Option<&'a Path>,
+    secrets: Secrets,
+}
+
 async fn run_plan(
     s: &Settings,
     cloud: &Cloud,
     p: &Plan,
     lf: Option<Lockfile>,
-    parallelism: u16,
-    secrets: Secrets,
+    run: RunOpts<'_>,
 ) -> Result<ExitCode, Failure> {
     let lf = lf.unwrap_or_else(|| Lockfile::new(&p.stack, &p.region));
     let (tx, rx) = watch::channel(Cancel::Run);
     let signal_code = watch_signals(tx);
     let opts = ExecOptions {
-        parallelism: usize::from(parallelism),
+        parallelism: usize::from(run.parallelism),
         grace: Duration::from_secs(5),
         lockfile_path: s.lockfile.clone(),
-        secrets,
+        secrets: run.secrets,
     };
+    let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
     let mut progress = ui::Progress::new(s);
     let outcome = exec::execute(p, provider, lf, &opts, rx, &mut progress).await?;
     drop(progress);
     report_calls(s, cloud);
+    if let Some(path) = run.timings {
+        write_timings(s, path, &outcome, run.parallelism, started.elapsed())?;
+    }
     finish(s, p, &outcome, signal_code.load(Ordering::SeqCst))
+}
+
+/// `--timings FILE`: every operation's start and end, and the critical path (the longest
+/// chain of operations by duration, which no parallelism can beat).
+fn write_timings(
+    s: &Settings,
+    path: &Path,
+    o: &Outcome,
+    parallelism: u16,
+    wall: Duration,
+) -> Result<(), Failure> {
+    let (critical_ms, chain) = exec::critical_path(&o.timings);
+    let wall_ms = u64::try_from(wall.as_millis()).unwrap_or(u64::MAX);
+    let doc = serde_json::json!({
+        "parallelism": parallelism,
+        "wall_ms": wall_ms,
+        "critical_path_ms": critical_ms,
+        "critical_path": chain,
+        "operations": o.timings,
+    });
+    std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap_or_default()).map_err(|e| {
+        Failure::new(format!(
+            "cannot write the timings to {}: {e}",
+            path.display()
+        ))
+    })?;
+    ui::note(
+        s,
+        &format!(
+            "Timings in {}: the run took {:.1} s; its critical path ({} operations) {:.1} s.",
+            path.display(),
+            wall.as_secs_f64(),
+            chain.len(),
+            Duration::from_millis(critical_ms).as_secs_f64()
+        ),
+    );
+    Ok(())
 }
 
 fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, Failure> {
@@ -614,7 +661,12 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             return Ok(ExitCode::SUCCESS);
         }
         let secrets = secrets_for(s, &p)?;
-        return run_plan(s, &cloud, &p, lf, args.parallelism, secrets).await;
+        let run = RunOpts {
+            parallelism: args.parallelism,
+            timings: args.timings.as_deref(),
+            secrets,
+        };
+        return run_plan(s, &cloud, &p, lf, run).await;
     }
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
@@ -626,12 +678,22 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
         if lf.is_some() {
-            return run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await;
+            let run = RunOpts {
+                parallelism: args.parallelism,
+                timings: args.timings.as_deref(),
+                secrets: secrets_of(&loaded),
+            };
+            return run_plan(s, &cloud, &p, lf, run).await;
         }
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "apply these changes")?;
-    run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await
+    let run = RunOpts {
+        parallelism: args.parallelism,
+        timings: args.timings.as_deref(),
+        secrets: secrets_of(&loaded),
+    };
+    run_plan(s, &cloud, &p, lf, run).await
 }
 
 pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, Failure> {
@@ -646,7 +708,12 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "destroy all of these resources")?;
-    run_plan(s, &cloud, &p, lf, args.parallelism, secrets_of(&loaded)).await
+    let run = RunOpts {
+        parallelism: args.parallelism,
+        timings: args.timings.as_deref(),
+        secrets: secrets_of(&loaded),
+    };
+    run_plan(s, &cloud, &p, lf, run).await
 }
 
 fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {

@@ -338,12 +338,62 @@ fn journal(opts: &ExecOptions, lf: &mut Lockfile) -> Result<Journal, LockfileErr
 #[derive(Debug)]
 pub struct Outcome {
     pub completed: usize,
+    /// When each operation that ran started and ended (`strata apply --timings`).
+    pub timings: Vec<OpTiming>,
     /// Root causes only.
     pub failed: Vec<(String, ProviderError)>,
     pub skipped: Vec<(String, String)>,
     pub not_started: usize,
     pub cancelled: Option<Cancel>,
     pub lockfile: Lockfile,
+}
+
+/// One operation's timing, relative to the start of the run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OpTiming {
+    pub label: String,
+    /// The operations it waited for.
+    pub after: Vec<String>,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub ok: bool,
+}
+
+/// The longest chain of operations by their durations: (its length in ms, its labels). No
+/// schedule can finish faster than this chain takes.
+pub fn critical_path(timings: &[OpTiming]) -> (u64, Vec<String>) {
+    let index: HashMap<&str, usize> = timings
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.label.as_str(), i))
+        .collect();
+    // Operations in start order: every operation starts after those it waited for.
+    let mut order: Vec<usize> = (0..timings.len()).collect();
+    order.sort_by_key(|&i| timings[i].start_ms);
+    let mut best: Vec<(u64, Option<usize>)> = vec![(0, None); timings.len()];
+    for &i in &order {
+        let t = &timings[i];
+        let own = t.end_ms.saturating_sub(t.start_ms);
+        let (before, from) = t
+            .after
+            .iter()
+            .filter_map(|a| index.get(a.as_str()).copied())
+            .map(|j| (best[j].0, Some(j)))
+            .max()
+            .unwrap_or((0, None));
+        best[i] = (before + own, from);
+    }
+    let Some((end, _)) = best.iter().enumerate().max_by_key(|(_, b)| b.0) else {
+        return (0, Vec::new());
+    };
+    let mut chain = Vec::new();
+    let mut at = Some(end);
+    while let Some(i) = at {
+        chain.push(timings[i].label.clone());
+        at = best[i].1;
+    }
+    chain.reverse();
+    (best[end].0, chain)
 }
 
 impl Outcome {
@@ -456,8 +506,10 @@ pub async fn execute(
     let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, String)>();
     let parallelism = opts.parallelism.max(1);
     let mut running = 0usize;
+    let run_start = Instant::now();
     let mut outcome = Outcome {
         completed: 0,
+        timings: Vec::new(),
         failed: Vec::new(),
         skipped: Vec::new(),
         not_started: 0,
@@ -622,6 +674,18 @@ pub async fn execute(
                 let op = &og.ops[i];
                 let action = &plan.actions[op.action];
                 let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
+                let end_ms = u64::try_from(run_start.elapsed().as_millis()).unwrap_or(u64::MAX);
+                outcome.timings.push(OpTiming {
+                    label: op.label.clone(),
+                    after: og
+                        .graph
+                        .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                        .map(|p| og.ops[og.graph[p]].label.clone())
+                        .collect(),
+                    start_ms: end_ms.saturating_sub(u64::try_from(elapsed.as_millis()).unwrap_or(0)),
+                    end_ms,
+                    ok: result.is_ok(),
+                });
                 let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
                     && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Other | ErrorClass::Cancelled));
                 if !ambiguous {
@@ -987,4 +1051,40 @@ fn record_outputs(lf: &mut Lockfile, plan: &Plan, secrets: &Secrets) {
         );
     }
     lf.outputs = outputs;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(label: &str, after: &[&str], start_ms: u64, end_ms: u64) -> OpTiming {
+        OpTiming {
+            label: label.into(),
+            after: after.iter().map(|a| a.to_string()).collect(),
+            start_ms,
+            end_ms,
+            ok: true,
+        }
+    }
+
+    #[test]
+    fn the_critical_path_is_the_longest_chain_of_durations() {
+        // vpc (100) -> subnet (300) -> table (100); vpc -> gateway (50) -> table.
+        let timings = [
+            t("create vpc", &[], 0, 100),
+            t("create gateway", &["create vpc"], 100, 150),
+            t("create subnet", &["create vpc"], 100, 400),
+            t(
+                "create table",
+                &["create subnet", "create gateway"],
+                400,
+                500,
+            ),
+            t("create other", &[], 0, 120),
+        ];
+        let (ms, chain) = critical_path(&timings);
+        assert_eq!(ms, 500);
+        assert_eq!(chain, ["create vpc", "create subnet", "create table"]);
+        assert_eq!(critical_path(&[]), (0, vec![]));
+    }
 }
