@@ -48,7 +48,7 @@ mod blockers {
             ..Default::default()
         })
         .await;
-        strata_aws::connect(&sdk, "us-east-1")
+        strata_aws::connect(&sdk, "us-east-1", None)
     }
 
     /// A delete that keeps failing with DependencyViolation is retried until its time is up,
@@ -140,4 +140,49 @@ mod blockers {
                 .is_none()
         );
     }
+}
+
+/// The request budget: a token bucket per API action, reads and writes at their own rates.
+#[test]
+fn the_request_budget_spends_its_burst_then_waits_for_its_rate() {
+    use std::time::{Duration, Instant};
+
+    use strata_aws::budget::{Budget, Limits, Rate};
+
+    let b = Budget::new(Limits {
+        read: Rate {
+            per_second: 5.0,
+            burst: 2.0,
+        },
+        write: Rate {
+            per_second: 1.0,
+            burst: 1.0,
+        },
+    });
+    let t0 = Instant::now();
+    assert_eq!(b.take_at("DescribeVpcs", t0), None);
+    assert_eq!(b.take_at("DescribeVpcs", t0), None);
+    let wait = b.take_at("DescribeVpcs", t0).expect("empty");
+    assert!((wait.as_secs_f64() - 0.2).abs() < 1e-6, "{wait:?}");
+    assert_eq!(
+        b.take_at("DescribeVpcs", t0 + Duration::from_millis(200)),
+        None
+    );
+    // Each action has its own bucket; writes have theirs.
+    assert_eq!(b.take_at("DescribeSubnets", t0), None);
+    assert_eq!(b.take_at("CreateVpc", t0), None);
+    assert!(b.take_at("CreateVpc", t0).is_some());
+    // Refilled up to the burst only.
+    let later = t0 + Duration::from_secs(60);
+    assert_eq!(b.take_at("DescribeVpcs", later), None);
+    assert_eq!(b.take_at("DescribeVpcs", later), None);
+    assert!(b.take_at("DescribeVpcs", later).is_some());
+
+    assert_eq!(Limits::parse("off"), Ok(None));
+    let l = Limits::parse("read=50/200").expect("valid").expect("on");
+    assert_eq!(l.read.per_second, 50.0);
+    assert_eq!(l.write, Limits::EC2.write);
+    assert!(Limits::parse("read=fast").is_err());
+    assert!(Limits::parse("reads=1/1").is_err());
+    assert!(Limits::parse("write=0/1").is_err());
 }

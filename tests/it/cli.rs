@@ -289,3 +289,35 @@ fn apply_writes_timings_with_the_critical_path() {
     assert_eq!(subnet["after"], serde_json::json!(["create vpc"]));
     s.expect(0, &["destroy", "--auto-approve"]);
 }
+
+/// A prefix list's entries are read only when its version moved since strata recorded them
+/// (a version's entries never change): a no-op plan makes no per-list call.
+#[tokio::test]
+async fn prefix_list_entries_are_read_only_when_the_version_moved() {
+    let s = Stack::example("cookbook-1.8-prefix-list");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let out = s.expect(0, &["plan", "-v", "--detailed-exitcode"]);
+    assert!(
+        !stderr(&out).contains("GetManagedPrefixListEntries"),
+        "{}",
+        stderr(&out)
+    );
+    let pl = s.id_of("allowed_cidrs");
+    let c = crate::support::ec2().await;
+    c.modify_managed_prefix_list()
+        .prefix_list_id(&pl)
+        .prefix_list_name("allowed-us-east-1-cidrs")
+        .current_version(1)
+        .add_entries(
+            aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                .cidr("192.0.2.0/24")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("change the list by hand");
+    let out = s.expect(2, &["plan", "-v", "--detailed-exitcode"]);
+    assert!(stderr(&out).contains("GetManagedPrefixListEntries"));
+    assert!(crate::support::stdout(&out).contains("192.0.2.0/24"));
+    s.expect(0, &["destroy", "--auto-approve"]);
+}

@@ -4,6 +4,7 @@
 mod aws;
 mod cli;
 mod connect;
+mod corpus;
 mod crash;
 mod lifecycle;
 mod network;

@@ -589,6 +589,9 @@ impl TestBed {
 pub struct Call {
     pub seq: u64,
     pub operation: String,
+    /// When the call arrived (seconds since the epoch).
+    #[serde(default)]
+    pub start: f64,
     #[serde(default)]
     pub ids: Vec<String>,
     #[serde(default)]

@@ -552,3 +552,40 @@ async fn a_stale_prefix_list_version_is_refused_and_strata_uses_the_current_one(
     s.expect(0, &["plan", "--detailed-exitcode"]);
     destroy_leaves_nothing(&s).await;
 }
+
+/// The request budget: with at most 4 reads a second per action (a burst of 1), the calls of
+/// one action are spaced a quarter of a second apart, and `-v` says how long strata waited.
+#[test]
+fn the_request_budget_paces_each_action() {
+    let tb = TestBed::start(json!({}));
+    let s = tb.stack("budget", &vpc_with_subnets("10.65", 2));
+    s.expect(0, &["apply", "--auto-approve"]);
+    tb.clear_log();
+    let out = s
+        .command(&["plan", "-v"])
+        .env("STRATA_AWS_REQUEST_RATE", "read=4/1")
+        .output()
+        .expect("run strata");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("for the request budget"),
+        "{}",
+        stderr(&out)
+    );
+    let starts: Vec<f64> = tb
+        .log()
+        .iter()
+        .filter(|c| c.operation == "DescribeSubnets")
+        .map(|c| c.start)
+        .collect();
+    assert_eq!(starts.len(), 2);
+    assert!((starts[1] - starts[0]).abs() >= 0.2, "paced: {starts:?}");
+    // Against the local emulator the budget is off unless asked for.
+    let out = s.expect(0, &["plan", "-v"]);
+    assert!(!stderr(&out).contains("request budget"));
+    destroy_leaves_nothing_sync(&s);
+}
+
+fn destroy_leaves_nothing_sync(s: &crate::support::Stack) {
+    s.expect(0, &["destroy", "--auto-approve"]);
+}

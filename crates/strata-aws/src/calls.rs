@@ -85,6 +85,7 @@ impl Intercept for CallCounter {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
+        strata_engine::provider::count_call();
         Ok(())
     }
 

@@ -6,9 +6,13 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use std::sync::Arc;
+
+use aws_sdk_ec2::config::SharedHttpClient;
 use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::{Credentials, Region};
 
+use crate::budget::{Budget, Budgeted, Limits};
 use crate::{AwsProvider, CallCounter, Ctx};
 
 /// Where the local emulator listens unless `STRATA_LOCAL_ENDPOINT` says otherwise.
@@ -90,15 +94,62 @@ pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// Creates the provider for a region, with the call counter installed.
-pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
+/// An EC2 client configuration for a region, with an HTTP client if given.
+pub fn client_builder(
+    sdk: &aws_config::SdkConfig,
+    region: &str,
+    http: Option<SharedHttpClient>,
+) -> aws_sdk_ec2::config::Builder {
+    let mut b = aws_sdk_ec2::config::Builder::from(sdk).region(Region::new(region.to_string()));
+    if let Some(h) = http {
+        b = b.http_client(h);
+    }
+    b
+}
+
+/// The HTTP client the SDK would pick (hyper with rustls on aws-lc, proxies from the
+/// environment), made here so that it can be wrapped.
+fn default_http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            conn.set_sleep_impl(c.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
+/// The SDK's HTTP client behind a request budget, if one is set.
+pub fn budgeted_client(
+    sdk: &aws_config::SdkConfig,
+    limits: Option<Limits>,
+) -> (Option<SharedHttpClient>, Option<Arc<Budget>>) {
+    let Some(l) = limits else {
+        return (None, None);
+    };
+    let inner = sdk.http_client().unwrap_or_else(default_http_client);
+    let budget = Arc::new(Budget::new(l));
+    (
+        Some(SharedHttpClient::new(Budgeted::new(inner, budget.clone()))),
+        Some(budget),
+    )
+}
+
+/// Creates the provider for a region, with the call counter and the request budget installed.
+pub fn connect(sdk: &aws_config::SdkConfig, region: &str, limits: Option<Limits>) -> AwsProvider {
     let counter = CallCounter::new();
+    let (http, budget) = budgeted_client(sdk, limits);
     let partition = RetryPartition::custom("strata-ec2")
         .token_bucket(TokenBucket::new(RETRY_QUOTA))
         .build();
     let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(sdk)
-            .region(Region::new(region.to_string()))
+        client_builder(sdk, region, http.clone())
             .retry_partition(partition.clone())
             .interceptor(counter.clone())
             .build(),
@@ -106,8 +157,7 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
     // The same client without automatic retries, for create calls that take no idempotency
     // token: a retried call whose first answer was lost would make a second copy.
     let ec2_once = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(sdk)
-            .region(Region::new(region.to_string()))
+        client_builder(sdk, region, http)
             .retry_config(RetryConfig::disabled())
             .interceptor(counter.clone())
             .build(),
@@ -128,6 +178,8 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str) -> AwsProvider {
             region: region.to_string(),
             page_size,
             max_wait,
+            limits,
+            budget,
         },
         counter,
     }

@@ -4,6 +4,7 @@
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,
 //! in-place updates field by field, and a delete that waits out `DependencyViolation`.
 
+pub mod budget;
 pub mod calls;
 pub mod config;
 pub mod error;
@@ -36,6 +37,9 @@ pub struct Ctx {
     pub page_size: i32,
     /// Upper bound on any single wait.
     pub max_wait: Duration,
+    /// The request budget's shape (see `budget`), and this region's budget.
+    pub limits: Option<budget::Limits>,
+    pub budget: Option<std::sync::Arc<budget::Budget>>,
 }
 
 impl Ctx {
@@ -55,9 +59,10 @@ impl Ctx {
         if region == self.region {
             return self.ec2.clone();
         }
+        // Another region has its own throttling buckets.
+        let (http, _) = config::budgeted_client(&self.sdk, self.limits);
         aws_sdk_ec2::Client::from_conf(
-            aws_sdk_ec2::config::Builder::from(&self.sdk)
-                .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+            config::client_builder(&self.sdk, region, http)
                 .interceptor(self.counter.clone())
                 .build(),
         )
@@ -87,7 +92,7 @@ fn unknown_kind(kind: &str) -> ProviderError {
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
-        k.read(&self.cx, req.ids, req.stack).await
+        k.read_with(&self.cx, &req).await
     }
 
     async fn create(

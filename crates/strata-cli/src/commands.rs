@@ -111,8 +111,11 @@ pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Fail
                 .help("add `region:` to the documents, pass --region, or set AWS_REGION"));
         }
     };
+    let limits = strata_aws::budget::Limits::from_env(s.aws.local).map_err(|e| {
+        Failure::new(e).help("write it as `read=20/100,write=5/200` (per second / burst), or `off`")
+    })?;
     Ok(Cloud {
-        provider: strata_aws::connect(&sdk, &region),
+        provider: strata_aws::connect(&sdk, &region, limits),
         region,
     })
 }
@@ -156,7 +159,7 @@ async fn read_live(
     lf: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, Failure> {
     let reqs = read::read_requests(desired, lf);
-    let mut live = read::read_live(&cloud.provider, &desired.stack, &reqs)
+    let mut live = read::read_live(&cloud.provider, &desired.stack, &reqs, lf)
         .await
         .map_err(|e| provider_failure(&e))?;
     let recheck_secs: u64 = std::env::var("STRATA_PENDING_RECHECK_SECS")
@@ -188,7 +191,7 @@ async fn read_live(
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         waited += 1;
-        live = read::read_live(&cloud.provider, &desired.stack, &reqs)
+        live = read::read_live(&cloud.provider, &desired.stack, &reqs, lf)
             .await
             .map_err(|e| provider_failure(&e))?;
     }
@@ -207,6 +210,14 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
         list.join(", "),
         cloud.provider.counter.attempts()
     );
+    if let Some(b) = &cloud.provider.cx.budget
+        && b.waited_ms() > 0
+    {
+        eprintln!(
+            "Waited {:.1} s in total for the request budget (STRATA_AWS_REQUEST_RATE).",
+            Duration::from_millis(b.waited_ms()).as_secs_f64()
+        );
+    }
 }
 
 /// Makes a plan from the documents, the lockfile and the live state.
@@ -402,7 +413,7 @@ async fn check_resume(s: &Settings, cloud: &Cloud, p: &Plan, lf: &Lockfile) -> R
         return check_fresh(p, Some(lf));
     }
     let reqs = read::plan_requests(p, lf);
-    let live = read::read_live(&cloud.provider, &p.stack, &reqs)
+    let live = read::read_live(&cloud.provider, &p.stack, &reqs, Some(lf))
         .await
         .map_err(|e| provider_failure(&e))?;
     resume::check(p, lf, &live).map_err(|e| {
@@ -504,12 +515,15 @@ fn write_timings(
     wall: Duration,
 ) -> Result<(), Failure> {
     let (critical_ms, chain) = exec::critical_path(&o.timings);
+    let (critical_calls, call_chain) = exec::critical_calls(&o.timings);
     let wall_ms = u64::try_from(wall.as_millis()).unwrap_or(u64::MAX);
     let doc = serde_json::json!({
         "parallelism": parallelism,
         "wall_ms": wall_ms,
         "critical_path_ms": critical_ms,
         "critical_path": chain,
+        "critical_path_calls": critical_calls,
+        "critical_calls_path": call_chain,
         "operations": o.timings,
     });
     std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap_or_default()).map_err(|e| {

@@ -356,12 +356,24 @@ pub struct OpTiming {
     pub after: Vec<String>,
     pub start_ms: u64,
     pub end_ms: u64,
+    /// HTTP attempts it made.
+    pub calls: usize,
     pub ok: bool,
 }
 
 /// The longest chain of operations by their durations: (its length in ms, its labels). No
 /// schedule can finish faster than this chain takes.
 pub fn critical_path(timings: &[OpTiming]) -> (u64, Vec<String>) {
+    longest_chain(timings, |t| t.end_ms.saturating_sub(t.start_ms))
+}
+
+/// The longest chain of operations by the HTTP calls each made one after the other: under a
+/// fixed latency per call, no schedule can finish faster than this many calls.
+pub fn critical_calls(timings: &[OpTiming]) -> (u64, Vec<String>) {
+    longest_chain(timings, |t| u64::try_from(t.calls).unwrap_or(u64::MAX))
+}
+
+fn longest_chain(timings: &[OpTiming], weight: impl Fn(&OpTiming) -> u64) -> (u64, Vec<String>) {
     let index: HashMap<&str, usize> = timings
         .iter()
         .enumerate()
@@ -373,7 +385,7 @@ pub fn critical_path(timings: &[OpTiming]) -> (u64, Vec<String>) {
     let mut best: Vec<(u64, Option<usize>)> = vec![(0, None); timings.len()];
     for &i in &order {
         let t = &timings[i];
-        let own = t.end_ms.saturating_sub(t.start_ms);
+        let own = weight(t);
         let (before, from) = t
             .after
             .iter()
@@ -479,6 +491,7 @@ pub async fn execute(
         .collect();
     let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
     let mut started_at: HashMap<usize, Instant> = HashMap::new();
+    let mut op_calls: HashMap<usize, Arc<std::sync::atomic::AtomicUsize>> = HashMap::new();
 
     let record = lf
         .last_apply
@@ -649,7 +662,9 @@ pub async fn execute(
                 let action = action.clone();
                 let step = op.step;
                 let stack = plan.stack.clone();
-                tokio::spawn(async move {
+                let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                op_calls.insert(i, calls.clone());
+                tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
                     let call = Call {
                         step,
                         id: &id,
@@ -662,7 +677,7 @@ pub async fn execute(
                     };
                     let r = run_op(&*provider, call, &progress).await;
                     let _ = done_tx.send((i, r));
-                });
+                }));
             }
         }
         if running == 0 && (ready.is_empty() || level != Cancel::Run) {
@@ -684,6 +699,9 @@ pub async fn execute(
                         .collect(),
                     start_ms: end_ms.saturating_sub(u64::try_from(elapsed.as_millis()).unwrap_or(0)),
                     end_ms,
+                    calls: op_calls
+                        .get(&i)
+                        .map_or(0, |c| c.load(std::sync::atomic::Ordering::Relaxed)),
                     ok: result.is_ok(),
                 });
                 let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
@@ -1063,6 +1081,7 @@ mod tests {
             after: after.iter().map(|a| a.to_string()).collect(),
             start_ms,
             end_ms,
+            calls: 1,
             ok: true,
         }
     }

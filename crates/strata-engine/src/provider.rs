@@ -32,6 +32,9 @@ pub struct ReadRequest<'a> {
     pub ids: &'a [String],
     /// The stack whose ownership tag to search for (one more batched call).
     pub stack: &'a str,
+    /// What the lockfile recorded, for kinds that can tell from a batched read that a part
+    /// they would otherwise read per resource has not changed (a prefix list's version).
+    pub recorded: Option<&'a crate::lockfile::Lockfile>,
 }
 
 /// A create call.
@@ -160,6 +163,16 @@ impl Progress {
             let _ = tx.send((self.op, what.into()));
         }
     }
+}
+
+tokio::task_local! {
+    /// The HTTP attempts of the operation running in this task (`strata apply --timings`).
+    pub static OP_CALLS: std::sync::Arc<std::sync::atomic::AtomicUsize>;
+}
+
+/// Counts one HTTP attempt against the operation running in this task, if any.
+pub fn count_call() {
+    let _ = OP_CALLS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
 }
 
 /// Per-kind time limits for waits.

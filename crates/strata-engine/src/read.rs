@@ -81,10 +81,16 @@ pub async fn read_live(
     provider: &dyn Provider,
     stack: &str,
     requests: &[(String, Vec<String>)],
+    recorded: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, ProviderError> {
-    let futures = requests
-        .iter()
-        .map(|(kind, ids)| provider.read(ReadRequest { kind, ids, stack }));
+    let futures = requests.iter().map(|(kind, ids)| {
+        provider.read(ReadRequest {
+            kind,
+            ids,
+            stack,
+            recorded,
+        })
+    });
     let results = futures_util::future::join_all(futures).await;
     let mut out = Vec::new();
     for ((_, ids), r) in requests.iter().zip(results) {

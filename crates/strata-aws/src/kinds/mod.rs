@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -42,6 +43,16 @@ pub trait AwsKind: Send + Sync {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError>;
+
+    /// [`read`](AwsKind::read) with what the lockfile recorded, for kinds that can use it to
+    /// skip per-resource reads of parts that have not changed.
+    async fn read_with(
+        &self,
+        cx: &Ctx,
+        req: &ReadRequest<'_>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        self.read(cx, req.ids, req.stack).await
+    }
 
     /// Creates the resource, tagged in the create call, and waits until it is usable.
     async fn create(

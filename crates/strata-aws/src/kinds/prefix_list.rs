@@ -10,7 +10,8 @@ use aws_sdk_ec2::types::{
 };
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -79,11 +80,24 @@ async fn to_live(
     cx: &Ctx,
     p: &aws_sdk_ec2::types::ManagedPrefixList,
 ) -> Result<LiveResource, ProviderError> {
+    to_live_known(cx, p, None).await
+}
+
+/// A list as it is; `known` are its entries if they are known for its current version.
+async fn to_live_known(
+    cx: &Ctx,
+    p: &aws_sdk_ec2::types::ManagedPrefixList,
+    known: Option<Vec<Value>>,
+) -> Result<LiveResource, ProviderError> {
     let id = p.prefix_list_id().unwrap_or_default();
+    let entries = match known {
+        Some(e) => e,
+        None => entries(cx, id).await?,
+    };
     let mut attrs = json!({
         "address_family": p.address_family(),
         "max_entries": p.max_entries(),
-        "entries": entries(cx, id).await?,
+        "entries": entries,
         "version": p.version(),
         "owner_id": p.owner_id(),
         "arn": p.prefix_list_arn(),
@@ -168,10 +182,56 @@ fn max_entries(attrs: &Attrs) -> Option<i32> {
         .and_then(|v| i32::try_from(v).ok())
 }
 
+/// The lists with one of `ids` or the stack's tag: a batched describe for each.
+async fn lists(
+    cx: &Ctx,
+    ids: &[String],
+    stack: &str,
+) -> Result<BTreeMap<String, aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+    let mut lists = BTreeMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        for p in describe(cx, id_filter("prefix-list-id", chunk)).await? {
+            lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
+        }
+    }
+    for p in describe(cx, stack_filter(stack)).await? {
+        lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
+    }
+    // Only ours (see `asked_for`).
+    lists.retain(|id, p| !gone(p) && asked_for(id, p.tags(), ids, stack));
+    Ok(lists)
+}
+
 #[async_trait]
 impl AwsKind for PrefixList {
     fn kind(&self) -> &'static str {
         "ec2.prefix_list"
+    }
+
+    /// A list's entries are read (one call per list) only when its version is not the one the
+    /// lockfile recorded them at: a version's entries never change.
+    async fn read_with(
+        &self,
+        cx: &Ctx,
+        req: &ReadRequest<'_>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let lists = lists(cx, req.ids, req.stack).await?;
+        let known = |p: &aws_sdk_ec2::types::ManagedPrefixList| -> Option<Vec<Value>> {
+            let id = p.prefix_list_id()?;
+            let rec = req
+                .recorded?
+                .resources
+                .values()
+                .find(|r| r.id == id && r.kind == "ec2.prefix_list")?;
+            let recorded_version = rec.attributes.get("version")?.as_i64()?;
+            let entries = rec.attributes.get("entries")?.as_array()?;
+            let masked = entries
+                .iter()
+                .any(|e| e.to_string().contains(strata_engine::secret::MASK));
+            (p.version() == Some(recorded_version) && !masked).then(|| entries.clone())
+        };
+        futures_util::future::try_join_all(lists.values().map(|p| to_live_known(cx, p, known(p))))
+            .await
     }
 
     async fn read(
@@ -180,17 +240,7 @@ impl AwsKind for PrefixList {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut lists = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for p in describe(cx, id_filter("prefix-list-id", chunk)).await? {
-                lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
-            }
-        }
-        for p in describe(cx, stack_filter(stack)).await? {
-            lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
-        }
-        // Only ours (see `asked_for`), then the entries of each, concurrently.
-        lists.retain(|id, p| !gone(p) && asked_for(id, p.tags(), ids, stack));
+        let lists = lists(cx, ids, stack).await?;
         futures_util::future::try_join_all(lists.values().map(|p| to_live(cx, p))).await
     }
 

@@ -196,7 +196,7 @@ impl Env {
     pub async fn plan(&self, d: &Desired, mode: Mode) -> Result<Plan, plan::PlanError> {
         let lf = self.lockfile();
         let reqs = read::read_requests(d, lf.as_ref());
-        let live = read::read_live(&self.cloud, &d.stack, &reqs)
+        let live = read::read_live(&self.cloud, &d.stack, &reqs, lf.as_ref())
             .await
             .expect("read");
         plan::plan(PlanInput {

@@ -549,7 +549,7 @@ async fn live_of(
     lf: &strata_engine::lockfile::Lockfile,
 ) -> Vec<strata_engine::provider::LiveResource> {
     let reqs = strata_engine::read::plan_requests(p, lf);
-    strata_engine::read::read_live(&env.cloud, &p.stack, &reqs)
+    strata_engine::read::read_live(&env.cloud, &p.stack, &reqs, Some(lf))
         .await
         .expect("read")
 }

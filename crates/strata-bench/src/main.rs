@@ -1,0 +1,189 @@
+//! strata's benchmarks (BENCHMARKS.md): `scripts/bench` builds strata in release mode and runs
+//! `strata-bench all`, which prints each measurement and rewrites BENCHMARKS.md's results.
+//!
+//! Speed and memory are measured here, never asserted in tests.
+
+mod alloc;
+mod ansible;
+mod emulator;
+mod offline;
+mod runs;
+mod scale;
+mod stacks;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+#[derive(Parser)]
+#[command(name = "strata-bench", about = "strata's benchmarks (BENCHMARKS.md)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+    /// The strata binary to measure (a release build).
+    #[arg(long, global = true, default_value = "target/release/strata")]
+    strata: PathBuf,
+    /// The virtualenv with the emulator (and Ansible, installed on demand).
+    #[arg(long, global = true, env = "STRATA_VENV", default_value = ".venv")]
+    venv: PathBuf,
+    /// Rewrite the results section of this file (BENCHMARKS.md).
+    #[arg(long, global = true)]
+    write: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Validate and plan N resources in-process, no AWS call.
+    Offline {
+        #[arg(long, default_value_t = 10_000)]
+        resources: usize,
+    },
+    /// Apply stacks of these sizes on the emulator, then measure no-op plans.
+    Plan {
+        #[arg(long, value_delimiter = ',', default_value = "100,1000,5000")]
+        sizes: Vec<usize>,
+    },
+    /// Apply under a fixed latency per call, at several parallelisms, against the critical path.
+    Apply {
+        #[arg(long, default_value_t = 50)]
+        latency_ms: u64,
+        #[arg(long, value_delimiter = ',', default_value = "1,4,10,32")]
+        parallelism: Vec<u16>,
+        /// Cells of the generated stack (nine resources each).
+        #[arg(long, default_value_t = 6)]
+        cells: usize,
+    },
+    /// The same lab built by Ansible (amazon.aws) and by strata, side by side.
+    Ansible,
+    /// Everything.
+    All,
+}
+
+/// One benchmark's results, as Markdown.
+pub struct Section {
+    pub title: String,
+    pub body: String,
+    pub verdict: String,
+}
+
+pub fn secs(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+pub fn mib(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Where the repository is (the emulator's scripts live there).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or_else(
+            || "unknown".into(),
+            |kb| format!("{} GiB", kb / 1024 / 1024),
+        );
+    format!("{cores} cores ({cpu}), {mem} of memory")
+}
+
+fn render(sections: &[Section]) -> String {
+    let mut out = format!("Machine: {}.\n\n", machine());
+    for s in sections {
+        out.push_str(&format!("### {}\n\n{}\n{}\n\n", s.title, s.body, s.verdict));
+    }
+    out
+}
+
+fn write_results(path: &PathBuf, text: &str) -> Result<(), String> {
+    const START: &str = "<!-- results: written by strata-bench -->";
+    const END: &str = "<!-- /results -->";
+    let doc = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (Some(a), Some(b)) = (doc.find(START), doc.find(END)) else {
+        return Err(format!("{} has no {START} … {END} block", path.display()));
+    };
+    let out = format!("{}{START}\n{text}{}", &doc[..a], &doc[b..]);
+    std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run(cli: &Cli) -> Result<Vec<Section>, String> {
+    let python = cli.venv.join("bin/python");
+    let env = scale::Env {
+        strata: cli.strata.clone(),
+        python: python.clone(),
+        repo: repo(),
+    };
+    if !matches!(cli.command, Cmd::Offline { .. }) && !env.strata.exists() {
+        return Err(format!(
+            "{} does not exist: build it with `cargo build --release --bin strata` (scripts/bench does)",
+            env.strata.display()
+        ));
+    }
+    Ok(match &cli.command {
+        Cmd::Offline { resources } => vec![offline::run(*resources)?],
+        Cmd::Plan { sizes } => scale::plans(&env, sizes)?,
+        Cmd::Apply {
+            latency_ms,
+            parallelism,
+            cells,
+        } => vec![scale::apply_path(&env, *latency_ms, parallelism, *cells)?],
+        Cmd::Ansible => vec![ansible::run(&env, &cli.venv)?],
+        Cmd::All => {
+            let mut all = scale::plans(&env, &[100, 1000, 5000])?;
+            all.push(scale::apply_path(&env, 50, &[1, 4, 10, 32], 6)?);
+            all.push(offline::run(10_000)?);
+            all.push(ansible::run(&env, &cli.venv)?);
+            all
+        }
+    })
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(sections) => {
+            let text = render(&sections);
+            print!("{text}");
+            if let Some(path) = &cli.write
+                && let Err(e) = write_results(path, &text)
+            {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
