@@ -287,6 +287,21 @@ fn apply_writes_timings_with_the_critical_path() {
         .find(|o| o["label"] == "create subnet_a")
         .expect("subnet_a");
     assert_eq!(subnet["after"], serde_json::json!(["create vpc"]));
+    for op in ops {
+        let (calls, chain) = (op["calls"].as_u64(), op["chain_calls"].as_u64());
+        assert!(chain >= Some(1) && chain <= calls, "{op}");
+    }
+    // The table's two associations (and the lookup of the subnets' current tables, beside the
+    // wait for the new table) go out together: fewer calls in a row than calls.
+    let table = ops
+        .iter()
+        .find(|o| o["label"] == "create route_table")
+        .expect("route_table");
+    assert!(
+        table["chain_calls"].as_u64() < table["calls"].as_u64(),
+        "{table}"
+    );
+    assert!(t["critical_path_calls"].as_u64() >= Some(3), "{t}");
     s.expect(0, &["destroy", "--auto-approve"]);
 }
 

@@ -300,12 +300,12 @@ async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
 }
 
 /// Faults at a rate: throttling, server errors and dropped connections on about one call in
-/// eight. The SDK's retries (and strata's own, for creates) carry every command through, and
+/// four. The SDK's retries (and strata's own, for creates) carry every command through, and
 /// nothing is made twice.
 #[tokio::test]
 async fn random_faults_are_retried_and_nothing_is_made_twice() {
     let tb = TestBed::start(json!({"faults": {
-        "rate": 0.12, "kinds": ["throttle", "500", "503", "drop"], "seed": 11, "max_in_row": 2,
+        "rate": 0.25, "kinds": ["throttle", "500", "503", "drop"], "seed": 11, "max_in_row": 2,
     }}));
     let s = tb.example("cookbook-1.2-subnets");
     s.expect(0, &["apply", "--auto-approve"]);

@@ -11,6 +11,7 @@ use aws_sdk_ec2::config::interceptors::{
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 /// `STRATA_FAULT_KILL_AFTER_CALL=N`: the process kills itself with SIGKILL right after the
 /// Nth successful mutating call returns, before strata records its result. Tests use it to
@@ -24,6 +25,14 @@ pub struct CallCounter {
     attempts: Arc<AtomicUsize>,
     mutations: Arc<AtomicUsize>,
     kill_after: Option<usize>,
+}
+
+/// Which of its operation's attempts this is (`strata_engine::provider::call_started`).
+#[derive(Debug, Clone, Copy)]
+struct AttemptIndex(usize);
+
+impl Storable for AttemptIndex {
+    type Storer = StoreReplace<Self>;
 }
 
 /// A read-only API call: it changes nothing.
@@ -82,10 +91,24 @@ impl Intercept for CallCounter {
         &self,
         _: &BeforeTransmitInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
-        strata_engine::provider::count_call();
+        if let Some(i) = strata_engine::provider::call_started() {
+            cfg.interceptor_state().store_put(AttemptIndex(i));
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _: &FinalizerInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(AttemptIndex(i)) = cfg.load::<AttemptIndex>() {
+            strata_engine::provider::call_ended(*i);
+        }
         Ok(())
     }
 

