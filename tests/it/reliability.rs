@@ -687,6 +687,8 @@ async fn an_explicit_deny_is_named_and_nothing_is_half_recorded() {
 async fn a_secret_reaches_aws_and_is_written_nowhere() {
     const SECRET: &str = "Canary-S3cret/p@ss w0rd";
     const ROTATED: &str = "Rotated-Canary/2nd p@ss";
+    // A literal value in a field marked sensitive, not a variable.
+    const FIELD: &str = "Field-Canary/t0ken 3";
     let docs = r#"stack: STACK
 region: us-east-1
 variables:
@@ -705,6 +707,8 @@ resources:
     description: "group for ${var.db_password}"
     ingress:
       - {protocol: tcp, port: 22, cidr: 10.0.0.0/8, description: "ssh ${var.db_password}"}
+    tags: {Token: "Field-Canary/t0ken 3", Name: secret-sg}
+    lifecycle: {sensitive: [tags.Token]}
 outputs:
   vpc_id: ${vpc.id}
   group_description: ${sg.description}
@@ -768,6 +772,18 @@ outputs:
         "the value reached AWS"
     );
 
+    let sg = c
+        .describe_security_groups()
+        .group_ids(s.id_of("sg"))
+        .send()
+        .await
+        .expect("security group");
+    assert_eq!(
+        crate::support::tag(sg.security_groups()[0].tags(), "Token"),
+        Some(FIELD),
+        "the sensitive field's value reached AWS"
+    );
+
     // Rotated: the plan shows a sensitive change, apply makes it.
     let plan = run(ROTATED, &["plan", "--detailed-exitcode"], 2);
     assert!(plan.contains("(sensitive"), "{plan}");
@@ -803,7 +819,7 @@ outputs:
         ]
     };
     let mut found = Vec::new();
-    for secret in [SECRET, ROTATED] {
+    for secret in [SECRET, ROTATED, FIELD] {
         for form in forms(secret) {
             let n = seen.matches(form.as_str()).count();
             if n > 0 {
@@ -811,7 +827,7 @@ outputs:
             }
         }
     }
-    let context = [SECRET, ROTATED]
+    let context = [SECRET, ROTATED, FIELD]
         .iter()
         .find_map(|v| seen.find(v))
         .map(|i| seen[i.saturating_sub(300)..(i + 100).min(seen.len())].to_string());
@@ -822,12 +838,13 @@ outputs:
     assert!(seen.contains("(sensitive)"));
     record_reliability(
         "secrets",
-        "a sensitive variable used in a tag, a group description and a rule description; \
+        "a sensitive variable used in a tag, a group description and a rule description, and \
+         a tag value marked sensitive (`lifecycle.sensitive`); \
          validate, plan (text, JSON, saved), apply of the saved plan, plan, state, outputs, \
          then the value rotated and applied, then destroy, with -vvv (SDK request and response \
          bodies logged); every output, the lockfile, its backup and the plan file scanned",
         &format!(
-            "0 occurrences of either value (raw or URL-encoded) in {} KiB scanned; the values \
+            "0 occurrences of any of the three values (raw or URL-encoded) in {} KiB scanned; the values \
              reached AWS; the lockfile is mode 0600; a saved plan needs the variable again",
             seen.len() / 1024
         ),

@@ -360,10 +360,11 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
         ("CreateInternetGateway", Some("timeout")),
         ("AllocateAddress", Some("throttle")),
     ] {
-        assert_eq!(
-            all(&log, op).first().and_then(|c| c.fault.as_deref()),
-            faulted,
-            "{op}"
+        // Two subnets are created at once: the fault hits whichever call came first.
+        assert!(
+            all(&log, op).iter().any(|c| c.fault.as_deref() == faulted),
+            "{op}: {:?}",
+            all(&log, op)
         );
     }
     // The lost creates were not sent again; the throttled one was.

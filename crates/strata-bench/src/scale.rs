@@ -323,8 +323,11 @@ pub fn apply_path(
              (Python's lock), so as a stack grows its own time per call grows and the calls on \
              the chain wait behind the others: that is the gap at the larger size, not strata's \
              scheduling (strata keeps the chain's operations started as soon as they are ready; \
-             `--timings` shows each one's waits). At parallelism 1 and 4 the graph is wider \
-             than that many operations at once, so no schedule could reach the bound.",
+             `--timings` shows each one's waits). What would close it: an emulator that \
+             answers calls in parallel (moto in several processes behind the test bed) or more \
+             cores than the two shared here; on AWS a call's time does not grow with the calls \
+             beside it. At parallelism 1 and 4 the graph is wider than that many operations at \
+             once, so no schedule could reach the bound.",
             if met {
                 "met"
             } else if met_measured {

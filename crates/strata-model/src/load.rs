@@ -250,6 +250,59 @@ fn scalar_texts(node: &Node) -> Vec<String> {
     }
 }
 
+/// The texts of the fields `lifecycle.sensitive` names (`field` or `tags.KEY`), each with a
+/// name of its own: a sealed plan holds `${var.NAME}` in the value's place, filled in again from
+/// the documents when the plan is applied. Values that read other resources' attributes are
+/// not secrets of this document and are left out.
+fn sensitive_field_texts(
+    resource: &str,
+    spec: &Node,
+    lifecycle: &Lifecycle,
+) -> Vec<(String, String)> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for f in &lifecycle.sensitive {
+        let node = match f.value.split_once('.') {
+            Some((field, key)) => spec.get(field).and_then(|n| n.get(key)),
+            None => spec.get(&f.value),
+        };
+        let texts: Vec<String> = node
+            .map(scalar_texts)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !t.is_empty() && !expr::has_template(t))
+            .collect();
+        let base = format!(
+            "__{}__{}",
+            ident(resource),
+            ident(&f.value.replace('.', "__"))
+        );
+        let many = texts.len() > 1;
+        for (i, text) in texts.into_iter().enumerate() {
+            let mut name = if many {
+                format!("{base}__{i}")
+            } else {
+                base.clone()
+            };
+            while out.iter().any(|(n, _)| *n == name) {
+                name.push('_');
+            }
+            out.push((name, text));
+        }
+    }
+    out
+}
+
 /// Replaces `${var.NAME}` in every scalar of `node`.
 fn substitute(
     node: &mut Node,
@@ -1021,6 +1074,7 @@ fn read_resource(
             soft: false,
         });
     }
+    let secret_texts = sensitive_field_texts(name, &spec_node, &lifecycle);
     let resource = Resource {
         name: name.to_string(),
         name_span: key.span,
@@ -1029,6 +1083,7 @@ fn read_resource(
         spec,
         lifecycle,
         refs,
+        secret_texts,
     };
     Some(resource)
 }

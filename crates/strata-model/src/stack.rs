@@ -23,6 +23,10 @@ pub struct Lifecycle {
     /// `tags.KEY` ignores one tag.
     #[serde(default)]
     pub ignore_changes: Vec<Spanned<String>>,
+    /// Fields whose values are secrets: they go to AWS and nowhere else (plans show
+    /// `(sensitive)`, the lockfile, outputs and logs mask them). `tags.KEY` marks one tag.
+    #[serde(default)]
+    pub sensitive: Vec<Spanned<String>>,
 }
 
 impl Lifecycle {
@@ -72,6 +76,8 @@ pub struct Resource {
     pub lifecycle: Lifecycle,
     /// Every reference to another resource, deduplicated by target (first place kept).
     pub refs: Vec<Reference>,
+    /// The values of the fields `lifecycle.sensitive` names: (a name for the secret, its text).
+    pub secret_texts: Vec<(String, String)>,
 }
 
 impl Resource {
@@ -148,6 +154,7 @@ impl Stack {
             .variables
             .values()
             .flat_map(|v| v.secret_texts.iter().map(|t| (v.name.clone(), t.clone())))
+            .chain(self.resources.values().flat_map(|r| r.secret_texts.clone()))
             .filter(|(_, t)| !t.is_empty())
             .collect();
         out.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.cmp(b)));

@@ -126,7 +126,23 @@ fn check_refs(
 }
 
 fn check_lifecycle(r: &Resource, diags: &mut Diagnostics) {
-    for f in &r.lifecycle.ignore_changes {
+    check_field_list(r, "ignore_changes", &r.lifecycle.ignore_changes, diags);
+    check_field_list(r, "sensitive", &r.lifecycle.sensitive, diags);
+}
+
+/// A lifecycle list of field names (`field`, or `field.KEY` for mapping fields).
+fn check_field_list(
+    r: &Resource,
+    option: &str,
+    list: &[crate::spanned::Spanned<String>],
+    diags: &mut Diagnostics,
+) {
+    let verb = if option == "sensitive" {
+        "mark"
+    } else {
+        "ignore"
+    };
+    for f in list {
         let (field, key) = match f.value.split_once('.') {
             Some((a, b)) => (a, Some(b)),
             None => (f.value.as_str(), None),
@@ -136,10 +152,10 @@ fn check_lifecycle(r: &Resource, diags: &mut Diagnostics) {
             Some(_) => diags.push(
                 Diagnostic::error(
                     "strata::invalid_value",
-                    format!("`{field}` has no keys to ignore one by one"),
+                    format!("`{field}` has no keys to {verb} one by one"),
                 )
                 .at(f.span, "not a mapping field")
-                .help(format!("write `{field}` to ignore the whole field")),
+                .help(format!("write `{field}` to {verb} the whole field")),
             ),
             None => {
                 let names = r.kind.fields.iter().map(|f| f.name);
@@ -155,7 +171,7 @@ fn check_lifecycle(r: &Resource, diags: &mut Diagnostics) {
                     Diagnostic::error(
                         "strata::unknown_field",
                         format!(
-                            "`ignore_changes` names `{field}`, which {} does not have",
+                            "`{option}` names `{field}`, which {} does not have",
                             r.kind.name
                         ),
                     )

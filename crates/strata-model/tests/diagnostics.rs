@@ -233,3 +233,20 @@ resources:
 "
     ));
 }
+
+/// `lifecycle.sensitive` names fields of the kind (or one tag); their values become secrets.
+#[test]
+fn sensitive_fields_are_secrets_and_must_exist() {
+    let doc = "stack: lab\nresources:\n  sg:\n    kind: ec2.security_group\n    vpc: vpc-0123456789abcdef0\n    name: web\n    description: Token-for-the-group\n    tags: {Token: Field-Canary-t0ken, Name: plain}\n    lifecycle: {sensitive: [tags.Token, description]}\n";
+    let loaded = load_sources(
+        vec![SourceFile::new("stack.yaml", doc)],
+        &VarInputs::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}", render(&e.diagnostics, &e.sources, false, 100)));
+    let secrets: Vec<String> = loaded.stack.secrets().into_iter().map(|(_, v)| v).collect();
+    // Longest first (masking replaces longer secrets before the shorter ones inside them).
+    assert_eq!(secrets, vec!["Token-for-the-group", "Field-Canary-t0ken"]);
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    lifecycle: {sensitive: [tag.Token, cidr_block.x]}\n"
+    ));
+}
