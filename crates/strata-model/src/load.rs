@@ -125,10 +125,8 @@ fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnosti
             let id = sources.add(SourceFile::new(path, lossy));
             Err(Diagnostic::error(
                 "strata::not_utf8",
-                format!(
-                    "{} is not valid UTF-8 text (bad byte at offset {at})",
-                    path.display()
-                ),
+                // The file is named by the location; the message stays short.
+                format!("this file is not valid UTF-8 text (bad byte at offset {at})"),
             )
             .at(Span::new(id, at, at + 1), "invalid byte")
             .help("save the file as UTF-8"))
