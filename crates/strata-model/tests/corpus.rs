@@ -127,7 +127,10 @@ fn load_case(path: &Path) -> Outcome {
     let files = if path.is_dir() {
         match discover(path) {
             Ok(files) => files,
-            Err(d) => {
+            Err(mut d) => {
+                // The message names the directory: without the corpus's own place, so that
+                // the text (and where it wraps) is the same wherever the clone is.
+                d.message = d.message.replace(&strip, "");
                 return Outcome::from_diagnostics(
                     &Diagnostics::from(d),
                     &SourceMap::default(),
