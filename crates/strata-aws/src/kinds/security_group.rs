@@ -10,6 +10,7 @@ use aws_sdk_ec2::types::{
     Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
 };
 use futures_util::TryFutureExt;
+use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
@@ -339,14 +340,14 @@ impl AwsKind for SecurityGroup {
         })
         .await?;
         let live_now = to_live(cx, &g);
-        if let Some(ingress) = rules(a, "ingress") {
-            let now = rules(&live_now.attrs, "ingress").unwrap_or_default();
-            sync_rules(cx, &id, false, &now, &ingress).await?;
-        }
-        if let Some(egress) = rules(a, "egress") {
-            let now = rules(&live_now.attrs, "egress").unwrap_or_default();
-            sync_rules(cx, &id, true, &now, &egress).await?;
-        }
+        // Ingress and egress are separate calls on separate rule sets: they go out together.
+        let id_ref = id.as_str();
+        let syncs = ["ingress", "egress"].into_iter().filter_map(|f| {
+            let want = rules(a, f)?;
+            let now = rules(&live_now.attrs, f).unwrap_or_default();
+            Some(async move { sync_rules(cx, id_ref, f == "egress", &now, &want).await })
+        });
+        try_join_all(syncs).await?;
         let mut l = live_now;
         for f in ["ingress", "egress"] {
             if let Some(r) = rules(a, f) {
@@ -362,30 +363,35 @@ impl AwsKind for SecurityGroup {
         req: &UpdateRequest<'_>,
         _: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        let mut fresh: Option<LiveResource> = None;
-        for f in req.changed {
-            match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
-                "ingress" | "egress" => {
-                    if fresh.is_none() {
-                        fresh = Some(to_live(cx, &current(cx, req.id).await?));
-                    }
-                    let now = fresh
-                        .as_ref()
-                        .and_then(|l| rules(&l.attrs, f))
-                        .unwrap_or_default();
-                    let want = rules(req.attrs, f).unwrap_or_default();
-                    sync_rules(cx, req.id, f == "egress", &now, &want).await?;
-                }
-                other => {
-                    return Err(ProviderError::new(
-                        ErrorClass::Invalid,
-                        format!("ec2.security_group cannot change `{other}` in place"),
-                    ));
-                }
-            }
+        if let Some(other) = req
+            .changed
+            .iter()
+            .find(|f| !matches!(f.as_str(), "tags" | "ingress" | "egress"))
+        {
+            return Err(ProviderError::new(
+                ErrorClass::Invalid,
+                format!("ec2.security_group cannot change `{other}` in place"),
+            ));
+        }
+        if req.changed.iter().any(|f| f == "tags") {
+            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+        }
+        let directions: Vec<&str> = req
+            .changed
+            .iter()
+            .map(String::as_str)
+            .filter(|f| matches!(*f, "ingress" | "egress"))
+            .collect();
+        if !directions.is_empty() {
+            // One fresh read of the group, then each direction's calls, together.
+            let fresh = to_live(cx, &current(cx, req.id).await?);
+            let fresh = &fresh;
+            try_join_all(directions.into_iter().map(|f| async move {
+                let now = rules(&fresh.attrs, f).unwrap_or_default();
+                let want = rules(req.attrs, f).unwrap_or_default();
+                sync_rules(cx, req.id, f == "egress", &now, &want).await
+            }))
+            .await?;
         }
         Ok(updated(req))
     }
