@@ -1,6 +1,5 @@
 //! `ec2.eip` on AWS: AllocateAddress, ReleaseAddress.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,12 +10,11 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
-use super::{
-    AwsKind, ID_CHUNK, Sent, create_once, created, delete_until_free, id_filter, live, updated,
-};
+use super::describe_ids_and_stack;
+use super::{AwsKind, Sent, create_once, created, delete_until_free, id_filter, live, updated};
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
 
@@ -64,18 +62,15 @@ impl AwsKind for Eip {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for a in describe(cx, id_filter("allocation-id", chunk)).await? {
-                let l = to_live(&a);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for a in describe(cx, stack_filter(stack)).await? {
-            let l = to_live(&a);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "allocation-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::Address::allocation_id,
+        )
+        .await?;
+        Ok(found.values().map(to_live).collect())
     }
 
     async fn create(

@@ -1,7 +1,6 @@
 //! `ec2.internet_gateway` on AWS: CreateInternetGateway, Attach/DetachInternetGateway,
 //! DeleteInternetGateway.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,13 +11,14 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, Sent, create_once, created, delete_until_free, ec2_arn, id_filter, live,
-    str_field, updated,
+    AwsKind, Sent, create_once, created, delete_until_free, ec2_arn, id_filter, live, str_field,
+    updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -114,18 +114,15 @@ impl AwsKind for InternetGateway {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for g in describe(cx, id_filter("internet-gateway-id", chunk)).await? {
-                let l = to_live(cx, &g);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for g in describe(cx, stack_filter(stack)).await? {
-            let l = to_live(cx, &g);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "internet-gateway-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::InternetGateway::internet_gateway_id,
+        )
+        .await?;
+        Ok(found.values().map(|g| to_live(cx, g)).collect())
     }
 
     async fn create(

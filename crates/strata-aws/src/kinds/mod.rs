@@ -103,6 +103,32 @@ pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
 /// The chunk size for id filters (EC2 accepts up to 200 values per filter).
 pub const ID_CHUNK: usize = 200;
 
+/// What a read covers, keyed by id: every resource with one of `ids` (a filter on `id_name`,
+/// one call per [`ID_CHUNK`] ids) and every resource carrying the stack's tag (one call).
+pub async fn describe_ids_and_stack<T, F, Fut>(
+    id_name: &str,
+    ids: &[String],
+    stack: &str,
+    describe: F,
+    id_of: impl Fn(&T) -> Option<&str>,
+) -> Result<std::collections::BTreeMap<String, T>, ProviderError>
+where
+    F: Fn(aws_sdk_ec2::types::Filter) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = std::collections::BTreeMap::new();
+    let filters = ids
+        .chunks(ID_CHUNK)
+        .map(|chunk| id_filter(id_name, chunk))
+        .chain(std::iter::once(crate::tags::stack_filter(stack)));
+    for filter in filters {
+        for t in describe(filter).await? {
+            found.insert(id_of(&t).unwrap_or_default().to_string(), t);
+        }
+    }
+    Ok(found)
+}
+
 /// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
 /// no longer exist: such APIs fail the whole call with `NotFound`, so a failing batch is split
 /// in halves until the missing ids are isolated (a few extra calls, only when ids vanished).

@@ -1,7 +1,6 @@
 //! `ec2.nat_gateway` on AWS: CreateNatGateway (with the journaled idempotency token), waiting
 //! for `available`; DeleteNatGateway, waiting for `deleted`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,10 +10,11 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
-use super::{AwsKind, ID_CHUNK, created, id_filter, live, required, str_field, updated};
+use super::describe_ids_and_stack;
+use super::{AwsKind, created, id_filter, live, required, str_field, updated};
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -91,26 +91,15 @@ impl AwsKind for NatGateway {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for n in describe(cx, id_filter("nat-gateway-id", chunk))
-                .await?
-                .iter()
-                .filter(|n| is_live(n))
-            {
-                let l = to_live(n);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for n in describe(cx, stack_filter(stack))
-            .await?
-            .iter()
-            .filter(|n| is_live(n))
-        {
-            let l = to_live(n);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "nat-gateway-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::NatGateway::nat_gateway_id,
+        )
+        .await?;
+        Ok(found.values().filter(|n| is_live(n)).map(to_live).collect())
     }
 
     async fn create(

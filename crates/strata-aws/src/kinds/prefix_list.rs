@@ -15,13 +15,13 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, asked_for, created, delete_until_free, id_filter, live, required, str_field,
-    updated,
+    AwsKind, asked_for, created, delete_until_free, id_filter, live, required, str_field, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -188,15 +188,14 @@ async fn lists(
     ids: &[String],
     stack: &str,
 ) -> Result<BTreeMap<String, aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
-    let mut lists = BTreeMap::new();
-    for chunk in ids.chunks(ID_CHUNK) {
-        for p in describe(cx, id_filter("prefix-list-id", chunk)).await? {
-            lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
-        }
-    }
-    for p in describe(cx, stack_filter(stack)).await? {
-        lists.insert(p.prefix_list_id().unwrap_or_default().to_string(), p);
-    }
+    let mut lists = describe_ids_and_stack(
+        "prefix-list-id",
+        ids,
+        stack,
+        |f| describe(cx, f),
+        aws_sdk_ec2::types::ManagedPrefixList::prefix_list_id,
+    )
+    .await?;
     // Only ours (see `asked_for`).
     lists.retain(|id, p| !gone(p) && asked_for(id, p.tags(), ids, stack));
     Ok(lists)

@@ -14,13 +14,14 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::describe_ids_and_stack;
 use super::{
     AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, required, str_list,
     until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -387,18 +388,15 @@ impl AwsKind for RouteTable {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for t in describe(cx, id_filter("route-table-id", chunk)).await? {
-                let l = to_live(cx, &t);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for t in describe(cx, stack_filter(stack)).await? {
-            let l = to_live(cx, &t);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "route-table-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::RouteTable::route_table_id,
+        )
+        .await?;
+        Ok(found.values().map(|t| to_live(cx, t)).collect())
     }
 
     async fn create(

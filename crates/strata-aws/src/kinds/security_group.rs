@@ -18,13 +18,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, create_once, created, delete_until_free, describe_blocking_interfaces,
-    id_filter, live, required, until_visible, updated,
+    AwsKind, create_once, created, delete_until_free, describe_blocking_interfaces, id_filter,
+    live, required, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
 
@@ -287,18 +288,15 @@ impl AwsKind for SecurityGroup {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for g in describe(cx, id_filter("group-id", chunk)).await? {
-                let l = to_live(cx, &g);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for g in describe(cx, stack_filter(stack)).await? {
-            let l = to_live(cx, &g);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "group-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::SecurityGroup::group_id,
+        )
+        .await?;
+        Ok(found.values().map(|g| to_live(cx, g)).collect())
     }
 
     async fn create(

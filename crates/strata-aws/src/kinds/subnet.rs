@@ -1,6 +1,5 @@
 //! `ec2.subnet` on AWS: CreateSubnet, ModifySubnetAttribute, DeleteSubnet.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,13 +10,14 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
-    required, str_field,
+    AwsKind, bool_field, create_once, delete_until_free, describe_blocking_interfaces, required,
+    str_field,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -85,22 +85,15 @@ impl AwsKind for Subnet {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found: BTreeMap<String, LiveResource> = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            let f = Filter::builder()
-                .name("subnet-id")
-                .set_values(Some(chunk.to_vec()))
-                .build();
-            for s in describe(cx, f).await? {
-                let l = to_live(&s);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for s in describe(cx, stack_filter(stack)).await? {
-            let l = to_live(&s);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "subnet-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::Subnet::subnet_id,
+        )
+        .await?;
+        Ok(found.values().map(to_live).collect())
     }
 
     async fn create(

@@ -1,7 +1,6 @@
 //! `ec2.transit_gateway` on AWS: CreateTransitGateway, ModifyTransitGateway,
 //! DeleteTransitGateway, each waited on.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,13 +15,14 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, bool_field, create_once, created, delete_until_free, id_filter, live,
-    str_field, updated,
+    AwsKind, bool_field, create_once, created, delete_until_free, id_filter, live, str_field,
+    updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
@@ -142,26 +142,15 @@ impl AwsKind for TransitGateway {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for t in describe(cx, id_filter("transit-gateway-id", chunk))
-                .await?
-                .iter()
-                .filter(|t| is_live(t))
-            {
-                let l = to_live(t);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for t in describe(cx, stack_filter(stack))
-            .await?
-            .iter()
-            .filter(|t| is_live(t))
-        {
-            let l = to_live(t);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "transit-gateway-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::TransitGateway::transit_gateway_id,
+        )
+        .await?;
+        Ok(found.values().filter(|t| is_live(t)).map(to_live).collect())
     }
 
     async fn create(

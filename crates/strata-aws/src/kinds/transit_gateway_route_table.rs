@@ -14,13 +14,13 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, asked_for, create_once, created, id_filter, live, required, str_list,
-    updated,
+    AwsKind, asked_for, create_once, created, id_filter, live, required, str_list, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -358,33 +358,15 @@ impl AwsKind for TransitGatewayRouteTable {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut tables = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for t in describe(cx, id_filter("transit-gateway-route-table-id", chunk))
-                .await?
-                .into_iter()
-                .filter(is_live)
-            {
-                tables.insert(
-                    t.transit_gateway_route_table_id()
-                        .unwrap_or_default()
-                        .to_string(),
-                    t,
-                );
-            }
-        }
-        for t in describe(cx, stack_filter(stack))
-            .await?
-            .into_iter()
-            .filter(is_live)
-        {
-            tables.insert(
-                t.transit_gateway_route_table_id()
-                    .unwrap_or_default()
-                    .to_string(),
-                t,
-            );
-        }
+        let mut tables = describe_ids_and_stack(
+            "transit-gateway-route-table-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::TransitGatewayRouteTable::transit_gateway_route_table_id,
+        )
+        .await?;
+        tables.retain(|_, t| is_live(t));
         // Only ours, before the per-table reads below (some implementations ignore the filters
         // and answer every table of the account).
         tables.retain(|id, t| asked_for(id, t.tags(), ids, stack));

@@ -1,7 +1,6 @@
 //! `ec2.transit_gateway_vpc_attachment` on AWS: CreateTransitGatewayVpcAttachment,
 //! ModifyTransitGatewayVpcAttachment, DeleteTransitGatewayVpcAttachment, each waited on.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,13 +16,13 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, bool_field, create_once, created, id_filter, live, required, str_list,
-    updated,
+    AwsKind, bool_field, create_once, created, id_filter, live, required, str_list, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
@@ -157,26 +156,15 @@ impl AwsKind for TransitGatewayVpcAttachment {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for a in describe(cx, id_filter("transit-gateway-attachment-id", chunk))
-                .await?
-                .iter()
-                .filter(|a| is_live(a))
-            {
-                let l = to_live(a);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for a in describe(cx, stack_filter(stack))
-            .await?
-            .iter()
-            .filter(|a| is_live(a))
-        {
-            let l = to_live(a);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+        let found = describe_ids_and_stack(
+            "transit-gateway-attachment-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::TransitGatewayVpcAttachment::transit_gateway_attachment_id,
+        )
+        .await?;
+        Ok(found.values().filter(|a| is_live(a)).map(to_live).collect())
     }
 
     async fn create(

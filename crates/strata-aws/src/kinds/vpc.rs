@@ -15,13 +15,14 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, asked_for, bool_field, create_once, delete_until_free,
-    describe_blocking_interfaces, required,
+    AwsKind, asked_for, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
+    required,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -286,19 +287,14 @@ impl AwsKind for Vpc {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found: BTreeMap<String, aws_sdk_ec2::types::Vpc> = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            let f = Filter::builder()
-                .name("vpc-id")
-                .set_values(Some(chunk.to_vec()))
-                .build();
-            for v in describe(cx, f).await? {
-                found.insert(v.vpc_id().unwrap_or_default().to_string(), v);
-            }
-        }
-        for v in describe(cx, stack_filter(stack)).await? {
-            found.insert(v.vpc_id().unwrap_or_default().to_string(), v);
-        }
+        let mut found = describe_ids_and_stack(
+            "vpc-id",
+            ids,
+            stack,
+            |f| describe(cx, f),
+            aws_sdk_ec2::types::Vpc::vpc_id,
+        )
+        .await?;
         found.retain(|id, v| asked_for(id, v.tags(), ids, stack));
         futures_util::stream::iter(found.into_values())
             .map(|v| async move {

@@ -1,7 +1,6 @@
 //! `ec2.vpc_peering_connection` on AWS: CreateVpcPeeringConnection, AcceptVpcPeeringConnection
 //! (in the accepter's region), ModifyVpcPeeringConnectionOptions, DeleteVpcPeeringConnection.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,12 +12,11 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::{
-    AwsKind, ID_CHUNK, create_once, created, id_filter, live, required, str_field, updated,
-};
+use super::describe_ids_and_stack;
+use super::{AwsKind, create_once, created, id_filter, live, required, str_field, updated};
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
+use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -196,26 +194,19 @@ impl AwsKind for VpcPeeringConnection {
         ids: &[String],
         stack: &str,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut found = BTreeMap::new();
-        for chunk in ids.chunks(ID_CHUNK) {
-            for p in describe(&cx.ec2, cx, id_filter("vpc-peering-connection-id", chunk))
-                .await?
-                .iter()
-                .filter(|p| is_live(p))
-            {
-                let l = to_live(cx, p);
-                found.insert(l.id.clone(), l);
-            }
-        }
-        for p in describe(&cx.ec2, cx, stack_filter(stack))
-            .await?
-            .iter()
+        let found = describe_ids_and_stack(
+            "vpc-peering-connection-id",
+            ids,
+            stack,
+            |f| describe(&cx.ec2, cx, f),
+            aws_sdk_ec2::types::VpcPeeringConnection::vpc_peering_connection_id,
+        )
+        .await?;
+        Ok(found
+            .values()
             .filter(|p| is_live(p))
-        {
-            let l = to_live(cx, p);
-            found.insert(l.id.clone(), l);
-        }
-        Ok(found.into_values().collect())
+            .map(|p| to_live(cx, p))
+            .collect())
     }
 
     async fn create(
