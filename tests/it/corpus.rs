@@ -324,6 +324,14 @@ fn run_case(index: usize, case: &Case) -> (Vec<String>, Duration) {
 
 #[test]
 fn every_malformed_document_fails_cleanly_and_leaves_the_stack_alone() {
+    let sc = crate::support::Scenario::start(
+        "hostile and broken input",
+        "the malformed corpus (tests/corpus/malformed: YAML syntax errors, wrong types, bad \
+         references, cycles, invalid CIDRs, duplicate keys, non-UTF-8 bytes, deep nesting, an \
+         alias bomb, an empty file, …) plus a 50 MB document and an empty directory, through \
+         `strata plan` (and `validate`, `validate --json` on a sample) next to a valid lockfile; \
+         a property test and the fuzz target (fuzz/) on the loader",
+    );
     let started = Instant::now();
     let cases = cases();
     let results: Vec<(Vec<String>, Duration, String)> = std::thread::scope(|s| {
@@ -365,17 +373,9 @@ fn every_malformed_document_fails_cleanly_and_leaves_the_stack_alone() {
         problems.len(),
         problems.join("\n\n")
     );
-    crate::support::record_reliability(
-        "hostile and broken input",
-        "the malformed corpus (tests/corpus/malformed: YAML syntax errors, wrong types, bad \
-         references, cycles, invalid CIDRs, duplicate keys, non-UTF-8 bytes, deep nesting, an \
-         alias bomb, an empty file, …) plus a 50 MB document and an empty directory, through \
-         `strata plan` (and `validate`, `validate --json` on a sample) next to a valid lockfile; \
-         a property test and the fuzz target (fuzz/) on the loader",
-        &format!(
-            "{} cases: exit 1 with a diagnostic (file:line:col where the input has a place), no \
+    sc.pass(format!(
+        "{} cases: exit 1 with a diagnostic (file:line:col where the input has a place), no \
              panic, no hang (slowest run {slowest}), the stack directory byte-for-byte unchanged",
-            cases.len()
-        ),
-    );
+        cases.len()
+    ));
 }

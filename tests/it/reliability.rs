@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::support::{Stack, TestBed, record_reliability, stderr, tagged_at};
+use crate::support::{Scenario, Stack, TestBed, stderr, tagged_at};
 
 /// Ids in the lockfile: resources and deposed copies.
 fn locked_ids(s: &Stack) -> BTreeSet<String> {
@@ -105,15 +105,17 @@ macro_rules! crash_tests {
         $(
             #[tokio::test]
             async fn $test() {
+                let mut sc = Scenario::start(
+                    format!("crash at every mutation point: {}", $example),
+                    "apply killed with SIGKILL after each mutating call; then apply, plan, \
+                     compare tagged resources with the lockfile, destroy",
+                );
                 let points = crash_everywhere($example).await;
-                record_reliability(
-                    &format!("crash at every mutation point: {}", $example),
-                    &format!(
+                sc.how(format!(
                         "apply killed with SIGKILL after mutating call N, for N = 1..{points}; \
                          then apply, plan, compare tagged resources with the lockfile, destroy"
-                    ),
-                    &format!("{points} of {points} points: converged, nothing twice, nothing untracked, nothing left"),
-                );
+                ));
+                sc.pass(format!("{points} of {points} points: converged, nothing twice, nothing untracked, nothing left"));
             }
         )*
     };
@@ -156,6 +158,12 @@ fn calls_and_attempts(err: &str) -> (usize, usize) {
 /// lost or made twice, and nothing is left.
 #[tokio::test]
 async fn a_fifth_of_calls_failing_still_converges() {
+    let sc = Scenario::start(
+        "faults: 20 % of calls throttled, 500, 503 or dropped",
+        "two-tier network (17 resources): apply, plan, destroy on a test bed failing a fifth of \
+         all calls at random (RequestLimitExceeded, InternalError, Unavailable, dropped \
+         connection); compare tagged resources with the lockfile",
+    );
     let tb = TestBed::start(json!({"faults": {
         "rate": 0.2, "kinds": ["throttle", "500", "503", "drop"], "seed": 20,
     }}));
@@ -187,18 +195,12 @@ async fn a_fifth_of_calls_failing_still_converges() {
         "about a fifth: {faults} of {}",
         log.len()
     );
-    record_reliability(
-        "faults: 20 % of calls throttled, 500, 503 or dropped",
-        "two-tier network (17 resources): apply, plan, destroy on a test bed failing a fifth of \
-         all calls at random (RequestLimitExceeded, InternalError, Unavailable, dropped \
-         connection); compare tagged resources with the lockfile",
-        &format!(
-            "converged; {faults} faults in {} calls, {} retries by strata; nothing lost, \
+    sc.pass(format!(
+        "converged; {faults} faults in {} calls, {} retries by strata; nothing lost, \
              nothing twice, nothing left",
-            log.len(),
-            attempts - calls
-        ),
-    );
+        log.len(),
+        attempts - calls
+    ));
 }
 
 /// Resume: an apply of a saved plan fails part-way (every CreateRouteTable fails). With the
@@ -206,6 +208,11 @@ async fn a_fifth_of_calls_failing_still_converges() {
 /// the live state changed in between.
 #[tokio::test]
 async fn a_saved_plan_resumes_only_what_is_left() {
+    let sc = Scenario::start(
+        "resume a saved plan after a failure",
+        "cookbook 1.3 from a saved plan with every CreateRouteTable failing; the cause removed, \
+         the same saved plan applied again; again with the VPC retagged by hand in between",
+    );
     let tb = TestBed::start(json!({"faults": {
         "rate": 1.0, "operations": ["CreateRouteTable"], "kinds": ["500"],
     }}));
@@ -289,10 +296,7 @@ async fn a_saved_plan_resumes_only_what_is_left() {
         "a refused resume changes nothing"
     );
     s.expect(0, &["destroy", "--auto-approve"]);
-    record_reliability(
-        "resume a saved plan after a failure",
-        "cookbook 1.3 from a saved plan with every CreateRouteTable failing; the cause removed, \
-         the same saved plan applied again; again with the VPC retagged by hand in between",
+    sc.pass(
         "only the two route tables were created on resume (no VPC, subnet, gateway or address \
          call repeated); a finished plan and a changed live state are refused, the lockfile \
          untouched",
@@ -305,6 +309,11 @@ async fn a_saved_plan_resumes_only_what_is_left() {
 /// gateways by their tags instead of making new ones.
 #[tokio::test]
 async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
+    let sc = Scenario::start(
+        "cancellation as CI does it",
+        "cookbook 1.4 with NAT gateways pending for a minute: SIGINT during the wait, SIGTERM \
+         7.5 s later, SIGKILL 2.5 s after that; then apply again",
+    );
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
@@ -387,22 +396,17 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
     assert_eq!(tagged.iter().filter(|i| i.starts_with("nat-")).count(), 2);
     s.expect(0, &["destroy", "--auto-approve"]);
     assert!(tagged_ids(&s).await.is_empty());
-    record_reliability(
-        "cancellation as CI does it",
-        "cookbook 1.4 with NAT gateways pending for a minute: SIGINT during the wait, SIGTERM \
-         7.5 s later, SIGKILL 2.5 s after that; then apply again",
-        &format!(
-            "exited {} after {:.1} s (before {}), lockfile saved with the creates in flight \
+    sc.pass(format!(
+        "exited {} after {:.1} s (before {}), lockfile saved with the creates in flight \
              journaled, lock released; the next apply adopted the NAT gateways (2, not 4)",
-            status.code().unwrap_or_default(),
-            took.as_secs_f64(),
-            if sent_term {
-                "the SIGKILL"
-            } else {
-                "the SIGTERM"
-            }
-        ),
-    );
+        status.code().unwrap_or_default(),
+        took.as_secs_f64(),
+        if sent_term {
+            "the SIGKILL"
+        } else {
+            "the SIGTERM"
+        }
+    ));
 }
 
 /// Locks: a second apply fails at once naming the holder; a lock left by a killed process is
@@ -410,6 +414,11 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
 /// lock and refuses a live one's.
 #[test]
 fn locks_stop_a_second_run_and_survive_a_killed_one() {
+    let sc = Scenario::start(
+        "locks",
+        "two applies on one stack; an apply or destroy killed with SIGKILL, then apply; \
+         force-unlock with a live and a dead holder",
+    );
     use std::time::{Duration, Instant};
 
     let tb = TestBed::start(json!({"latency": {"fixed_ms": 150}}));
@@ -485,17 +494,12 @@ fn locks_stop_a_second_run_and_survive_a_killed_one() {
     );
     let out = s.expect(0, &["destroy", "--auto-approve"]);
     assert!(!stderr(&out).contains("Took over"));
-    record_reliability(
-        "locks",
-        "two applies on one stack; an apply or destroy killed with SIGKILL, then apply; \
-         force-unlock with a live and a dead holder",
-        &format!(
-            "the second apply failed after {:.2} s naming the holder's pid; the killed run's \
+    sc.pass(format!(
+        "the second apply failed after {:.2} s naming the holder's pid; the killed run's \
              lock was taken over with a message naming it; force-unlock refused the live holder \
              and cleared the dead one's",
-            waited.as_secs_f64()
-        ),
-    );
+        waited.as_secs_f64()
+    ));
 }
 
 /// Damaged lockfiles: truncated, random bytes, an unknown version, contents that contradict
@@ -503,6 +507,12 @@ fn locks_stop_a_second_run_and_survive_a_killed_one() {
 /// the problem and the backup, and the file is never rewritten. The backup restores.
 #[test]
 fn damaged_lockfiles_are_refused_and_never_overwritten() {
+    let sc = Scenario::start(
+        "damaged lockfile",
+        "truncated, 4 KiB of random bytes, unknown version, two resources with one id, a \
+         deposed copy that is also live, another stack's file; plan, apply, destroy and state \
+         list on each; then the backup restored",
+    );
     let s = Stack::example("cookbook-1.2-subnets");
     s.expect(0, &["apply", "--auto-approve"]);
     let path = s.path().join("strata.lock");
@@ -606,17 +616,11 @@ fn damaged_lockfiles_are_refused_and_never_overwritten() {
     s.expect(0, &["state", "list"]);
     s.expect(0, &["apply", "--auto-approve"]);
     s.expect(0, &["destroy", "--auto-approve"]);
-    record_reliability(
-        "damaged lockfile",
-        "truncated, 4 KiB of random bytes, unknown version, two resources with one id, a \
-         deposed copy that is also live, another stack's file; plan, apply, destroy and state \
-         list on each; then the backup restored",
-        &format!(
-            "{} cases × plan, apply, destroy, state list: exit 1 naming the problem and the way \
+    sc.pass(format!(
+        "{} cases × plan, apply, destroy, state list: exit 1 naming the problem and the way \
              out, file and backup byte-for-byte unchanged; the restored backup works",
-            cases.len()
-        ),
-    );
+        cases.len()
+    ));
 }
 
 /// Permission errors: an explicit deny by a service control policy on one call. The error
@@ -624,6 +628,11 @@ fn damaged_lockfiles_are_refused_and_never_overwritten() {
 /// lifted, apply carries on.
 #[tokio::test]
 async fn an_explicit_deny_is_named_and_nothing_is_half_recorded() {
+    let sc = Scenario::start(
+        "permission errors",
+        "cookbook 1.3 with CreateRouteTable denied by a service control policy \
+         (UnauthorizedOperation); then a read denied; then the deny lifted",
+    );
     let tb = TestBed::start(json!({"faults": {
         "rate": 1.0, "operations": ["CreateRouteTable"], "kinds": ["denied"],
     }}));
@@ -670,10 +679,7 @@ async fn an_explicit_deny_is_named_and_nothing_is_half_recorded() {
     s.expect(0, &["plan", "--detailed-exitcode"]);
     s.expect(0, &["destroy", "--auto-approve"]);
     assert!(tagged_ids(&s).await.is_empty());
-    record_reliability(
-        "permission errors",
-        "cookbook 1.3 with CreateRouteTable denied by a service control policy \
-         (UnauthorizedOperation); then a read denied; then the deny lifted",
+    sc.pass(
         "exit 1 naming the operation, the action (ec2:CreateRouteTable), the resource and the \
          policy, with help; no retry of the denied call; no pending record; lockfile matches \
          what exists; apply completes once allowed",
@@ -685,6 +691,14 @@ async fn an_explicit_deny_is_named_and_nothing_is_half_recorded() {
 /// verbosity (where the SDK shows request and response bodies), even after it is rotated.
 #[tokio::test]
 async fn a_secret_reaches_aws_and_is_written_nowhere() {
+    let sc = Scenario::start(
+        "secrets",
+        "a sensitive variable used in a tag, a group description and a rule description, and \
+         a tag value marked sensitive (`lifecycle.sensitive`); \
+         validate, plan (text, JSON, saved), apply of the saved plan, plan, state, outputs, \
+         then the value rotated and applied, then destroy, with -vvv (SDK request and response \
+         bodies logged); every output, the lockfile, its backup and the plan file scanned",
+    );
     const SECRET: &str = "Canary-S3cret/p@ss w0rd";
     const ROTATED: &str = "Rotated-Canary/2nd p@ss";
     // A literal value in a field marked sensitive, not a variable.
@@ -836,19 +850,11 @@ outputs:
         "secrets written down: {found:?}, first at: {context:?}"
     );
     assert!(seen.contains("(sensitive)"));
-    record_reliability(
-        "secrets",
-        "a sensitive variable used in a tag, a group description and a rule description, and \
-         a tag value marked sensitive (`lifecycle.sensitive`); \
-         validate, plan (text, JSON, saved), apply of the saved plan, plan, state, outputs, \
-         then the value rotated and applied, then destroy, with -vvv (SDK request and response \
-         bodies logged); every output, the lockfile, its backup and the plan file scanned",
-        &format!(
+    sc.pass(format!(
             "0 occurrences of any of the three values (raw or URL-encoded) in {} KiB scanned; the values \
              reached AWS; the lockfile is mode 0600; a saved plan needs the variable again",
             seen.len() / 1024
-        ),
-    );
+        ));
 }
 
 fn stdout_of(o: &std::process::Output) -> String {

@@ -662,42 +662,81 @@ pub fn raw_http(
     (head.to_string(), body.to_string())
 }
 
-/// Records what a reliability scenario measured in RELIABILITY.md's results table (the row
-/// whose first cell is `scenario`, replaced or added; rows sorted), so that the file shows what
-/// the last run of the tests found.
-pub fn record_reliability(scenario: &str, how: &str, result: &str) {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    const START: &str = "<!-- results: rewritten by tests/it/reliability.rs -->";
-    const END: &str = "<!-- /results -->";
-    let _guard = LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let path = repo().join("RELIABILITY.md");
-    let text = std::fs::read_to_string(&path).expect("RELIABILITY.md");
-    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
-        panic!("RELIABILITY.md has no results block ({START} … {END})");
-    };
-    let block = &text[a + START.len()..b];
-    let mut rows: std::collections::BTreeMap<String, String> = block
-        .lines()
-        .filter(|l| l.starts_with("| ") && !l.starts_with("| scenario |"))
-        .filter_map(|l| {
-            let key = l.trim_start_matches("| ").split(" | ").next()?.to_string();
-            Some((key, l.to_string()))
-        })
-        .collect();
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    rows.insert(
-        scenario.to_string(),
-        format!("| {} | {} | {} |", cell(scenario), cell(how), cell(result)),
-    );
-    let mut out = String::new();
-    out.push_str(&text[..a + START.len()]);
-    out.push_str("\n| scenario | how it is tested | result |\n|---|---|---|\n");
-    for row in rows.values() {
-        out.push_str(row);
-        out.push('\n');
+/// One scenario of RELIABILITY.md, as one test runs it. Start it before the test does anything;
+/// call [`Scenario::pass`] with what it measured once every assertion held. A scenario dropped
+/// without `pass` (a failed assertion, a panic, an early return) is recorded as failed.
+///
+/// Results go to `$STRATA_RESULTS_DIR/reliability/` (one JSON file per scenario), which
+/// `scripts/test` empties before the run and turns into RELIABILITY.md's table afterwards
+/// (`tests/report.py`): only scenarios that ran appear, each passed or failed, and a row whose
+/// scenario no test produced fails the run. Without `STRATA_RESULTS_DIR` (one test run by
+/// hand) nothing is written.
+pub struct Scenario {
+    name: String,
+    how: String,
+    passed: bool,
+}
+
+impl Scenario {
+    /// `name` is the row's first cell; `how` says what the test does (it may be refined with
+    /// [`Scenario::how`] once the test knows, e.g., how many points it covers).
+    pub fn start(name: impl Into<String>, how: impl Into<String>) -> Scenario {
+        Scenario {
+            name: name.into(),
+            how: how.into(),
+            passed: false,
+        }
     }
-    out.push_str(&text[b..]);
-    std::fs::write(&path, out).expect("write RELIABILITY.md");
+
+    /// Replaces the description of how the scenario is tested.
+    pub fn how(&mut self, how: impl Into<String>) {
+        self.how = how.into();
+    }
+
+    /// Every assertion held: records the result, which must state what was measured.
+    pub fn pass(mut self, result: impl Into<String>) {
+        self.passed = true;
+        self.write(true, &result.into());
+    }
+
+    fn write(&self, passed: bool, result: &str) {
+        let Some(dir) = std::env::var_os("STRATA_RESULTS_DIR") else {
+            return;
+        };
+        let dir = PathBuf::from(dir).join("reliability");
+        let _ = std::fs::create_dir_all(&dir);
+        let file: String = self
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let body = serde_json::json!({
+            "scenario": self.name,
+            "how": self.how,
+            "passed": passed,
+            "result": result,
+            "testbed": if strict() { "strict" } else { "plain" },
+        });
+        // A scenario recorded twice in one run (two passes) keeps each record.
+        let mut path = dir.join(format!("{file}.json"));
+        let mut n = 1;
+        while path.exists() {
+            n += 1;
+            path = dir.join(format!("{file}.{n}.json"));
+        }
+        std::fs::write(&path, body.to_string()).expect("write the scenario's result");
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        if !self.passed {
+            let why = if std::thread::panicking() {
+                "FAILED: an assertion did not hold (see the test's output)"
+            } else {
+                "FAILED: the test ended without reporting a result"
+            };
+            self.write(false, why);
+        }
+    }
 }
