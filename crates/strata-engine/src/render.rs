@@ -562,7 +562,9 @@ mod tests {
         }];
         p.actions.push(created);
         let text = render_text(&p, Style { color: false });
-        assert!(!text.contains('\u{200b}') && !text.contains('\u{1b}') && !text.contains('\u{202e}'));
+        assert!(
+            !text.contains('\u{200b}') && !text.contains('\u{1b}') && !text.contains('\u{202e}')
+        );
         insta::assert_snapshot!(text);
     }
 
