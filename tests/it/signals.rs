@@ -6,7 +6,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -29,24 +30,84 @@ fn many_subnets() -> String {
     doc
 }
 
-/// `cmd` started with SIGINT ignored, as a shell starts a background job.
-fn with_sigint_ignored(cmd: &mut Command) -> &mut Command {
+/// `cmd` started with `sig` ignored, as a shell starts a background job (SIGINT) or `nohup`
+/// does (SIGHUP).
+fn ignoring(cmd: &mut Command, sig: libc::c_int) -> &mut Command {
     #[allow(unsafe_code)]
     // SAFETY: between fork and exec only signal(2), which is async-signal-safe, is called.
     unsafe {
-        cmd.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_IGN);
+        cmd.pre_exec(move || {
+            libc::signal(sig, libc::SIG_IGN);
             Ok(())
         })
     }
 }
 
-fn send(child: &Child, sig: libc::c_int) {
-    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
-    #[allow(unsafe_code)]
-    // SAFETY: kill(2) on our child's pid.
-    unsafe {
-        libc::kill(pid, sig);
+/// A strata process whose stderr is read line by line as it comes.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: Vec<String>,
+}
+
+impl Running {
+    fn start(cmd: &mut Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start strata");
+        let err = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Waits for a line of stderr holding `text`.
+    fn wait_for(&mut self, text: &str) {
+        while !self.stderr.iter().any(|l| l.contains(text)) {
+            let line = self
+                .lines
+                .recv_timeout(BOUND)
+                .unwrap_or_else(|_| panic!("no {text:?} on stderr:\n{}", self.stderr.join("\n")));
+            self.stderr.push(line);
+        }
+    }
+
+    /// Sends `sig`, waits for the exit (at most [`BOUND`]); returns the exit code, the time
+    /// from the signal to the exit, and all of stderr.
+    fn signal(mut self, sig: libc::c_int) -> (Option<i32>, Duration, String) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        let sent = Instant::now();
+        #[allow(unsafe_code)]
+        // SAFETY: kill(2) on our child's pid.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for strata") {
+                break status;
+            }
+            if sent.elapsed() > BOUND {
+                let _ = self.child.kill();
+                panic!("strata still ran {BOUND:?} after the signal");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let took = sent.elapsed();
+        // The reader ends with the pipe.
+        while let Ok(line) = self.lines.recv_timeout(BOUND) {
+            self.stderr.push(line);
+        }
+        (status.code(), took, self.stderr.join("\n"))
     }
 }
 
@@ -59,12 +120,11 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Waits for the child to exit after a signal; returns its output and the time it took.
-fn exit_after_signal(child: Child, sent: Instant) -> (Output, Duration) {
-    let out = child.wait_with_output().expect("wait for strata");
-    let took = sent.elapsed();
-    assert!(took < BOUND, "strata exited {took:?} after the signal");
-    (out, took)
+fn vpc_recorded(s: &Stack) -> bool {
+    strata_engine::lockfile::read(&s.path().join("strata.lock"))
+        .ok()
+        .flatten()
+        .is_some_and(|l| l.resources.contains_key("vpc"))
 }
 
 fn subnets(left: &Left) -> usize {
@@ -81,26 +141,13 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
     let s = tb.stack("sig", &many_subnets());
     let mut cmd = s.command(&["apply", "--auto-approve", "--parallelism", "1"]);
     if sig == libc::SIGINT {
-        with_sigint_ignored(&mut cmd);
+        ignoring(&mut cmd, libc::SIGINT);
     }
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apply");
+    let run = Running::start(&mut cmd);
     // Order: the signal comes once the apply is under way (the VPC is recorded)...
-    let lock = s.path().join("strata.lock");
-    wait_until("the apply recorded the VPC", || {
-        strata_engine::lockfile::read(&lock)
-            .ok()
-            .flatten()
-            .is_some_and(|l| l.resources.contains_key("vpc"))
-    });
-    let sent = Instant::now();
-    send(&child, sig);
-    let (out, took) = exit_after_signal(child, sent);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(code), "{name}: {err}");
+    wait_until("the apply recorded the VPC", || vpc_recorded(&s));
+    let (exit, took, err) = run.signal(sig);
+    assert_eq!(exit, Some(code), "{name}: {err}");
     assert_eq!(err.matches("Interrupted").count(), 1, "{name}: {err}");
     assert!(err.contains(&format!("Interrupted ({name})")), "{err}");
     assert!(err.contains("Stopped"), "{name}: {err}");
@@ -117,9 +164,9 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
     );
     // Saved: the lockfile records all AWS holds, but for creates in flight when strata stopped
     // at once, which are journaled for the next run to find by their tags.
-    let unrecorded: Vec<&String> = left.tagged.difference(&left.locked).collect();
+    let unrecorded = left.tagged.difference(&left.locked).count();
     assert!(
-        left.locked.is_subset(&left.tagged) && unrecorded.len() <= left.pending.len(),
+        left.locked.is_subset(&left.tagged) && unrecorded <= left.pending.len(),
         "{name}: {left:?}"
     );
     assert!(left.holder.is_empty(), "{name}: holder details cleared");
@@ -147,64 +194,43 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
     )
 }
 
-/// SIGINT while the apply reads the live state, strata started with SIGINT ignored: it stops
-/// before any mutating call, says "Interrupted" once, and leaves the lock free.
-fn interrupted_while_planning() -> String {
-    // Every call takes 5 s, so the reads are still in flight when the signal comes.
-    let tb = test_bed(json!({"latency": {"fixed_ms": 5000}}));
-    let s = tb.stack("sigplan", &many_subnets());
-    // -vv: the SDK logs each request as it goes out.
-    let mut cmd = s.command(&["-vv", "apply", "--auto-approve"]);
-    with_sigint_ignored(&mut cmd);
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apply");
-    let lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut err = Vec::new();
-    // Order: the signal comes once a read is on its way to AWS.
-    while !err
+/// The files of a stack's lockfile, byte for byte.
+fn lockfile_bytes(s: &Stack) -> Vec<Vec<u8>> {
+    ["strata.lock", "strata.lock.journal", "strata.lock.backup"]
         .iter()
-        .any(|l: &String| l.contains("entering 'transmit' phase"))
-    {
-        err.push(
-            rx.recv_timeout(BOUND)
-                .expect("strata sent a request to the test bed"),
-        );
-    }
-    let sent = Instant::now();
-    send(&child, libc::SIGINT);
-    let status = child.wait().expect("wait for strata");
-    let took = sent.elapsed();
-    reader.join().expect("stderr reader");
-    err.extend(rx.try_iter());
-    let err = err.join("\n");
-    assert!(took < BOUND, "exited {took:?} after the signal");
-    assert_eq!(status.code(), Some(130), "{err}");
+        .map(|f| std::fs::read(s.path().join(f)).unwrap_or_default())
+        .collect()
+}
+
+/// SIGINT while the apply is planning, strata started with SIGINT ignored: it stops before any
+/// mutating call, says "Interrupted" once, and leaves the lockfile as it was and the lock free.
+fn interrupted_while_planning() -> String {
+    let tb = test_bed(json!({}));
+    let docs = many_subnets();
+    let vpc_only = &docs[..docs.find("  s0:").expect("a subnet")];
+    let s = tb.stack("sigplan", vpc_only);
+    s.expect(0, &["apply", "--auto-approve"]);
+    // The next apply has 8 subnets to create. Its planning waits, reading again, for the VPC
+    // created moments ago, which AWS's describes do not show yet.
+    s.write(&docs);
+    tb.configure(json!({"consistency": 600.0}));
+    tb.clear_log();
+    let before = lockfile_bytes(&s);
+    let mut cmd = s.command(&["apply", "--auto-approve"]);
+    cmd.env("STRATA_PENDING_RECHECK_SECS", "600");
+    let mut run = Running::start(ignoring(&mut cmd, libc::SIGINT));
+    // Order: the signal comes once the reads are done and planning waits.
+    run.wait_for("not all visible yet");
+    let (exit, took, err) = run.signal(libc::SIGINT);
+    assert_eq!(exit, Some(130), "{err}");
     assert_eq!(err.matches("Interrupted").count(), 1, "{err}");
     assert!(
         err.contains("Interrupted (SIGINT) before any change"),
         "{err}"
     );
-    let holder = s.path().join("strata.lock.holder");
-    assert!(
-        std::fs::read(&holder).unwrap_or_default().is_empty(),
-        "holder details cleared"
-    );
-    assert!(
-        !s.path().join("strata.lock").exists(),
-        "no lockfile: nothing was done"
-    );
-    // The test bed logs a call when it answers, 5 s after it came: wait that long for the
-    // reads strata abandoned, then its log holds every call strata made.
-    std::thread::sleep(Duration::from_secs(6));
+    let holder = std::fs::read(s.path().join("strata.lock.holder")).unwrap_or_default();
+    assert!(holder.is_empty(), "holder details cleared");
+    assert!(lockfile_bytes(&s) == before, "the lockfile is as it was");
     let log = tb.log();
     let mutating: Vec<&str> = log
         .iter()
@@ -215,15 +241,16 @@ fn interrupted_while_planning() -> String {
         mutating.is_empty(),
         "calls after the interrupt: {mutating:?}"
     );
-    assert!(!log.is_empty(), "the interrupt came during the reads");
+    assert!(!log.is_empty(), "the reads were made");
 
     // The lock is free at once; the stack applies.
-    tb.configure(json!({"latency": {"fixed_ms": 0}}));
+    tb.configure(json!({"consistency": 0.0}));
     let out = s.expect(0, &["apply", "--auto-approve"]);
     assert!(!stderr(&out).contains("Took over"), "{}", stderr(&out));
+    assert_eq!(subnets(&Left::of(&s)), 8);
     format!(
-        "SIGINT while planning (inherited ignored): exit 130 {:.1} s after the signal, with {} \
-         read(s) in flight and no other call made, no lockfile written",
+        "SIGINT while planning (inherited ignored): exit 130 {:.1} s after the signal, after \
+         {} read(s) and before any other call, the lockfile byte for byte as it was",
         took.as_secs_f64(),
         log.len()
     )
@@ -235,7 +262,8 @@ fn signals_stop_save_and_release_the_lock() {
         "signals: SIGINT, SIGTERM, SIGHUP",
         "an apply of a VPC and 8 subnets (every call 250 ms, one at a time) sent SIGINT \
          (inherited ignored), SIGTERM or SIGHUP once the VPC is recorded, then applied again; \
-         an apply sent SIGINT (inherited ignored) while it reads the live state (every call 5 s)",
+         an apply sent SIGINT (inherited ignored) while planning (waiting for a VPC that AWS's \
+         describes do not show yet)",
     );
     let tb = test_bed(json!({"latency": {"fixed_ms": 250}}));
     let cases = [
@@ -263,35 +291,17 @@ fn signals_stop_save_and_release_the_lock() {
     ));
 }
 
+/// `nohup strata apply`: a SIGHUP ignored on entry stays ignored, and the apply goes on.
 #[test]
 fn nohup_keeps_an_apply_going_when_the_terminal_hangs_up() {
     let tb = test_bed(json!({"latency": {"fixed_ms": 100}}));
-    let s: Stack = tb.stack("nohup", &many_subnets());
+    let s = tb.stack("nohup", &many_subnets());
     let mut cmd = s.command(&["apply", "--auto-approve", "--parallelism", "1"]);
-    #[allow(unsafe_code)]
-    // SAFETY: between fork and exec only signal(2), which is async-signal-safe, is called.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apply");
-    let lock = s.path().join("strata.lock");
-    wait_until("the apply recorded the VPC", || {
-        strata_engine::lockfile::read(&lock)
-            .ok()
-            .flatten()
-            .is_some_and(|l| l.resources.contains_key("vpc"))
-    });
-    send(&child, libc::SIGHUP);
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("Interrupted"), "{}", stderr(&out));
+    let run = Running::start(ignoring(&mut cmd, libc::SIGHUP));
+    wait_until("the apply recorded the VPC", || vpc_recorded(&s));
+    let (exit, _, err) = run.signal(libc::SIGHUP);
+    assert_eq!(exit, Some(0), "{err}");
+    assert!(!err.contains("Interrupted"), "{err}");
     let left = Left::of(&s);
     assert_eq!((subnets(&left), left.tagged == left.locked), (8, true));
 }
