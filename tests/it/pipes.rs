@@ -291,3 +291,24 @@ fn closed_output_never_stops_the_work() {
         slowest.as_secs_f64()
     ));
 }
+
+/// Output lost for another reason than a reader that left (a full disk): the work is done the
+/// same, but a run that would have exited 0 exits 1, saying so, so that a script does not take
+/// the truncated output for the whole.
+#[test]
+fn a_full_disk_on_stdout_is_reported() {
+    let s = Stack::example("cookbook-1.2-subnets");
+    for args in [&["schema"][..], &["graph"][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = s.command(args).stdout(full).output().expect("run strata");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("could not write all of the output to stdout: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+}
