@@ -3,12 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 use strata_engine::desired::Desired;
-use strata_engine::exec::{self, Cancel, ExecOptions, Outcome};
+use strata_engine::exec::{self, Cancel, Event, ExecOptions, Outcome, Reporter};
 use strata_engine::lockfile::{self, Lockfile, StackLock};
 use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
@@ -16,24 +15,22 @@ use strata_engine::render::{self, Style};
 use strata_engine::secret::Secrets;
 use strata_engine::{read, resume};
 use strata_model::Loaded;
-use tokio::sync::watch;
 
 use crate::args::{ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, StateCommand};
 use crate::fail::Failure;
 use crate::settings::Settings;
-use crate::ui;
+use crate::{signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
     strata_model::load(&s.file, &s.vars)
         .map_err(|e| {
-            let width = console::Term::stderr()
-                .size_checked()
-                .map_or(100, |(_, w)| usize::from(w).max(60));
-            eprint!(
-                "{}",
-                strata_model::diag::render(&e.diagnostics, &e.sources, s.color_err, width)
-            );
+            ui::err(&strata_model::diag::render(
+                &e.diagnostics,
+                &e.sources,
+                s.color_err,
+                ui::stderr_width(),
+            ));
             let n = e.diagnostics.len();
             ui::error(
                 s,
@@ -205,18 +202,18 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
     let calls = cloud.provider.counter.calls();
     let total: usize = calls.values().sum();
     let list: Vec<String> = calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    eprintln!(
+    ui::errln(&format!(
         "AWS calls: {total} ({}); {} HTTP attempts",
         list.join(", "),
         cloud.provider.counter.attempts()
-    );
+    ));
     if let Some(b) = &cloud.provider.cx.budget
         && b.waited_ms() > 0
     {
-        eprintln!(
+        ui::errln(&format!(
             "Waited {:.1} s in total for the request budget (STRATA_AWS_REQUEST_RATE).",
             Duration::from_millis(b.waited_ms()).as_secs_f64()
-        );
+        ));
     }
 }
 
@@ -430,46 +427,6 @@ async fn check_resume(s: &Settings, cloud: &Cloud, p: &Plan, lf: &Lockfile) -> R
     Ok(())
 }
 
-/// Watches SIGINT and SIGTERM. First signal: stop starting work; a second one, or two seconds
-/// after SIGTERM: stop at once. Returns the exit code to use (130, 143) once a signal came.
-fn watch_signals(tx: watch::Sender<Cancel>) -> Arc<AtomicU8> {
-    let code = Arc::new(AtomicU8::new(0));
-    let c = code.clone();
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            return;
-        };
-        loop {
-            let is_term = tokio::select! {
-                _ = int.recv() => false,
-                _ = term.recv() => true,
-            };
-            if c.load(Ordering::SeqCst) == 0 {
-                c.store(if is_term { 143 } else { 130 }, Ordering::SeqCst);
-            }
-            let current = *tx.borrow();
-            let next = if current == Cancel::Run {
-                Cancel::Stop
-            } else {
-                Cancel::Abort
-            };
-            let _ = tx.send(next);
-            if is_term && next == Cancel::Stop {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                    let _ = tx.send(Cancel::Abort);
-                });
-            }
-        }
-    });
-    code
-}
-
 /// How to run a plan.
 struct RunOpts<'a> {
     parallelism: u16,
@@ -484,9 +441,10 @@ async fn run_plan(
     lf: Option<Lockfile>,
     run: RunOpts<'_>,
 ) -> Result<ExitCode, Failure> {
+    if let Err(code) = signals::start_changes() {
+        return Err(signals::stopped_before_changes(s, code));
+    }
     let lf = lf.unwrap_or_else(|| Lockfile::new(&p.stack, &p.region));
-    let (tx, rx) = watch::channel(Cancel::Run);
-    let signal_code = watch_signals(tx);
     let opts = ExecOptions {
         parallelism: usize::from(run.parallelism),
         grace: Duration::from_secs(5),
@@ -496,13 +454,20 @@ async fn run_plan(
     let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
     let mut progress = ui::Progress::new(s);
-    let outcome = exec::execute(p, provider, lf, &opts, rx, &mut progress).await?;
+    let mut outcome =
+        exec::execute(p, provider, lf, &opts, signals::receiver(), &mut progress).await?;
+    if outcome.cancelled.is_none() && outcome.not_started > 0 {
+        // A signal came between `start_changes` and the executor's first look at the
+        // cancellation: it started nothing, and must not be taken for a success.
+        outcome.cancelled = Some(Cancel::Stop);
+        progress.event(&Event::Stopping { in_flight: 0 });
+    }
     drop(progress);
     report_calls(s, cloud);
     if let Some(path) = run.timings {
         write_timings(s, path, &outcome, run.parallelism, started.elapsed())?;
     }
-    finish(s, p, &outcome, signal_code.load(Ordering::SeqCst))
+    finish(s, p, &outcome)
 }
 
 /// `--timings FILE`: every operation's start and end, and the critical path (the longest
@@ -545,7 +510,7 @@ fn write_timings(
     Ok(())
 }
 
-fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, Failure> {
+fn finish(s: &Settings, p: &Plan, o: &Outcome) -> Result<ExitCode, Failure> {
     if o.success() {
         let sum = &p.summary;
         let verb = if p.mode == Mode::Destroy {
@@ -601,8 +566,7 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome, signal: u8) -> Result<ExitCode, F
                 }
             ),
         );
-        let code = if signal == 0 { 130 } else { signal };
-        return Err(Failure::reported(code));
+        return Err(Failure::reported(signals::exit_code().unwrap_or(130)));
     }
     ui::note(
         s,
@@ -643,7 +607,7 @@ fn print_outputs(s: &Settings, lf: &Lockfile) {
     let _ = s;
 }
 
-fn confirm_or_refuse(s: &Settings, auto_approve: bool, what: &str) -> Result<(), Failure> {
+async fn confirm_or_refuse(s: &Settings, auto_approve: bool, what: &str) -> Result<(), Failure> {
     if auto_approve {
         return Ok(());
     }
@@ -653,7 +617,7 @@ fn confirm_or_refuse(s: &Settings, auto_approve: bool, what: &str) -> Result<(),
         ))
         .help("pass --auto-approve, or save a plan with `strata plan --out FILE` and apply that"));
     }
-    if !ui::confirm(&format!("\nDo you want to {what}?")) {
+    if !ui::confirm(&format!("\nDo you want to {what}?")).await {
         ui::note(s, "Nothing was changed.");
         return Err(Failure::reported(1));
     }
@@ -701,7 +665,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         }
         return Ok(ExitCode::SUCCESS);
     }
-    confirm_or_refuse(s, args.auto_approve, "apply these changes")?;
+    confirm_or_refuse(s, args.auto_approve, "apply these changes").await?;
     let run = RunOpts {
         parallelism: args.parallelism,
         timings: args.timings.as_deref(),
@@ -721,7 +685,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     if !p.has_changes() {
         return Ok(ExitCode::SUCCESS);
     }
-    confirm_or_refuse(s, args.auto_approve, "destroy all of these resources")?;
+    confirm_or_refuse(s, args.auto_approve, "destroy all of these resources").await?;
     let run = RunOpts {
         parallelism: args.parallelism,
         timings: args.timings.as_deref(),
@@ -786,9 +750,14 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 ));
             }
             for p in &lf.pending {
+                let op = match p.op {
+                    lockfile::PendingKind::Create => "create",
+                    lockfile::PendingKind::Update => "update",
+                    lockfile::PendingKind::Delete => "delete",
+                };
                 ui::outln(&format!(
-                    "{:w$}  {:kw$}  (interrupted {:?} since {})",
-                    p.name, p.kind, p.op, p.started_at
+                    "{:w$}  {:kw$}  (interrupted {op} since {})",
+                    p.name, p.kind, p.started_at
                 ));
             }
         }

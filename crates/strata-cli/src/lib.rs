@@ -1,9 +1,14 @@
 //! The `strata` command line.
 
+// Only `ui` writes to stdout and stderr (it never panics on a closed pipe); see also
+// clippy.toml's disallowed methods.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod args;
 mod commands;
 mod fail;
 mod settings;
+mod signals;
 mod ui;
 
 use std::process::ExitCode;
@@ -48,52 +53,111 @@ fn init_logging(s: &Settings) {
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let s = Settings::from_args(&cli.global)?;
     init_logging(&s);
-    match &cli.command {
-        Command::Validate { json } => commands::validate(&s, *json),
-        Command::Plan(a) => commands::plan_cmd(&s, a).await,
-        Command::Apply(a) => commands::apply_cmd(&s, a).await,
-        Command::Destroy(a) => commands::destroy_cmd(&s, a).await,
-        Command::Graph { format } => commands::graph_cmd(&s, *format),
-        Command::State(c) => commands::state_cmd(&s, c),
-        Command::Output { name, json } => commands::output_cmd(&s, name.as_deref(), *json),
-        Command::ForceUnlock => commands::force_unlock_cmd(&s),
+    tokio::select! {
+        biased;
+        r = command(&s, &cli.command) => r,
+        code = signals::before_changes() => Err(signals::stopped_before_changes(&s, code)),
+    }
+}
+
+async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Validate { json } => commands::validate(s, *json),
+        Command::Plan(a) => commands::plan_cmd(s, a).await,
+        Command::Apply(a) => commands::apply_cmd(s, a).await,
+        Command::Destroy(a) => commands::destroy_cmd(s, a).await,
+        Command::Graph { format } => commands::graph_cmd(s, *format),
+        Command::State(c) => commands::state_cmd(s, c),
+        Command::Output { name, json } => commands::output_cmd(s, name.as_deref(), *json),
+        Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Schema => {
-            print!("{}", strata_model::schema::document_schema());
+            ui::out(&strata_model::schema::document_schema());
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
+/// `--help`, `--version` (stdout, exit 0) and usage errors (stderr, exit 2), printed as clap
+/// would, through [`ui`].
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    let to_stderr = e.use_stderr();
+    let terminal = if to_stderr {
+        ui::stderr_is_terminal()
+    } else {
+        ui::stdout_is_terminal()
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::args_os().any(|a| a == "--no-color");
+    let text = if terminal && !no_color {
+        e.render().ansi().to_string()
+    } else {
+        e.render().to_string()
+    };
+    if to_stderr {
+        ui::err(&text);
+    } else {
+        ui::out(&text);
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
 /// Runs the command line and returns the process exit code.
+///
+/// Exit codes: 0 done; 1 an error (reported); 2 a usage error, or `plan --detailed-exitcode`
+/// with changes; 130, 143, 129 stopped by SIGINT, SIGTERM, SIGHUP (the lockfile saved, the lock
+/// released). A closed stdout or stderr changes none of them (see [`ui`]).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let quiet = cli.global.quiet;
-    let no_color = cli.global.no_color;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            ui::errln(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
+    // Before anything else, so that no signal is lost or kills strata half-way.
+    runtime.block_on(async { signals::install() });
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
+    let quiet = cli.global.quiet;
+    let no_color = cli.global.no_color;
     let result = runtime.block_on(run(cli));
     // Calls abandoned on a second interrupt must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    match result {
+    let s = Settings {
+        quiet,
+        color_err: !no_color && ui::stderr_is_terminal(),
+        ..Settings::minimal()
+    };
+    let code = match result {
         Ok(code) => code,
         Err(f) => {
             if !f.reported {
-                let s = Settings {
-                    quiet,
-                    color_err: !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-                    ..Settings::minimal()
-                };
                 ui::error(&s, &f.message, f.help.as_deref());
             }
             f.exit_code()
         }
+    };
+    match ui::output_failure() {
+        Some(e) => {
+            ui::error(
+                &s,
+                &format!("could not write all of the output to stdout: {e}"),
+                Some(
+                    "fix where stdout goes and run the command again to see it; what an apply \
+                     changed is in the lockfile either way",
+                ),
+            );
+            if code == ExitCode::SUCCESS {
+                ExitCode::FAILURE
+            } else {
+                code
+            }
+        }
+        None => code,
     }
 }

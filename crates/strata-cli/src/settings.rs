@@ -1,7 +1,6 @@
 //! Validated settings, built from the raw arguments once parsing is over (ripgrep's
 //! low-level/high-level split): paths resolved, variables split, colours decided.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use strata_model::VarInputs;
@@ -83,8 +82,8 @@ impl Settings {
                 endpoint_url: g.endpoint_url.clone(),
                 local: g.local,
             },
-            color_out: !no_color && std::io::stdout().is_terminal(),
-            color_err: !no_color && std::io::stderr().is_terminal(),
+            color_out: !no_color && crate::ui::stdout_is_terminal(),
+            color_err: !no_color && crate::ui::stderr_is_terminal(),
             verbose: g.verbose,
             quiet: g.quiet,
         })

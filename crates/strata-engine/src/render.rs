@@ -1,5 +1,6 @@
 //! Plans as text for people (`+`, `~`, `-/+`, `-`, field by field) and as JSON for machines.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde_json::Value;
@@ -137,13 +138,35 @@ pub fn show(v: &Value, unknown: bool) -> String {
     }
 }
 
+/// A mapping's key as shown: as written, unless it holds a character that would not show as
+/// itself (control, zero-width, bidirectional and other invisible characters, spaces at either
+/// end, quotes, backslashes); then quoted and escaped like a string value, so that `Name\u{200b}`
+/// cannot pass for `Name`.
+fn show_key(k: &str) -> Cow<'_, str> {
+    let plain = !k.is_empty()
+        && !k.starts_with(' ')
+        && !k.ends_with(' ')
+        && k.chars().all(|c| c == '\'' || c.escape_debug().len() == 1);
+    if plain {
+        Cow::Borrowed(k)
+    } else {
+        Cow::Owned(format!("{k:?}"))
+    }
+}
+
 /// A list element on one line: mappings as `{ key = value, ... }`.
 fn show_inline(v: &Value, unknown: bool) -> String {
     match v {
         Value::Object(m) => {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, x)| format!("{k} = {}", show(x, crate::value::has_unresolved(x))))
+                .map(|(k, x)| {
+                    format!(
+                        "{} = {}",
+                        show_key(k),
+                        show(x, crate::value::has_unresolved(x))
+                    )
+                })
                 .collect();
             format!("{{ {} }}", parts.join(", "))
         }
@@ -184,8 +207,13 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
                 c.field,
                 " ".repeat(pad)
             );
-            let kw = m.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+            let kw = m
+                .keys()
+                .map(|k| show_key(k).chars().count())
+                .max()
+                .unwrap_or(0);
             for (k, v) in m {
+                let k = show_key(k);
                 let _ = writeln!(
                     out,
                     "          {} {k}{} = {}",
@@ -242,10 +270,15 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         };
         let _ = writeln!(out, "      {} {} = {{{note}", st.yellow("~"), c.field);
         let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-        let kw = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-        for k in keys {
+        let kw = keys
+            .iter()
+            .map(|k| show_key(k).chars().count())
+            .max()
+            .unwrap_or(0);
+        for key in keys {
+            let k = show_key(key);
             let p = " ".repeat(kw - k.chars().count());
-            match (b.get(k), a.get(k)) {
+            match (b.get(key), a.get(key)) {
                 (Some(x), Some(y)) if x == y => {}
                 (Some(x), Some(y)) => {
                     let _ = writeln!(
@@ -475,6 +508,64 @@ mod tests {
             },
         ]);
         insta::assert_snapshot!(render_text(&p, Style { color: false }));
+    }
+
+    #[test]
+    fn tag_keys_with_invisible_characters_are_escaped() {
+        // Keys that look alike: a zero-width space, a right-to-left override, an escape
+        // sequence, a newline, a no-break space, a trailing space, a quote.
+        let tags = json!({
+            "Name": "web",
+            "Name\u{200b}": "zero-width",
+            "\u{202e}eman": "bidi",
+            "Team\nName": "newline",
+            "Cost\u{a0}Center": "no-break space",
+            "Env ": "trailing space",
+            "say \"hi\"": "quote",
+            "O'Brien's": "apostrophes stay",
+        });
+        let mut before = tags.clone();
+        before["Name"] = json!("api");
+        before["Name\u{200b}"] = json!("was");
+        before["Owner\u{1b}[2K"] = json!("removed");
+        let mut p = plan_with(vec![FieldChange {
+            field: "tags".into(),
+            before: Some(before),
+            after: Some(tags.clone()),
+            unknown: false,
+            forces_replacement: false,
+            drift: false,
+            sensitive: false,
+        }]);
+        p.actions[0].changes.push(FieldChange {
+            field: "entries".into(),
+            before: Some(json!([])),
+            after: Some(json!([{"cidr": "10.0.0.0/8", "note\u{200b}": "list element"}])),
+            unknown: false,
+            forces_replacement: false,
+            drift: false,
+            sensitive: false,
+        });
+        let mut created = p.actions[0].clone();
+        created.name = "new".into();
+        created.action = ActionKind::Create;
+        created.reason = Reason::New;
+        created.id = None;
+        created.changes = vec![FieldChange {
+            field: "tags".into(),
+            before: None,
+            after: Some(tags),
+            unknown: false,
+            forces_replacement: false,
+            drift: false,
+            sensitive: false,
+        }];
+        p.actions.push(created);
+        let text = render_text(&p, Style { color: false });
+        assert!(
+            !text.contains('\u{200b}') && !text.contains('\u{1b}') && !text.contains('\u{202e}')
+        );
+        insta::assert_snapshot!(text);
     }
 
     #[test]
