@@ -31,7 +31,7 @@ pub struct AwsSettings {
 }
 
 impl AwsSettings {
-    /// The endpoint `--local` uses.
+    /// The endpoint `--local` uses: `STRATA_LOCAL_ENDPOINT`, else [`LOCAL_ENDPOINT`].
     pub fn local_endpoint() -> String {
         std::env::var("STRATA_LOCAL_ENDPOINT").unwrap_or_else(|_| LOCAL_ENDPOINT.to_string())
     }
@@ -81,7 +81,7 @@ pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
         let endpoint = s
             .endpoint_url
             .clone()
-            .unwrap_or_else(AwsSettings::local_endpoint);
+            .unwrap_or_else(|| LOCAL_ENDPOINT.to_string());
         loader = loader
             .endpoint_url(endpoint)
             .credentials_provider(Credentials::new("test", "test", None, None, "strata-local"));
@@ -182,5 +182,54 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str, limits: Option<Limits>
             budget,
         },
         counter,
+    }
+}
+
+/// Checks an endpoint URL before the SDK sees it (it panics on some malformed ones): `http://`
+/// or `https://`, a host, no spaces. Returns what is wrong.
+pub fn check_endpoint(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{url}` is not an http:// or https:// URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    if name.is_empty() {
+        return Err(format!("`{url}` names no host"));
+    }
+    if url.chars().any(char::is_whitespace) {
+        return Err(format!("`{url}` contains a space"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::check_endpoint;
+
+    #[test]
+    fn endpoints_are_checked_before_the_sdk_sees_them() {
+        for ok in [
+            "http://127.0.0.1:5055",
+            "https://ec2.us-east-1.amazonaws.com",
+            "http://[::1]:5055/",
+            "http://localhost",
+        ] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "notaurl",
+            "http://",
+            "ftp://x",
+            "http://:80",
+            "http://a b",
+        ] {
+            assert!(check_endpoint(bad).is_err(), "{bad}");
+        }
     }
 }

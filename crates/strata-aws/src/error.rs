@@ -1,6 +1,6 @@
 //! AWS errors as provider errors: the action, AWS's code and message, and what to do.
 
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use strata_engine::provider::{ErrorClass, ProviderError};
 
 /// Classifies an AWS error code.
@@ -65,7 +65,7 @@ fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
 pub fn from_sdk<E, R>(action: &str, err: SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + HasStatus,
+    R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     let (class, code, message) = match &err {
         SdkError::ServiceError(se) => match se.err().code() {
@@ -95,19 +95,26 @@ where
             None,
             "the request timed out".to_string(),
         ),
+        SdkError::DispatchFailure(_) if credentials_failed(&err) => {
+            return ProviderError {
+                class: ErrorClass::AccessDenied,
+                code: None,
+                message: format!("no AWS credentials could be loaded: {}", chain_text(&err)),
+                action: Some(action.to_string()),
+                help: Some(
+                    "strata uses the AWS SDK's credential chain: pass --profile (or set \
+                     AWS_PROFILE), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \
+                     `aws sso login`; for the local emulator, pass --local"
+                        .to_string(),
+                ),
+            };
+        }
         SdkError::DispatchFailure(_) => (
             ErrorClass::Transient,
             None,
-            format!(
-                "could not reach the AWS endpoint: {}",
-                DisplayErrorContext(&err)
-            ),
+            format!("could not reach the AWS endpoint: {}", chain_text(&err)),
         ),
-        _ => (
-            ErrorClass::Other,
-            None,
-            DisplayErrorContext(&err).to_string(),
-        ),
+        _ => (ErrorClass::Other, None, chain_text(&err)),
     };
     let help = help_for(class, code.as_deref().unwrap_or_default(), action);
     ProviderError {
@@ -119,11 +126,38 @@ where
     }
 }
 
+/// An error and its sources, each by its `Display` (never `Debug`: SDK types' debug forms are
+/// not for users), repeated parts left out.
+pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether a dispatch failure came from loading credentials (the SDK says so in its chain).
+fn credentials_failed(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.to_string().contains("loading credentials") {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// Shorthand: `.map_err(aws("ec2:CreateVpc"))`.
 pub fn aws<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + HasStatus,
+    R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     move |e| from_sdk(action, e)
 }

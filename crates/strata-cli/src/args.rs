@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// strata: declarative AWS infrastructure from YAML, with plans you can trust.
 #[derive(Debug, Parser)]
-#[command(name = "strata", version, about, long_about = None, propagate_version = true)]
+#[command(name = "strata", version, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use strata_engine::desired::Desired;
-use strata_engine::exec::{self, Cancel, Event, ExecOptions, Outcome, Reporter};
+use strata_engine::exec::{self, Cancel, ExecOptions, Outcome};
 use strata_engine::lockfile::{self, Lockfile, StackLock};
 use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
@@ -454,14 +454,7 @@ async fn run_plan(
     let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
     let mut progress = ui::Progress::new(s);
-    let mut outcome =
-        exec::execute(p, provider, lf, &opts, signals::receiver(), &mut progress).await?;
-    if outcome.cancelled.is_none() && outcome.not_started > 0 {
-        // A signal came between `start_changes` and the executor's first look at the
-        // cancellation: it started nothing, and must not be taken for a success.
-        outcome.cancelled = Some(Cancel::Stop);
-        progress.event(&Event::Stopping { in_flight: 0 });
-    }
+    let outcome = exec::execute(p, provider, lf, &opts, signals::receiver(), &mut progress).await?;
     drop(progress);
     report_calls(s, cloud);
     if let Some(path) = run.timings {

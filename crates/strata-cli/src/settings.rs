@@ -41,13 +41,21 @@ impl Settings {
 
     pub fn from_args(g: &Global) -> Result<Settings, Failure> {
         let mut cli = Vec::new();
-        for v in &g.vars {
+        // The values may be secrets: a malformed --var is described by its position, never
+        // echoed.
+        for (i, v) in g.vars.iter().enumerate() {
+            let nth = i + 1;
             let Some((name, value)) = v.split_once('=') else {
-                return Err(Failure::new(format!("--var expects NAME=VALUE, got `{v}`"))
-                    .help("write it as --var cidr=10.0.0.0/16"));
+                return Err(Failure::new(format!(
+                    "--var number {nth} has no `=`: it must be NAME=VALUE"
+                ))
+                .help("write it as --var cidr=10.0.0.0/16"));
             };
             if name.is_empty() {
-                return Err(Failure::new(format!("--var `{v}` has no name")));
+                return Err(
+                    Failure::new(format!("--var number {nth} has no name before its `=`"))
+                        .help("write it as --var cidr=10.0.0.0/16"),
+                );
             }
             cli.push((name.to_string(), value.to_string()));
         }
@@ -79,7 +87,7 @@ impl Settings {
             aws: strata_aws::AwsSettings {
                 region: None,
                 profile: g.profile.clone(),
-                endpoint_url: g.endpoint_url.clone(),
+                endpoint_url: endpoint(g)?,
                 local: g.local,
             },
             color_out: !no_color && crate::ui::stdout_is_terminal(),
@@ -88,4 +96,23 @@ impl Settings {
             quiet: g.quiet,
         })
     }
+}
+
+/// The endpoint to send requests to: `--endpoint-url`, else with `--local` the emulator's
+/// (`STRATA_LOCAL_ENDPOINT` or the default), checked here so that a malformed one is an error
+/// rather than a crash deep in the SDK. `AWS_ENDPOINT_URL` is the SDK's own setting.
+fn endpoint(g: &Global) -> Result<Option<String>, Failure> {
+    let (url, origin) = match (&g.endpoint_url, g.local) {
+        (Some(u), _) => (u.clone(), "--endpoint-url"),
+        (None, true) => (
+            strata_aws::AwsSettings::local_endpoint(),
+            "STRATA_LOCAL_ENDPOINT",
+        ),
+        (None, false) => return Ok(None),
+    };
+    strata_aws::config::check_endpoint(&url).map_err(|why| {
+        Failure::new(format!("{origin}: {why}"))
+            .help("give a URL such as http://127.0.0.1:5055 (the emulator) or https://ec2.us-east-1.amazonaws.com")
+    })?;
+    Ok(Some(url))
 }

@@ -534,6 +534,11 @@ pub async fn execute(
         lockfile: Lockfile::new("", ""),
     };
     let mut level = *cancel.borrow();
+    if level != Cancel::Run {
+        // Cancelled before the walk began: nothing starts, and the run is not a success.
+        outcome.cancelled = Some(level);
+        reporter.event(&Event::Stopping { in_flight: 0 });
+    }
     let mut stop_deadline: Option<tokio::time::Instant> = None;
 
     loop {
