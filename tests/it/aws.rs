@@ -186,3 +186,26 @@ fn the_request_budget_spends_its_burst_then_waits_for_its_rate() {
     assert!(Limits::parse("reads=1/1").is_err());
     assert!(Limits::parse("write=0/1").is_err());
 }
+
+#[test]
+fn endpoints_are_checked_before_the_sdk_sees_them() {
+    use strata_aws::config::check_endpoint;
+    for ok in [
+        "http://127.0.0.1:5055",
+        "https://ec2.us-east-1.amazonaws.com",
+        "http://[::1]:5055/",
+        "http://localhost",
+    ] {
+        assert!(check_endpoint(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "notaurl",
+        "http://",
+        "ftp://x",
+        "http://:80",
+        "http://a b",
+    ] {
+        assert!(check_endpoint(bad).is_err(), "{bad}");
+    }
+}

@@ -206,30 +206,3 @@ pub fn check_endpoint(url: &str) -> Result<(), String> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod endpoint_tests {
-    use super::check_endpoint;
-
-    #[test]
-    fn endpoints_are_checked_before_the_sdk_sees_them() {
-        for ok in [
-            "http://127.0.0.1:5055",
-            "https://ec2.us-east-1.amazonaws.com",
-            "http://[::1]:5055/",
-            "http://localhost",
-        ] {
-            assert!(check_endpoint(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "notaurl",
-            "http://",
-            "ftp://x",
-            "http://:80",
-            "http://a b",
-        ] {
-            assert!(check_endpoint(bad).is_err(), "{bad}");
-        }
-    }
-}
