@@ -58,7 +58,8 @@ pub struct Loaded {
     pub sources: SourceMap,
 }
 
-/// Why loading failed: every diagnostic, and the sources to render them against.
+/// Why loading failed: every diagnostic, and the sources to render them against. Both are
+/// redacted already ([`Redactions`]): they hold no secret the load knew of, whoever renders them.
 #[derive(Debug)]
 pub struct LoadError {
     pub diagnostics: Diagnostics,
@@ -740,8 +741,9 @@ fn load_into(
                 continue;
             }
             // A declaration that does not read may still be a sensitive one.
-            let sensitive = v.get("sensitive").and_then(Node::as_str) != Some("false")
-                && v.get("sensitive").is_some();
+            let sensitive = v
+                .get("sensitive")
+                .is_some_and(|s| s.as_str() != Some("false"));
             let mut body = v.clone();
             let default = match &mut body.kind {
                 NodeKind::Map(entries) => entries
