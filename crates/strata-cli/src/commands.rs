@@ -344,15 +344,32 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes a saved plan readable only by its owner, like the lockfile (it names the stack's
+/// resources and settings; its secrets are placeholders).
 fn write_plan_file(path: &Path, p: &Plan) -> Result<(), Failure> {
-    std::fs::write(path, render::render_json(p))
-        .map_err(|e| Failure::new(format!("cannot write the plan to {}: {e}", path.display())))
+    use std::io::Write;
+    let write = || -> std::io::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(path)?;
+        // A file that was there before keeps its mode when opened: make it private too.
+        #[cfg(unix)]
+        if f.metadata()?.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(render::render_json(p).as_bytes())?;
+        f.flush()
+    };
+    write().map_err(|e| Failure::new(format!("cannot write the plan to {}: {e}", path.display())))
 }
 
 fn read_plan_file(path: &Path) -> Result<Plan, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("cannot read the plan {}: {e}", path.display())))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| {
+    let bytes = strata_model::input::read_bounded(path, strata_model::input::PLAN_FILE)
+        .map_err(|e| Failure::new(format!("cannot read the plan: {e}")).help(e.help()))?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::new(format!("{} is not a strata plan: {e}", path.display()))
             .help("save a plan with `strata plan --out FILE`")
     })?;

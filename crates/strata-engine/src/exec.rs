@@ -586,11 +586,13 @@ pub async fn execute(
                         (strip_refs(&prior, &action.kind, &deleted_ids), Vec::new())
                     }
                     (Step::Create, Some(d)) => {
-                        let (mut a, _) = resolve_attrs(d, &lf, plan, &opts.secrets);
-                        drop_unresolved(&mut a, deferred);
-                        let unknown =
-                            crate::value::resolve(&Value::Object(a.clone()), &|_, _| None).unknown;
-                        (a, unknown)
+                        // Entries of deferred fields that name what does not exist yet wait for
+                        // the `finish` step. Decided on the template form: a resolved value is
+                        // data (a literal `${var.x}` written `$${var.x}` stays that text) and is
+                        // never parsed again.
+                        let mut d = d.clone();
+                        drop_unresolved(&mut d, deferred, &lf, plan, &opts.secrets);
+                        resolve_attrs(&d, &lf, plan, &opts.secrets)
                     }
                     (_, Some(d)) => resolve_attrs(d, &lf, plan, &opts.secrets),
                     (_, None) => (Attrs::new(), Vec::new()),
@@ -846,12 +848,24 @@ struct Call<'a> {
     stack: &'a str,
 }
 
-/// Removes, from deferred list fields, entries that still hold a reference to a resource not
-/// created yet (applied later by the resource's `finish` step).
-fn drop_unresolved(attrs: &mut Attrs, deferred: &[&str]) {
+/// Removes, from deferred list fields of template-form attributes, entries that hold a
+/// reference to a resource not created yet (applied later by the resource's `finish` step).
+fn drop_unresolved(
+    desired: &mut Attrs,
+    deferred: &[&str],
+    lf: &Lockfile,
+    plan: &Plan,
+    secrets: &Secrets,
+) {
     for f in deferred {
-        if let Some(Value::Array(items)) = attrs.get_mut(*f) {
-            items.retain(|v| !crate::value::has_unresolved(v));
+        if let Some(Value::Array(items)) = desired.get_mut(*f) {
+            items.retain(|v| {
+                let mut one = Attrs::new();
+                one.insert((*f).to_string(), v.clone());
+                // A sensitive variable without a value is an error now, not later.
+                let (_, unknown) = resolve_attrs(&one, lf, plan, secrets);
+                unknown.iter().all(|u| u.starts_with("var."))
+            });
         }
     }
 }
@@ -1114,5 +1128,49 @@ mod tests {
         assert_eq!(ms, 500);
         assert_eq!(chain, ["create vpc", "create subnet", "create table"]);
         assert_eq!(critical_path(&[]), (0, vec![]));
+    }
+
+    fn empty_plan() -> Plan {
+        serde_json::from_value(serde_json::json!({
+            "format_version": crate::plan::PLAN_FORMAT_VERSION,
+            "plan_id": "p", "stack": "s", "region": "us-east-1", "mode": "apply",
+            "lockfile": null, "actions": [], "outputs": {},
+            "summary": {"add": 0, "change": 0, "destroy": 0, "adopt": 0, "forget": 0},
+        }))
+        .expect("a plan")
+    }
+
+    /// A literal `${var.x}` (written `$${var.x}`) is text once resolved: it is neither looked up
+    /// again nor reported as a variable without a value, and a deferred entry holding one is
+    /// not held back; a reference to a resource not created yet is.
+    #[test]
+    fn resolved_values_are_data_and_never_parsed_again() {
+        let lf = Lockfile::new("s", "us-east-1");
+        let plan = empty_plan();
+        let secrets = Secrets::new(vec![("pw".into(), "hunter22".into())]);
+        let desired: Attrs = serde_json::from_value(serde_json::json!({
+            "tags": {"Lit": "$${var.pw}", "Pw": "${var.pw}", "Ref": "$${vpc.id}"},
+            "ingress": [
+                {"description": "$${other.id}"},
+                {"security_group": "${other.id}"},
+            ],
+        }))
+        .expect("attrs");
+        let mut d = desired.clone();
+        drop_unresolved(&mut d, &["ingress"], &lf, &plan, &secrets);
+        let (attrs, unknown) = resolve_attrs(&d, &lf, &plan, &secrets);
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(
+            Value::Object(attrs),
+            serde_json::json!({
+                "tags": {"Lit": "${var.pw}", "Pw": "hunter22", "Ref": "${vpc.id}"},
+                "ingress": [{"description": "${other.id}"}],
+            })
+        );
+        // Without the variable's value, that is what is missing (and nothing else).
+        let mut d = desired;
+        drop_unresolved(&mut d, &["ingress"], &lf, &plan, &Secrets::default());
+        let (_, unknown) = resolve_attrs(&d, &lf, &plan, &Secrets::default());
+        assert_eq!(unknown, ["var.pw"]);
     }
 }

@@ -17,8 +17,8 @@ use serde_json::Value;
 use crate::lockfile::Lockfile;
 use crate::plan::Plan;
 
-/// What a secret is shown as.
-pub const MASK: &str = "(sensitive)";
+/// What a secret is shown as (the same in diagnostics).
+pub const MASK: &str = strata_model::diag::MASK;
 
 /// Shorter secrets are not searched for in free text (they would mask ordinary words); their
 /// fields are still sealed in plans and masked in the lockfile.

@@ -9,7 +9,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// A labelled span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,6 +320,210 @@ pub fn to_json(diags: &Diagnostics, sources: &SourceMap) -> Vec<JsonDiagnostic> 
         .collect()
 }
 
+/// What a secret is shown as.
+pub const MASK: &str = "(sensitive)";
+
+/// Shorter secrets are searched for in free text only where a message quotes them whole
+/// (`` `42` ``); anywhere else they would mask ordinary words. Their places are masked still.
+const MIN_TEXT_LEN: usize = 4;
+
+/// What diagnostics must not show: the places of secrets in the sources (the value of a
+/// sensitive variable in the variable file that gives it, a value given for an undeclared
+/// variable, the literal in a field marked `lifecycle.sensitive`) and their texts, wherever else
+/// they appear (a message quoting a value, a comment, another file).
+///
+/// [`Redactions::apply`] rewrites the source texts with each secret replaced by `(sensitive)`,
+/// moving the labels' spans to match (lines keep their numbers), and masks the texts in every
+/// message, label and help line. Loading applies it to every failed load, so a [`LoadError`]
+/// never holds a secret, whoever renders it.
+///
+/// [`LoadError`]: crate::load::LoadError
+#[derive(Debug, Clone, Default)]
+pub struct Redactions {
+    spans: Vec<Span>,
+    /// Each secret in the forms it may be printed in (as written, JSON/Debug-escaped),
+    /// longest first once applied.
+    texts: Vec<String>,
+}
+
+impl Redactions {
+    /// Masks the text a span covers.
+    pub fn span(&mut self, span: Span) {
+        self.spans.push(span);
+    }
+
+    /// Masks a secret's text wherever it appears.
+    pub fn text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.texts.push(text.to_string());
+        let json = serde_json::to_string(text).unwrap_or_default();
+        let json = json.trim_matches('"');
+        if json != text {
+            self.texts.push(json.to_string());
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty() && self.texts.is_empty()
+    }
+
+    fn sorted_texts(&self) -> Vec<&str> {
+        let mut texts: Vec<&str> = self.texts.iter().map(String::as_str).collect();
+        texts.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        texts.dedup();
+        texts
+    }
+
+    /// Masks every secret text in a message.
+    pub fn mask_text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for t in self.sorted_texts() {
+            if t.chars().count() >= MIN_TEXT_LEN {
+                out = out.replace(t, MASK);
+            } else {
+                for (open, close) in [("`", "`"), ("\"", "\""), ("'", "'")] {
+                    out = out.replace(
+                        &format!("{open}{t}{close}"),
+                        &format!("{open}{MASK}{close}"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Rewrites the sources and the diagnostics so that no secret is left (see the type).
+    pub fn apply(&self, diags: &mut Diagnostics, sources: &mut SourceMap) {
+        if self.is_empty() {
+            return;
+        }
+        let texts: Vec<&str> = self
+            .sorted_texts()
+            .into_iter()
+            .filter(|t| t.chars().count() >= MIN_TEXT_LEN)
+            .collect();
+        let ids: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
+        for id in ids {
+            let Some(file) = sources.get(id) else {
+                continue;
+            };
+            let text = file.text.clone();
+            let mut ranges: Vec<(usize, usize)> = self
+                .spans
+                .iter()
+                .filter(|s| s.file == id)
+                .map(|s| char_range(&text, s.start as usize, s.end as usize))
+                .collect();
+            for t in &texts {
+                ranges.extend(text.match_indices(t).map(|(i, m)| (i, i + m.len())));
+            }
+            let Some(remap) = Remap::new(&text, ranges) else {
+                continue;
+            };
+            for d in diags.0.iter_mut() {
+                for label in d.0.primary.iter_mut().chain(d.0.secondary.iter_mut()) {
+                    if label.span.file == id {
+                        label.span = remap.span(label.span);
+                    }
+                }
+            }
+            let path = file.path.clone();
+            sources.replace(id, SourceFile::new(path, remap.text));
+        }
+        for d in diags.0.iter_mut() {
+            d.message = self.mask_text(&d.message);
+            for label in d.0.primary.iter_mut().chain(d.0.secondary.iter_mut()) {
+                label.text = self.mask_text(&label.text);
+            }
+            if let Some(h) = &mut d.help {
+                *h = self.mask_text(h);
+            }
+        }
+    }
+}
+
+/// A byte range widened to character boundaries and clamped to the text.
+fn char_range(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let start = start.min(text.len());
+    let end = end.clamp(start, text.len());
+    let start = (0..=start)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let end = (end..=text.len())
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(text.len());
+    (start, end)
+}
+
+/// A text with some ranges masked, and how offsets move.
+struct Remap {
+    text: String,
+    /// (old start, old end, new start, new end), in order, not overlapping.
+    moves: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Remap {
+    /// `None` when there is nothing to mask.
+    fn new(text: &str, mut ranges: Vec<(usize, usize)>) -> Option<Remap> {
+        ranges.retain(|(s, e)| s < e);
+        if ranges.is_empty() {
+            return None;
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut moves = Vec::with_capacity(merged.len());
+        let mut at = 0;
+        for (s, e) in merged {
+            out.push_str(&text[at..s]);
+            let new_start = out.len();
+            // Each line of the secret becomes one mask, so that lines keep their numbers.
+            let masked: Vec<&str> = text[s..e]
+                .split('\n')
+                .map(|piece| if piece.is_empty() { "" } else { MASK })
+                .collect();
+            out.push_str(&masked.join("\n"));
+            moves.push((s, e, new_start, out.len()));
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        Some(Remap { text: out, moves })
+    }
+
+    /// Where an offset of the old text is in the new one; an offset inside a masked range
+    /// goes to the mask's start (`end == false`) or end.
+    fn offset(&self, o: usize, end: bool) -> usize {
+        let mut shift: isize = 0;
+        for &(os, oe, ns, ne) in &self.moves {
+            if o <= os {
+                break;
+            }
+            if o < oe {
+                return if end { ne } else { ns };
+            }
+            shift = ne as isize - oe as isize;
+        }
+        o.saturating_add_signed(shift)
+    }
+
+    fn span(&self, span: Span) -> Span {
+        Span::new(
+            span.file,
+            self.offset(span.start as usize, false),
+            self.offset(span.end as usize, true),
+        )
+    }
+}
+
 /// Suggests the closest of `candidates` to `got`, for "did you mean" help lines: a small edit
 /// distance (transpositions count as one edit) or a high Jaro-Winkler similarity.
 pub fn did_you_mean<'a>(
@@ -357,5 +561,103 @@ mod tests {
         assert_eq!(did_you_mean("zzz", fields), None);
         assert_eq!(did_you_mean("vcp", ["a", "b", "vpc"]), Some("vpc"));
         assert_eq!(did_you_mean("ab", ["a", "b"]), Some("a"));
+    }
+
+    fn one_file(text: &str) -> (SourceMap, FileId) {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("v.yaml", text));
+        (sources, id)
+    }
+
+    #[test]
+    fn redaction_masks_places_and_moves_labels() {
+        let text = "a: Secret-1\nb: x\nc: 10.0.0.0/33\n";
+        let (mut sources, id) = one_file(text);
+        let at = |s: &str| {
+            let i = text.find(s).expect("in the text");
+            Span::new(id, i, i + s.len())
+        };
+        let mut diags = Diagnostics::from(
+            Diagnostic::error("t", "`Secret-1` and `x` and `10.0.0.0/33`")
+                .at(at("10.0.0.0/33"), "bad")
+                .also(at("Secret-1"), "Secret-1 here")
+                .help("not Secret-1"),
+        );
+        let mut r = Redactions::default();
+        r.span(at("Secret-1"));
+        r.text("Secret-1");
+        r.span(at("x"));
+        r.text("x");
+        r.apply(&mut diags, &mut sources);
+        let f = sources.get(id).expect("file");
+        assert_eq!(&*f.text, "a: (sensitive)\nb: (sensitive)\nc: 10.0.0.0/33\n");
+        let d = &diags.0[0];
+        // A short secret is masked where a message quotes it whole, not inside other words.
+        assert_eq!(
+            d.message,
+            "`(sensitive)` and `(sensitive)` and `10.0.0.0/33`"
+        );
+        assert_eq!(d.help.as_deref(), Some("not (sensitive)"));
+        let p = d.primary.as_ref().expect("primary");
+        assert_eq!(sources.text(p.span), "10.0.0.0/33");
+        assert_eq!(f.line_col(p.span.start as usize), (3, 4));
+        let s = &d.secondary[0];
+        assert_eq!(sources.text(s.span), MASK);
+        assert_eq!(s.text, "(sensitive) here");
+    }
+
+    #[test]
+    fn a_secret_over_several_lines_keeps_the_line_numbers() {
+        let text = "key: |\n  line one\n  line two\nnext: [\n";
+        let (mut sources, id) = one_file(text);
+        let start = text.find("line one").expect("in the text");
+        let end = text.find("next").expect("in the text") - 1;
+        let bad = text.find('[').expect("in the text");
+        let mut diags = Diagnostics::from(
+            Diagnostic::error("t", "syntax").at(Span::new(id, bad, bad + 1), "here"),
+        );
+        let mut r = Redactions::default();
+        r.span(Span::new(id, start, end));
+        r.apply(&mut diags, &mut sources);
+        let f = sources.get(id).expect("file");
+        assert_eq!(&*f.text, "key: |\n  (sensitive)\n(sensitive)\nnext: [\n");
+        let p = diags.0[0].primary.as_ref().expect("primary");
+        assert_eq!(f.line_col(p.span.start as usize), (4, 7));
+        assert_eq!(sources.text(p.span), "[");
+    }
+
+    #[test]
+    fn redaction_finds_long_secrets_anywhere_in_any_file() {
+        let mut sources = SourceMap::default();
+        let doc = sources.add(SourceFile::new(
+            "stack.yaml",
+            "# old: Canary-42\nstack: lab\n",
+        ));
+        let other = sources.add(SourceFile::new("b.yaml", "x: \"Canary-42\" # ok\n"));
+        let mut diags =
+            Diagnostics::from(Diagnostic::error("t", "m").at(Span::new(doc, 17, 22), "stack"));
+        let mut r = Redactions::default();
+        r.text("Canary-42");
+        r.apply(&mut diags, &mut sources);
+        assert_eq!(
+            &*sources.get(doc).expect("doc").text,
+            "# old: (sensitive)\nstack: lab\n"
+        );
+        assert_eq!(
+            &*sources.get(other).expect("other").text,
+            "x: \"(sensitive)\" # ok\n"
+        );
+        let p = diags.0[0].primary.as_ref().expect("primary");
+        assert_eq!(sources.text(p.span), "stack");
+        let shown = render(&diags, &sources, false, 80);
+        assert!(!shown.contains("Canary"), "{shown}");
+    }
+
+    #[test]
+    fn quoted_and_escaped_forms_are_masked_in_messages() {
+        let mut r = Redactions::default();
+        r.text("p\"w\\x-long");
+        let msg = format!("{:?} is wrong", "p\"w\\x-long");
+        assert_eq!(r.mask_text(&msg), "\"(sensitive)\" is wrong");
     }
 }

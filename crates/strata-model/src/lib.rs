@@ -6,6 +6,7 @@
 pub mod de;
 pub mod diag;
 pub mod expr;
+pub mod input;
 pub mod kinds;
 pub mod kinds_doc;
 pub mod load;

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::de::{DeContext, from_node};
-use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, Redactions, did_you_mean};
 use crate::expr::{self, Segment};
+use crate::input;
 use crate::kinds::{self, Spec};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::spanned::Spanned;
@@ -57,7 +58,8 @@ pub struct Loaded {
     pub sources: SourceMap,
 }
 
-/// Why loading failed: every diagnostic, and the sources to render them against.
+/// Why loading failed: every diagnostic, and the sources to render them against. Both are
+/// redacted already ([`Redactions`]): they hold no secret the load knew of, whoever renders them.
 #[derive(Debug)]
 pub struct LoadError {
     pub diagnostics: Diagnostics,
@@ -79,6 +81,9 @@ fn is_document(path: &Path) -> bool {
 
 /// Finds the document files: the file itself, or the YAML files of a directory (not recursive,
 /// sorted by name; `*.vars.yaml` files are variable files, not documents).
+///
+/// A path that is neither (a device, a FIFO) is refused here; a document in a directory that is
+/// not a regular file is kept, to be refused by name when it is read.
 pub fn discover(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Diagnostic::error(
@@ -90,16 +95,30 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
+    if !meta.is_dir() {
+        return Err(Diagnostic::error(
+            "strata::no_documents",
+            format!(
+                "{} is neither a file nor a directory: it is {}",
+                path.display(),
+                input::file_type_name(&meta)
+            ),
+        )
+        .help(
+            "pass the stack's YAML file, or the directory holding its YAML files, with -f/--file",
+        ));
+    }
     let entries = std::fs::read_dir(path).map_err(|e| {
         Diagnostic::error(
             "strata::no_documents",
             format!("cannot list {}: {e}", path.display()),
         )
+        .help("check the directory's permissions")
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && is_document(p))
+        .filter(|p| is_document(p) && !p.is_dir())
         .collect();
     files.sort();
     if files.is_empty() {
@@ -112,10 +131,20 @@ pub fn discover(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
-/// Reads a file into the source map; non-UTF-8 content is an error pointing at the first bad byte.
-fn read_source(path: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error("strata::io", format!("cannot read {}: {e}", path.display()))
+/// Reads a file (bounded, see [`input::read_bounded`]) into the source map; non-UTF-8 content is
+/// an error pointing at the first bad byte.
+fn read_source(
+    path: &Path,
+    limit: input::Limit,
+    sources: &mut SourceMap,
+) -> Result<FileId, Diagnostic> {
+    let bytes = input::read_bounded(path, limit).map_err(|e| {
+        let code = match e {
+            input::InputError::TooLarge { .. } => "strata::file_too_large",
+            input::InputError::NotAFile { .. } => "strata::not_a_file",
+            input::InputError::Io { .. } => "strata::io",
+        };
+        Diagnostic::error(code, e.to_string()).help(e.help())
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(sources.add(SourceFile::new(path, text))),
@@ -342,6 +371,7 @@ fn substitute(
                         if let NodeKind::Scalar(r) = &mut replacement.kind {
                             r.plain = r.plain && plain;
                         }
+                        escape_values(&mut replacement);
                         *node = replacement;
                     }
                     None if declared(name) => {}
@@ -388,6 +418,70 @@ fn substitute(
             }
             s.text = out;
         }
+    }
+}
+
+/// A variable's value is data: `${` in it is escaped, so that it is never read as a reference
+/// (`--var 'name=${var.password}'` is that text, not the password). Keys are names, not
+/// templates, and stay as they are.
+fn escape_values(node: &mut Node) {
+    match &mut node.kind {
+        NodeKind::Scalar(s) => {
+            if let std::borrow::Cow::Owned(escaped) = expr::escape(&s.text) {
+                s.text = escaped;
+            }
+        }
+        NodeKind::Seq(items) => items.iter_mut().for_each(escape_values),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|(_, v)| escape_values(v)),
+    }
+}
+
+/// Masks every scalar of a value in diagnostics: its place and its text.
+fn redact_node(node: &Node, redact: &mut Redactions) {
+    match &node.kind {
+        NodeKind::Scalar(s) => {
+            redact.span(node.span);
+            redact.text(&s.text);
+        }
+        NodeKind::Seq(items) => items.iter().for_each(|n| redact_node(n, redact)),
+        NodeKind::Map(entries) => entries.iter().for_each(|(_, v)| redact_node(v, redact)),
+    }
+}
+
+/// The fields a resource's `lifecycle.sensitive` names (`field` or `field.key`), read from the
+/// tree as written, so that they are masked even when the resource or its lifecycle does not
+/// load. Values that read other resources (`${vpc.id}`) are not secrets: only their places are
+/// masked, not their text.
+fn redact_sensitive_fields(body: &Node, redact: &mut Redactions) {
+    let Some(marked) = body.get("lifecycle").and_then(|l| l.get("sensitive")) else {
+        return;
+    };
+    let fields: Vec<&str> = match &marked.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+        NodeKind::Scalar(s) => vec![s.text.as_str()],
+        NodeKind::Map(_) => Vec::new(),
+    };
+    for f in fields {
+        let node = match f.split_once('.') {
+            Some((field, key)) => body.get(field).and_then(|n| n.get(key)),
+            None => body.get(f),
+        };
+        let Some(node) = node else { continue };
+        for (span, text) in scalar_places(node) {
+            redact.span(span);
+            if !expr::has_template(&text) {
+                redact.text(&text);
+            }
+        }
+    }
+}
+
+/// The place and text of every scalar in `node`.
+fn scalar_places(node: &Node) -> Vec<(Span, String)> {
+    match &node.kind {
+        NodeKind::Scalar(s) => vec![(node.span, s.text.clone())],
+        NodeKind::Seq(items) => items.iter().flat_map(scalar_places).collect(),
+        NodeKind::Map(entries) => entries.iter().flat_map(|(_, v)| scalar_places(v)).collect(),
     }
 }
 
@@ -459,17 +553,27 @@ fn collect_expression_refs(
     }
 }
 
-/// Reads `--var-file` files: mappings of variable names to values.
+/// Reads `--var-file` files: mappings of variable names to values. A file that is not such a
+/// mapping is reported with every value in it masked: which of them are secrets is not known.
 fn read_var_files(
     inputs: &VarInputs,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
+    redact: &mut Redactions,
 ) -> Vec<(Node, Node)> {
     let mut out = Vec::new();
     for path in &inputs.files {
-        let id = match read_source(path, sources) {
+        let id = match read_source(path, input::VAR_FILE, sources) {
             Ok(id) => id,
             Err(d) => {
+                // Not UTF-8: the file was read, and its text is shown around the bad byte.
+                if let Some(p) = &d.primary
+                    && let Some(file) = sources.get(p.span.file)
+                {
+                    value_spans_by_line(file, p.span.file)
+                        .into_iter()
+                        .for_each(|s| redact.span(s));
+                }
                 diags.push(d);
                 continue;
             }
@@ -480,11 +584,45 @@ fn read_var_files(
         match yaml::parse(file, id) {
             Ok(docs) => {
                 for doc in docs {
+                    if doc.as_map().is_none() {
+                        redact.span(doc.span);
+                    }
                     out.extend(mapping_entries(&doc, "variable file", diags));
                 }
             }
-            Err(d) => diags.push(d),
+            Err(d) => {
+                value_spans_by_line(file, id)
+                    .into_iter()
+                    .for_each(|s| redact.span(s));
+                diags.push(d);
+            }
         }
+    }
+    out
+}
+
+/// In a file that did not parse, what may be a value on each line: after the first `: ` (or a
+/// `:` ending the line's key), else the whole line but its indentation and a `- `. Comments
+/// are values too (a secret may be commented out).
+fn value_spans_by_line(file: &SourceFile, id: FileId) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in file.text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start().len();
+        let rest = &body[indent..];
+        let item = rest.strip_prefix("- ").map_or(0, |_| 2);
+        let plain_key = |k: &str| !k.contains(['"', '\'', '#', ' ']);
+        let value_start = match rest.find(": ") {
+            Some(i) if plain_key(&rest[..i]) => indent + i + 2,
+            // A key alone, opening a mapping or a list.
+            _ if rest.ends_with(':') && plain_key(rest) => body.len(),
+            _ => indent + item,
+        };
+        if value_start < body.len() {
+            out.push(Span::new(id, at + value_start, at + body.len()));
+        }
+        at += line.len();
     }
     out
 }
@@ -497,7 +635,7 @@ pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
     match discover(path) {
         Ok(files) => {
             for file in &files {
-                match read_source(file, &mut sources) {
+                match read_source(file, input::DOCUMENT, &mut sources) {
                     Ok(id) => ids.push(id),
                     Err(d) => diags.push(d),
                 }
@@ -521,18 +659,22 @@ fn finish(
     mut diags: Diagnostics,
     inputs: &VarInputs,
 ) -> Result<Loaded, LoadError> {
+    let mut redact = Redactions::default();
     let stack = if diags.is_empty() {
-        load_into(&ids, inputs, &mut sources, &mut diags)
+        load_into(&ids, inputs, &mut sources, &mut diags, &mut redact)
     } else {
         None
     };
     diags.sort();
     match stack {
         Some(stack) if diags.is_empty() => Ok(Loaded { stack, sources }),
-        _ => Err(LoadError {
-            diagnostics: diags,
-            sources,
-        }),
+        _ => {
+            redact.apply(&mut diags, &mut sources);
+            Err(LoadError {
+                diagnostics: diags,
+                sources,
+            })
+        }
     }
 }
 
@@ -541,6 +683,7 @@ fn load_into(
     inputs: &VarInputs,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
+    redact: &mut Redactions,
 ) -> Option<Stack> {
     // 1. Parse every file.
     let mut parts: Vec<FileParts> = Vec::new();
@@ -597,6 +740,10 @@ fn load_into(
                 );
                 continue;
             }
+            // A declaration that does not read may still be a sensitive one.
+            let sensitive = v
+                .get("sensitive")
+                .is_some_and(|s| s.as_str() != Some("false"));
             let mut body = v.clone();
             let default = match &mut body.kind {
                 NodeKind::Map(entries) => entries
@@ -615,6 +762,11 @@ fn load_into(
                 from_node::<VariableDecl>(&body, &ctx)
             };
             diags.0.extend(ctx.take_unknown());
+            if let Some(d) = &default
+                && (sensitive || decl.as_ref().is_ok_and(|d| d.sensitive))
+            {
+                redact_node(d, redact);
+            }
             match decl {
                 Ok(d) => {
                     decls.insert(name, (k.span, d, default));
@@ -637,7 +789,11 @@ fn load_into(
     }
     let mut given: Vec<(String, Node, &'static str, Option<Span>)> = Vec::new();
     for (name, value) in &inputs.env {
-        // The environment is shared with other tools: undeclared names are ignored.
+        // The environment is shared with other tools: undeclared names are ignored (and their
+        // values never become a source that could be shown).
+        if !decls.contains_key(name) {
+            continue;
+        }
         let id = sources.add(SourceFile::new(
             format!("environment STRATA_VAR_{name}"),
             value.clone(),
@@ -645,13 +801,14 @@ fn load_into(
         let node = Node::scalar(Span::new(id, 0, value.len()), value.clone(), true);
         given.push((name.clone(), node, "environment", None));
     }
-    for (k, v) in read_var_files(inputs, sources, diags) {
+    for (k, v) in read_var_files(inputs, sources, diags, redact) {
         let name = k.as_str().unwrap_or_default().to_string();
         given.push((name, v, "--var-file", Some(k.span)));
     }
     for (name, value) in &inputs.cli {
+        // Named without the value: the name of a source is printed as it is.
         let id = sources.add(SourceFile::new(
-            format!("--var {name}={value}"),
+            format!("--var {name}"),
             format!("{name}={value}"),
         ));
         let start = name.len() + 1;
@@ -668,6 +825,12 @@ fn load_into(
         ));
     }
     for (name, node, source, span) in given {
+        // The value of a sensitive variable, from whichever source, and a value given for a
+        // variable that is not declared (a misspelt secret, perhaps) are never shown.
+        match decls.get(&name) {
+            Some((_, decl, _)) if !decl.sensitive => {}
+            _ => redact_node(&node, redact),
+        }
         if decls.contains_key(&name) {
             values.insert(name, VarValue { node, source });
         } else if let Some(span) = span {
@@ -736,6 +899,14 @@ fn load_into(
         }
         for (_, v) in part.resources.iter_mut().chain(part.outputs.iter_mut()) {
             substitute(v, &values, &declared, diags);
+        }
+    }
+
+    // The values of fields marked `lifecycle.sensitive`, wherever the marking reads (also in a
+    // resource that fails to load).
+    for part in &parts {
+        for (_, body) in &part.resources {
+            redact_sensitive_fields(body, redact);
         }
     }
 

@@ -107,6 +107,13 @@ impl SourceMap {
         FileId(clamp_u32(self.files.len() - 1))
     }
 
+    /// Puts another text in a file's place (its spans must be moved to match).
+    pub fn replace(&mut self, id: FileId, file: SourceFile) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            *f = file;
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
