@@ -94,7 +94,7 @@ fn code_problems(name: &str, codes: &[&str], allowed: Option<&Vec<String>>) -> V
 
 /// Characters that must not reach a terminal as they are (see `diag::render`).
 fn hidden(c: char) -> bool {
-    (c.is_control() && c != '\n')
+    (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{61c}' | '\u{feff}')
 }
 
