@@ -3,11 +3,15 @@
 //!
 //! Each case is copied into a fresh directory as the stack's documents, next to a valid
 //! lockfile, and `strata plan` runs there with an unreachable endpoint. It must exit 1 with
-//! the diagnostics on stderr (with a `file:line:col` unless the case is listed in
-//! `tests/corpus/unlocated.txt`), never panic, finish within ten seconds, and leave the
+//! the diagnostics on stderr: the code `tests/corpus/expected.txt` gives for the case and no
+//! code the list does not allow, with a `file:line:col` unless the case is listed in
+//! `tests/corpus/unlocated.txt`. It must never panic, finish within ten seconds, and leave the
 //! directory exactly as it was: the lockfile byte for byte, no backup, no other file.
 //! Besides the corpus: a 50 MB document (made here, not kept in the repository) and an empty
 //! directory. `validate` and `validate --json` run on a sample.
+//!
+//! The same test runs the `load` fuzz target's check (`fuzz/check/load.rs`) in process on the
+//! target's seed corpus (`fuzz/corpus/load/`) and on damaged copies of each seed.
 //!
 //! No emulator is needed: every case fails before any AWS call.
 
@@ -31,14 +35,48 @@ fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
+#[path = "../../fuzz/check/load.rs"]
+mod fuzz_check;
+
 struct Case {
     name: String,
     /// The files to put in the stack's directory (all of a directory case's files, hidden ones
     /// and variable files too).
     files: Vec<(String, Vec<u8>)>,
     located: bool,
+    /// The diagnostic code the case is about, then the codes it may also report.
+    codes: Vec<String>,
     /// Text stderr must contain, besides a diagnostic.
     expect: Option<&'static str>,
+}
+
+/// Each case's codes from `expected.txt`: its own, then the ones it may also report.
+fn expected_codes() -> BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(corpus().join("expected.txt")).expect("expected.txt");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut words = l.split_whitespace().map(String::from);
+            let name = words.next().unwrap_or_default();
+            (name, words.collect())
+        })
+        .collect()
+}
+
+/// Every `strata::CODE` in a text.
+fn codes_in(text: &str) -> Vec<&str> {
+    text.match_indices("strata::")
+        .map(|(i, _)| {
+            let rest = &text[i..];
+            let len = "strata::".len()
+                + rest["strata::".len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .count();
+            &rest[..len]
+        })
+        .collect()
 }
 
 fn cases() -> Vec<Case> {
@@ -48,6 +86,7 @@ fn cases() -> Vec<Case> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
+    let mut expected = expected_codes();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(corpus().join("malformed"))
         .expect("the corpus")
         .map(|e| e.expect("entry").path())
@@ -76,24 +115,35 @@ fn cases() -> Vec<Case> {
         } else {
             vec![(name.clone(), std::fs::read(&path).expect("read"))]
         };
+        let codes = expected
+            .remove(&name)
+            .unwrap_or_else(|| panic!("{name} is not in tests/corpus/expected.txt"));
         cases.push(Case {
             located: !unlocated.contains(&name.as_str()),
             name,
             files,
+            codes,
             expect: None,
         });
     }
     assert!(cases.len() >= 220, "the corpus has {} cases", cases.len());
+    assert!(
+        expected.is_empty(),
+        "expected.txt names cases that do not exist: {:?}",
+        expected.keys()
+    );
     cases.push(Case {
         name: "generated: a 50 MB document".to_string(),
         files: vec![("big.yaml".to_string(), fifty_megabytes())],
         located: false,
+        codes: vec!["strata::file_too_large".to_string()],
         expect: Some("bytes; documents larger than 8388608 bytes are refused"),
     });
     cases.push(Case {
         name: "generated: an empty directory".to_string(),
         files: Vec::new(),
         located: false,
+        codes: vec!["strata::no_documents".to_string()],
         expect: Some("no stack documents (*.yaml, *.yml) in ."),
     });
     cases
@@ -228,10 +278,18 @@ fn check_run(case: &Case, what: &str, run: &Run) -> Vec<String> {
     } else {
         &run.stderr
     };
-    if !diagnostics.contains("strata::") {
+    let codes = codes_in(diagnostics);
+    if !codes.contains(&case.codes[0].as_str()) {
         problems.push(say(format!(
-            "no diagnostic in the output:\n--- stdout\n{}\n--- stderr\n{}",
-            run.stdout, run.stderr
+            "no {} diagnostic in the output:\n--- stdout\n{}\n--- stderr\n{}",
+            case.codes[0], run.stdout, run.stderr
+        )));
+    }
+    for c in codes.iter().filter(|c| !case.codes.iter().any(|a| a == *c)) {
+        problems.push(say(format!(
+            "reports {c}, which tests/corpus/expected.txt does not allow (allowed: {}):\n{}",
+            case.codes.join(", "),
+            diagnostics
         )));
     }
     if !what.ends_with("--json")
@@ -322,15 +380,79 @@ fn run_case(index: usize, case: &Case) -> (Vec<String>, Duration) {
     (problems, slowest)
 }
 
+/// What the fuzz check found on its inputs.
+struct FuzzRun {
+    seeds: usize,
+    inputs: usize,
+    problems: Vec<String>,
+}
+
+/// The `load` fuzz target's check, in process, on every file of its seed corpus and on three
+/// damaged copies of each: cut short, one bit flipped, a stretch of up to 64 bytes removed, at
+/// places drawn from a fixed seed (the same inputs on every run).
+fn fuzz_check_seeds() -> FuzzRun {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/load");
+    let mut seeds: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fuzz/corpus/load")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    seeds.sort();
+    let mut state: u64 = 0x5eed_1234_abcd_0001;
+    let mut draw = move |below: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % below.max(1)
+    };
+    let mut run = FuzzRun {
+        seeds: seeds.len(),
+        inputs: 0,
+        problems: Vec::new(),
+    };
+    for path in &seeds {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = std::fs::read(path).expect("read a seed");
+        let mut inputs = vec![("as it is", bytes.clone())];
+        if !bytes.is_empty() {
+            let len = bytes.len();
+            inputs.push(("cut short", bytes[..draw(len)].to_vec()));
+            let mut flipped = bytes.clone();
+            flipped[draw(len)] ^= 1 << draw(8);
+            inputs.push(("a bit flipped", flipped));
+            let mut cut = bytes.clone();
+            let start = draw(len);
+            let end = (start + 1 + draw(64)).min(len);
+            cut.drain(start..end);
+            inputs.push(("a stretch removed", cut));
+        }
+        for (what, input) in inputs {
+            run.inputs += 1;
+            match std::panic::catch_unwind(|| fuzz_check::check(&input)) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => run.problems.push(format!("fuzz seed {name} ({what}): {e}")),
+                Err(_) => run
+                    .problems
+                    .push(format!("fuzz seed {name} ({what}): the loader panicked")),
+            }
+        }
+    }
+    run
+}
+
 #[test]
 fn every_malformed_document_fails_cleanly_and_leaves_the_stack_alone() {
     let sc = crate::support::Scenario::start(
         "hostile and broken input",
         "the malformed corpus (tests/corpus/malformed: YAML syntax errors, wrong types, bad \
-         references, cycles, invalid CIDRs, duplicate keys, non-UTF-8 bytes, deep nesting, an \
-         alias bomb, an empty file, …) plus a 50 MB document and an empty directory, through \
-         `strata plan` (and `validate`, `validate --json` on a sample) next to a valid lockfile; \
-         a property test and the fuzz target (fuzz/) on the loader",
+         references, cycles, invalid CIDRs, duplicate keys, non-UTF-8 bytes, control \
+         characters, deep nesting, alias bombs, an empty file, …) plus a 50 MB document and an \
+         empty directory, through `strata plan` (and `validate`, `validate --json` on a sample) \
+         next to a valid lockfile, each case expecting its own diagnostic code \
+         (tests/corpus/expected.txt); and the fuzz target's check (fuzz/check/load.rs) in \
+         process on its seed corpus and damaged copies of each seed",
     );
     let started = Instant::now();
     let cases = cases();
@@ -361,12 +483,22 @@ fn every_malformed_document_fails_cleanly_and_leaves_the_stack_alone() {
         .max_by_key(|(_, took, _)| *took)
         .map(|(_, took, name)| format!("{:.1} s, {name}", took.as_secs_f64()))
         .unwrap_or_default();
-    let problems: Vec<String> = results.into_iter().flat_map(|(p, _, _)| p).collect();
+    let mut problems: Vec<String> = results.into_iter().flat_map(|(p, _, _)| p).collect();
     eprintln!(
         "{} cases through the binary in {:?}; the slowest run took {slowest}",
         cases.len(),
         started.elapsed()
     );
+    let fuzz_started = Instant::now();
+    let fuzz = fuzz_check_seeds();
+    eprintln!(
+        "the fuzz check on {} inputs from {} seeds in {:?}",
+        fuzz.inputs,
+        fuzz.seeds,
+        fuzz_started.elapsed()
+    );
+    assert!(fuzz.seeds > 400, "only {} fuzz seeds", fuzz.seeds);
+    problems.extend(fuzz.problems);
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",
@@ -374,8 +506,13 @@ fn every_malformed_document_fails_cleanly_and_leaves_the_stack_alone() {
         problems.join("\n\n")
     );
     sc.pass(format!(
-        "{} cases: exit 1 with a diagnostic (file:line:col where the input has a place), no \
-             panic, no hang (slowest run {slowest}), the stack directory byte-for-byte unchanged",
-        cases.len()
+        "{} cases: exit 1 with the case's own diagnostic code and no code it does not allow \
+         (file:line:col where the input has a place), no panic, no hang (slowest run \
+         {slowest}), the stack directory byte-for-byte unchanged; the fuzz check held on {} \
+         inputs ({} seeds and {} damaged copies)",
+        cases.len(),
+        fuzz.inputs,
+        fuzz.seeds,
+        fuzz.inputs - fuzz.seeds
     ));
 }

@@ -210,7 +210,52 @@ fn source_span(span: Span) -> SourceSpan {
 fn named_source(sources: &SourceMap, file: FileId) -> Option<NamedSource<std::sync::Arc<str>>> {
     sources
         .get(file)
-        .map(|f| NamedSource::new(f.name(), f.text.clone()).with_language("yaml"))
+        .map(|f| NamedSource::new(f.name(), shown_source(&f.text)).with_language("yaml"))
+}
+
+/// Characters a terminal must not receive as they are: control characters (escape sequences
+/// recolour or rewrite the screen), and invisible ones that reorder or hide text (bidirectional
+/// overrides, zero-width spaces, a byte order mark inside the text).
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{61c}' | '\u{feff}')
+}
+
+/// A document's text as shown under a diagnostic: each hidden character becomes a visible
+/// stand-in of the same length in bytes (so spans stay valid), and a lone carriage return
+/// (old Mac line ends, which YAML reads as line breaks) a line feed.
+fn shown_source(text: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+    if !text.chars().any(hidden) {
+        return text.clone();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => out.push(c),
+            '\r' => out.push('\n'),
+            c if hidden(c) && c.len_utf8() == 3 => out.push('\u{fffd}'),
+            c if hidden(c) => (0..c.len_utf8()).for_each(|_| out.push('?')),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// A message, label or help as shown: hidden characters written as escapes (`\u{1b}`).
+fn shown_text(text: &str) -> String {
+    if !text.chars().any(hidden) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn to_rendered(d: &Diagnostic, sources: &SourceMap) -> Rendered {
@@ -220,22 +265,22 @@ fn to_rendered(d: &Diagnostic, sources: &SourceMap) -> Rendered {
     if let Some(p) = &d.primary {
         source = named_source(sources, p.span.file);
         labels.push(LabeledSpan::new_primary_with_span(
-            Some(p.text.clone()).filter(|t| !t.is_empty()),
+            Some(shown_text(&p.text)).filter(|t| !t.is_empty()),
             source_span(p.span),
         ));
         for s in &d.secondary {
             if s.span.file == p.span.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(s.text.clone()),
+                    Some(shown_text(&s.text)),
                     source_span(s.span),
                 ));
             } else {
                 related.push(Rendered {
                     code: "",
-                    message: s.text.clone(),
+                    message: shown_text(&s.text),
                     source: named_source(sources, s.span.file),
                     labels: vec![LabeledSpan::new_primary_with_span(
-                        Some(s.text.clone()),
+                        Some(shown_text(&s.text)),
                         source_span(s.span),
                     )],
                     help: None,
@@ -246,10 +291,10 @@ fn to_rendered(d: &Diagnostic, sources: &SourceMap) -> Rendered {
     }
     Rendered {
         code: d.code,
-        message: d.message.clone(),
+        message: shown_text(&d.message),
         source,
         labels,
-        help: d.help.clone(),
+        help: d.help.as_deref().map(shown_text),
         related,
     }
 }

@@ -1133,9 +1133,30 @@ fn read_resource(
         );
         return None;
     };
-    let kind_name = kind_node.as_str().unwrap_or_default();
+    let names = kinds::all().iter().map(|k| k.name);
+    let kind_name = match &kind_node.kind {
+        NodeKind::Scalar(s) if !kind_node.is_null() => s.text.as_str(),
+        _ => {
+            let found = if kind_node.is_null() {
+                "nothing"
+            } else {
+                kind_node.type_name()
+            };
+            diags.push(
+                Diagnostic::error(
+                    "strata::invalid_value",
+                    format!("`kind` must name a kind, such as `ec2.vpc`; found {found}"),
+                )
+                .at(kind_node.span, "not a kind name")
+                .help(format!(
+                    "write one of: {}",
+                    names.collect::<Vec<_>>().join(", ")
+                )),
+            );
+            return None;
+        }
+    };
     let Some(kind) = kinds::find(kind_name) else {
-        let names = kinds::all().iter().map(|k| k.name);
         let help = match did_you_mean(kind_name, names.clone()) {
             Some(m) => format!("did you mean `{m}`?"),
             None => format!("known kinds: {}", names.collect::<Vec<_>>().join(", ")),

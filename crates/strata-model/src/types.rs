@@ -77,10 +77,25 @@ impl<'de> Deserialize<'de> for Ipv4Cidr {
                 f.write_str("an IPv4 CIDR block such as 10.0.0.0/16")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Ipv4Cidr, E> {
+                let text = literal(v);
+                let v = text.as_deref().unwrap_or(v);
+                if text.is_none() && crate::expr::has_template(v) {
+                    return Err(E::custom(template_error(
+                        v,
+                        "a CIDR block is written out, as it is checked before anything exists\nhelp: write the block, e.g. 10.10.0.0/16 (a `${var.NAME}` may give it)",
+                    )));
+                }
                 v.parse().map_err(|m: String| {
-                    E::custom(format!(
-                        "{m}\nhelp: write an IPv4 block as address/prefix, e.g. 10.10.0.0/16"
-                    ))
+                    E::custom(if text.is_some() {
+                        format!(
+                            "{m}\nhelp: a variable's value is used as written (a `${{...}}` in it \
+                             is not replaced); give an IPv4 block such as 10.10.0.0/16"
+                        )
+                    } else {
+                        format!(
+                            "{m}\nhelp: write an IPv4 block as address/prefix, e.g. 10.10.0.0/16"
+                        )
+                    })
                 })
             }
         }
@@ -97,8 +112,47 @@ impl JsonSchema for Ipv4Cidr {
         json_schema!({
             "type": "string",
             "description": "An IPv4 CIDR block, e.g. 10.0.0.0/16, or a ${var.NAME} that gives one.",
-            "pattern": "^(([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}|.*\\$\\{.+\\}.*)$"
+            "pattern": "^(([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}|.*\\$\\{var\\.[^}]+\\}.*)$"
         })
+    }
+}
+
+/// The text of a value whose `${` are all escaped (`$${`): literal text, such as a variable's
+/// value (variables' values are data, never expanded), which is read as written.
+fn literal(v: &str) -> Option<String> {
+    if !v.contains("$${") {
+        return None;
+    }
+    let segs = crate::expr::parse(v).ok()?;
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            crate::expr::Segment::Lit(l) => out.push_str(&l),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Why a value holding `${...}` cannot be read where a plain value is needed. Variables are
+/// substituted before values are read, so a `${var.NAME}` left is one without a value, or one
+/// written inside another variable's value (which is not a template); anything else is an
+/// expression, which such a field does not take.
+fn template_error(v: &str, expression: &str) -> String {
+    let Ok(segs) = crate::expr::parse(v) else {
+        return format!(
+            "`{v}` holds a malformed `${{...}}`\nhelp: write `${{var.NAME}}`, or escape a literal `${{` as `$${{`"
+        );
+    };
+    let unset = segs.iter().find_map(|s| match s {
+        crate::expr::Segment::Var { name, .. } => Some(*name),
+        _ => None,
+    });
+    match unset {
+        Some(name) => format!(
+            "`{v}` holds variable `{name}`, which has no value in this run\nhelp: give `{name}` a value (--var, --var-file, STRATA_VAR_{name} or a `default:`)"
+        ),
+        None => format!("`{v}` is an expression; {expression}"),
     }
 }
 
@@ -211,7 +265,43 @@ impl Serialize for Ref {
 
 impl<'de> Deserialize<'de> for Ref {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Spanned::<String>::deserialize(d).map(Ref)
+        let name = Spanned::<RefName>::deserialize(d)?;
+        Ok(Ref(Spanned::new(name.span, name.value.0)))
+    }
+}
+
+/// The text of a reference: a string (a plain `1` or `true` is a number or a boolean, never a
+/// resource's name), and a name rather than a `${...}` expression.
+struct RefName(String);
+
+impl<'de> Deserialize<'de> for RefName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RefName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the name of a resource (or the AWS id of one outside the stack)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RefName, E> {
+                if let Some(text) = literal(v) {
+                    return Ok(RefName(text));
+                }
+                if !crate::expr::has_template(v) {
+                    return Ok(RefName(v.to_string()));
+                }
+                let help = match crate::expr::parse(v).as_deref() {
+                    Ok([crate::expr::Segment::Attr { resource, .. }]) => {
+                        format!("write the name alone: `{resource}`")
+                    }
+                    _ => "write the resource's name alone, e.g. `vpc`".to_string(),
+                };
+                Err(E::custom(template_error(
+                    v,
+                    &format!("a reference field takes the name of a resource\nhelp: {help}"),
+                )))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -223,8 +313,8 @@ impl JsonSchema for Ref {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "The logical name of another resource in this stack, or the AWS id of a resource outside it.",
-            "pattern": "^([A-Za-z][A-Za-z0-9_-]*|.*\\$\\{.+\\}.*)$"
+            "description": "The logical name of another resource in this stack (not a ${...} expression), or the AWS id of a resource outside it; a ${var.NAME} may give either.",
+            "pattern": "^([A-Za-z][A-Za-z0-9_-]*|.*\\$\\{var\\.[^}]+\\}.*)$"
         })
     }
 }

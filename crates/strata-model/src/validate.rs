@@ -25,6 +25,41 @@ pub fn valid_stack_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// AWS region codes: two letters, one or more words, a number (`us-east-1`, `us-gov-west-1`,
+/// `eu-isoe-west-1`).
+pub fn valid_region(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    let Some((area, words)) = words.split_first() else {
+        return false;
+    };
+    area.len() == 2
+        && area.chars().all(|c| c.is_ascii_lowercase())
+        && !words.is_empty()
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A region written in the documents (`region:`, a peering's `peer_region`) must be a region
+/// code: a plain `1` or `true` reads as text, and would otherwise reach AWS.
+pub fn check_region(region: &crate::spanned::Spanned<String>, diags: &mut Diagnostics) {
+    if !valid_region(&region.value) {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_value",
+                format!("`{}` is not an AWS region", region.value),
+            )
+            .at(region.span, "not a region code")
+            .help("write the region's code, e.g. `region: us-east-1`"),
+        );
+    }
+}
+
 /// Runs every stack-wide check. `failed` names resources that did not load (their errors are
 /// already reported), so references to them are not reported again.
 pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut Diagnostics) {
@@ -44,6 +79,9 @@ pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut 
         }
     }
     let stack: &Stack = stack;
+    if let Some(region) = &stack.region {
+        check_region(region, diags);
+    }
     for r in stack.resources.values() {
         check_refs(stack, failed, &r.refs, Some(r), diags);
         check_lifecycle(r, diags);
@@ -77,8 +115,18 @@ fn check_refs(
             )
             .at(r.span, "unknown resource");
             let names = stack.resources.keys().map(String::as_str);
+            let id_like = r.target.split_once('-').is_some_and(|(prefix, rest)| {
+                !prefix.is_empty()
+                    && !rest.is_empty()
+                    && prefix.chars().all(|c| c.is_ascii_lowercase())
+            });
             diags.push(match did_you_mean(&r.target, names) {
                 Some(m) => d.help(format!("did you mean `{m}`?")),
+                None if id_like => d.help(
+                    "define the resource under `resources:`; or, for a resource outside the \
+                     stack, give its AWS id: the prefix and 8 or 17 lowercase hex digits, e.g. \
+                     vpc-0abc1234",
+                ),
                 None => d.help("define the resource under `resources:`, or fix the name"),
             });
             continue;
@@ -321,5 +369,36 @@ fn check_cycles(stack: &Stack, diags: &mut Diagnostics) {
         diags.push(d.help(
             "resources cannot depend on each other in a circle; remove one of these references",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_region;
+
+    #[test]
+    fn region_codes() {
+        for ok in [
+            "us-east-1",
+            "eu-west-2",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "ap-southeast-4",
+        ] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in [
+            "1",
+            "true",
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us east 1",
+            "us--1",
+            "useast-1",
+            "us-east-1a",
+        ] {
+            assert!(!valid_region(bad), "{bad}");
+        }
     }
 }

@@ -106,6 +106,21 @@ impl Node {
         }
     }
 
+    /// How many collections deep this tree nests (0 for a scalar).
+    pub fn depth(&self) -> usize {
+        match &self.kind {
+            NodeKind::Scalar(_) => 0,
+            NodeKind::Seq(items) => 1 + items.iter().map(Node::depth).max().unwrap_or(0),
+            NodeKind::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.depth().max(v.depth()))
+                    .max()
+                    .unwrap_or(0)
+            }
+        }
+    }
+
     /// Counts the nodes in this tree.
     pub fn count(&self) -> usize {
         match &self.kind {
@@ -397,11 +412,33 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let sp = self.span(span);
                 let Some(target) = self.anchors.get(&id).cloned() else {
-                    return Err(
+                    let open = self.stack.iter().any(|f| match f {
+                        Frame::Seq { anchor, .. } | Frame::Map { anchor, .. } => *anchor == id,
+                    });
+                    return Err(if open {
+                        Diagnostic::error(
+                            "strata::yaml",
+                            "an alias inside the value its anchor names (a recursive alias)",
+                        )
+                        .at(sp, "this alias names a value that contains it")
+                        .help("a value cannot contain itself; write the inner value out")
+                    } else {
                         Diagnostic::error("strata::yaml", "alias to an unknown anchor")
-                            .at(sp, "no anchor with this name before this point"),
-                    );
+                            .at(sp, "no anchor with this name before this point")
+                    });
                 };
+                // An alias may hold a tree of any depth: counted from here, it must stay within
+                // the nesting limit like the rest of the document.
+                if self.stack.len() + target.depth() > MAX_DEPTH {
+                    return Err(Diagnostic::error(
+                        "strata::too_deep",
+                        format!(
+                            "the document nests more than {MAX_DEPTH} levels deep (through aliases)"
+                        ),
+                    )
+                    .at(sp, "this alias reaches past the nesting limit")
+                    .help("strata documents need only a few levels; check the anchors this alias builds on"));
+                }
                 self.alias_nodes += target.count();
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err(Diagnostic::error(
@@ -465,8 +502,20 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
         .find('\n')
         .map_or(file.text.len(), |i| at + i);
     let line = &file.text[line_start..line_end];
+    if e.info().contains("recursion limit") {
+        // The parser's own limit on nesting, met by brackets that are never closed (it stops
+        // before our limit counts them).
+        return Diagnostic::error(
+            "strata::too_deep",
+            format!("the document nests more than {MAX_DEPTH} levels deep"),
+        )
+        .at(Span::new(id, at, end), "nesting limit reached here")
+        .help("strata documents need only a few levels; check for runaway brackets");
+    }
     let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
         "inside `{...}` or `[...]`, quote values that hold `${...}`: write \"${var.name}\""
+    } else if e.info().contains("simple key") && line.len() > 1024 {
+        "a key may be at most 1024 characters long (YAML's limit on keys written without `?`)"
     } else {
         "fix the YAML syntax; a YAML-aware editor shows the structure"
     };
@@ -476,6 +525,49 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
     )
     .at(Span::new(id, at, end), "here")
     .help(help)
+}
+
+/// UTF-16 text without a byte order mark reads as valid UTF-8 when it is mostly ASCII: every
+/// other byte is a NUL. Such a file is refused as what it is, at its first NUL byte (a NUL
+/// here and there is left to the parser, which refuses it as an unprintable character).
+fn utf16_text(file: &SourceFile, id: FileId) -> Option<Diagnostic> {
+    let first = file.text.find('\0')?;
+    let head = &file.text.as_bytes()[..file.text.len().min(64)];
+    let nuls = head.iter().filter(|b| **b == 0).count();
+    if nuls * 4 < head.len() {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "strata::not_utf8",
+            "this file looks like UTF-16 text (a NUL byte between the characters), not UTF-8",
+        )
+        .at(Span::new(id, first, first + 1), "NUL byte")
+        .help("save the file as UTF-8"),
+    )
+}
+
+/// YAML allows only printable characters in a document (YAML 1.2, `c-printable`): no control
+/// characters but tab and line breaks, anywhere, quoted or not. The parser lets some through in
+/// quoted text (an escape sequence in a tag value would reach AWS, and terminals); this refuses
+/// them all, at the first one.
+fn unprintable(file: &SourceFile, id: FileId) -> Option<Diagnostic> {
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    let (at, c) = file.text.char_indices().find(|(_, c)| !printable(*c))?;
+    Some(
+        Diagnostic::error(
+            "strata::yaml_syntax",
+            format!(
+                "YAML syntax error: the document holds the control character U+{:04X}, which YAML does not allow",
+                u32::from(c)
+            ),
+        )
+        .at(Span::new(id, at, at + c.len_utf8()), "here")
+        .help("remove it; inside double quotes, an escape such as \\t or \\u00e9 writes a special character"),
+    )
 }
 
 /// Parses one file into its documents. An empty file gives no documents.
@@ -491,6 +583,9 @@ pub fn parse(file: &SourceFile, id: FileId) -> Result<Vec<Node>, Diagnostic> {
             ),
         )
         .help("split the stack over several files in one directory"));
+    }
+    if let Some(d) = utf16_text(file, id).or_else(|| unprintable(file, id)) {
+        return Err(d);
     }
     let mut b = Builder {
         file: id,
@@ -578,6 +673,32 @@ mod tests {
         // The parser has its own, higher limit; either way it is an error, not a crash.
         let src = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(load(&src).is_err());
+    }
+
+    #[test]
+    fn aliases_cannot_build_past_the_nesting_limit() {
+        // 30 levels behind an anchor, used 40 levels down: 70 in all.
+        let mut src = format!("a: &deep {}x{}\nb:\n", "[".repeat(30), "]".repeat(30));
+        for i in 0..40 {
+            src.push_str(&format!("{}k{i}:\n", "  ".repeat(i + 1)));
+        }
+        src.push_str(&format!("{}end: *deep\n", "  ".repeat(41)));
+        assert_eq!(load(&src).expect_err("deep").code, "strata::too_deep");
+        // The same anchor used near the top is fine.
+        let src = format!("a: &deep {}x{}\nb: *deep\n", "[".repeat(30), "]".repeat(30));
+        assert!(load(&src).is_ok());
+    }
+
+    #[test]
+    fn a_recursive_alias_is_named_as_such() {
+        let err = load("a: &r\n  b: *r\n").expect_err("recursive");
+        assert!(err.message.contains("recursive alias"), "{}", err.message);
+    }
+
+    #[test]
+    fn utf16_text_is_refused_as_such() {
+        let text: String = "stack: lab\n".chars().flat_map(|c| ['\0', c]).collect();
+        assert_eq!(load(&text).expect_err("utf-16").code, "strata::not_utf8");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! The malformed-document corpus: `tests/corpus/malformed/` (made by `tests/corpus/generate.py`).
 //!
-//! Every case must fail to load with at least one diagnostic, and (except for the cases listed
-//! in `tests/corpus/unlocated.txt`) with at least one diagnostic that has a location: a file,
-//! line and column. What the user sees is snapshotted, one snapshot per case, in
-//! `snapshots/corpus/`. A case that panics or takes more than five seconds fails the test with
-//! its name.
+//! Every case must fail to load for the reason its name gives: with the diagnostic code
+//! `tests/corpus/expected.txt` lists for it, and no code besides those the list allows as
+//! consequences of the same mistake. Except for the cases listed in `tests/corpus/unlocated.txt`,
+//! at least one diagnostic has a location: a file, line and column. What the user sees is
+//! snapshotted, one snapshot per case, in `snapshots/corpus/`, and holds no character a
+//! terminal would act on or hide (control characters, bidirectional overrides). A case that
+//! panics or takes more than five seconds fails the test with its name.
 //!
 //! Cases without a location, by decision:
 //! * files with no YAML document at all (empty, only whitespace, only comments, only a byte
@@ -50,6 +52,50 @@ fn unlocated() -> Vec<String> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(String::from)
         .collect()
+}
+
+/// Each case's code and the codes it may also report, from `expected.txt`.
+fn expected() -> std::collections::BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(corpus().join("expected.txt")).expect("expected.txt");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut words = l.split_whitespace().map(String::from);
+            let name = words.next().unwrap_or_default();
+            (name, words.collect())
+        })
+        .collect()
+}
+
+/// What is wrong with a case's codes: its own missing, or one that the list does not allow.
+fn code_problems(name: &str, codes: &[&str], allowed: Option<&Vec<String>>) -> Vec<String> {
+    let Some(allowed) = allowed.filter(|a| !a.is_empty()) else {
+        return vec![format!("{name}: not in expected.txt")];
+    };
+    let mut problems = Vec::new();
+    if !codes.contains(&allowed[0].as_str()) {
+        problems.push(format!(
+            "{name}: no {} diagnostic (got {})",
+            allowed[0],
+            codes.join(", ")
+        ));
+    }
+    for c in codes {
+        if !allowed.iter().any(|a| a == c) {
+            problems.push(format!(
+                "{name}: reports {c}, which expected.txt does not allow (allowed: {})",
+                allowed.join(", ")
+            ));
+        }
+    }
+    problems
+}
+
+/// Characters that must not reach a terminal as they are (see `diag::render`).
+fn hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{61c}' | '\u{feff}')
 }
 
 /// What loading one case gave.
@@ -213,6 +259,8 @@ fn guarded<T: Send + 'static>(
 #[test]
 fn malformed() {
     let unlocated = unlocated();
+    let expected = expected();
+    let mut seen = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let mut cases = 0;
     let mut slowest = (Duration::ZERO, String::new());
@@ -238,6 +286,7 @@ fn malformed() {
             if started.elapsed() > slowest.0 {
                 slowest = (started.elapsed(), name.clone());
             }
+            seen.push(name.clone());
             if outcome.loaded {
                 failures.push(format!("{name}: loaded without an error"));
                 return;
@@ -247,6 +296,13 @@ fn malformed() {
             }
             for b in &outcome.bad_spans {
                 failures.push(format!("{name}: {b}"));
+            }
+            failures.extend(code_problems(&name, &outcome.codes, expected.get(&name)));
+            if let Some(c) = outcome.rendered.chars().find(|c| hidden(*c)) {
+                failures.push(format!(
+                    "{name}: the rendered diagnostics hold {}",
+                    c.escape_unicode()
+                ));
             }
             let expect_location = !unlocated.contains(&name);
             if expect_location && outcome.locations.is_empty() {
@@ -269,6 +325,9 @@ fn malformed() {
         slowest.0, slowest.1
     );
     assert!(cases >= 220, "the corpus has {cases} cases");
+    for name in expected.keys().filter(|n| !seen.contains(n)) {
+        failures.push(format!("{name}: in expected.txt, but no such case"));
+    }
     assert!(
         failures.is_empty(),
         "{} corpus case(s) failed:\n{}",

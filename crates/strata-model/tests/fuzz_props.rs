@@ -1,15 +1,19 @@
-//! Property tests over the loader's entry point, in the normal suite (the fuzz target in
-//! `fuzz/` explores the same entry point for longer): damaged corpus and example documents,
-//! and arbitrary bytes, load to a stack or to diagnostics; never a panic, and a failure always
-//! has a diagnostic whose places lie inside the document.
+//! Property tests that run the `load` fuzz target's check (`fuzz/check/load.rs`, the same code
+//! the fuzz target runs) in the normal suite, on damaged corpus and example documents, arbitrary
+//! bytes and fragments of YAML: loading ends in a stack or in diagnostics whose places lie inside
+//! the document, rendering them holds no character a terminal acts on, and nothing panics. The
+//! fuzzer (`fuzz/README.md`) explores the same check for longer. Bytes that are not UTF-8 are
+//! also loaded from a file, as the command line reads them: refused as `strata::not_utf8`.
 
 use std::path::Path;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use strata_model::diag::render;
-use strata_model::load::{LoadError, VarInputs, load_sources};
-use strata_model::source::SourceFile;
+use strata_model::load::{LoadError, VarInputs};
+
+#[path = "../../../fuzz/check/load.rs"]
+mod fuzz_check;
 
 /// Seeds larger than this are left out, to keep each case fast.
 const MAX_SEED: usize = 16 * 1024;
@@ -166,17 +170,12 @@ fn check_error(e: &LoadError) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Loads bytes as a document: text through `load_sources`; bytes that are not UTF-8 from a
-/// file, through `load` (a `SourceFile` holds text only), which must refuse them.
+/// The fuzz target's check; bytes that are not UTF-8 also from a file, through `load` (a
+/// `SourceFile` holds text only), which must refuse them.
 fn check_bytes(bytes: &[u8]) -> Result<(), TestCaseError> {
+    fuzz_check::check(bytes).map_err(TestCaseError::fail)?;
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let file = SourceFile::new("mutated.yaml", text);
-            match load_sources(vec![file], &VarInputs::default()) {
-                Ok(_) => Ok(()),
-                Err(e) => check_error(&e),
-            }
-        }
+        Ok(_) => Ok(()),
         Err(_) => {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("mutated.yaml");

@@ -26,6 +26,9 @@ pub struct CloudState {
     pub calls: Vec<String>,
     /// Creates of these names fail.
     pub fail_create: Vec<String>,
+    /// Like AWS, a tag holding another resource's id does not keep that resource from being
+    /// deleted (by default this cloud is stricter: any attribute naming it does).
+    pub tags_hold_no_references: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -134,7 +137,11 @@ impl Provider for FakeCloud {
         s.calls.push(format!("delete {}", req.name));
         for other in s.resources.values() {
             let mut refs = Vec::new();
-            ids_in(&Value::Object(other.attrs.clone()), &mut refs);
+            let mut attrs = other.attrs.clone();
+            if s.tags_hold_no_references {
+                attrs.remove("tags");
+            }
+            ids_in(&Value::Object(attrs), &mut refs);
             if other.id != req.id && refs.iter().any(|r| r == req.id) {
                 return Err(ProviderError::new(
                     ErrorClass::DependencyViolation,

@@ -288,6 +288,13 @@ pub fn find(name: &str) -> Option<&'static KindInfo> {
     all().iter().copied().find(|k| k.name == name)
 }
 
+/// True when `r` names a VPC: an `ec2.vpc` of the stack, or one outside it by its id. Checks
+/// that compare VPCs skip references that name nothing or something else (those are reported
+/// as such), so that one mistake is not reported twice.
+pub(crate) fn names_vpc(stack: &Stack, r: &Ref) -> bool {
+    r.is_external() || stack.spec::<vpc::VpcSpec>(r.name()).is_some()
+}
+
 pub(crate) fn default_true() -> bool {
     true
 }

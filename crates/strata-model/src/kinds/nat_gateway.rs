@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::eip::EipSpec;
 use super::internet_gateway::InternetGatewaySpec;
 use super::subnet::SubnetSpec;
 use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
@@ -141,7 +142,11 @@ impl KindSpec for NatGatewaySpec {
             for (g, igw) in stack.of_kind::<InternetGatewaySpec>() {
                 if igw.vpc.as_ref().is_some_and(|v| v.name() == vpc) {
                     out.push((r.name.clone(), g.name.clone(), nat.subnet.0.span));
-                    if let Some(e) = &nat.eip {
+                    // Only an Elastic IP of this stack: `eip:` naming a resource of another
+                    // kind is reported as such, and must not order that resource.
+                    if let Some(e) = &nat.eip
+                        && stack.spec::<EipSpec>(e.name()).is_some()
+                    {
                         out.push((e.name().to_string(), g.name.clone(), e.0.span));
                     }
                 }

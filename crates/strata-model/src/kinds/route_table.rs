@@ -10,8 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::subnet::SubnetSpec;
+use super::transit_gateway::TransitGatewaySpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, names_vpc};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -160,6 +161,9 @@ impl KindSpec for RouteTableSpec {
         for (r, table) in stack.of_kind::<RouteTableSpec>() {
             for route in &table.routes {
                 let Some(tgw) = &route.transit_gateway else { continue };
+                if stack.spec::<TransitGatewaySpec>(tgw.name()).is_none() {
+                    continue;
+                }
                 for (a, att) in stack.of_kind::<TransitGatewayVpcAttachmentSpec>() {
                     if att.transit_gateway.name() == tgw.name() && att.vpc.name() == table.vpc.name() {
                         out.push((r.name.clone(), a.name.clone(), tgw.0.span));
@@ -233,6 +237,8 @@ impl KindSpec for RouteTableSpec {
             for s in &table.subnets {
                 if let Some(subnet) = stack.spec::<SubnetSpec>(s.name())
                     && subnet.vpc.name() != table.vpc.name()
+                    && names_vpc(stack, &subnet.vpc)
+                    && names_vpc(stack, &table.vpc)
                 {
                     diags.push(
                         Diagnostic::error(

@@ -141,11 +141,22 @@ impl KindSpec for TransitGatewayRouteTableSpec {
             }
             let mut seen: Vec<(Ipv4Cidr, Span)> = Vec::new();
             for route in &t.routes {
-                if route.attachment.is_some() == route.blackhole {
+                let problem = match (&route.attachment, route.blackhole) {
+                    (Some(_), true) => Some((
+                        "a static route has an attachment or `blackhole: true`, not both",
+                        "remove `blackhole: true` to route to the attachment, or the attachment to drop the traffic",
+                    )),
+                    (None, false) => Some((
+                        "a static route needs an attachment or `blackhole: true`; this one has neither",
+                        "write `attachment: NAME` to route the traffic, or `blackhole: true` to drop it",
+                    )),
+                    _ => None,
+                };
+                if let Some((message, help)) = problem {
                     diags.push(
-                        Diagnostic::error("strata::invalid_route", "a static route needs an attachment or `blackhole: true`, not both")
+                        Diagnostic::error("strata::invalid_route", message)
                             .at(route.destination_cidr_block.span, "in this route")
-                            .help("write `attachment: NAME` or `blackhole: true`"),
+                            .help(help),
                     );
                 }
                 if let Some((_, first)) = seen.iter().find(|(c, _)| *c == route.destination_cidr_block.value) {

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::subnet::SubnetSpec;
-use super::{FieldDef, KindInfo, KindSpec, TypedRef, default_true};
+use super::{FieldDef, KindInfo, KindSpec, TypedRef, default_true, names_vpc};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::stack::Stack;
 use crate::types::{Ref, Tags};
@@ -83,7 +83,10 @@ impl KindSpec for TransitGatewayVpcAttachmentSpec {
             let mut zones: Vec<(&str, &Ref)> = Vec::new();
             for s in &a.subnets {
                 let Some(subnet) = stack.spec::<SubnetSpec>(s.name()) else { continue };
-                if subnet.vpc.name() != a.vpc.name() {
+                if subnet.vpc.name() != a.vpc.name()
+                    && names_vpc(stack, &subnet.vpc)
+                    && names_vpc(stack, &a.vpc)
+                {
                     diags.push(
                         Diagnostic::error(
                             "strata::wrong_vpc",
