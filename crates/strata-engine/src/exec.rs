@@ -666,6 +666,7 @@ pub async fn execute(
                 let action = action.clone();
                 let step = op.step;
                 let stack = plan.stack.clone();
+                let lineage = lf.lineage.clone();
                 let calls = Arc::new(crate::provider::OpCalls::default());
                 op_calls.insert(i, calls.clone());
                 tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
@@ -678,6 +679,7 @@ pub async fn execute(
                         changed: &changed,
                         token: &token,
                         stack: &stack,
+                        lineage: &lineage,
                     };
                     let r = run_op(&*provider, call, &progress).await;
                     let _ = done_tx.send((i, r));
@@ -839,6 +841,8 @@ struct Call<'a> {
     changed: &'a [String],
     token: &'a str,
     stack: &'a str,
+    /// The lockfile's lineage, for the ownership tags.
+    lineage: &'a str,
 }
 
 /// Removes, from deferred list fields, entries that still hold a reference to a resource not
@@ -896,6 +900,7 @@ async fn run_op(
         changed,
         token,
         stack,
+        lineage,
     } = call;
     match step {
         Step::Create => provider
@@ -904,6 +909,7 @@ async fn run_op(
                     kind: &action.kind,
                     name: &action.name,
                     stack,
+                    lineage,
                     attrs,
                     token,
                     replacing: action.id.as_deref(),
@@ -922,6 +928,7 @@ async fn run_op(
                         kind: &action.kind,
                         name: &action.name,
                         stack,
+                        lineage,
                         id,
                         prior,
                         attrs,
