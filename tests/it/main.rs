@@ -8,6 +8,7 @@ mod corpus;
 mod crash;
 mod lifecycle;
 mod network;
+mod ownership;
 mod reliability;
 mod signals;
 mod support;

@@ -271,21 +271,20 @@ async fn make_plan(
 
 /// The way out when another lockfile's resources carry the stack's tags.
 fn foreign_help(s: &Settings, f: &plan::Foreign) -> String {
-    let take_over = "--adopt-foreign takes them over into this lockfile: the plan then adopts \
-                     those the documents name and deletes the rest";
+    let take_over = "the plan then adopts those the documents name and deletes the rest";
     match f.lineage {
         Some(_) => format!(
             "strata neither deletes nor adopts them: another lockfile owns stack `{}` (another \
              directory with the same `stack:` name, or a lockfile that was replaced), or they \
              were tagged by hand. If another directory manages this stack, give one of them \
              another `stack:` name. To make {} their owner, run the command again with \
-             {take_over}.",
+             --adopt-foreign: {take_over}.",
             f.stack,
             s.lockfile.display()
         ),
         None => format!(
             "there is no lockfile at {}. If this stack's lockfile was lost, run the command \
-             again with --adopt-foreign to take its resources back ({take_over}); if another \
+             again with --adopt-foreign to take its resources back: {take_over}. If another \
              directory manages stack `{}`, give this one another `stack:` name, or point \
              --lockfile at that directory's lockfile.",
             s.lockfile.display(),

@@ -256,21 +256,23 @@ pub struct ForeignResource {
 }
 
 impl std::fmt::Display for Foreign {
-    /// `3 resources carry stack `lab`'s tags but were not created by this lockfile: lineage
-    /// 1f0c…: vpc (ec2.vpc vpc-1), a (ec2.subnet subnet-2); no lineage tag: b (…)`.
+    /// `3 resources carry stack `lab`'s ownership tags but are not owned by this lockfile
+    /// (lineage 9e2a…): lineage 1f0c…: vpc (ec2.vpc vpc-1), a (ec2.subnet subnet-2); no
+    /// lineage tag: b (…)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const SHOWN: usize = 10;
         let n = self.resources.len();
         write!(
             f,
-            "{n} resource{} carr{} stack `{}`'s ownership tags but {} not created by {}: ",
+            "{n} resource{} carr{} stack `{}`'s ownership tags but {} not owned by this \
+             lockfile ({}): ",
             if n == 1 { "" } else { "s" },
             if n == 1 { "ies" } else { "y" },
             self.stack,
-            if n == 1 { "was" } else { "were" },
+            if n == 1 { "is" } else { "are" },
             match &self.lineage {
-                Some(l) => format!("this lockfile (lineage {l})"),
-                None => "this lockfile (there is none yet)".to_string(),
+                Some(l) => format!("lineage {l}"),
+                None => "there is none yet".to_string(),
             }
         )?;
         let mut groups: BTreeMap<Option<&str>, Vec<&ForeignResource>> = BTreeMap::new();
@@ -286,7 +288,6 @@ impl std::fmt::Display for Foreign {
             };
             let items: Vec<String> = list
                 .iter()
-                .skip_while(|_| shown >= SHOWN)
                 .take(SHOWN.saturating_sub(shown))
                 .map(|r| format!("{} ({} {})", r.name, r.kind, r.id))
                 .collect();
