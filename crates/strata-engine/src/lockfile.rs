@@ -1442,4 +1442,27 @@ mod tests {
         }
         drop(writer.join().expect("writer"));
     }
+
+    #[test]
+    fn a_holder_releasing_the_lock_is_waited_for_not_reported_without_details() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        // A holder between clearing its details and releasing the lock (its Drop).
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(holder_path(&path))
+            .expect("holder");
+        file.try_lock().expect("lock");
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            file.unlock().expect("unlock");
+            file
+        });
+        let lock = StackLock::acquire(&path, "strata apply").expect("taken once released");
+        assert!(lock.took_over.is_none());
+        drop(releaser.join().expect("releaser"));
+    }
 }
