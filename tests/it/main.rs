@@ -9,6 +9,7 @@ mod crash;
 mod inputs;
 mod lifecycle;
 mod network;
+mod ownership;
 mod pipes;
 mod reliability;
 mod secrets;

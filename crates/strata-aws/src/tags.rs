@@ -10,10 +10,8 @@ use crate::Ctx;
 use crate::error::aws;
 use strata_engine::provider::ProviderError;
 
-/// The tag naming the stack that owns a resource.
-pub const STACK_TAG: &str = "strata:stack";
-/// The tag naming the resource's logical name in its stack.
-pub const NAME_TAG: &str = "strata:name";
+use strata_engine::provider::{CreateRequest, Owner, UpdateRequest};
+pub use strata_engine::provider::{LINEAGE_TAG, NAME_TAG, STACK_TAG};
 
 /// The user's tags from the desired attributes.
 pub fn desired_tags(attrs: &Attrs) -> BTreeMap<String, String> {
@@ -27,39 +25,43 @@ pub fn desired_tags(attrs: &Attrs) -> BTreeMap<String, String> {
 }
 
 /// Tags for a create call: the user's tags plus the ownership tags.
-pub fn tag_specification(
-    resource_type: ResourceType,
-    attrs: &Attrs,
-    stack: &str,
-    name: &str,
-) -> TagSpecification {
+pub fn tag_specification(resource_type: ResourceType, req: &CreateRequest<'_>) -> TagSpecification {
     let mut b = TagSpecification::builder().resource_type(resource_type);
-    for (k, v) in desired_tags(attrs) {
+    for (k, v) in desired_tags(req.attrs) {
         b = b.tags(Tag::builder().key(k).value(v).build());
     }
-    b.tags(Tag::builder().key(STACK_TAG).value(stack).build())
-        .tags(Tag::builder().key(NAME_TAG).value(name).build())
-        .build()
+    for (k, v) in req.owner().tags() {
+        b = b.tags(Tag::builder().key(k).value(v).build());
+    }
+    b.build()
+}
+
+/// The ownership tags a resource carries (each `None` when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ownership {
+    pub stack: Option<String>,
+    pub name: Option<String>,
+    pub lineage: Option<String>,
 }
 
 /// Splits AWS tags into the user's tags (as a JSON object) and the ownership tags.
-pub fn split(tags: &[Tag]) -> (Value, Option<String>, Option<String>) {
+pub fn split(tags: &[Tag]) -> (Value, Ownership) {
     let mut user = serde_json::Map::new();
-    let mut stack = None;
-    let mut name = None;
+    let mut own = Ownership::default();
     for t in tags {
         let (Some(k), v) = (t.key(), t.value().unwrap_or_default()) else {
             continue;
         };
         match k {
-            STACK_TAG => stack = Some(v.to_string()),
-            NAME_TAG => name = Some(v.to_string()),
+            STACK_TAG => own.stack = Some(v.to_string()),
+            NAME_TAG => own.name = Some(v.to_string()),
+            LINEAGE_TAG => own.lineage = Some(v.to_string()),
             _ => {
                 user.insert(k.to_string(), Value::String(v.to_string()));
             }
         }
     }
-    (Value::Object(user), stack, name)
+    (Value::Object(user), own)
 }
 
 /// A filter for the resources of one stack.
@@ -70,37 +72,30 @@ pub fn stack_filter(stack: &str) -> Filter {
         .build()
 }
 
-/// Makes the resource's user tags equal to the desired ones, and (re)sets the ownership tags.
-pub async fn sync_tags(
-    cx: &Ctx,
-    id: &str,
-    prior: &Attrs,
-    desired: &Attrs,
-    stack: &str,
-    name: &str,
-) -> Result<(), ProviderError> {
-    let old = desired_tags(prior);
-    let new = desired_tags(desired);
+/// Makes the resource's user tags equal to the desired ones, and (re)sets the ownership tags
+/// (stack, name and the lockfile's lineage).
+pub async fn sync_tags(cx: &Ctx, req: &UpdateRequest<'_>) -> Result<(), ProviderError> {
+    let old = desired_tags(req.prior);
+    let new = desired_tags(req.attrs);
     let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
     let changed: Vec<(&String, &String)> =
         new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
     if !removed.is_empty() {
-        let mut req = cx.ec2.delete_tags().resources(id);
+        let mut req = cx.ec2.delete_tags().resources(req.id);
         for k in removed {
             req = req.tags(Tag::builder().key(k).build());
         }
         req.send().await.map_err(aws("ec2:DeleteTags"))?;
     }
     // Ownership tags go along every time: cheap, and it repairs them if they were removed.
-    let mut req = cx
-        .ec2
-        .create_tags()
-        .resources(id)
-        .tags(Tag::builder().key(STACK_TAG).value(stack).build())
-        .tags(Tag::builder().key(NAME_TAG).value(name).build());
-    for (k, v) in changed {
-        req = req.tags(Tag::builder().key(k).value(v).build());
+    let owner: Owner<'_> = req.owner();
+    let mut call = cx.ec2.create_tags().resources(req.id);
+    for (k, v) in owner.tags() {
+        call = call.tags(Tag::builder().key(k).value(v).build());
     }
-    req.send().await.map_err(aws("ec2:CreateTags"))?;
+    for (k, v) in changed {
+        call = call.tags(Tag::builder().key(k).value(v).build());
+    }
+    call.send().await.map_err(aws("ec2:CreateTags"))?;
     Ok(())
 }

@@ -39,6 +39,7 @@ fn once(resources: usize) -> Result<One, String> {
         live: &[],
         mode: Mode::Apply,
         plan_id: "bench",
+        adopt_foreign: false,
     })
     .map_err(|e| e.to_string())?;
     op_graph(&p).map_err(|e| e.to_string())?;

@@ -117,6 +117,11 @@ pub struct PlanArgs {
     /// Plan the destruction of everything.
     #[arg(long)]
     pub destroy: bool,
+    /// Take over resources carrying this stack's ownership tags that another lockfile created
+    /// (another directory on the same stack, or a lockfile that was lost): adopt those the
+    /// documents name, delete the rest. Without it, such resources stop the plan.
+    #[arg(long)]
+    pub adopt_foreign: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +137,11 @@ pub struct ApplyArgs {
     /// Write each operation's start and end, and the critical path, to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub timings: Option<PathBuf>,
+    /// Take over resources carrying this stack's ownership tags that another lockfile created
+    /// (another directory on the same stack, or a lockfile that was lost): adopt those the
+    /// documents name, delete the rest. Without it, such resources stop the plan.
+    #[arg(long, conflicts_with = "plan_file")]
+    pub adopt_foreign: bool,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +155,11 @@ pub struct DestroyArgs {
     /// Write each operation's start and end, and the critical path, to this JSON file.
     #[arg(long, value_name = "FILE")]
     pub timings: Option<PathBuf>,
+    /// Take over resources carrying this stack's ownership tags that another lockfile created
+    /// (another directory on the same stack, or a lockfile that was lost): adopt those the
+    /// documents name, delete the rest. Without it, such resources stop the plan.
+    #[arg(long)]
+    pub adopt_foreign: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -224,6 +224,7 @@ async fn make_plan(
     cloud: &Cloud,
     lf: Option<&Lockfile>,
     mode: Mode,
+    adopt_foreign: bool,
 ) -> Result<Plan, Failure> {
     let desired = Desired::from_stack(&loaded.stack, &cloud.region);
     if let Some(l) = lf
@@ -245,20 +246,48 @@ async fn make_plan(
         live: &live,
         mode,
         plan_id: &plan_id,
+        adopt_foreign,
     })
     .map_err(|e| {
         let help = match &e {
             plan::PlanError::PreventDestroy { .. } => {
                 "set `lifecycle: {prevent_destroy: false}` on it and apply, then try again"
+                    .to_string()
             }
             plan::PlanError::KindChanged { .. } => {
                 "give the new resource another name, so the old one is deleted and the new one created"
+                    .to_string()
             }
+            plan::PlanError::Foreign(f) => foreign_help(s, f),
         };
         Failure::new(e.to_string()).help(help)
     })?;
     secrets_of(loaded).seal(&mut p, lf);
     Ok(p)
+}
+
+/// The way out when another lockfile's resources carry the stack's tags.
+fn foreign_help(s: &Settings, f: &plan::Foreign) -> String {
+    let take_over = "the plan then adopts those the documents name and deletes the rest";
+    match f.lineage {
+        Some(_) => format!(
+            "strata neither deletes nor adopts them: another lockfile owns stack `{}` (another \
+             directory with the same `stack:` name, or a lockfile that was replaced), or they \
+             were tagged by hand. If another directory manages this stack, give one of them \
+             another `stack:` name. To make {} their owner, run the command again with \
+             --adopt-foreign: {take_over}.",
+            f.stack,
+            s.lockfile.display()
+        ),
+        None => format!(
+            "there is no lockfile at {}. If this stack's lockfile was lost, run the command \
+             again with --adopt-foreign to take its resources back: {take_over}. If another \
+             directory manages stack `{}`, give this one another `stack:` name, or point \
+             --lockfile at that directory's lockfile.",
+            s.lockfile.display(),
+            f.stack
+        ),
+    }
 }
 
 /// The sensitive variables' values, which from now on are masked in everything printed.
@@ -318,7 +347,7 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     } else {
         Mode::Apply
     };
-    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode).await?;
+    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
     report_calls(s, &cloud);
     if args.json {
         ui::out(&render::render_json(&p));
@@ -661,7 +690,15 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     let _lock = acquire(s, "strata apply")?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Apply).await?;
+    let p = make_plan(
+        s,
+        &loaded,
+        &cloud,
+        lf.as_ref(),
+        Mode::Apply,
+        args.adopt_foreign,
+    )
+    .await?;
     ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
@@ -690,7 +727,15 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     let _lock = acquire(s, "strata destroy")?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), Mode::Destroy).await?;
+    let p = make_plan(
+        s,
+        &loaded,
+        &cloud,
+        lf.as_ref(),
+        Mode::Destroy,
+        args.adopt_foreign,
+    )
+    .await?;
     ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         return Ok(ExitCode::SUCCESS);

@@ -59,7 +59,7 @@ impl Settings {
             }
             cli.push((name.to_string(), value.to_string()));
         }
-        let lockfile = match &g.lockfile {
+        let given = match &g.lockfile {
             Some(p) => p.clone(),
             None => {
                 let dir = if g.file.is_dir() {
@@ -73,6 +73,15 @@ impl Settings {
                 dir.join("strata.lock")
             }
         };
+        // A symlinked lockfile: everything happens beside the file it points to, so the link
+        // and the target take one lock, and the link stays a link.
+        let lockfile = strata_engine::lockfile::resolve_path(&given).map_err(|e| {
+            Failure::new(format!(
+                "cannot follow the lockfile {}: {e}",
+                given.display()
+            ))
+            .help("point --lockfile at the file itself, or fix the symbolic link")
+        })?;
         let no_color = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ok(Settings {
             file: g.file.clone(),

@@ -673,6 +673,7 @@ pub async fn execute(
                 let action = action.clone();
                 let step = op.step;
                 let stack = plan.stack.clone();
+                let lineage = lf.lineage.clone();
                 let calls = Arc::new(crate::provider::OpCalls::default());
                 op_calls.insert(i, calls.clone());
                 tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
@@ -685,6 +686,7 @@ pub async fn execute(
                         changed: &changed,
                         token: &token,
                         stack: &stack,
+                        lineage: &lineage,
                     };
                     let r = run_op(&*provider, call, &progress).await;
                     let _ = done_tx.send((i, r));
@@ -846,6 +848,8 @@ struct Call<'a> {
     changed: &'a [String],
     token: &'a str,
     stack: &'a str,
+    /// The lockfile's lineage, for the ownership tags.
+    lineage: &'a str,
 }
 
 /// Removes, from deferred list fields of template-form attributes, entries that hold a
@@ -915,6 +919,7 @@ async fn run_op(
         changed,
         token,
         stack,
+        lineage,
     } = call;
     match step {
         Step::Create => provider
@@ -923,6 +928,7 @@ async fn run_op(
                     kind: &action.kind,
                     name: &action.name,
                     stack,
+                    lineage,
                     attrs,
                     token,
                     replacing: action.id.as_deref(),
@@ -941,6 +947,7 @@ async fn run_op(
                         kind: &action.kind,
                         name: &action.name,
                         stack,
+                        lineage,
                         id,
                         prior,
                         attrs,

@@ -239,6 +239,26 @@ pub enum LockfileError {
         #[source]
         source: io::Error,
     },
+    /// The journal cannot be read as journal lines.
+    #[error("{path} is damaged: {detail}")]
+    DamagedJournal {
+        path: PathBuf,
+        lockfile: PathBuf,
+        detail: String,
+    },
+    /// The journal is not the continuation of this lockfile's snapshot.
+    #[error("{path} does not belong to {lockfile}: {detail}")]
+    ForeignJournal {
+        path: PathBuf,
+        lockfile: PathBuf,
+        detail: String,
+    },
+    /// The journal was written by a strata that did not record which lockfile it belongs to.
+    #[error(
+        "{path} was written by an older strata, which did not record which lockfile a journal \
+         belongs to; strata cannot tell whether it belongs to {lockfile}"
+    )]
+    UnprovenJournal { path: PathBuf, lockfile: PathBuf },
 }
 
 impl LockfileError {
@@ -264,6 +284,32 @@ impl LockfileError {
                 "check free disk space and permissions; the previous lockfile is unchanged"
                     .to_string()
             }
+            LockfileError::DamagedJournal { path, lockfile, .. } => format!(
+                "strata changed nothing. The journal holds the writes made since {lockfile} was \
+                 last written whole. To go on from that snapshot, keep the journal aside: \
+                 `mv {journal} {journal}.damaged`, then run `strata plan`: resources the \
+                 interrupted run created are found by their ownership tags and adopted \
+                 (docs/lockfile.md, \"A journal that is refused\")",
+                lockfile = lockfile.display(),
+                journal = path.display(),
+            ),
+            LockfileError::ForeignJournal { path, lockfile, .. } => format!(
+                "strata changed nothing and applied none of it. If the journal was copied or \
+                 left here by mistake, move it away (`mv {journal} {journal}.foreign`) and run \
+                 `strata plan`; if it is the journal of this stack's last run, put back the \
+                 {lockfile} it was written next to (docs/lockfile.md, \"A journal that is \
+                 refused\")",
+                lockfile = lockfile.display(),
+                journal = path.display(),
+            ),
+            LockfileError::UnprovenJournal { path, .. } => format!(
+                "if it is this lockfile's journal, run `strata apply` once with the strata \
+                 version that wrote it (that folds it into the lockfile); otherwise move it \
+                 away (`mv {journal} {journal}.old`) and run `strata plan`: resources an \
+                 interrupted run created are found by their tags, and `--adopt-foreign` takes \
+                 them over (docs/lockfile.md, \"A journal that is refused\")",
+                journal = path.display(),
+            ),
         }
     }
 }
@@ -281,11 +327,26 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Reads and checks a lockfile; `Ok(None)` when there is none yet.
+/// Reads and checks a lockfile, with its journal applied; `Ok(None)` when there is none yet.
 pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let jpath = journal_path(path);
+            if jpath.exists() {
+                // A journal is written only after its snapshot, which is never removed.
+                return Err(LockfileError::ForeignJournal {
+                    detail: format!(
+                        "there is no {} for it to continue (the journal is only valid next to \
+                         the snapshot it extends)",
+                        path.display()
+                    ),
+                    path: jpath,
+                    lockfile: path.to_path_buf(),
+                });
+            }
+            return Ok(None);
+        }
         Err(source) => {
             return Err(LockfileError::Io {
                 path: path.to_path_buf(),
@@ -294,8 +355,18 @@ pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
         }
     };
     let mut lf = parse(path, &bytes)?;
-    replay_journal(path, &mut lf)?;
+    replay_journal(path, &mut lf, &sha256_hex(&bytes))?;
     Ok(Some(lf))
+}
+
+/// The SHA-256 of a snapshot's bytes, in hex: what a journal line names as the snapshot it
+/// extends.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Parses lockfile bytes (exposed for tests of damaged files).
@@ -335,6 +406,12 @@ fn write_err(path: &Path) -> impl Fn(io::Error) -> LockfileError + '_ {
 
 /// Writes the lockfile atomically after incrementing its serial; keeps the old one as backup.
 pub fn write(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
+    write_snapshot(path, lf).map(|_| ())
+}
+
+/// [`write`], returning the SHA-256 of the bytes written (see [`sha256_hex`]). The temporary
+/// file is removed whatever fails, so a full disk leaves nothing behind.
+fn write_snapshot(path: &Path, lf: &mut Lockfile) -> Result<String, LockfileError> {
     lf.serial += 1;
     let bytes = lf.to_bytes();
     let dir = match path.parent() {
@@ -343,30 +420,62 @@ pub fn write(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
     };
     let tmp = sibling(path, &format!(".tmp{}", std::process::id()));
     let err = write_err(path);
-    {
-        let mut f = create_private(&tmp).map_err(&err)?;
-        f.write_all(&bytes).map_err(&err)?;
-        f.sync_all().map_err(&err)?;
-    }
-    if path.exists() {
-        let backup = backup_path(path);
-        let _ = fs::remove_file(&backup);
-        if fs::hard_link(path, &backup).is_err() {
-            fs::copy(path, &backup).map_err(&err)?;
+    let replaced = (|| {
+        {
+            let mut f = create_private(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
         }
+        if path.exists() {
+            let backup = backup_path(path);
+            let _ = fs::remove_file(&backup);
+            if fs::hard_link(path, &backup).is_err() {
+                fs::copy(path, &backup)?;
+            }
+        }
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = replaced {
+        let _ = fs::remove_file(&tmp);
+        lf.serial -= 1;
+        return Err(err(e));
     }
-    fs::rename(&tmp, path).map_err(&err)?;
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
     // The journal's entries are in the new snapshot now (and name the old one as their base,
-    // so a journal left by a crash right here is ignored).
+    // so a journal left by a crash right here is recognised as folded in).
     match fs::remove_file(journal_path(path)) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(err(e)),
     }
-    Ok(())
+    Ok(sha256_hex(&bytes))
+}
+
+/// The lockfile's real path: a symlink (or a chain of them) at `path` is followed, so that the
+/// lock, the journal, the backup and the atomic rename all act beside the file itself (and the
+/// link stays a link). The rest of the path is kept as given.
+pub fn resolve_path(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(p),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{} is a chain of more than 40 symbolic links",
+        path.display()
+    )))
 }
 
 /// `strata.lock.journal` next to `strata.lock`.
@@ -375,10 +484,15 @@ pub fn journal_path(path: &Path) -> PathBuf {
 }
 
 /// One journal line: what one write changed, against the snapshot whose serial is `base`.
+/// `lineage` and `base_sha256` prove which snapshot that is: a journal is applied only to the
+/// lockfile of its lineage, and only to the very snapshot it was written after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
+    lineage: String,
     base: u64,
+    /// The SHA-256 of the snapshot's bytes, in hex.
+    base_sha256: String,
     serial: u64,
     changes: Vec<Change>,
 }
@@ -423,9 +537,13 @@ impl Change {
     }
 }
 
-/// Applies the journal's entries made against this snapshot. A last line cut short by a crash
-/// (no newline) is ignored; entries against another snapshot were folded into it already.
-fn replay_journal(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
+/// Applies the journal's entries made against this snapshot (`digest`: the SHA-256 of its
+/// bytes). A last line cut short by a crash (no newline) is ignored; entries of this lineage
+/// against an older snapshot were folded into it already (a crash between writing the snapshot
+/// and removing the journal). Anything else that does not continue this very snapshot (another
+/// lockfile's journal, a journal of a newer or another copy of this one, lines of an older
+/// strata that do not say) is refused, never applied or ignored.
+fn replay_journal(path: &Path, lf: &mut Lockfile, digest: &str) -> Result<(), LockfileError> {
     let jpath = journal_path(path);
     let bytes = match fs::read(&jpath) {
         Ok(b) => b,
@@ -437,8 +555,14 @@ fn replay_journal(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
             });
         }
     };
-    let corrupt = |detail: String| LockfileError::Corrupt {
+    let damaged = |detail: String| LockfileError::DamagedJournal {
         path: jpath.clone(),
+        lockfile: path.to_path_buf(),
+        detail,
+    };
+    let foreign = |detail: String| LockfileError::ForeignJournal {
+        path: jpath.clone(),
+        lockfile: path.to_path_buf(),
         detail,
     };
     let base = lf.serial;
@@ -450,17 +574,52 @@ fn replay_journal(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
         if line.is_empty() {
             continue;
         }
-        let entry: Entry = serde_json::from_slice(line)
-            .map_err(|e| corrupt(format!("line {} is not a journal entry ({e})", n + 1)))?;
-        if entry.base != base || entry.serial <= lf.serial {
+        let n = n + 1;
+        let value: Value = serde_json::from_slice(line)
+            .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
+        if value.get("base").is_some() && value.get("lineage").is_none() {
+            return Err(LockfileError::UnprovenJournal {
+                path: jpath.clone(),
+                lockfile: path.to_path_buf(),
+            });
+        }
+        let entry: Entry = serde_json::from_value(value)
+            .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
+        if entry.lineage != lf.lineage {
+            return Err(foreign(format!(
+                "it records the writes of the lockfile with lineage {}, and {} has lineage {} \
+                 (stack `{}`)",
+                entry.lineage,
+                path.display(),
+                lf.lineage,
+                lf.stack
+            )));
+        }
+        if entry.base < base {
+            continue;
+        }
+        if entry.base > base {
+            return Err(foreign(format!(
+                "line {n} continues serial {} of this lockfile, but {} is at serial {base} (an \
+                 older copy was put back)",
+                entry.base,
+                path.display()
+            )));
+        }
+        if entry.base_sha256 != digest {
+            return Err(foreign(format!(
+                "line {n} continues another copy of this lockfile at serial {base} (the \
+                 snapshot's SHA-256 is {digest}, the journal's {})",
+                entry.base_sha256
+            )));
+        }
+        if entry.serial <= lf.serial {
             continue;
         }
         if entry.serial != lf.serial + 1 {
-            return Err(corrupt(format!(
-                "line {} jumps from serial {} to {}",
-                n + 1,
-                lf.serial,
-                entry.serial
+            return Err(damaged(format!(
+                "line {n} jumps from serial {} to {}",
+                lf.serial, entry.serial
             )));
         }
         for c in entry.changes {
@@ -468,7 +627,7 @@ fn replay_journal(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
         }
         lf.serial = entry.serial;
     }
-    lf.check().map_err(corrupt)
+    lf.check().map_err(damaged)
 }
 
 /// Writes the lockfile after every mutation without rewriting it whole: each write appends one
@@ -480,6 +639,8 @@ pub struct Journal {
     file: Option<File>,
     /// The serial of the snapshot on disk.
     base: u64,
+    /// The SHA-256 of the snapshot on disk.
+    base_sha256: String,
     /// The state on disk (snapshot and journal), to find what changed.
     last: Lockfile,
     entries: usize,
@@ -501,6 +662,7 @@ impl Journal {
             path: path.to_path_buf(),
             file: None,
             base: 0,
+            base_sha256: String::new(),
             last: Lockfile::new("", ""),
             entries: 0,
             mask,
@@ -514,7 +676,7 @@ impl Journal {
         self.file = None;
         let mut masked = lf.clone();
         (self.mask)(&mut masked);
-        write(&self.path, &mut masked)?;
+        self.base_sha256 = write_snapshot(&self.path, &mut masked)?;
         lf.serial = masked.serial;
         self.base = lf.serial;
         self.last = lf.clone();
@@ -575,10 +737,11 @@ impl Journal {
         if self.entries >= Self::COMPACT_EVERY {
             return self.snapshot(lf);
         }
-        lf.serial += 1;
         let entry = Entry {
+            lineage: lf.lineage.clone(),
             base: self.base,
-            serial: lf.serial,
+            base_sha256: self.base_sha256.clone(),
+            serial: lf.serial + 1,
             changes,
         };
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
@@ -592,9 +755,14 @@ impl Journal {
             self.file = Some(create_private_append(&jpath).map_err(err)?);
         }
         if let Some(f) = &mut self.file {
-            f.write_all(&line).map_err(err)?;
-            f.sync_data().map_err(err)?;
+            let len = f.metadata().map_err(err)?.len();
+            if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+                // Leave no part of the line behind (a full disk), so the next line starts clean.
+                let _ = f.set_len(len);
+                return Err(err(e));
+            }
         }
+        lf.serial += 1;
         for name in touched {
             match lf.resources.get(*name) {
                 Some(r) => {
@@ -668,7 +836,10 @@ impl std::fmt::Display for Holder {
 pub enum LockError {
     #[error("the stack is locked by {0}")]
     Held(Holder),
-    #[error("the stack is locked by another process (it left no details)")]
+    #[error(
+        "the stack is locked by another process, which has written no details about itself \
+         in 5 seconds"
+    )]
     HeldUnknown,
     #[error("cannot lock {path}: {source}")]
     Io {
@@ -677,6 +848,9 @@ pub enum LockError {
         source: io::Error,
     },
 }
+
+/// How long a process that finds the stack locked looks for the holder's details.
+const HOLDER_DETAILS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// An exclusive lock on a stack, released when dropped (and by the OS if the process dies).
 #[derive(Debug)]
@@ -738,15 +912,24 @@ impl StackLock {
             .truncate(false)
             .open(&path)
             .map_err(io_err)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(match read_holder(&mut file) {
-                    Some(h) => LockError::Held(h),
-                    None => LockError::HeldUnknown,
-                });
+        // A holder writes its details right after taking the lock and clears them right
+        // before releasing it: details not there yet (or any more) are looked for again for a
+        // moment, and a lock released meanwhile is taken.
+        let deadline = std::time::Instant::now() + HOLDER_DETAILS_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => {
+                    if let Some(h) = read_holder(&mut file) {
+                        return Err(LockError::Held(h));
+                    }
+                    if std::time::Instant::now() >= deadline {
+                        return Err(LockError::HeldUnknown);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
             }
-            Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
         }
         // We hold the lock. Details left behind mean the last holder died without releasing.
         let took_over = read_holder(&mut file).filter(|h| h.pid != std::process::id());
@@ -1055,5 +1238,231 @@ mod tests {
             .unwrap_or(0);
         assert!(lines < Journal::COMPACT_EVERY, "{lines} lines");
         assert_eq!(read(&path).expect("read"), Some(lf));
+    }
+
+    /// A journal that is started and given one resource, as a run killed during its first
+    /// apply leaves it: (lockfile path, journal bytes).
+    fn killed_first_apply(dir: &Path, stack: &str, resource: &str) -> (PathBuf, Vec<u8>) {
+        let path = dir.join("strata.lock");
+        let mut lf = Lockfile::new(stack, "us-east-1");
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        lf.resources.insert(resource.into(), record(resource));
+        j.save(&mut lf, &[resource]).expect("save");
+        let journal = fs::read(journal_path(&path)).expect("journal");
+        (path, journal)
+    }
+
+    #[test]
+    fn another_lockfiles_journal_is_refused_naming_both() {
+        let one = tempfile::tempdir().expect("tempdir");
+        let two = tempfile::tempdir().expect("tempdir");
+        let (_, journal) = killed_first_apply(one.path(), "first", "subnet-1");
+        let (path, _) = killed_first_apply(two.path(), "second", "subnet-2");
+        // Both snapshots are at serial 1 (base 1), as after any first apply.
+        fs::write(journal_path(&path), &journal).expect("copy the journal");
+        let theirs = parse(&path, &fs::read(&path).expect("snapshot")).expect("snapshot");
+        let e = read(&path).expect_err("refused");
+        assert!(matches!(e, LockfileError::ForeignJournal { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("strata.lock.journal does not belong to"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&theirs.lineage),
+            "names this lockfile's lineage: {msg}"
+        );
+        let help = e.help();
+        assert!(
+            help.contains("mv ") && help.contains("strata.lock.journal.foreign"),
+            "{help}"
+        );
+        assert!(!help.contains(".journal.backup"), "{help}");
+        assert_eq!(
+            fs::read(journal_path(&path)).expect("journal"),
+            journal,
+            "left as it was"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_another_copy_or_a_newer_snapshot_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, journal) = killed_first_apply(dir.path(), "lab", "a");
+        // The same lineage and serial, other bytes: another copy of this lockfile.
+        let mut other = parse(&path, &fs::read(&path).expect("snapshot")).expect("parse");
+        other.region = "eu-west-1".into();
+        other.serial -= 1;
+        write(&path, &mut other).expect("write");
+        fs::write(journal_path(&path), &journal).expect("journal back");
+        let e = read(&path).expect_err("another copy");
+        assert!(e.to_string().contains("another copy"), "{e}");
+        // An older snapshot put back under a newer journal.
+        let mut older = other.clone();
+        older.serial = 0;
+        fs::remove_file(journal_path(&path)).expect("rm");
+        write(&path, &mut older).expect("write");
+        assert_eq!(older.serial, 1);
+        let mut newer = String::from_utf8(journal.clone()).expect("utf8");
+        newer = newer
+            .replace("\"base\":1", "\"base\":5")
+            .replace("\"serial\":2", "\"serial\":6");
+        fs::write(journal_path(&path), newer).expect("journal");
+        let e = read(&path).expect_err("newer journal");
+        assert!(e.to_string().contains("older copy was put back"), "{e}");
+    }
+
+    #[test]
+    fn journal_lines_of_an_older_strata_are_refused_with_the_way_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        write(&path, &mut lf).expect("write");
+        fs::write(
+            journal_path(&path),
+            "{\"base\":1,\"serial\":2,\"changes\":[{\"pending\":[]}]}\n",
+        )
+        .expect("old journal");
+        let e = read(&path).expect_err("refused");
+        assert!(matches!(e, LockfileError::UnprovenJournal { .. }), "{e}");
+        assert!(e.help().contains("strata.lock.journal.old"), "{}", e.help());
+        assert!(e.help().contains("--adopt-foreign"), "{}", e.help());
+    }
+
+    #[test]
+    fn a_journal_without_its_snapshot_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, _) = killed_first_apply(dir.path(), "lab", "a");
+        fs::remove_file(&path).expect("lose the snapshot");
+        let e = read(&path).expect_err("refused");
+        assert!(e.to_string().contains("there is no"), "{e}");
+    }
+
+    #[test]
+    fn a_damaged_journals_help_names_what_exists() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, journal) = killed_first_apply(dir.path(), "lab", "a");
+        let mut bad = b"{not json}\n".to_vec();
+        bad.extend(journal);
+        fs::write(journal_path(&path), bad).expect("damage");
+        let e = read(&path).expect_err("damaged");
+        assert!(e.to_string().contains("line 1"), "{e}");
+        let help = e.help();
+        assert!(help.contains("strata.lock.journal.damaged"), "{help}");
+        assert!(!help.contains(".journal.backup"), "{help}");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file_and_the_serial() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A directory where the lockfile should be: the rename over it fails.
+        let path = dir.path().join("strata.lock");
+        fs::create_dir(&path).expect("dir");
+        fs::write(path.join("x"), "x").expect("file");
+        let mut lf = sample();
+        let e = write(&path, &mut lf).expect_err("cannot replace a directory");
+        assert!(matches!(e, LockfileError::Write { .. }), "{e}");
+        assert_eq!(lf.serial, 0);
+        let left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["strata.lock"], "no temporary file left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_lockfile_resolves_to_its_target() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("state");
+        fs::create_dir(&real).expect("dir");
+        let target = real.join("strata.lock");
+        let link = dir.path().join("strata.lock");
+        // Dangling first (no lockfile yet): the target it will be.
+        symlink("state/strata.lock", &link).expect("link");
+        assert_eq!(resolve_path(&link).expect("resolve"), target);
+        let mut lf = sample();
+        write(&resolve_path(&link).expect("resolve"), &mut lf).expect("write");
+        write(&resolve_path(&link).expect("resolve"), &mut lf).expect("write again");
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("link")
+                .file_type()
+                .is_symlink(),
+            "the link stays a link"
+        );
+        assert_eq!(read(&link).expect("read").expect("present"), lf);
+        assert!(backup_path(&target).exists());
+        // A chain of links, and a path that is no link.
+        let second = dir.path().join("again.lock");
+        symlink(&link, &second).expect("link");
+        assert_eq!(resolve_path(&second).expect("resolve"), target);
+        assert_eq!(resolve_path(&target).expect("resolve"), target);
+        // Through the link and through the target: one lock.
+        let held = StackLock::acquire(&resolve_path(&link).expect("resolve"), "strata apply")
+            .expect("lock");
+        assert!(matches!(
+            StackLock::acquire(&target, "strata apply"),
+            Err(LockError::Held(_))
+        ));
+        drop(held);
+    }
+
+    #[test]
+    fn a_contender_waits_for_the_holders_details() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        // A holder between taking the lock and writing its details.
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(holder_path(&path))
+            .expect("holder");
+        file.try_lock().expect("lock");
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let me = Holder {
+                pid: 4242,
+                host: host_name(),
+                since: now_rfc3339(),
+                command: "strata apply".into(),
+            };
+            file.write_all(&serde_json::to_vec(&me).expect("json"))
+                .expect("details");
+            file.sync_all().expect("sync");
+            file
+        });
+        match StackLock::acquire(&path, "strata apply") {
+            Err(LockError::Held(h)) => assert_eq!(h.pid, 4242),
+            other => panic!("expected the holder's details, got {other:?}"),
+        }
+        drop(writer.join().expect("writer"));
+    }
+
+    #[test]
+    fn a_holder_releasing_the_lock_is_waited_for_not_reported_without_details() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        // A holder between clearing its details and releasing the lock (its Drop).
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(holder_path(&path))
+            .expect("holder");
+        file.try_lock().expect("lock");
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            file.unlock().expect("unlock");
+            file
+        });
+        let lock = StackLock::acquire(&path, "strata apply").expect("taken once released");
+        assert!(lock.took_over.is_none());
+        drop(releaser.join().expect("releaser"));
     }
 }

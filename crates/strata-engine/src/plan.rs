@@ -17,7 +17,7 @@ use strata_model::kinds::{Compare, KindInfo, Update};
 
 use crate::desired::{Desired, DesiredResource};
 use crate::lockfile::{LockedResource, Lockfile, PendingKind};
-use crate::provider::LiveResource;
+use crate::provider::{LINEAGE_TAG, LiveResource, NAME_TAG, STACK_TAG};
 use crate::value::{self, Attrs};
 
 /// The plan format version, bumped on incompatible changes (docs/plan-format.md).
@@ -231,6 +231,77 @@ pub enum PlanError {
         recorded: String,
         desired: String,
     },
+    #[error("{0}")]
+    Foreign(Foreign),
+}
+
+/// Resources carrying the stack's ownership tags that this lockfile did not create: another
+/// lockfile's (a second directory on the same stack, a lost lockfile), or tagged by hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    pub stack: String,
+    /// This lockfile's lineage; `None` when there is no lockfile.
+    pub lineage: Option<String>,
+    pub resources: Vec<ForeignResource>,
+}
+
+/// One resource of [`Foreign`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignResource {
+    pub name: String,
+    pub kind: String,
+    pub id: String,
+    /// Its `strata:lineage` tag; `None` when it has none.
+    pub lineage: Option<String>,
+}
+
+impl std::fmt::Display for Foreign {
+    /// `3 resources carry stack `lab`'s ownership tags but are not owned by this lockfile
+    /// (lineage 9e2a…): lineage 1f0c…: vpc (ec2.vpc vpc-1), a (ec2.subnet subnet-2); no
+    /// lineage tag: b (…)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 10;
+        let n = self.resources.len();
+        write!(
+            f,
+            "{n} resource{} carr{} stack `{}`'s ownership tags but {} not owned by this \
+             lockfile ({}): ",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "ies" } else { "y" },
+            self.stack,
+            if n == 1 { "is" } else { "are" },
+            match &self.lineage {
+                Some(l) => format!("lineage {l}"),
+                None => "there is none yet".to_string(),
+            }
+        )?;
+        let mut groups: BTreeMap<Option<&str>, Vec<&ForeignResource>> = BTreeMap::new();
+        for r in &self.resources {
+            groups.entry(r.lineage.as_deref()).or_default().push(r);
+        }
+        let mut shown = 0;
+        let mut parts = Vec::new();
+        for (lineage, list) in groups {
+            let head = match lineage {
+                Some(l) => format!("lineage {l}"),
+                None => "no lineage tag".to_string(),
+            };
+            let items: Vec<String> = list
+                .iter()
+                .take(SHOWN.saturating_sub(shown))
+                .map(|r| format!("{} ({} {})", r.name, r.kind, r.id))
+                .collect();
+            shown += items.len();
+            if !items.is_empty() {
+                parts.push(format!("{head}: {}", items.join(", ")));
+            }
+        }
+        f.write_str(&parts.join("; "))?;
+        if n > shown {
+            write!(f, "; and {} more", n - shown)?;
+        }
+        Ok(())
+    }
 }
 
 /// Everything the planner reads.
@@ -241,6 +312,43 @@ pub struct PlanInput<'a> {
     pub live: &'a [LiveResource],
     pub mode: Mode,
     pub plan_id: &'a str,
+    /// Take over resources carrying the stack's tags that another lockfile created (or none
+    /// did): adopt those the documents name, delete the rest. Without it they stop the plan.
+    pub adopt_foreign: bool,
+}
+
+/// What this plan's lockfile owns: the stack, and the lockfile's lineage (`None` before the
+/// first apply writes the lockfile).
+#[derive(Debug, Clone, Copy)]
+struct Owning<'a> {
+    stack: &'a str,
+    lineage: Option<&'a str>,
+}
+
+/// How the lineage of a lockfile not written yet shows in a plan: known after apply.
+const NEW_LINEAGE: &str = "${lockfile.lineage}";
+
+impl Owning<'_> {
+    /// The ownership tags a resource of this name carries after apply.
+    fn tags(&self, name: &str) -> Attrs {
+        let lineage = self.lineage.unwrap_or(NEW_LINEAGE);
+        [
+            (STACK_TAG, self.stack),
+            (NAME_TAG, name),
+            (LINEAGE_TAG, lineage),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect()
+    }
+
+    /// Whether a live resource carries this lockfile's ownership tags for `name`.
+    fn owns(&self, live: &LiveResource, name: &str) -> bool {
+        live.stack.as_deref() == Some(self.stack)
+            && live.name.as_deref() == Some(name)
+            && self.lineage.is_some()
+            && live.lineage.as_deref() == self.lineage
+    }
 }
 
 /// What exists now for one name.
@@ -423,9 +531,14 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         live,
         mode,
         plan_id,
+        adopt_foreign,
     } = input;
     let empty = BTreeMap::new();
     let locked = lockfile.map_or(&empty, |l| &l.resources);
+    let owning = Owning {
+        stack: &desired.stack,
+        lineage: lockfile.map(|l| l.lineage.as_str()),
+    };
 
     // Index the live resources.
     let mut live_by_id: HashMap<(&str, &str), &LiveResource> = HashMap::new();
@@ -489,9 +602,21 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         }
     }
 
+    if !adopt_foreign {
+        let foreign = find_foreign(owning, &tagged, &claimed, &currents, lockfile, &live_by_id);
+        if !foreign.is_empty() {
+            return Err(PlanError::Foreign(Foreign {
+                stack: desired.stack.clone(),
+                lineage: owning.lineage.map(str::to_string),
+                resources: foreign,
+            }));
+        }
+    }
+
     match mode {
         Mode::Apply => plan_apply(
             desired,
+            owning,
             locked,
             &tagged,
             &pending_creates,
@@ -597,6 +722,52 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     })
 }
 
+/// The resources of this stack another lockfile owns, which are never deleted or adopted
+/// unless the user says to take them over: those carrying the stack's tags that this lockfile
+/// did not create (another lineage, or none: tagged by hand, or made before a lockfile was
+/// lost), and those it records that carry another lockfile's lineage (taken over since).
+/// Resources it records without a lineage tag stay its own.
+fn find_foreign(
+    owning: Owning<'_>,
+    tagged: &BTreeMap<&str, Vec<&LiveResource>>,
+    claimed: &BTreeSet<(&str, &str)>,
+    currents: &BTreeMap<&str, Current<'_>>,
+    lockfile: Option<&Lockfile>,
+    live_by_id: &HashMap<(&str, &str), &LiveResource>,
+) -> Vec<ForeignResource> {
+    let entry = |name: &str, l: &LiveResource| ForeignResource {
+        name: name.to_string(),
+        kind: l.kind.clone(),
+        id: l.id.clone(),
+        lineage: l.lineage.clone(),
+    };
+    let taken_over =
+        |l: &LiveResource| l.lineage.is_some() && l.lineage.as_deref() != owning.lineage;
+    let mut out: Vec<ForeignResource> = Vec::new();
+    for (name, c) in currents {
+        if taken_over(c.live) {
+            out.push(entry(name, c.live));
+        }
+    }
+    for d in lockfile.map_or(&[][..], |l| &l.deposed) {
+        if let Some(l) = live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str()))
+            && taken_over(l)
+        {
+            out.push(entry(&d.name, l));
+        }
+    }
+    for (name, list) in tagged {
+        for l in list {
+            if !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
+                && (owning.lineage.is_none() || l.lineage.as_deref() != owning.lineage)
+            {
+                out.push(entry(name, l));
+            }
+        }
+    }
+    out
+}
+
 fn delete_action(
     name: &str,
     live: &LiveResource,
@@ -658,6 +829,7 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
 #[allow(clippy::too_many_arguments)]
 fn plan_apply<'a>(
     desired: &'a Desired,
+    owning: Owning<'_>,
     locked: &'a BTreeMap<String, LockedResource>,
     tagged: &BTreeMap<&'a str, Vec<&'a LiveResource>>,
     pending_creates: &BTreeMap<&str, &str>,
@@ -788,7 +960,7 @@ fn plan_apply<'a>(
                     }
                 }
                 Some(cur) => plan_existing(
-                    &desired.stack,
+                    owning,
                     res,
                     cur,
                     &resolved_attrs,
@@ -833,7 +1005,7 @@ fn plan_apply<'a>(
 
 #[allow(clippy::too_many_arguments)]
 fn plan_existing(
-    stack: &str,
+    owning: Owning<'_>,
     res: &DesiredResource,
     cur: &Current<'_>,
     resolved: &Attrs,
@@ -850,23 +1022,8 @@ fn plan_existing(
         recorded_attrs,
         &res.lifecycle.ignore_changes,
     );
-    // The ownership tags were removed outside strata: put them back (with the other tags).
-    let owned = cur.live.stack.as_deref() == Some(stack)
-        && cur.live.name.as_deref() == Some(res.name.as_str());
-    if !owned
-        && res.kind.field("tags").is_some()
-        && !changes.iter().any(|c| c.field == "tags")
-        && let Some(tags) = resolved.get("tags")
-    {
-        changes.push(FieldChange {
-            field: "tags".to_string(),
-            before: cur.live.attrs.get("tags").cloned(),
-            after: Some(tags.clone()),
-            unknown: false,
-            forces_replacement: false,
-            drift: true,
-            sensitive: false,
-        });
+    if !owning.owns(cur.live, &res.name) {
+        put_back_ownership(&mut changes, owning, res, cur.live, resolved);
     }
     let replace = changes.iter().any(|c| c.forces_replacement);
     let mut prior_deps: BTreeSet<String> = cur
@@ -967,6 +1124,51 @@ fn plan_existing(
         token: None,
         prevent_destroy: res.lifecycle.prevent_destroy,
     })
+}
+
+/// The ownership tags are missing or not this lockfile's (removed outside strata, or a
+/// resource being taken over): the tags change puts them back with the other tags, and shows
+/// them, since they are what changes.
+fn put_back_ownership(
+    changes: &mut Vec<FieldChange>,
+    owning: Owning<'_>,
+    res: &DesiredResource,
+    live: &LiveResource,
+    resolved: &Attrs,
+) {
+    if res.kind.field("tags").is_none() {
+        return;
+    }
+    let Some(Value::Object(desired)) = resolved.get("tags") else {
+        return;
+    };
+    let with = |tags: Option<&Value>, ownership: Attrs| {
+        let mut all = match tags {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Attrs::new(),
+        };
+        all.extend(ownership);
+        Value::Object(all)
+    };
+    let before = with(live.attrs.get("tags"), live.ownership_tags());
+    match changes.iter_mut().find(|c| c.field == "tags") {
+        Some(c) => {
+            c.before = Some(before);
+            c.after = Some(with(c.after.as_ref(), owning.tags(&res.name)));
+        }
+        None => changes.push(FieldChange {
+            field: "tags".to_string(),
+            before: Some(before),
+            after: Some(with(
+                Some(&Value::Object(desired.clone())),
+                owning.tags(&res.name),
+            )),
+            unknown: false,
+            forces_replacement: false,
+            drift: true,
+            sensitive: false,
+        }),
+    }
 }
 
 /// Creates and updates in dependency order, then deletions in reverse dependency order.

@@ -10,7 +10,16 @@ use tokio::sync::mpsc;
 
 use crate::value::Attrs;
 
-/// A resource as it exists in the cloud.
+/// The ownership tag naming the stack a resource belongs to.
+pub const STACK_TAG: &str = "strata:stack";
+/// The ownership tag naming the resource's logical name in its stack.
+pub const NAME_TAG: &str = "strata:name";
+/// The ownership tag naming the lineage of the lockfile whose run created the resource: two
+/// lockfiles of one stack (two directories, a lost lockfile) never take each other's resources.
+pub const LINEAGE_TAG: &str = "strata:lineage";
+
+/// A resource as it exists in the cloud. Build it with [`LiveResource::new`] and
+/// [`LiveResource::owned_by`], so that a new ownership field reaches every kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveResource {
     pub kind: String,
@@ -19,9 +28,69 @@ pub struct LiveResource {
     pub stack: Option<String>,
     /// The `strata:name` tag, if any.
     pub name: Option<String>,
+    /// The `strata:lineage` tag, if any.
+    pub lineage: Option<String>,
     /// Current attributes, named like the kind's fields (tags without `strata:` keys), plus
     /// computed ones.
     pub attrs: Attrs,
+}
+
+impl LiveResource {
+    /// A resource without ownership tags.
+    pub fn new(kind: &str, id: &str, attrs: Attrs) -> LiveResource {
+        LiveResource {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            stack: None,
+            name: None,
+            lineage: None,
+            attrs,
+        }
+    }
+
+    /// The same resource carrying the ownership tags `owner` gives it.
+    #[must_use]
+    pub fn owned_by(mut self, owner: Owner<'_>) -> LiveResource {
+        self.stack = Some(owner.stack.to_string());
+        self.name = Some(owner.name.to_string());
+        self.lineage = Some(owner.lineage.to_string());
+        self
+    }
+
+    /// Its ownership tags as they are, by tag name (only those it carries).
+    pub fn ownership_tags(&self) -> Attrs {
+        [
+            (STACK_TAG, &self.stack),
+            (NAME_TAG, &self.name),
+            (LINEAGE_TAG, &self.lineage),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .map(|v| (k.to_string(), serde_json::Value::String(v.clone())))
+        })
+        .collect()
+    }
+}
+
+/// The ownership tags strata sets on a resource: its stack, its name, and the lineage of the
+/// lockfile that records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub stack: &'a str,
+    pub name: &'a str,
+    pub lineage: &'a str,
+}
+
+impl Owner<'_> {
+    /// The tags, by name.
+    pub fn tags(&self) -> [(&'static str, &str); 3] {
+        [
+            (STACK_TAG, self.stack),
+            (NAME_TAG, self.name),
+            (LINEAGE_TAG, self.lineage),
+        ]
+    }
 }
 
 /// What to read for one kind.
@@ -43,6 +112,8 @@ pub struct CreateRequest<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     pub stack: &'a str,
+    /// The lineage of the lockfile that records this run, set as the `strata:lineage` tag.
+    pub lineage: &'a str,
     /// Desired attributes with every reference resolved.
     pub attrs: &'a Attrs,
     /// Idempotency token, journaled before the call; used by kinds whose API takes one.
@@ -51,12 +122,25 @@ pub struct CreateRequest<'a> {
     pub replacing: Option<&'a str>,
 }
 
+impl CreateRequest<'_> {
+    /// The ownership tags the create sets.
+    pub fn owner(&self) -> Owner<'_> {
+        Owner {
+            stack: self.stack,
+            name: self.name,
+            lineage: self.lineage,
+        }
+    }
+}
+
 /// An in-place update.
 #[derive(Debug, Clone)]
 pub struct UpdateRequest<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     pub stack: &'a str,
+    /// The lineage of the lockfile that records the resource (its tags are repaired with it).
+    pub lineage: &'a str,
     pub id: &'a str,
     /// Attributes as last seen.
     pub prior: &'a Attrs,
@@ -64,6 +148,17 @@ pub struct UpdateRequest<'a> {
     pub attrs: &'a Attrs,
     /// Fields to change.
     pub changed: &'a [String],
+}
+
+impl UpdateRequest<'_> {
+    /// The ownership tags the resource carries after the update.
+    pub fn owner(&self) -> Owner<'_> {
+        Owner {
+            stack: self.stack,
+            name: self.name,
+            lineage: self.lineage,
+        }
+    }
 }
 
 /// A delete call.

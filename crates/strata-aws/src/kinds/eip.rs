@@ -92,12 +92,7 @@ impl AwsKind for Eip {
                 cx.ec2_once
                     .allocate_address()
                     .domain(DomainType::from(domain))
-                    .tag_specifications(tag_specification(
-                        ResourceType::ElasticIp,
-                        req.attrs,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::ElasticIp, req))
                     .send()
                     .map_err(aws("ec2:AllocateAddress"))
             },
@@ -124,9 +119,7 @@ impl AwsKind for Eip {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 other => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,

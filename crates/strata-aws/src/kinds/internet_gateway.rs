@@ -138,12 +138,7 @@ impl AwsKind for InternetGateway {
             || {
                 cx.ec2_once
                     .create_internet_gateway()
-                    .tag_specifications(tag_specification(
-                        ResourceType::InternetGateway,
-                        req.attrs,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::InternetGateway, req))
                     .send()
                     .map_err(aws("ec2:CreateInternetGateway"))
             },
@@ -181,9 +176,7 @@ impl AwsKind for InternetGateway {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 "vpc" => {
                     if let Some(old) = str_field(req.prior, "vpc") {
                         detach(cx, req.id, old, progress).await?;

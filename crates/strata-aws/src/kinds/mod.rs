@@ -186,17 +186,15 @@ pub fn live(
     tags: &[aws_sdk_ec2::types::Tag],
     mut attrs: serde_json::Value,
 ) -> LiveResource {
-    let (user, stack, name) = crate::tags::split(tags);
+    let (user, own) = crate::tags::split(tags);
     if let Some(m) = attrs.as_object_mut() {
         m.insert("tags".into(), user);
     }
-    LiveResource {
-        kind: kind.to_string(),
-        id: id.to_string(),
-        stack,
-        name,
-        attrs: attrs.as_object().cloned().unwrap_or_default(),
-    }
+    let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
+    l.stack = own.stack;
+    l.name = own.name;
+    l.lineage = own.lineage;
+    l
 }
 
 /// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.
@@ -217,13 +215,12 @@ pub fn updated(req: &UpdateRequest<'_>) -> LiveResource {
             None => attrs.remove(f),
         };
     }
-    LiveResource {
-        kind: req.kind.to_string(),
-        id: req.id.to_string(),
-        stack: Some(req.stack.to_string()),
-        name: Some(req.name.to_string()),
-        attrs,
-    }
+    updated_with(req, attrs)
+}
+
+/// The result of an update with these attributes, carrying the request's ownership tags.
+pub fn updated_with(req: &UpdateRequest<'_>, attrs: Attrs) -> LiveResource {
+    LiveResource::new(req.kind, req.id, attrs).owned_by(req.owner())
 }
 
 /// Marks a freshly created resource with its ownership and the desired tags.
@@ -232,9 +229,7 @@ pub fn created(mut l: LiveResource, req: &CreateRequest<'_>) -> LiveResource {
         "tags".into(),
         serde_json::json!(crate::tags::desired_tags(req.attrs)),
     );
-    l.stack = Some(req.stack.to_string());
-    l.name = Some(req.name.to_string());
-    l
+    l.owned_by(req.owner())
 }
 
 /// A list of strings from the desired attributes.
@@ -405,7 +400,7 @@ fn lookup_window() -> Duration {
 /// lost answer never leaves a second copy behind. The call goes through `cx.ec2_once`, which the
 /// SDK does not retry. Throttling is retried after a backoff. A server error, a timeout or a
 /// dropped connection leaves unknown whether AWS acted, so the resource is first looked for by
-/// its ownership tags (set in the call itself) for a few seconds, and the call is sent again
+/// its ownership tags (set in the call itself, the lockfile's lineage among them) for a few seconds, and the call is sent again
 /// only if it is not there. Returns the id and, unless the resource was found that way, the
 /// answer.
 pub async fn create_once<T, F, Fut>(
@@ -438,8 +433,11 @@ where
         if !throttled(&err) {
             let deadline = std::time::Instant::now() + lookup_window();
             loop {
+                // Only a copy this very lockfile's run made: same name and lineage.
                 let found = kind.read(cx, &[], req.stack).await?.into_iter().find(|l| {
-                    l.name.as_deref() == Some(req.name) && Some(l.id.as_str()) != req.replacing
+                    l.name.as_deref() == Some(req.name)
+                        && l.lineage.as_deref() == Some(req.lineage)
+                        && Some(l.id.as_str()) != req.replacing
                 });
                 if let Some(l) = found {
                     return Ok((l.id.clone(), Sent::Found(l)));

@@ -116,12 +116,7 @@ impl AwsKind for NatGateway {
             .subnet_id(required(a, "subnet")?)
             .connectivity_type(ConnectivityType::from(connectivity))
             .client_token(req.token)
-            .tag_specifications(tag_specification(
-                ResourceType::Natgateway,
-                a,
-                req.stack,
-                req.name,
-            ));
+            .tag_specifications(tag_specification(ResourceType::Natgateway, req));
         if let Some(eip) = str_field(a, "eip") {
             call = call.allocation_id(eip);
         }
@@ -162,9 +157,7 @@ impl AwsKind for NatGateway {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 other => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,

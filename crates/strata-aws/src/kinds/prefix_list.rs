@@ -257,12 +257,7 @@ impl AwsKind for PrefixList {
             .address_family(str_field(a, "address_family").unwrap_or("IPv4"))
             .max_entries(max_entries(a).unwrap_or(1))
             .client_token(req.token)
-            .tag_specifications(tag_specification(
-                ResourceType::PrefixList,
-                a,
-                req.stack,
-                req.name,
-            ));
+            .tag_specifications(tag_specification(ResourceType::PrefixList, req));
         for (cidr, description) in entry_map(a) {
             call = call.entries(
                 AddPrefixListEntry::builder()
@@ -383,7 +378,7 @@ impl AwsKind for PrefixList {
             version = settle(cx, req.id, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         let mut l = updated(req);
         l.attrs.insert("version".into(), json!(version));

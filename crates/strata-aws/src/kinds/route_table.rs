@@ -411,12 +411,7 @@ impl AwsKind for RouteTable {
             .create_route_table()
             .vpc_id(required(a, "vpc")?)
             .client_token(req.token)
-            .tag_specifications(tag_specification(
-                ResourceType::RouteTable,
-                a,
-                req.stack,
-                req.name,
-            ))
+            .tag_specifications(tag_specification(ResourceType::RouteTable, req))
             .send()
             .await
             .map_err(aws("ec2:CreateRouteTable"))?;
@@ -468,9 +463,7 @@ impl AwsKind for RouteTable {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 "routes" => sync_routes(cx, req.id, &routes(req.attrs)).await?,
                 "subnets" => {
                     sync_subnets(cx, req.id, &str_list(req.attrs, "subnets"), None).await?

@@ -321,12 +321,7 @@ impl AwsKind for SecurityGroup {
                     .vpc_id(vpc)
                     .group_name(name)
                     .description(description)
-                    .tag_specifications(tag_specification(
-                        ResourceType::SecurityGroup,
-                        a,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::SecurityGroup, req))
                     .send()
                     .map_err(aws("ec2:CreateSecurityGroup"))
             },
@@ -372,7 +367,7 @@ impl AwsKind for SecurityGroup {
             ));
         }
         if req.changed.iter().any(|f| f == "tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         let directions: Vec<&str> = req
             .changed

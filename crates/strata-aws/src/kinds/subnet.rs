@@ -12,8 +12,8 @@ use strata_engine::provider::{
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, bool_field, create_once, delete_until_free, describe_blocking_interfaces, required,
-    str_field,
+    AwsKind, bool_field, create_once, created, delete_until_free, describe_blocking_interfaces,
+    live, required, str_field, updated_with,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -42,24 +42,21 @@ async fn describe(
 }
 
 fn to_live(s: &aws_sdk_ec2::types::Subnet) -> LiveResource {
-    let (user_tags, stack, name) = tags::split(s.tags());
     let attrs = json!({
         "vpc": s.vpc_id(),
         "cidr_block": s.cidr_block(),
         "availability_zone": s.availability_zone(),
         "availability_zone_id": s.availability_zone_id(),
         "map_public_ip_on_launch": s.map_public_ip_on_launch().unwrap_or(false),
-        "tags": user_tags,
         "owner_id": s.owner_id(),
         "arn": s.subnet_arn(),
     });
-    LiveResource {
-        kind: "ec2.subnet".into(),
-        id: s.subnet_id().unwrap_or_default().to_string(),
-        stack,
-        name,
-        attrs: attrs.as_object().cloned().unwrap_or_default(),
-    }
+    live(
+        "ec2.subnet",
+        s.subnet_id().unwrap_or_default(),
+        s.tags(),
+        attrs,
+    )
 }
 
 async fn set_public_ip(cx: &Ctx, id: &str, on: bool) -> Result<(), ProviderError> {
@@ -117,12 +114,7 @@ impl AwsKind for Subnet {
                     .set_availability_zone_id(
                         str_field(a, "availability_zone_id").map(str::to_string),
                     )
-                    .tag_specifications(tag_specification(
-                        ResourceType::Subnet,
-                        a,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::Subnet, req))
                     .send()
                     .map_err(aws("ec2:CreateSubnet"))
             },
@@ -153,11 +145,7 @@ impl AwsKind for Subnet {
         let mut live = to_live(&subnet);
         live.attrs
             .insert("map_public_ip_on_launch".into(), json!(public));
-        live.attrs
-            .insert("tags".into(), json!(tags::desired_tags(a)));
-        live.stack = Some(req.stack.to_string());
-        live.name = Some(req.name.to_string());
-        Ok(live)
+        Ok(created(live, req))
     }
 
     async fn update(
@@ -169,9 +157,7 @@ impl AwsKind for Subnet {
         let mut attrs = req.prior.clone();
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 "map_public_ip_on_launch" => {
                     set_public_ip(cx, req.id, bool_field(req.attrs, f).unwrap_or(false)).await?;
                 }
@@ -186,13 +172,7 @@ impl AwsKind for Subnet {
                 attrs.insert(f.clone(), v.clone());
             }
         }
-        Ok(LiveResource {
-            kind: "ec2.subnet".into(),
-            id: req.id.to_string(),
-            stack: Some(req.stack.to_string()),
-            name: Some(req.name.to_string()),
-            attrs,
-        })
+        Ok(updated_with(req, attrs))
     }
 
     async fn delete(

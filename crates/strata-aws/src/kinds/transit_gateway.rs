@@ -192,12 +192,7 @@ impl AwsKind for TransitGateway {
                     .create_transit_gateway()
                     .options(options.clone())
                     .set_description(str_field(a, "description").map(str::to_string))
-                    .tag_specifications(tag_specification(
-                        ResourceType::TransitGateway,
-                        a,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::TransitGateway, req))
                     .send()
                     .map_err(aws("ec2:CreateTransitGateway"))
             },
@@ -262,7 +257,7 @@ impl AwsKind for TransitGateway {
             wait_state(cx, req.id, false, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         Ok(updated(req))
     }

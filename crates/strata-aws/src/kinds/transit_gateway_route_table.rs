@@ -391,9 +391,7 @@ impl AwsKind for TransitGatewayRouteTable {
                     .transit_gateway_id(tgw)
                     .tag_specifications(tag_specification(
                         ResourceType::TransitGatewayRouteTable,
-                        a,
-                        req.stack,
-                        req.name,
+                        req,
                     ))
                     .send()
                     .map_err(aws("ec2:CreateTransitGatewayRouteTable"))
@@ -431,9 +429,7 @@ impl AwsKind for TransitGatewayRouteTable {
     ) -> Result<LiveResource, ProviderError> {
         for f in req.changed {
             match f.as_str() {
-                "tags" => {
-                    tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?
-                }
+                "tags" => tags::sync_tags(cx, req).await?,
                 "associations" => {
                     sync_associations(cx, req.id, &str_list(req.attrs, f), progress).await?
                 }

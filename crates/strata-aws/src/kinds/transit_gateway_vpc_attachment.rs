@@ -197,9 +197,7 @@ impl AwsKind for TransitGatewayVpcAttachment {
                     .options(options.clone())
                     .tag_specifications(tag_specification(
                         ResourceType::TransitGatewayAttachment,
-                        a,
-                        req.stack,
-                        req.name,
+                        req,
                     ))
                     .send()
                     .map_err(aws("ec2:CreateTransitGatewayVpcAttachment"))
@@ -261,7 +259,7 @@ impl AwsKind for TransitGatewayVpcAttachment {
             wait_state(cx, req.id, false, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         Ok(updated(req))
     }

@@ -17,8 +17,8 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, asked_for, bool_field, create_once, delete_until_free, describe_blocking_interfaces,
-    required,
+    AwsKind, asked_for, bool_field, create_once, created, delete_until_free,
+    describe_blocking_interfaces, live, required, updated_with,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -97,7 +97,6 @@ fn secondary_blocks(
 
 fn to_live(cx: &Ctx, v: &aws_sdk_ec2::types::Vpc, dns: (bool, bool)) -> LiveResource {
     let id = v.vpc_id().unwrap_or_default().to_string();
-    let (user_tags, stack, name) = tags::split(v.tags());
     let secondary: Vec<Value> = secondary_blocks(v)
         .into_iter()
         .filter(|(_, (_, s))| {
@@ -115,17 +114,10 @@ fn to_live(cx: &Ctx, v: &aws_sdk_ec2::types::Vpc, dns: (bool, bool)) -> LiveReso
         "enable_dns_support": dns.0,
         "enable_dns_hostnames": dns.1,
         "instance_tenancy": v.instance_tenancy().map_or("default", |t| t.as_str()),
-        "tags": user_tags,
         "owner_id": owner,
         "arn": format!("arn:{}:ec2:{}:{owner}:vpc/{id}", cx.partition(), cx.region),
     });
-    LiveResource {
-        kind: "ec2.vpc".into(),
-        id,
-        stack,
-        name,
-        attrs: attrs.as_object().cloned().unwrap_or_default(),
-    }
+    live("ec2.vpc", &id, v.tags(), attrs)
 }
 
 async fn set_dns(
@@ -327,12 +319,7 @@ impl AwsKind for Vpc {
                     .create_vpc()
                     .cidr_block(cidr)
                     .instance_tenancy(Tenancy::from(tenancy))
-                    .tag_specifications(tag_specification(
-                        ResourceType::Vpc,
-                        a,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::Vpc, req))
                     .send()
                     .map_err(aws("ec2:CreateVpc"))
             },
@@ -372,11 +359,7 @@ impl AwsKind for Vpc {
         let mut live = to_live(cx, &vpc, (support, hostnames));
         live.attrs
             .insert("secondary_cidr_blocks".into(), json!(blocks));
-        live.attrs
-            .insert("tags".into(), json!(tags::desired_tags(a)));
-        live.stack = Some(req.stack.to_string());
-        live.name = Some(req.name.to_string());
-        Ok(live)
+        Ok(created(live, req))
     }
 
     async fn update(
@@ -388,7 +371,7 @@ impl AwsKind for Vpc {
         let mut attrs = req.prior.clone();
         let changed = |f: &str| req.changed.iter().any(|c| c == f);
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         let support = changed("enable_dns_support")
             .then(|| bool_field(req.attrs, "enable_dns_support"))
@@ -407,13 +390,7 @@ impl AwsKind for Vpc {
                 attrs.insert(f.clone(), v.clone());
             }
         }
-        Ok(LiveResource {
-            kind: "ec2.vpc".into(),
-            id: req.id.to_string(),
-            stack: Some(req.stack.to_string()),
-            name: Some(req.name.to_string()),
-            attrs,
-        })
+        Ok(updated_with(req, attrs))
     }
 
     async fn delete(

@@ -187,12 +187,7 @@ impl AwsKind for VpcEndpoint {
                 VpcEndpointType::Gateway
             })
             .client_token(req.token)
-            .tag_specifications(tag_specification(
-                ResourceType::VpcEndpoint,
-                a,
-                req.stack,
-                req.name,
-            ))
+            .tag_specifications(tag_specification(ResourceType::VpcEndpoint, req))
             .set_route_table_ids(Some(str_list(a, "route_tables")).filter(|v| !v.is_empty()))
             .set_subnet_ids(Some(str_list(a, "subnets")).filter(|v| !v.is_empty()))
             .set_security_group_ids(Some(str_list(a, "security_groups")).filter(|v| !v.is_empty()));
@@ -274,7 +269,7 @@ impl AwsKind for VpcEndpoint {
             wait_available(cx, req.id, progress).await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         Ok(updated(req))
     }

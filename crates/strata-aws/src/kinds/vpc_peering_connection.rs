@@ -228,12 +228,7 @@ impl AwsKind for VpcPeeringConnection {
                     .vpc_id(vpc)
                     .peer_vpc_id(peer_vpc)
                     .set_peer_region(peer_region.map(str::to_string))
-                    .tag_specifications(tag_specification(
-                        ResourceType::VpcPeeringConnection,
-                        a,
-                        req.stack,
-                        req.name,
-                    ))
+                    .tag_specifications(tag_specification(ResourceType::VpcPeeringConnection, req))
                     .send()
                     .map_err(aws("ec2:CreateVpcPeeringConnection"))
             },
@@ -312,7 +307,7 @@ impl AwsKind for VpcPeeringConnection {
             .await?;
         }
         if changed("tags") {
-            tags::sync_tags(cx, req.id, req.prior, req.attrs, req.stack, req.name).await?;
+            tags::sync_tags(cx, req).await?;
         }
         Ok(updated(req))
     }

@@ -100,13 +100,7 @@ impl Provider for FakeCloud {
         }
         s.next += 1;
         let id = format!("fake-{}", s.next);
-        let r = LiveResource {
-            kind: req.kind.to_string(),
-            id: id.clone(),
-            stack: Some(req.stack.to_string()),
-            name: Some(req.name.to_string()),
-            attrs: req.attrs.clone(),
-        };
+        let r = LiveResource::new(req.kind, &id, req.attrs.clone()).owned_by(req.owner());
         s.resources.insert(id, r.clone());
         Ok(r)
     }
@@ -127,6 +121,10 @@ impl Provider for FakeCloud {
                 Some(v) => r.attrs.insert(f.clone(), v.clone()),
                 None => r.attrs.remove(f),
             };
+        }
+        if req.changed.iter().any(|f| f == "tags") {
+            // As AWS's sync of the tags: the ownership tags go along and are repaired.
+            *r = r.clone().owned_by(req.owner());
         }
         Ok(r.clone())
     }
@@ -201,6 +199,16 @@ impl Env {
     }
 
     pub async fn plan(&self, d: &Desired, mode: Mode) -> Result<Plan, plan::PlanError> {
+        self.plan_with(d, mode, false).await
+    }
+
+    /// [`Env::plan`], with `--adopt-foreign` or without.
+    pub async fn plan_with(
+        &self,
+        d: &Desired,
+        mode: Mode,
+        adopt_foreign: bool,
+    ) -> Result<Plan, plan::PlanError> {
         let lf = self.lockfile();
         let reqs = read::read_requests(d, lf.as_ref());
         let live = read::read_live(&self.cloud, &d.stack, &reqs, lf.as_ref())
@@ -212,6 +220,7 @@ impl Env {
             live: &live,
             mode,
             plan_id: "test-plan",
+            adopt_foreign,
         })
     }
 
@@ -230,6 +239,22 @@ impl Env {
         exec::execute(p, provider, lf, &opts, rx, &mut Quiet(Vec::new()))
             .await
             .expect("execute")
+    }
+
+    /// Another directory's lockfile on the same cloud (a second `Env` sharing this cloud).
+    pub fn sharing_cloud(&self) -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            cloud: self.cloud.clone(),
+        }
+    }
+
+    /// Loses the lockfile's records and keeps the lockfile (its lineage): as after a crash
+    /// between a create call and the record of its result.
+    pub fn lose_records(&self) {
+        let mut lf = self.lockfile().expect("lockfile");
+        lf.resources.clear();
+        lockfile::write(&self.lock_path(), &mut lf).expect("write");
     }
 
     /// Plans and applies; returns the plan.

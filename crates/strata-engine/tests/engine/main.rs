@@ -1,5 +1,6 @@
 //! Engine tests against an in-memory cloud that enforces AWS's ordering rules.
 
 mod fake;
+mod ownership;
 mod planner;
 mod properties;

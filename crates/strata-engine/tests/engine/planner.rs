@@ -249,8 +249,8 @@ async fn resources_found_by_tag_are_adopted_not_created_twice() {
     let env = Env::new();
     let d = desired(STACK);
     env.apply(&d).await;
-    // Lose the lockfile (as after a crash before it was written).
-    std::fs::remove_file(env.lock_path()).expect("rm");
+    // Lose the records (as after a crash between the calls and their records).
+    env.lose_records();
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     assert!(
         p.actions.iter().all(|a| a.action == ActionKind::Adopt),
@@ -562,7 +562,7 @@ async fn groups_naming_each_other_are_adopted_after_a_crash() {
     let env = Env::new();
     let d = desired(GROUPS);
     env.apply(&d).await;
-    std::fs::remove_file(env.lock_path()).expect("lose the lockfile");
+    env.lose_records();
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     assert_eq!(
         kinds_of(&p),
