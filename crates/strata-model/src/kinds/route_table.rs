@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::subnet::SubnetSpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
+use super::vpc_endpoint::{EndpointType, VpcEndpointSpec};
 use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
@@ -65,7 +66,9 @@ pub struct Route {
     /// Target: an `ec2.transit_gateway`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateway: Option<Ref>,
-    /// Target: an `ec2.vpc_endpoint` (Gateway Load Balancer endpoints).
+    /// Target: a Gateway Load Balancer endpoint, by its id (vpce-…). The endpoints
+    /// `ec2.vpc_endpoint` makes (gateway, interface) are not route targets: a gateway endpoint
+    /// adds its own routes to its `route_tables`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<Ref>,
 }
@@ -200,6 +203,22 @@ impl KindSpec for RouteTableSpec {
                         )
                         .at(at, "in this route")
                         .help("give one of internet_gateway, nat_gateway, vpc_peering_connection, transit_gateway, vpc_endpoint"),
+                    );
+                }
+                if let Some(ep) = &route.vpc_endpoint
+                    && let Some(spec) = stack.spec::<VpcEndpointSpec>(ep.name())
+                {
+                    let what = match spec.endpoint_type {
+                        EndpointType::Gateway => "a gateway endpoint",
+                        EndpointType::Interface => "an interface endpoint",
+                    };
+                    diags.push(
+                        Diagnostic::error(
+                            "strata::invalid_route",
+                            format!("`{}` is {what}: a route can go only to a Gateway Load Balancer endpoint", ep.name()),
+                        )
+                        .at(ep.0.span, "not a Gateway Load Balancer endpoint")
+                        .help("a gateway endpoint adds its own routes: list this table under its `route_tables`; name a Gateway Load Balancer endpoint by its id (vpce-…)"),
                     );
                 }
                 if let Some(c) = &route.destination_ipv6_cidr_block
