@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::subnet::SubnetSpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
 use super::vpc_endpoint::{EndpointType, VpcEndpointSpec};
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -49,7 +49,11 @@ pub struct Route {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_cidr_block: Option<Spanned<Ipv4Cidr>>,
     /// An IPv6 destination, e.g. `::/0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "canonical_destination"
+    )]
     pub destination_ipv6_cidr_block: Option<Spanned<String>>,
     /// A managed prefix list as the destination: an `ec2.prefix_list`, or an AWS id (pl-…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +75,17 @@ pub struct Route {
     /// adds its own routes to its `route_tables`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<Ref>,
+}
+
+/// An IPv6 destination as AWS writes it back (see [`canonical_ipv6`]).
+fn canonical_destination<S: serde::Serializer>(
+    block: &Option<Spanned<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match block {
+        Some(b) => s.serialize_str(&canonical_ipv6(&b.value)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Route {
@@ -102,7 +117,7 @@ impl Route {
             v.push((c.value.to_string(), c.span));
         }
         if let Some(c) = &self.destination_ipv6_cidr_block {
-            v.push((c.value.clone(), c.span));
+            v.push((canonical_ipv6(&c.value), c.span));
         }
         if let Some(p) = &self.destination_prefix_list {
             v.push((format!("prefix list {}", p.name()), p.0.span));
