@@ -8,6 +8,7 @@ mod corpus;
 mod crash;
 mod drift;
 mod endpoints;
+mod ipv6;
 mod lifecycle;
 mod network;
 mod options;
