@@ -10,6 +10,7 @@ mod drift;
 mod endpoints;
 mod ipv6;
 mod lifecycle;
+mod lifecycle_emulator;
 mod network;
 mod options;
 mod reliability;
