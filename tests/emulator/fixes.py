@@ -272,3 +272,28 @@ def _replace_route_response(self):
 
 RouteBackend.replace_route = _replace_route_with_endpoint
 RouteTables.replace_route = _replace_route_response
+
+
+# 8. CreateSubnet with AvailabilityZoneId: moto files the subnet under no zone name and takes it
+#    for the first subnet of its zone, so it comes out default-for-zone with
+#    MapPublicIpOnLaunch true (a subnet CreateSubnet makes is neither on AWS). The ID is turned
+#    into its zone's name in the region first, as AWS places it.
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend  # noqa: E402
+from moto.ec2.models.subnets import SubnetBackend  # noqa: E402
+
+_create_subnet = SubnetBackend.create_subnet
+
+
+def _create_subnet_in_the_named_zone(
+    self, vpc_id, cidr_block, ipv6_cidr_block=None, availability_zone=None, availability_zone_id=None, **kwargs
+):
+    if availability_zone_id and not availability_zone:
+        for zone in RegionsAndZonesBackend.zones.get(self.region_name, []):
+            if zone.zone_id == availability_zone_id:
+                availability_zone = zone.name
+    return _create_subnet(
+        self, vpc_id, cidr_block, ipv6_cidr_block, availability_zone, availability_zone_id, **kwargs
+    )
+
+
+SubnetBackend.create_subnet = _create_subnet_in_the_named_zone

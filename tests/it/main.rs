@@ -18,3 +18,4 @@ mod routing;
 mod signals;
 mod support;
 mod testbed;
+mod zones;
