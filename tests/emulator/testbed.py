@@ -22,7 +22,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                that is not available; InvalidParameter for private DNS on an interface
                endpoint in a VPC without DNS support and DNS host names;
                OperationNotPermitted for a peering's options changed from the other side's
-               region;
+               region; a public NAT gateway in a VPC without an attached internet gateway
+               ends `failed` (Gateway.NotAttached);
                DistributionNotDisabled for a CloudFront distribution deleted while enabled or
                not yet Deployed; PreconditionFailed for a wrong or stale If-Match, CloudFront
                giving a new ETag on each update; ClusterContainsServicesException and
@@ -463,7 +464,8 @@ def install_model_patches():
 
 def install_modify_patches(refusals):
     """Transit gateways, attachments and VPC endpoints being modified; the refusals that depend
-    on where or in which VPC a change is made (private DNS, peering options by region)."""
+    on where or in which VPC a change is made (private DNS, peering options by region, a public
+    NAT gateway without an internet gateway)."""
     from moto.ec2.exceptions import EC2ClientError
     from moto.ec2.models.transit_gateway import TransitGatewayBackend
     from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
@@ -574,6 +576,30 @@ def install_modify_patches(refusals):
         return modify_pcx(self, vpc_pcx_id, accepter_options, requester_options)
 
     VPCPeeringConnectionBackend.modify_vpc_peering_connection_options = modify_vpc_peering_connection_options
+
+    # A public NAT gateway in a VPC without an attached internet gateway: AWS accepts the
+    # create, then the gateway fails (Gateway.NotAttached). A private one needs none.
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    create_nat = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway(self, *args, **kwargs):
+        nat = create_nat(self, *args, **kwargs)
+        attached = any(
+            g.vpc is not None and g.vpc.id == nat.vpc_id for g in self.internet_gateways.values()
+        )
+        if refusals() and nat.connectivity_type != "private" and not attached:
+            nat.state = "failed"
+            nat.failure_code = "Gateway.NotAttached"
+            nat.failure_message = f"Network {nat.vpc_id} has no Internet gateway attached"
+            # A failed NAT gateway holds neither its address nor an interface.
+            for address in nat.address_set:
+                if address.get("associationId"):
+                    self.disassociate_address(association_id=address["associationId"])
+            self.enis.pop(nat._eni.id, None)
+        return nat
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
 
 
 # ---------------------------------------------------------------------------------------------

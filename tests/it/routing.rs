@@ -1,12 +1,16 @@
-//! Routes strata had never sent to the emulator: through a private NAT gateway, to a managed
+//! Routes strata had never sent to the emulator: through a private NAT gateway (which, unlike a
+//! public one, needs no internet gateway), to a managed
 //! prefix list as the destination (next to the route a gateway endpoint adds to the same table,
 //! which strata leaves alone), and to a Gateway Load Balancer endpoint. Each is built, checked
 //! with the SDK, re-planned empty, changed (in place or by replacement, as the plan says),
 //! repaired after a change outside strata where that is the promise, and destroyed.
 
 use aws_sdk_ec2::types::{Route, RouteTable};
+use serde_json::json;
 
-use crate::support::{Stack, changes, destroy_leaves_nothing, ec2, id_filters, stderr, stdout};
+use crate::support::{
+    Stack, TestBed, changes, destroy_leaves_nothing, ec2, id_filters, stderr, stdout,
+};
 
 fn snapshot(name: &str, text: &str) {
     id_filters().bind(|| insta::assert_snapshot!(name, text));
@@ -74,9 +78,11 @@ outputs:
 ";
 
 async fn nat(id: &str) -> aws_sdk_ec2::types::NatGateway {
-    ec2()
-        .await
-        .describe_nat_gateways()
+    nat_at(&ec2().await, id).await
+}
+
+async fn nat_at(c: &aws_sdk_ec2::Client, id: &str) -> aws_sdk_ec2::types::NatGateway {
+    c.describe_nat_gateways()
         .nat_gateway_ids(id)
         .send()
         .await
@@ -154,6 +160,61 @@ async fn a_private_nat_gateway_routes_without_an_internet_gateway() {
         to_cidr(&t, "192.168.0.0/16").and_then(|r| r.nat_gateway_id()),
         Some(new_id.as_str())
     );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// On AWS a public NAT gateway in a VPC without an internet gateway fails (the test bed's
+/// refusals reproduce it), and strata says why; the same gateway made private works there.
+#[tokio::test]
+async fn a_public_nat_gateway_without_an_internet_gateway_fails_and_says_why() {
+    let tb = TestBed::start(json!({"refusals": true}));
+    let public = PRIVATE_NAT
+        .replace("    connectivity_type: private\n", "    eip: ip\n")
+        .replace(
+            "  routes:\n    kind: ec2.route_table\n",
+            "  ip:\n    kind: ec2.eip\n  routes:\n    kind: ec2.route_table\n",
+        );
+    let s = tb.stack("pubnat", &public);
+    let out = s.expect(1, &["apply", "--auto-approve"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("has no Internet gateway attached") && err.contains("help"),
+        "AWS's reason, and what to check: {err}"
+    );
+    let c = crate::support::ec2_at(tb.url()).await;
+    let failed: Vec<String> = c
+        .describe_nat_gateways()
+        .send()
+        .await
+        .expect("NAT gateways")
+        .nat_gateways()
+        .iter()
+        .filter(|n| {
+            crate::support::tag(n.tags(), "strata:stack") == Some(s.name.as_str())
+                && n.state().map(|x| x.as_str()) == Some("failed")
+        })
+        .filter_map(|n| n.nat_gateway_id().map(str::to_string))
+        .collect();
+    assert_eq!(failed.len(), 1, "the gateway AWS failed");
+
+    // Made private (a replace-only field), the NAT gateway is created and routes.
+    s.write(PRIVATE_NAT);
+    s.apply_clean();
+    assert_eq!(
+        nat_at(&c, &s.id_of("nat"))
+            .await
+            .state()
+            .map(|x| x.as_str()),
+        Some("available")
+    );
+    // AWS removes a failed NAT gateway by itself after a while; here it is deleted.
+    for id in failed {
+        c.delete_nat_gateway()
+            .nat_gateway_id(id)
+            .send()
+            .await
+            .expect("delete the failed gateway");
+    }
     destroy_leaves_nothing(&s).await;
 }
 
