@@ -126,8 +126,8 @@ async fn interfaces(ids: &[String]) -> Vec<(String, BTreeSet<String>)> {
     v
 }
 
-fn set(ids: &[String]) -> BTreeSet<String> {
-    ids.iter().cloned().collect()
+fn set(ids: &[&String]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
 }
 
 #[tokio::test]
@@ -141,12 +141,12 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     assert_eq!(e.service, "com.amazonaws.us-east-1.ssm");
     assert_eq!(e.kind.to_ascii_lowercase(), "interface");
     assert_eq!(e.state, "available");
-    assert_eq!(e.subnets, set(&[a.clone()]));
-    assert_eq!(e.groups, set(&[https.clone()]));
+    assert_eq!(e.subnets, set(&[&a]));
+    assert_eq!(e.groups, set(&[&https]));
     assert_eq!(e.private_dns, Some(true));
     assert_eq!(
         interfaces(&e.interfaces).await,
-        vec![(a.clone(), set(&[https.clone()]))],
+        vec![(a.clone(), set(&[&https]))],
         "one interface in its subnet, in its security group"
     );
     let first_interfaces = e.interfaces.clone();
@@ -171,13 +171,10 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     s.apply_clean();
     assert_eq!(s.id_of("ssm"), id, "the endpoint was kept");
     let e = endpoint(&id).await;
-    assert_eq!(e.subnets, set(&[a.clone(), b.clone()]));
-    assert_eq!(e.groups, set(&[admin.clone()]));
+    assert_eq!(e.subnets, set(&[&a, &b]));
+    assert_eq!(e.groups, set(&[&admin]));
     assert_eq!(e.private_dns, Some(false));
-    let mut want = vec![
-        (a.clone(), set(&[admin.clone()])),
-        (b.clone(), set(&[admin.clone()])),
-    ];
+    let mut want = vec![(a.clone(), set(&[&admin])), (b.clone(), set(&[&admin]))];
     want.sort();
     assert_eq!(interfaces(&e.interfaces).await, want);
 
@@ -204,7 +201,7 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     snapshot("interface_endpoint_drift", &text);
     s.apply_clean();
     let e = endpoint(&id).await;
-    assert_eq!(e.subnets, set(&[a.clone(), b.clone()]));
+    assert_eq!(e.subnets, set(&[&a, &b]));
     assert_eq!(interfaces(&e.interfaces).await.len(), 2);
 
     // Another service: the endpoint is replaced.
@@ -224,7 +221,7 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     assert_ne!(new_id, id);
     let e = endpoint(&new_id).await;
     assert_eq!(e.service, "com.amazonaws.us-east-1.ssmmessages");
-    assert_eq!(e.subnets, set(&[a.clone(), b.clone()]));
+    assert_eq!(e.subnets, set(&[&a, &b]));
     let old = ec2()
         .await
         .describe_vpc_endpoints()

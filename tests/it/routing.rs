@@ -291,7 +291,7 @@ async fn routes_to_prefix_lists_live_beside_gateway_endpoint_routes() {
     assert_ne!(s3_list, pl);
     assert_eq!(
         service_list.vpc_endpoints()[0].route_table_ids(),
-        [rt.clone()]
+        [rt.as_str()]
     );
 
     // The prefix list's entries change in place; the route to it stays as it is.
