@@ -4,9 +4,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
 `serve.py --config`, the `--strict` preset, or at run time with POST /_testbed/config):
 
   pending      seconds a resource stays in its transitional state: nat_gateway (pending ->
-               available), nat_gateway_delete (deleting -> deleted), transit_gateway,
-               transit_gateway_delete, tgw_attachment, tgw_attachment_delete, vpc_endpoint,
-               vpc_endpoint_delete, prefix_list (create/modify in progress -> complete),
+               available), nat_gateway_delete (deleting -> deleted), transit_gateway and
+               tgw_attachment (pending after create, modifying after a modify), vpc_endpoint
+               (pending after create and after ModifyVpcEndpoint), transit_gateway_delete,
+               tgw_attachment_delete, vpc_endpoint_delete, prefix_list (create/modify in progress -> complete),
                rds_cluster, rds_instance (creating -> available), rds_cluster_delete,
                rds_instance_delete (deleting -> gone), load_balancer (provisioning -> active),
                cloudfront (InProgress -> Deployed, after create and after update)
@@ -17,6 +18,12 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                gateway holds; IncorrectState for a transit gateway with attachments;
                PrefixListVersionMismatch for a stale prefix-list version;
                InvalidNatGatewayID.NotFound for a route to a missing NAT gateway;
+               IncorrectState for modifying a transit gateway, attachment or VPC endpoint
+               that is not available; InvalidParameter for private DNS on an interface
+               endpoint in a VPC without DNS support and DNS host names;
+               OperationNotPermitted for a peering's options changed from the other side's
+               region; a public NAT gateway in a VPC without an attached internet gateway
+               ends `failed` (Gateway.NotAttached);
                DistributionNotDisabled for a CloudFront distribution deleted while enabled or
                not yet Deployed; PreconditionFailed for a wrong or stale If-Match, CloudFront
                giving a new ETag on each update; ClusterContainsServicesException and
@@ -448,9 +455,151 @@ def install_model_patches():
 
     RouteBackend.create_route = _create_route
 
+    install_modify_patches(refusals)
+
     import testbed_services
 
     testbed_services.install()
+
+
+def install_modify_patches(refusals):
+    """Transit gateways, attachments and VPC endpoints being modified; the refusals that depend
+    on where or in which VPC a change is made (private DNS, peering options by region, a public
+    NAT gateway without an internet gateway)."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.transit_gateway import TransitGatewayBackend
+    from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend
+    from moto.ec2.models.vpcs import VPCBackend
+
+    def refuse_unless_available(resource, resource_id):
+        if refusals() and resource.state != "available":
+            raise EC2ClientError(
+                "IncorrectState", f"{resource_id} is in invalid state {resource.state}"
+            )
+
+    def hold(resource, what, state):
+        """`state` for the `what` pending time, then `available`."""
+        delay = CONFIG.pending(what)
+        if delay > 0:
+
+            def settle():
+                if resource.state == state:
+                    resource.state = "available"
+
+            resource.state = state
+            later(delay, settle)
+
+    # ModifyTransitGateway and ModifyTransitGatewayVpcAttachment: `modifying` for a while,
+    # refused (IncorrectState) while the resource is not available.
+    modify_tgw = TransitGatewayBackend.modify_transit_gateway
+    modify_att = TransitGatewayAttachmentBackend.modify_transit_gateway_vpc_attachment
+
+    def modify_transit_gateway(self, transit_gateway_id, *args, **kwargs):
+        tgw = self.transit_gateways.get(transit_gateway_id)
+        if tgw is not None:
+            refuse_unless_available(tgw, transit_gateway_id)
+        result = modify_tgw(self, transit_gateway_id, *args, **kwargs)
+        if tgw is not None:
+            hold(tgw, "transit_gateway", "modifying")
+        return result
+
+    def modify_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id, *args, **kwargs):
+        att = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+        if att is not None:
+            refuse_unless_available(att, transit_gateway_attachment_id)
+        result = modify_att(self, transit_gateway_attachment_id, *args, **kwargs)
+        if att is not None:
+            hold(att, "tgw_attachment", "modifying")
+        return result
+
+    TransitGatewayBackend.modify_transit_gateway = modify_transit_gateway
+    TransitGatewayAttachmentBackend.modify_transit_gateway_vpc_attachment = modify_transit_gateway_vpc_attachment
+
+    # Private DNS for an interface endpoint needs DNS support and DNS host names in its VPC:
+    # AWS refuses the create or modify otherwise. ModifyVpcEndpoint leaves the endpoint
+    # `pending` for a while.
+    def on(value):
+        return str(value).lower() == "true"
+
+    def check_private_dns(backend, vpc_id, endpoint_type, private_dns):
+        if not (refusals() and private_dns and (endpoint_type or "").lower() == "interface"):
+            return
+        vpc = backend.get_vpc(vpc_id)
+        if not (on(vpc.enable_dns_support) and on(vpc.enable_dns_hostnames)):
+            raise EC2ClientError(
+                "InvalidParameter",
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames "
+                f"VPC attributes set to true for {vpc_id}",
+            )
+
+    create_vpce = VPCBackend.create_vpc_endpoint
+    modify_vpce = VPCBackend.modify_vpc_endpoint
+
+    def create_vpc_endpoint(self, vpc_id, service_name, endpoint_type, *args, **kwargs):
+        check_private_dns(self, vpc_id, endpoint_type, kwargs.get("private_dns_enabled"))
+        return create_vpce(self, vpc_id, service_name, endpoint_type, *args, **kwargs)
+
+    def modify_vpc_endpoint(self, *args, **kwargs):
+        endpoint = self.vpc_end_points.get(kwargs.get("vpc_id") or args[0])
+        if endpoint is not None:
+            refuse_unless_available(endpoint, endpoint.id)
+            check_private_dns(
+                self, endpoint.vpc_id, endpoint.vpc_endpoint_type, kwargs.get("private_dns_enabled")
+            )
+        result = modify_vpce(self, *args, **kwargs)
+        if endpoint is not None:
+            hold(endpoint, "vpc_endpoint", "pending")
+        return result
+
+    VPCBackend.create_vpc_endpoint = create_vpc_endpoint
+    VPCBackend.modify_vpc_endpoint = modify_vpc_endpoint
+
+    # Peering options across regions: the requester's side is changed in the requester's
+    # region, the accepter's in the accepter's region.
+    modify_pcx = VPCPeeringConnectionBackend.modify_vpc_peering_connection_options
+
+    def modify_vpc_peering_connection_options(self, vpc_pcx_id, accepter_options=None, requester_options=None):
+        pcx = self.get_vpc_peering_connection(vpc_pcx_id)
+        if refusals():
+            for side, options, region in (
+                ("accepter", accepter_options, pcx.peer_vpc.region),
+                ("requester", requester_options, pcx.vpc.region),
+            ):
+                if options and self.region_name != region:
+                    raise EC2ClientError(
+                        "OperationNotPermitted",
+                        f"Incorrect region ({self.region_name}) specified for this request. The "
+                        f"{side} options of VPC peering connection {vpc_pcx_id} must be modified "
+                        f"in region {region}",
+                    )
+        return modify_pcx(self, vpc_pcx_id, accepter_options, requester_options)
+
+    VPCPeeringConnectionBackend.modify_vpc_peering_connection_options = modify_vpc_peering_connection_options
+
+    # A public NAT gateway in a VPC without an attached internet gateway: AWS accepts the
+    # create, then the gateway fails (Gateway.NotAttached). A private one needs none.
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    create_nat = NatGatewayBackend.create_nat_gateway
+
+    def create_nat_gateway(self, *args, **kwargs):
+        nat = create_nat(self, *args, **kwargs)
+        attached = any(
+            g.vpc is not None and g.vpc.id == nat.vpc_id for g in self.internet_gateways.values()
+        )
+        if refusals() and nat.connectivity_type != "private" and not attached:
+            nat.state = "failed"
+            nat.failure_code = "Gateway.NotAttached"
+            nat.failure_message = f"Network {nat.vpc_id} has no Internet gateway attached"
+            # A failed NAT gateway holds neither its address nor an interface.
+            for address in nat.address_set:
+                if address.get("associationId"):
+                    self.disassociate_address(association_id=address["associationId"])
+            self.enis.pop(nat._eni.id, None)
+        return nat
+
+    NatGatewayBackend.create_nat_gateway = create_nat_gateway
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,15 +47,81 @@ fn invalid_documents_exit_1_with_located_diagnostics_and_no_aws_call() {
     assert_eq!(unknown["file"], "./stack.yaml");
 }
 
+/// The resources a stack directory's documents declare, counted from the text (not with
+/// strata's loader): the keys indented by two spaces under each file's top-level `resources:`.
+fn declared_resources(dir: &std::path::Path) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("read the example's directory") {
+        let path = entry.expect("a directory entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let document = (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !name.ends_with(".vars.yaml")
+            && !name.starts_with('.');
+        if !document {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read a document");
+        let mut in_resources = false;
+        for line in text.lines() {
+            if !line.starts_with([' ', '#']) && !line.is_empty() {
+                in_resources = line.trim_end() == "resources:";
+                continue;
+            }
+            let key = line.strip_prefix("  ").unwrap_or_default();
+            if in_resources
+                && key.starts_with(|c: char| c.is_ascii_alphabetic())
+                && key.trim_end().ends_with(':')
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 #[test]
 fn validate_accepts_every_example() {
-    for ex in ["cookbook-1.1-vpc", "cookbook-1.2-subnets"] {
-        let s = Stack::example(ex);
-        let out = s.expect(0, &["validate"]);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut examples: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .expect("examples/")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 10, "examples found: {examples:?}");
+    for dir in &examples {
+        // Validation reads the example where it is: it needs no AWS and writes nothing.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .current_dir(dir)
+            .args(["--no-color", "validate"])
+            .env_remove("AWS_REGION")
+            .output()
+            .expect("run strata validate");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{}: {err}", dir.display());
+        let n = declared_resources(dir);
+        assert!(n > 0, "{} declares resources", dir.display());
         assert!(
-            stderr(&out).contains("The documents are valid"),
-            "{}",
-            stderr(&out)
+            err.contains(&format!("with {n} resource")),
+            "{}: validate counted other than the {n} resources the documents declare: {err}",
+            dir.display()
+        );
+        let json = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .current_dir(dir)
+            .args(["--no-color", "validate", "--json"])
+            .output()
+            .expect("run strata validate --json");
+        assert_eq!(json.status.code(), Some(0), "{}", dir.display());
+        let problems: serde_json::Value =
+            serde_json::from_slice(&json.stdout).expect("validate --json prints JSON");
+        assert_eq!(problems, serde_json::json!([]), "{}", dir.display());
+        assert!(
+            !dir.join("strata.lock").exists(),
+            "validate wrote a lockfile in {}",
+            dir.display()
         );
     }
 }

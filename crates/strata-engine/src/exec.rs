@@ -209,6 +209,15 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
     // * from a kept resource that will use the new copy of a replaced resource (an internet
     //   gateway attached to a replaced VPC is detached before the old VPC is deleted, and
     //   attached to the new one after it exists).
+    //   A resource replaced with create_before_destroy is not unlinked: its new copy exists
+    //   before the old one goes, so the kept resource moves to it in one update (a route is
+    //   never missing).
+    let created_first: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.replace_mode == Some(ReplaceMode::CreateBeforeDelete))
+        .map(|a| a.name.as_str())
+        .collect();
     for (ai, a) in plan.actions.iter().enumerate() {
         if a.id.is_none() || a.action == ActionKind::Forget {
             continue;
@@ -220,7 +229,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         let moving = a
             .prior_depends_on
             .iter()
-            .filter(|d| kept && a.depends_on.contains(d));
+            .filter(|d| kept && a.depends_on.contains(d) && !created_first.contains(d.as_str()));
         let targets: Vec<usize> = a
             .prior_soft_depends_on
             .iter()

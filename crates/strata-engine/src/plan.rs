@@ -385,6 +385,37 @@ fn normalize(v: &Value, compare: Compare, ignored_keys: &[&str]) -> Value {
     }
 }
 
+/// `desired` with what `ignore` names (a field, or one key of a map field such as
+/// `tags.Owner`) taken from the live resource, or left out where the live resource has none.
+fn keep_ignored(desired: &Attrs, live: &Attrs, ignore: &[String]) -> Attrs {
+    let mut out = desired.clone();
+    for name in ignore {
+        match name.split_once('.') {
+            None => match live.get(name) {
+                Some(v) => {
+                    out.insert(name.clone(), v.clone());
+                }
+                None => {
+                    out.remove(name);
+                }
+            },
+            Some((field, key)) => {
+                if let Some(Value::Object(m)) = out.get_mut(field) {
+                    match live.get(field).and_then(|l| l.get(key)) {
+                        Some(v) => {
+                            m.insert(key.to_string(), v.clone());
+                        }
+                        None => {
+                            m.remove(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Compares desired with live (and recorded) attributes field by field.
 pub fn diff_fields(
     kind: &KindInfo,
@@ -1015,17 +1046,24 @@ fn plan_existing(
     known: &mut HashMap<String, Known>,
 ) -> Result<Action, PlanError> {
     let recorded_attrs = cur.recorded.map(|r| &r.attributes);
+    // What `ignore_changes` names stays as it is live, also when the rest is updated.
+    let ignore = &res.lifecycle.ignore_changes;
+    let kept_live = keep_ignored(resolved, &cur.live.attrs, ignore);
     let mut changes = diff_fields(
         res.kind,
-        resolved,
+        &kept_live,
         &cur.live.attrs,
         recorded_attrs,
-        &res.lifecycle.ignore_changes,
+        ignore,
     );
     if !owning.owns(cur.live, &res.name) {
         put_back_ownership(&mut changes, owning, res, cur.live, resolved);
     }
     let replace = changes.iter().any(|c| c.forces_replacement);
+    if replace && !ignore.is_empty() {
+        // A new copy takes the documents' values, ignored ones included.
+        changes = diff_fields(res.kind, resolved, &cur.live.attrs, recorded_attrs, ignore);
+    }
     let mut prior_deps: BTreeSet<String> = cur
         .recorded
         .map(|r| r.dependencies.iter().cloned().collect())
@@ -1089,7 +1127,7 @@ fn plan_existing(
         _ => {
             let mut attrs = cur.live.attrs.clone();
             for c in &changes {
-                if let Some(v) = resolved.get(&c.field) {
+                if let Some(v) = kept_live.get(&c.field) {
                     attrs.insert(c.field.clone(), v.clone());
                 }
             }
@@ -1115,7 +1153,11 @@ fn plan_existing(
         id: Some(cur.live.id.clone()),
         replace_mode,
         changes,
-        desired: Some(res.attrs.clone()),
+        desired: Some(if replace {
+            res.attrs.clone()
+        } else {
+            keep_ignored(&res.attrs, &cur.live.attrs, ignore)
+        }),
         prior: Some(cur.live.attrs.clone()),
         depends_on: res.deps.clone(),
         prior_depends_on: prior_deps.into_iter().collect(),

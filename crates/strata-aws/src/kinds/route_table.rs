@@ -187,8 +187,13 @@ async fn put_route(
             if let Some(d) = s("destination_prefix_list") {
                 c = c.destination_prefix_list_id(d);
             }
-            if let Some(t) = s("internet_gateway").or_else(|| s("vpc_endpoint")) {
+            if let Some(t) = s("internet_gateway") {
                 c = c.gateway_id(t);
+            }
+            // A Gateway Load Balancer endpoint is a target of its own (AWS reads it back as
+            // the route's gateway).
+            if let Some(t) = s("vpc_endpoint") {
+                c = c.vpc_endpoint_id(t);
             }
             if let Some(t) = s("nat_gateway") {
                 c = c.nat_gateway_id(t);

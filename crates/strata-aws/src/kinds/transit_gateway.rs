@@ -245,6 +245,8 @@ impl AwsKind for TransitGateway {
             any = true;
         }
         if any || changed("description") {
+            // AWS refuses a change while the last one (strata's or anyone's) is in progress.
+            wait_state(cx, req.id, false, progress).await?;
             let mut call = cx
                 .ec2
                 .modify_transit_gateway()

@@ -253,6 +253,8 @@ impl AwsKind for TransitGatewayVpcAttachment {
             any = true;
         }
         if any {
+            // AWS refuses a change while the last one (strata's or anyone's) is in progress.
+            wait_state(cx, req.id, false, progress).await?;
             call.send()
                 .await
                 .map_err(aws("ec2:ModifyTransitGatewayVpcAttachment"))?;

@@ -265,6 +265,8 @@ impl AwsKind for VpcEndpoint {
             any = true;
         }
         if any {
+            // AWS refuses a change while the last one (strata's or anyone's) is in progress.
+            wait_available(cx, req.id, progress).await?;
             call.send().await.map_err(aws("ec2:ModifyVpcEndpoint"))?;
             wait_available(cx, req.id, progress).await?;
         }

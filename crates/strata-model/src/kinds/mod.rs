@@ -298,3 +298,12 @@ pub(crate) fn names_vpc(stack: &Stack, r: &Ref) -> bool {
 pub(crate) fn default_true() -> bool {
     true
 }
+
+/// An IPv6 block in the text AWS answers with (RFC 5952: lower case, leading zeros dropped,
+/// the longest run of zero groups as `::`), so that `2001:DB8:0:0::/48` as written compares
+/// equal to `2001:db8::/48` as read back. Text that is not a block (validation reports it) is
+/// kept as written.
+pub fn canonical_ipv6(text: &str) -> String {
+    text.parse::<ipnet::Ipv6Net>()
+        .map_or_else(|_| text.to_string(), |net| net.to_string())
+}

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::subnet::SubnetSpec;
 use super::transit_gateway::TransitGatewaySpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, names_vpc};
+use super::vpc_endpoint::{EndpointType, VpcEndpointSpec};
+use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6, names_vpc};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -49,7 +50,11 @@ pub struct Route {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_cidr_block: Option<Spanned<Ipv4Cidr>>,
     /// An IPv6 destination, e.g. `::/0`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "canonical_destination"
+    )]
     pub destination_ipv6_cidr_block: Option<Spanned<String>>,
     /// A managed prefix list as the destination: an `ec2.prefix_list`, or an AWS id (pl-…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,9 +71,22 @@ pub struct Route {
     /// Target: an `ec2.transit_gateway`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateway: Option<Ref>,
-    /// Target: an `ec2.vpc_endpoint` (Gateway Load Balancer endpoints).
+    /// Target: a Gateway Load Balancer endpoint, by its id (vpce-…). The endpoints
+    /// `ec2.vpc_endpoint` makes (gateway, interface) are not route targets: a gateway endpoint
+    /// adds its own routes to its `route_tables`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_endpoint: Option<Ref>,
+}
+
+/// An IPv6 destination as AWS writes it back (see [`canonical_ipv6`]).
+fn canonical_destination<S: serde::Serializer>(
+    block: &Option<Spanned<String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match block {
+        Some(b) => s.serialize_str(&canonical_ipv6(&b.value)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Route {
@@ -100,7 +118,7 @@ impl Route {
             v.push((c.value.to_string(), c.span));
         }
         if let Some(c) = &self.destination_ipv6_cidr_block {
-            v.push((c.value.clone(), c.span));
+            v.push((canonical_ipv6(&c.value), c.span));
         }
         if let Some(p) = &self.destination_prefix_list {
             v.push((format!("prefix list {}", p.name()), p.0.span));
@@ -204,6 +222,22 @@ impl KindSpec for RouteTableSpec {
                         )
                         .at(at, "in this route")
                         .help("give one of internet_gateway, nat_gateway, vpc_peering_connection, transit_gateway, vpc_endpoint"),
+                    );
+                }
+                if let Some(ep) = &route.vpc_endpoint
+                    && let Some(spec) = stack.spec::<VpcEndpointSpec>(ep.name())
+                {
+                    let what = match spec.endpoint_type {
+                        EndpointType::Gateway => "a gateway endpoint",
+                        EndpointType::Interface => "an interface endpoint",
+                    };
+                    diags.push(
+                        Diagnostic::error(
+                            "strata::invalid_route",
+                            format!("`{}` is {what}: a route can go only to a Gateway Load Balancer endpoint", ep.name()),
+                        )
+                        .at(ep.0.span, "not a Gateway Load Balancer endpoint")
+                        .help("a gateway endpoint adds its own routes: list this table under its `route_tables`; name a Gateway Load Balancer endpoint by its id (vpce-…)"),
                     );
                 }
                 if let Some(c) = &route.destination_ipv6_cidr_block

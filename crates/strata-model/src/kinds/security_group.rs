@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::spanned::Spanned;
@@ -120,7 +120,7 @@ impl Rule {
             v.push(("cidr", c.value.to_string(), c.span));
         }
         if let Some(c) = &self.ipv6_cidr {
-            v.push(("ipv6_cidr", c.value.clone(), c.span));
+            v.push(("ipv6_cidr", canonical_ipv6(&c.value), c.span));
         }
         if let Some(p) = &self.prefix_list {
             v.push(("prefix_list", p.expression(), p.0.span));

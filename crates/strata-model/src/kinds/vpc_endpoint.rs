@@ -71,11 +71,12 @@ pub struct VpcEndpointSpec {
     /// `gateway` (the default) or `interface`. Changing it replaces the endpoint.
     #[serde(default, rename = "type")]
     pub endpoint_type: EndpointType,
-    /// Gateway endpoints: the route tables that get a route to the service.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Gateway endpoints: the route tables that get a route to the service. An empty list
+    /// (the default) takes the endpoint out of every table.
+    #[serde(default)]
     pub route_tables: Vec<Ref>,
     /// Interface endpoints: one subnet per availability zone.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub subnets: Vec<Ref>,
     /// Interface endpoints: the security groups of its network interfaces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

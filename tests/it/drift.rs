@@ -1,0 +1,332 @@
+//! Changes made outside strata with the SDK, on the emulator: to a route table (routes added,
+//! retargeted and deleted; a subnet's association removed) and to security groups' egress
+//! rules. Each is shown by the plan as changed outside strata, put back by apply, and followed
+//! by an empty plan. A group whose egress the documents leave out is not strata's to repair.
+
+use aws_sdk_ec2::types::{IpPermission, IpRange};
+
+use crate::support::{Stack, destroy_leaves_nothing, ec2, id_filters, stdout};
+
+fn snapshot(name: &str, text: &str) {
+    id_filters().bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// The plan shows `name` changed outside strata, and its changes are all drift.
+fn assert_drift(s: &Stack, name: &str, kind: &str) -> String {
+    let plan = s.plan_json(&[]);
+    let changed: Vec<(String, String, String)> = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["action"] != "no_op")
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or_default().to_string(),
+                a["action"].as_str().unwrap_or_default().to_string(),
+                a["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        vec![(name.to_string(), "update".to_string(), "drift".to_string())]
+    );
+    let text = s.plan_text();
+    assert!(
+        text.contains(&format!("{name} ({kind})"))
+            && text.contains("was changed outside strata and will be put back")
+            && text.contains("# changed outside strata"),
+        "{text}"
+    );
+    text
+}
+
+const ROUTES: &str = "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.69.0.0/24
+  igw:
+    kind: ec2.internet_gateway
+    vpc: vpc
+  a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.69.0.0/26
+    availability_zone: us-east-1a
+  b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.69.0.64/26
+    availability_zone: us-east-1b
+  relay:
+    kind: ec2.nat_gateway
+    subnet: b
+    connectivity_type: private
+  routes:
+    kind: ec2.route_table
+    vpc: vpc
+    routes:
+      - {destination_cidr_block: 0.0.0.0/0, internet_gateway: igw}
+      - {destination_cidr_block: 192.168.0.0/16, nat_gateway: relay}
+    subnets: [a]
+";
+
+/// (destination, target) of the table's routes other than `local`, sorted.
+async fn routes(id: &str) -> Vec<(String, String)> {
+    let out = ec2()
+        .await
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .expect("describe route table");
+    let mut v: Vec<(String, String)> = out.route_tables()[0]
+        .routes()
+        .iter()
+        .filter(|r| r.gateway_id() != Some("local"))
+        .map(|r| {
+            (
+                r.destination_cidr_block().unwrap_or_default().to_string(),
+                r.gateway_id()
+                    .or(r.nat_gateway_id())
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+async fn associated(id: &str) -> Vec<String> {
+    let out = ec2()
+        .await
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .expect("describe route table");
+    out.route_tables()[0]
+        .associations()
+        .iter()
+        .filter_map(|a| a.subnet_id().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn route_table_drift_is_shown_and_repaired() {
+    let s = Stack::new("rtdrift", ROUTES);
+    s.apply_clean();
+    let (rt, igw, relay) = (s.id_of("routes"), s.id_of("igw"), s.id_of("relay"));
+    let declared = {
+        let mut v = vec![
+            ("0.0.0.0/0".to_string(), igw.clone()),
+            ("192.168.0.0/16".to_string(), relay.clone()),
+        ];
+        v.sort();
+        v
+    };
+    assert_eq!(routes(&rt).await, declared);
+    let c = ec2().await;
+
+    // A route added outside strata is removed.
+    c.create_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("172.16.0.0/12")
+        .nat_gateway_id(&relay)
+        .send()
+        .await
+        .expect("add a route outside strata");
+    let text = assert_drift(&s, "routes", "ec2.route_table");
+    snapshot("route_added_outside", &text);
+    s.apply_clean();
+    assert_eq!(routes(&rt).await, declared);
+
+    // A route sent elsewhere outside strata is sent back.
+    c.replace_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id(&relay)
+        .send()
+        .await
+        .expect("retarget a route outside strata");
+    let text = assert_drift(&s, "routes", "ec2.route_table");
+    snapshot("route_retargeted_outside", &text);
+    s.apply_clean();
+    assert_eq!(routes(&rt).await, declared);
+
+    // A route deleted outside strata is created again.
+    c.delete_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("192.168.0.0/16")
+        .send()
+        .await
+        .expect("delete a route outside strata");
+    assert_drift(&s, "routes", "ec2.route_table");
+    s.apply_clean();
+    assert_eq!(routes(&rt).await, declared);
+
+    // A subnet's association removed outside strata is made again.
+    let out = c
+        .describe_route_tables()
+        .route_table_ids(&rt)
+        .send()
+        .await
+        .expect("describe");
+    let assoc = out.route_tables()[0]
+        .associations()
+        .iter()
+        .find(|a| a.subnet_id() == Some(s.id_of("a").as_str()))
+        .and_then(|a| a.route_table_association_id())
+        .expect("the association")
+        .to_string();
+    c.disassociate_route_table()
+        .association_id(assoc)
+        .send()
+        .await
+        .expect("disassociate outside strata");
+    let text = assert_drift(&s, "routes", "ec2.route_table");
+    snapshot("association_removed_outside", &text);
+    s.apply_clean();
+    assert_eq!(associated(&rt).await, vec![s.id_of("a")]);
+    destroy_leaves_nothing(&s).await;
+}
+
+const GROUPS: &str = "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.70.0.0/24
+  managed:
+    kind: ec2.security_group
+    vpc: vpc
+    name: managed-egress
+    description: Egress as written
+    egress:
+      - {protocol: tcp, port: 443, cidr: 0.0.0.0/0, description: HTTPS out}
+  unmanaged:
+    kind: ec2.security_group
+    vpc: vpc
+    name: default-egress
+    description: Egress as AWS sets it
+";
+
+/// (protocol, from port, destination) of a group's egress rules, sorted.
+async fn egress(id: &str) -> Vec<(String, i32, String)> {
+    let out = ec2()
+        .await
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .expect("describe group");
+    let mut v: Vec<(String, i32, String)> = out.security_groups()[0]
+        .ip_permissions_egress()
+        .iter()
+        .flat_map(|p| {
+            p.ip_ranges().iter().map(move |r| {
+                (
+                    p.ip_protocol().unwrap_or_default().to_string(),
+                    p.from_port().unwrap_or(-1),
+                    r.cidr_ip().unwrap_or_default().to_string(),
+                )
+            })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn rule(protocol: &str, port: Option<i32>, cidr: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol(protocol)
+        .set_from_port(port)
+        .set_to_port(port)
+        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+        .build()
+}
+
+#[tokio::test]
+async fn egress_rule_drift_is_repaired_where_strata_manages_egress() {
+    let s = Stack::new("egdrift", GROUPS);
+    s.apply_clean();
+    let (managed, unmanaged) = (s.id_of("managed"), s.id_of("unmanaged"));
+    let https = vec![("tcp".to_string(), 443, "0.0.0.0/0".to_string())];
+    let all = vec![("-1".to_string(), -1, "0.0.0.0/0".to_string())];
+    assert_eq!(
+        egress(&managed).await,
+        https,
+        "AWS's default egress was revoked"
+    );
+    assert_eq!(
+        egress(&unmanaged).await,
+        all,
+        "AWS's default egress was kept"
+    );
+    let c = ec2().await;
+
+    // An egress rule added outside strata to the managed group is revoked.
+    c.authorize_security_group_egress()
+        .group_id(&managed)
+        .ip_permissions(rule("tcp", Some(80), "0.0.0.0/0"))
+        .send()
+        .await
+        .expect("authorize outside strata");
+    let text = assert_drift(&s, "managed", "ec2.security_group");
+    snapshot("egress_added_outside", &text);
+    s.apply_clean();
+    assert_eq!(egress(&managed).await, https);
+
+    // The declared rule revoked outside strata is authorized again.
+    c.revoke_security_group_egress()
+        .group_id(&managed)
+        .ip_permissions(rule("tcp", Some(443), "0.0.0.0/0"))
+        .send()
+        .await
+        .expect("revoke outside strata");
+    let text = assert_drift(&s, "managed", "ec2.security_group");
+    snapshot("egress_revoked_outside", &text);
+    s.apply_clean();
+    assert_eq!(egress(&managed).await, https);
+
+    // The group without `egress` is left as it is: a rule added or the default revoked
+    // outside strata is not drift, and apply does not touch it.
+    c.authorize_security_group_egress()
+        .group_id(&unmanaged)
+        .ip_permissions(rule("tcp", Some(25), "192.0.2.0/24"))
+        .send()
+        .await
+        .expect("authorize outside strata");
+    c.revoke_security_group_egress()
+        .group_id(&unmanaged)
+        .ip_permissions(rule("-1", None, "0.0.0.0/0"))
+        .send()
+        .await
+        .expect("revoke outside strata");
+    s.apply_clean();
+    assert_eq!(
+        egress(&unmanaged).await,
+        vec![("tcp".to_string(), 25, "192.0.2.0/24".to_string())]
+    );
+
+    // `egress: []` takes every egress rule away, in place.
+    s.edit(|d| {
+        d.replace(
+            "    egress:\n      - {protocol: tcp, port: 443, cidr: 0.0.0.0/0, description: HTTPS out}\n",
+            "    egress: []\n",
+        )
+    });
+    let out = s.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(
+        stdout(&out).contains("~ managed (ec2.security_group)"),
+        "{}",
+        stdout(&out)
+    );
+    s.apply_clean();
+    assert_eq!(s.id_of("managed"), managed);
+    assert!(egress(&managed).await.is_empty());
+    destroy_leaves_nothing(&s).await;
+}
