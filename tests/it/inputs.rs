@@ -26,8 +26,8 @@ struct Measured {
     max_rss_kib: u64,
 }
 
-/// Runs strata in `dir` and measures it: exit code, output, wall time and peak RSS (wait4's
-/// resource usage of this one child). A run still going after [`HUNG`] is killed.
+/// Runs strata in `dir` and measures it: exit code, output, wall time and peak RSS (the
+/// highest VmHWM sampled every 5 ms while it runs). A run still going after [`HUNG`] is killed.
 #[allow(clippy::zombie_processes)] // reaped by wait4 below, which std does not know
 fn measure(dir: &Path, args: &[&str]) -> Measured {
     let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -56,7 +56,19 @@ fn measure(dir: &Path, args: &[&str]) -> Measured {
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let mut killed = false;
+    // The peak RSS of strata's own memory (VmHWM of its address space), sampled while it runs:
+    // wait4's ru_maxrss would also count the test process's memory, which a spawned child
+    // inherits in its accounting until it execs.
+    let mut hwm_kib: u64 = 0;
+    let status_path = format!("/proc/{pid}/status");
     let wall = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_path).ok().and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            hwm_kib = hwm_kib.max(kib);
+        }
         #[allow(unsafe_code)]
         // SAFETY: wait4 on our own child's pid, with valid pointers to locals.
         let r = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut usage) };
@@ -84,7 +96,7 @@ fn measure(dir: &Path, args: &[&str]) -> Measured {
             err.join().expect("stderr")
         ),
         wall,
-        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(u64::MAX),
+        max_rss_kib: hwm_kib,
     }
 }
 
