@@ -175,6 +175,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         .map(|(i, o)| (plan.actions[o.action].name.as_str(), i))
         .collect();
     let base = ops.len();
+    let mut finish_of: HashMap<usize, usize> = HashMap::new();
     for i in 0..base {
         let op = ops[i].clone();
         let a = &plan.actions[op.action];
@@ -192,6 +193,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
                 label: format!("finish {}", a.name),
             });
             nodes.push(g.add_node(f));
+            finish_of.insert(op.action, f);
             edge(&mut g, &nodes, i, f);
             for j in pending {
                 edge(&mut g, &nodes, j, f);
@@ -199,7 +201,10 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         }
     }
     // References to resources about to be deleted are removed first ("unlink"):
-    // * from deferred fields, always (two security groups naming each other can then both go);
+    // * from deferred fields (two security groups naming each other can then both go), unless
+    //   a kept resource's finish step moves them to the new copy of a resource replaced
+    //   create-before-destroy: then that step goes before the old copy's delete, and the rule
+    //   is never missing;
     // * from a kept resource that will use the new copy of a replaced resource (an internet
     //   gateway attached to a replaced VPC is detached before the old VPC is deleted, and
     //   attached to the new one after it exists).
@@ -215,12 +220,21 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             .prior_depends_on
             .iter()
             .filter(|d| kept && a.depends_on.contains(d));
-        let targets: Vec<usize> = a
-            .prior_soft_depends_on
-            .iter()
-            .chain(moving)
-            .flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied())
-            .collect();
+        let mut targets: Vec<usize> = Vec::new();
+        for d in &a.prior_soft_depends_on {
+            for &j in deletes.get(d.as_str()).into_iter().flatten() {
+                if let Some(&f) = finish_of.get(&ai)
+                    && kept
+                    && moves_to_new_copy(a, &plan.actions[ops[j].action])
+                    && !has_path_connecting(&g, nodes[j], nodes[f], None)
+                {
+                    edge(&mut g, &nodes, f, j);
+                } else {
+                    targets.push(j);
+                }
+            }
+        }
+        targets.extend(moving.flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied()));
         if targets.is_empty() {
             continue;
         }
@@ -260,6 +274,30 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         return Err(CycleError(op.label.clone()));
     }
     Ok(OpGraph { ops, graph: g })
+}
+
+/// Whether the update of `kept` rewrites every deferred field naming `old`'s copy, and `old` is
+/// replaced create-before-destroy: then `kept` names the new copy once its finish step is done,
+/// with no moment naming neither.
+fn moves_to_new_copy(kept: &Action, old: &Action) -> bool {
+    fn names(v: &Value, id: &str) -> bool {
+        match v {
+            Value::String(s) => s == id,
+            Value::Array(a) => a.iter().any(|x| names(x, id)),
+            Value::Object(m) => m.values().any(|x| names(x, id)),
+            _ => false,
+        }
+    }
+    let (Some(id), Some(prior)) = (old.id.as_deref(), kept.prior.as_ref()) else {
+        return false;
+    };
+    let deferred = strata_model::kinds::find(&kept.kind).map_or(&[][..], |k| k.deferred);
+    old.action == ActionKind::Replace
+        && old.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
+        && deferred
+            .iter()
+            .filter(|f| prior.get(**f).is_some_and(|v| names(v, id)))
+            .all(|f| kept.changes.iter().any(|c| c.field == *f))
 }
 
 /// How far to go when cancelled.

@@ -980,6 +980,65 @@ proptest! {
     }
 }
 
+/// Removes the resources `picks` name (and what cannot exist without them) from `g`'s
+/// documents and checks the plan and its apply: see the property below.
+fn removing(g: &Gen, picks: &[usize], parallelism: usize) -> Result<(), TestCaseError> {
+    let n = g.0.len();
+    let removed = g.cascade(picks.iter().map(|p| p % n).collect());
+    let expected = |i: usize| -> ActionKind {
+        if removed.contains(&i) {
+            ActionKind::Delete
+        } else if g.refs(i).iter().any(|(_, t)| removed.contains(t)) {
+            ActionKind::Update
+        } else {
+            ActionKind::NoOp
+        }
+    };
+    runtime().block_on(async {
+        let env = env();
+        env.apply(&g.desired(&BTreeSet::new(), None)).await;
+        let d = g.desired(&removed, None);
+        let p = env.plan(&d, Mode::Apply).await.expect("plan");
+        let got = actions(&p);
+        for i in 0..n {
+            prop_assert_eq!(
+                got[&format!("r{}", i)],
+                expected(i),
+                "r{} after removing {:?}\n{}",
+                i,
+                removed,
+                g.yaml(&BTreeSet::new(), None)
+            );
+        }
+        let o = env.run(&p, parallelism).await;
+        prop_assert!(
+            o.success(),
+            "{:?}\n{}",
+            o.failed,
+            g.yaml(&BTreeSet::new(), None)
+        );
+        prop_assert_eq!(env.cloud.count(), n - removed.len());
+        // A gateway whose VPC went is kept, detached.
+        for (i, r) in g.0.iter().enumerate() {
+            if let Shape::Gateway { vpc } = r.shape
+                && !removed.contains(&i)
+            {
+                let live = env.cloud.find(&format!("r{i}")).expect("gateway");
+                prop_assert_eq!(
+                    live.attrs.contains_key("vpc"),
+                    !removed.contains(&vpc),
+                    "r{}",
+                    i
+                );
+            }
+        }
+        let again = env.plan(&d, Mode::Apply).await.expect("plan");
+        prop_assert!(!again.has_changes(), "{:?}", actions(&again));
+        Ok(())
+    })?;
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -994,40 +1053,7 @@ proptest! {
         picks in proptest::collection::vec(any::<usize>(), 1..4),
         parallelism in 1usize..6,
     ) {
-        let n = g.0.len();
-        let removed = g.cascade(picks.iter().map(|p| p % n).collect());
-        let expected = |i: usize| -> ActionKind {
-            if removed.contains(&i) {
-                ActionKind::Delete
-            } else if g.refs(i).iter().any(|(_, t)| removed.contains(t)) {
-                ActionKind::Update
-            } else {
-                ActionKind::NoOp
-            }
-        };
-        runtime().block_on(async {
-            let env = env();
-            env.apply(&g.desired(&BTreeSet::new(), None)).await;
-            let d = g.desired(&removed, None);
-            let p = env.plan(&d, Mode::Apply).await.expect("plan");
-            let got = actions(&p);
-            for i in 0..n {
-                prop_assert_eq!(got[&format!("r{}", i)], expected(i), "r{} after removing {:?}\n{}", i, removed, g.yaml(&BTreeSet::new(), None));
-            }
-            let o = env.run(&p, parallelism).await;
-            prop_assert!(o.success(), "{:?}\n{}", o.failed, g.yaml(&BTreeSet::new(), None));
-            prop_assert_eq!(env.cloud.count(), n - removed.len());
-            // A gateway whose VPC went is kept, detached.
-            for (i, r) in g.0.iter().enumerate() {
-                if let Shape::Gateway { vpc } = r.shape && !removed.contains(&i) {
-                    let live = env.cloud.find(&format!("r{i}")).expect("gateway");
-                    prop_assert_eq!(live.attrs.contains_key("vpc"), !removed.contains(&vpc), "r{}", i);
-                }
-            }
-            let again = env.plan(&d, Mode::Apply).await.expect("plan");
-            prop_assert!(!again.has_changes(), "{:?}", actions(&again));
-            Ok(())
-        })?;
+        removing(&g, &picks, parallelism)?;
     }
 
     /// The topological order puts every dependency first, for generated stacks' dependencies
@@ -1065,5 +1091,114 @@ proptest! {
                 prop_assert!(pos[dep] < pos[n], "{} before {}", dep, n);
             }
         }
+    }
+}
+
+// --- the failures these properties found, kept as cases ---------------------------------------
+
+fn res(shape: Shape, tags: &[usize], create_before_destroy: bool) -> Res {
+    Res {
+        shape,
+        tags: tags.iter().copied().collect(),
+        create_before_destroy,
+    }
+}
+
+fn group(vpc: usize, groups: &[usize], lists: &[usize]) -> Shape {
+    Shape::Group {
+        vpc,
+        groups: groups.to_vec(),
+        lists: lists.to_vec(),
+    }
+}
+
+/// A VPC replaced delete-before-create whose subnet has `create_before_destroy`: the old
+/// subnet had to go before the old VPC, which went before the new VPC, which came before the
+/// new subnet, which came before the old subnet's delete (a cycle). The VPC takes
+/// create-before-destroy from its subnet.
+#[test]
+fn create_before_destroy_reaches_a_replaced_dependency() {
+    let g = Gen(vec![
+        res(Shape::Vpc, &[], false),
+        res(Shape::Subnet { vpc: 0, nth: 1 }, &[], true),
+    ]);
+    for parallelism in [1, 4] {
+        change_reaches(&g, 0, true, false, parallelism).expect("applies");
+    }
+}
+
+/// Create-before-destroy in a chain of security groups naming each other (on a VPC, on a
+/// group): a new group's rules took the id of an old group about to be deleted, or kept an old
+/// group the walk then deleted while it was still named.
+#[test]
+fn groups_naming_each_other_are_replaced_with_create_before_destroy() {
+    let g = Gen(vec![
+        res(Shape::Vpc, &[], true),
+        res(Shape::Vpc, &[], true),
+        res(group(0, &[2, 6], &[]), &[0], true),
+        res(Shape::PrefixList, &[0, 2], true),
+        res(
+            Shape::Table {
+                vpc: 1,
+                subnets: vec![],
+            },
+            &[],
+            true,
+        ),
+        res(
+            Shape::Table {
+                vpc: 0,
+                subnets: vec![],
+            },
+            &[3],
+            true,
+        ),
+        res(group(1, &[6], &[3]), &[2], true),
+    ]);
+    for pick in 0..7 {
+        for unique_too in [false, true] {
+            change_reaches(&g, pick, true, unique_too, 1).expect("applies or is refused");
+        }
+    }
+    let g = Gen(vec![
+        res(Shape::Vpc, &[], true),
+        res(group(0, &[], &[]), &[], false),
+        res(Shape::Eip, &[0], false),
+        res(group(0, &[1, 3], &[]), &[], true),
+        res(Shape::Gateway { vpc: 0 }, &[], true),
+    ]);
+    for parallelism in [1, 4] {
+        change_reaches(&g, 0, true, false, parallelism).expect("applies");
+    }
+}
+
+/// A group whose tags name a group whose rules name it, replaced: the update of the rules
+/// waited for the new group, whose create waited for that update (a cycle). The rules are now
+/// applied in a finish step after the new group exists.
+#[test]
+fn a_group_tagging_a_group_that_names_it_is_replaced() {
+    for create_before_destroy in [false, true] {
+        let g = Gen(vec![
+            res(Shape::Vpc, &[], false),
+            res(group(0, &[2], &[]), &[], false),
+            res(group(0, &[], &[]), &[1], create_before_destroy),
+        ]);
+        for parallelism in [1, 4] {
+            change_reaches(&g, 2, true, true, parallelism).expect("applies");
+        }
+    }
+}
+
+/// An internet gateway kept while its VPC is removed: the `vpc:` the documents no longer give
+/// is unset (detached) before the VPC's delete, which AWS refuses while it is attached.
+#[test]
+fn a_gateway_kept_while_its_vpc_is_removed_is_detached() {
+    let g = Gen(vec![
+        res(Shape::Vpc, &[], false),
+        res(Shape::Gateway { vpc: 0 }, &[], false),
+        res(Shape::Vpc, &[], false),
+    ]);
+    for parallelism in [1, 4] {
+        removing(&g, &[0], parallelism).expect("applies");
     }
 }
