@@ -156,6 +156,16 @@ fn show_part(v: &Value, unknown_field: bool) -> String {
     }
 }
 
+/// A part of a field's value as data, to compare with the live value: in a field known only
+/// after apply (template form), a part without references is its text unescaped.
+fn as_data(v: &Value, unknown_field: bool) -> Value {
+    if unknown_field && !crate::value::has_unresolved(v) {
+        crate::value::unescape(v)
+    } else {
+        v.clone()
+    }
+}
+
 /// A mapping's key as shown: as written, unless it holds a character that would not show as
 /// itself (control, zero-width, bidirectional and other invisible characters, spaces at either
 /// end, quotes, backslashes); then quoted and escaped like a string value, so that `Name\u{200b}`
@@ -291,7 +301,7 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
             let k = show_key(key);
             let p = " ".repeat(kw - k.chars().count());
             match (b.get(key), a.get(key)) {
-                (Some(x), Some(y)) if x == y => {}
+                (Some(x), Some(y)) if *x == as_data(y, c.unknown) => {}
                 (Some(x), Some(y)) => {
                     let _ = writeln!(
                         out,
@@ -321,10 +331,11 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
     // Lists: the elements added and removed, one per line (routes, rules, subnets).
     if let (Some(Value::Array(b)), Some(Value::Array(a))) = (&c.before, &c.after) {
         let _ = writeln!(out, "      {} {} = [{note}", st.yellow("~"), c.field);
-        for x in b.iter().filter(|x| !a.contains(x)) {
+        let a_data: Vec<Value> = a.iter().map(|y| as_data(y, c.unknown)).collect();
+        for x in b.iter().filter(|x| !a_data.contains(x)) {
             let _ = writeln!(out, "          {} {}", st.red("-"), show_inline(x, false));
         }
-        for x in a.iter().filter(|x| !b.contains(x)) {
+        for x in a.iter().filter(|y| !b.contains(&as_data(y, c.unknown))) {
             let _ = writeln!(
                 out,
                 "          {} {}",

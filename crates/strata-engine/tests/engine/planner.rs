@@ -801,6 +801,21 @@ async fn literal_templates_are_known_text_in_plans() {
     let vpc = env.cloud.find("vpc").expect("vpc");
     assert_eq!(vpc.attrs["tags"]["Note"], json!("${vpc.id}"));
     assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    // The VPC replaced: the subnet's tags are known only after apply, and the literal among
+    // them, unchanged, is not shown as a change.
+    let p = env
+        .plan(
+            &desired(&src.replace("10.0.0.0/16", "10.0.0.0/20")),
+            Mode::Apply,
+        )
+        .await
+        .expect("plan");
+    let shown = text(&p);
+    assert!(
+        shown.contains("~ Of   = <id> -> (known after apply: vpc.id)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Note = \"cost"), "{shown}");
     // Changed to another literal: an update whose value is known.
     let p = env
         .plan(&desired(&src.replace("$${vpc.id}", "$${a.b}")), Mode::Apply)
