@@ -763,14 +763,15 @@ async fn a_field_left_out_is_unset_or_kept_as_its_table_says() {
 
 /// A literal `${…}` (written `$${…}` in a document, or a variable's value, which is data) is
 /// known text in a plan, not "known after apply"; in a value that also holds a reference
-/// known only after apply, it is still shown as text.
+/// known only after apply, it is still shown as text, and not as a change when it is not one.
 #[tokio::test]
 async fn literal_templates_are_known_text_in_plans() {
     let env = Env::new();
-    let src = "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    \
-               tags: {Note: \"$${vpc.id}\"}\n  \
+    // The subnet's note comes from a variable, whose value is data.
+    let src = "stack: lab\nvariables:\n  note: {default: \"${x.y}\"}\nresources:\n  vpc:\n    \
+               kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    tags: {Note: \"$${vpc.id}\"}\n  \
                a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.0.0/24\n    \
-               tags: {Of: \"${vpc.id}\", Note: \"cost $${x.y}\"}\n";
+               tags: {Of: \"${vpc.id}\", Note: \"cost ${var.note}\"}\n";
     let d = desired(src);
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     let change = |name: &str, field: &str| {

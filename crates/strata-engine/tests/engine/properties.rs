@@ -1,20 +1,23 @@
 //! Properties of the diff, the plan and the walk, over generated values and stacks.
 //!
 //! * The diff, field by field: every field of every kind, as its table (`KindInfo::fields`)
-//!   lists it, gets values of its comparison (exact, set, map), equal or not, present or not,
-//!   with `ignore_changes`, a recorded value (drift) and references not known yet. A field added
-//!   to a table is covered without a change here.
+//!   lists it, gets values of its comparison (exact, set, map), equal or not, present or not
+//!   (absent meaning none, or AWS's value kept, as the table says), with `ignore_changes`, a
+//!   recorded value (drift) and references not known yet. A field added to a table is covered
+//!   without a change here.
 //! * The planner's choice: changing fields AWS changes in place is an update, changing any it
 //!   cannot a replacement, for any set of fields of any kind (and, exhaustively, each field
 //!   alone).
 //! * The walk: generated stacks of several kinds (VPCs, subnets, internet gateways, Elastic IPs,
 //!   prefix lists, security groups, route tables), whose references take every shape: typed
 //!   fields that force a replacement or not, expressions in tags, deferred fields (security
-//!   group rules naming other groups, cycles included, and prefix lists). Any such stack applies
-//!   and is destroyed at any parallelism by the fake cloud, which refuses what AWS refuses
-//!   (a create naming a missing resource, a delete of a resource still named); a replacement
-//!   reaches exactly the resources the field tables say; removing resources unlinks what still
-//!   names them.
+//!   group rules naming other groups, cycles included, and prefix lists), and
+//!   `create_before_destroy` on any of them. Any such stack applies and is destroyed at any
+//!   parallelism by the fake cloud, which refuses what AWS refuses (a create or update naming a
+//!   missing resource, a second copy sharing what AWS lets no two copies share, a delete of a
+//!   resource still named); a replacement reaches exactly the resources the field tables say, in
+//!   the order create-before-destroy asks, or is refused at plan time where AWS forbids it;
+//!   removing resources unlinks what still names them (a gateway kept is detached).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
