@@ -164,8 +164,10 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             }
         }
     }
-    // Deferred fields: a created resource gets them in a second step once what they name exists;
-    // an update waits for what its deferred fields name to be created.
+    // Deferred fields: a created or updated resource gets them in a second step ("finish") once
+    // the new resources they name exist. The first step leaves out what names those, so that
+    // nothing waits for the resources it names (a group whose tags name a group whose rules
+    // name it: the tags' group is updated first, the other group created, then the rules).
     let creates: HashMap<&str, usize> = ops
         .iter()
         .enumerate()
@@ -173,6 +175,7 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         .map(|(i, o)| (plan.actions[o.action].name.as_str(), i))
         .collect();
     let base = ops.len();
+    let mut finish_of: HashMap<usize, usize> = HashMap::new();
     for i in 0..base {
         let op = ops[i].clone();
         let a = &plan.actions[op.action];
@@ -182,30 +185,26 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             .filter_map(|d| creates.get(d.as_str()).copied())
             .filter(|&j| j != i)
             .collect();
-        match op.step {
-            Step::Create if !pending.is_empty() => {
-                let f = ops.len();
-                ops.push(Op {
-                    action: op.action,
-                    step: Step::Finish,
-                    label: format!("finish {}", a.name),
-                });
-                nodes.push(g.add_node(f));
-                edge(&mut g, &nodes, i, f);
-                for j in pending {
-                    edge(&mut g, &nodes, j, f);
-                }
+        if matches!(op.step, Step::Create | Step::Update | Step::Adopt) && !pending.is_empty() {
+            let f = ops.len();
+            ops.push(Op {
+                action: op.action,
+                step: Step::Finish,
+                label: format!("finish {}", a.name),
+            });
+            nodes.push(g.add_node(f));
+            finish_of.insert(op.action, f);
+            edge(&mut g, &nodes, i, f);
+            for j in pending {
+                edge(&mut g, &nodes, j, f);
             }
-            Step::Update | Step::Adopt => {
-                for j in pending {
-                    edge(&mut g, &nodes, j, i);
-                }
-            }
-            _ => {}
         }
     }
     // References to resources about to be deleted are removed first ("unlink"):
-    // * from deferred fields, always (two security groups naming each other can then both go);
+    // * from deferred fields (two security groups naming each other can then both go), unless
+    //   a kept resource's finish step moves them to the new copy of a resource replaced
+    //   create-before-destroy: then that step goes before the old copy's delete, and the rule
+    //   is never missing;
     // * from a kept resource that will use the new copy of a replaced resource (an internet
     //   gateway attached to a replaced VPC is detached before the old VPC is deleted, and
     //   attached to the new one after it exists).
@@ -230,12 +229,21 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
             .prior_depends_on
             .iter()
             .filter(|d| kept && a.depends_on.contains(d) && !created_first.contains(d.as_str()));
-        let targets: Vec<usize> = a
-            .prior_soft_depends_on
-            .iter()
-            .chain(moving)
-            .flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied())
-            .collect();
+        let mut targets: Vec<usize> = Vec::new();
+        for d in &a.prior_soft_depends_on {
+            for &j in deletes.get(d.as_str()).into_iter().flatten() {
+                if let Some(&f) = finish_of.get(&ai)
+                    && kept
+                    && moves_to_new_copy(a, &plan.actions[ops[j].action])
+                    && !has_path_connecting(&g, nodes[j], nodes[f], None)
+                {
+                    edge(&mut g, &nodes, f, j);
+                } else {
+                    targets.push(j);
+                }
+            }
+        }
+        targets.extend(moving.flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied()));
         if targets.is_empty() {
             continue;
         }
@@ -275,6 +283,30 @@ pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
         return Err(CycleError(op.label.clone()));
     }
     Ok(OpGraph { ops, graph: g })
+}
+
+/// Whether the update of `kept` rewrites every deferred field naming `old`'s copy, and `old` is
+/// replaced create-before-destroy: then `kept` names the new copy once its finish step is done,
+/// with no moment naming neither.
+fn moves_to_new_copy(kept: &Action, old: &Action) -> bool {
+    fn names(v: &Value, id: &str) -> bool {
+        match v {
+            Value::String(s) => s == id,
+            Value::Array(a) => a.iter().any(|x| names(x, id)),
+            Value::Object(m) => m.values().any(|x| names(x, id)),
+            _ => false,
+        }
+    }
+    let (Some(id), Some(prior)) = (old.id.as_deref(), kept.prior.as_ref()) else {
+        return false;
+    };
+    let deferred = strata_model::kinds::find(&kept.kind).map_or(&[][..], |k| k.deferred);
+    old.action == ActionKind::Replace
+        && old.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
+        && deferred
+            .iter()
+            .filter(|f| prior.get(**f).is_some_and(|v| names(v, id)))
+            .all(|f| kept.changes.iter().any(|c| c.field == *f))
 }
 
 /// How far to go when cancelled.
@@ -438,39 +470,83 @@ pub enum ExecError {
 
 type Done = (usize, Result<Option<LiveResource>, ProviderError>);
 
-/// Resolves references from what the lockfile records, or, for a resource this plan adopts
-/// and whose adoption has not finished yet, from the copy the plan found (two adopted security
-/// groups that name each other each need the other's id).
-fn resolve_attrs(
-    desired: &Attrs,
-    lf: &Lockfile,
-    plan: &Plan,
-    secrets: &Secrets,
-) -> (Attrs, Vec<String>) {
-    let lookup = |r: &str, a: &str| -> Option<Value> {
-        if r == "var" {
-            return secrets.value_of(a).map(|v| Value::String(v.to_string()));
+/// Resolves references when an operation starts.
+struct Resolver<'a> {
+    plan: &'a Plan,
+    secrets: &'a Secrets,
+    /// Ids of the copies this plan deletes (replaced or removed resources): never the value of
+    /// a reference, which waits for the new copy instead.
+    deleted_ids: HashSet<String>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(plan: &'a Plan, secrets: &'a Secrets) -> Resolver<'a> {
+        Resolver {
+            plan,
+            secrets,
+            deleted_ids: plan
+                .actions
+                .iter()
+                .filter(|a| a.deletes())
+                .filter_map(|a| a.id.clone())
+                .collect(),
         }
-        let (id, attrs) = match lf.resources.get(r) {
-            Some(res) => (&res.id, &res.attributes),
-            None => {
-                let found = plan
-                    .actions
-                    .iter()
-                    .find(|x| x.name == r && x.action == ActionKind::Adopt)?;
-                (found.id.as_ref()?, found.prior.as_ref()?)
+    }
+
+    /// Resolves references from what the lockfile records, or, for a resource this plan adopts
+    /// and whose adoption has not finished yet, from the copy the plan found (two adopted
+    /// security groups that name each other each need the other's id). The old copy of a
+    /// resource being replaced is not known: a new resource's rules never name it (it is
+    /// about to be deleted).
+    fn resolve(&self, desired: &Attrs, lf: &Lockfile) -> (Attrs, Vec<String>) {
+        let lookup = |r: &str, a: &str| -> Option<Value> {
+            if r == "var" {
+                return self
+                    .secrets
+                    .value_of(a)
+                    .map(|v| Value::String(v.to_string()));
+            }
+            let (id, attrs) = match lf.resources.get(r) {
+                Some(res) if self.deleted_ids.contains(&res.id) => return None,
+                Some(res) => (&res.id, &res.attributes),
+                None => {
+                    let found = self
+                        .plan
+                        .actions
+                        .iter()
+                        .find(|x| x.name == r && x.action == ActionKind::Adopt)?;
+                    (found.id.as_ref()?, found.prior.as_ref()?)
+                }
+            };
+            if a == "id" {
+                Some(Value::String(id.clone()))
+            } else {
+                attrs.get(a).cloned()
             }
         };
-        if a == "id" {
-            Some(Value::String(id.clone()))
-        } else {
-            attrs.get(a).cloned()
+        let r = value::resolve(&Value::Object(desired.clone()), &lookup);
+        match r.value {
+            Value::Object(m) => (m, r.unknown),
+            _ => (Attrs::new(), r.unknown),
         }
-    };
-    let r = value::resolve(&Value::Object(desired.clone()), &lookup);
-    match r.value {
-        Value::Object(m) => (m, r.unknown),
-        _ => (Attrs::new(), r.unknown),
+    }
+
+    /// Removes, from deferred list fields of template-form attributes, entries that hold a
+    /// reference to a resource not created yet (applied later by the resource's `finish`
+    /// step). Decided on the template form: a resolved value is data (a literal `${var.x}`
+    /// written `$${var.x}` stays that text) and is never parsed again.
+    fn drop_unresolved(&self, desired: &mut Attrs, deferred: &[&str], lf: &Lockfile) {
+        for f in deferred {
+            if let Some(Value::Array(items)) = desired.get_mut(*f) {
+                items.retain(|v| {
+                    let mut one = Attrs::new();
+                    one.insert((*f).to_string(), v.clone());
+                    // A sensitive variable without a value is an error now, not later.
+                    let (_, unknown) = self.resolve(&one, lf);
+                    unknown.iter().all(|u| u.starts_with("var."))
+                });
+            }
+        }
     }
 }
 
@@ -496,11 +572,13 @@ pub async fn execute(
     // Actions whose resource this run has changed already (its lockfile record is fresher than
     // the plan's live read).
     let mut touched: HashSet<usize> = HashSet::new();
-    let deleted_ids: HashSet<String> = plan
-        .actions
+    let resolver = Resolver::new(plan, &opts.secrets);
+    // Actions whose deferred fields a `finish` step applies.
+    let finishing: HashSet<usize> = og
+        .ops
         .iter()
-        .filter(|a| a.deletes())
-        .filter_map(|a| a.id.clone())
+        .filter(|o| o.step == Step::Finish)
+        .map(|o| o.action)
         .collect();
     let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
     let mut started_at: HashMap<usize, Instant> = HashMap::new();
@@ -571,11 +649,9 @@ pub async fn execute(
                     release(&og, i, &mut indegree, &mut ready);
                     continue;
                 }
-                let deferred =
-                    strata_model::kinds::find(&action.kind).map_or(&[][..], |k| k.deferred);
                 // The resource as it is now: as the plan read it live, unless this run changed
                 // it already (then as strata recorded the change); for `finish`, the copy this
-                // run created.
+                // run created or updated.
                 let recorded = lf.resources.get(&action.name).filter(|r| {
                     op.step == Step::Finish || Some(r.id.as_str()) == action.id.as_deref()
                 });
@@ -590,35 +666,18 @@ pub async fn execute(
                 }
                 .or_else(|| action.prior.clone())
                 .unwrap_or_default();
-                let (attrs, unknown) = match (op.step, &action.desired) {
-                    (Step::Strip, _) => {
-                        (strip_refs(&prior, &action.kind, &deleted_ids), Vec::new())
-                    }
-                    (Step::Create, Some(d)) => {
-                        // Entries of deferred fields that name what does not exist yet wait for
-                        // the `finish` step. Decided on the template form: a resolved value is
-                        // data (a literal `${var.x}` written `$${var.x}` stays that text) and is
-                        // never parsed again.
-                        let mut d = d.clone();
-                        drop_unresolved(&mut d, deferred, &lf, plan, &opts.secrets);
-                        resolve_attrs(&d, &lf, plan, &opts.secrets)
-                    }
-                    (_, Some(d)) => resolve_attrs(d, &lf, plan, &opts.secrets),
-                    (_, None) => (Attrs::new(), Vec::new()),
-                };
-                let changed: Vec<String> = match op.step {
-                    Step::Finish => deferred
-                        .iter()
-                        .filter(|f| attrs.contains_key(**f) || prior.contains_key(**f))
-                        .map(|f| f.to_string())
-                        .collect(),
-                    Step::Strip => prior
-                        .keys()
-                        .filter(|k| attrs.get(*k) != prior.get(*k))
-                        .cloned()
-                        .collect(),
-                    _ => action.changes.iter().map(|c| c.field.clone()).collect(),
-                };
+                let Inputs {
+                    attrs,
+                    changed,
+                    unknown,
+                } = inputs(
+                    op.step,
+                    action,
+                    &prior,
+                    finishing.contains(&op.action),
+                    &lf,
+                    &resolver,
+                );
                 if !unknown.is_empty()
                     && matches!(
                         op.step,
@@ -649,7 +708,9 @@ pub async fn execute(
                     .token
                     .clone()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-                let mutating = !(op.step == Step::Adopt && action.changes.is_empty());
+                // Updating no field makes no call.
+                let mutating =
+                    matches!(op.step, Step::Create | Step::Delete) || !changed.is_empty();
                 if mutating {
                     lf.pending.push(PendingOp {
                         op: match op.step {
@@ -861,25 +922,61 @@ struct Call<'a> {
     lineage: &'a str,
 }
 
-/// Removes, from deferred list fields of template-form attributes, entries that hold a
-/// reference to a resource not created yet (applied later by the resource's `finish` step).
-fn drop_unresolved(
-    desired: &mut Attrs,
-    deferred: &[&str],
+/// What one operation sends.
+struct Inputs {
+    /// The attributes, resolved.
+    attrs: Attrs,
+    /// The fields it changes (updates).
+    changed: Vec<String>,
+    /// References not known yet (`resource.attribute`, `var.NAME`).
+    unknown: Vec<String>,
+}
+
+/// The inputs of an operation of `action`, given the resource as it is now (`prior`) and
+/// whether a `finish` step applies the action's deferred fields after this one.
+fn inputs(
+    step: Step,
+    action: &Action,
+    prior: &Attrs,
+    finishing: bool,
     lf: &Lockfile,
-    plan: &Plan,
-    secrets: &Secrets,
-) {
-    for f in deferred {
-        if let Some(Value::Array(items)) = desired.get_mut(*f) {
-            items.retain(|v| {
-                let mut one = Attrs::new();
-                one.insert((*f).to_string(), v.clone());
-                // A sensitive variable without a value is an error now, not later.
-                let (_, unknown) = resolve_attrs(&one, lf, plan, secrets);
-                unknown.iter().all(|u| u.starts_with("var."))
-            });
+    resolver: &Resolver<'_>,
+) -> Inputs {
+    let deferred = strata_model::kinds::find(&action.kind).map_or(&[][..], |k| k.deferred);
+    let is_deferred = |f: &str| deferred.contains(&f);
+    let (attrs, unknown) = match (step, &action.desired) {
+        (Step::Strip, _) => (
+            strip_refs(prior, &action.kind, &resolver.deleted_ids),
+            Vec::new(),
+        ),
+        (Step::Create | Step::Update | Step::Adopt, Some(d))
+            if step == Step::Create || finishing =>
+        {
+            // Entries of deferred fields that name what does not exist yet wait for the
+            // `finish` step.
+            let mut d = d.clone();
+            resolver.drop_unresolved(&mut d, deferred, lf);
+            resolver.resolve(&d, lf)
         }
+        (_, Some(d)) => resolver.resolve(d, lf),
+        (_, None) => (Attrs::new(), Vec::new()),
+    };
+    let planned = action.changes.iter().map(|c| c.field.clone());
+    let changed: Vec<String> = match step {
+        // The deferred fields the plan changes (for a create, those the documents give).
+        Step::Finish => planned.filter(|f| is_deferred(f)).collect(),
+        Step::Strip => prior
+            .keys()
+            .filter(|k| attrs.get(*k) != prior.get(*k))
+            .cloned()
+            .collect(),
+        Step::Update | Step::Adopt if finishing => planned.filter(|f| !is_deferred(f)).collect(),
+        _ => planned.collect(),
+    };
+    Inputs {
+        attrs,
+        changed,
+        unknown,
     }
 }
 
@@ -1173,8 +1270,9 @@ mod tests {
         }))
         .expect("attrs");
         let mut d = desired.clone();
-        drop_unresolved(&mut d, &["ingress"], &lf, &plan, &secrets);
-        let (attrs, unknown) = resolve_attrs(&d, &lf, &plan, &secrets);
+        let resolver = Resolver::new(&plan, &secrets);
+        resolver.drop_unresolved(&mut d, &["ingress"], &lf);
+        let (attrs, unknown) = resolver.resolve(&d, &lf);
         assert!(unknown.is_empty(), "{unknown:?}");
         assert_eq!(
             Value::Object(attrs),
@@ -1185,8 +1283,57 @@ mod tests {
         );
         // Without the variable's value, that is what is missing (and nothing else).
         let mut d = desired;
-        drop_unresolved(&mut d, &["ingress"], &lf, &plan, &Secrets::default());
-        let (_, unknown) = resolve_attrs(&d, &lf, &plan, &Secrets::default());
+        let no_secrets = Secrets::default();
+        let resolver = Resolver::new(&plan, &no_secrets);
+        resolver.drop_unresolved(&mut d, &["ingress"], &lf);
+        let (_, unknown) = resolver.resolve(&d, &lf);
         assert_eq!(unknown, ["var.pw"]);
+    }
+
+    /// The old copy of a resource being replaced is never the value of a reference: a rule of
+    /// a new group naming it waits for the new copy (the old one is about to be deleted, and
+    /// would be named still, or gone).
+    #[test]
+    fn an_old_copy_being_replaced_is_not_known() {
+        let mut lf = Lockfile::new("s", "us-east-1");
+        let record = |id: &str| LockedResource {
+            kind: "ec2.security_group".into(),
+            id: id.into(),
+            attributes: Attrs::new(),
+            dependencies: Vec::new(),
+            soft_dependencies: Vec::new(),
+            prevent_destroy: false,
+            created_at: None,
+        };
+        lf.resources.insert("old".into(), record("sg-old"));
+        lf.resources.insert("kept".into(), record("sg-kept"));
+        let mut plan = empty_plan();
+        plan.actions.push(
+            serde_json::from_value(serde_json::json!({
+                "name": "old", "kind": "ec2.security_group", "action": "replace",
+                "reason": "changed", "id": "sg-old", "replace_mode": "create_before_delete",
+            }))
+            .expect("an action"),
+        );
+        let secrets = Secrets::default();
+        let resolver = Resolver::new(&plan, &secrets);
+        let mut d: Attrs = serde_json::from_value(serde_json::json!({
+            "ingress": [{"security_group": "${old.id}"}, {"security_group": "${kept.id}"}],
+        }))
+        .expect("attrs");
+        resolver.drop_unresolved(&mut d, &["ingress"], &lf);
+        let (attrs, unknown) = resolver.resolve(&d, &lf);
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(
+            Value::Object(attrs),
+            serde_json::json!({"ingress": [{"security_group": "sg-kept"}]})
+        );
+        // Once the new copy is recorded, it is the value.
+        lf.resources.insert("old".into(), record("sg-new"));
+        let (attrs, _) = resolver.resolve(
+            &serde_json::from_value(serde_json::json!({"g": "${old.id}"})).expect("attrs"),
+            &lf,
+        );
+        assert_eq!(attrs["g"], serde_json::json!("sg-new"));
     }
 }

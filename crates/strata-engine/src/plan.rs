@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use strata_model::kinds::{Compare, KindInfo, Update};
+use strata_model::kinds::{Compare, KindInfo, Omitted, Update};
 
 use crate::desired::{Desired, DesiredResource};
 use crate::lockfile::{LockedResource, Lockfile, PendingKind};
@@ -87,8 +87,10 @@ pub struct FieldChange {
     /// The live value (absent for a create).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
-    /// The desired value, resolved as far as possible; templates such as `${vpc.id}` remain
-    /// where the value is known only after apply.
+    /// The desired value (absent: the documents leave the field out, and the live value is
+    /// removed). Resolved when `unknown` is false; otherwise in template form, resolved as far
+    /// as possible: references such as `${vpc.id}` remain where the value is known only after
+    /// apply, and literal text holding `${` is escaped as `$${`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
     /// The value is known only after apply.
@@ -117,6 +119,11 @@ pub struct Action {
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_mode: Option<ReplaceMode>,
+    /// The resource whose `lifecycle.create_before_destroy` orders this replacement, when it
+    /// is not this one's own: a resource depending on this one, directly or not, replaced
+    /// that way: create-before-destroy reaches what such a resource depends on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_mode_from: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
     /// Desired fields in template form, resolved when the operation runs.
@@ -233,6 +240,40 @@ pub enum PlanError {
     },
     #[error("{0}")]
     Foreign(Foreign),
+    /// A replacement that must create the new copy first, whose new copy AWS refuses while the
+    /// old one exists.
+    #[error(
+        "`{name}` must be replaced with the new copy created first ({}), but the new copy keeps \
+         the old one's {}, and AWS refuses two {kind} with the same {} at once",
+        match .from { Some(f) => format!("create_before_destroy of `{f}`, which depends on it"), None => "lifecycle.create_before_destroy".to_string() },
+        .fields.join(" and "),
+        .fields.join(" and ")
+    )]
+    ReplaceConflict {
+        name: String,
+        kind: String,
+        /// The kind's unique fields, quoted.
+        fields: Vec<String>,
+        /// The resource whose create_before_destroy reached this one, if not its own.
+        from: Option<String>,
+    },
+}
+
+impl PlanError {
+    /// What to do about it, where the plan knows better than a general hint.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            PlanError::ReplaceConflict {
+                name, fields, from, ..
+            } => Some(format!(
+                "change {} of `{name}` so that both copies can exist for a while, or remove \
+                 lifecycle.create_before_destroy from `{}`",
+                fields.join(" or "),
+                from.as_deref().unwrap_or(name)
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Resources carrying the stack's ownership tags that this lockfile did not create: another
@@ -358,7 +399,8 @@ struct Current<'a> {
     recorded: Option<&'a LockedResource>,
 }
 
-/// Known attribute values for reference resolution.
+/// Attribute values known at plan time, for reference resolution (a value known only after
+/// apply is absent).
 #[derive(Debug, Clone)]
 struct Known {
     id: Option<String>,
@@ -385,9 +427,68 @@ fn normalize(v: &Value, compare: Compare, ignored_keys: &[&str]) -> Value {
     }
 }
 
+/// A resource's desired fields as far as the plan knows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Wanted {
+    /// Each field resolved, or, when it is in `unknown`, in template form (see
+    /// [`value::resolve_partly`]).
+    pub attrs: Attrs,
+    /// The fields holding a value known only after apply.
+    pub unknown: BTreeSet<String>,
+}
+
+impl Wanted {
+    /// Fields whose values are all known.
+    pub fn known(attrs: Attrs) -> Wanted {
+        Wanted {
+            attrs,
+            unknown: BTreeSet::new(),
+        }
+    }
+
+    /// Resolves template-form fields with `lookup`, field by field: a field is unknown when one
+    /// of its references is (decided on the template, so resolved text is never read as a
+    /// reference again).
+    pub fn resolve(template: &Attrs, lookup: &dyn Fn(&str, &str) -> Option<Value>) -> Wanted {
+        let mut out = Wanted::default();
+        for (k, v) in template {
+            let r = value::resolve(v, lookup);
+            let v = if r.unknown.is_empty() {
+                r.value
+            } else {
+                out.unknown.insert(k.clone());
+                value::resolve_partly(v, lookup)
+            };
+            out.attrs.insert(k.clone(), v);
+        }
+        out
+    }
+
+    /// The fields whose values are known.
+    fn known_attrs(&self) -> Attrs {
+        self.attrs
+            .iter()
+            .filter(|(k, _)| !self.unknown.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 /// `desired` with what `ignore` names (a field, or one key of a map field such as
 /// `tags.Owner`) taken from the live resource, or left out where the live resource has none.
-fn keep_ignored(desired: &Attrs, live: &Attrs, ignore: &[String]) -> Attrs {
+fn keep_ignored(desired: &Wanted, live: &Attrs, ignore: &[String]) -> Wanted {
+    let mut out = desired.clone();
+    for name in ignore {
+        if !name.contains('.') {
+            out.unknown.remove(name);
+        }
+    }
+    out.attrs = keep_ignored_attrs(&desired.attrs, live, ignore);
+    out
+}
+
+/// [`keep_ignored`] on attributes (resolved, or in template form).
+fn keep_ignored_attrs(desired: &Attrs, live: &Attrs, ignore: &[String]) -> Attrs {
     let mut out = desired.clone();
     for name in ignore {
         match name.split_once('.') {
@@ -416,10 +517,12 @@ fn keep_ignored(desired: &Attrs, live: &Attrs, ignore: &[String]) -> Attrs {
     out
 }
 
-/// Compares desired with live (and recorded) attributes field by field.
+/// Compares desired with live (and recorded) attributes field by field. A field the documents
+/// leave out is compared with nothing, unless its table says AWS's value is kept then
+/// ([`Omitted::Kept`]).
 pub fn diff_fields(
     kind: &KindInfo,
-    desired: &Attrs,
+    desired: &Wanted,
     live: &Attrs,
     recorded: Option<&Attrs>,
     ignore: &[String],
@@ -429,15 +532,17 @@ pub fn diff_fields(
         if ignore.iter().any(|i| i == def.name) {
             continue;
         }
-        let Some(d) = desired.get(def.name) else {
+        let wanted = desired.attrs.get(def.name);
+        if wanted.is_none() && def.omitted == Omitted::Kept {
             continue;
-        };
+        }
+        let d = wanted.unwrap_or(&Value::Null);
         let prefix = format!("{}.", def.name);
         let ignored_keys: Vec<&str> = ignore
             .iter()
             .filter_map(|i| i.strip_prefix(prefix.as_str()))
             .collect();
-        let unknown = value::has_unresolved(d);
+        let unknown = desired.unknown.contains(def.name);
         let l = live.get(def.name).unwrap_or(&Value::Null);
         let nd = normalize(d, def.compare, &ignored_keys);
         let nl = normalize(l, def.compare, &ignored_keys);
@@ -454,7 +559,7 @@ pub fn diff_fields(
         out.push(FieldChange {
             field: def.name.to_string(),
             before: if l.is_null() { None } else { Some(l.clone()) },
-            after: Some(d.clone()),
+            after: wanted.cloned(),
             unknown,
             forces_replacement: def.update == Update::Replace,
             drift,
@@ -825,6 +930,7 @@ fn delete_action(
         reason,
         id: Some(live.id.clone()),
         replace_mode: None,
+        replace_mode_from: None,
         changes: Vec::new(),
         desired: None,
         prior: Some(live.attrs.clone()),
@@ -845,6 +951,7 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         reason: Reason::Gone,
         id: Some(rec.id.clone()),
         replace_mode: None,
+        replace_mode_from: None,
         changes: Vec::new(),
         desired: None,
         prior: Some(rec.attributes.clone()),
@@ -930,17 +1037,10 @@ fn plan_apply<'a>(
                 if a == "id" {
                     k.id.clone().map(Value::String)
                 } else {
-                    k.attrs
-                        .get(a)
-                        .filter(|v| !value::has_unresolved(v))
-                        .cloned()
+                    k.attrs.get(a).cloned()
                 }
             };
-            let resolved = value::resolve(&Value::Object(res.attrs.clone()), &lookup);
-            let resolved_attrs = match resolved.value {
-                Value::Object(m) => m,
-                _ => Attrs::new(),
-            };
+            let resolved = Wanted::resolve(&res.attrs, &lookup);
             let action = match currents.get(name.as_str()) {
                 None => {
                     let recorded = locked.get(&name);
@@ -954,11 +1054,11 @@ fn plan_apply<'a>(
                         .fields
                         .iter()
                         .filter_map(|f| {
-                            resolved_attrs.get(f.name).map(|v| FieldChange {
+                            resolved.attrs.get(f.name).map(|v| FieldChange {
                                 field: f.name.to_string(),
                                 before: None,
                                 after: Some(v.clone()),
-                                unknown: value::has_unresolved(v),
+                                unknown: resolved.unknown.contains(f.name),
                                 forces_replacement: false,
                                 drift: false,
                                 sensitive: false,
@@ -969,7 +1069,7 @@ fn plan_apply<'a>(
                         name.clone(),
                         Known {
                             id: None,
-                            attrs: resolved_attrs.clone(),
+                            attrs: resolved.known_attrs(),
                         },
                     );
                     Action {
@@ -979,6 +1079,7 @@ fn plan_apply<'a>(
                         reason,
                         id: None,
                         replace_mode: None,
+                        replace_mode_from: None,
                         changes,
                         desired: Some(res.attrs.clone()),
                         prior: recorded.map(|r| r.attributes.clone()),
@@ -994,7 +1095,7 @@ fn plan_apply<'a>(
                     owning,
                     res,
                     cur,
-                    &resolved_attrs,
+                    &resolved,
                     adopted,
                     pending_creates,
                     by_id,
@@ -1006,6 +1107,7 @@ fn plan_apply<'a>(
             }
         }
     }
+    order_replacements(actions)?;
 
     // Resources removed from the documents.
     for (name, rec) in locked {
@@ -1039,7 +1141,7 @@ fn plan_existing(
     owning: Owning<'_>,
     res: &DesiredResource,
     cur: &Current<'_>,
-    resolved: &Attrs,
+    resolved: &Wanted,
     adopted: bool,
     pending_creates: &BTreeMap<&str, &str>,
     by_id: &HashMap<&str, &str>,
@@ -1057,7 +1159,7 @@ fn plan_existing(
         ignore,
     );
     if !owning.owns(cur.live, &res.name) {
-        put_back_ownership(&mut changes, owning, res, cur.live, resolved);
+        put_back_ownership(&mut changes, owning, res, cur.live, &resolved.attrs);
     }
     let replace = changes.iter().any(|c| c.forces_replacement);
     if replace && !ignore.is_empty() {
@@ -1122,14 +1224,15 @@ fn plan_existing(
     let entry = match action {
         ActionKind::Replace => Known {
             id: None,
-            attrs: resolved.clone(),
+            attrs: resolved.known_attrs(),
         },
         _ => {
             let mut attrs = cur.live.attrs.clone();
             for c in &changes {
-                if let Some(v) = kept_live.get(&c.field) {
-                    attrs.insert(c.field.clone(), v.clone());
-                }
+                match kept_live.attrs.get(&c.field) {
+                    Some(v) if !c.unknown => attrs.insert(c.field.clone(), v.clone()),
+                    _ => attrs.remove(&c.field),
+                };
             }
             Known {
                 id: Some(cur.live.id.clone()),
@@ -1152,11 +1255,12 @@ fn plan_existing(
         reason,
         id: Some(cur.live.id.clone()),
         replace_mode,
+        replace_mode_from: None,
         changes,
         desired: Some(if replace {
             res.attrs.clone()
         } else {
-            keep_ignored(&res.attrs, &cur.live.attrs, ignore)
+            keep_ignored_attrs(&res.attrs, &cur.live.attrs, ignore)
         }),
         prior: Some(cur.live.attrs.clone()),
         depends_on: res.deps.clone(),
@@ -1166,6 +1270,63 @@ fn plan_existing(
         token: None,
         prevent_destroy: res.lifecycle.prevent_destroy,
     })
+}
+
+/// Decides the order of each replacement. Create-before-destroy reaches everything a resource
+/// replaced that way depends on and that is replaced too (Terraform's rule): the new copy of
+/// the dependent is made after the new copy of its dependency, and the old copy of the
+/// dependency can go only after the old copy of the dependent, so deleting the dependency
+/// first would make a cycle. A replacement ordered so is refused when its new copy keeps all of
+/// the fields AWS does not let two copies share (a security group's VPC and name).
+///
+/// `actions` are the desired resources' in dependency order.
+fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
+    let index: HashMap<String, usize> = actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.clone(), i))
+        .collect();
+    // Dependents first, so that it reaches dependencies of dependencies.
+    for i in (0..actions.len()).rev() {
+        if actions[i].replace_mode != Some(ReplaceMode::CreateBeforeDelete) {
+            continue;
+        }
+        let from = actions[i]
+            .replace_mode_from
+            .clone()
+            .unwrap_or_else(|| actions[i].name.clone());
+        for d in actions[i].depends_on.clone() {
+            if let Some(&j) = index.get(&d)
+                && actions[j].replace_mode == Some(ReplaceMode::DeleteBeforeCreate)
+            {
+                actions[j].replace_mode = Some(ReplaceMode::CreateBeforeDelete);
+                actions[j].replace_mode_from = Some(from.clone());
+            }
+        }
+    }
+    for a in actions.iter() {
+        if a.replace_mode != Some(ReplaceMode::CreateBeforeDelete) {
+            continue;
+        }
+        let Some(kind) = strata_model::kinds::find(&a.kind) else {
+            continue;
+        };
+        let unique: Vec<&str> = kind.unique_fields().map(|f| f.name).collect();
+        let prior = a.prior.as_ref();
+        let keeps = |f: &str| {
+            !a.changes.iter().any(|c| c.field == f)
+                && prior.and_then(|p| p.get(f)).is_some_and(|v| !v.is_null())
+        };
+        if !unique.is_empty() && unique.iter().all(|f| keeps(f)) {
+            return Err(PlanError::ReplaceConflict {
+                name: a.name.clone(),
+                kind: a.kind.clone(),
+                fields: unique.iter().map(|f| format!("`{f}`")).collect(),
+                from: a.replace_mode_from.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The ownership tags are missing or not this lockfile's (removed outside strata, or a

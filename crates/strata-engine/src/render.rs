@@ -73,8 +73,8 @@ fn headline(a: &Action) -> String {
         (ActionKind::Replace, Reason::FoundByTag | Reason::InterruptedCreate) => {
             "was found by its tags and must be replaced".to_string()
         }
-        (ActionKind::Replace, _) => match a.replace_mode {
-            Some(ReplaceMode::CreateBeforeDelete) => {
+        (ActionKind::Replace, _) => match (a.replace_mode, &a.replace_mode_from) {
+            (Some(ReplaceMode::CreateBeforeDelete), None) => {
                 "must be replaced (the new one is created first)".to_string()
             }
             _ => "must be replaced".to_string(),
@@ -101,16 +101,21 @@ fn headline(a: &Action) -> String {
         }
         (ActionKind::NoOp, _) => "is up to date".to_string(),
     };
-    format!("{} ({}){id} {what}", a.name, a.kind)
+    let why = match (a.replace_mode, &a.replace_mode_from) {
+        (Some(ReplaceMode::CreateBeforeDelete), Some(from)) => format!(
+            " (the new one is created first: `{from}`, which depends on it, is replaced with \
+             create_before_destroy)"
+        ),
+        _ => String::new(),
+    };
+    format!("{} ({}){id} {what}{why}", a.name, a.kind)
 }
 
-/// A value as shown in a plan.
+/// A value as shown in a plan; `unknown`: the value of a field known only after apply, in
+/// template form (see `FieldChange::after`).
 pub fn show(v: &Value, unknown: bool) -> String {
     if let (true, Value::Array(items)) = (unknown, v) {
-        let inner: Vec<String> = items
-            .iter()
-            .map(|i| show(i, crate::value::has_unresolved(i)))
-            .collect();
+        let inner: Vec<String> = items.iter().map(|i| show_part(i, true)).collect();
         return format!("[{}]", inner.join(", "));
     }
     if unknown {
@@ -138,6 +143,29 @@ pub fn show(v: &Value, unknown: bool) -> String {
     }
 }
 
+/// A part of a field's value (a list element, a mapping's value). In a field known only after
+/// apply (`unknown_field`) the value is in template form: a part holding a reference is not
+/// known yet, and any other part is text whose escapes are removed when shown.
+fn show_part(v: &Value, unknown_field: bool) -> String {
+    if !unknown_field {
+        show(v, false)
+    } else if crate::value::has_unresolved(v) {
+        show(v, true)
+    } else {
+        show(&crate::value::unescape(v), false)
+    }
+}
+
+/// A part of a field's value as data, to compare with the live value: in a field known only
+/// after apply (template form), a part without references is its text unescaped.
+fn as_data(v: &Value, unknown_field: bool) -> Value {
+    if unknown_field && !crate::value::has_unresolved(v) {
+        crate::value::unescape(v)
+    } else {
+        v.clone()
+    }
+}
+
 /// A mapping's key as shown: as written, unless it holds a character that would not show as
 /// itself (control, zero-width, bidirectional and other invisible characters, spaces at either
 /// end, quotes, backslashes); then quoted and escaped like a string value, so that `Name\u{200b}`
@@ -160,17 +188,11 @@ fn show_inline(v: &Value, unknown: bool) -> String {
         Value::Object(m) => {
             let parts: Vec<String> = m
                 .iter()
-                .map(|(k, x)| {
-                    format!(
-                        "{} = {}",
-                        show_key(k),
-                        show(x, crate::value::has_unresolved(x))
-                    )
-                })
+                .map(|(k, x)| format!("{} = {}", show_key(k), show_part(x, unknown)))
                 .collect();
             format!("{{ {} }}", parts.join(", "))
         }
-        other => show(other, unknown),
+        other => show_part(other, unknown),
     }
 }
 
@@ -219,7 +241,7 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
                     "          {} {k}{} = {}",
                     st.green("+"),
                     " ".repeat(kw - k.chars().count()),
-                    show(v, crate::value::has_unresolved(v))
+                    show_part(v, c.unknown)
                 );
             }
             let _ = writeln!(out, "        }}");
@@ -279,14 +301,14 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
             let k = show_key(key);
             let p = " ".repeat(kw - k.chars().count());
             match (b.get(key), a.get(key)) {
-                (Some(x), Some(y)) if x == y => {}
+                (Some(x), Some(y)) if *x == as_data(y, c.unknown) => {}
                 (Some(x), Some(y)) => {
                     let _ = writeln!(
                         out,
                         "          {} {k}{p} = {} -> {}",
                         st.yellow("~"),
                         show(x, false),
-                        show(y, crate::value::has_unresolved(y))
+                        show_part(y, c.unknown)
                     );
                 }
                 (None, Some(y)) => {
@@ -294,7 +316,7 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
                         out,
                         "          {} {k}{p} = {}",
                         st.green("+"),
-                        show(y, crate::value::has_unresolved(y))
+                        show_part(y, c.unknown)
                     );
                 }
                 (Some(x), None) => {
@@ -309,15 +331,16 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
     // Lists: the elements added and removed, one per line (routes, rules, subnets).
     if let (Some(Value::Array(b)), Some(Value::Array(a))) = (&c.before, &c.after) {
         let _ = writeln!(out, "      {} {} = [{note}", st.yellow("~"), c.field);
-        for x in b.iter().filter(|x| !a.contains(x)) {
+        let a_data: Vec<Value> = a.iter().map(|y| as_data(y, c.unknown)).collect();
+        for x in b.iter().filter(|x| !a_data.contains(x)) {
             let _ = writeln!(out, "          {} {}", st.red("-"), show_inline(x, false));
         }
-        for x in a.iter().filter(|x| !b.contains(x)) {
+        for x in a.iter().filter(|y| !b.contains(&as_data(y, c.unknown))) {
             let _ = writeln!(
                 out,
                 "          {} {}",
                 st.green("+"),
-                show_inline(x, crate::value::has_unresolved(x))
+                show_inline(x, c.unknown)
             );
         }
         let _ = writeln!(out, "        ]");
@@ -464,6 +487,7 @@ mod tests {
                 reason: Reason::Changed,
                 id: Some("vpce-1".into()),
                 replace_mode: None,
+                replace_mode_from: None,
                 changes,
                 desired: None,
                 prior: None,

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use crate::lockfile::Lockfile;
-use crate::plan::{ActionKind, Plan, diff_fields};
+use crate::plan::{ActionKind, Plan, Wanted, diff_fields};
 use crate::provider::LiveResource;
 use crate::value::Attrs;
 
@@ -102,8 +102,9 @@ fn mismatch(
         return Some(format!("{name} ({id}) is gone"));
     };
     let info = strata_model::kinds::find(kind)?;
-    let fields: Vec<String> = diff_fields(info, attrs, &l.attrs, None, &[])
+    let fields: Vec<String> = diff_fields(info, &Wanted::known(attrs.clone()), &l.attrs, None, &[])
         .into_iter()
+        .filter(|c| attrs.contains_key(&c.field))
         .map(|c| c.field)
         .collect();
     (!fields.is_empty()).then(|| format!("{name} ({id}) has other {}", fields.join(", ")))

@@ -105,7 +105,73 @@ fn resolve_str(
     Value::String(out)
 }
 
-/// True when the value still holds a `${...}` reference.
+/// Substitutes the references `lookup` knows and keeps the value in template form: references
+/// not known yet stay `${...}`, and known text holding `${` is escaped as `$${`, so that every
+/// `${` left is a reference. This is how a plan shows a value known only after apply.
+pub fn resolve_partly(value: &Value, lookup: &dyn Fn(&str, &str) -> Option<Value>) -> Value {
+    match value {
+        Value::String(s) if expr::has_template(s) => partly_str(s, lookup),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolve_partly(v, lookup)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_partly(v, lookup)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn partly_str(s: &str, lookup: &dyn Fn(&str, &str) -> Option<Value>) -> Value {
+    let Ok(segs) = expr::parse(s) else {
+        return Value::String(s.to_string());
+    };
+    let mut out = String::new();
+    for seg in &segs {
+        let (found, start, end) = match seg {
+            Segment::Lit(l) => {
+                out.push_str(&expr::escape(l));
+                continue;
+            }
+            Segment::Attr {
+                resource,
+                attr,
+                start,
+                end,
+            } => (lookup(resource, attr), *start, *end),
+            Segment::Var { name, start, end } => (lookup("var", name), *start, *end),
+        };
+        match found {
+            // A whole reference keeps the referenced value's type.
+            Some(v) if segs.len() == 1 => return escaped(&v),
+            Some(Value::String(v)) => out.push_str(&expr::escape(&v)),
+            Some(v) => out.push_str(&expr::escape(&v.to_string())),
+            None => out.push_str(&s[start..end]),
+        }
+    }
+    Value::String(out)
+}
+
+/// A value as literal text in template form: every `${` escaped.
+fn escaped(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(expr::escape(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(escaped).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), escaped(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// What a value in template form without references stands for: its escapes removed.
+pub fn unescape(value: &Value) -> Value {
+    resolve(value, &|_, _| None).value
+}
+
+/// True when a value in template form still holds a `${...}` reference (a resolved value is
+/// data: its text is never read as references again).
 pub fn has_unresolved(value: &Value) -> bool {
     match value {
         Value::String(s) => !expr::attr_refs(s).is_empty(),
@@ -171,6 +237,35 @@ mod tests {
             vec!["nat.id".to_string(), "subnet.id".to_string()]
         );
         assert!(has_unresolved(&r.value));
+    }
+
+    /// In template form, what is known is substituted and escaped, and what is not stays a
+    /// reference: a literal `${x.y}` written `$${x.y}` is never taken for one.
+    #[test]
+    fn partly_resolved_values_keep_only_unknown_references() {
+        let v = json!({
+            "a": "${vpc.id}/${nat.id}",
+            "b": "$${vpc.id}",
+            "c": ["${vpc.blocks}", "${subnet.id}", "lit $${x.y}"],
+            "d": "${vpc.blocks}",
+        });
+        let r = resolve_partly(&v, &lookup);
+        assert_eq!(
+            r,
+            json!({
+                "a": "vpc-123/${nat.id}",
+                "b": "$${vpc.id}",
+                "c": [["10.0.0.0/16"], "${subnet.id}", "lit $${x.y}"],
+                "d": ["10.0.0.0/16"],
+            })
+        );
+        assert!(has_unresolved(&r["a"]) && has_unresolved(&r["c"][1]));
+        assert!(!has_unresolved(&r["b"]) && !has_unresolved(&r["c"][2]));
+        assert_eq!(unescape(&r["b"]), json!("${vpc.id}"));
+        assert_eq!(
+            resolve_partly(&json!("${vpc.id}"), &|_, _| Some(json!("has ${x.y}"))),
+            json!("has $${x.y}")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::kinds::{self, Update};
+use crate::kinds::{self, Omitted, Update};
 
 fn type_of(v: &Value) -> String {
     // `Option<T>`: anyOf T or null.
@@ -83,7 +83,10 @@ pub fn kinds_markdown() -> String {
          `create_before_destroy`, `ignore_changes`). See [documents.md](documents.md).\n\n\
          **Update** says what a change to the field does: *in place* changes the existing \
          resource; *replace* deletes it and creates a new one (or the reverse order with \
-         `create_before_destroy`).\n"
+         `create_before_destroy`). A field the documents leave out that has no default is \
+         either *none* (compared with the live value, which is removed: a gateway is detached) \
+         or *left as it is* (AWS's choice when the resource was made, or what was set before); \
+         each such field says which.\n"
     );
     for (info, schema) in schemas {
         let v = schema.to_value();
@@ -117,9 +120,14 @@ pub fn kinds_markdown() -> String {
                 .get("default")
                 .map(|d| format!(" Default: `{d}`."))
                 .unwrap_or_default();
+            let omitted = match f.omitted {
+                Omitted::Default => "",
+                Omitted::Unset => " Omitted: none; a value set before is removed.",
+                Omitted::Kept => " Omitted: left as it is.",
+            };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {}{} |",
+                "| `{}` | {} | {} | {} | {}{}{} |",
                 f.name,
                 type_of(&resolved),
                 if required.contains(&f.name) {
@@ -136,6 +144,24 @@ pub fn kinds_markdown() -> String {
                     String::new()
                 } else {
                     default
+                },
+                omitted
+            );
+        }
+        let unique: Vec<String> = info
+            .unique_fields()
+            .map(|f| format!("`{}`", f.name))
+            .collect();
+        if !unique.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nAWS refuses two at once with the same {}: replacing one with \
+                 `create_before_destroy` needs {} to change.",
+                unique.join(" and "),
+                if unique.len() == 1 {
+                    "it"
+                } else {
+                    "one of them"
                 }
             );
         }

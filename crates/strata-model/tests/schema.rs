@@ -56,3 +56,35 @@ fn checked_in_kind_reference_is_current() {
          STRATA_UPDATE_DOCS=1 cargo test -p strata-model --test schema\nand commit it"
     );
 }
+
+/// What leaving a field out means is stated once, in the field table, and agrees with the
+/// documents' types: a field the schema requires or gives a default is always in the
+/// documents (`Omitted::Default`); every other field says whether leaving it out means none
+/// or leaves the live value as it is.
+#[test]
+fn each_optional_field_says_what_leaving_it_out_means() {
+    use strata_model::kinds::Omitted;
+    let v: serde_json::Value =
+        serde_json::from_str(&strata_model::schema::document_schema()).expect("valid JSON");
+    let variants = v["properties"]["resources"]["additionalProperties"]["oneOf"]
+        .as_array()
+        .expect("one variant per kind");
+    for (kind, variant) in strata_model::kinds::all().iter().zip(variants) {
+        let required: Vec<&str> = variant["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        for f in kind.fields {
+            let always = required.contains(&f.name)
+                || variant["properties"][f.name].get("default").is_some();
+            assert_eq!(
+                f.omitted == Omitted::Default,
+                always,
+                "{}.{}: required or defaulted in the schema: {always}; the field table says {:?}",
+                kind.name,
+                f.name,
+                f.omitted
+            );
+        }
+    }
+}

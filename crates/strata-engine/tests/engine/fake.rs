@@ -1,5 +1,7 @@
-//! An in-memory cloud. Like AWS it refuses a create that names a missing resource and a delete
-//! while another resource still refers to the one being deleted.
+//! An in-memory cloud. Like AWS it refuses a create or an update that names a missing resource,
+//! a create that would make a second resource of its kind with the same values in all of the
+//! kind's unique fields (two security groups of one name in a VPC), and a delete while another
+//! resource still refers to the one being deleted.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -52,6 +54,21 @@ impl FakeCloud {
         self.state().resources.len()
     }
 
+    /// `(resource, id)` for every id a live resource names (tags included) that no longer
+    /// exists.
+    pub fn dangling(&self) -> Vec<(String, String)> {
+        let s = self.state();
+        let mut out = Vec::new();
+        for r in s.resources.values() {
+            let mut refs = Vec::new();
+            ids_in(&Value::Object(r.attrs.clone()), &mut refs);
+            for id in refs.into_iter().filter(|id| !s.resources.contains_key(id)) {
+                out.push((r.name.clone().unwrap_or_default(), id));
+            }
+        }
+        out
+    }
+
     pub fn find(&self, name: &str) -> Option<LiveResource> {
         self.state()
             .resources
@@ -98,6 +115,31 @@ impl Provider for FakeCloud {
                 ));
             }
         }
+        if let Some(kind) = strata_model::kinds::find(req.kind) {
+            let unique: Vec<&str> = kind.unique_fields().map(|f| f.name).collect();
+            let key = |a: &Attrs| -> Option<Vec<Value>> {
+                unique
+                    .iter()
+                    .map(|f| a.get(*f).filter(|v| !v.is_null()).cloned())
+                    .collect()
+            };
+            if let Some(k) = key(req.attrs).filter(|_| !unique.is_empty())
+                && let Some(other) = s
+                    .resources
+                    .values()
+                    .find(|r| r.kind == req.kind && key(&r.attrs).as_ref() == Some(&k))
+            {
+                return Err(ProviderError::new(
+                    ErrorClass::Invalid,
+                    format!(
+                        "{} has the same {} as {}",
+                        req.name,
+                        unique.join(", "),
+                        other.id
+                    ),
+                ));
+            }
+        }
         s.next += 1;
         let id = format!("fake-{}", s.next);
         let r = LiveResource::new(req.kind, &id, req.attrs.clone()).owned_by(req.owner());
@@ -113,6 +155,18 @@ impl Provider for FakeCloud {
         tokio::task::yield_now().await;
         let mut s = self.state();
         s.calls.push(format!("update {}", req.name));
+        let mut refs = Vec::new();
+        for f in req.changed {
+            if let Some(v) = req.attrs.get(f) {
+                ids_in(v, &mut refs);
+            }
+        }
+        if let Some(r) = refs.iter().find(|r| !s.resources.contains_key(*r)) {
+            return Err(ProviderError::new(
+                ErrorClass::NotFound,
+                format!("{} refers to missing {r}", req.name),
+            ));
+        }
         let Some(r) = s.resources.get_mut(req.id) else {
             return Err(ProviderError::new(ErrorClass::NotFound, "gone"));
         };

@@ -578,3 +578,260 @@ async fn groups_naming_each_other_are_adopted_after_a_crash() {
     assert!(o.success(), "{:?}", o.failed);
     assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
 }
+
+/// Create-before-destroy on a subnet reaches its VPC when both are replaced (the VPC deleted
+/// first would make a cycle: the old subnet goes before the old VPC, the new VPC before the new
+/// subnet, the new subnet before the old one's delete). The plan says so, and AWS's order
+/// holds: new VPC, new subnet, old subnet, old VPC.
+#[tokio::test]
+async fn create_before_destroy_reaches_the_resources_it_depends_on() {
+    let env = Env::new();
+    let with_cbd = STACK.replace(
+        "    availability_zone: us-east-1b\n",
+        "    availability_zone: us-east-1b\n    lifecycle: {create_before_destroy: true}\n",
+    );
+    env.apply(&desired(&with_cbd)).await;
+    let changed = with_cbd.replace("10.0.0.0/16", "10.0.0.0/20");
+    let p = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect("plan");
+    let mode = |n: &str| {
+        let a = p.actions.iter().find(|a| a.name == n).expect("action");
+        (a.action, a.replace_mode, a.replace_mode_from.clone())
+    };
+    use strata_engine::plan::ReplaceMode::{CreateBeforeDelete, DeleteBeforeCreate};
+    assert_eq!(
+        mode("vpc"),
+        (
+            ActionKind::Replace,
+            Some(CreateBeforeDelete),
+            Some("b".into())
+        )
+    );
+    assert_eq!(
+        mode("b"),
+        (ActionKind::Replace, Some(CreateBeforeDelete), None)
+    );
+    assert_eq!(
+        mode("a"),
+        (ActionKind::Replace, Some(DeleteBeforeCreate), None)
+    );
+    insta::assert_snapshot!("create_before_destroy_reaches_dependencies", text(&p));
+    let o = env.run(&p, 1).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let calls = env.cloud.state().calls.clone();
+    let at = |c: &str| calls.iter().position(|x| x == c).expect(c);
+    assert!(at("create vpc") < at("create b"), "{calls:?}");
+    assert!(at("create b") < at("delete b"), "{calls:?}");
+    assert!(at("delete b") < at("delete vpc"), "{calls:?}");
+    assert_eq!(env.cloud.count(), 3);
+    assert!(env.lockfile().expect("lockfile").deposed.is_empty());
+    assert!(
+        !env.plan(&desired(&changed), Mode::Apply)
+            .await
+            .expect("plan")
+            .has_changes()
+    );
+}
+
+/// A security group whose new copy would keep the old one's VPC and name cannot be created
+/// first: AWS refuses two groups of one name in a VPC. The plan is refused, naming whose
+/// create_before_destroy asked for it and what to change; renaming the group lets it through.
+#[tokio::test]
+async fn create_before_destroy_that_aws_refuses_is_refused_by_the_plan() {
+    let env = Env::new();
+    let src = GROUPS.replace(
+        "    description: app servers\n",
+        "    description: app servers\n    lifecycle: {create_before_destroy: true}\n",
+    );
+    env.apply(&desired(&src)).await;
+    let changed = src.replace("app servers", "application servers");
+    let err = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "`app` must be replaced with the new copy created first (lifecycle.create_before_destroy), \
+         but the new copy keeps the old one's `vpc` and `name`, and AWS refuses two \
+         ec2.security_group with the same `vpc` and `name` at once"
+    );
+    assert_eq!(
+        err.help().as_deref(),
+        Some(
+            "change `vpc` or `name` of `app` so that both copies can exist for a while, or remove \
+             lifecycle.create_before_destroy from `app`"
+        )
+    );
+    // Renamed, it is replaced new copy first; `web`, which names it, moves its rule to the new
+    // copy before the old one goes, and is never without it (no unlink).
+    let renamed = changed.replace("name: app\n", "name: app-2\n");
+    let p = env
+        .plan(&desired(&renamed), Mode::Apply)
+        .await
+        .expect("plan");
+    let labels: Vec<String> = op_graph(&p)
+        .expect("no cycle")
+        .ops
+        .iter()
+        .map(|o| o.label.clone())
+        .collect();
+    assert!(labels.contains(&"finish web".to_string()), "{labels:?}");
+    assert!(!labels.contains(&"unlink web".to_string()), "{labels:?}");
+    env.cloud.state().calls.clear();
+    let o = env.run(&p, 4).await;
+    assert!(o.success(), "{:?}", o.failed);
+    assert!(
+        env.cloud.dangling().is_empty(),
+        "{:?}",
+        env.cloud.dangling()
+    );
+    let calls = env.cloud.state().calls.clone();
+    let at = |c: &str| calls.iter().position(|x| x == c).expect(c);
+    assert!(at("create app") < at("update web"), "{calls:?}");
+    assert!(at("update web") < at("delete app"), "{calls:?}");
+
+    // Create-before-destroy reaching the group from a subnet whose tags name it.
+    let env = Env::new();
+    let src = format!(
+        "{GROUPS}  sub:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.9.0/24\n    \
+         tags: {{App: \"${{app.id}}\"}}\n    lifecycle: {{create_before_destroy: true}}\n"
+    );
+    env.apply(&desired(&src)).await;
+    let changed = src
+        .replace("app servers", "application servers")
+        .replace("10.0.9.0/24", "10.0.8.0/24");
+    let err = env
+        .plan(&desired(&changed), Mode::Apply)
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("(create_before_destroy of `sub`, which depends on it)"),
+        "{err}"
+    );
+    assert!(
+        err.help()
+            .is_some_and(|h| h.ends_with("remove lifecycle.create_before_destroy from `sub`")),
+        "{err:?}"
+    );
+}
+
+/// A field the documents stop giving: an internet gateway's `vpc` means "detached" when left
+/// out, so the gateway is detached (before its VPC's delete, which AWS refuses while it is
+/// attached); a security group's `egress` left out is AWS's, and is left as it is.
+#[tokio::test]
+async fn a_field_left_out_is_unset_or_kept_as_its_table_says() {
+    let env = Env::new();
+    let src = "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n  \
+               gw:\n    kind: ec2.internet_gateway\n    vpc: vpc\n  \
+               sg:\n    kind: ec2.security_group\n    vpc: vpc\n    name: sg\n    description: sg\n    \
+               egress: [{protocol: all, cidr: 0.0.0.0/0}]\n";
+    env.apply(&desired(src)).await;
+    // Without egress: nothing to do.
+    let no_egress = src.replace("    egress: [{protocol: all, cidr: 0.0.0.0/0}]\n", "");
+    let p = env
+        .plan(&desired(&no_egress), Mode::Apply)
+        .await
+        .expect("plan");
+    assert!(!p.has_changes(), "{}", text(&p));
+    // Without the VPC (and the group in it): the gateway is detached, then the VPC deleted.
+    let gw_only = "stack: lab\nresources:\n  gw:\n    kind: ec2.internet_gateway\n";
+    let p = env
+        .plan(&desired(gw_only), Mode::Apply)
+        .await
+        .expect("plan");
+    let gw = p.actions.iter().find(|a| a.name == "gw").expect("gw");
+    assert_eq!(gw.action, ActionKind::Update);
+    assert_eq!(gw.changes.len(), 1);
+    assert_eq!(gw.changes[0].field, "vpc");
+    assert_eq!(gw.changes[0].after, None);
+    insta::assert_snapshot!("a_field_left_out_is_unset", text(&p));
+    let o = env.run(&p, 4).await;
+    assert!(o.success(), "{:?}", o.failed);
+    let gw = env.cloud.find("gw").expect("kept");
+    assert!(!gw.attrs.contains_key("vpc"), "{:?}", gw.attrs);
+    assert_eq!(env.cloud.count(), 1);
+    assert!(
+        !env.plan(&desired(gw_only), Mode::Apply)
+            .await
+            .expect("plan")
+            .has_changes()
+    );
+}
+
+/// A literal `${…}` (written `$${…}` in a document, or a variable's value, which is data) is
+/// known text in a plan, not "known after apply"; in a value that also holds a reference
+/// known only after apply, it is still shown as text, and not as a change when it is not one.
+#[tokio::test]
+async fn literal_templates_are_known_text_in_plans() {
+    let env = Env::new();
+    // The subnet's note comes from a variable, whose value is data.
+    let src = "stack: lab\nvariables:\n  note: {default: \"${x.y}\"}\nresources:\n  vpc:\n    \
+               kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    tags: {Note: \"$${vpc.id}\"}\n  \
+               a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.0.0/24\n    \
+               tags: {Of: \"${vpc.id}\", Note: \"cost ${var.note}\"}\n";
+    let d = desired(src);
+    let p = env.plan(&d, Mode::Apply).await.expect("plan");
+    let change = |name: &str, field: &str| {
+        p.actions
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.changes.iter().find(|c| c.field == field))
+            .cloned()
+            .expect("change")
+    };
+    let tags = change("vpc", "tags");
+    assert!(!tags.unknown);
+    assert_eq!(tags.after, Some(json!({"Note": "${vpc.id}"})));
+    let tags = change("a", "tags");
+    assert!(tags.unknown);
+    assert_eq!(
+        tags.after,
+        Some(json!({"Of": "${vpc.id}", "Note": "cost $${x.y}"}))
+    );
+    let shown = text(&p);
+    assert!(shown.contains(r#"Note = "${vpc.id}""#), "{shown}");
+    assert!(shown.contains(r#"Note = "cost ${x.y}""#), "{shown}");
+    assert!(
+        shown.contains("Of   = (known after apply: vpc.id)"),
+        "{shown}"
+    );
+    env.run(&p, 2).await;
+    let vpc = env.cloud.find("vpc").expect("vpc");
+    assert_eq!(vpc.attrs["tags"]["Note"], json!("${vpc.id}"));
+    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    // The VPC replaced: the subnet's tags are known only after apply, and the literal among
+    // them, unchanged, is not shown as a change.
+    let p = env
+        .plan(
+            &desired(&src.replace("10.0.0.0/16", "10.0.0.0/20")),
+            Mode::Apply,
+        )
+        .await
+        .expect("plan");
+    let shown = text(&p);
+    assert!(
+        shown.contains("~ Of   = <id> -> (known after apply: vpc.id)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Note = \"cost"), "{shown}");
+    // Changed to another literal: an update whose value is known.
+    let p = env
+        .plan(&desired(&src.replace("$${vpc.id}", "$${a.b}")), Mode::Apply)
+        .await
+        .expect("plan");
+    let c = &p
+        .actions
+        .iter()
+        .find(|a| a.name == "vpc")
+        .expect("vpc")
+        .changes[0];
+    assert!(!c.unknown);
+    let shown = text(&p);
+    assert!(
+        shown.contains(r#"Note = "${vpc.id}" -> "${a.b}""#),
+        "{shown}"
+    );
+}

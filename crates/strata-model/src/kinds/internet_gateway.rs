@@ -13,7 +13,7 @@ pub static INFO: KindInfo = KindInfo {
     name: "ec2.internet_gateway",
     summary: "An internet gateway, attached to a VPC (CreateInternetGateway, AttachInternetGateway).",
     fields: &[
-        FieldDef::in_place("vpc"),
+        FieldDef::in_place("vpc").unset_when_omitted(),
         FieldDef::in_place("tags").map(),
     ],
     computed: &[

@@ -41,12 +41,33 @@ pub enum Compare {
     Map,
 }
 
+/// What leaving a field out of the documents means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Omitted {
+    /// The documents always hold a value: the field is required, or has a default (shown in
+    /// the schema).
+    Default,
+    /// None: no attachment, no entries, no setting. The live value is compared with nothing,
+    /// and a value set before is removed (an internet gateway is detached).
+    Unset,
+    /// AWS's choice: the resource keeps whatever value it has (what AWS chose when it was
+    /// created, or a value written before).
+    Kept,
+}
+
 /// A field of a kind's document form.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldDef {
     pub name: &'static str,
     pub update: Update,
     pub compare: Compare,
+    /// What leaving it out means; the planner, the docs and the property tests read it.
+    pub omitted: Omitted,
+    /// AWS refuses two resources of the kind whose unique fields are all equal (a security
+    /// group's VPC and name): a replacement keeping every one of them cannot create the new
+    /// copy before deleting the old one.
+    pub unique: bool,
 }
 
 impl FieldDef {
@@ -55,6 +76,8 @@ impl FieldDef {
             name,
             update: Update::InPlace,
             compare: Compare::Exact,
+            omitted: Omitted::Default,
+            unique: false,
         }
     }
 
@@ -63,6 +86,8 @@ impl FieldDef {
             name,
             update: Update::Replace,
             compare: Compare::Exact,
+            omitted: Omitted::Default,
+            unique: false,
         }
     }
 
@@ -76,6 +101,30 @@ impl FieldDef {
     pub const fn map(self) -> FieldDef {
         FieldDef {
             compare: Compare::Map,
+            ..self
+        }
+    }
+
+    /// Leaving it out means none (see [`Omitted::Unset`]).
+    pub const fn unset_when_omitted(self) -> FieldDef {
+        FieldDef {
+            omitted: Omitted::Unset,
+            ..self
+        }
+    }
+
+    /// Leaving it out leaves the live value as it is (see [`Omitted::Kept`]).
+    pub const fn kept_when_omitted(self) -> FieldDef {
+        FieldDef {
+            omitted: Omitted::Kept,
+            ..self
+        }
+    }
+
+    /// One of the fields two copies cannot share all of (see [`FieldDef::unique`]).
+    pub const fn unique(self) -> FieldDef {
+        FieldDef {
+            unique: true,
             ..self
         }
     }
@@ -118,6 +167,11 @@ impl KindInfo {
 
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The fields two copies existing at once cannot share all of (empty: no such limit).
+    pub fn unique_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(|f| f.unique)
     }
 
     /// True when `${res.ATTR}` is readable: `id`, a field, or a computed attribute.

@@ -17,7 +17,7 @@ pub static INFO: KindInfo = KindInfo {
     summary: "A NAT gateway in a subnet, with an Elastic IP when public (CreateNatGateway).",
     fields: &[
         FieldDef::replace("subnet"),
-        FieldDef::replace("eip"),
+        FieldDef::replace("eip").unset_when_omitted().unique(),
         FieldDef::replace("connectivity_type"),
         FieldDef::in_place("tags").map(),
     ],

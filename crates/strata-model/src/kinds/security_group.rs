@@ -21,11 +21,11 @@ pub static INFO: KindInfo = KindInfo {
     name: "ec2.security_group",
     summary: "A security group of a VPC with its ingress and egress rules (CreateSecurityGroup).",
     fields: &[
-        FieldDef::replace("vpc"),
-        FieldDef::replace("name"),
+        FieldDef::replace("vpc").unique(),
+        FieldDef::replace("name").unique(),
         FieldDef::replace("description"),
         FieldDef::in_place("ingress").set(),
-        FieldDef::in_place("egress").set(),
+        FieldDef::in_place("egress").set().kept_when_omitted(),
         FieldDef::in_place("tags").map(),
     ],
     computed: &[

@@ -13,7 +13,7 @@ pub static INFO: KindInfo = KindInfo {
     name: "ec2.transit_gateway",
     summary: "A transit gateway: a regional router between VPCs and networks (CreateTransitGateway).",
     fields: &[
-        FieldDef::in_place("description"),
+        FieldDef::in_place("description").unset_when_omitted(),
         FieldDef::replace("amazon_side_asn"),
         FieldDef::in_place("default_route_table_association"),
         FieldDef::in_place("default_route_table_propagation"),

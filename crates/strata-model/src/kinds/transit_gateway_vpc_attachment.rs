@@ -14,8 +14,8 @@ pub static INFO: KindInfo = KindInfo {
     name: "ec2.transit_gateway_vpc_attachment",
     summary: "A VPC's attachment to a transit gateway, through one subnet per zone (CreateTransitGatewayVpcAttachment).",
     fields: &[
-        FieldDef::replace("transit_gateway"),
-        FieldDef::replace("vpc"),
+        FieldDef::replace("transit_gateway").unique(),
+        FieldDef::replace("vpc").unique(),
         FieldDef::in_place("subnets").set(),
         FieldDef::in_place("dns_support"),
         FieldDef::in_place("ipv6_support"),

@@ -16,9 +16,9 @@ pub static INFO: KindInfo = KindInfo {
     name: "ec2.vpc_peering_connection",
     summary: "A peering connection between two VPCs, requested and accepted (CreateVpcPeeringConnection).",
     fields: &[
-        FieldDef::replace("vpc"),
-        FieldDef::replace("peer_vpc"),
-        FieldDef::replace("peer_region"),
+        FieldDef::replace("vpc").unique(),
+        FieldDef::replace("peer_vpc").unique(),
+        FieldDef::replace("peer_region").unset_when_omitted(),
         FieldDef::in_place("requester_options"),
         FieldDef::in_place("accepter_options"),
         FieldDef::in_place("tags").map(),
