@@ -1,6 +1,6 @@
 //! AWS errors as provider errors: the action, AWS's code and message, and what to do.
 
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use strata_engine::provider::{ErrorClass, ProviderError};
 
 /// Classifies an AWS error code.
@@ -98,16 +98,9 @@ where
         SdkError::DispatchFailure(_) => (
             ErrorClass::Transient,
             None,
-            format!(
-                "could not reach the AWS endpoint: {}",
-                DisplayErrorContext(&err)
-            ),
+            format!("could not reach the AWS endpoint: {}", causes(&err)),
         ),
-        _ => (
-            ErrorClass::Other,
-            None,
-            DisplayErrorContext(&err).to_string(),
-        ),
+        _ => (ErrorClass::Other, None, causes(&err)),
     };
     let help = help_for(class, code.as_deref().unwrap_or_default(), action);
     ProviderError {
@@ -117,6 +110,21 @@ where
         action: Some(action.to_string()),
         help,
     }
+}
+
+/// An error and its causes, each as it displays itself (`DisplayErrorContext` would add the
+/// SDK's `Debug` form, which no user should read).
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = c.source();
+    }
+    parts.join(": ")
 }
 
 /// Shorthand: `.map_err(aws("ec2:CreateVpc"))`.
