@@ -143,6 +143,20 @@ async fn wait_status(
         progress,
         || async {
             Ok(match one(cx, id).await? {
+                Some(p) if status(&p) == "failed" && !goal.ready.contains(&"failed") => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!(
+                            "peering connection {id} failed: {}",
+                            p.status()
+                                .and_then(|s| s.message())
+                                .unwrap_or("AWS gave no reason")
+                        ),
+                    )
+                    .with_help(
+                        "check that the VPCs' CIDR blocks do not overlap and the accepter exists",
+                    ));
+                }
                 Some(p) => match goal.poll(&status(&p), ()) {
                     Poll::Never(s) => Poll::Never(format!(
                         "{s} ({})",
