@@ -456,10 +456,10 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
          empty (after destroy: nothing left)"
     ));
     sc.pass(format!(
-        "{dropped} answers dropped after the call acted, of {total} mutating calls in the probe \
-         ({sampled} sampled), covering {apply} operations in apply, {update} in update and \
-         {destroy} in destroy: every phase succeeded in one run, nothing twice, what exists = \
-         lockfile, every plan after an apply empty, destroy left nothing"
+        "{dropped} answers dropped after the call acted, of {total} mutating calls that \
+         succeeded in the probe ({sampled} sampled), covering {apply} operations in apply, \
+         {update} in update and {destroy} in destroy: every phase succeeded in one run, nothing \
+         twice, what exists = lockfile, every plan after an apply empty, destroy left nothing"
     ));
 }
 
