@@ -31,9 +31,11 @@ def _replace_transit_gateway_route(self):
     destination = self._get_param("DestinationCidrBlock")
     attachment = self._get_param("TransitGatewayAttachmentId")
     blackhole = str2bool(self._get_param("Blackhole"))
-    self.ec2_backend.delete_transit_gateway_route(
-        transit_gateway_route_table_id=table, destination_cidr_block=destination
-    )
+    existing = self.ec2_backend.transit_gateways_route_tables.get(table)
+    if existing is not None and destination in existing.routes:
+        self.ec2_backend.delete_transit_gateway_route(
+            transit_gateway_route_table_id=table, destination_cidr_block=destination
+        )
     route = self.ec2_backend.create_transit_gateway_route(
         transit_gateway_route_table_id=table,
         destination_cidr_block=destination,
@@ -86,7 +88,311 @@ def _delete_transit_gateway_and_its_default_table(self, transit_gateway_id):
 TransitGatewayBackend.delete_transit_gateway = _delete_transit_gateway_and_its_default_table
 
 
-# 5. VPC endpoints as ModifyVpcEndpoint changes them. On AWS each subnet of an interface
+# 5. ClientToken: a create repeated with the same token answers what the first one did, as on AWS
+#    (moto ignores the token and creates a second resource, or fails: a second NAT gateway finds
+#    its Elastic IP taken). The same token with other parameters is AWS's
+#    IdempotentParameterMismatch. The SDK sends a create again when its answer is lost.
+import threading  # noqa: E402
+
+from moto.ec2.exceptions import EC2ClientError  # noqa: E402
+from moto.ec2.responses import EC2Response  # noqa: E402
+
+_TOKENS = {}
+_TOKENS_LOCK = threading.Lock()
+_call_action = EC2Response.call_action
+
+
+def _call_action_once_per_token(self):
+    token = (self.querystring.get("ClientToken") or [None])[0]
+    if not token:
+        return _call_action(self)
+    action = (self.querystring.get("Action") or [""])[0]
+    key = (self.current_account, self.region, action, token)
+    params = sorted(
+        (k, tuple(v)) for k, v in self.querystring.items() if k not in ("ClientToken", "Version")
+    )
+    with _TOKENS_LOCK:
+        seen = _TOKENS.get(key)
+        if seen is not None:
+            if seen[0] != params:
+                mismatch = EC2ClientError(
+                    "IdempotentParameterMismatch",
+                    "The request uses the same client token as a previous, but non-identical "
+                    "request. Do not reuse a client token with different requests, unless the "
+                    "requests are identical.",
+                )
+                return self.serialized(ActionResult(mismatch))
+            return seen[1]
+        answer = _call_action(self)
+        if int(answer[0]) == 200:
+            _TOKENS[key] = (params, answer)
+        return answer
+
+
+EC2Response.call_action = _call_action_once_per_token
+
+
+# 6. Repeats of calls that already acted are refused as on AWS (the SDK repeats a call whose
+#    answer was lost; strata treats these refusals as "already done" after checking). moto
+#    accepts most of them and does the work twice, or fails with HTTP 500 (a KeyError).
+from moto.ec2.models.route_tables import RouteBackend  # noqa: E402
+from moto.ec2.models.transit_gateway_attachments import (  # noqa: E402
+    TransitGatewayAttachmentBackend,
+)
+from moto.ec2.models.vpcs import VPCBackend  # noqa: E402
+
+
+def _wrap(cls, name, check):
+    """Runs `check(self, *args, **kwargs)` (which raises AWS's refusal) before the method."""
+    original = getattr(cls, name)
+
+    def method(self, *args, **kwargs):
+        check(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    setattr(cls, name, method)
+
+
+def _arg(args, kwargs, i, name):
+    return kwargs[name] if name in kwargs else (args[i] if len(args) > i else None)
+
+
+# 6a. AssociateVpcCidrBlock with a block the VPC already has (moto: associated twice). AWS
+#     refuses an overlapping block; its code for this exact case is not documented.
+def _cidr_already_there(self, *args, **kwargs):
+    vpc_id, cidr = _arg(args, kwargs, 0, "vpc_id"), _arg(args, kwargs, 1, "cidr_block")
+    vpc = self.vpcs.get(vpc_id)
+    if vpc is None or not cidr:
+        return
+    for a in vpc._cidr_block_association_set.values():
+        if a.get("cidr_block") == cidr and a["cidr_block_state"]["state"] in (
+            "associated",
+            "associating",
+        ):
+            raise EC2ClientError(
+                "InvalidVpc.Range",
+                f"The CIDR '{cidr}' conflicts with another CIDR block associated with {vpc_id}.",
+            )
+
+
+_wrap(VPCBackend, "associate_vpc_cidr_block", _cidr_already_there)
+
+
+# 6b. DisassociateVpcCidrBlock of an association already disassociated (moto: it removes the
+#     block's local routes again and fails with InvalidRoute.NotFound).
+def _cidr_already_gone(self, association_id):
+    for vpc in self.vpcs.values():
+        a = vpc._cidr_block_association_set.get(association_id)
+        if a is not None and a["cidr_block_state"]["state"] == "disassociated":
+            raise EC2ClientError(
+                "InvalidVpcCidrBlockAssociationID.NotFound",
+                f"The vpc CIDR block association ID '{association_id}' does not exist",
+            )
+
+
+_wrap(VPCBackend, "disassociate_vpc_cidr_block", _cidr_already_gone)
+
+
+# 6c. AssociateRouteTable for a subnet that already has an explicit association, with this
+#     table or another (moto: answers the existing association, whichever table has it).
+def _subnet_already_associated(self, route_table_id, gateway_id=None, subnet_id=None):
+    if not subnet_id:
+        return
+    for table in self.route_tables.values():
+        if subnet_id in table._associations.values():
+            raise EC2ClientError(
+                "Resource.AlreadyAssociated",
+                f"the specified association for route table {route_table_id} conflicts with "
+                "an existing association",
+            )
+
+
+_wrap(RouteBackend, "associate_route_table", _subnet_already_associated)
+
+
+# 6d. DeleteVpcEndpoints of an endpoint already deleted (moto: removes its routes again and
+#     fails with InvalidRoute.NotFound). AWS answers such ids in `Unsuccessful`; here they are
+#     left alone.
+_delete_vpc_endpoints = VPCBackend.delete_vpc_endpoints
+
+
+def _delete_vpc_endpoints_once(self, vpce_ids=None):
+    live = [
+        i
+        for i in vpce_ids or []
+        if getattr(self.vpc_end_points.get(i), "state", "deleted") != "deleted"
+    ]
+    return _delete_vpc_endpoints(self, live)
+
+
+VPCBackend.delete_vpc_endpoints = _delete_vpc_endpoints_once
+
+
+# 6e. Transit gateways. Deleting what is already gone answers AWS's NotFound codes (moto: HTTP
+#     500). An attachment has one route table: associating an associated one is
+#     Resource.AlreadyAssociated (moto: a second association); enabling a propagation twice is
+#     TransitGatewayRouteTablePropagation.Duplicate (moto: listed twice); a static route to a
+#     destination the table has is RouteAlreadyExists (moto: overwritten); adding a subnet the
+#     attachment has is DuplicateSubnetsInSameZone (moto: listed twice).
+def _tgw_exists(self, transit_gateway_id):
+    if transit_gateway_id not in self.transit_gateways:
+        raise EC2ClientError(
+            "InvalidTransitGatewayID.NotFound",
+            f"Transit gateway {transit_gateway_id} was deleted or does not exist.",
+        )
+
+
+_wrap(TransitGatewayBackend, "delete_transit_gateway", _tgw_exists)
+
+
+def _attachment_exists(self, transit_gateway_attachment_id):
+    if transit_gateway_attachment_id not in self.transit_gateway_attachments:
+        raise EC2ClientError(
+            "InvalidTransitGatewayAttachmentID.NotFound",
+            f"Transit Gateway Attachment {transit_gateway_attachment_id} not found.",
+        )
+
+
+_wrap(
+    TransitGatewayAttachmentBackend, "delete_transit_gateway_vpc_attachment", _attachment_exists
+)
+
+
+def _table_of(self, attachment_id):
+    for table in self.transit_gateways_route_tables.values():
+        if attachment_id in table.route_table_associations:
+            return table.id
+    return None
+
+
+def _not_yet_associated(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    if _table_of(self, transit_gateway_attachment_id) is not None:
+        raise EC2ClientError(
+            "Resource.AlreadyAssociated",
+            f"Transit Gateway Attachment {transit_gateway_attachment_id} is already associated "
+            "to a route table.",
+        )
+
+
+_wrap(TransitGatewayRouteTableBackend, "associate_transit_gateway_route_table", _not_yet_associated)
+
+
+def _associated(self, tgw_attach_id, tgw_rt_id):
+    table = self.transit_gateways_route_tables.get(tgw_rt_id)
+    if table is None or tgw_attach_id not in table.route_table_associations:
+        raise EC2ClientError(
+            "InvalidAssociation.NotFound",
+            f"Association {tgw_attach_id} not found in Transit Gateway Route Table {tgw_rt_id}.",
+        )
+
+
+_wrap(TransitGatewayRouteTableBackend, "disassociate_transit_gateway_route_table", _associated)
+
+
+def _propagating(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    return table is not None and any(
+        p.transitGatewayAttachmentId == transit_gateway_attachment_id
+        for p in table.route_table_propagation
+    )
+
+
+def _not_yet_propagating(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    if _propagating(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+        raise EC2ClientError(
+            "TransitGatewayRouteTablePropagation.Duplicate",
+            f"Propagation {transit_gateway_attachment_id} already exists in Transit Gateway "
+            f"Route Table {transit_gateway_route_table_id}.",
+        )
+
+
+def _still_propagating(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    if not _propagating(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+        raise EC2ClientError(
+            "TransitGatewayRouteTablePropagation.NotFound",
+            f"Propagation {transit_gateway_attachment_id} not found in Transit Gateway Route "
+            f"Table {transit_gateway_route_table_id}.",
+        )
+
+
+_wrap(
+    TransitGatewayRouteTableBackend,
+    "enable_transit_gateway_route_table_propagation",
+    _not_yet_propagating,
+)
+_wrap(
+    TransitGatewayRouteTableBackend,
+    "disable_transit_gateway_route_table_propagation",
+    _still_propagating,
+)
+
+
+def _route_is_new(self, transit_gateway_route_table_id, destination_cidr_block, *args, **kwargs):
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    if table is not None and destination_cidr_block in table.routes:
+        raise EC2ClientError(
+            "RouteAlreadyExists",
+            f"Route {destination_cidr_block} already exists in Transit Gateway Route Table "
+            f"{transit_gateway_route_table_id}.",
+        )
+
+
+def _route_exists(self, transit_gateway_route_table_id, destination_cidr_block):
+    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+    if table is None or destination_cidr_block not in table.routes:
+        raise EC2ClientError(
+            "InvalidRoute.NotFound",
+            f"No route with destination-cidr-block {destination_cidr_block} in Transit Gateway "
+            f"Route Table {transit_gateway_route_table_id}.",
+        )
+
+
+_wrap(TransitGatewayRouteTableBackend, "create_transit_gateway_route", _route_is_new)
+_wrap(TransitGatewayRouteTableBackend, "delete_transit_gateway_route", _route_exists)
+
+
+def _subnets_are_new(self, transit_gateway_attachment_id, add_subnet_ids=None, *args, **kwargs):
+    attachment = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+    have = getattr(attachment, "subnet_ids", [])
+    twice = [s for s in add_subnet_ids or [] if s in have]
+    if twice:
+        raise EC2ClientError(
+            "DuplicateSubnetsInSameZone",
+            f"Duplicate Subnets for same AZ: {', '.join(twice)}",
+        )
+
+
+_wrap(
+    TransitGatewayAttachmentBackend, "modify_transit_gateway_vpc_attachment", _subnets_are_new
+)
+
+
+# 7. A new VPC attachment is associated with the gateway's default route table only when the
+#    gateway's DefaultRouteTableAssociation is enabled, as on AWS (moto always associates it,
+#    which made a second association look legal).
+_create_vpc_attachment = TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment
+
+
+def _create_vpc_attachment_as_configured(self, *args, **kwargs):
+    attachment = _create_vpc_attachment(self, *args, **kwargs)
+    tgw = self.transit_gateways.get(attachment.transit_gateway_id)
+    options = getattr(tgw, "options", None) or {}
+    if options.get("DefaultRouteTableAssociation") != "enable":
+        table = self.transit_gateways_route_tables.get(
+            options.get("AssociationDefaultRouteTableId")
+        )
+        if table is not None:
+            table.route_table_associations.pop(attachment.id, None)
+        attachment._association_data = {}
+    return attachment
+
+
+TransitGatewayAttachmentBackend.create_transit_gateway_vpc_attachment = (
+    _create_vpc_attachment_as_configured
+)
+
+
+# 8. VPC endpoints as ModifyVpcEndpoint changes them. On AWS each subnet of an interface
 #    endpoint holds one network interface of the endpoint (requester-managed, type
 #    `vpc_endpoint`), which carries the endpoint's security groups (the VPC's default group when
 #    none is given); ModifyVpcEndpoint adds and removes those interfaces with the subnets, moves
@@ -190,7 +496,7 @@ VPCBackend.modify_vpc_endpoint = _modify_vpc_endpoint_as_aws
 VPCs.modify_vpc_endpoint = _modify_vpc_endpoint_response
 
 
-# 6. IPv6 blocks in security-group rules and route destinations. EC2 stores an IPv6 CIDR block
+# 9. IPv6 blocks in security-group rules and route destinations. EC2 stores an IPv6 CIDR block
 #    in its canonical text (RFC 5952: lower case, leading zeros dropped, the longest run of
 #    zero groups as `::`) and answers with that; moto keeps the text as sent.
 import ipaddress  # noqa: E402
@@ -233,7 +539,7 @@ for _name in ("create_route", "replace_route", "delete_route"):
     setattr(RouteBackend, _name, _with_canonical_ipv6_destination(getattr(RouteBackend, _name)))
 
 
-# 7. ReplaceRoute takes VpcEndpointId (a Gateway Load Balancer endpoint as the target), as
+# 10. ReplaceRoute takes VpcEndpointId (a Gateway Load Balancer endpoint as the target), as
 #    CreateRoute does; moto ignores it, and a replaced route kept its old endpoint target.
 from moto.core.responses import EmptyResult  # noqa: E402
 from moto.ec2.exceptions import RouteNotSupportedError  # noqa: E402
@@ -274,7 +580,7 @@ RouteBackend.replace_route = _replace_route_with_endpoint
 RouteTables.replace_route = _replace_route_response
 
 
-# 8. CreateSubnet with AvailabilityZoneId: moto files the subnet under no zone name and takes it
+# 11. CreateSubnet with AvailabilityZoneId: moto files the subnet under no zone name and takes it
 #    for the first subnet of its zone, so it comes out default-for-zone with
 #    MapPublicIpOnLaunch true (a subnet CreateSubnet makes is neither on AWS). The ID is turned
 #    into its zone's name in the region first, as AWS places it.

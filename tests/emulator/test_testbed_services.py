@@ -508,5 +508,209 @@ class EcsTest(unittest.TestCase):
         self.assertEqual((eni["Status"], eni["RequesterManaged"]), ("in-use", False))
 
 
+# ---------------------------------------------------------------------------------------------
+# Calls repeated after they acted (fixes.py 5-7; the answer of the first was lost)
+# ---------------------------------------------------------------------------------------------
+
+class RepeatTest(unittest.TestCase):
+    """Each repeat answers as AWS does: the same answer for a create with the same ClientToken,
+    an "already done" refusal for the rest. They hold on the plain emulator (they are fixes)."""
+
+    def setUp(self):
+        self.network = Network("plain")
+        self.ec2 = self.network.ec2
+
+    def test_a_create_repeated_with_its_token_answers_the_same_resource(self):
+        token = unique("t")
+        first = self.ec2.create_route_table(VpcId=self.network.vpc, ClientToken=token)
+        again = self.ec2.create_route_table(VpcId=self.network.vpc, ClientToken=token)
+        self.assertEqual(
+            first["RouteTable"]["RouteTableId"], again["RouteTable"]["RouteTableId"]
+        )
+        tables = self.ec2.describe_route_tables(
+            Filters=[{"Name": "vpc-id", "Values": [self.network.vpc]}]
+        )["RouteTables"]
+        self.assertEqual(len(tables), 2, "the main table and one more")
+        other_vpc = self.ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        self.assertEqual(
+            error_of(self.ec2.create_route_table, VpcId=other_vpc, ClientToken=token),
+            ("IdempotentParameterMismatch", 400),
+        )
+        address = self.ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = lambda: self.ec2.create_nat_gateway(  # noqa: E731
+            SubnetId=self.network.subnets[0], AllocationId=address, ClientToken=token
+        )["NatGateway"]["NatGatewayId"]
+        self.assertEqual(nat(), nat())
+
+    def test_associations_routes_and_rules_refuse_a_second_time(self):
+        ec2, vpc, subnet = self.ec2, self.network.vpc, self.network.subnets[0]
+        ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock="10.2.0.0/16")
+        self.assertEqual(
+            error_of(ec2.associate_vpc_cidr_block, VpcId=vpc, CidrBlock="10.2.0.0/16"),
+            ("InvalidVpc.Range", 400),
+        )
+        blocks = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlockAssociationSet"]
+        [extra] = [b for b in blocks if b["CidrBlock"] == "10.2.0.0/16"]
+        ec2.disassociate_vpc_cidr_block(AssociationId=extra["AssociationId"])
+        self.assertEqual(
+            error_of(ec2.disassociate_vpc_cidr_block, AssociationId=extra["AssociationId"]),
+            ("InvalidVpcCidrBlockAssociationID.NotFound", 400),
+        )
+
+        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        other = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        for t in (table, other):
+            self.assertEqual(
+                error_of(ec2.associate_route_table, RouteTableId=t, SubnetId=subnet),
+                ("Resource.AlreadyAssociated", 400),
+            )
+
+        gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        self.assertEqual(
+            error_of(ec2.attach_internet_gateway, InternetGatewayId=gateway, VpcId=vpc),
+            ("Resource.AlreadyAssociated", 400),
+        )
+        route = dict(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        ec2.create_route(**route)
+        self.assertEqual(error_of(ec2.create_route, **route), ("RouteAlreadyExists", 400))
+
+        rule = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                 "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]
+        group = self.network.group
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=rule)
+        self.assertEqual(
+            error_of(ec2.authorize_security_group_ingress, GroupId=group, IpPermissions=rule),
+            ("InvalidPermission.Duplicate", 400),
+        )
+        ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=rule)
+        self.assertEqual(
+            error_of(ec2.revoke_security_group_ingress, GroupId=group, IpPermissions=rule),
+            ("InvalidPermission.NotFound", 400),
+        )
+
+    def test_a_stale_prefix_list_version_is_refused(self):
+        ec2 = self.ec2
+        pl = ec2.create_managed_prefix_list(
+            PrefixListName=unique("pl"), AddressFamily="IPv4", MaxEntries=5,
+            Entries=[{"Cidr": "10.0.0.0/8"}],
+        )["PrefixList"]["PrefixListId"]
+        change = dict(PrefixListId=pl, CurrentVersion=1, AddEntries=[{"Cidr": "11.0.0.0/8"}])
+        ec2.modify_managed_prefix_list(**change)
+        self.assertEqual(
+            error_of(ec2.modify_managed_prefix_list, **change),
+            ("PrefixListVersionMismatch", 400),
+        )
+        ec2.delete_managed_prefix_list(PrefixListId=pl)
+
+    def test_transit_gateway_calls_refuse_a_second_time_and_gone_is_not_found(self):
+        ec2 = self.ec2
+        tgw = ec2.create_transit_gateway(
+            Options={"DefaultRouteTableAssociation": "disable",
+                     "DefaultRouteTablePropagation": "disable"}
+        )["TransitGateway"]["TransitGatewayId"]
+        att = ec2.create_transit_gateway_vpc_attachment(
+            TransitGatewayId=tgw, VpcId=self.network.vpc, SubnetIds=[self.network.subnets[0]]
+        )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+        table = ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        other = ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)[
+            "TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+        pair = dict(TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=att)
+
+        add = dict(TransitGatewayAttachmentId=att, AddSubnetIds=[self.network.subnets[1]])
+        ec2.modify_transit_gateway_vpc_attachment(**add)
+        self.assertEqual(
+            error_of(ec2.modify_transit_gateway_vpc_attachment, **add),
+            ("DuplicateSubnetsInSameZone", 400),
+        )
+
+        ec2.associate_transit_gateway_route_table(**pair)
+        for t in (table, other):
+            self.assertEqual(
+                error_of(ec2.associate_transit_gateway_route_table,
+                         TransitGatewayRouteTableId=t, TransitGatewayAttachmentId=att),
+                ("Resource.AlreadyAssociated", 400),
+            )
+        ec2.enable_transit_gateway_route_table_propagation(**pair)
+        self.assertEqual(
+            error_of(ec2.enable_transit_gateway_route_table_propagation, **pair),
+            ("TransitGatewayRouteTablePropagation.Duplicate", 400),
+        )
+        route = dict(TransitGatewayRouteTableId=table, DestinationCidrBlock="0.0.0.0/0",
+                     TransitGatewayAttachmentId=att)
+        ec2.create_transit_gateway_route(**route)
+        self.assertEqual(error_of(ec2.create_transit_gateway_route, **route),
+                         ("RouteAlreadyExists", 400))
+
+        gone = dict(TransitGatewayRouteTableId=table, DestinationCidrBlock="0.0.0.0/0")
+        ec2.delete_transit_gateway_route(**gone)
+        self.assertEqual(error_of(ec2.delete_transit_gateway_route, **gone),
+                         ("InvalidRoute.NotFound", 400))
+        ec2.disable_transit_gateway_route_table_propagation(**pair)
+        self.assertEqual(error_of(ec2.disable_transit_gateway_route_table_propagation, **pair),
+                         ("TransitGatewayRouteTablePropagation.NotFound", 400))
+        ec2.disassociate_transit_gateway_route_table(**pair)
+        self.assertEqual(error_of(ec2.disassociate_transit_gateway_route_table, **pair),
+                         ("InvalidAssociation.NotFound", 400))
+        ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=att)
+        self.assertEqual(
+            error_of(ec2.delete_transit_gateway_vpc_attachment, TransitGatewayAttachmentId=att),
+            ("InvalidTransitGatewayAttachmentID.NotFound", 400),
+        )
+        ec2.delete_transit_gateway(TransitGatewayId=tgw)
+        self.assertEqual(error_of(ec2.delete_transit_gateway, TransitGatewayId=tgw),
+                         ("InvalidTransitGatewayID.NotFound", 400))
+
+    def test_a_deleted_endpoint_deleted_again_is_left_alone(self):
+        ec2 = self.ec2
+        table = ec2.create_route_table(VpcId=self.network.vpc)["RouteTable"]["RouteTableId"]
+        endpoint = ec2.create_vpc_endpoint(
+            VpcId=self.network.vpc, ServiceName="com.amazonaws.us-east-1.s3",
+            VpcEndpointType="Gateway", RouteTableIds=[table],
+        )["VpcEndpoint"]["VpcEndpointId"]
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        self.assertIsNone(error_of(ec2.delete_vpc_endpoints, VpcEndpointIds=[endpoint]))
+
+
+class FaultAfterTest(unittest.TestCase):
+    def tearDown(self):
+        set_config("configured", {"faults": {"rate": 0, "kinds": [], "operations": []}})
+
+    def test_a_random_fault_after_the_call_answers_an_error_but_the_call_acted(self):
+        network = Network("configured")
+        set_config("configured", {"faults": {
+            "rate": 1.0, "kinds": ["500-after"], "operations": ["CreateTags"]}})
+        code = error_of(network.ec2.create_tags, Resources=[network.vpc],
+                        Tags=[{"Key": "k", "Value": "v"}])
+        self.assertEqual(code, ("InternalError", 500))
+        tags = network.ec2.describe_vpcs(VpcIds=[network.vpc])["Vpcs"][0].get("Tags", [])
+        self.assertIn({"Key": "k", "Value": "v"}, tags)
+
+
+class PeeringTest(unittest.TestCase):
+    def tearDown(self):
+        set_config("configured", {"pending": {"vpc_peering": 0}})
+
+    def test_a_peering_connection_is_initiating_then_provisioning_once_accepted(self):
+        set_config("configured", {"pending": {"vpc_peering": PENDING}})
+        ec2 = client("configured", "ec2")
+        a = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+        b = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+        pcx = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)[
+            "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+
+        def status():
+            return ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx])[
+                "VpcPeeringConnections"][0]["Status"]["Code"]
+
+        seen = poll(status, lambda s: s == "pending-acceptance")
+        self.assertEqual(seen[0], "initiating-request")
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        seen = poll(status, lambda s: s == "active")
+        self.assertEqual(seen[0], "provisioning")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -7,7 +7,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                available), nat_gateway_delete (deleting -> deleted), transit_gateway and
                tgw_attachment (pending after create, modifying after a modify), vpc_endpoint
                (pending after create and after ModifyVpcEndpoint), transit_gateway_delete,
-               tgw_attachment_delete, vpc_endpoint_delete, prefix_list (create/modify in progress -> complete),
+               tgw_attachment_delete, vpc_endpoint_delete, prefix_list (create/modify in
+               progress -> complete), vpc_peering (initiating-request -> pending-acceptance
+               after create, provisioning -> active after accept),
                rds_cluster, rds_instance (creating -> available), rds_cluster_delete,
                rds_instance_delete (deleting -> gone), load_balancer (provisioning -> active),
                cloudfront (InProgress -> Deployed, after create and after update)
@@ -16,7 +18,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                used by an interface, a VPC with dependents, an internet gateway detach while
                public addresses are mapped; InvalidIPAddress.InUse for an Elastic IP a NAT
                gateway holds; IncorrectState for a transit gateway with attachments;
-               PrefixListVersionMismatch for a stale prefix-list version;
+               PrefixListVersionMismatch for a stale prefix-list version (always on, as it is
+               how AWS refuses the repeat of a change that acted);
                InvalidNatGatewayID.NotFound for a route to a missing NAT gateway;
                IncorrectState for modifying a transit gateway, attachment or VPC endpoint
                that is not available; InvalidParameter for private DNS on an interface
@@ -45,7 +48,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                 "targets": [{"operation": "CreateVpc", "nth": 1, "kind": "503",
                 "when": "before" | "after"}]}
                random faults at a rate (on every operation, or on the listed ones; at most
-               max_in_row in a row for one operation, when given), and faults
+               max_in_row in a row for one operation, when given; a kind ending in "-after",
+               such as "drop-after", is given after the call acted), and faults
                at chosen calls (the nth call of an operation, counted since the log was last
                cleared; "when": "after" runs the call first and then answers with the fault, as
                when AWS did the work but the answer was lost). Kinds: "throttle" (EC2's
@@ -59,9 +63,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
 Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
-resource ids in the request, start time, duration, HTTP status, error code, injected fault, for
-a paged describe the page number, and the ids a describe left out ("hidden") or showed without
-tags ("untagged") because they were too new.
+resource ids in the request, start time, duration, HTTP status, error code, injected fault
+(and "when": "after" for one given after the call acted), for a paged describe the page number,
+and the ids a describe left out ("hidden") or showed without tags ("untagged") because they
+were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
 emulator's real state that way).
 """
@@ -178,6 +183,7 @@ def install_model_patches():
     from moto.ec2.models.subnets import SubnetBackend
     from moto.ec2.models.transit_gateway import TransitGatewayBackend
     from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachmentBackend
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend
     from moto.ec2.models.vpcs import VPCBackend
 
     def refusals():
@@ -326,6 +332,34 @@ def install_model_patches():
     VPCBackend.create_vpc_endpoint = create_vpc_endpoint
     VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
 
+    # VPC peering connections: initiating-request, then pending-acceptance; once accepted,
+    # provisioning, then active. A connection deleted or rejected meanwhile stays so.
+    create_pcx = VPCPeeringConnectionBackend.create_vpc_peering_connection
+    accept_pcx = VPCPeeringConnectionBackend.accept_vpc_peering_connection
+
+    def hold(pcx, code, then):
+        def move(pcx=pcx):
+            if pcx._status.code == code:
+                then()
+
+        pcx._status.code = code
+        later(CONFIG.pending("vpc_peering"), move)
+
+    def create_vpc_peering_connection(self, *args, **kwargs):
+        pcx = create_pcx(self, *args, **kwargs)
+        if CONFIG.pending("vpc_peering") > 0:
+            hold(pcx, "initiating-request", pcx._status.pending)
+        return pcx
+
+    def accept_vpc_peering_connection(self, *args, **kwargs):
+        pcx = accept_pcx(self, *args, **kwargs)
+        if CONFIG.pending("vpc_peering") > 0:
+            hold(pcx, "provisioning", pcx._status.accept)
+        return pcx
+
+    VPCPeeringConnectionBackend.create_vpc_peering_connection = create_vpc_peering_connection
+    VPCPeeringConnectionBackend.accept_vpc_peering_connection = accept_vpc_peering_connection
+
     # Managed prefix lists: create and modify are in progress for a while; a stale version is
     # refused.
     create_pl = ManagedPrefixListBackend.create_managed_prefix_list
@@ -335,7 +369,8 @@ def install_model_patches():
         delay = CONFIG.pending("prefix_list")
         if delay > 0:
             pl.state = final.replace("complete", "in-progress")
-            later(delay, lambda: setattr(pl, "state", final))
+            # A list deleted meanwhile stays deleted.
+            later(delay, lambda: setattr(pl, "state", final) if pl.state.endswith("in-progress") else None)
 
     def create_managed_prefix_list(self, *args, **kwargs):
         pl = create_pl(self, *args, **kwargs)
@@ -346,16 +381,16 @@ def install_model_patches():
         prefix_list_id = kwargs.get("prefix_list_id")
         current = kwargs.get("current_version")
         pl = self.managed_prefix_lists.get(prefix_list_id)
-        if refusals() and pl is not None:
-            if pl.state.endswith("in-progress"):
-                raise EC2ClientError(
-                    "IncorrectState", f"The prefix list {prefix_list_id} is being modified."
-                )
-            if current is not None and int(current) != int(pl.version or 0):
-                raise EC2ClientError(
-                    "PrefixListVersionMismatch",
-                    "The prefix list has the incorrect version number.",
-                )
+        if refusals() and pl is not None and pl.state.endswith("in-progress"):
+            raise EC2ClientError(
+                "IncorrectState", f"The prefix list {prefix_list_id} is being modified."
+            )
+        # Always, as on AWS: it is also how AWS answers the repeat of a change that acted.
+        if pl is not None and current is not None and int(current) != int(pl.version or 0):
+            raise EC2ClientError(
+                "PrefixListVersionMismatch",
+                "The prefix list has the incorrect version number.",
+            )
         result = modify_pl(self, *args, **kwargs)
         if pl is not None:
             settle(pl, "modify-complete")
@@ -836,6 +871,7 @@ class TestBed:
                     protocol, 400, code, f"The ID '{missing}' does not exist", start_response, entry
                 )
         if fault and when == "after":
+            entry["when"] = "after"
             return self.answer_fault(fault, protocol, environ, start_response, entry)
 
         code = None
@@ -879,7 +915,10 @@ class TestBed:
                 if (cap is None or in_row < int(cap)) and CONFIG.rng.random() < rate:
                     IN_ROW[operation] = in_row + 1
                     kinds = faults.get("kinds") or ["throttle"]
-                    return CONFIG.rng.choice(kinds), "before"
+                    kind = CONFIG.rng.choice(kinds)
+                    if kind.endswith("-after"):
+                        return kind[: -len("-after")], "after"
+                    return kind, "before"
                 IN_ROW[operation] = 0
         return None, None
 

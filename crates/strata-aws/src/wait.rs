@@ -1,4 +1,7 @@
-//! Polling with backoff until a resource reaches a state, within a time limit.
+//! Polling with backoff until a resource reaches a state, within a time limit. A state from
+//! which the awaited one never comes (deleted, failed, rejected, expired, …) ends the wait at
+//! once: each wait lists the states still on the way to its goal ([`Goal`]), and any other
+//! state is [`Poll::Never`].
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -26,9 +29,47 @@ pub enum Poll<T> {
     Ready(T),
     /// Not yet; the text says what the resource is doing (shown as progress).
     NotYet(String),
+    /// The resource is in a state from which the awaited one never comes; the text names the
+    /// state (and AWS's reason when it gives one). The wait fails at once.
+    Never(String),
+    /// A describe did not find the resource. Right after a create that is "not yet" (a new
+    /// resource can take a moment to show); once the wait has seen it, or after
+    /// [`VISIBLE_WITHIN`], it is gone: someone deleted it (some implementations forget a
+    /// deleted resource at once instead of showing it `deleted` for a while).
+    Missing,
 }
 
-/// Polls `check` until it is ready or `timeout` passes.
+/// How long a resource may stay missing before a wait takes it for gone: never seen (eventual
+/// consistency right after a create), or seen and then missing (a describe that still lags).
+pub const VISIBLE_WITHIN: Duration = Duration::from_secs(120);
+pub const GONE_AFTER: Duration = Duration::from_secs(10);
+
+/// The states a wait accepts (`ready`) and those still on the way to them (`on_the_way`).
+/// Any other state never leads to the goal: a resource deleted, rejected or failed while strata
+/// waits stops the wait at once instead of running into its time limit, and so does a state
+/// strata does not know.
+#[derive(Debug, Clone, Copy)]
+pub struct Goal<'a> {
+    pub ready: &'a [&'a str],
+    pub on_the_way: &'a [&'a str],
+}
+
+impl Goal<'_> {
+    /// Where `state` stands: `value` if it is ready. States compare without regard to case
+    /// (some APIs answer `Available`, others `available`).
+    pub fn poll<T>(&self, state: &str, value: T) -> Poll<T> {
+        let is = |list: &[&str]| list.iter().any(|s| s.eq_ignore_ascii_case(state));
+        if is(self.ready) {
+            Poll::Ready(value)
+        } else if is(self.on_the_way) {
+            Poll::NotYet(state.to_string())
+        } else {
+            Poll::Never(state.to_string())
+        }
+    }
+}
+
+/// Polls `check` until it is ready, it can never be, or `timeout` passes.
 pub async fn until<T, F, Fut>(
     what: &str,
     timeout: Duration,
@@ -42,24 +83,77 @@ where
 {
     let start = Instant::now();
     let mut delay = backoff.first;
+    let mut sightings = Sightings::default();
     loop {
-        match check().await? {
+        let state = match check().await? {
             Poll::Ready(v) => return Ok(v),
+            Poll::Never(state) => return Err(never(what, &state)),
             Poll::NotYet(state) => {
-                if start.elapsed() >= timeout {
-                    return Err(ProviderError::new(
-                        ErrorClass::Timeout,
-                        format!(
-                            "gave up waiting for {what} after {}s (last seen: {state})",
-                            timeout.as_secs()
-                        ),
-                    )
-                    .with_help("run the command again to keep waiting; nothing is lost"));
-                }
-                progress.waiting(format!("waiting for {what} ({state})"));
+                sightings.found();
+                state
             }
+            Poll::Missing => {
+                if let Some(gone) = sightings.missing() {
+                    return Err(never(what, &gone));
+                }
+                "not visible yet".to_string()
+            }
+        };
+        if start.elapsed() >= timeout {
+            return Err(ProviderError::new(
+                ErrorClass::Timeout,
+                format!(
+                    "gave up waiting for {what} after {}s (last seen: {state})",
+                    timeout.as_secs()
+                ),
+            )
+            .with_help("run the command again to keep waiting; nothing is lost"));
         }
+        progress.waiting(format!("waiting for {what} ({state})"));
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(backoff.max);
     }
+}
+
+/// Whether a wait has seen its resource, and since when it has been missing.
+#[derive(Default)]
+struct Sightings {
+    seen: bool,
+    missing_since: Option<Instant>,
+}
+
+impl Sightings {
+    fn found(&mut self) {
+        self.seen = true;
+        self.missing_since = None;
+    }
+
+    /// Missing again: `Some(state)` once that means gone.
+    fn missing(&mut self) -> Option<String> {
+        let since = *self.missing_since.get_or_insert_with(Instant::now);
+        let limit = if self.seen {
+            GONE_AFTER
+        } else {
+            VISIBLE_WITHIN
+        };
+        (since.elapsed() >= limit).then(|| {
+            format!(
+                "not found for {}s{}",
+                since.elapsed().as_secs(),
+                if self.seen { " after it was seen" } else { "" }
+            )
+        })
+    }
+}
+
+/// The error of a wait that can never end well.
+fn never(what: &str, state: &str) -> ProviderError {
+    ProviderError::new(
+        ErrorClass::Invalid,
+        format!("stopped waiting for {what}: it is {state}, which never leads there"),
+    )
+    .with_help(
+        "it was deleted, rejected or changed outside this run, or AWS gave up on it; run \
+         `strata plan` to see what exists now, then apply again",
+    )
 }

@@ -13,8 +13,8 @@ use strata_engine::provider::{
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, Sent, create_once, created, delete_until_free, ec2_arn, id_filter, live, str_field,
-    updated,
+    Already, AwsKind, Refusal, Sent, create_once, created, delete_until_free, ec2_arn, id_filter,
+    live, str_field, unless_already, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -43,14 +43,7 @@ async fn describe(
 fn to_live(cx: &Ctx, g: &aws_sdk_ec2::types::InternetGateway) -> LiveResource {
     let id = g.internet_gateway_id().unwrap_or_default();
     let owner = g.owner_id().unwrap_or_default();
-    let vpc = g
-        .attachments()
-        .iter()
-        .find(|a| {
-            a.state()
-                .is_some_and(|s| matches!(s.as_str(), "available" | "attached" | "attaching"))
-        })
-        .and_then(|a| a.vpc_id());
+    let vpc = attached_vpcs(g).first().copied();
     let mut attrs = json!({
         "owner_id": owner,
         "arn": ec2_arn(cx, owner, "internet-gateway", id),
@@ -61,15 +54,57 @@ fn to_live(cx: &Ctx, g: &aws_sdk_ec2::types::InternetGateway) -> LiveResource {
     live("ec2.internet_gateway", id, g.tags(), attrs)
 }
 
+/// The VPCs a gateway is attached (or attaching) to.
+fn attached_vpcs(g: &aws_sdk_ec2::types::InternetGateway) -> Vec<&str> {
+    g.attachments()
+        .iter()
+        .filter(|a| {
+            a.state()
+                .is_some_and(|s| matches!(s.as_str(), "available" | "attached" | "attaching"))
+        })
+        .filter_map(|a| a.vpc_id())
+        .collect()
+}
+
+/// Attaches the gateway to `vpc`. A repeat of an attach that acted is refused with
+/// `Resource.AlreadyAssociated`: done if the gateway is attached to that VPC; a gateway attached
+/// to another VPC is an error naming it (a gateway has one VPC).
 async fn attach(cx: &Ctx, id: &str, vpc: &str) -> Result<(), ProviderError> {
-    cx.ec2
+    let sent = cx
+        .ec2
         .attach_internet_gateway()
         .internet_gateway_id(id)
         .vpc_id(vpc)
         .send()
         .await
-        .map(|_| ())
-        .map_err(aws("ec2:AttachInternetGateway"))
+        .map_err(aws("ec2:AttachInternetGateway"));
+    unless_already(
+        sent,
+        Refusal::Codes(&["Resource.AlreadyAssociated"]),
+        async || {
+            // A gateway created a moment ago may not show yet.
+            let now = until_visible("the internet gateway", cx, &Progress::none(), || async {
+                Ok(
+                    describe(cx, id_filter("internet-gateway-id", &[id.to_string()]))
+                        .await?
+                        .into_iter()
+                        .next(),
+                )
+            })
+            .await?;
+            let vpcs = attached_vpcs(&now);
+            Ok(if vpcs.contains(&vpc) {
+                Already::Done
+            } else if let Some(other) = vpcs.first() {
+                Already::Else(format!(
+                    "internet gateway {id} is attached to {other}, not to {vpc}"
+                ))
+            } else {
+                Already::Not
+            })
+        },
+    )
+    .await
 }
 
 /// Detaches, waiting out `DependencyViolation`: AWS refuses while public addresses in the VPC

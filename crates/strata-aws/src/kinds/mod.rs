@@ -321,6 +321,69 @@ where
     }
 }
 
+/// Which refusals of a call may mean "already done".
+#[derive(Debug, Clone, Copy)]
+pub enum Refusal<'a> {
+    /// These AWS error codes (e.g. `RouteAlreadyExists`).
+    Codes(&'a [&'a str]),
+    /// Any refusal (AWS's code for the case is not documented): what exists decides.
+    Any,
+}
+
+impl Refusal<'_> {
+    /// Whether `e` is such a refusal.
+    pub fn matches(self, e: &ProviderError) -> bool {
+        match self {
+            Refusal::Codes(codes) => e.code.as_deref().is_some_and(|c| codes.contains(&c)),
+            Refusal::Any => !matches!(
+                e.class,
+                ErrorClass::Transient | ErrorClass::AccessDenied | ErrorClass::Cancelled
+            ),
+        }
+    }
+}
+
+/// What a read found about the change a refused call asked for.
+pub enum Already {
+    /// It is in place: an earlier attempt of the call acted, only its answer was lost.
+    Done,
+    /// It is not: the refusal stands.
+    Not,
+    /// Something else is in its place; the text says what (the call fails with it).
+    Else(String),
+}
+
+/// A mutating call that may be a repeat. The SDK sends a call again when its answer is lost
+/// (a dropped connection, a timeout, a server error after the work was done), and AWS refuses
+/// the repeat of a call that acted: `RouteAlreadyExists`, `Resource.AlreadyAssociated`,
+/// `InvalidPermission.Duplicate`, … (docs/emulator.md lists each call's answer). When `sent`
+/// is such a refusal, `check` reads what exists: the call is done if that is what it asked for,
+/// and fails naming what is there instead if something else is.
+pub async fn unless_already<T>(
+    sent: Result<T, ProviderError>,
+    refusal: Refusal<'_>,
+    check: impl AsyncFnOnce() -> Result<Already, ProviderError>,
+) -> Result<(), ProviderError> {
+    let e = match sent {
+        Ok(_) => return Ok(()),
+        Err(e) if refusal.matches(&e) => e,
+        Err(e) => return Err(e),
+    };
+    match check().await? {
+        Already::Done => Ok(()),
+        Already::Not => Err(e),
+        Already::Else(what) => Err(ProviderError {
+            message: what,
+            help: Some(
+                "something outside this stack changed it; undo that change (or stop managing it \
+                 here), then run strata again"
+                    .to_string(),
+            ),
+            ..e
+        }),
+    }
+}
+
 /// Lists the network interfaces matching a filter, for "what blocks this delete" messages.
 pub async fn describe_blocking_interfaces(cx: &Ctx, filter: &str, value: &str) -> Option<String> {
     let out = cx
@@ -488,10 +551,8 @@ where
             async move {
                 Ok(match f.await {
                     Ok(Some(t)) => Poll::Ready(t),
-                    Ok(None) => Poll::NotYet("not visible yet".to_string()),
-                    Err(e) if e.class == ErrorClass::NotFound => {
-                        Poll::NotYet("not visible yet".to_string())
-                    }
+                    Ok(None) => Poll::Missing,
+                    Err(e) if e.class == ErrorClass::NotFound => Poll::Missing,
                     Err(e) => return Err(e),
                 })
             }

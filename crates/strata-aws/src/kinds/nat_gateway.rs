@@ -15,7 +15,7 @@ use super::{AwsKind, created, id_filter, live, required, str_field, updated};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -36,6 +36,23 @@ async fn describe(
         .try_collect()
         .await
         .map_err(aws("ec2:DescribeNatGateways"))
+}
+
+/// Creating: `deleting`, `deleted` (someone else deleted it) and `failed` never lead here.
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending"],
+};
+/// Deleting: a failed NAT gateway is not a live copy either (AWS removes it later).
+const DELETED: Goal<'static> = Goal {
+    ready: &["deleted", "failed"],
+    on_the_way: &["deleting", "pending", "available"],
+};
+
+fn state(n: &aws_sdk_ec2::types::NatGateway) -> String {
+    n.state()
+        .map_or("unknown", NatGatewayState::as_str)
+        .to_string()
 }
 
 /// A NAT gateway that is deleted, being deleted, or failed is not a live copy.
@@ -128,23 +145,31 @@ impl AwsKind for NatGateway {
                 ProviderError::new(ErrorClass::Other, "CreateNatGateway returned no id")
             })?
             .to_string();
-        let nat = wait::until("the NAT gateway to be available", cx.timeout(CREATE_TIMEOUT), Backoff::default(), progress, || async {
-            Ok(match one(cx, &id).await? {
-                Some(n) if n.state() == Some(&NatGatewayState::Available) => Poll::Ready(n),
-                Some(n) if n.state() == Some(&NatGatewayState::Failed) => {
-                    return Err(ProviderError::new(
-                        ErrorClass::Invalid,
-                        format!(
-                            "NAT gateway {id} failed: {}",
-                            n.failure_message().unwrap_or("AWS gave no reason")
-                        ),
-                    )
-                    .with_help("check that the subnet is public (routed to an attached internet gateway) and the Elastic IP is free"));
-                }
-                Some(n) => Poll::NotYet(n.state().map_or("unknown", |s| s.as_str()).to_string()),
-                None => Poll::NotYet("not visible yet".to_string()),
-            })
-        })
+        let nat = wait::until(
+            "the NAT gateway to be available",
+            cx.timeout(CREATE_TIMEOUT),
+            Backoff::default(),
+            progress,
+            || async {
+                Ok(match one(cx, &id).await? {
+                    Some(n) if n.state() == Some(&NatGatewayState::Failed) => {
+                        return Err(ProviderError::new(
+                            ErrorClass::Invalid,
+                            format!(
+                                "NAT gateway {id} failed: {}",
+                                n.failure_message().unwrap_or("AWS gave no reason")
+                            ),
+                        )
+                        .with_help(
+                            "check that the subnet is public (routed to an attached internet \
+                             gateway) and the Elastic IP is free",
+                        ));
+                    }
+                    Some(n) => AVAILABLE.poll(&state(&n), n),
+                    None => Poll::Missing,
+                })
+            },
+        )
         .await?;
         Ok(created(to_live(&nat), req))
     }
@@ -198,10 +223,7 @@ impl AwsKind for NatGateway {
             || async {
                 Ok(match one(cx, id).await? {
                     None => Poll::Ready(()),
-                    Some(n) if n.state() == Some(&NatGatewayState::Deleted) => Poll::Ready(()),
-                    Some(n) => {
-                        Poll::NotYet(n.state().map_or("unknown", |s| s.as_str()).to_string())
-                    }
+                    Some(n) => DELETED.poll(&state(&n), ()),
                 })
             },
         )

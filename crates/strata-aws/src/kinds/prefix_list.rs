@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::modify_managed_prefix_list::builders::ModifyManagedPrefixListFluentBuilder;
 use aws_sdk_ec2::types::{
     AddPrefixListEntry, Filter, PrefixListState, RemovePrefixListEntry, ResourceType,
 };
@@ -17,12 +18,13 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, asked_for, created, delete_until_free, id_filter, live, required, str_field, updated,
+    Already, AwsKind, Refusal, asked_for, created, delete_until_free, id_filter, live, required,
+    str_field, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -118,6 +120,43 @@ async fn one(
         .find(|p| !gone(p)))
 }
 
+/// The list in whatever state it is, deleted included.
+async fn any_state(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
+    Ok(describe(cx, id_filter("prefix-list-id", &[id.to_string()]))
+        .await?
+        .into_iter()
+        .find(|p| p.prefix_list_id() == Some(id)))
+}
+
+fn state(p: &aws_sdk_ec2::types::ManagedPrefixList) -> &str {
+    p.state().map_or("unknown", PrefixListState::as_str)
+}
+
+/// A create or modify settling: a list deleted meanwhile never settles.
+const SETTLED: Goal<'static> = Goal {
+    ready: &["create-complete", "modify-complete", "restore-complete"],
+    on_the_way: &[
+        "create-in-progress",
+        "modify-in-progress",
+        "restore-in-progress",
+    ],
+};
+/// A delete: right after the call a describe may still show the list as it was.
+const GONE: Goal<'static> = Goal {
+    ready: &["delete-in-progress", "delete-complete"],
+    on_the_way: &[
+        "create-complete",
+        "modify-complete",
+        "restore-complete",
+        "create-in-progress",
+        "modify-in-progress",
+        "restore-in-progress",
+    ],
+};
+
 /// Waits until a create or modify settles, and returns the list's version.
 async fn settle(cx: &Ctx, id: &str, progress: &Progress) -> Result<i64, ProviderError> {
     wait::until(
@@ -126,34 +165,90 @@ async fn settle(cx: &Ctx, id: &str, progress: &Progress) -> Result<i64, Provider
         Backoff::default(),
         progress,
         || async {
-            let Some(p) = one(cx, id).await? else {
-                return Ok(Poll::NotYet("not visible yet".to_string()));
+            let Some(p) = any_state(cx, id).await? else {
+                return Ok(Poll::Missing);
             };
-            Ok(match p.state() {
-                Some(
-                    PrefixListState::CreateComplete
-                    | PrefixListState::ModifyComplete
-                    | PrefixListState::RestoreComplete,
-                ) => Poll::Ready(p.version().unwrap_or(1)),
-                Some(
-                    s @ (PrefixListState::CreateFailed
-                    | PrefixListState::ModifyFailed
-                    | PrefixListState::RestoreFailed),
-                ) => {
-                    return Err(ProviderError::new(
-                        ErrorClass::Invalid,
-                        format!(
-                            "prefix list {id} is {}: {}",
-                            s.as_str(),
-                            p.state_message().unwrap_or("AWS gave no reason")
-                        ),
-                    ));
-                }
-                s => Poll::NotYet(s.map_or("unknown", |s| s.as_str()).to_string()),
-            })
+            if let Some(
+                s @ (PrefixListState::CreateFailed
+                | PrefixListState::ModifyFailed
+                | PrefixListState::RestoreFailed),
+            ) = p.state()
+            {
+                return Err(ProviderError::new(
+                    ErrorClass::Invalid,
+                    format!(
+                        "prefix list {id} is {}: {}",
+                        s.as_str(),
+                        p.state_message().unwrap_or("AWS gave no reason")
+                    ),
+                ));
+            }
+            Ok(SETTLED.poll(state(&p), p.version().unwrap_or(1)))
         },
     )
     .await
+}
+
+/// What a list holds once a change is made: what a repeated change is checked against.
+#[derive(Default)]
+struct Expect<'a> {
+    entries: Option<BTreeMap<String, Option<String>>>,
+    max_entries: Option<i32>,
+    name: Option<&'a str>,
+}
+
+impl Expect<'_> {
+    async fn holds(&self, cx: &Ctx, id: &str) -> Result<bool, ProviderError> {
+        let Some(p) = any_state(cx, id).await? else {
+            return Ok(false);
+        };
+        if self.max_entries.is_some_and(|m| p.max_entries() != Some(m))
+            || self.name.is_some_and(|n| p.prefix_list_name() != Some(n))
+        {
+            return Ok(false);
+        }
+        Ok(match &self.entries {
+            Some(want) => &entry_map(&entries_attrs(entries(cx, id).await?)) == want,
+            None => true,
+        })
+    }
+}
+
+fn entries_attrs(entries: Vec<Value>) -> Attrs {
+    let mut a = Attrs::new();
+    a.insert("entries".into(), Value::Array(entries));
+    a
+}
+
+/// Sends one change and waits for it to settle; returns the new version. A repeat of a change
+/// that acted (its answer lost) is refused, `PrefixListVersionMismatch` (the version moved on)
+/// or `IncorrectState` (the change is still being made): it is done if the list now holds what
+/// `expect` says. A list changed by someone else does not, and the refusal stands.
+async fn modify(
+    cx: &Ctx,
+    id: &str,
+    progress: &Progress,
+    call: ModifyManagedPrefixListFluentBuilder,
+    expect: &Expect<'_>,
+) -> Result<i64, ProviderError> {
+    let sent = call
+        .send()
+        .await
+        .map_err(aws("ec2:ModifyManagedPrefixList"));
+    unless_already(
+        sent,
+        Refusal::Codes(&["PrefixListVersionMismatch", "IncorrectState"]),
+        async || {
+            settle(cx, id, progress).await?;
+            Ok(if expect.holds(cx, id).await? {
+                Already::Done
+            } else {
+                Already::Not
+            })
+        },
+    )
+    .await?;
+    settle(cx, id, progress).await
 }
 
 fn entry_map(attrs: &Attrs) -> BTreeMap<String, Option<String>> {
@@ -299,7 +394,7 @@ impl AwsKind for PrefixList {
         let name = str_field(req.attrs, "name");
         let want_max = max_entries(req.attrs);
         let cur_max = max_entries(req.prior);
-        let modify = |version: i64| {
+        let call = |version: i64| {
             let mut c = cx
                 .ec2
                 .modify_managed_prefix_list()
@@ -314,19 +409,14 @@ impl AwsKind for PrefixList {
         let mut version = settle(cx, req.id, progress).await?;
         let grow = changed("max_entries") && want_max > cur_max;
         if grow && let Some(m) = want_max {
-            modify(version)
-                .max_entries(m)
-                .send()
-                .await
-                .map_err(aws("ec2:ModifyManagedPrefixList"))?;
-            version = settle(cx, req.id, progress).await?;
+            let expect = Expect {
+                max_entries: Some(m),
+                ..Expect::default()
+            };
+            version = modify(cx, req.id, progress, call(version).max_entries(m), &expect).await?;
         }
         if changed("entries") || changed("name") {
-            let current: BTreeMap<String, Option<String>> = entry_map(&{
-                let mut a = Attrs::new();
-                a.insert("entries".into(), Value::Array(entries(cx, req.id).await?));
-                a
-            });
+            let current = entry_map(&entries_attrs(entries(cx, req.id).await?));
             let desired = entry_map(req.attrs);
             // An entry's description cannot be changed in place: it is removed, then added
             // back (two versions; the block is absent between the two calls).
@@ -340,19 +430,23 @@ impl AwsKind for PrefixList {
                 .filter(|(c, d)| current.get(*c) != Some(*d))
                 .collect();
             let redescribed = add.iter().any(|(c, _)| current.contains_key(*c));
-            let mut call = modify(version);
+            let mut change = call(version);
             for cidr in &remove {
-                call = call.remove_entries(RemovePrefixListEntry::builder().cidr(*cidr).build());
+                change =
+                    change.remove_entries(RemovePrefixListEntry::builder().cidr(*cidr).build());
             }
             if redescribed {
-                call.send()
-                    .await
-                    .map_err(aws("ec2:ModifyManagedPrefixList"))?;
-                version = settle(cx, req.id, progress).await?;
-                call = modify(version);
+                let mut left = current.clone();
+                left.retain(|c, _| !remove.contains(&c));
+                let expect = Expect {
+                    entries: Some(left),
+                    ..Expect::default()
+                };
+                version = modify(cx, req.id, progress, change, &expect).await?;
+                change = call(version);
             }
             for (cidr, d) in &add {
-                call = call.add_entries(
+                change = change.add_entries(
                     AddPrefixListEntry::builder()
                         .cidr(*cidr)
                         .set_description((*d).clone())
@@ -360,22 +454,23 @@ impl AwsKind for PrefixList {
                 );
             }
             if !remove.is_empty() && !redescribed || !add.is_empty() || changed("name") {
-                call.send()
-                    .await
-                    .map_err(aws("ec2:ModifyManagedPrefixList"))?;
-                version = settle(cx, req.id, progress).await?;
+                let expect = Expect {
+                    entries: Some(desired),
+                    name,
+                    ..Expect::default()
+                };
+                version = modify(cx, req.id, progress, change, &expect).await?;
             }
         }
         if changed("max_entries")
             && !grow
             && let Some(m) = want_max
         {
-            modify(version)
-                .max_entries(m)
-                .send()
-                .await
-                .map_err(aws("ec2:ModifyManagedPrefixList"))?;
-            version = settle(cx, req.id, progress).await?;
+            let expect = Expect {
+                max_entries: Some(m),
+                ..Expect::default()
+            };
+            version = modify(cx, req.id, progress, call(version).max_entries(m), &expect).await?;
         }
         if changed("tags") {
             tags::sync_tags(cx, req).await?;
@@ -397,20 +492,28 @@ impl AwsKind for PrefixList {
             cx.timeout(TIMEOUT),
             progress,
             || async move {
-                match cx
+                let sent = cx
                     .ec2
                     .delete_managed_prefix_list()
                     .prefix_list_id(id)
                     .send()
                     .await
-                    .map_err(aws("ec2:DeleteManagedPrefixList"))
-                {
-                    Ok(_) => Ok(()),
+                    .map_err(aws("ec2:DeleteManagedPrefixList"));
+                match sent {
                     Err(mut e) if e.code.as_deref().is_some_and(|c| c.contains("InUse")) => {
                         e.class = ErrorClass::DependencyViolation;
                         Err(e)
                     }
-                    Err(e) => Err(e),
+                    // A repeat of a delete that acted: done if the list is going or gone.
+                    sent => {
+                        unless_already(sent, Refusal::Codes(&["IncorrectState"]), async || {
+                            Ok(match any_state(cx, id).await? {
+                                Some(p) if !gone(&p) => Already::Not,
+                                _ => Already::Done,
+                            })
+                        })
+                        .await
+                    }
                 }
             },
             || async {
@@ -424,11 +527,9 @@ impl AwsKind for PrefixList {
             Backoff::default(),
             progress,
             || async {
-                Ok(match one(cx, id).await? {
+                Ok(match any_state(cx, id).await? {
                     None => Poll::Ready(()),
-                    Some(p) => {
-                        Poll::NotYet(p.state().map_or("unknown", |s| s.as_str()).to_string())
-                    }
+                    Some(p) => GONE.poll(state(&p), ()),
                 })
             },
         )

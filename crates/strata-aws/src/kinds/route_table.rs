@@ -16,8 +16,8 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, ID_CHUNK, created, delete_until_free, ec2_arn, id_filter, live, required, str_list,
-    until_visible, updated,
+    Already, AwsKind, ID_CHUNK, Refusal, created, delete_until_free, ec2_arn, id_filter, live,
+    required, str_list, unless_already, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -208,18 +208,39 @@ async fn put_route(
         }};
     }
     if replace {
-        build!(cx.ec2.replace_route())
+        return build!(cx.ec2.replace_route())
             .send()
             .await
             .map(|_| ())
-            .map_err(aws("ec2:ReplaceRoute"))
-    } else {
-        build!(cx.ec2.create_route())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws("ec2:CreateRoute"))
+            .map_err(aws("ec2:ReplaceRoute"));
     }
+    let sent = build!(cx.ec2.create_route())
+        .send()
+        .await
+        .map_err(aws("ec2:CreateRoute"));
+    // A repeat of a create that acted: done if the route has this target; a route to another
+    // target is replaced (the destination is the route's key).
+    unless_already(sent, Refusal::Codes(&["RouteAlreadyExists"]), async || {
+        let key = destination_of(route);
+        // A table created a moment ago may not show yet.
+        let now = until_visible("the route table", cx, &Progress::none(), || async {
+            one(cx, table).await.map(Some)
+        })
+        .await?;
+        let now = now
+            .routes()
+            .iter()
+            .filter_map(route_to_value)
+            .find(|r| destination_of(r) == key);
+        match now {
+            Some(r) if &r == route => Ok(Already::Done),
+            Some(_) => Box::pin(put_route(cx, table, route, true))
+                .await
+                .map(|()| Already::Done),
+            None => Ok(Already::Not),
+        }
+    })
+    .await
 }
 
 async fn delete_route(cx: &Ctx, table: &str, route: &Value) -> Result<(), ProviderError> {
@@ -305,17 +326,18 @@ async fn sync_subnets(
     try_join_all(
         missing
             .iter()
-            .map(|subnet| associate(cx, table, subnet, elsewhere.get(subnet))),
+            .map(|subnet| associate(cx, table, subnet, elsewhere.get(subnet).map(|(_, a)| a))),
     )
     .await?;
     Ok(())
 }
 
-/// The explicit associations (subnet → association id) these subnets have with any table.
+/// The explicit associations these subnets have with any table: subnet → (table, association
+/// id).
 async fn associations_of(
     cx: &Ctx,
     subnets: &[String],
-) -> Result<BTreeMap<String, String>, ProviderError> {
+) -> Result<BTreeMap<String, (String, String)>, ProviderError> {
     let pages = try_join_all(
         subnets
             .chunks(ID_CHUNK)
@@ -325,7 +347,12 @@ async fn associations_of(
     Ok(pages
         .iter()
         .flatten()
-        .flat_map(explicit_associations)
+        .flat_map(|t| {
+            let table = t.route_table_id().unwrap_or_default();
+            explicit_associations(t)
+                .into_iter()
+                .map(move |(s, assoc)| (s, (table.to_string(), assoc)))
+        })
         .filter(|(s, _)| subnets.contains(s))
         .collect())
 }
@@ -369,16 +396,40 @@ async fn associate(
         },
         None => false,
     };
-    if !moved {
-        cx.ec2
-            .associate_route_table()
-            .route_table_id(table)
-            .subnet_id(subnet)
-            .send()
-            .await
-            .map_err(aws("ec2:AssociateRouteTable"))?;
+    if moved {
+        return Ok(());
     }
-    Ok(())
+    let sent = cx
+        .ec2
+        .associate_route_table()
+        .route_table_id(table)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .map_err(aws("ec2:AssociateRouteTable"));
+    // A repeat of an associate that acted (or a move that acted, see above): done if the subnet
+    // is this table's; a subnet that is another table's is moved here, as the documents say.
+    unless_already(
+        sent,
+        Refusal::Codes(&["Resource.AlreadyAssociated"]),
+        async || match associations_of(cx, &[subnet.to_string()])
+            .await?
+            .remove(subnet)
+        {
+            Some((t, _)) if t == table => Ok(Already::Done),
+            Some((_, assoc)) => cx
+                .ec2
+                .replace_route_table_association()
+                .association_id(assoc)
+                .route_table_id(table)
+                .send()
+                .await
+                .map(|_| Already::Done)
+                .map_err(aws("ec2:ReplaceRouteTableAssociation")),
+            None => Ok(Already::Not),
+        },
+    )
+    .await
 }
 
 #[async_trait]
@@ -430,27 +481,26 @@ impl AwsKind for RouteTable {
         // for the new table to be visible (AssociateRouteTable needs that).
         let routes = routes(a);
         let put_routes = try_join_all(routes.iter().map(|r| put_route(cx, &id, r, false)));
-        let associate_subnets = async {
-            if subnets.is_empty() {
-                return Ok(());
-            }
-            let (visible, elsewhere) = futures_util::future::join(
-                until_visible("the route table", cx, progress, || async {
-                    one(cx, &id).await.map(Some)
-                }),
-                associations_of(cx, &subnets),
-            )
-            .await;
-            visible?;
-            let elsewhere = elsewhere?;
-            try_join_all(
-                subnets
-                    .iter()
-                    .map(|subnet| associate(cx, &id, subnet, elsewhere.get(subnet))),
-            )
-            .await
-            .map(|_| ())
-        };
+        let associate_subnets =
+            async {
+                if subnets.is_empty() {
+                    return Ok(());
+                }
+                let (visible, elsewhere) = futures_util::future::join(
+                    until_visible("the route table", cx, progress, || async {
+                        one(cx, &id).await.map(Some)
+                    }),
+                    associations_of(cx, &subnets),
+                )
+                .await;
+                visible?;
+                let elsewhere = elsewhere?;
+                try_join_all(subnets.iter().map(|subnet| {
+                    associate(cx, &id, subnet, elsewhere.get(subnet).map(|(_, a)| a))
+                }))
+                .await
+                .map(|_| ())
+            };
         let (put, assoc) = futures_util::future::join(put_routes, associate_subnets).await;
         put?;
         assoc?;

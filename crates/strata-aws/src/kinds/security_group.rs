@@ -20,8 +20,8 @@ use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, create_once, created, delete_until_free, describe_blocking_interfaces, id_filter,
-    live, required, until_visible, updated,
+    AwsKind, Refusal, create_once, created, delete_until_free, describe_blocking_interfaces,
+    id_filter, live, required, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -266,6 +266,33 @@ async fn sync_rules(
     Ok(())
 }
 
+/// [`sync_rules`], and again from a fresh read if AWS refuses a rule as already there
+/// (`InvalidPermission.Duplicate`) or already gone (`InvalidPermission.NotFound`): the repeat of
+/// an authorize or revoke whose answer was lost is refused so, and so is a rule someone changed
+/// since the read. Each pass starts from what exists and does what is left.
+async fn sync_rules_from(
+    cx: &Ctx,
+    id: &str,
+    egress: bool,
+    current_rules: &[Value],
+    desired: &[Value],
+) -> Result<(), ProviderError> {
+    const PASSES: usize = 4;
+    const REFUSED: Refusal<'static> =
+        Refusal::Codes(&["InvalidPermission.Duplicate", "InvalidPermission.NotFound"]);
+    let field = if egress { "egress" } else { "ingress" };
+    let mut now = current_rules.to_vec();
+    for _ in 1..PASSES {
+        match sync_rules(cx, id, egress, &now, desired).await {
+            Err(e) if REFUSED.matches(&e) => {
+                now = rules(&to_live(cx, &current(cx, id).await?).attrs, field).unwrap_or_default();
+            }
+            done => return done,
+        }
+    }
+    sync_rules(cx, id, egress, &now, desired).await
+}
+
 async fn current(cx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::SecurityGroup, ProviderError> {
     describe(cx, id_filter("group-id", &[id.to_string()]))
         .await?
@@ -338,7 +365,7 @@ impl AwsKind for SecurityGroup {
         let syncs = ["ingress", "egress"].into_iter().filter_map(|f| {
             let want = rules(a, f)?;
             let now = rules(&live_now.attrs, f).unwrap_or_default();
-            Some(async move { sync_rules(cx, id_ref, f == "egress", &now, &want).await })
+            Some(async move { sync_rules_from(cx, id_ref, f == "egress", &now, &want).await })
         });
         try_join_all(syncs).await?;
         let mut l = live_now;
@@ -382,7 +409,7 @@ impl AwsKind for SecurityGroup {
             try_join_all(directions.into_iter().map(|f| async move {
                 let now = rules(&fresh.attrs, f).unwrap_or_default();
                 let want = rules(req.attrs, f).unwrap_or_default();
-                sync_rules(cx, req.id, f == "egress", &now, &want).await
+                sync_rules_from(cx, req.id, f == "egress", &now, &want).await
             }))
             .await?;
         }

@@ -18,10 +18,15 @@ use super::{
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
+
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending"],
+};
 
 pub struct Subnet;
 
@@ -129,11 +134,11 @@ impl AwsKind for Subnet {
             || async {
                 let f = Filter::builder().name("subnet-id").values(&id).build();
                 Ok(match describe(cx, f).await?.into_iter().next() {
-                    Some(s) if s.state() == Some(&SubnetState::Available) => Poll::Ready(s),
                     Some(s) => {
-                        Poll::NotYet(s.state().map_or("unknown", |s| s.as_str()).to_string())
+                        let state = s.state().map_or("unknown", SubnetState::as_str).to_string();
+                        AVAILABLE.poll(&state, s)
                     }
-                    None => Poll::NotYet("not visible yet".to_string()),
+                    None => Poll::Missing,
                 })
             },
         )

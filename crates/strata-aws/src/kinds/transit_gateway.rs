@@ -23,7 +23,7 @@ use super::{
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -43,6 +43,35 @@ async fn describe(
         .try_collect()
         .await
         .map_err(aws("ec2:DescribeTransitGateways"))
+}
+
+/// Creating or modifying: a gateway deleted meanwhile never gets there.
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending", "modifying"],
+};
+/// Deleting: right after the call a describe may still show the gateway as it was.
+const DELETED: Goal<'static> = Goal {
+    ready: &["deleted"],
+    on_the_way: &["deleting", "available", "pending", "modifying"],
+};
+
+fn state(t: &aws_sdk_ec2::types::TransitGateway) -> String {
+    t.state()
+        .map_or("unknown", TransitGatewayState::as_str)
+        .to_string()
+}
+
+async fn one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::TransitGateway>, ProviderError> {
+    Ok(
+        describe(cx, id_filter("transit-gateway-id", &[id.to_string()]))
+            .await?
+            .into_iter()
+            .find(|t| t.transit_gateway_id() == Some(id)),
+    )
 }
 
 fn is_live(t: &aws_sdk_ec2::types::TransitGateway) -> bool {
@@ -108,22 +137,11 @@ async fn wait_state(
         Backoff::default(),
         progress,
         || async {
-            let t = describe(cx, id_filter("transit-gateway-id", &[id.to_string()]))
-                .await?
-                .into_iter()
-                .next();
-            Ok(match (gone, t) {
+            Ok(match (gone, one(cx, id).await?) {
                 (true, None) => Poll::Ready(None),
-                (true, Some(t)) if t.state() == Some(&TransitGatewayState::Deleted) => {
-                    Poll::Ready(None)
-                }
-                (false, Some(t)) if t.state() == Some(&TransitGatewayState::Available) => {
-                    Poll::Ready(Some(t))
-                }
-                (_, Some(t)) => {
-                    Poll::NotYet(t.state().map_or("unknown", |s| s.as_str()).to_string())
-                }
-                (false, None) => Poll::NotYet("not visible yet".to_string()),
+                (true, Some(t)) => DELETED.poll(&state(&t), None),
+                (false, Some(t)) => AVAILABLE.poll(&state(&t), Some(t)),
+                (false, None) => Poll::Missing,
             })
         },
     )
@@ -287,9 +305,16 @@ impl AwsKind for TransitGateway {
                     .map_err(aws("ec2:DeleteTransitGateway"))
                 {
                     Ok(_) => Ok(()),
+                    // Attachments remain (retried), or this is the repeat of a delete that acted:
+                    // done if the gateway is going or gone.
                     Err(mut e) if e.code.as_deref() == Some("IncorrectState") => {
-                        e.class = ErrorClass::DependencyViolation;
-                        Err(e)
+                        match one(cx, id).await? {
+                            Some(t) if is_live(&t) => {
+                                e.class = ErrorClass::DependencyViolation;
+                                Err(e)
+                            }
+                            _ => Ok(()),
+                        }
                     }
                     Err(e) => Err(e),
                 }

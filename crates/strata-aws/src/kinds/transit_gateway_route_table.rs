@@ -16,12 +16,13 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, asked_for, create_once, created, id_filter, live, required, str_list, updated,
+    Already, AwsKind, Refusal, asked_for, create_once, created, id_filter, live, required,
+    str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -41,6 +42,36 @@ async fn describe(
         .try_collect()
         .await
         .map_err(aws("ec2:DescribeTransitGatewayRouteTables"))
+}
+
+/// Creating: a table deleted meanwhile never gets there.
+const TABLE_AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending"],
+};
+/// Deleting: right after the call a describe may still show the table as it was.
+const TABLE_DELETED: Goal<'static> = Goal {
+    ready: &["deleted"],
+    on_the_way: &["deleting", "available", "pending"],
+};
+
+fn state(t: &aws_sdk_ec2::types::TransitGatewayRouteTable) -> String {
+    t.state()
+        .map_or("unknown", TransitGatewayRouteTableState::as_str)
+        .to_string()
+}
+
+async fn one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::TransitGatewayRouteTable>, ProviderError> {
+    Ok(describe(
+        cx,
+        id_filter("transit-gateway-route-table-id", &[id.to_string()]),
+    )
+    .await?
+    .into_iter()
+    .find(|t| t.transit_gateway_route_table_id() == Some(id)))
 }
 
 fn is_live(t: &aws_sdk_ec2::types::TransitGatewayRouteTable) -> bool {
@@ -175,7 +206,8 @@ async fn put_route(cx: &Ctx, table: &str, r: &Value, replace: bool) -> Result<()
             .map(|_| ())
             .map_err(aws("ec2:ReplaceTransitGatewayRoute"))
     } else {
-        cx.ec2
+        let sent = cx
+            .ec2
             .create_transit_gateway_route()
             .transit_gateway_route_table_id(table)
             .destination_cidr_block(dest)
@@ -183,8 +215,23 @@ async fn put_route(cx: &Ctx, table: &str, r: &Value, replace: bool) -> Result<()
             .blackhole(blackhole)
             .send()
             .await
-            .map(|_| ())
-            .map_err(aws("ec2:CreateTransitGatewayRoute"))
+            .map_err(aws("ec2:CreateTransitGatewayRoute"));
+        // A repeat of a create that acted: done if the route has this target; a route to
+        // another target is replaced (the destination is the route's key).
+        unless_already(sent, Refusal::Codes(&["RouteAlreadyExists"]), async || {
+            let now = static_routes(cx, table)
+                .await?
+                .into_iter()
+                .find(|c| c.get("destination_cidr_block").and_then(Value::as_str) == Some(dest));
+            match now {
+                Some(c) if &c == r => Ok(Already::Done),
+                Some(_) => Box::pin(put_route(cx, table, r, true))
+                    .await
+                    .map(|()| Already::Done),
+                None => Ok(Already::Not),
+            }
+        })
+        .await
     }
 }
 
@@ -225,6 +272,95 @@ async fn sync_routes(cx: &Ctx, table: &str, desired: &[Value]) -> Result<(), Pro
     Ok(())
 }
 
+/// Each attachment's association with the table, in whatever state (EC2 answers per table).
+async fn association_states(cx: &Ctx, id: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+    let list: Vec<aws_sdk_ec2::types::TransitGatewayRouteTableAssociation> = cx
+        .ec2
+        .get_transit_gateway_route_table_associations()
+        .transit_gateway_route_table_id(id)
+        .into_paginator()
+        .page_size(cx.page_size)
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("ec2:GetTransitGatewayRouteTableAssociations"))?;
+    Ok(list
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a.transit_gateway_attachment_id()?.to_string(),
+                a.state().map_or("associated", |s| s.as_str()).to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// An association being made: an attachment disassociated meanwhile never gets there.
+const ASSOCIATED: Goal<'static> = Goal {
+    ready: &["associated"],
+    on_the_way: &["associating"],
+};
+/// An association being removed: right after the call it may still show as it was.
+const DISASSOCIATED: Goal<'static> = Goal {
+    ready: &["disassociated"],
+    on_the_way: &["disassociating", "associated", "associating"],
+};
+
+/// The route table an attachment is associated with, if any.
+async fn table_of(cx: &Ctx, attachment: &str) -> Result<Option<String>, ProviderError> {
+    let out = cx
+        .ec2
+        .describe_transit_gateway_attachments()
+        .transit_gateway_attachment_ids(attachment)
+        .send()
+        .await
+        .map_err(aws("ec2:DescribeTransitGatewayAttachments"))?;
+    Ok(out
+        .transit_gateway_attachments()
+        .iter()
+        .find(|a| a.transit_gateway_attachment_id() == Some(attachment))
+        .and_then(|a| a.association())
+        .filter(|a| a.state().is_none_or(|s| s.as_str() != "disassociated"))
+        .and_then(|a| a.transit_gateway_route_table_id())
+        .map(str::to_string))
+}
+
+/// Associates `att` with `table`. A repeat of an associate that acted is refused with
+/// `Resource.AlreadyAssociated`: done if the attachment is this table's. An attachment has one
+/// route table: one associated with another table is an error naming it.
+async fn associate(cx: &Ctx, table: &str, att: &str) -> Result<(), ProviderError> {
+    let sent = cx
+        .ec2
+        .associate_transit_gateway_route_table()
+        .transit_gateway_route_table_id(table)
+        .transit_gateway_attachment_id(att)
+        .send()
+        .await
+        .map_err(aws("ec2:AssociateTransitGatewayRouteTable"));
+    unless_already(
+        sent,
+        Refusal::Codes(&["Resource.AlreadyAssociated"]),
+        async || {
+            if association_states(cx, table)
+                .await?
+                .get(att)
+                .is_some_and(|s| matches!(s.as_str(), "associated" | "associating"))
+            {
+                return Ok(Already::Done);
+            }
+            Ok(match table_of(cx, att).await? {
+                Some(other) if other != table => Already::Else(format!(
+                    "attachment {att} is associated with route table {other}, and an \
+                     attachment has one route table"
+                )),
+                _ => Already::Not,
+            })
+        },
+    )
+    .await
+}
+
 async fn sync_associations(
     cx: &Ctx,
     table: &str,
@@ -247,27 +383,44 @@ async fn sync_associations(
         }
     }
     for att in desired.iter().filter(|a| !current.contains(*a)) {
-        cx.ec2
-            .associate_transit_gateway_route_table()
-            .transit_gateway_route_table_id(table)
-            .transit_gateway_attachment_id(att)
-            .send()
-            .await
-            .map_err(aws("ec2:AssociateTransitGatewayRouteTable"))?;
+        associate(cx, table, att).await?;
     }
     // Associating and disassociating take a moment: wait until the table shows the result.
-    let want: BTreeSet<String> = desired.iter().cloned().collect();
+    // An attachment disassociated by someone else meanwhile ends the wait.
+    let current = &current;
     wait::until(
         "the route table's associations to settle",
         cx.timeout(TIMEOUT),
         Backoff::default(),
         progress,
         || async {
-            let now: BTreeSet<String> = associations(cx, table).await?.into_iter().collect();
-            Ok(if now == want {
+            let now = association_states(cx, table).await?;
+            let mut waiting = Vec::new();
+            for (att, state) in &now {
+                // Ours to add, ours to remove; others are not this change's to wait for.
+                let goal = if desired.contains(att) {
+                    ASSOCIATED
+                } else if current.contains(att) {
+                    DISASSOCIATED
+                } else {
+                    continue;
+                };
+                match goal.poll(state, ()) {
+                    Poll::Ready(()) | Poll::Missing => {}
+                    Poll::NotYet(s) => waiting.push(format!("{att} {s}")),
+                    Poll::Never(s) => return Ok(Poll::Never(format!("{att} {s}"))),
+                }
+            }
+            waiting.extend(
+                desired
+                    .iter()
+                    .filter(|a| !now.contains_key(*a))
+                    .map(|a| format!("{a} not listed yet")),
+            );
+            Ok(if waiting.is_empty() {
                 Poll::Ready(())
             } else {
-                Poll::NotYet(format!("{} of {} associated", now.len(), want.len()))
+                Poll::NotYet(waiting.join(", "))
             })
         },
     )
@@ -291,13 +444,27 @@ async fn sync_propagations(cx: &Ctx, table: &str, desired: &[String]) -> Result<
         }
     }
     for att in desired.iter().filter(|a| !current.contains(*a)) {
-        cx.ec2
+        let sent = cx
+            .ec2
             .enable_transit_gateway_route_table_propagation()
             .transit_gateway_route_table_id(table)
             .transit_gateway_attachment_id(att)
             .send()
             .await
-            .map_err(aws("ec2:EnableTransitGatewayRouteTablePropagation"))?;
+            .map_err(aws("ec2:EnableTransitGatewayRouteTablePropagation"));
+        // A repeat of an enable that acted: done if the attachment propagates here.
+        unless_already(
+            sent,
+            Refusal::Codes(&["TransitGatewayRouteTablePropagation.Duplicate"]),
+            async || {
+                Ok(if propagations(cx, table).await?.contains(att) {
+                    Already::Done
+                } else {
+                    Already::Not
+                })
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -319,27 +486,11 @@ async fn wait_table(
         Backoff::default(),
         progress,
         || async {
-            let t = describe(
-                cx,
-                id_filter("transit-gateway-route-table-id", &[id.to_string()]),
-            )
-            .await?
-            .into_iter()
-            .next();
-            Ok(match (gone, t) {
+            Ok(match (gone, one(cx, id).await?) {
                 (true, None) => Poll::Ready(()),
-                (true, Some(t)) if t.state() == Some(&TransitGatewayRouteTableState::Deleted) => {
-                    Poll::Ready(())
-                }
-                (false, Some(t))
-                    if t.state() == Some(&TransitGatewayRouteTableState::Available) =>
-                {
-                    Poll::Ready(())
-                }
-                (_, Some(t)) => {
-                    Poll::NotYet(t.state().map_or("unknown", |s| s.as_str()).to_string())
-                }
-                (false, None) => Poll::NotYet("not visible yet".to_string()),
+                (true, Some(t)) => TABLE_DELETED.poll(&state(&t), ()),
+                (false, Some(t)) => TABLE_AVAILABLE.poll(&state(&t), ()),
+                (false, None) => Poll::Missing,
             })
         },
     )
@@ -455,14 +606,7 @@ impl AwsKind for TransitGatewayRouteTable {
         progress: &Progress,
     ) -> Result<(), ProviderError> {
         let id = req.id;
-        if describe(
-            cx,
-            id_filter("transit-gateway-route-table-id", &[id.to_string()]),
-        )
-        .await?
-        .into_iter()
-        .all(|t| !is_live(&t))
-        {
+        if one(cx, id).await?.is_none_or(|t| !is_live(&t)) {
             return Ok(());
         }
         sync_associations(cx, id, &[], progress).await?;
@@ -475,9 +619,17 @@ impl AwsKind for TransitGatewayRouteTable {
             .await
             .map_err(aws("ec2:DeleteTransitGatewayRouteTable"))
         {
-            Ok(_) => {}
             Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+            // A repeat of a delete that acted: done if the table is going or gone.
+            sent => {
+                unless_already(sent, Refusal::Codes(&["IncorrectState"]), async || {
+                    Ok(match one(cx, id).await? {
+                        Some(t) if is_live(&t) => Already::Not,
+                        _ => Already::Done,
+                    })
+                })
+                .await?;
+            }
         }
         wait_table(cx, id, true, progress).await
     }

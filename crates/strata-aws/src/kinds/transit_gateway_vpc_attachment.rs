@@ -18,12 +18,13 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, bool_field, create_once, created, id_filter, live, required, str_list, updated,
+    Already, AwsKind, Refusal, bool_field, create_once, created, id_filter, live, required,
+    str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -43,6 +44,54 @@ async fn describe(
         .try_collect()
         .await
         .map_err(aws("ec2:DescribeTransitGatewayVpcAttachments"))
+}
+
+/// Creating or modifying: an attachment deleted, failed or rejected meanwhile never gets there.
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &[
+        "pending",
+        "modifying",
+        "initiating",
+        "initiatingRequest",
+        "pendingAcceptance",
+    ],
+};
+/// Deleting: a failed or rejected attachment is not a live copy either; right after the call a
+/// describe may still show the attachment as it was.
+const DELETED: Goal<'static> = Goal {
+    ready: &["deleted", "failed", "rejected"],
+    on_the_way: &[
+        "deleting",
+        "available",
+        "pending",
+        "modifying",
+        "initiating",
+        "initiatingRequest",
+        "pendingAcceptance",
+        "rejecting",
+        "failing",
+        "rollingBack",
+    ],
+};
+
+fn state(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> String {
+    a.state()
+        .map_or("unknown", TransitGatewayAttachmentState::as_str)
+        .to_string()
+}
+
+async fn one(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Option<aws_sdk_ec2::types::TransitGatewayVpcAttachment>, ProviderError> {
+    Ok(describe(
+        cx,
+        id_filter("transit-gateway-attachment-id", &[id.to_string()]),
+    )
+    .await?
+    .into_iter()
+    .find(|a| a.transit_gateway_attachment_id() == Some(id)))
 }
 
 fn is_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> bool {
@@ -100,44 +149,11 @@ async fn wait_state(
         Backoff::default(),
         progress,
         || async {
-            let a = describe(
-                cx,
-                id_filter("transit-gateway-attachment-id", &[id.to_string()]),
-            )
-            .await?
-            .into_iter()
-            .next();
-            Ok(match (gone, a) {
+            Ok(match (gone, one(cx, id).await?) {
                 (true, None) => Poll::Ready(None),
-                (true, Some(a)) if a.state() == Some(&TransitGatewayAttachmentState::Deleted) => {
-                    Poll::Ready(None)
-                }
-                (false, Some(a))
-                    if a.state() == Some(&TransitGatewayAttachmentState::Available) =>
-                {
-                    Poll::Ready(Some(a))
-                }
-                (false, Some(a))
-                    if matches!(
-                        a.state(),
-                        Some(
-                            TransitGatewayAttachmentState::Failed
-                                | TransitGatewayAttachmentState::Rejected
-                        )
-                    ) =>
-                {
-                    return Err(ProviderError::new(
-                        ErrorClass::Invalid,
-                        format!(
-                            "attachment {id} is {}",
-                            a.state().map_or("failed", |s| s.as_str())
-                        ),
-                    ));
-                }
-                (_, Some(a)) => {
-                    Poll::NotYet(a.state().map_or("unknown", |s| s.as_str()).to_string())
-                }
-                (false, None) => Poll::NotYet("not visible yet".to_string()),
+                (true, Some(a)) => DELETED.poll(&state(&a), None),
+                (false, Some(a)) => AVAILABLE.poll(&state(&a), Some(a)),
+                (false, None) => Poll::Missing,
             })
         },
     )
@@ -255,9 +271,38 @@ impl AwsKind for TransitGatewayVpcAttachment {
         if any {
             // AWS refuses a change while the last one (strata's or anyone's) is in progress.
             wait_state(cx, req.id, false, progress).await?;
-            call.send()
+            let sent = call
+                .send()
                 .await
-                .map_err(aws("ec2:ModifyTransitGatewayVpcAttachment"))?;
+                .map_err(aws("ec2:ModifyTransitGatewayVpcAttachment"));
+            // A repeat of a change that acted (subnets added or removed already): done if the
+            // attachment has the subnets and options asked for.
+            unless_already(sent, Refusal::Any, async || {
+                let Some(now) = one(cx, req.id).await? else {
+                    return Ok(Already::Not);
+                };
+                let now = to_live(&now);
+                let same = |f: &str| match f {
+                    "subnets" => {
+                        let mut have = str_list(&now.attrs, f);
+                        let mut want = str_list(a, f);
+                        have.sort();
+                        want.sort();
+                        have == want
+                    }
+                    _ => {
+                        now.attrs.get(f) == Some(&json!(flag(a, f, f == "dns_support") == "enable"))
+                    }
+                };
+                Ok(
+                    if req.changed.iter().filter(|f| *f != "tags").all(|f| same(f)) {
+                        Already::Done
+                    } else {
+                        Already::Not
+                    },
+                )
+            })
+            .await?;
             wait_state(cx, req.id, false, progress).await?;
         }
         if changed("tags") {
@@ -280,9 +325,17 @@ impl AwsKind for TransitGatewayVpcAttachment {
             .await
             .map_err(aws("ec2:DeleteTransitGatewayVpcAttachment"))
         {
-            Ok(_) => {}
             Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+            // A repeat of a delete that acted: done if the attachment is going or gone.
+            sent => {
+                unless_already(sent, Refusal::Codes(&["IncorrectState"]), async || {
+                    Ok(match one(cx, req.id).await? {
+                        Some(a) if is_live(&a) => Already::Not,
+                        _ => Already::Done,
+                    })
+                })
+                .await?;
+            }
         }
         wait_state(cx, req.id, true, progress).await.map(|_| ())
     }

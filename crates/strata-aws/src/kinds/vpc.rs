@@ -17,15 +17,29 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, asked_for, bool_field, create_once, created, delete_until_free,
-    describe_blocking_interfaces, live, required, updated_with,
+    Already, AwsKind, Refusal, asked_for, bool_field, create_once, created, delete_until_free,
+    describe_blocking_interfaces, live, required, unless_already, updated_with,
 };
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
+
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending"],
+};
+const CIDR_ASSOCIATED: Goal<'static> = Goal {
+    ready: &["associated"],
+    on_the_way: &["associating"],
+};
+/// Right after the call a describe may still show the block associated.
+const CIDR_DISASSOCIATED: Goal<'static> = Goal {
+    ready: &["disassociated"],
+    on_the_way: &["disassociating", "associated"],
+};
 const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
 pub struct Vpc;
@@ -191,12 +205,25 @@ async fn sync_cidrs(
             VpcCidrBlockStateCode::Associated | VpcCidrBlockStateCode::Associating
         );
         if live && !desired.contains(cidr) {
-            cx.ec2
+            let sent = cx
+                .ec2
                 .disassociate_vpc_cidr_block()
                 .association_id(assoc)
                 .send()
                 .await
-                .map_err(aws("ec2:DisassociateVpcCidrBlock"))?;
+                .map_err(aws("ec2:DisassociateVpcCidrBlock"));
+            // A repeat of a disassociate that acted: done if the block is going or gone.
+            unless_already(sent, Refusal::Any, async || {
+                Ok(match cidr_state(cx, id, cidr).await? {
+                    None
+                    | Some(
+                        VpcCidrBlockStateCode::Disassociating
+                        | VpcCidrBlockStateCode::Disassociated,
+                    ) => Already::Done,
+                    Some(_) => Already::Not,
+                })
+            })
+            .await?;
             wait_cidr(cx, id, cidr, false, progress).await?;
         }
     }
@@ -208,17 +235,40 @@ async fn sync_cidrs(
             )
         });
         if !present {
-            cx.ec2
+            let sent = cx
+                .ec2
                 .associate_vpc_cidr_block()
                 .vpc_id(id)
                 .cidr_block(cidr)
                 .send()
                 .await
-                .map_err(aws("ec2:AssociateVpcCidrBlock"))?;
+                .map_err(aws("ec2:AssociateVpcCidrBlock"));
+            // A repeat of an associate that acted: done if the block is (being) associated.
+            unless_already(sent, Refusal::Any, async || {
+                Ok(match cidr_state(cx, id, cidr).await? {
+                    Some(
+                        VpcCidrBlockStateCode::Associating | VpcCidrBlockStateCode::Associated,
+                    ) => Already::Done,
+                    _ => Already::Not,
+                })
+            })
+            .await?;
         }
         wait_cidr(cx, id, cidr, true, progress).await?;
     }
     Ok(())
+}
+
+/// The state of a secondary block's association with the VPC, if it is listed.
+async fn cidr_state(
+    cx: &Ctx,
+    id: &str,
+    cidr: &str,
+) -> Result<Option<VpcCidrBlockStateCode>, ProviderError> {
+    Ok(describe_one(cx, id)
+        .await?
+        .and_then(|v| secondary_blocks(&v).remove(cidr))
+        .map(|(_, s)| s))
 }
 
 async fn wait_cidr(
@@ -242,13 +292,7 @@ async fn wait_cidr(
         Backoff::default(),
         progress,
         || async {
-            let state = describe_one(cx, id)
-                .await?
-                .and_then(|v| secondary_blocks(&v).remove(cidr))
-                .map(|(_, s)| s);
-            Ok(match (associated, state) {
-                (true, Some(VpcCidrBlockStateCode::Associated)) => Poll::Ready(()),
-                (false, None | Some(VpcCidrBlockStateCode::Disassociated)) => Poll::Ready(()),
+            Ok(match (associated, cidr_state(cx, id, cidr).await?) {
                 (_, Some(VpcCidrBlockStateCode::Failed | VpcCidrBlockStateCode::Failing)) => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,
@@ -258,9 +302,10 @@ async fn wait_cidr(
                         "AWS restricts which ranges a VPC can add; see the VPC CIDR block rules",
                     ));
                 }
-                (_, s) => {
-                    Poll::NotYet(s.map_or("not listed yet".to_string(), |s| s.as_str().to_string()))
-                }
+                (true, None) => Poll::Missing,
+                (false, None) => Poll::Ready(()),
+                (true, Some(s)) => CIDR_ASSOCIATED.poll(s.as_str(), ()),
+                (false, Some(s)) => CIDR_DISASSOCIATED.poll(s.as_str(), ()),
             })
         },
     )
@@ -334,11 +379,11 @@ impl AwsKind for Vpc {
             progress,
             || async {
                 Ok(match describe_one(cx, &id).await? {
-                    Some(v) if v.state() == Some(&VpcState::Available) => Poll::Ready(v),
                     Some(v) => {
-                        Poll::NotYet(v.state().map_or("unknown", |s| s.as_str()).to_string())
+                        let state = v.state().map_or("unknown", VpcState::as_str).to_string();
+                        AVAILABLE.poll(&state, v)
                     }
-                    None => Poll::NotYet("not visible yet".to_string()),
+                    None => Poll::Missing,
                 })
             },
         )

@@ -12,13 +12,13 @@ use strata_engine::provider::{
 };
 
 use super::{
-    AwsKind, bool_field, created, describe_ids_tolerant, live, required, str_field, str_list,
-    updated,
+    Already, AwsKind, Refusal, bool_field, created, describe_ids_tolerant, live, required,
+    str_field, str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, stack_filter, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
@@ -46,6 +46,24 @@ fn state(e: &aws_sdk_ec2::types::VpcEndpoint) -> String {
         .map_or("unknown", |s| s.as_str())
         .to_ascii_lowercase()
 }
+
+/// Creating or modifying: `deleting`, `deleted`, `expired` (someone else deleted it, or a
+/// service never accepted it) never lead here.
+const AVAILABLE: Goal<'static> = Goal {
+    ready: &["available"],
+    on_the_way: &["pending", "pendingacceptance"],
+};
+/// Deleting: an endpoint that failed, was rejected or expired is not a live copy either.
+const DELETED: Goal<'static> = Goal {
+    ready: &["deleted", "failed", "rejected", "expired"],
+    on_the_way: &[
+        "deleting",
+        "available",
+        "pending",
+        "pendingacceptance",
+        "partial",
+    ],
+};
 
 fn is_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
     !matches!(
@@ -121,7 +139,6 @@ async fn wait_available(
         progress,
         || async {
             Ok(match one(cx, id).await? {
-                Some(e) if state(&e) == "available" => Poll::Ready(e),
                 Some(e) if matches!(state(&e).as_str(), "failed" | "rejected") => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,
@@ -132,8 +149,8 @@ async fn wait_available(
                         ),
                     ));
                 }
-                Some(e) => Poll::NotYet(state(&e)),
-                None => Poll::NotYet("not visible yet".to_string()),
+                Some(e) => AVAILABLE.poll(&state(&e), e),
+                None => Poll::Missing,
             })
         },
     )
@@ -267,7 +284,30 @@ impl AwsKind for VpcEndpoint {
         if any {
             // AWS refuses a change while the last one (strata's or anyone's) is in progress.
             wait_available(cx, req.id, progress).await?;
-            call.send().await.map_err(aws("ec2:ModifyVpcEndpoint"))?;
+            let sent = call.send().await.map_err(aws("ec2:ModifyVpcEndpoint"));
+            // A repeat of a change that acted (route tables, subnets or groups added or removed
+            // already): done if the endpoint's sets are those asked for.
+            unless_already(sent, Refusal::Any, async || {
+                let Some(e) = one(cx, req.id).await? else {
+                    return Ok(Already::Not);
+                };
+                let now = to_live(&e);
+                let same = |f: &str| {
+                    let mut a = str_list(&now.attrs, f);
+                    let mut b = str_list(req.attrs, f);
+                    a.sort();
+                    b.sort();
+                    !changed(f) || a == b
+                };
+                Ok(
+                    if same("route_tables") && same("subnets") && same("security_groups") {
+                        Already::Done
+                    } else {
+                        Already::Not
+                    },
+                )
+            })
+            .await?;
             wait_available(cx, req.id, progress).await?;
         }
         if changed("tags") {
@@ -313,8 +353,7 @@ impl AwsKind for VpcEndpoint {
             || async {
                 Ok(match one(cx, id).await? {
                     None => Poll::Ready(()),
-                    Some(e) if state(&e) == "deleted" => Poll::Ready(()),
-                    Some(e) => Poll::NotYet(state(&e)),
+                    Some(e) => DELETED.poll(&state(&e), ()),
                 })
             },
         )

@@ -13,11 +13,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
-use super::{AwsKind, create_once, created, id_filter, live, required, str_field, updated};
+use super::{
+    Already, AwsKind, Refusal, create_once, created, id_filter, live, required, str_field,
+    unless_already, updated,
+};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::{self, tag_specification};
-use crate::wait::{self, Backoff, Poll};
+use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -101,13 +104,38 @@ async fn one(
     .find(|p| p.vpc_peering_connection_id() == Some(id)))
 }
 
+/// A new request, until the accepter can accept it.
+const REQUESTED: Goal<'static> = Goal {
+    ready: &["pending-acceptance", "active"],
+    on_the_way: &["initiating-request", "provisioning"],
+};
+/// An accepted request, until traffic flows.
+const ACTIVE: Goal<'static> = Goal {
+    ready: &["active"],
+    on_the_way: &["pending-acceptance", "provisioning", "initiating-request"],
+};
+/// A delete. A rejected, failed or expired request is not a live copy either; right after the
+/// call a describe may still show the connection as it was.
+const DELETED: Goal<'static> = Goal {
+    ready: &["deleted", "rejected", "failed", "expired"],
+    on_the_way: &[
+        "deleting",
+        "active",
+        "pending-acceptance",
+        "provisioning",
+        "initiating-request",
+    ],
+};
+
+/// Waits for one of `goal`'s states. `failed`, `rejected`, `expired` (and `deleted` unless it
+/// is the goal) end the wait at once, with AWS's reason.
 async fn wait_status(
     cx: &Ctx,
     id: &str,
-    want: &[&str],
+    goal: Goal<'_>,
     progress: &Progress,
 ) -> Result<(), ProviderError> {
-    let what = format!("the peering connection to be {}", want.join(" or "));
+    let what = format!("the peering connection to be {}", goal.ready[0]);
     wait::until(
         &what,
         cx.timeout(TIMEOUT),
@@ -115,13 +143,11 @@ async fn wait_status(
         progress,
         || async {
             Ok(match one(cx, id).await? {
-                Some(p) if want.contains(&status(&p).as_str()) => Poll::Ready(()),
-                Some(p) if matches!(status(&p).as_str(), "failed" | "rejected" | "expired") => {
+                Some(p) if status(&p) == "failed" && !goal.ready.contains(&"failed") => {
                     return Err(ProviderError::new(
                         ErrorClass::Invalid,
                         format!(
-                            "peering connection {id} is {}: {}",
-                            status(&p),
+                            "peering connection {id} failed: {}",
                             p.status()
                                 .and_then(|s| s.message())
                                 .unwrap_or("AWS gave no reason")
@@ -131,9 +157,17 @@ async fn wait_status(
                         "check that the VPCs' CIDR blocks do not overlap and the accepter exists",
                     ));
                 }
-                Some(p) => Poll::NotYet(status(&p)),
-                None if want.contains(&"deleted") => Poll::Ready(()),
-                None => Poll::NotYet("not visible yet".to_string()),
+                Some(p) => match goal.poll(&status(&p), ()) {
+                    Poll::Never(s) => Poll::Never(format!(
+                        "{s} ({})",
+                        p.status()
+                            .and_then(|s| s.message())
+                            .unwrap_or("AWS gave no reason")
+                    )),
+                    other => other,
+                },
+                None if goal.ready.contains(&"deleted") => Poll::Ready(()),
+                None => Poll::Missing,
             })
         },
     )
@@ -239,7 +273,7 @@ impl AwsKind for VpcPeeringConnection {
             },
         )
         .await?;
-        wait_status(cx, &id, &["pending-acceptance", "active"], progress).await?;
+        wait_status(cx, &id, REQUESTED, progress).await?;
         // Accept it on the accepter's side (its region, when that is another one).
         let accepter = cx.ec2_in(peer_region.unwrap_or(&cx.region));
         wait::until(
@@ -260,15 +294,23 @@ impl AwsKind for VpcPeeringConnection {
                     Err(e) if e.class == ErrorClass::NotFound => {
                         Ok(Poll::NotYet("not there yet".to_string()))
                     }
+                    // A repeat of an accept that acted (or someone else accepted it): done if
+                    // it is accepted; anything else is no longer acceptable.
                     Err(e) if e.code.as_deref() == Some("InvalidStateTransition") => {
-                        Ok(Poll::Ready(()))
+                        match one(cx, &id).await?.map(|p| status(&p)) {
+                            Some(s) if matches!(s.as_str(), "active" | "provisioning") => {
+                                Ok(Poll::Ready(()))
+                            }
+                            Some(s) => Ok(Poll::Never(s)),
+                            None => Err(e),
+                        }
                     }
                     Err(e) => Err(e),
                 }
             },
         )
         .await?;
-        wait_status(cx, &id, &["active"], progress).await?;
+        wait_status(cx, &id, ACTIVE, progress).await?;
         set_options(cx, &id, a, true, true).await?;
         let p = one(cx, &id).await?.ok_or_else(|| {
             ProviderError::new(
@@ -326,10 +368,22 @@ impl AwsKind for VpcPeeringConnection {
             .await
             .map_err(aws("ec2:DeleteVpcPeeringConnection"))
         {
-            Ok(_) => {}
             Err(e) if e.class == ErrorClass::NotFound => return Ok(()),
-            Err(e) => return Err(e),
+            // A repeat of a delete that acted: done if it is going or gone.
+            sent => {
+                unless_already(
+                    sent,
+                    Refusal::Codes(&["InvalidStateTransition"]),
+                    async || {
+                        Ok(match one(cx, req.id).await? {
+                            Some(p) if is_live(&p) => Already::Not,
+                            _ => Already::Done,
+                        })
+                    },
+                )
+                .await?;
+            }
         }
-        wait_status(cx, req.id, &["deleted"], progress).await
+        wait_status(cx, req.id, DELETED, progress).await
     }
 }
