@@ -538,6 +538,13 @@ def _with_canonical_ipv6_destination(method):
 for _name in ("create_route", "replace_route", "delete_route"):
     setattr(RouteBackend, _name, _with_canonical_ipv6_destination(getattr(RouteBackend, _name)))
 
+# The Amazon-provided block of a VPC too: moto's random block keeps leading zeros
+# (`2400:6500:0a3f:0600::/56`), so a route to it and the VPC's own block read differently.
+import moto.ec2.models.vpcs as _vpcs_models  # noqa: E402
+
+_random_ipv6_cidr = _vpcs_models.random_ipv6_cidr
+_vpcs_models.random_ipv6_cidr = lambda: _canonical_ipv6(_random_ipv6_cidr())
+
 
 # 10. ReplaceRoute takes VpcEndpointId (a Gateway Load Balancer endpoint as the target), as
 #    CreateRoute does; moto ignores it, and a replaced route kept its old endpoint target.
