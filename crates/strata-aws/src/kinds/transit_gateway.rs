@@ -17,8 +17,8 @@ use strata_engine::provider::{
 
 use super::describe_ids_and_stack;
 use super::{
-    AwsKind, bool_field, create_once, created, delete_until_free, id_filter, live, str_field,
-    updated,
+    Already, AwsKind, Refusal, bool_field, create_once, created, delete_until_free, id_filter,
+    live, str_field, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -273,7 +273,34 @@ impl AwsKind for TransitGateway {
             if changed("description") {
                 call = call.description(str_field(a, "description").unwrap_or(""));
             }
-            call.send().await.map_err(aws("ec2:ModifyTransitGateway"))?;
+            let sent = call.send().await.map_err(aws("ec2:ModifyTransitGateway"));
+            // The repeat of a change that acted (its answer lost) is refused while the change
+            // is in progress: done once the gateway settles with the options asked for.
+            unless_already(sent, Refusal::Codes(&["IncorrectState"]), async || {
+                wait_state(cx, req.id, false, progress).await?;
+                let Some(t) = one(cx, req.id).await? else {
+                    return Ok(Already::Not);
+                };
+                let now = to_live(&t);
+                let same = |f: &str| match f {
+                    "description" => {
+                        now.attrs.get(f).and_then(serde_json::Value::as_str)
+                            == str_field(a, f).filter(|d| !d.is_empty())
+                    }
+                    _ => {
+                        let default = f != "auto_accept_shared_attachments";
+                        now.attrs.get(f) == Some(&json!(flag(a, f, default) == "enable"))
+                    }
+                };
+                Ok(
+                    if req.changed.iter().filter(|f| *f != "tags").all(|f| same(f)) {
+                        Already::Done
+                    } else {
+                        Already::Not
+                    },
+                )
+            })
+            .await?;
             wait_state(cx, req.id, false, progress).await?;
         }
         if changed("tags") {
