@@ -52,8 +52,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
 Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
-resource ids in the request, start time, duration, HTTP status, error code, injected fault, for
-a paged describe the page number, and the ids a describe left out ("hidden") or showed without
+resource ids in the request, the `strata:name` tag a create sets ("name"), start time, duration,
+HTTP status, error code, injected fault, for a paged describe the page number, and the ids a describe left out ("hidden") or showed without
 tags ("untagged") because they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
 emulator's real state that way).
@@ -561,6 +561,17 @@ def fault_error(fault, protocol, operation=""):
 REASONS = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
+def tagged_name(params):
+    """The `strata:name` tag a create call sets in its TagSpecification (EC2's query form; some
+    actions spell it TagSpecifications), or None: which resource of the stack the call made."""
+    for key, values in params.items():
+        m = re.fullmatch(r"(TagSpecifications?\.\d+\.Tags?\.\d+)\.Key", key)
+        if m and values and values[0] == "strata:name":
+            value = params.get(f"{m.group(1)}.Value")
+            return value[0] if value else ""
+    return None
+
+
 class TestBed:
     """WSGI middleware in front of moto."""
 
@@ -637,6 +648,9 @@ class TestBed:
             "ids": ids,
             "start": started,
         }
+        name = tagged_name(params)
+        if name is not None:
+            entry["name"] = name
 
         delay = self.latency()
         if delay:
