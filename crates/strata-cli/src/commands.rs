@@ -174,8 +174,16 @@ async fn read_live(
                         .iter()
                         .any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
             });
+            // A resource whose delete was interrupted is missing because it is gone, not
+            // because it does not show yet.
+            let deleting = |r: &lockfile::LockedResource| {
+                l.pending.iter().any(|p| {
+                    p.op == lockfile::PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str())
+                })
+            };
             let recent = l.resources.values().any(|r| {
                 r.created_within(SETTLE_WINDOW)
+                    && !deleting(r)
                     && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
             });
             journaled || recent
