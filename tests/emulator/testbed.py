@@ -12,7 +12,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                cloudfront (InProgress -> Deployed, after create and after update)
   refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
                holding a network interface, a security group referenced by another group or
-               used by an interface, a VPC with dependents, an internet gateway detach while
+               used by an interface, a VPC with dependents (an attached internet gateway, a
+               security group, a VPC endpoint not yet deleted), an internet gateway detach while
                public addresses are mapped; InvalidIPAddress.InUse for an Elastic IP a NAT
                gateway holds; IncorrectState for a transit gateway with attachments;
                PrefixListVersionMismatch for a stale prefix-list version;
@@ -53,8 +54,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
 
 Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
 resource ids in the request, the `strata:name` tag a create sets ("name"), start time, duration,
-HTTP status, error code, injected fault, for a paged describe the page number, and the ids a describe left out ("hidden") or showed without
-tags ("untagged") because they were too new.
+HTTP status, error code, injected fault, for a paged describe the page number, and the ids a
+describe left out ("hidden") or showed without tags ("untagged") because they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
 emulator's real state that way).
 """
@@ -312,9 +313,18 @@ def install_model_patches():
                 e = self.vpc_end_points.get(i)
                 if e is not None:
                     e.state = "deleting"
-            later(delay, lambda: delete_vpces(self, vpce_ids))
+            later(delay, lambda: finish_vpce_delete(self, vpce_ids))
             return None
         return delete_vpces(self, vpce_ids)
+
+    def finish_vpce_delete(backend, vpce_ids):
+        # The endpoint's route tables may be gone by now (deleted while it was deleting); moto
+        # would fail to remove its routes from them and leave it `deleting` for good.
+        for i in vpce_ids or []:
+            e = backend.vpc_end_points.get(i)
+            if e is not None and e.route_table_ids:
+                e.route_table_ids = [r for r in e.route_table_ids if r in backend.route_tables]
+        delete_vpces(backend, vpce_ids)
 
     VPCBackend.create_vpc_endpoint = create_vpc_endpoint
     VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
@@ -399,7 +409,12 @@ def install_model_patches():
         if refusals():
             attached = [g for g in self.internet_gateways.values() if g.vpc is not None and g.vpc.id == vpc_id]
             groups = [g for g in self.groups.get(vpc_id, {}).values() if g.name != "default"]
-            if attached or groups:
+            # A VPC endpoint holds its VPC until it is deleted (`deleting` still holds it).
+            endpoints = [
+                e for e in self.vpc_end_points.values()
+                if e.vpc_id == vpc_id and str(e.state).lower() != "deleted"
+            ]
+            if attached or groups or endpoints:
                 raise DependencyViolationError(
                     f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
                 )
