@@ -2,6 +2,11 @@
 (testbed_services.py): each one seen happening on a configured emulator, and moto's own
 behaviour seen holding on a plain one (so each switch is real).
 
+No test relies on reaching the emulator within a moment: a state the test must see (creating,
+deleting, a lingering interface) is held for ten minutes while it looks (`hold`), and a state's
+end is seen on another resource with the configured delay, by polling with minutes of patience
+and checking the states came in order (`assert_progress`).
+
     cd tests/emulator && python -m unittest test_testbed_services -v
 
 Starts two emulators (serve.py --watch-parent) on free ports and talks to them through boto3.
@@ -35,8 +40,11 @@ CONFIGURED = {
     "refusals": True,
     "linger": LINGER,
 }
-# How long a poll waits for a transition that should take PENDING or LINGER seconds.
-PATIENCE = 6.0
+# How long a poll waits for a transition that should take PENDING or LINGER seconds: far longer,
+# for a busy machine.
+PATIENCE = 120.0
+# A delay that outlasts any test: the state it holds is there whenever the test looks.
+HELD = 600.0
 
 SERVERS = {}
 
@@ -74,6 +82,21 @@ def client(server, service):
         aws_secret_access_key="testing",
         config=Config(retries={"total_max_attempts": 1}),
     )
+
+
+def hold(test, **settings):
+    """Sets the configured emulator's settings for the rest of one test (restored after it)."""
+    set_config("configured", settings)
+    test.addCleanup(set_config, "configured", CONFIGURED)
+
+
+def assert_progress(test, seen, states):
+    """`seen` goes through `states` in their order (any of them repeated or, but the last,
+    skipped: a read may come after a short state ended) and ends in the last."""
+    test.assertTrue(set(seen) <= set(states), f"unknown states in {seen}")
+    order = [states.index(state) for state in seen]
+    test.assertEqual(order, sorted(order), f"out of order: {seen}")
+    test.assertEqual(seen[-1], states[-1])
 
 
 def set_config(server, config):
@@ -172,18 +195,29 @@ def instance_status(rds, name):
 class RdsTest(unittest.TestCase):
     def test_clusters_and_instances_are_creating_then_available(self):
         rds = client("configured", "rds")
+        # Held: a describe shows `creating`.
+        hold(self, pending={"rds_cluster": HELD, "rds_instance": HELD})
+        held_cluster, cluster = create_cluster(rds)
+        self.assertEqual(cluster["Status"], "creating")
+        self.assertEqual(cluster_status(rds, held_cluster), "creating")
+        held_instance, _ = create_instance(rds, held_cluster)
+        self.assertEqual(instance_status(rds, held_instance), "creating")
+
+        # With the configured delay: `creating`, then `available`.
+        set_config("configured", CONFIGURED)
         cluster_name, cluster = create_cluster(rds)
         self.assertEqual(cluster["Status"], "creating")
         seen = poll(lambda: cluster_status(rds, cluster_name), lambda s: s == "available")
-        self.assertEqual(seen[0], "creating")
-
+        assert_progress(self, seen, ["creating", "available"])
         instance_name, instance = create_instance(rds, cluster_name)
         self.assertEqual(instance["DBInstanceStatus"], "creating")
         seen = poll(lambda: instance_status(rds, instance_name), lambda s: s == "available")
-        self.assertEqual(seen[0], "creating")
+        assert_progress(self, seen, ["creating", "available"])
 
     def test_a_cluster_with_instances_is_refused_then_deleted_while_they_are_deleting(self):
         rds = client("configured", "rds")
+        # Deletes held in `deleting`, so that what AWS refuses meanwhile is seen.
+        hold(self, pending={"rds_cluster_delete": HELD, "rds_instance_delete": HELD})
         cluster_name, _ = create_cluster(rds)
         instance_name, _ = create_instance(rds, cluster_name)
         self.assertEqual(
@@ -203,8 +237,16 @@ class RdsTest(unittest.TestCase):
         self.assertEqual(cluster_status(rds, cluster_name), "deleting")
         self.assertEqual(instance_status(rds, instance_name), "deleting")
 
-        poll(lambda: instance_status(rds, instance_name), lambda s: s == "DBInstanceNotFound")
-        poll(lambda: cluster_status(rds, cluster_name), lambda s: s == "DBClusterNotFoundFault")
+        # With the configured delay: both go.
+        set_config("configured", CONFIGURED)
+        cluster_name, _ = create_cluster(rds)
+        instance_name, _ = create_instance(rds, cluster_name)
+        rds.delete_db_instance(DBInstanceIdentifier=instance_name, SkipFinalSnapshot=True)
+        rds.delete_db_cluster(DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True)
+        seen = poll(lambda: instance_status(rds, instance_name), lambda s: s == "DBInstanceNotFound")
+        assert_progress(self, seen, ["deleting", "DBInstanceNotFound"])
+        seen = poll(lambda: cluster_status(rds, cluster_name), lambda s: s == "DBClusterNotFoundFault")
+        assert_progress(self, seen, ["deleting", "DBClusterNotFoundFault"])
 
     def test_off_moto_answers_available_at_once_and_deletes_at_once(self):
         rds = client("plain", "rds")
@@ -242,10 +284,15 @@ class LoadBalancerTest(unittest.TestCase):
     def test_a_load_balancer_is_provisioning_then_active(self):
         network = Network("configured")
         elb = client("configured", "elbv2")
+        hold(self, pending={"load_balancer": HELD})
+        held = create_load_balancer(elb, network)
+        self.assertEqual(load_balancer_state(elb, held["LoadBalancerArn"]), "provisioning")
+
+        set_config("configured", CONFIGURED)
         lb = create_load_balancer(elb, network)
         self.assertEqual(lb["State"]["Code"], "provisioning")
         seen = poll(lambda: load_balancer_state(elb, lb["LoadBalancerArn"]), lambda s: s == "active")
-        self.assertEqual(seen[0], "provisioning")
+        assert_progress(self, seen, ["provisioning", "active"])
 
     def test_its_interfaces_hold_subnet_and_group_and_linger_after_it(self):
         network = Network("configured")
@@ -265,14 +312,23 @@ class LoadBalancerTest(unittest.TestCase):
         subnet = network.subnets[0]
         self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
 
+        # Held after the load balancer goes: the interfaces still hold subnet and group.
+        hold(self, linger=HELD)
         elb.delete_load_balancer(LoadBalancerArn=arn)
         self.assertEqual({e["Status"] for e in network.interfaces()}, {"available"})
         self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
         self.assertEqual(
             error_of(network.ec2.delete_security_group, GroupId=network.group), ("DependencyViolation", 400)
         )
+
+        # With the configured linger, another load balancer's interfaces go, and free both.
+        set_config("configured", CONFIGURED)
+        network = Network("configured")
+        lb = create_load_balancer(elb, network)
+        self.assertEqual(len(network.interfaces()), 2)
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
         poll(network.interfaces, lambda enis: not enis)
-        network.ec2.delete_subnet(SubnetId=subnet)
+        network.ec2.delete_subnet(SubnetId=network.subnets[0])
         network.ec2.delete_security_group(GroupId=network.group)
 
     def test_without_linger_its_interfaces_go_with_it(self):
@@ -352,16 +408,27 @@ def update(cloudfront, distribution_id, if_match, **changes):
 class CloudFrontTest(unittest.TestCase):
     def test_a_distribution_is_in_progress_after_create_and_update_then_deployed(self):
         cloudfront = client("configured", "cloudfront")
+        hold(self, pending={"cloudfront": HELD})
+        held = cloudfront.create_distribution(DistributionConfig=distribution_config())
+        self.assertEqual(distribution_status(cloudfront, held["Distribution"]["Id"]), "InProgress")
+
+        set_config("configured", CONFIGURED)
         created = cloudfront.create_distribution(DistributionConfig=distribution_config())
         distribution_id = created["Distribution"]["Id"]
         self.assertEqual(created["Distribution"]["Status"], "InProgress")
         seen = poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
-        self.assertEqual(seen[0], "InProgress")
+        assert_progress(self, seen, ["InProgress", "Deployed"])
 
+        # An update deploys again: held, it shows InProgress; with the configured delay, it ends.
+        set_config("configured", {"pending": {"cloudfront": HELD}})
         updated = update(cloudfront, distribution_id, created["ETag"], Comment="changed")
         self.assertEqual(updated["Distribution"]["Status"], "InProgress")
+        self.assertEqual(distribution_status(cloudfront, distribution_id), "InProgress")
+        set_config("configured", CONFIGURED)
+        updated = update(cloudfront, distribution_id, updated["ETag"], Comment="changed again")
+        self.assertEqual(updated["Distribution"]["Status"], "InProgress")
         seen = poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
-        self.assertEqual(seen[0], "InProgress")
+        assert_progress(self, seen, ["InProgress", "Deployed"])
 
     def test_deleting_needs_it_disabled_and_deployed(self):
         cloudfront = client("configured", "cloudfront")
@@ -373,11 +440,16 @@ class CloudFrontTest(unittest.TestCase):
             ("DistributionNotDisabled", 409),
         )
 
+        # Disabled but held InProgress: still refused.
+        hold(self, pending={"cloudfront": HELD})
         etag = update(cloudfront, distribution_id, created["ETag"], Enabled=False)["ETag"]
         self.assertEqual(
             error_of(cloudfront.delete_distribution, Id=distribution_id, IfMatch=etag),
             ("DistributionNotDisabled", 409),
         )
+        # Deployed again, with the configured delay: deleted.
+        set_config("configured", CONFIGURED)
+        etag = update(cloudfront, distribution_id, etag, Comment="disabled")["ETag"]
         poll(lambda: distribution_status(cloudfront, distribution_id), lambda s: s == "Deployed")
         cloudfront.delete_distribution(Id=distribution_id, IfMatch=etag)
         self.assertEqual(error_of(cloudfront.get_distribution, Id=distribution_id), ("NoSuchDistribution", 404))
@@ -489,11 +561,21 @@ class EcsTest(unittest.TestCase):
         subnet = network.subnets[0]
         self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
 
+        # Held after the task stops: the interface still holds the subnet.
+        hold(self, linger=HELD)
         ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
         self.assertEqual([e["Status"] for e in network.interfaces()], ["available"])
         self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=subnet), ("DependencyViolation", 400))
+
+        # With the configured linger, another stopped task's interface goes and frees its subnet.
+        set_config("configured", CONFIGURED)
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        task = ecs.run_task()
+        self.assertEqual(len(network.interfaces()), 1)
+        ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
         poll(network.interfaces, lambda enis: not enis)
-        network.ec2.delete_subnet(SubnetId=subnet)
+        network.ec2.delete_subnet(SubnetId=network.subnets[0])
 
     def test_off_moto_deletes_a_busy_cluster_and_keeps_a_stopped_tasks_interface(self):
         network = Network("plain")

@@ -15,7 +15,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                cloudfront (InProgress -> Deployed, after create and after update)
   refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
                holding a network interface, a security group referenced by another group or
-               used by an interface, a VPC with dependents, an internet gateway detach while
+               used by an interface, a VPC with dependents (an attached internet gateway, a
+               security group, a VPC endpoint not yet deleted), an internet gateway detach while
                public addresses are mapped; InvalidIPAddress.InUse for an Elastic IP a NAT
                gateway holds; IncorrectState for a transit gateway with attachments;
                PrefixListVersionMismatch for a stale prefix-list version (always on, as it is
@@ -63,10 +64,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
 Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
-resource ids in the request, start time, duration, HTTP status, error code, injected fault
-(and "when": "after" for one given after the call acted), for a paged describe the page number,
-and the ids a describe left out ("hidden") or showed without tags ("untagged") because they
-were too new.
+resource ids in the request, the `strata:name` tag a create sets ("name"), start time, duration,
+HTTP status, error code, injected fault (and "when": "after" for one given after the call
+acted), for a paged describe the page number, and the ids a describe left out ("hidden") or
+showed without tags ("untagged") because they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
 emulator's real state that way).
 """
@@ -325,9 +326,18 @@ def install_model_patches():
                 e = self.vpc_end_points.get(i)
                 if e is not None:
                     e.state = "deleting"
-            later(delay, lambda: delete_vpces(self, vpce_ids))
+            later(delay, lambda: finish_vpce_delete(self, vpce_ids))
             return None
         return delete_vpces(self, vpce_ids)
+
+    def finish_vpce_delete(backend, vpce_ids):
+        # The endpoint's route tables may be gone by now (deleted while it was deleting); moto
+        # would fail to remove its routes from them and leave it `deleting` for good.
+        for i in vpce_ids or []:
+            e = backend.vpc_end_points.get(i)
+            if e is not None and e.route_table_ids:
+                e.route_table_ids = [r for r in e.route_table_ids if r in backend.route_tables]
+        delete_vpces(backend, vpce_ids)
 
     VPCBackend.create_vpc_endpoint = create_vpc_endpoint
     VPCBackend.delete_vpc_endpoints = delete_vpc_endpoints
@@ -441,7 +451,12 @@ def install_model_patches():
         if refusals():
             attached = [g for g in self.internet_gateways.values() if g.vpc is not None and g.vpc.id == vpc_id]
             groups = [g for g in self.groups.get(vpc_id, {}).values() if g.name != "default"]
-            if attached or groups:
+            # A VPC endpoint holds its VPC until it is deleted (`deleting` still holds it).
+            endpoints = [
+                e for e in self.vpc_end_points.values()
+                if e.vpc_id == vpc_id and str(e.state).lower() != "deleted"
+            ]
+            if attached or groups or endpoints:
                 raise DependencyViolationError(
                     f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
                 )
@@ -745,6 +760,17 @@ def fault_error(fault, protocol, operation=""):
 REASONS = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
+def tagged_name(params):
+    """The `strata:name` tag a create call sets in its TagSpecification (EC2's query form; some
+    actions spell it TagSpecifications), or None: which resource of the stack the call made."""
+    for key, values in params.items():
+        m = re.fullmatch(r"(TagSpecifications?\.\d+\.Tags?\.\d+)\.Key", key)
+        if m and values and values[0] == "strata:name":
+            value = params.get(f"{m.group(1)}.Value")
+            return value[0] if value else ""
+    return None
+
+
 class TestBed:
     """WSGI middleware in front of moto."""
 
@@ -821,6 +847,9 @@ class TestBed:
             "ids": ids,
             "start": started,
         }
+        name = tagged_name(params)
+        if name is not None:
+            entry["name"] = name
 
         delay = self.latency()
         if delay:

@@ -129,8 +129,12 @@ impl Stack {
 
     /// A copy of an example, with its stack renamed.
     pub fn example(name: &str) -> Stack {
-        let text = std::fs::read_to_string(repo().join("examples").join(name).join("stack.yaml"))
-            .expect("example");
+        Stack::copy_of(&repo().join("examples").join(name).join("stack.yaml"))
+    }
+
+    /// A copy of a documents file (relative to the repository), with its stack renamed.
+    pub fn copy_of(path: &Path) -> Stack {
+        let text = std::fs::read_to_string(repo().join(path)).expect("the documents file");
         let stack_line = text
             .lines()
             .find(|l| l.starts_with("stack:"))
@@ -342,11 +346,59 @@ pub async fn tagged(stack: &str) -> Vec<String> {
     tagged_at(&emulator().url, stack).await
 }
 
-/// [`tagged`] on a given emulator.
+/// [`tagged`] on a given emulator: `"vpc vpc-…"`, `"subnet subnet-…"`, ….
 pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
+    owned_at(url, stack)
+        .await
+        .into_iter()
+        .map(|o| format!("{} {}", o.label(), o.id))
+        .collect()
+}
+
+/// A resource in the emulator carrying a stack's ownership tag.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Owned {
+    /// strata's kind, e.g. `ec2.vpc`.
+    pub kind: &'static str,
+    pub id: String,
+    /// Its `strata:name` tag.
+    pub name: Option<String>,
+}
+
+impl Owned {
+    /// How [`tagged_at`] names the kind.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            "ec2.vpc" => "vpc",
+            "ec2.subnet" => "subnet",
+            "ec2.internet_gateway" => "igw",
+            "ec2.eip" => "eip",
+            "ec2.nat_gateway" => "nat",
+            "ec2.route_table" => "route table",
+            "ec2.security_group" => "security group",
+            "ec2.prefix_list" => "prefix list",
+            "ec2.vpc_endpoint" => "endpoint",
+            "ec2.vpc_peering_connection" => "peering",
+            "ec2.transit_gateway" => "tgw",
+            "ec2.transit_gateway_vpc_attachment" => "tgw-attachment",
+            _ => "tgw-route-table",
+        }
+    }
+}
+
+/// Everything in the emulator (its real state, seen by the observer) that carries the stack's
+/// ownership tag and is not deleted, with its kind and `strata:name` tag.
+pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     let c = ec2_at(url).await;
     let f = || stack_filter(stack);
     let mut out = Vec::new();
+    let mut push = |kind: &'static str, id: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]| {
+        out.push(Owned {
+            kind,
+            id: id.unwrap_or_default().to_string(),
+            name: tag(tags, "strata:name").map(str::to_string),
+        });
+    };
     for v in c
         .describe_vpcs()
         .filters(f())
@@ -355,7 +407,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("vpcs")
         .vpcs()
     {
-        out.push(format!("vpc {}", v.vpc_id().unwrap_or_default()));
+        push("ec2.vpc", v.vpc_id(), v.tags());
     }
     for s in c
         .describe_subnets()
@@ -365,7 +417,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("subnets")
         .subnets()
     {
-        out.push(format!("subnet {}", s.subnet_id().unwrap_or_default()));
+        push("ec2.subnet", s.subnet_id(), s.tags());
     }
     for g in c
         .describe_internet_gateways()
@@ -375,10 +427,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("igws")
         .internet_gateways()
     {
-        out.push(format!(
-            "igw {}",
-            g.internet_gateway_id().unwrap_or_default()
-        ));
+        push("ec2.internet_gateway", g.internet_gateway_id(), g.tags());
     }
     for a in c
         .describe_addresses()
@@ -388,7 +437,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("eips")
         .addresses()
     {
-        out.push(format!("eip {}", a.allocation_id().unwrap_or_default()));
+        push("ec2.eip", a.allocation_id(), a.tags());
     }
     for n in c
         .describe_nat_gateways()
@@ -402,7 +451,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         if n.state().map(|s| s.as_str()) != Some("deleted")
             && tag(n.tags(), "strata:stack") == Some(stack)
         {
-            out.push(format!("nat {}", n.nat_gateway_id().unwrap_or_default()));
+            push("ec2.nat_gateway", n.nat_gateway_id(), n.tags());
         }
     }
     for t in c
@@ -413,10 +462,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("rts")
         .route_tables()
     {
-        out.push(format!(
-            "route table {}",
-            t.route_table_id().unwrap_or_default()
-        ));
+        push("ec2.route_table", t.route_table_id(), t.tags());
     }
     for g in c
         .describe_security_groups()
@@ -426,10 +472,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .expect("sgs")
         .security_groups()
     {
-        out.push(format!(
-            "security group {}",
-            g.group_id().unwrap_or_default()
-        ));
+        push("ec2.security_group", g.group_id(), g.tags());
     }
     for p in c
         .describe_managed_prefix_lists()
@@ -440,10 +483,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .prefix_lists()
     {
         if !p.state().is_some_and(|s| s.as_str().starts_with("delete")) {
-            out.push(format!(
-                "prefix list {}",
-                p.prefix_list_id().unwrap_or_default()
-            ));
+            push("ec2.prefix_list", p.prefix_list_id(), p.tags());
         }
     }
     for e in c
@@ -458,10 +498,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
             .state()
             .is_some_and(|s| s.as_str().eq_ignore_ascii_case("deleted"))
         {
-            out.push(format!(
-                "endpoint {}",
-                e.vpc_endpoint_id().unwrap_or_default()
-            ));
+            push("ec2.vpc_endpoint", e.vpc_endpoint_id(), e.tags());
         }
     }
     // The emulator ignores tag filters on these: check the tags here.
@@ -478,10 +515,11 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
     {
         let state = p.status().and_then(|s| s.code()).map(|c| c.as_str());
         if ours(p.tags()) && !gone(state) {
-            out.push(format!(
-                "peering {}",
-                p.vpc_peering_connection_id().unwrap_or_default()
-            ));
+            push(
+                "ec2.vpc_peering_connection",
+                p.vpc_peering_connection_id(),
+                p.tags(),
+            );
         }
     }
     for t in c
@@ -492,10 +530,7 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .transit_gateways()
     {
         if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
-            out.push(format!(
-                "tgw {}",
-                t.transit_gateway_id().unwrap_or_default()
-            ));
+            push("ec2.transit_gateway", t.transit_gateway_id(), t.tags());
         }
     }
     for a in c
@@ -506,10 +541,11 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .transit_gateway_vpc_attachments()
     {
         if ours(a.tags()) && !gone(a.state().map(|s| s.as_str())) {
-            out.push(format!(
-                "tgw-attachment {}",
-                a.transit_gateway_attachment_id().unwrap_or_default()
-            ));
+            push(
+                "ec2.transit_gateway_vpc_attachment",
+                a.transit_gateway_attachment_id(),
+                a.tags(),
+            );
         }
     }
     for t in c
@@ -520,10 +556,11 @@ pub async fn tagged_at(url: &str, stack: &str) -> Vec<String> {
         .transit_gateway_route_tables()
     {
         if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
-            out.push(format!(
-                "tgw-route-table {}",
-                t.transit_gateway_route_table_id().unwrap_or_default()
-            ));
+            push(
+                "ec2.transit_gateway_route_table",
+                t.transit_gateway_route_table_id(),
+                t.tags(),
+            );
         }
     }
     out
@@ -548,6 +585,26 @@ impl TestBed {
         TestBed {
             emulator: start_private_emulator(&["--config", &config]),
         }
+    }
+
+    /// A test bed like this run's shared emulator: the strict preset (`STRATA_TESTBED=strict`)
+    /// or the plain emulator, with `config` merged on top.
+    pub fn like_this_run(config: serde_json::Value) -> TestBed {
+        let config = config.to_string();
+        let mut args = vec!["--config", config.as_str()];
+        if strict() {
+            args.insert(0, "--strict");
+        }
+        TestBed {
+            emulator: start_private_emulator(&args),
+        }
+    }
+
+    /// A stack of a documents file (relative to the repository), talking to this test bed.
+    pub fn copy_of(&self, path: &str) -> Stack {
+        let mut s = Stack::copy_of(Path::new(path));
+        s.endpoint = self.url().to_string();
+        s
     }
 
     pub fn url(&self) -> &str {
@@ -594,6 +651,9 @@ pub struct Call {
     pub start: f64,
     #[serde(default)]
     pub ids: Vec<String>,
+    /// The `strata:name` tag a create call set: which resource of the stack it made.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub status: u16,
     #[serde(default)]

@@ -37,7 +37,7 @@ impl Storable for AttemptIndex {
 
 /// A read-only API call: it changes nothing.
 pub fn is_read_only(operation: &str) -> bool {
-    ["Describe", "Get", "List"]
+    ["Describe", "Get", "List", "Search"]
         .iter()
         .any(|p| operation.starts_with(p))
 }

@@ -111,15 +111,6 @@ pub fn run(env: &Env, venv: &Path) -> Result<Section, String> {
     Ok(Section {
         title: "5. Side by side with Ansible".into(),
         body: md,
-        verdict: format!(
-            "{}: strata takes 1/{r1:.0} of Ansible's time on the first run and 1/{r2:.0} on the \
-             re-run (target: at most 1/20 in both). Same emulator, same machine, one run of \
-             `strata-bench ansible`; Ansible's playbook is crates/strata-bench/ansible/lab.yml.",
-            if r1 >= 20.0 && r2 >= 20.0 {
-                "met"
-            } else {
-                "NOT met"
-            }
-        ),
+        verdict: crate::verdict::ansible_verdict(r1, r2, 20.0),
     })
 }

@@ -10,6 +10,7 @@ mod offline;
 mod runs;
 mod scale;
 mod stacks;
+mod verdict;
 
 use std::path::PathBuf;
 use std::time::Duration;

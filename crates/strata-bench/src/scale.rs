@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::emulator::Emulator;
 use crate::runs::{Run, strata};
-use crate::{Section, secs, stacks};
+use crate::{Section, secs, stacks, verdict};
 
 pub struct Env {
     pub strata: PathBuf,
@@ -88,18 +88,25 @@ fn one_size(env: &Env, n: usize) -> Result<Scale, String> {
     })
 }
 
-/// Describes per kind in a no-op plan: how many a kind's reads take beyond its two batched
-/// describes (one by the lockfile's ids, one by the stack's tag).
-fn per_kind_calls(calls: &[(String, usize)], vpcs: usize) -> Vec<(String, usize, String)> {
+/// The note on each operation's row at the largest size: what target 1 allows its kind there, or
+/// why a kind is read per resource.
+fn per_kind_calls(calls: &[(String, usize)], resources: usize) -> Vec<(String, usize, String)> {
     calls
         .iter()
         .map(|(op, n)| {
-            let note = match op.as_str() {
-                "EC2.DescribeVpcAttribute" => {
-                    format!("2 per VPC ({vpcs} VPCs): EC2 has no batched read of DNS attributes")
+            let kind = verdict::kind_of(op);
+            let count = kind
+                .and_then(|k| stacks::PER_CELL.iter().find(|(c, _)| *c == k))
+                .map_or(0, |(_, per_cell)| per_cell * resources / stacks::CELL);
+            let note = match (op.as_str(), kind) {
+                ("EC2.DescribeVpcAttribute", _) => {
+                    format!("2 per VPC ({count} VPCs): EC2 has no batched read of DNS attributes")
                 }
-                _ if *n <= 2 => "batched: one by id, one by tag".to_string(),
-                _ => format!("{n} pages of up to 1,000 (the id filter is sent in chunks of 200)"),
+                (_, Some(k)) => format!(
+                    "{k}: {count} resources, {} calls allowed",
+                    verdict::allowed_calls(count, verdict::ID_CHUNK, verdict::PAGE_SIZE)
+                ),
+                (_, None) => "no kind of the stack reads with it".to_string(),
             };
             (op.clone(), *n, note)
         })
@@ -133,25 +140,10 @@ pub fn plans(env: &Env, sizes: &[usize]) -> Result<Vec<Section>, String> {
         .iter()
         .map(|r| r.plan.as_secs_f64() / r.emulator.as_secs_f64().max(1e-9))
         .collect();
-    let grows_slower = ratios.windows(2).all(|w| w[1] <= w[0] * 1.25);
     let plan_time = Section {
         title: "2. No-op plan time as the stack grows".into(),
         body: md,
-        verdict: format!(
-            "{}: the plan's wall time divided by the emulator's own answer time is {} as the \
-             stack grows{}.",
-            if grows_slower { "met" } else { "NOT met" },
-            ratios
-                .iter()
-                .map(|r| format!("{r:.2}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if grows_slower {
-                " (it does not grow: nothing on strata's side is worse than linear)"
-            } else {
-                ""
-            }
-        ),
+        verdict: format!("{}.", verdict::growth_verdict(&ratios, 1.25)),
     };
 
     let mut md = String::from("| call | ");
@@ -168,8 +160,7 @@ pub fn plans(env: &Env, sizes: &[usize]) -> Result<Vec<Section>, String> {
     let Some(largest) = results.last() else {
         return Ok(vec![plan_time]);
     };
-    let vpcs = largest.resources / stacks::CELL;
-    for (op, _, note) in per_kind_calls(&largest.calls.1, vpcs) {
+    for (op, _, note) in per_kind_calls(&largest.calls.1, largest.resources) {
         md.push_str(&format!("| {op} |"));
         for r in &results {
             let n = r
@@ -182,37 +173,25 @@ pub fn plans(env: &Env, sizes: &[usize]) -> Result<Vec<Section>, String> {
         }
         md.push_str(&format!(" {note} |\n"));
     }
-    let flat = largest
-        .calls
-        .1
+    let reads: Vec<verdict::PlanReads> = results
         .iter()
-        .filter(|(op, _)| op != "EC2.DescribeVpcAttribute")
-        .all(|(op, n)| {
-            results.iter().all(|r| {
-                r.calls
-                    .1
-                    .iter()
-                    .find(|(o, _)| o == op)
-                    .map_or(0, |(_, m)| *m)
-                    <= (*n).max(2)
-            })
-        });
+        .map(|r| verdict::PlanReads {
+            resources: r.resources,
+            per_kind: stacks::PER_CELL
+                .iter()
+                .map(|(kind, n)| (*kind, n * r.resources / stacks::CELL))
+                .collect(),
+            calls: r.calls.1.clone(),
+        })
+        .collect();
     let calls = Section {
         title: "1. AWS calls per no-op plan".into(),
         body: md,
-        verdict: format!(
-            "{}: every describe is batched per kind (one call by the lockfile's ids, one by the \
-             stack's tag, plus pages) whatever the size{}; the exception is the VPC's DNS \
-             attributes, which EC2 only returns per VPC (`DescribeVpcAttribute`, two per VPC). \
-             What would close it: an EC2 API that returns them in bulk, or leaving those two \
-             fields unread (stale) by choice; strata does neither, to keep every read fresh.",
-            if flat {
-                "met for every kind but ec2.vpc, NOT met for ec2.vpc"
-            } else {
-                "NOT met"
-            },
-            if flat { "" } else { " — except as shown" }
-        ),
+        verdict: verdict::calls_verdict(&verdict::calls_per_kind(
+            &reads,
+            verdict::ID_CHUNK,
+            verdict::PAGE_SIZE,
+        )),
     };
     Ok(vec![calls, plan_time])
 }
@@ -312,37 +291,35 @@ pub fn apply_path(
         }
         verdicts.push((cells * stacks::CELL, best, best_measured));
     }
-    let met = verdicts.iter().all(|v| v.1 <= 1.2);
-    let met_measured = verdicts.iter().all(|v| v.2 <= 1.2);
+    let state = verdict::apply_state(&verdicts, 1.2);
+    let figures = verdicts
+        .iter()
+        .map(|(n, b, m)| {
+            format!(
+                "{b:.2} times the chain at {latency_ms} ms a call and {m:.2} times it at the \
+                 measured duration of a call for {n} resources"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let why = if state == "met" {
+        String::new()
+    } else {
+        " Where it is not met: the emulator runs on the same two cores and answers one call at a \
+         time (Python's lock), so as a stack grows its own time per call grows and the calls on \
+         the chain wait behind the others (the second ratio prices the chain at the calls' \
+         measured duration; `--timings` shows each operation's waits). What would close it: an \
+         emulator that answers calls in parallel (moto in several processes behind the test \
+         bed) or more cores than the two shared here; on AWS a call's time does not grow with \
+         the calls beside it."
+            .to_string()
+    };
     Ok(Section {
         title: "3. Apply against the critical path".into(),
         body: md,
         verdict: format!(
-            "{}: at parallelism 10 and above, the whole apply command takes {} (target: at most \
-             1.2). The emulator runs on the same two cores and answers one call at a time \
-             (Python's lock), so as a stack grows its own time per call grows and the calls on \
-             the chain wait behind the others: that is the gap at the larger size, not strata's \
-             scheduling (strata keeps the chain's operations started as soon as they are ready; \
-             `--timings` shows each one's waits). What would close it: an emulator that \
-             answers calls in parallel (moto in several processes behind the test bed) or more \
-             cores than the two shared here; on AWS a call's time does not grow with the calls \
-             beside it. At parallelism 1 and 4 the graph is wider than that many operations at \
-             once, so no schedule could reach the bound.",
-            if met {
-                "met"
-            } else if met_measured {
-                "met against the calls' measured duration, NOT against the bare latency"
-            } else {
-                "NOT met at every size"
-            },
-            verdicts
-                .iter()
-                .map(|(n, b, m)| format!(
-                    "{b:.2} times the chain at {latency_ms} ms a call and {m:.2} times it at the \
-                     measured duration of a call for {n} resources"
-                ))
-                .collect::<Vec<_>>()
-                .join("; "),
+            "{state}: at parallelism 10 and above, the whole apply command takes {figures} \
+             (target: at most 1.2).{why} Parallelism 1 and 4 are shown for comparison only."
         ),
     })
 }

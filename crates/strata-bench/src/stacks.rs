@@ -7,6 +7,15 @@ use std::fmt::Write;
 /// Resources per cell.
 pub const CELL: usize = 9;
 
+/// Resources of each kind in one cell (they add up to [`CELL`]).
+pub const PER_CELL: &[(&str, usize)] = &[
+    ("ec2.vpc", 1),
+    ("ec2.internet_gateway", 1),
+    ("ec2.subnet", 4),
+    ("ec2.route_table", 1),
+    ("ec2.security_group", 2),
+];
+
 /// A stack of about `resources` resources (whole cells, at least one).
 pub fn stack(name: &str, resources: usize) -> String {
     let cells = resources.div_ceil(CELL).max(1);
@@ -81,6 +90,14 @@ mod tests {
                 .map_err(|e| format!("{:?}", e.diagnostics));
             let stack = stack.unwrap_or_else(|e| panic!("{n}: {e}"));
             assert_eq!(stack.resources.len(), n.div_ceil(super::CELL) * super::CELL);
+            for (kind, per_cell) in super::PER_CELL {
+                let count = stack
+                    .resources
+                    .values()
+                    .filter(|r| r.kind.name == *kind)
+                    .count();
+                assert_eq!(count, per_cell * n.div_ceil(super::CELL), "{kind}");
+            }
         }
     }
 }

@@ -165,14 +165,29 @@ async fn read_live(
         .unwrap_or(10);
     let unsettled = |live: &[LiveResource]| {
         lf.is_some_and(|l| {
+            // An interrupted create's resource is a copy of its name the lockfile does not
+            // record yet: a recorded copy (the old one of a replacement creating first) is not
+            // it.
+            let recorded = |id: &str| {
+                l.resources.values().any(|r| r.id == id)
+                    || l.deposed.iter().any(|d| d.resource.id == id)
+            };
             let journaled = l.pending.iter().any(|p| {
                 p.op == lockfile::PendingKind::Create
-                    && !live
-                        .iter()
-                        .any(|r| r.name.as_deref() == Some(&p.name) && r.kind == p.kind)
+                    && !live.iter().any(|r| {
+                        r.name.as_deref() == Some(&p.name) && r.kind == p.kind && !recorded(&r.id)
+                    })
             });
+            // A resource whose delete was interrupted is missing because it is gone, not
+            // because it does not show yet.
+            let deleting = |r: &lockfile::LockedResource| {
+                l.pending.iter().any(|p| {
+                    p.op == lockfile::PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str())
+                })
+            };
             let recent = l.resources.values().any(|r| {
                 r.created_within(SETTLE_WINDOW)
+                    && !deleting(r)
                     && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
             });
             journaled || recent

@@ -729,7 +729,10 @@ pub async fn execute(
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
-                    journal.save(&mut lf, &[])?;
+                    if op.step == Step::Create {
+                        depose_replaced(&mut lf, action);
+                    }
+                    journal.save(&mut lf, &[&action.name])?;
                 }
                 state[i] = 1;
                 running += 1;
@@ -809,7 +812,10 @@ pub async fn execute(
                         release(&og, i, &mut indegree, &mut ready);
                     }
                     Err(error) => {
-                        journal.save(&mut lf, &[])?;
+                        if op.step == Step::Create && !ambiguous {
+                            restore_deposed(&mut lf, action);
+                        }
+                        journal.save(&mut lf, &[&action.name])?;
                         fail(&og, i, error, &mut state, &mut outcome, reporter);
                     }
                 }
@@ -850,6 +856,11 @@ pub async fn execute(
         && let Some(r) = &mut lf.last_apply
     {
         r.finished = true;
+    }
+    if outcome.success() {
+        // The plan was made from what exists after any earlier interruption, and all of it is
+        // done: what earlier runs left journaled as interrupted is settled.
+        lf.pending.retain(|p| p.plan_id == plan.plan_id);
     }
     sync_unchanged(&mut lf, plan);
     record_outputs(&mut lf, plan, &opts.secrets);
@@ -1086,12 +1097,51 @@ fn finish_op(lf: &mut Lockfile, op: &Op) {
     }
 }
 
+/// The create half of a create-before-destroy replacement is about to run: from the moment
+/// the new copy may exist, the recorded copy is the old one, deposed (to be deleted by the
+/// other half, or by the next run if this one stops). A crash then leaves the new copy to be
+/// adopted as the resource by its tags, not taken for a duplicate of the old one.
+fn depose_replaced(lf: &mut Lockfile, action: &Action) {
+    if action.replace_mode != Some(ReplaceMode::CreateBeforeDelete)
+        || lf.resources.get(&action.name).map(|r| r.id.as_str()) != action.id.as_deref()
+    {
+        return;
+    }
+    if let Some(old) = lf.resources.remove(&action.name) {
+        lf.deposed.push(DeposedResource {
+            name: action.name.clone(),
+            resource: old,
+        });
+    }
+}
+
+/// The create half of a create-before-destroy replacement failed without making anything: the
+/// old copy is the resource again.
+fn restore_deposed(lf: &mut Lockfile, action: &Action) {
+    if action.replace_mode != Some(ReplaceMode::CreateBeforeDelete)
+        || lf.resources.contains_key(&action.name)
+    {
+        return;
+    }
+    if let Some(i) = lf
+        .deposed
+        .iter()
+        .position(|d| d.name == action.name && Some(d.resource.id.as_str()) == action.id.as_deref())
+    {
+        let old = lf.deposed.remove(i);
+        lf.resources.insert(old.name, old.resource);
+    }
+}
+
 fn forget(lf: &mut Lockfile, action: &Action) {
     let id = action.id.as_deref();
     if lf.resources.get(&action.name).map(|r| r.id.as_str()) == id {
         lf.resources.remove(&action.name);
     }
     lf.deposed.retain(|d| Some(d.resource.id.as_str()) != id);
+    // An interrupted delete or update of this copy is settled too: it is gone.
+    lf.pending
+        .retain(|p| p.id.is_none() || p.id.as_deref() != id);
 }
 
 fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&LiveResource>) {
@@ -1335,5 +1385,63 @@ mod tests {
             &lf,
         );
         assert_eq!(attrs["g"], serde_json::json!("sg-new"));
+    }
+
+    #[test]
+    fn forgetting_a_gone_copy_settles_its_interrupted_delete() {
+        // A delete interrupted after AWS deleted the resource: the next run forgets it.
+        let mut lf: Lockfile = serde_json::from_value(serde_json::json!({
+            "version": 1, "lineage": "l", "serial": 1, "stack": "s", "region": "us-east-1",
+            "resources": {"sg": {"kind": "ec2.security_group", "id": "sg-1"}},
+            "pending": [
+                {"op": "delete", "name": "sg", "kind": "ec2.security_group", "id": "sg-1",
+                 "token": "t1", "plan_id": "p", "started_at": "2026-01-01T00:00:00Z"},
+                {"op": "create", "name": "vpc", "kind": "ec2.vpc",
+                 "token": "t2", "plan_id": "p", "started_at": "2026-01-01T00:00:00Z"},
+            ],
+        }))
+        .expect("a lockfile");
+        let action: Action = serde_json::from_value(serde_json::json!({
+            "name": "sg", "kind": "ec2.security_group", "action": "forget", "reason": "gone",
+            "id": "sg-1",
+        }))
+        .expect("an action");
+        forget(&mut lf, &action);
+        assert!(lf.resources.is_empty());
+        let left: Vec<&str> = lf.pending.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(left, ["vpc"], "only the other record stays");
+    }
+
+    #[test]
+    fn a_replacement_creating_first_deposes_the_old_copy_until_its_create_fails() {
+        let mut lf: Lockfile = serde_json::from_value(serde_json::json!({
+            "version": 1, "lineage": "l", "serial": 1, "stack": "s", "region": "us-east-1",
+            "resources": {"a": {"kind": "ec2.subnet", "id": "subnet-old"}},
+        }))
+        .expect("a lockfile");
+        let action: Action = serde_json::from_value(serde_json::json!({
+            "name": "a", "kind": "ec2.subnet", "action": "replace", "reason": "changed",
+            "id": "subnet-old", "replace_mode": "create_before_delete",
+        }))
+        .expect("an action");
+        depose_replaced(&mut lf, &action);
+        assert!(
+            lf.resources.is_empty(),
+            "the old copy is no longer the resource"
+        );
+        assert_eq!(lf.deposed.len(), 1);
+        assert_eq!(lf.deposed[0].resource.id, "subnet-old");
+        restore_deposed(&mut lf, &action);
+        assert_eq!(
+            lf.resources["a"].id, "subnet-old",
+            "the create failed: it is again"
+        );
+        assert!(lf.deposed.is_empty());
+
+        // Deleting first: nothing to depose.
+        let mut dbc = action.clone();
+        dbc.replace_mode = Some(ReplaceMode::DeleteBeforeCreate);
+        depose_replaced(&mut lf, &dbc);
+        assert_eq!(lf.resources["a"].id, "subnet-old");
     }
 }
