@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::support::{Scenario, Stack, TestBed, stderr, tagged_at};
+use crate::support::{Scenario, Stack, TestBed, stderr, stdout, tagged_at};
 
 /// Ids in the lockfile: resources and deposed copies.
 fn locked_ids(s: &Stack) -> BTreeSet<String> {
@@ -559,7 +559,7 @@ async fn damaged_lockfiles_are_refused_and_never_overwritten() {
                 // A valid file: `state list` reads no documents, so it cannot know the file
                 // is another stack's; it lists that file's resources.
                 assert_eq!(out.status.code(), Some(0), "{case}, {args:?}: {err}");
-                let listed = stdout_of(&out);
+                let listed = stdout(&out);
                 assert!(
                     listed.contains(&subnet_a) && listed.contains(&subnet_b),
                     "{listed}"
@@ -586,7 +586,7 @@ async fn damaged_lockfiles_are_refused_and_never_overwritten() {
     std::fs::copy(&backup, &path).expect("restore the backup");
     let _ = std::fs::remove_file(s.path().join("strata.lock.journal"));
     let out = s.expect(0, &["state", "list"]);
-    let in_backup = stdout_of(&out).lines().count();
+    let in_backup = stdout(&out).lines().count();
     s.expect(0, &["apply", "--auto-approve"]);
     assert_eq!(
         locked_ids(&s),
