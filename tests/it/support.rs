@@ -1,11 +1,13 @@
 //! The harness: the emulator (started once per test process, or STRATA_TEST_ENDPOINT), a stack
 //! in a temporary directory, the `strata` binary, and an EC2 client to check the emulator.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::Filter;
@@ -566,6 +568,29 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     out
 }
 
+/// Ids of everything in the stack's emulator carrying its tag.
+pub async fn tagged_ids(s: &Stack) -> BTreeSet<String> {
+    owned_at(&s.endpoint, &s.name)
+        .await
+        .into_iter()
+        .map(|o| o.id)
+        .collect()
+}
+
+/// Ids the lockfile records: its resources and deposed copies.
+pub fn locked_ids(s: &Stack) -> BTreeSet<String> {
+    let lock = s.lockfile();
+    let resources = lock["resources"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values());
+    let deposed = lock["deposed"].as_array().into_iter().flatten();
+    resources
+        .chain(deposed)
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// Destroys the stack and checks that nothing carrying its tag is left.
 pub async fn destroy_leaves_nothing(s: &Stack) {
     s.expect(0, &["destroy", "--auto-approve"]);
@@ -675,6 +700,67 @@ pub struct Call {
 impl Call {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+}
+
+/// Whether an operation changes something (every one but Describe, Get, List and Search).
+pub fn mutating(operation: &str) -> bool {
+    !["Describe", "Get", "List", "Search"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+/// Mutating calls that succeeded in a call log (what `STRATA_FAULT_KILL_AFTER_CALL` counts).
+pub fn mutations(log: &[Call]) -> usize {
+    log.iter()
+        .filter(|c| c.ok() && mutating(&c.operation))
+        .count()
+}
+
+/// A strata process whose stderr is read line by line as it comes.
+pub struct Running {
+    pub child: Child,
+    lines: Receiver<String>,
+    /// What it printed to stderr so far.
+    pub stderr: Vec<String>,
+}
+
+impl Running {
+    /// Starts `cmd` with its stderr piped (its stdout as `cmd` has it).
+    pub fn start(cmd: &mut Command) -> Running {
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("start strata");
+        let err = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Waits for a line of stderr holding `text`, each line within `bound`; otherwise kills
+    /// strata and fails the test.
+    pub fn wait_for(&mut self, text: &str, bound: Duration) {
+        while !self.stderr.iter().any(|l| l.contains(text)) {
+            match self.lines.recv_timeout(bound) {
+                Ok(line) => self.stderr.push(line),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!("no {text:?} on stderr:\n{}", self.stderr.join("\n"));
+                }
+            }
+        }
+    }
+
+    /// All of stderr, once strata has exited (the reader ends with the pipe).
+    pub fn all_stderr(&mut self) -> String {
+        self.stderr.extend(self.lines.iter());
+        self.stderr.join("\n")
     }
 }
 
