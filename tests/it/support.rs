@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, RouteTable, SecurityGroup, Vpc, VpcPeeringConnection,
+};
 
 pub struct Emulator {
     pub url: String,
@@ -231,6 +233,16 @@ pub fn stderr(o: &Output) -> String {
 
 /// The actions of a JSON plan that change something: (name, action).
 pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
+    changed(plan, "action")
+}
+
+/// The actions of a JSON plan that change something: (name, reason).
+pub fn reasons(plan: &serde_json::Value) -> Vec<(String, String)> {
+    changed(plan, "reason")
+}
+
+/// (name, `field`) of each action of a JSON plan that changes something.
+fn changed(plan: &serde_json::Value, field: &str) -> Vec<(String, String)> {
     plan["actions"]
         .as_array()
         .expect("actions")
@@ -239,9 +251,16 @@ pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
         .map(|a| {
             (
                 a["name"].as_str().unwrap_or_default().to_string(),
-                a["action"].as_str().unwrap_or_default().to_string(),
+                a[field].as_str().unwrap_or_default().to_string(),
             )
         })
+        .collect()
+}
+
+/// Pairs of strings, as [`changes`] gives them: `pairs(&[("vpc", "update")])`.
+pub fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
 }
 
@@ -268,6 +287,51 @@ pub async fn ec2_in(url: &str, region: &str) -> aws_sdk_ec2::Client {
         .load()
         .await;
     aws_sdk_ec2::Client::new(&conf)
+}
+
+/// A VPC made with the SDK in another region of the shared emulator: a peer that strata does
+/// not manage. [`VpcElsewhere::delete`] removes it.
+pub struct VpcElsewhere {
+    pub ec2: aws_sdk_ec2::Client,
+    pub id: String,
+}
+
+impl VpcElsewhere {
+    pub async fn create(region: &str, cidr: &str) -> VpcElsewhere {
+        let ec2 = ec2_in(&emulator().url, region).await;
+        let id = ec2
+            .create_vpc()
+            .cidr_block(cidr)
+            .send()
+            .await
+            .expect("a VPC in another region")
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .expect("id")
+            .to_string();
+        VpcElsewhere { ec2, id }
+    }
+
+    /// A peering connection, as this VPC's region sees it.
+    pub async fn peering(&self, pcx: &str) -> VpcPeeringConnection {
+        self.ec2
+            .describe_vpc_peering_connections()
+            .vpc_peering_connection_ids(pcx)
+            .send()
+            .await
+            .expect("the peering connection seen from the other region")
+            .vpc_peering_connections()[0]
+            .clone()
+    }
+
+    pub async fn delete(self) {
+        self.ec2
+            .delete_vpc()
+            .vpc_id(&self.id)
+            .send()
+            .await
+            .expect("delete the VPC in the other region");
+    }
 }
 
 fn stack_filter(stack: &str) -> Filter {
@@ -299,6 +363,72 @@ pub async fn subnets_of(stack: &str) -> Vec<aws_sdk_ec2::types::Subnet> {
         .expect("describe subnets")
         .subnets()
         .to_vec()
+}
+
+/// A VPC, as the emulator holds it.
+pub async fn vpc(id: &str) -> Vpc {
+    ec2()
+        .await
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .expect("describe VPC")
+        .vpcs()[0]
+        .clone()
+}
+
+/// A route table, as the emulator holds it.
+pub async fn route_table(id: &str) -> RouteTable {
+    ec2()
+        .await
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .expect("describe route table")
+        .route_tables()[0]
+        .clone()
+}
+
+/// A security group, as the emulator holds it.
+pub async fn security_group(id: &str) -> SecurityGroup {
+    ec2()
+        .await
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .expect("describe security group")
+        .security_groups()[0]
+        .clone()
+}
+
+/// (protocol, from port or -1, block) of each IPv4 block (or IPv6 block, with `ipv6`) of a
+/// group's rules in one direction, sorted.
+pub fn blocks(rules: &[IpPermission], ipv6: bool) -> Vec<(String, i32, String)> {
+    let mut v: Vec<(String, i32, String)> = rules
+        .iter()
+        .flat_map(|p| {
+            let cidrs: Vec<&str> = if ipv6 {
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6())
+                    .collect()
+            } else {
+                p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect()
+            };
+            cidrs.into_iter().map(move |cidr| {
+                (
+                    p.ip_protocol().unwrap_or_default().to_string(),
+                    p.from_port().unwrap_or(-1),
+                    cidr.to_string(),
+                )
+            })
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 pub fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
@@ -334,6 +464,15 @@ impl Stack {
         );
     }
 }
+
+/// An insta snapshot of `text` named `name` in the calling test module, with AWS ids hidden
+/// ([`id_filters`]).
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        $crate::support::id_filters().bind(|| insta::assert_snapshot!($name, $text))
+    };
+}
+pub(crate) use snapshot;
 
 /// Snapshot settings that hide AWS ids (they differ between runs).
 pub fn id_filters() -> insta::Settings {
