@@ -327,9 +327,13 @@ _wrap(
 )
 
 
-def _route_is_new(self, transit_gateway_route_table_id, destination_cidr_block, *args, **kwargs):
+def _has_route(self, transit_gateway_route_table_id, destination_cidr_block):
     table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
-    if table is not None and destination_cidr_block in table.routes:
+    return table is not None and destination_cidr_block in table.routes
+
+
+def _route_is_new(self, transit_gateway_route_table_id, destination_cidr_block, *args, **kwargs):
+    if _has_route(self, transit_gateway_route_table_id, destination_cidr_block):
         raise EC2ClientError(
             "RouteAlreadyExists",
             f"Route {destination_cidr_block} already exists in Transit Gateway Route Table "
@@ -338,8 +342,7 @@ def _route_is_new(self, transit_gateway_route_table_id, destination_cidr_block, 
 
 
 def _route_exists(self, transit_gateway_route_table_id, destination_cidr_block):
-    table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
-    if table is None or destination_cidr_block not in table.routes:
+    if not _has_route(self, transit_gateway_route_table_id, destination_cidr_block):
         raise EC2ClientError(
             "InvalidRoute.NotFound",
             f"No route with destination-cidr-block {destination_cidr_block} in Transit Gateway "

@@ -4,11 +4,9 @@
 
 use aws_sdk_ec2::types::Filter;
 
-use crate::support::{Stack, destroy_leaves_nothing, ec2, id_filters, stdout};
-
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
+use crate::support::{
+    Stack, VpcElsewhere, destroy_leaves_nothing, ec2, route_table, snapshot, stdout,
+};
 
 async fn static_routes(table: &str) -> Vec<(String, String)> {
     let out = ec2()
@@ -46,14 +44,8 @@ async fn default_route_target(
     table: &str,
     cidr: &str,
 ) -> (Option<String>, Option<String>, Option<String>) {
-    let t = ec2()
+    let r = route_table(table)
         .await
-        .describe_route_tables()
-        .route_table_ids(table)
-        .send()
-        .await
-        .expect("rt");
-    let r = t.route_tables()[0]
         .routes()
         .iter()
         .find(|r| r.destination_cidr_block() == Some(cidr))
@@ -148,7 +140,7 @@ async fn cookbook_1_10_transit_gateway() {
             && text.contains("changed outside strata"),
         "{text}"
     );
-    snapshot("cookbook_1_10_drift", &text);
+    snapshot!("cookbook_1_10_drift", &text);
     s.apply_clean();
     assert_eq!(static_routes(&hub).await.len(), 1);
 
@@ -162,7 +154,7 @@ async fn cookbook_1_10_transit_gateway() {
                 "      - {destination_cidr_block: 0.0.0.0/0, attachment: attach_2}\n      - {destination_cidr_block: 192.168.0.0/16, blackhole: true}\n",
             )
     });
-    snapshot("cookbook_1_10_update", &s.plan_text());
+    snapshot!("cookbook_1_10_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("attach_1"), att1);
     let a = c
@@ -196,7 +188,7 @@ async fn cookbook_1_10_transit_gateway() {
             "  attach_3:\n    kind: ec2.transit_gateway_vpc_attachment\n    transit_gateway: tgw\n    vpc: vpc_4\n    subnets: [vpc_4_attach_a]\n  vpc_4:\n    kind: ec2.vpc\n    cidr_block: 10.10.1.0/26\n  vpc_4_attach_a:\n    kind: ec2.subnet\n    vpc: vpc_4\n    cidr_block: 10.10.1.0/28\n    availability_zone: us-east-1a\n",
         )
     });
-    snapshot("cookbook_1_10_replace", &s.plan_text());
+    snapshot!("cookbook_1_10_replace", &s.plan_text());
     s.apply_clean();
     assert_ne!(s.id_of("attach_3"), old_att3);
     let gone = c
@@ -253,7 +245,7 @@ async fn cookbook_1_11_vpc_peering() {
 
     // In place: DNS resolution from the peer, on the requester side.
     s.edit(|d| d.replace("    peer_vpc: vpc_2\n", "    peer_vpc: vpc_2\n    requester_options: {allow_dns_resolution_from_remote_vpc: true}\n"));
-    snapshot("cookbook_1_11_update", &s.plan_text());
+    snapshot!("cookbook_1_11_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("peering"), pcx);
     let p = c
@@ -275,7 +267,7 @@ async fn cookbook_1_11_vpc_peering() {
             .replace("    routes:\n      - {destination_cidr_block: 10.10.0.0/23, vpc_peering_connection: peering}\n    subnets: [subnet_2]", "    subnets: [subnet_2]")
             .replace("  subnet_1:\n", "  vpc_3:\n    kind: ec2.vpc\n    cidr_block: 10.30.0.0/23\n  subnet_1:\n")
     });
-    snapshot("cookbook_1_11_replace", &s.plan_text());
+    snapshot!("cookbook_1_11_replace", &s.plan_text());
     s.apply_clean();
     let new_pcx = s.id_of("peering");
     assert_ne!(new_pcx, pcx);
@@ -290,14 +282,8 @@ async fn cookbook_1_11_vpc_peering() {
 
 #[tokio::test]
 async fn peering_with_a_vpc_in_another_region_is_accepted_there() {
-    let west = crate::support::ec2_in(&crate::support::emulator().url, "us-west-2").await;
-    let peer = west
-        .create_vpc()
-        .cidr_block("10.77.0.0/16")
-        .send()
-        .await
-        .expect("west vpc");
-    let peer = peer.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let west = VpcElsewhere::create("us-west-2", "10.77.0.0/16").await;
+    let peer = &west.id;
     let s = Stack::new(
         "xregion",
         &format!(
@@ -308,14 +294,9 @@ async fn peering_with_a_vpc_in_another_region_is_accepted_there() {
     assert!(stdout(&out).contains("peering (ec2.vpc_peering_connection) will be created"));
     s.expect(0, &["plan", "--detailed-exitcode"]);
     let pcx = s.id_of("peering");
-    let seen = west
-        .describe_vpc_peering_connections()
-        .vpc_peering_connection_ids(&pcx)
-        .send()
-        .await
-        .expect("west view");
     assert_eq!(
-        seen.vpc_peering_connections()[0]
+        west.peering(&pcx)
+            .await
             .status()
             .and_then(|x| x.code())
             .map(|x| x.as_str()),
@@ -323,9 +304,5 @@ async fn peering_with_a_vpc_in_another_region_is_accepted_there() {
         "accepted in the accepter's region"
     );
     destroy_leaves_nothing(&s).await;
-    west.delete_vpc()
-        .vpc_id(&peer)
-        .send()
-        .await
-        .expect("cleanup");
+    west.delete().await;
 }

@@ -38,6 +38,9 @@ fn corpus() -> PathBuf {
 #[path = "../../fuzz/check/load.rs"]
 mod fuzz_check;
 
+#[path = "../corpus/lists.rs"]
+mod lists;
+
 struct Case {
     name: String,
     /// The files to put in the stack's directory (all of a directory case's files, hidden ones
@@ -48,20 +51,6 @@ struct Case {
     codes: Vec<String>,
     /// Text stderr must contain, besides a diagnostic.
     expect: Option<&'static str>,
-}
-
-/// Each case's codes from `expected.txt`: its own, then the ones it may also report.
-fn expected_codes() -> BTreeMap<String, Vec<String>> {
-    let text = std::fs::read_to_string(corpus().join("expected.txt")).expect("expected.txt");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut words = l.split_whitespace().map(String::from);
-            let name = words.next().unwrap_or_default();
-            (name, words.collect())
-        })
-        .collect()
 }
 
 /// Every `strata::CODE` in a text.
@@ -80,13 +69,8 @@ fn codes_in(text: &str) -> Vec<&str> {
 }
 
 fn cases() -> Vec<Case> {
-    let unlocated = std::fs::read_to_string(corpus().join("unlocated.txt")).expect("unlocated.txt");
-    let unlocated: Vec<&str> = unlocated
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
-    let mut expected = expected_codes();
+    let unlocated = lists::unlocated(&corpus());
+    let mut expected = lists::expected(&corpus());
     let mut entries: Vec<PathBuf> = std::fs::read_dir(corpus().join("malformed"))
         .expect("the corpus")
         .map(|e| e.expect("entry").path())
@@ -119,7 +103,7 @@ fn cases() -> Vec<Case> {
             .remove(&name)
             .unwrap_or_else(|| panic!("{name} is not in tests/corpus/expected.txt"));
         cases.push(Case {
-            located: !unlocated.contains(&name.as_str()),
+            located: !unlocated.contains(&name),
             name,
             files,
             codes,

@@ -15,7 +15,8 @@ use serde_json::json;
 use strata_engine::lockfile::{Lockfile, PendingKind};
 
 use crate::support::{
-    Call, Scenario, Stack, TestBed, changes, owned_at, stderr, stdout, strict, subnets_of, vpcs_of,
+    Call, Scenario, Stack, TestBed, changes, mutations, owned_at, stderr, stdout, strict,
+    subnets_of, vpcs_of,
 };
 
 #[tokio::test]
@@ -758,18 +759,6 @@ fn seed() -> usize {
                 .map_or(0, |d| d.as_secs());
             usize::try_from(secs / 86_400).unwrap_or(0)
         })
-}
-
-/// Mutating calls that succeeded in a call log (what the crash hook counts).
-fn mutations(log: &[Call]) -> usize {
-    log.iter()
-        .filter(|c| {
-            c.ok()
-                && !["Describe", "Get", "List", "Search"]
-                    .iter()
-                    .any(|p| c.operation.starts_with(p))
-        })
-        .count()
 }
 
 /// An example's create and destroy, each killed at every k-th mutation point (k chosen so that

@@ -5,32 +5,17 @@
 
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 
-use crate::support::{Stack, destroy_leaves_nothing, ec2, id_filters, stdout};
+use crate::support::{
+    Stack, blocks, changes, destroy_leaves_nothing, ec2, pairs, reasons, route_table,
+    security_group, snapshot, stdout,
+};
 
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
-
-/// The plan shows `name` changed outside strata, and its changes are all drift.
-fn assert_drift(s: &Stack, name: &str, kind: &str) -> String {
+/// The plan shows `name` changed outside strata, and its changes are all drift (its text
+/// snapshotted as `snap`, when given); apply puts it back.
+fn drift_put_back(s: &Stack, name: &str, kind: &str, snap: Option<&str>) {
     let plan = s.plan_json(&[]);
-    let changed: Vec<(String, String, String)> = plan["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .filter(|a| a["action"] != "no_op")
-        .map(|a| {
-            (
-                a["name"].as_str().unwrap_or_default().to_string(),
-                a["action"].as_str().unwrap_or_default().to_string(),
-                a["reason"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        changed,
-        vec![(name.to_string(), "update".to_string(), "drift".to_string())]
-    );
+    assert_eq!(changes(&plan), pairs(&[(name, "update")]));
+    assert_eq!(reasons(&plan), pairs(&[(name, "drift")]));
     let text = s.plan_text();
     assert!(
         text.contains(&format!("{name} ({kind})"))
@@ -38,7 +23,10 @@ fn assert_drift(s: &Stack, name: &str, kind: &str) -> String {
             && text.contains("# changed outside strata"),
         "{text}"
     );
-    text
+    if let Some(snap) = snap {
+        snapshot!(snap, &text);
+    }
+    s.apply_clean();
 }
 
 const ROUTES: &str = "stack: STACK
@@ -75,14 +63,8 @@ resources:
 
 /// (destination, target) of the table's routes other than `local`, sorted.
 async fn routes(id: &str) -> Vec<(String, String)> {
-    let out = ec2()
+    let mut v: Vec<(String, String)> = route_table(id)
         .await
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .expect("describe route table");
-    let mut v: Vec<(String, String)> = out.route_tables()[0]
         .routes()
         .iter()
         .filter(|r| r.gateway_id() != Some("local"))
@@ -98,21 +80,6 @@ async fn routes(id: &str) -> Vec<(String, String)> {
         .collect();
     v.sort();
     v
-}
-
-async fn associated(id: &str) -> Vec<String> {
-    let out = ec2()
-        .await
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .expect("describe route table");
-    out.route_tables()[0]
-        .associations()
-        .iter()
-        .filter_map(|a| a.subnet_id().map(str::to_string))
-        .collect()
 }
 
 #[tokio::test]
@@ -139,9 +106,7 @@ async fn route_table_drift_is_shown_and_repaired() {
         .send()
         .await
         .expect("add a route outside strata");
-    let text = assert_drift(&s, "routes", "ec2.route_table");
-    snapshot("route_added_outside", &text);
-    s.apply_clean();
+    drift_put_back(&s, "routes", "ec2.route_table", Some("route_added_outside"));
     assert_eq!(routes(&rt).await, declared);
 
     // A route sent elsewhere outside strata is sent back.
@@ -152,9 +117,12 @@ async fn route_table_drift_is_shown_and_repaired() {
         .send()
         .await
         .expect("retarget a route outside strata");
-    let text = assert_drift(&s, "routes", "ec2.route_table");
-    snapshot("route_retargeted_outside", &text);
-    s.apply_clean();
+    drift_put_back(
+        &s,
+        "routes",
+        "ec2.route_table",
+        Some("route_retargeted_outside"),
+    );
     assert_eq!(routes(&rt).await, declared);
 
     // A route deleted outside strata is created again.
@@ -164,18 +132,12 @@ async fn route_table_drift_is_shown_and_repaired() {
         .send()
         .await
         .expect("delete a route outside strata");
-    assert_drift(&s, "routes", "ec2.route_table");
-    s.apply_clean();
+    drift_put_back(&s, "routes", "ec2.route_table", None);
     assert_eq!(routes(&rt).await, declared);
 
     // A subnet's association removed outside strata is made again.
-    let out = c
-        .describe_route_tables()
-        .route_table_ids(&rt)
-        .send()
+    let assoc = route_table(&rt)
         .await
-        .expect("describe");
-    let assoc = out.route_tables()[0]
         .associations()
         .iter()
         .find(|a| a.subnet_id() == Some(s.id_of("a").as_str()))
@@ -187,10 +149,19 @@ async fn route_table_drift_is_shown_and_repaired() {
         .send()
         .await
         .expect("disassociate outside strata");
-    let text = assert_drift(&s, "routes", "ec2.route_table");
-    snapshot("association_removed_outside", &text);
-    s.apply_clean();
-    assert_eq!(associated(&rt).await, vec![s.id_of("a")]);
+    drift_put_back(
+        &s,
+        "routes",
+        "ec2.route_table",
+        Some("association_removed_outside"),
+    );
+    let associated: Vec<String> = route_table(&rt)
+        .await
+        .associations()
+        .iter()
+        .filter_map(|a| a.subnet_id().map(str::to_string))
+        .collect();
+    assert_eq!(associated, vec![s.id_of("a")]);
     destroy_leaves_nothing(&s).await;
 }
 
@@ -216,28 +187,7 @@ resources:
 
 /// (protocol, from port, destination) of a group's egress rules, sorted.
 async fn egress(id: &str) -> Vec<(String, i32, String)> {
-    let out = ec2()
-        .await
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
-        .await
-        .expect("describe group");
-    let mut v: Vec<(String, i32, String)> = out.security_groups()[0]
-        .ip_permissions_egress()
-        .iter()
-        .flat_map(|p| {
-            p.ip_ranges().iter().map(move |r| {
-                (
-                    p.ip_protocol().unwrap_or_default().to_string(),
-                    p.from_port().unwrap_or(-1),
-                    r.cidr_ip().unwrap_or_default().to_string(),
-                )
-            })
-        })
-        .collect();
-    v.sort();
-    v
+    blocks(security_group(id).await.ip_permissions_egress(), false)
 }
 
 fn rule(protocol: &str, port: Option<i32>, cidr: &str) -> IpPermission {
@@ -275,9 +225,12 @@ async fn egress_rule_drift_is_repaired_where_strata_manages_egress() {
         .send()
         .await
         .expect("authorize outside strata");
-    let text = assert_drift(&s, "managed", "ec2.security_group");
-    snapshot("egress_added_outside", &text);
-    s.apply_clean();
+    drift_put_back(
+        &s,
+        "managed",
+        "ec2.security_group",
+        Some("egress_added_outside"),
+    );
     assert_eq!(egress(&managed).await, https);
 
     // The declared rule revoked outside strata is authorized again.
@@ -287,9 +240,12 @@ async fn egress_rule_drift_is_repaired_where_strata_manages_egress() {
         .send()
         .await
         .expect("revoke outside strata");
-    let text = assert_drift(&s, "managed", "ec2.security_group");
-    snapshot("egress_revoked_outside", &text);
-    s.apply_clean();
+    drift_put_back(
+        &s,
+        "managed",
+        "ec2.security_group",
+        Some("egress_revoked_outside"),
+    );
     assert_eq!(egress(&managed).await, https);
 
     // The group without `egress` is left as it is: a rule added or the default revoked

@@ -5,11 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{Stack, changes, destroy_leaves_nothing, ec2, id_filters};
-
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
+use crate::support::{Stack, changes, destroy_leaves_nothing, ec2, snapshot};
 
 const INTERFACE: &str = "stack: STACK
 region: us-east-1
@@ -167,7 +163,7 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     );
     let text = s.plan_text();
     assert!(!text.contains("forces replacement"), "{text}");
-    snapshot("interface_endpoint_update", &text);
+    snapshot!("interface_endpoint_update", &text);
     s.apply_clean();
     assert_eq!(s.id_of("ssm"), id, "the endpoint was kept");
     let e = endpoint(&id).await;
@@ -198,7 +194,7 @@ async fn interface_endpoint_subnets_groups_and_private_dns() {
     );
     let text = s.plan_text();
     assert!(text.contains("was changed outside strata"), "{text}");
-    snapshot("interface_endpoint_drift", &text);
+    snapshot!("interface_endpoint_drift", &text);
     s.apply_clean();
     let e = endpoint(&id).await;
     assert_eq!(e.subnets, set(&[&a, &b]));

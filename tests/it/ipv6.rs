@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use aws_sdk_ec2::types::{IpPermission, Ipv6Range, VpcCidrBlockStateCode};
 
-use crate::support::{Stack, changes, destroy_leaves_nothing, ec2, id_filters};
-
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
+use crate::support::{
+    Stack, blocks, changes, destroy_leaves_nothing, ec2, reasons, route_table, security_group,
+    snapshot,
+};
 
 const NETWORK: &str = "stack: STACK
 region: us-east-1
@@ -92,14 +91,8 @@ async fn give_ipv6_block(vpc: &str) -> String {
 
 /// (IPv6 destination, target) of the table's routes, sorted.
 async fn ipv6_routes(id: &str) -> Vec<(String, String)> {
-    let out = ec2()
+    let mut v: Vec<(String, String)> = route_table(id)
         .await
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .expect("describe route table");
-    let mut v: Vec<(String, String)> = out.route_tables()[0]
         .routes()
         .iter()
         .filter_map(|r| {
@@ -116,41 +109,17 @@ async fn ipv6_routes(id: &str) -> Vec<(String, String)> {
 /// (protocol, from port, IPv6 block) of a group's rules in one direction, sorted; and the
 /// IPv4 blocks of that direction.
 async fn rules(id: &str, egress: bool) -> (Vec<(String, i32, String)>, Vec<String>) {
-    let out = ec2()
-        .await
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
-        .await
-        .expect("describe group");
-    let g = &out.security_groups()[0];
+    let g = security_group(id).await;
     let perms = if egress {
         g.ip_permissions_egress()
     } else {
         g.ip_permissions()
     };
-    let mut v6: Vec<(String, i32, String)> = perms
-        .iter()
-        .flat_map(|p| {
-            p.ipv6_ranges().iter().map(move |r| {
-                (
-                    p.ip_protocol().unwrap_or_default().to_string(),
-                    p.from_port().unwrap_or(-1),
-                    r.cidr_ipv6().unwrap_or_default().to_string(),
-                )
-            })
-        })
+    let v4 = blocks(perms, false)
+        .into_iter()
+        .map(|(_, _, b)| b)
         .collect();
-    v6.sort();
-    let v4 = perms
-        .iter()
-        .flat_map(|p| {
-            p.ip_ranges()
-                .iter()
-                .filter_map(|r| r.cidr_ip().map(str::to_string))
-        })
-        .collect();
-    (v6, v4)
+    (blocks(perms, true), v4)
 }
 
 fn rule(protocol: &str, port: i32, cidr: &str) -> (String, i32, String) {
@@ -219,7 +188,7 @@ async fn ipv6_routes_and_rules_in_a_dual_stack_vpc() {
             ("web".to_string(), "update".to_string())
         ]
     );
-    snapshot("ipv6_update", &s.plan_text());
+    snapshot!("ipv6_update", &s.plan_text());
     s.apply_clean();
     let mut want = vec![
         ("::/0".to_string(), igw.clone()),
@@ -253,27 +222,14 @@ async fn ipv6_routes_and_rules_in_a_dual_stack_vpc() {
         .send()
         .await
         .expect("delete outside strata");
-    let plan = s.plan_json(&[]);
-    let drifted: Vec<(String, String)> = plan["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .filter(|a| a["action"] != "no_op")
-        .map(|a| {
-            (
-                a["name"].as_str().unwrap_or_default().to_string(),
-                a["reason"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
     assert_eq!(
-        drifted,
+        reasons(&s.plan_json(&[])),
         vec![
             ("routes".to_string(), "drift".to_string()),
             ("web".to_string(), "drift".to_string())
         ]
     );
-    snapshot("ipv6_drift", &s.plan_text());
+    snapshot!("ipv6_drift", &s.plan_text());
     s.apply_clean();
     assert_eq!(ipv6_routes(&rt).await, want);
     assert_eq!(

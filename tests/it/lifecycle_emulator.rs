@@ -5,18 +5,11 @@
 //! live, also while the rest is repaired; `depends_on` orders creates and deletes that no
 //! reference orders. Orders are read from the test bed's call log.
 
-use crate::support::{
-    Call, Stack, TestBed, destroy_leaves_nothing, ec2, start_private_emulator, stderr, stdout,
-    strict, subnets_of, tag, vpcs_of,
-};
+use serde_json::json;
 
-/// A test bed of this test's own (for its call log), strict when the run is.
-fn own_test_bed() -> TestBed {
-    let extra: &[&str] = if strict() { &["--strict"] } else { &[] };
-    TestBed {
-        emulator: start_private_emulator(extra),
-    }
-}
+use crate::support::{
+    Call, Stack, TestBed, destroy_leaves_nothing, ec2, stderr, stdout, subnets_of, tag, vpcs_of,
+};
 
 /// Where the first successful call of `operation` naming `id` (any id when `None`) is in the
 /// log.
@@ -26,11 +19,7 @@ fn position(log: &[Call], operation: &str, id: Option<&str>) -> Option<usize> {
     })
 }
 
-#[tokio::test]
-async fn prevent_destroy_refuses_and_deletes_nothing() {
-    let s = Stack::new(
-        "prevent",
-        "stack: STACK
+const PREVENT: &str = "stack: STACK
 region: us-east-1
 resources:
   vpc:
@@ -41,8 +30,11 @@ resources:
     kind: ec2.subnet
     vpc: vpc
     cidr_block: 10.73.0.0/26
-",
-    );
+";
+
+#[tokio::test]
+async fn prevent_destroy_refuses_and_deletes_nothing() {
+    let s = Stack::new("prevent", PREVENT);
     s.apply_clean();
     let vpc = s.id_of("vpc");
 
@@ -79,20 +71,7 @@ resources:
     );
 
     // Lifting the protection takes an apply; then destroy deletes everything.
-    s.write(
-        "stack: STACK
-region: us-east-1
-resources:
-  vpc:
-    kind: ec2.vpc
-    cidr_block: 10.73.0.0/24
-    lifecycle: {prevent_destroy: false}
-  a:
-    kind: ec2.subnet
-    vpc: vpc
-    cidr_block: 10.73.0.0/26
-",
-    );
+    s.write(&PREVENT.replace("prevent_destroy: true", "prevent_destroy: false"));
     s.apply_clean();
     assert_eq!(s.id_of("vpc"), vpc);
     destroy_leaves_nothing(&s).await;
@@ -129,7 +108,7 @@ resources:
 
 #[tokio::test]
 async fn create_before_destroy_moves_the_route_before_the_old_copy_goes() {
-    let tb = own_test_bed();
+    let tb = TestBed::like_this_run(json!({}));
     let s = tb.stack("cbd", CBD);
     s.apply_clean();
     let old = s.id_of("nat");
@@ -310,7 +289,7 @@ resources:
 
 #[tokio::test]
 async fn depends_on_orders_creates_and_deletes_that_no_reference_orders() {
-    let tb = own_test_bed();
+    let tb = TestBed::like_this_run(json!({}));
     let s = tb.stack(
         "dependson",
         "stack: STACK

@@ -3,12 +3,12 @@
 //! repeat as already done; strata checks what exists and carries on. Every mutating call of
 //! every kind, and a fifth of all calls failing at random, some after they acted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use crate::support::{
-    Call, Scenario, Stack, TestBed, raw_http, start_private_emulator, stderr, tagged_at,
+    Call, Scenario, Stack, TestBed, locked_ids, mutating, raw_http, stderr, tagged_ids,
 };
 
 /// Every kind, with fields that each kind's create calls set.
@@ -258,42 +258,6 @@ resources:
       - {destination_cidr_block: 10.200.0.0/16, attachment: attach}
 "#;
 
-/// Ids in the lockfile: resources and deposed copies.
-pub fn locked_ids(s: &Stack) -> BTreeSet<String> {
-    let lock = s.lockfile();
-    let mut ids: BTreeSet<String> = lock["resources"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .filter_map(|r| r["id"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(d) = lock["deposed"].as_array() {
-        ids.extend(
-            d.iter()
-                .filter_map(|r| r["id"].as_str().map(str::to_string)),
-        );
-    }
-    ids
-}
-
-/// Ids of everything in the emulator carrying the stack's tag.
-pub async fn tagged_ids(s: &Stack) -> BTreeSet<String> {
-    tagged_at(&s.endpoint, &s.name)
-        .await
-        .into_iter()
-        .filter_map(|t| t.rsplit_once(' ').map(|(_, id)| id.to_string()))
-        .collect()
-}
-
-/// A call that changes something (reads start with these).
-fn mutating(op: &str) -> bool {
-    !["Describe", "Get", "List", "Search"]
-        .iter()
-        .any(|p| op.starts_with(p))
-}
-
 /// How often each mutating operation succeeded in a call log. Attempts AWS refused and strata
 /// retried (a subnet still held by an interface) depend on timing and are not counted, so that
 /// every occurrence counted here happens in every run.
@@ -340,18 +304,6 @@ const PHASES: [Phase; 3] = [
     },
 ];
 
-/// A test bed of our own, strict when the suite runs strict.
-fn test_bed(config: &Value) -> TestBed {
-    let config = config.to_string();
-    let mut args = vec!["--config", config.as_str()];
-    if crate::support::strict() {
-        args.insert(0, "--strict");
-    }
-    TestBed {
-        emulator: start_private_emulator(&args),
-    }
-}
-
 /// After a phase, the emulator holds what the lockfile records, once (and, after an apply,
 /// what the documents say: the next plan is empty); after destroy, nothing.
 async fn check_state(s: &Stack, phase: &Phase, what: &str) {
@@ -384,7 +336,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
         "a stack of every kind: apply, update in place, destroy, with the answer of mutating \
          calls dropped after they acted",
     );
-    let tb = test_bed(&json!({}));
+    let tb = TestBed::like_this_run(json!({}));
 
     // The probe: every mutating call of each phase, from the call log.
     let probe = tb.stack("lost", V1);
@@ -501,7 +453,7 @@ async fn a_fifth_of_calls_failing_still_converges() {
          connection before the call acts, a dropped connection after it acted); compare tagged \
          resources with the lockfile",
     );
-    let tb = test_bed(&json!({"faults": {
+    let tb = TestBed::like_this_run(json!({"faults": {
         "rate": 0.2, "kinds": ["throttle", "500", "503", "drop", "drop-after"], "seed": 20,
     }}));
     let s = tb.example("two-tier-network");

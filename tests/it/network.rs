@@ -4,23 +4,9 @@
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange};
 
-use crate::support::{Stack, destroy_leaves_nothing, ec2, id_filters, stdout, tag};
-
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
-
-async fn route_table(id: &str) -> aws_sdk_ec2::types::RouteTable {
-    ec2()
-        .await
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .expect("describe")
-        .route_tables()[0]
-        .clone()
-}
+use crate::support::{
+    Stack, destroy_leaves_nothing, ec2, route_table, security_group, snapshot, stdout, tag,
+};
 
 fn default_route(t: &aws_sdk_ec2::types::RouteTable) -> Option<&aws_sdk_ec2::types::Route> {
     t.routes()
@@ -86,7 +72,7 @@ async fn cookbook_1_3_internet_gateway() {
             "  public_ip:\n    kind: ec2.eip\n    tags: {Name: AWSCookbook203-eip}",
         )
     });
-    snapshot("cookbook_1_3_update", &s.plan_text());
+    snapshot!("cookbook_1_3_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("igw"), igw);
     let a_table = route_table(&s.id_of("route_table_a")).await;
@@ -101,7 +87,7 @@ async fn cookbook_1_3_internet_gateway() {
 
     // Replacement: the subnet's block changes; the table follows the new subnet.
     s.edit(|d| d.replace("cidr_block: 10.10.1.0/24", "cidr_block: 10.10.1.0/25"));
-    snapshot("cookbook_1_3_replace", &s.plan_text());
+    snapshot!("cookbook_1_3_replace", &s.plan_text());
     s.apply_clean();
     let a_table = route_table(&s.id_of("route_table_a")).await;
     assert!(associated(&a_table).contains(&s.id_of("subnet_b")));
@@ -153,7 +139,7 @@ async fn cookbook_1_4_nat_gateway_per_zone() {
             "tags: {Name: AWSCookbook204-b, Spare: \"yes\"}",
         )
     });
-    snapshot("cookbook_1_4_update", &s.plan_text());
+    snapshot!("cookbook_1_4_update", &s.plan_text());
     s.apply_clean();
     let t = route_table(&s.id_of("private_routes_b")).await;
     assert_eq!(
@@ -175,7 +161,7 @@ async fn cookbook_1_4_nat_gateway_per_zone() {
             "  nat_ip_b:\n    kind: ec2.eip\n  nat_ip_c:\n    kind: ec2.eip\n",
         )
     });
-    snapshot("cookbook_1_4_replace", &s.plan_text());
+    snapshot!("cookbook_1_4_replace", &s.plan_text());
     s.apply_clean();
     assert_ne!(s.id_of("nat_a"), old_nat);
     let gone = c
@@ -198,25 +184,13 @@ async fn cookbook_1_4_nat_gateway_per_zone() {
     destroy_leaves_nothing(&s).await;
 }
 
-async fn group(id: &str) -> aws_sdk_ec2::types::SecurityGroup {
-    ec2()
-        .await
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
-        .await
-        .expect("sg")
-        .security_groups()[0]
-        .clone()
-}
-
 #[tokio::test]
 async fn cookbook_1_5_security_groups_and_rule_drift() {
     let s = Stack::example("cookbook-1.5-security-groups");
     s.apply_clean();
     let instance = s.id_of("instance_sg");
     let bastion = s.id_of("bastion_sg");
-    let g = group(&instance).await;
+    let g = security_group(&instance).await;
     assert_eq!(g.group_name(), Some("AWSCookbook205Sg"));
     let sources: Vec<&str> = g
         .ip_permissions()
@@ -232,7 +206,7 @@ async fn cookbook_1_5_security_groups_and_rule_drift() {
         sources.contains(&bastion.as_str()),
         "the cross reference: {sources:?}"
     );
-    let b = group(&bastion).await;
+    let b = security_group(&bastion).await;
     assert_eq!(
         b.ip_permissions_egress().len(),
         1,
@@ -261,9 +235,9 @@ async fn cookbook_1_5_security_groups_and_rule_drift() {
         .expect("authorize outside strata");
     let text = s.plan_text();
     assert!(text.contains("was changed outside strata"), "{text}");
-    snapshot("cookbook_1_5_drift", &text);
+    snapshot!("cookbook_1_5_drift", &text);
     s.apply_clean();
-    let ports: Vec<i32> = group(&instance)
+    let ports: Vec<i32> = security_group(&instance)
         .await
         .ip_permissions()
         .iter()
@@ -281,7 +255,7 @@ async fn cookbook_1_5_security_groups_and_rule_drift() {
             "      - {protocol: tcp, port: 22, cidr: 203.0.113.0/24, description: SSH from HQ}\n      - {protocol: icmp, cidr: 203.0.113.0/24, description: ping}",
         )
     });
-    snapshot("cookbook_1_5_update", &s.plan_text());
+    snapshot!("cookbook_1_5_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("bastion_sg"), bastion);
 
@@ -292,11 +266,11 @@ async fn cookbook_1_5_security_groups_and_rule_drift() {
             "description: Bastion hosts",
         )
     });
-    snapshot("cookbook_1_5_replace", &s.plan_text());
+    snapshot!("cookbook_1_5_replace", &s.plan_text());
     s.apply_clean();
     let new_bastion = s.id_of("bastion_sg");
     assert_ne!(new_bastion, bastion);
-    let sources: Vec<String> = group(&instance)
+    let sources: Vec<String> = security_group(&instance)
         .await
         .ip_permissions()
         .iter()
@@ -326,7 +300,7 @@ async fn cookbook_1_8_prefix_list_in_rules() {
         vec!["198.51.100.7/32", "44.234.54.0/23", "54.244.46.0/23"]
     );
     for sg in ["instance_sg_1", "instance_sg_2"] {
-        let g = group(&s.id_of(sg)).await;
+        let g = security_group(&s.id_of(sg)).await;
         assert_eq!(
             g.ip_permissions()[0].prefix_list_ids()[0].prefix_list_id(),
             Some(pl.as_str())
@@ -343,7 +317,7 @@ async fn cookbook_1_8_prefix_list_in_rules() {
                 "description: workspaces-cidr2",
             )
     });
-    snapshot("cookbook_1_8_update", &s.plan_text());
+    snapshot!("cookbook_1_8_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("allowed_cidrs"), pl);
     let entries = c
@@ -368,7 +342,7 @@ async fn cookbook_1_8_prefix_list_in_rules() {
     // Replacement: a group's name changes.
     let old = s.id_of("instance_sg_2");
     s.edit(|d| d.replace("name: InstanceSg2", "name: InstanceSg2b"));
-    snapshot("cookbook_1_8_replace", &s.plan_text());
+    snapshot!("cookbook_1_8_replace", &s.plan_text());
     s.apply_clean();
     assert_ne!(s.id_of("instance_sg_2"), old);
     destroy_leaves_nothing(&s).await;
@@ -412,7 +386,7 @@ async fn cookbook_1_9_s3_gateway_endpoint() {
             "default: awscookbook209-other",
         )
     });
-    snapshot("cookbook_1_9_update", &s.plan_text());
+    snapshot!("cookbook_1_9_update", &s.plan_text());
     s.apply_clean();
     let e = c
         .describe_vpc_endpoints()
@@ -427,7 +401,7 @@ async fn cookbook_1_9_s3_gateway_endpoint() {
 
     // Replacement: DynamoDB instead of S3.
     s.edit(|d| d.replace("service: s3", "service: dynamodb"));
-    snapshot("cookbook_1_9_replace", &s.plan_text());
+    snapshot!("cookbook_1_9_replace", &s.plan_text());
     s.apply_clean();
     assert_ne!(s.id_of("s3"), id);
     destroy_leaves_nothing(&s).await;
@@ -454,7 +428,7 @@ async fn two_tier_network_builds_and_survives_a_vpc_replacement() {
             .replace("10.10.2.0/24", "10.20.2.0/24")
             .replace("10.10.3.0/24", "10.20.3.0/24")
     });
-    snapshot("two_tier_vpc_replace", &s.plan_text());
+    snapshot!("two_tier_vpc_replace", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("igw"), igw, "the internet gateway is kept");
     let c = ec2().await;

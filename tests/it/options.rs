@@ -8,28 +8,20 @@ use aws_sdk_ec2::types::{
     DnsSupportValue, ModifyTransitGatewayOptions, PeeringConnectionOptionsRequest,
 };
 
-use crate::support::{Stack, changes, destroy_leaves_nothing, ec2, ec2_in, id_filters};
+use crate::support::{Stack, VpcElsewhere, changes, destroy_leaves_nothing, ec2, pairs, snapshot};
 
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
-/// A plan's action and reason for one resource.
-fn action_of(plan: &serde_json::Value, name: &str) -> (String, String) {
+/// The plan updates `name` for drift (whatever else it does); returns the plan as text.
+fn drifted(s: &Stack, name: &str) -> String {
+    let plan = s.plan_json(&[]);
     let a = plan["actions"]
         .as_array()
         .and_then(|v| v.iter().find(|a| a["name"] == name))
         .unwrap_or_else(|| panic!("{name} is in the plan: {plan}"));
-    (
-        a["action"].as_str().unwrap_or_default().to_string(),
-        a["reason"].as_str().unwrap_or_default().to_string(),
-    )
+    assert_eq!(
+        (&a["action"], &a["reason"]),
+        (&"update".into(), &"drift".into())
+    );
+    s.plan_text()
 }
 
 const TGW: &str = "stack: STACK
@@ -134,7 +126,7 @@ async fn transit_gateway_and_attachment_options_change_in_place() {
     );
     let text = s.plan_text();
     assert!(!text.contains("forces replacement"), "{text}");
-    snapshot("options_tgw_update", &text);
+    snapshot!("options_tgw_update", &text);
     s.apply_clean();
     assert_eq!(s.id_of("tgw"), tgw, "the gateway was kept");
     assert_eq!(s.id_of("attach"), att, "the attachment was kept");
@@ -159,14 +151,9 @@ async fn transit_gateway_and_attachment_options_change_in_place() {
         .send()
         .await
         .expect("modify outside strata");
-    let plan = s.plan_json(&[]);
-    assert_eq!(
-        action_of(&plan, "tgw"),
-        ("update".to_string(), "drift".to_string())
-    );
-    let text = s.plan_text();
+    let text = drifted(&s, "tgw");
     assert!(text.contains("was changed outside strata"), "{text}");
-    snapshot("options_tgw_drift", &text);
+    snapshot!("options_tgw_drift", &text);
     s.apply_clean();
     assert_eq!(
         flags(&tgw_options(&tgw).await.1),
@@ -259,7 +246,7 @@ resources:
     });
     let plan = s.plan_json(&[]);
     assert_eq!(changes(&plan), pairs(&[("peering", "update")]));
-    snapshot("options_peering_update", &s.plan_text());
+    snapshot!("options_peering_update", &s.plan_text());
     s.apply_clean();
     assert_eq!(s.id_of("peering"), pcx);
     assert_eq!(peering_dns(&pcx).await, (true, false));
@@ -277,12 +264,7 @@ resources:
         .send()
         .await
         .expect("modify outside strata");
-    let plan = s.plan_json(&[]);
-    assert_eq!(
-        action_of(&plan, "peering"),
-        ("update".to_string(), "drift".to_string())
-    );
-    let text = s.plan_text();
+    let text = drifted(&s, "peering");
     assert!(
         text.contains("accepter_options") && text.contains("changed outside strata"),
         "{text}"
@@ -294,15 +276,8 @@ resources:
 
 #[tokio::test]
 async fn peering_accepter_options_in_another_region_are_set_there() {
-    let url = crate::support::emulator().url.clone();
-    let west = ec2_in(&url, "us-west-2").await;
-    let peer = west
-        .create_vpc()
-        .cidr_block("10.63.0.0/24")
-        .send()
-        .await
-        .expect("west vpc");
-    let peer = peer.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let west = VpcElsewhere::create("us-west-2", "10.63.0.0/24").await;
+    let peer = &west.id;
     let s = Stack::new(
         "pcxregion",
         &format!(
@@ -325,14 +300,9 @@ resources:
     s.apply_clean();
     let pcx = s.id_of("peering");
     assert_eq!(peering_dns(&pcx).await, (false, true));
-    let seen = west
-        .describe_vpc_peering_connections()
-        .vpc_peering_connection_ids(&pcx)
-        .send()
-        .await
-        .expect("west view");
     assert_eq!(
-        seen.vpc_peering_connections()[0]
+        west.peering(&pcx)
+            .await
             .accepter_vpc_info()
             .and_then(|i| i.peering_options())
             .and_then(|o| o.allow_dns_resolution_from_remote_vpc()),
@@ -344,9 +314,5 @@ resources:
     s.apply_clean();
     assert_eq!(peering_dns(&pcx).await, (false, false));
     destroy_leaves_nothing(&s).await;
-    west.delete_vpc()
-        .vpc_id(&peer)
-        .send()
-        .await
-        .expect("cleanup");
+    west.delete().await;
 }

@@ -12,29 +12,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_ec2::types::Tag;
 
 use crate::support::{
-    Emulator, Scenario, Stack, ec2_at, start_private_emulator, stderr, strict, tag, tagged_at,
+    Emulator, Scenario, Stack, ec2_at, locked_ids, start_private_emulator, stderr, strict, tag,
+    tagged_ids,
 };
-
-/// Ids of everything carrying the stack's tag.
-async fn tagged_ids(url: &str, stack: &str) -> BTreeSet<String> {
-    tagged_at(url, stack)
-        .await
-        .into_iter()
-        .filter_map(|t| t.rsplit_once(' ').map(|(_, id)| id.to_string()))
-        .collect()
-}
-
-/// Ids the lockfile records.
-fn locked_ids(s: &Stack) -> BTreeSet<String> {
-    s.lockfile()["resources"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .filter_map(|r| r["id"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// The lineage in a lockfile's snapshot (read as bytes: its journal may be refused).
 fn snapshot_lineage(lockfile: &Path) -> String {
@@ -146,11 +126,7 @@ async fn a_journal_from_another_lockfile_is_refused() -> usize {
             .expect("run strata");
         assert_eq!(out.status.code(), None, "killed: {}", stderr(&out));
     }
-    let url = first.endpoint.clone();
-    let before = (
-        tagged_ids(&url, &first.name).await,
-        tagged_ids(&url, &second.name).await,
-    );
+    let before = (tagged_ids(&first).await, tagged_ids(&second).await);
     assert!(!before.0.is_empty() && !before.1.is_empty());
     let journal = second.path().join("strata.lock.journal");
     let own = std::fs::read(&journal).expect("the second stack's journal");
@@ -180,10 +156,7 @@ async fn a_journal_from_another_lockfile_is_refused() -> usize {
         assert_eq!(std::fs::read(&journal).expect("journal"), copied);
     }
     assert_eq!(
-        (
-            tagged_ids(&url, &first.name).await,
-            tagged_ids(&url, &second.name).await
-        ),
+        (tagged_ids(&first).await, tagged_ids(&second).await),
         before,
         "nothing deleted, created or retagged"
     );
@@ -192,14 +165,14 @@ async fn a_journal_from_another_lockfile_is_refused() -> usize {
     std::fs::write(&journal, own).expect("put the journal back");
     for s in [&first, &second] {
         s.apply_clean();
-        assert_eq!(tagged_ids(&url, &s.name).await, locked_ids(s));
+        assert_eq!(tagged_ids(s).await, locked_ids(s));
     }
-    assert!(before.0.is_subset(&tagged_ids(&url, &first.name).await));
-    assert!(before.1.is_subset(&tagged_ids(&url, &second.name).await));
+    assert!(before.0.is_subset(&tagged_ids(&first).await));
+    assert!(before.1.is_subset(&tagged_ids(&second).await));
     let count = before.0.len() + before.1.len();
     for s in [&first, &second] {
         s.expect(0, &["destroy", "--auto-approve"]);
-        assert!(tagged_ids(&url, &s.name).await.is_empty());
+        assert!(tagged_ids(s).await.is_empty());
     }
     count
 }
@@ -216,7 +189,7 @@ async fn two_directories_on_one_stack() -> (usize, usize) {
     .expect("the second directory's documents");
     let url = first.endpoint.clone();
     first.apply_clean();
-    let before = tagged_ids(&url, &first.name).await;
+    let before = tagged_ids(&first).await;
     let vpc = first.id_of("vpc");
     let subnet_a = first.id_of("subnet_a");
     for args in [
@@ -236,11 +209,7 @@ async fn two_directories_on_one_stack() -> (usize, usize) {
         ] {
             assert!(err.contains(&part), "{args:?}: {part}: {err}");
         }
-        assert_eq!(
-            tagged_ids(&url, &first.name).await,
-            before,
-            "nothing deleted"
-        );
+        assert_eq!(tagged_ids(&first).await, before, "nothing deleted");
     }
     first.expect(0, &["plan", "--detailed-exitcode"]);
 
@@ -251,7 +220,7 @@ async fn two_directories_on_one_stack() -> (usize, usize) {
     assert_eq!(second.id_of("vpc"), vpc, "adopted, not created again");
     let theirs = snapshot_lineage(&second.path().join("strata.lock"));
     assert_eq!(vpc_lineage(&url, &vpc).await, Some(theirs.clone()));
-    let now = tagged_ids(&url, &first.name).await;
+    let now = tagged_ids(&first).await;
     assert!(
         !now.contains(&subnet_a),
         "the subnet no document names was deleted"
@@ -263,7 +232,7 @@ async fn two_directories_on_one_stack() -> (usize, usize) {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains(&theirs), "{}", stderr(&out));
     second.expect(0, &["destroy", "--auto-approve"]);
-    assert!(tagged_ids(&url, &first.name).await.is_empty());
+    assert!(tagged_ids(&first).await.is_empty());
     (before.len(), 1)
 }
 
@@ -468,7 +437,7 @@ async fn simultaneous_applies_always_name_the_holder() {
         }
     }
     assert!(refused >= 1, "the ten applies met");
-    let vpcs = tagged_ids(&em.url, &s.name).await;
+    let vpcs = tagged_ids(&s).await;
     assert_eq!(vpcs.len(), 1, "one VPC: {vpcs:?}");
     s.expect(0, &["plan", "--detailed-exitcode"]);
     s.expect(0, &["destroy", "--auto-approve"]);

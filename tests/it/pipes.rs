@@ -9,19 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{Scenario, Stack, TestBed, start_private_emulator, stderr, strict, tagged_at};
-
-/// A test bed of its own with `config`, strict on the strict pass.
-pub(crate) fn test_bed(config: serde_json::Value) -> TestBed {
-    let config = config.to_string();
-    let mut args = vec!["--config", config.as_str()];
-    if strict() {
-        args.insert(0, "--strict");
-    }
-    TestBed {
-        emulator: start_private_emulator(&args),
-    }
-}
+use crate::support::{Scenario, Stack, TestBed, locked_ids, stderr, tagged_ids};
 
 /// Runs a future to its end on a runtime of its own (for SDK checks from test threads).
 pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
@@ -48,17 +36,6 @@ pub(crate) struct Left {
 impl Left {
     pub(crate) fn of(s: &Stack) -> Left {
         let lock = s.lockfile();
-        let mut locked: BTreeSet<String> = lock["resources"]
-            .as_object()
-            .map(|m| {
-                m.values()
-                    .filter_map(|r| r["id"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for d in lock["deposed"].as_array().into_iter().flatten() {
-            locked.extend(d["id"].as_str().map(str::to_string));
-        }
         let pending = lock["pending"]
             .as_array()
             .into_iter()
@@ -71,13 +48,9 @@ impl Left {
                 )
             })
             .collect();
-        let tagged = block_on(tagged_at(&s.endpoint, &s.name))
-            .into_iter()
-            .filter_map(|t| t.rsplit_once(' ').map(|(_, id)| id.to_string()))
-            .collect();
         Left {
-            tagged,
-            locked,
+            tagged: block_on(tagged_ids(s)),
+            locked: locked_ids(s),
             pending,
             holder: std::fs::read_to_string(s.path().join("strata.lock.holder"))
                 .unwrap_or_default(),
@@ -262,7 +235,7 @@ fn closed_output_never_stops_the_work() {
          state show, output, graph, schema, --help, --version, a usage error, validate and \
          plan with diagnostics, each with its output closed four ways",
     );
-    let tb = test_bed(json!({"pending": {"nat_gateway": NAT_PENDING_SECS}}));
+    let tb = TestBed::like_this_run(json!({"pending": {"nat_gateway": NAT_PENDING_SECS}}));
     let closes = [
         Close::Both(0),
         Close::Both(5),

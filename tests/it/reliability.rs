@@ -5,36 +5,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::support::{Scenario, Stack, TestBed, stderr, tagged_at};
-
-/// Ids in the lockfile: resources and deposed copies.
-fn locked_ids(s: &Stack) -> BTreeSet<String> {
-    let lock = s.lockfile();
-    let mut ids: BTreeSet<String> = lock["resources"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .filter_map(|r| r["id"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(d) = lock["deposed"].as_array() {
-        ids.extend(
-            d.iter()
-                .filter_map(|r| r["id"].as_str().map(str::to_string)),
-        );
-    }
-    ids
-}
-
-/// Ids of everything in the emulator carrying the stack's tag.
-async fn tagged_ids(s: &Stack) -> BTreeSet<String> {
-    tagged_at(&s.endpoint, &s.name)
-        .await
-        .into_iter()
-        .filter_map(|t| t.rsplit_once(' ').map(|(_, id)| id.to_string()))
-        .collect()
-}
+use crate::support::{
+    Running, Scenario, Stack, TestBed, locked_ids, mutations, stderr, stdout, tagged_ids,
+};
 
 /// Resume: an apply of a saved plan fails part-way (every CreateRouteTable fails). With the
 /// cause gone, applying the same saved plan runs only what was not done; and it is refused if
@@ -149,7 +122,7 @@ async fn a_saved_plan_resumes_only_what_is_left() {
         lock,
         "a refused resume changes nothing"
     );
-    let refused_calls = mutating_calls(&tb.log());
+    let refused_calls = mutations(&tb.log());
     assert_eq!(
         refused_calls, 0,
         "a refused resume calls nothing that changes"
@@ -173,18 +146,6 @@ async fn a_saved_plan_resumes_only_what_is_left() {
     ));
 }
 
-/// Calls in a call log that succeeded and change something (not Describe, Get, List or Search).
-fn mutating_calls(log: &[crate::support::Call]) -> usize {
-    log.iter()
-        .filter(|c| {
-            c.ok()
-                && !["Describe", "Get", "List", "Search"]
-                    .iter()
-                    .any(|p| c.operation.starts_with(p))
-        })
-        .count()
-}
-
 /// Cancellation as CI does it: SIGINT, 7.5 s later SIGTERM, 2.5 s later SIGKILL, while NAT
 /// gateways are being created (pending for a minute). strata exits by itself, saving the
 /// lockfile with the creates in flight journaled and releasing its lock; the next apply finds
@@ -198,36 +159,18 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
          7.5 s later if it still runs (CI's SIGKILL 2.5 s after that is not sent: the time to \
          exit is measured against it); then apply again",
     );
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     let tb = TestBed::start(json!({"pending": {"nat_gateway": 60.0}}));
     let s = tb.example("cookbook-1.4-nat-gateway");
-    let mut child = s
-        .command(&["apply", "--auto-approve"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start strata");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    while !lines
-        .iter()
-        .any(|l: &String| l.contains("waiting for the NAT gateway"))
-    {
-        lines.push(
-            rx.recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("a NAT gateway create started: {lines:?}")),
-        );
-    }
-    let pid = child.id().cast_signed();
+    let mut run = Running::start(
+        s.command(&["apply", "--auto-approve"])
+            .stdout(Stdio::null()),
+    );
+    // A NAT gateway create started.
+    run.wait_for("waiting for the NAT gateway", Duration::from_secs(60));
+    let pid = run.child.id().cast_signed();
     let signal = |sig| {
         #[allow(unsafe_code)]
         // SAFETY: kill(2) on the child's pid.
@@ -245,7 +188,7 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
     signal(libc::SIGINT);
     let mut sent_term = false;
     let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
+        if let Some(st) = run.child.try_wait().expect("wait") {
             break st;
         }
         let t = start.elapsed();
@@ -260,12 +203,11 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let took = start.elapsed();
-    lines.extend(rx.try_iter());
     assert_eq!(
         status.code(),
         Some(if sent_term { 143 } else { 130 }),
         "exited by itself, for the last signal it got: {status:?}\n{}",
-        lines.join("\n")
+        run.all_stderr()
     );
     let holder = std::fs::read(s.path().join("strata.lock.holder")).unwrap_or_default();
     assert!(holder.is_empty(), "the lock was released");
@@ -333,37 +275,20 @@ async fn locks_stop_a_second_run_and_survive_a_killed_one() {
          then destroy; a destroy killed with SIGKILL after its first mutating call, then plan \
          and apply; force-unlock after another killed destroy, then destroy",
     );
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     // The first apply holds the lock as long as the test wants: its NAT gateways stay pending.
     let tb = TestBed::start(json!({"pending": {"nat_gateway": 600.0}}));
     let s = tb.example("cookbook-1.4-nat-gateway");
-    let mut first = s
-        .command(&["apply", "--auto-approve"])
-        .env("STRATA_MAX_WAIT_SECS", "900")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start strata");
-    let err = first.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    while !lines
-        .iter()
-        .any(|l: &String| l.contains("waiting for the NAT gateway"))
-    {
-        lines.push(
-            rx.recv_timeout(Duration::from_secs(120))
-                .unwrap_or_else(|_| panic!("the first apply reached the NAT gateways: {lines:?}")),
-        );
-    }
+    let mut run = Running::start(
+        s.command(&["apply", "--auto-approve"])
+            .env("STRATA_MAX_WAIT_SECS", "900")
+            .stdout(Stdio::null()),
+    );
+    // The first apply reached the NAT gateways.
+    run.wait_for("waiting for the NAT gateway", Duration::from_secs(120));
+    let mut first = run.child;
     let first_pid = first.id();
     let running = |c: &mut std::process::Child| c.try_wait().expect("wait").is_none();
 
@@ -559,7 +484,7 @@ async fn damaged_lockfiles_are_refused_and_never_overwritten() {
                 // A valid file: `state list` reads no documents, so it cannot know the file
                 // is another stack's; it lists that file's resources.
                 assert_eq!(out.status.code(), Some(0), "{case}, {args:?}: {err}");
-                let listed = crate::support::stdout(&out);
+                let listed = stdout(&out);
                 assert!(
                     listed.contains(&subnet_a) && listed.contains(&subnet_b),
                     "{listed}"
@@ -586,7 +511,7 @@ async fn damaged_lockfiles_are_refused_and_never_overwritten() {
     std::fs::copy(&backup, &path).expect("restore the backup");
     let _ = std::fs::remove_file(s.path().join("strata.lock.journal"));
     let out = s.expect(0, &["state", "list"]);
-    let in_backup = crate::support::stdout(&out).lines().count();
+    let in_backup = stdout(&out).lines().count();
     s.expect(0, &["apply", "--auto-approve"]);
     assert_eq!(
         locked_ids(&s),

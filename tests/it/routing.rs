@@ -9,30 +9,9 @@ use aws_sdk_ec2::types::{Route, RouteTable};
 use serde_json::json;
 
 use crate::support::{
-    Stack, TestBed, changes, destroy_leaves_nothing, ec2, id_filters, stderr, stdout,
+    Stack, TestBed, changes, destroy_leaves_nothing, ec2, pairs, route_table, snapshot, stderr,
+    stdout,
 };
-
-fn snapshot(name: &str, text: &str) {
-    id_filters().bind(|| insta::assert_snapshot!(name, text));
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
-async fn table(id: &str) -> RouteTable {
-    ec2()
-        .await
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .expect("describe route table")
-        .route_tables()[0]
-        .clone()
-}
 
 fn to_cidr<'a>(t: &'a RouteTable, cidr: &str) -> Option<&'a Route> {
     t.routes()
@@ -111,7 +90,7 @@ async fn a_private_nat_gateway_routes_without_an_internet_gateway() {
         "the output shows the NAT gateway's private address: {}",
         stdout(&out)
     );
-    let t = table(&s.id_of("routes")).await;
+    let t = route_table(&s.id_of("routes")).await;
     assert_eq!(
         to_cidr(&t, "192.168.0.0/16").and_then(|r| r.nat_gateway_id()),
         Some(id.as_str())
@@ -143,7 +122,7 @@ async fn a_private_nat_gateway_routes_without_an_internet_gateway() {
         text.contains("-/+ nat (ec2.nat_gateway)") && text.contains("# forces replacement"),
         "{text}"
     );
-    snapshot("private_nat_replace", &text);
+    snapshot!("private_nat_replace", &text);
     s.apply_clean();
     let new_id = s.id_of("nat");
     assert_ne!(new_id, id);
@@ -155,7 +134,7 @@ async fn a_private_nat_gateway_routes_without_an_internet_gateway() {
         Some("deleted"),
         "the old one is deleted"
     );
-    let t = table(&s.id_of("routes")).await;
+    let t = route_table(&s.id_of("routes")).await;
     assert_eq!(
         to_cidr(&t, "192.168.0.0/16").and_then(|r| r.nat_gateway_id()),
         Some(new_id.as_str())
@@ -271,7 +250,7 @@ async fn routes_to_prefix_lists_live_beside_gateway_endpoint_routes() {
         .send()
         .await
         .expect("endpoint");
-    let t = table(&rt).await;
+    let t = route_table(&rt).await;
     assert_eq!(
         to_prefix_list(&t, &pl).and_then(|r| r.gateway_id()),
         Some(igw.as_str()),
@@ -314,9 +293,9 @@ async fn routes_to_prefix_lists_live_beside_gateway_endpoint_routes() {
         )
     });
     assert_eq!(changes(&s.plan_json(&[])), pairs(&[("routes", "update")]));
-    snapshot("prefix_list_routes_update", &s.plan_text());
+    snapshot!("prefix_list_routes_update", &s.plan_text());
     s.apply_clean();
-    let t = table(&rt).await;
+    let t = route_table(&rt).await;
     assert!(to_prefix_list(&t, &pl).is_some());
     assert_eq!(
         to_cidr(&t, "0.0.0.0/0").and_then(|r| r.gateway_id()),
@@ -344,7 +323,7 @@ async fn routes_to_prefix_lists_live_beside_gateway_endpoint_routes() {
     );
     s.apply_clean();
     assert_eq!(
-        to_prefix_list(&table(&rt).await, &pl).and_then(|r| r.gateway_id()),
+        to_prefix_list(&route_table(&rt).await, &pl).and_then(|r| r.gateway_id()),
         Some(igw.as_str())
     );
 
@@ -352,7 +331,7 @@ async fn routes_to_prefix_lists_live_beside_gateway_endpoint_routes() {
     s.edit(|d| d.replace("    route_tables: [routes]\n", "    route_tables: []\n"));
     assert_eq!(changes(&s.plan_json(&[])), pairs(&[("s3", "update")]));
     s.apply_clean();
-    let t = table(&rt).await;
+    let t = route_table(&rt).await;
     assert!(to_prefix_list(&t, &s3_list).is_none(), "{:?}", t.routes());
     assert!(to_prefix_list(&t, &pl).is_some() && to_cidr(&t, "0.0.0.0/0").is_some());
     destroy_leaves_nothing(&s).await;
@@ -420,7 +399,7 @@ resources:
     s.apply_clean();
     let rt = s.id_of("routes");
     assert_eq!(
-        to_cidr(&table(&rt).await, "0.0.0.0/0").and_then(|r| r.gateway_id()),
+        to_cidr(&route_table(&rt).await, "0.0.0.0/0").and_then(|r| r.gateway_id()),
         Some(gwlb.as_str())
     );
 
@@ -437,7 +416,7 @@ resources:
     assert!(text.contains("changed outside strata"), "{text}");
     s.apply_clean();
     assert_eq!(
-        to_cidr(&table(&rt).await, "0.0.0.0/0").and_then(|r| r.gateway_id()),
+        to_cidr(&route_table(&rt).await, "0.0.0.0/0").and_then(|r| r.gateway_id()),
         Some(gwlb.as_str())
     );
 

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
-use crate::support::{Scenario, Stack, TestBed, stderr, stdout};
+use crate::support::{Scenario, Stack, TestBed, security_group, stderr, stdout, tag, vpc};
 
 /// The forms a secret could be written down in.
 fn forms(v: &str) -> Vec<String> {
@@ -208,28 +208,14 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
     run(SECRET, &["output", "--json"], 0);
     run(SECRET, &["apply", "--auto-approve", "-vvv"], 0);
 
-    let c = crate::support::ec2().await;
-    let owner =
-        |tags: &[aws_sdk_ec2::types::Tag]| crate::support::tag(tags, "Owner").map(str::to_string);
-    let vpc = c
-        .describe_vpcs()
-        .vpc_ids(s.id_of("vpc"))
-        .send()
-        .await
-        .expect("vpc");
+    let owner = async || tag(vpc(&s.id_of("vpc")).await.tags(), "Owner").map(str::to_string);
     assert_eq!(
-        owner(vpc.vpcs()[0].tags()).as_deref(),
+        owner().await.as_deref(),
         Some(format!("team-{SECRET}").as_str()),
         "the value reached AWS"
     );
-    let sg = c
-        .describe_security_groups()
-        .group_ids(s.id_of("sg"))
-        .send()
-        .await
-        .expect("security group");
     assert_eq!(
-        crate::support::tag(sg.security_groups()[0].tags(), "Token"),
+        tag(security_group(&s.id_of("sg")).await.tags(), "Token"),
         Some(FIELD),
         "the sensitive field's value reached AWS"
     );
@@ -238,14 +224,8 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
     let plan = run(ROTATED, &["plan", "--detailed-exitcode"], 2);
     assert!(plan.contains("(sensitive"), "{plan}");
     run(ROTATED, &["apply", "--auto-approve", "-vvv"], 0);
-    let vpc = c
-        .describe_vpcs()
-        .vpc_ids(s.id_of("vpc"))
-        .send()
-        .await
-        .expect("vpc");
     assert_eq!(
-        owner(vpc.vpcs()[0].tags()).as_deref(),
+        owner().await.as_deref(),
         Some(format!("team-{ROTATED}").as_str())
     );
     assert_eq!(

@@ -4,16 +4,14 @@
 //! planning it stops before any change. The handlers are in place from the start, even when
 //! strata inherits SIGINT ignored (a background job of a shell).
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::pipes::{Left, test_bed};
-use crate::support::{Scenario, Stack, TestBed, stderr};
+use crate::pipes::Left;
+use crate::support::{Running, Scenario, Stack, TestBed, stderr};
 
 /// A generous bound for anything that should take seconds (a busy 2-core CI is slow).
 const BOUND: Duration = Duration::from_secs(180);
@@ -43,72 +41,28 @@ fn ignoring(cmd: &mut Command, sig: libc::c_int) -> &mut Command {
     }
 }
 
-/// A strata process whose stderr is read line by line as it comes.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    stderr: Vec<String>,
-}
-
-impl Running {
-    fn start(cmd: &mut Command) -> Running {
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start strata");
-        let err = child.stderr.take().expect("stderr");
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Running {
-            child,
-            lines,
-            stderr: Vec::new(),
-        }
+/// Sends `sig` to `run`, waits for the exit (at most [`BOUND`]); returns the exit code, the
+/// time from the signal to the exit, and all of stderr.
+fn signal(mut run: Running, sig: libc::c_int) -> (Option<i32>, Duration, String) {
+    let pid = libc::pid_t::try_from(run.child.id()).expect("a pid");
+    let sent = Instant::now();
+    #[allow(unsafe_code)]
+    // SAFETY: kill(2) on our child's pid.
+    unsafe {
+        libc::kill(pid, sig);
     }
-
-    /// Waits for a line of stderr holding `text`.
-    fn wait_for(&mut self, text: &str) {
-        while !self.stderr.iter().any(|l| l.contains(text)) {
-            let line = self
-                .lines
-                .recv_timeout(BOUND)
-                .unwrap_or_else(|_| panic!("no {text:?} on stderr:\n{}", self.stderr.join("\n")));
-            self.stderr.push(line);
+    let status = loop {
+        if let Some(status) = run.child.try_wait().expect("wait for strata") {
+            break status;
         }
-    }
-
-    /// Sends `sig`, waits for the exit (at most [`BOUND`]); returns the exit code, the time
-    /// from the signal to the exit, and all of stderr.
-    fn signal(mut self, sig: libc::c_int) -> (Option<i32>, Duration, String) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        let sent = Instant::now();
-        #[allow(unsafe_code)]
-        // SAFETY: kill(2) on our child's pid.
-        unsafe {
-            libc::kill(pid, sig);
+        if sent.elapsed() > BOUND {
+            let _ = run.child.kill();
+            panic!("strata still ran {BOUND:?} after the signal");
         }
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait for strata") {
-                break status;
-            }
-            if sent.elapsed() > BOUND {
-                let _ = self.child.kill();
-                panic!("strata still ran {BOUND:?} after the signal");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let took = sent.elapsed();
-        // The reader ends with the pipe.
-        while let Ok(line) = self.lines.recv_timeout(BOUND) {
-            self.stderr.push(line);
-        }
-        (status.code(), took, self.stderr.join("\n"))
-    }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = sent.elapsed();
+    (status.code(), took, run.all_stderr())
 }
 
 /// Waits, polling, until `done` holds; fails the test after [`BOUND`].
@@ -143,10 +97,10 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
     if sig == libc::SIGINT {
         ignoring(&mut cmd, libc::SIGINT);
     }
-    let run = Running::start(&mut cmd);
+    let run = Running::start(cmd.stdout(Stdio::null()));
     // Order: the signal comes once the apply is under way (the VPC is recorded)...
     wait_until("the apply recorded the VPC", || vpc_recorded(&s));
-    let (exit, took, err) = run.signal(sig);
+    let (exit, took, err) = signal(run, sig);
     assert_eq!(exit, Some(code), "{name}: {err}");
     assert_eq!(err.matches("Interrupted").count(), 1, "{name}: {err}");
     assert!(err.contains(&format!("Interrupted ({name})")), "{err}");
@@ -205,7 +159,7 @@ fn lockfile_bytes(s: &Stack) -> Vec<Vec<u8>> {
 /// SIGINT while the apply is planning, strata started with SIGINT ignored: it stops before any
 /// mutating call, says "Interrupted" once, and leaves the lockfile as it was and the lock free.
 fn interrupted_while_planning() -> String {
-    let tb = test_bed(json!({}));
+    let tb = TestBed::like_this_run(json!({}));
     let docs = many_subnets();
     let vpc_only = &docs[..docs.find("  s0:").expect("a subnet")];
     let s = tb.stack("sigplan", vpc_only);
@@ -218,10 +172,10 @@ fn interrupted_while_planning() -> String {
     let before = lockfile_bytes(&s);
     let mut cmd = s.command(&["apply", "--auto-approve"]);
     cmd.env("STRATA_PENDING_RECHECK_SECS", "600");
-    let mut run = Running::start(ignoring(&mut cmd, libc::SIGINT));
+    let mut run = Running::start(ignoring(&mut cmd, libc::SIGINT).stdout(Stdio::null()));
     // Order: the signal comes once the reads are done and planning waits.
-    run.wait_for("not all visible yet");
-    let (exit, took, err) = run.signal(libc::SIGINT);
+    run.wait_for("not all visible yet", BOUND);
+    let (exit, took, err) = signal(run, libc::SIGINT);
     assert_eq!(exit, Some(130), "{err}");
     assert_eq!(err.matches("Interrupted").count(), 1, "{err}");
     assert!(
@@ -265,7 +219,7 @@ fn signals_stop_save_and_release_the_lock() {
          an apply sent SIGINT (inherited ignored) while planning (waiting for a VPC that AWS's \
          describes do not show yet)",
     );
-    let tb = test_bed(json!({"latency": {"fixed_ms": 250}}));
+    let tb = TestBed::like_this_run(json!({"latency": {"fixed_ms": 250}}));
     let cases = [
         (libc::SIGINT, "SIGINT", 130),
         (libc::SIGTERM, "SIGTERM", 143),
@@ -294,12 +248,12 @@ fn signals_stop_save_and_release_the_lock() {
 /// `nohup strata apply`: a SIGHUP ignored on entry stays ignored, and the apply goes on.
 #[test]
 fn nohup_keeps_an_apply_going_when_the_terminal_hangs_up() {
-    let tb = test_bed(json!({"latency": {"fixed_ms": 100}}));
+    let tb = TestBed::like_this_run(json!({"latency": {"fixed_ms": 100}}));
     let s = tb.stack("nohup", &many_subnets());
     let mut cmd = s.command(&["apply", "--auto-approve", "--parallelism", "1"]);
-    let run = Running::start(ignoring(&mut cmd, libc::SIGHUP));
+    let run = Running::start(ignoring(&mut cmd, libc::SIGHUP).stdout(Stdio::null()));
     wait_until("the apply recorded the VPC", || vpc_recorded(&s));
-    let (exit, _, err) = run.signal(libc::SIGHUP);
+    let (exit, _, err) = signal(run, libc::SIGHUP);
     assert_eq!(exit, Some(0), "{err}");
     assert!(!err.contains("Interrupted"), "{err}");
     let left = Left::of(&s);

@@ -1,14 +1,18 @@
 //! The harness: the emulator (started once per test process, or STRATA_TEST_ENDPOINT), a stack
 //! in a temporary directory, the `strata` binary, and an EC2 client to check the emulator.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, RouteTable, SecurityGroup, Vpc, VpcPeeringConnection,
+};
 
 pub struct Emulator {
     pub url: String,
@@ -229,6 +233,16 @@ pub fn stderr(o: &Output) -> String {
 
 /// The actions of a JSON plan that change something: (name, action).
 pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
+    changed(plan, "action")
+}
+
+/// The actions of a JSON plan that change something: (name, reason).
+pub fn reasons(plan: &serde_json::Value) -> Vec<(String, String)> {
+    changed(plan, "reason")
+}
+
+/// (name, `field`) of each action of a JSON plan that changes something.
+fn changed(plan: &serde_json::Value, field: &str) -> Vec<(String, String)> {
     plan["actions"]
         .as_array()
         .expect("actions")
@@ -237,9 +251,16 @@ pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
         .map(|a| {
             (
                 a["name"].as_str().unwrap_or_default().to_string(),
-                a["action"].as_str().unwrap_or_default().to_string(),
+                a[field].as_str().unwrap_or_default().to_string(),
             )
         })
+        .collect()
+}
+
+/// Pairs of strings, as [`changes`] gives them: `pairs(&[("vpc", "update")])`.
+pub fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
 }
 
@@ -266,6 +287,51 @@ pub async fn ec2_in(url: &str, region: &str) -> aws_sdk_ec2::Client {
         .load()
         .await;
     aws_sdk_ec2::Client::new(&conf)
+}
+
+/// A VPC made with the SDK in another region of the shared emulator: a peer that strata does
+/// not manage. [`VpcElsewhere::delete`] removes it.
+pub struct VpcElsewhere {
+    pub ec2: aws_sdk_ec2::Client,
+    pub id: String,
+}
+
+impl VpcElsewhere {
+    pub async fn create(region: &str, cidr: &str) -> VpcElsewhere {
+        let ec2 = ec2_in(&emulator().url, region).await;
+        let id = ec2
+            .create_vpc()
+            .cidr_block(cidr)
+            .send()
+            .await
+            .expect("a VPC in another region")
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .expect("id")
+            .to_string();
+        VpcElsewhere { ec2, id }
+    }
+
+    /// A peering connection, as this VPC's region sees it.
+    pub async fn peering(&self, pcx: &str) -> VpcPeeringConnection {
+        self.ec2
+            .describe_vpc_peering_connections()
+            .vpc_peering_connection_ids(pcx)
+            .send()
+            .await
+            .expect("the peering connection seen from the other region")
+            .vpc_peering_connections()[0]
+            .clone()
+    }
+
+    pub async fn delete(self) {
+        self.ec2
+            .delete_vpc()
+            .vpc_id(&self.id)
+            .send()
+            .await
+            .expect("delete the VPC in the other region");
+    }
 }
 
 fn stack_filter(stack: &str) -> Filter {
@@ -297,6 +363,72 @@ pub async fn subnets_of(stack: &str) -> Vec<aws_sdk_ec2::types::Subnet> {
         .expect("describe subnets")
         .subnets()
         .to_vec()
+}
+
+/// A VPC, as the emulator holds it.
+pub async fn vpc(id: &str) -> Vpc {
+    ec2()
+        .await
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .expect("describe VPC")
+        .vpcs()[0]
+        .clone()
+}
+
+/// A route table, as the emulator holds it.
+pub async fn route_table(id: &str) -> RouteTable {
+    ec2()
+        .await
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .expect("describe route table")
+        .route_tables()[0]
+        .clone()
+}
+
+/// A security group, as the emulator holds it.
+pub async fn security_group(id: &str) -> SecurityGroup {
+    ec2()
+        .await
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .expect("describe security group")
+        .security_groups()[0]
+        .clone()
+}
+
+/// (protocol, from port or -1, block) of each IPv4 block (or IPv6 block, with `ipv6`) of a
+/// group's rules in one direction, sorted.
+pub fn blocks(rules: &[IpPermission], ipv6: bool) -> Vec<(String, i32, String)> {
+    let mut v: Vec<(String, i32, String)> = rules
+        .iter()
+        .flat_map(|p| {
+            let cidrs: Vec<&str> = if ipv6 {
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6())
+                    .collect()
+            } else {
+                p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).collect()
+            };
+            cidrs.into_iter().map(move |cidr| {
+                (
+                    p.ip_protocol().unwrap_or_default().to_string(),
+                    p.from_port().unwrap_or(-1),
+                    cidr.to_string(),
+                )
+            })
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 pub fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
@@ -332,6 +464,15 @@ impl Stack {
         );
     }
 }
+
+/// An insta snapshot of `text` named `name` in the calling test module, with AWS ids hidden
+/// ([`id_filters`]).
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        $crate::support::id_filters().bind(|| insta::assert_snapshot!($name, $text))
+    };
+}
+pub(crate) use snapshot;
 
 /// Snapshot settings that hide AWS ids (they differ between runs).
 pub fn id_filters() -> insta::Settings {
@@ -566,6 +707,29 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     out
 }
 
+/// Ids of everything in the stack's emulator carrying its tag.
+pub async fn tagged_ids(s: &Stack) -> BTreeSet<String> {
+    owned_at(&s.endpoint, &s.name)
+        .await
+        .into_iter()
+        .map(|o| o.id)
+        .collect()
+}
+
+/// Ids the lockfile records: its resources and deposed copies.
+pub fn locked_ids(s: &Stack) -> BTreeSet<String> {
+    let lock = s.lockfile();
+    let resources = lock["resources"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values());
+    let deposed = lock["deposed"].as_array().into_iter().flatten();
+    resources
+        .chain(deposed)
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// Destroys the stack and checks that nothing carrying its tag is left.
 pub async fn destroy_leaves_nothing(s: &Stack) {
     s.expect(0, &["destroy", "--auto-approve"]);
@@ -675,6 +839,67 @@ pub struct Call {
 impl Call {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+}
+
+/// Whether an operation changes something (every one but Describe, Get, List and Search).
+pub fn mutating(operation: &str) -> bool {
+    !["Describe", "Get", "List", "Search"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+/// Mutating calls that succeeded in a call log (what `STRATA_FAULT_KILL_AFTER_CALL` counts).
+pub fn mutations(log: &[Call]) -> usize {
+    log.iter()
+        .filter(|c| c.ok() && mutating(&c.operation))
+        .count()
+}
+
+/// A strata process whose stderr is read line by line as it comes.
+pub struct Running {
+    pub child: Child,
+    lines: Receiver<String>,
+    /// What it printed to stderr so far.
+    pub stderr: Vec<String>,
+}
+
+impl Running {
+    /// Starts `cmd` with its stderr piped (its stdout as `cmd` has it).
+    pub fn start(cmd: &mut Command) -> Running {
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("start strata");
+        let err = child.stderr.take().expect("stderr");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr: Vec::new(),
+        }
+    }
+
+    /// Waits for a line of stderr holding `text`, each line within `bound`; otherwise kills
+    /// strata and fails the test.
+    pub fn wait_for(&mut self, text: &str, bound: Duration) {
+        while !self.stderr.iter().any(|l| l.contains(text)) {
+            match self.lines.recv_timeout(bound) {
+                Ok(line) => self.stderr.push(line),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!("no {text:?} on stderr:\n{}", self.stderr.join("\n"));
+                }
+            }
+        }
+    }
+
+    /// All of stderr, once strata has exited (the reader ends with the pipe).
+    pub fn all_stderr(&mut self) -> String {
+        self.stderr.extend(self.lines.iter());
+        self.stderr.join("\n")
     }
 }
 

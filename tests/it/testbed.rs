@@ -4,7 +4,9 @@
 
 use serde_json::json;
 
-use crate::support::{Call, TestBed, destroy_leaves_nothing, ec2_at, stderr, stdout, tagged_at};
+use crate::support::{
+    Call, Running, TestBed, destroy_leaves_nothing, ec2_at, stderr, stdout, tagged_at,
+};
 
 /// Calls of one operation that succeeded and named `id` in the request.
 fn ok_with<'a>(log: &'a [Call], op: &str, id: &str) -> Vec<&'a Call> {
@@ -301,7 +303,6 @@ async fn describes_come_in_pages_and_strata_reads_every_page() {
 /// test bed hides it for ten minutes), and is seen looking again before it is shown.
 #[tokio::test]
 async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::Duration;
 
@@ -328,30 +329,13 @@ async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
     ip.expect(0, &["apply", "--auto-approve"]);
     let eip = ip.id_of("ip");
     tb.clear_log();
-    let mut plan = ip
-        .command(&["plan", "--detailed-exitcode"])
-        .env("STRATA_PENDING_RECHECK_SECS", "600")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start strata");
-    let err = plan.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    while !lines
-        .iter()
-        .any(|l: &String| l.contains("not all visible yet"))
-    {
-        lines.push(
-            rx.recv_timeout(Duration::from_secs(120))
-                .unwrap_or_else(|_| panic!("the plan looks again: {lines:?}")),
-        );
-    }
+    let mut plan = Running::start(
+        ip.command(&["plan", "--detailed-exitcode"])
+            .env("STRATA_PENDING_RECHECK_SECS", "600")
+            .stdout(Stdio::piped()),
+    );
+    // The plan looks again.
+    plan.wait_for("not all visible yet", Duration::from_secs(120));
     let while_hidden = tb.log();
     assert!(
         while_hidden
@@ -361,7 +345,7 @@ async fn new_resources_show_late_and_a_plan_right_after_apply_waits_for_them() {
     );
     // Now AWS shows it: the plan finds it and has nothing to do.
     tb.configure(json!({"consistency": 0.0, "tag_lag": 0.0}));
-    let out = plan.wait_with_output().expect("wait");
+    let out = plan.child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     destroy_leaves_nothing(&ip).await;
     destroy_leaves_nothing(&s).await;

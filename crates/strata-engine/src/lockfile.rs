@@ -1410,19 +1410,25 @@ mod tests {
         drop(held);
     }
 
+    /// The holder file of `lockfile`, empty and locked as a holder locks it.
+    fn locked_holder_file(lockfile: &Path) -> File {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(holder_path(lockfile))
+            .expect("holder");
+        file.try_lock().expect("lock");
+        file
+    }
+
     #[test]
     fn a_contender_waits_for_the_holders_details() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("strata.lock");
         // A holder between taking the lock and writing its details.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(holder_path(&path))
-            .expect("holder");
-        file.try_lock().expect("lock");
+        let mut file = locked_holder_file(&path);
         let writer = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(300));
             let me = Holder {
@@ -1448,14 +1454,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("strata.lock");
         // A holder between clearing its details and releasing the lock (its Drop).
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(holder_path(&path))
-            .expect("holder");
-        file.try_lock().expect("lock");
+        let file = locked_holder_file(&path);
         let releaser = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(300));
             file.unlock().expect("unlock");

@@ -33,6 +33,9 @@ const TIME_LIMIT: Duration = Duration::from_secs(5);
 /// The terminal width the snapshots are rendered at.
 const WIDTH: usize = 100;
 
+#[path = "../../../tests/corpus/lists.rs"]
+mod lists;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/corpus")
@@ -42,30 +45,6 @@ fn corpus() -> PathBuf {
 
 fn malformed_dir() -> PathBuf {
     corpus().join("malformed")
-}
-
-/// Case names (file or directory names) whose diagnostics have no location.
-fn unlocated() -> Vec<String> {
-    let text = std::fs::read_to_string(corpus().join("unlocated.txt")).expect("unlocated.txt");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect()
-}
-
-/// Each case's code and the codes it may also report, from `expected.txt`.
-fn expected() -> std::collections::BTreeMap<String, Vec<String>> {
-    let text = std::fs::read_to_string(corpus().join("expected.txt")).expect("expected.txt");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut words = l.split_whitespace().map(String::from);
-            let name = words.next().unwrap_or_default();
-            (name, words.collect())
-        })
-        .collect()
 }
 
 /// What is wrong with a case's codes: its own missing, or one that the list does not allow.
@@ -258,8 +237,8 @@ fn guarded<T: Send + 'static>(
 
 #[test]
 fn malformed() {
-    let unlocated = unlocated();
-    let expected = expected();
+    let unlocated = lists::unlocated(&corpus());
+    let expected = lists::expected(&corpus());
     let mut seen = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let mut cases = 0;

@@ -255,6 +255,16 @@ pub fn bool_field(attrs: &Attrs, field: &str) -> Option<bool> {
     attrs.get(field).and_then(serde_json::Value::as_bool)
 }
 
+/// EC2's `enable` or `disable` for a boolean field of the desired attributes (`default` when
+/// the field is left out), as the transit gateway options take them.
+pub fn enable_flag(attrs: &Attrs, field: &str, default: bool) -> &'static str {
+    if bool_field(attrs, field).unwrap_or(default) {
+        "enable"
+    } else {
+        "disable"
+    }
+}
+
 /// A required string field, or an error naming it.
 pub fn required<'a>(attrs: &'a Attrs, field: &str) -> Result<&'a str, ProviderError> {
     str_field(attrs, field).ok_or_else(|| {
@@ -381,6 +391,25 @@ pub async fn unless_already<T>(
             ),
             ..e
         }),
+    }
+}
+
+/// For the repeat of a modify call that acted: done if every field the update changes (but its
+/// tags, which another call sets) is as asked, `same` comparing one field with what exists.
+pub fn modified_already(req: &UpdateRequest<'_>, same: impl Fn(&str) -> bool) -> Already {
+    if req.changed.iter().filter(|f| *f != "tags").all(|f| same(f)) {
+        Already::Done
+    } else {
+        Already::Not
+    }
+}
+
+/// The result of a call that removes something (a route, an association): `NotFound`, nothing
+/// left to remove, is done.
+pub fn removed<T>(sent: Result<T, ProviderError>) -> Result<(), ProviderError> {
+    match sent {
+        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
+        other => other.map(|_| ()),
     }
 }
 

@@ -110,14 +110,12 @@ async fn to_live_known(
     Ok(live("ec2.prefix_list", id, p.tags(), attrs))
 }
 
+/// The list unless it is deleted or being deleted.
 async fn one(
     cx: &Ctx,
     id: &str,
 ) -> Result<Option<aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
-    Ok(describe(cx, id_filter("prefix-list-id", &[id.to_string()]))
-        .await?
-        .into_iter()
-        .find(|p| !gone(p)))
+    Ok(any_state(cx, id).await?.filter(|p| !gone(p)))
 }
 
 /// The list in whatever state it is, deleted included.

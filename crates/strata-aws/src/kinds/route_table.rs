@@ -17,7 +17,7 @@ use strata_engine::value::Attrs;
 use super::describe_ids_and_stack;
 use super::{
     Already, AwsKind, ID_CHUNK, Refusal, created, delete_until_free, ec2_arn, id_filter, live,
-    required, str_list, unless_already, until_visible, updated,
+    removed, required, str_list, unless_already, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -253,10 +253,7 @@ async fn delete_route(cx: &Ctx, table: &str, route: &Value) -> Result<(), Provid
         "destination_ipv6_cidr_block" => c.destination_ipv6_cidr_block(value),
         _ => c.destination_prefix_list_id(value),
     };
-    match c.send().await.map_err(aws("ec2:DeleteRoute")) {
-        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
-        other => other.map(|_| ()),
-    }
+    removed(c.send().await.map_err(aws("ec2:DeleteRoute")))
 }
 
 /// Makes the table's routes equal to `desired`, route by route, keyed by destination.
@@ -358,17 +355,26 @@ async fn associations_of(
 }
 
 async fn disassociate(cx: &Ctx, assoc: &str) -> Result<(), ProviderError> {
-    match cx
-        .ec2
-        .disassociate_route_table()
+    removed(
+        cx.ec2
+            .disassociate_route_table()
+            .association_id(assoc)
+            .send()
+            .await
+            .map_err(aws("ec2:DisassociateRouteTable")),
+    )
+}
+
+/// Moves the subnet association `assoc` to `table`.
+async fn move_association(cx: &Ctx, assoc: &str, table: &str) -> Result<(), ProviderError> {
+    cx.ec2
+        .replace_route_table_association()
         .association_id(assoc)
+        .route_table_id(table)
         .send()
         .await
-        .map_err(aws("ec2:DisassociateRouteTable"))
-    {
-        Err(e) if e.class == ErrorClass::NotFound => Ok(()),
-        other => other.map(|_| ()),
-    }
+        .map(|_| ())
+        .map_err(aws("ec2:ReplaceRouteTableAssociation"))
 }
 
 /// Associates `subnet` with `table`: moves its association from another table if it has one.
@@ -381,16 +387,8 @@ async fn associate(
     // Another table's update may be disassociating this subnet at the same moment: if its
     // association is gone when we replace it, associate instead.
     let moved = match elsewhere {
-        Some(assoc) => match cx
-            .ec2
-            .replace_route_table_association()
-            .association_id(assoc)
-            .route_table_id(table)
-            .send()
-            .await
-            .map_err(aws("ec2:ReplaceRouteTableAssociation"))
-        {
-            Ok(_) => true,
+        Some(assoc) => match move_association(cx, assoc, table).await {
+            Ok(()) => true,
             Err(e) if e.class == ErrorClass::NotFound => false,
             Err(e) => return Err(e),
         },
@@ -417,15 +415,9 @@ async fn associate(
             .remove(subnet)
         {
             Some((t, _)) if t == table => Ok(Already::Done),
-            Some((_, assoc)) => cx
-                .ec2
-                .replace_route_table_association()
-                .association_id(assoc)
-                .route_table_id(table)
-                .send()
+            Some((_, assoc)) => move_association(cx, &assoc, table)
                 .await
-                .map(|_| Already::Done)
-                .map_err(aws("ec2:ReplaceRouteTableAssociation")),
+                .map(|()| Already::Done),
             None => Ok(Already::Not),
         },
     )

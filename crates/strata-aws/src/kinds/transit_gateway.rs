@@ -17,8 +17,8 @@ use strata_engine::provider::{
 
 use super::describe_ids_and_stack;
 use super::{
-    Already, AwsKind, Refusal, bool_field, create_once, created, delete_until_free, id_filter,
-    live, str_field, unless_already, updated,
+    Already, AwsKind, Refusal, create_once, created, delete_until_free, enable_flag, id_filter,
+    live, modified_already, str_field, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -112,14 +112,6 @@ fn to_live(t: &aws_sdk_ec2::types::TransitGateway) -> LiveResource {
     )
 }
 
-fn flag(attrs: &strata_engine::value::Attrs, field: &str, default: bool) -> &'static str {
-    if bool_field(attrs, field).unwrap_or(default) {
-        "enable"
-    } else {
-        "disable"
-    }
-}
-
 async fn wait_state(
     cx: &Ctx,
     id: &str,
@@ -178,29 +170,24 @@ impl AwsKind for TransitGateway {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let options = TransitGatewayRequestOptions::builder()
-            .amazon_side_asn(
-                a.get("amazon_side_asn")
-                    .and_then(serde_json::Value::as_i64)
-                    .unwrap_or(64512),
-            )
-            .default_route_table_association(DefaultRouteTableAssociationValue::from(flag(
-                a,
-                "default_route_table_association",
-                true,
-            )))
-            .default_route_table_propagation(DefaultRouteTablePropagationValue::from(flag(
-                a,
-                "default_route_table_propagation",
-                true,
-            )))
-            .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
-            .auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::from(flag(
-                a,
-                "auto_accept_shared_attachments",
-                false,
-            )))
-            .build();
+        let options =
+            TransitGatewayRequestOptions::builder()
+                .amazon_side_asn(
+                    a.get("amazon_side_asn")
+                        .and_then(serde_json::Value::as_i64)
+                        .unwrap_or(64512),
+                )
+                .default_route_table_association(DefaultRouteTableAssociationValue::from(
+                    enable_flag(a, "default_route_table_association", true),
+                ))
+                .default_route_table_propagation(DefaultRouteTablePropagationValue::from(
+                    enable_flag(a, "default_route_table_propagation", true),
+                ))
+                .dns_support(DnsSupportValue::from(enable_flag(a, "dns_support", true)))
+                .auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::from(
+                    enable_flag(a, "auto_accept_shared_attachments", false),
+                ))
+                .build();
         let (id, _) = create_once(
             cx,
             self,
@@ -242,23 +229,23 @@ impl AwsKind for TransitGateway {
         let mut any = false;
         if changed("default_route_table_association") {
             opts = opts.default_route_table_association(DefaultRouteTableAssociationValue::from(
-                flag(a, "default_route_table_association", true),
+                enable_flag(a, "default_route_table_association", true),
             ));
             any = true;
         }
         if changed("default_route_table_propagation") {
             opts = opts.default_route_table_propagation(DefaultRouteTablePropagationValue::from(
-                flag(a, "default_route_table_propagation", true),
+                enable_flag(a, "default_route_table_propagation", true),
             ));
             any = true;
         }
         if changed("dns_support") {
-            opts = opts.dns_support(DnsSupportValue::from(flag(a, "dns_support", true)));
+            opts = opts.dns_support(DnsSupportValue::from(enable_flag(a, "dns_support", true)));
             any = true;
         }
         if changed("auto_accept_shared_attachments") {
             opts = opts.auto_accept_shared_attachments(AutoAcceptSharedAttachmentsValue::from(
-                flag(a, "auto_accept_shared_attachments", false),
+                enable_flag(a, "auto_accept_shared_attachments", false),
             ));
             any = true;
         }
@@ -289,16 +276,10 @@ impl AwsKind for TransitGateway {
                     }
                     _ => {
                         let default = f != "auto_accept_shared_attachments";
-                        now.attrs.get(f) == Some(&json!(flag(a, f, default) == "enable"))
+                        now.attrs.get(f) == Some(&json!(enable_flag(a, f, default) == "enable"))
                     }
                 };
-                Ok(
-                    if req.changed.iter().filter(|f| *f != "tags").all(|f| same(f)) {
-                        Already::Done
-                    } else {
-                        Already::Not
-                    },
-                )
+                Ok(modified_already(req, same))
             })
             .await?;
             wait_state(cx, req.id, false, progress).await?;

@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    Already, AwsKind, Refusal, asked_for, create_once, created, id_filter, live, required,
+    Already, AwsKind, Refusal, asked_for, create_once, created, id_filter, live, removed, required,
     str_list, unless_already, updated,
 };
 use crate::Ctx;
@@ -81,10 +81,12 @@ fn is_live(t: &aws_sdk_ec2::types::TransitGatewayRouteTable) -> bool {
     )
 }
 
-/// Attachments associated with the table (EC2 answers per table).
-async fn associations(cx: &Ctx, id: &str) -> Result<Vec<String>, ProviderError> {
-    let list: Vec<aws_sdk_ec2::types::TransitGatewayRouteTableAssociation> = cx
-        .ec2
+/// The table's associations, in whatever state (EC2 answers per table).
+async fn association_list(
+    cx: &Ctx,
+    id: &str,
+) -> Result<Vec<aws_sdk_ec2::types::TransitGatewayRouteTableAssociation>, ProviderError> {
+    cx.ec2
         .get_transit_gateway_route_table_associations()
         .transit_gateway_route_table_id(id)
         .into_paginator()
@@ -93,8 +95,13 @@ async fn associations(cx: &Ctx, id: &str) -> Result<Vec<String>, ProviderError> 
         .send()
         .try_collect()
         .await
-        .map_err(aws("ec2:GetTransitGatewayRouteTableAssociations"))?;
-    Ok(list
+        .map_err(aws("ec2:GetTransitGatewayRouteTableAssociations"))
+}
+
+/// Attachments associated with the table.
+async fn associations(cx: &Ctx, id: &str) -> Result<Vec<String>, ProviderError> {
+    Ok(association_list(cx, id)
+        .await?
         .iter()
         .filter(|a| {
             a.state()
@@ -249,18 +256,15 @@ async fn sync_routes(cx: &Ctx, table: &str, desired: &[Value]) -> Result<(), Pro
         .collect();
     let wanted: BTreeMap<String, &Value> = desired.iter().map(|r| (key(r), r)).collect();
     for dest in current.keys().filter(|d| !wanted.contains_key(*d)) {
-        match cx
-            .ec2
-            .delete_transit_gateway_route()
-            .transit_gateway_route_table_id(table)
-            .destination_cidr_block(dest)
-            .send()
-            .await
-            .map_err(aws("ec2:DeleteTransitGatewayRoute"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
+        removed(
+            cx.ec2
+                .delete_transit_gateway_route()
+                .transit_gateway_route_table_id(table)
+                .destination_cidr_block(dest)
+                .send()
+                .await
+                .map_err(aws("ec2:DeleteTransitGatewayRoute")),
+        )?;
     }
     for (dest, r) in &wanted {
         match current.get(dest) {
@@ -272,20 +276,10 @@ async fn sync_routes(cx: &Ctx, table: &str, desired: &[Value]) -> Result<(), Pro
     Ok(())
 }
 
-/// Each attachment's association with the table, in whatever state (EC2 answers per table).
+/// Each attachment's association with the table, in whatever state.
 async fn association_states(cx: &Ctx, id: &str) -> Result<BTreeMap<String, String>, ProviderError> {
-    let list: Vec<aws_sdk_ec2::types::TransitGatewayRouteTableAssociation> = cx
-        .ec2
-        .get_transit_gateway_route_table_associations()
-        .transit_gateway_route_table_id(id)
-        .into_paginator()
-        .page_size(cx.page_size)
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(aws("ec2:GetTransitGatewayRouteTableAssociations"))?;
-    Ok(list
+    Ok(association_list(cx, id)
+        .await?
         .iter()
         .filter_map(|a| {
             Some((
@@ -369,18 +363,15 @@ async fn sync_associations(
 ) -> Result<(), ProviderError> {
     let current: BTreeSet<String> = associations(cx, table).await?.into_iter().collect();
     for att in current.iter().filter(|a| !desired.contains(a)) {
-        match cx
-            .ec2
-            .disassociate_transit_gateway_route_table()
-            .transit_gateway_route_table_id(table)
-            .transit_gateway_attachment_id(att)
-            .send()
-            .await
-            .map_err(aws("ec2:DisassociateTransitGatewayRouteTable"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
+        removed(
+            cx.ec2
+                .disassociate_transit_gateway_route_table()
+                .transit_gateway_route_table_id(table)
+                .transit_gateway_attachment_id(att)
+                .send()
+                .await
+                .map_err(aws("ec2:DisassociateTransitGatewayRouteTable")),
+        )?;
     }
     for att in desired.iter().filter(|a| !current.contains(*a)) {
         associate(cx, table, att).await?;
@@ -430,18 +421,15 @@ async fn sync_associations(
 async fn sync_propagations(cx: &Ctx, table: &str, desired: &[String]) -> Result<(), ProviderError> {
     let current: BTreeSet<String> = propagations(cx, table).await?.into_iter().collect();
     for att in current.iter().filter(|a| !desired.contains(a)) {
-        match cx
-            .ec2
-            .disable_transit_gateway_route_table_propagation()
-            .transit_gateway_route_table_id(table)
-            .transit_gateway_attachment_id(att)
-            .send()
-            .await
-            .map_err(aws("ec2:DisableTransitGatewayRouteTablePropagation"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => return Err(e),
-            _ => {}
-        }
+        removed(
+            cx.ec2
+                .disable_transit_gateway_route_table_propagation()
+                .transit_gateway_route_table_id(table)
+                .transit_gateway_attachment_id(att)
+                .send()
+                .await
+                .map_err(aws("ec2:DisableTransitGatewayRouteTablePropagation")),
+        )?;
     }
     for att in desired.iter().filter(|a| !current.contains(*a)) {
         let sent = cx

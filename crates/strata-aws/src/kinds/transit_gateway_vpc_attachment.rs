@@ -14,12 +14,11 @@ use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
 };
-use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
 use super::{
-    Already, AwsKind, Refusal, bool_field, create_once, created, id_filter, live, required,
-    str_list, unless_already, updated,
+    Already, AwsKind, Refusal, create_once, created, enable_flag, id_filter, live,
+    modified_already, required, str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -124,14 +123,6 @@ fn to_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> LiveResource 
     )
 }
 
-fn flag(attrs: &Attrs, field: &str, default: bool) -> &'static str {
-    if bool_field(attrs, field).unwrap_or(default) {
-        "enable"
-    } else {
-        "disable"
-    }
-}
-
 async fn wait_state(
     cx: &Ctx,
     id: &str,
@@ -191,9 +182,13 @@ impl AwsKind for TransitGatewayVpcAttachment {
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let options = CreateTransitGatewayVpcAttachmentRequestOptions::builder()
-            .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
-            .ipv6_support(Ipv6SupportValue::from(flag(a, "ipv6_support", false)))
-            .appliance_mode_support(ApplianceModeSupportValue::from(flag(
+            .dns_support(DnsSupportValue::from(enable_flag(a, "dns_support", true)))
+            .ipv6_support(Ipv6SupportValue::from(enable_flag(
+                a,
+                "ipv6_support",
+                false,
+            )))
+            .appliance_mode_support(ApplianceModeSupportValue::from(enable_flag(
                 a,
                 "appliance_mode_support",
                 false,
@@ -257,9 +252,13 @@ impl AwsKind for TransitGatewayVpcAttachment {
         if changed("dns_support") || changed("ipv6_support") || changed("appliance_mode_support") {
             call = call.options(
                 ModifyTransitGatewayVpcAttachmentRequestOptions::builder()
-                    .dns_support(DnsSupportValue::from(flag(a, "dns_support", true)))
-                    .ipv6_support(Ipv6SupportValue::from(flag(a, "ipv6_support", false)))
-                    .appliance_mode_support(ApplianceModeSupportValue::from(flag(
+                    .dns_support(DnsSupportValue::from(enable_flag(a, "dns_support", true)))
+                    .ipv6_support(Ipv6SupportValue::from(enable_flag(
+                        a,
+                        "ipv6_support",
+                        false,
+                    )))
+                    .appliance_mode_support(ApplianceModeSupportValue::from(enable_flag(
                         a,
                         "appliance_mode_support",
                         false,
@@ -291,16 +290,11 @@ impl AwsKind for TransitGatewayVpcAttachment {
                         have == want
                     }
                     _ => {
-                        now.attrs.get(f) == Some(&json!(flag(a, f, f == "dns_support") == "enable"))
+                        now.attrs.get(f)
+                            == Some(&json!(enable_flag(a, f, f == "dns_support") == "enable"))
                     }
                 };
-                Ok(
-                    if req.changed.iter().filter(|f| *f != "tags").all(|f| same(f)) {
-                        Already::Done
-                    } else {
-                        Already::Not
-                    },
-                )
+                Ok(modified_already(req, same))
             })
             .await?;
             wait_state(cx, req.id, false, progress).await?;

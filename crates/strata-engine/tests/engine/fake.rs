@@ -295,6 +295,18 @@ impl Env {
             .expect("execute")
     }
 
+    /// [`Env::run`], failing the test unless every action succeeded.
+    pub async fn run_ok(&self, p: &Plan, parallelism: usize) -> Outcome {
+        let o = self.run(p, parallelism).await;
+        assert!(o.success(), "{:?}", o.failed);
+        o
+    }
+
+    /// Whether the plan of `d` has nothing left to do.
+    pub async fn converged(&self, d: &Desired) -> bool {
+        !self.plan(d, Mode::Apply).await.expect("plan").has_changes()
+    }
+
     /// Another directory's lockfile on the same cloud (a second `Env` sharing this cloud).
     pub fn sharing_cloud(&self) -> Env {
         Env {

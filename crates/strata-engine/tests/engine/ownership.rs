@@ -124,13 +124,7 @@ async fn a_second_lockfile_on_the_stack_is_refused_and_nothing_is_deleted() {
         Some(mine.as_str()),
         "retagged with the new owner's lineage"
     );
-    assert!(
-        !second
-            .plan(&d, Mode::Apply)
-            .await
-            .expect("plan")
-            .has_changes()
-    );
+    assert!(second.converged(&d).await);
 
     // The first lockfile still records the VPC, but another lockfile owns it now (and the
     // second directory's own VPC is not the first's either).
@@ -208,10 +202,9 @@ async fn a_lost_lockfile_makes_its_resources_foreign_and_adopt_foreign_takes_the
         .expect("taken back");
     assert_eq!(p.summary.adopt, 2);
     assert_eq!(p.summary.destroy, 0);
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     assert_eq!(env.cloud.count(), 2, "adopted, not created again");
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 /// Ownership tags removed outside strata from a resource the lockfile records: it stays its
@@ -251,9 +244,8 @@ async fn removed_ownership_tags_are_shown_put_back() {
         .expect("vpc")["changes"][0];
     assert_ne!(change["before"], change["after"], "{change}");
     insta::assert_snapshot!("ownership_tags_put_back", text(&p, &lineage));
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     let vpc = env.cloud.find("vpc").expect("retagged");
     assert_eq!(vpc.lineage.as_deref(), Some(lineage.as_str()));
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }

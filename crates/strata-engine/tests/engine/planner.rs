@@ -38,6 +38,16 @@ fn kinds_of(p: &Plan) -> Vec<(String, ActionKind)> {
         .collect()
 }
 
+/// The labels of the plan's operations, in the order the executor's graph has them.
+fn op_labels(p: &Plan) -> Vec<String> {
+    op_graph(p)
+        .expect("no cycle")
+        .ops
+        .iter()
+        .map(|o| o.label.clone())
+        .collect()
+}
+
 fn text(p: &Plan) -> String {
     // Ids differ between runs; the rest is stable.
     let re = |s: String| {
@@ -104,8 +114,7 @@ async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
     );
     insta::assert_snapshot!("update_and_replace", text(&p));
     let old_b = env.cloud.find("b").expect("b").id;
-    let o = env.run(&p, 10).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 10).await;
     let new_b = env.cloud.find("b").expect("b");
     assert_ne!(new_b.id, old_b);
     assert_eq!(new_b.attrs["cidr_block"], json!("10.0.2.0/24"));
@@ -113,12 +122,7 @@ async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
         env.cloud.find("vpc").expect("vpc").attrs["tags"]["Name"],
         json!("lab2")
     );
-    assert!(
-        !env.plan(&desired(&changed), Mode::Apply)
-            .await
-            .expect("plan")
-            .has_changes()
-    );
+    assert!(env.converged(&desired(&changed)).await);
 }
 
 #[tokio::test]
@@ -133,15 +137,9 @@ async fn replacing_a_vpc_replaces_its_subnets_in_a_safe_order() {
     let a = p.actions.iter().find(|a| a.name == "a").expect("a");
     assert_eq!(a.action, ActionKind::Replace);
     assert_eq!(a.reason, Reason::DependencyReplaced);
-    let o = env.run(&p, 10).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 10).await;
     assert_eq!(env.cloud.count(), 3);
-    assert!(
-        !env.plan(&desired(&changed), Mode::Apply)
-            .await
-            .expect("plan")
-            .has_changes()
-    );
+    assert!(env.converged(&desired(&changed)).await);
 }
 
 #[tokio::test]
@@ -157,11 +155,9 @@ async fn create_before_destroy_keeps_the_old_copy_until_the_new_one_exists() {
         .plan(&desired(&changed), Mode::Apply)
         .await
         .expect("plan");
-    let g = op_graph(&p).expect("graph");
-    let labels: Vec<&str> = g.ops.iter().map(|o| o.label.as_str()).collect();
-    assert!(labels.contains(&"create b") && labels.contains(&"delete b"));
-    let o = env.run(&p, 1).await;
-    assert!(o.success(), "{:?}", o.failed);
+    let labels = op_labels(&p);
+    assert!(labels.contains(&"create b".to_string()) && labels.contains(&"delete b".to_string()));
+    env.run_ok(&p, 1).await;
     let calls = env.cloud.state().calls.clone();
     let create = calls.iter().position(|c| c == "create b").expect("created");
     let delete = calls.iter().position(|c| c == "delete b").expect("deleted");
@@ -190,7 +186,7 @@ async fn deleted_outside_strata_is_drift_and_is_recreated() {
     assert!(text(&p).contains("was deleted outside strata and will be created again"));
     env.run(&p, 10).await;
     assert!(env.cloud.find("a").is_some());
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 #[tokio::test]
@@ -241,7 +237,7 @@ async fn ignore_changes_hides_a_field() {
             "tags".into(),
             json!({"Name": "lab", "Team": "net", "Owner": "finance"}),
         );
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 #[tokio::test]
@@ -261,7 +257,7 @@ async fn resources_found_by_tag_are_adopted_not_created_twice() {
     env.run(&p, 10).await;
     assert_eq!(env.cloud.count(), 3);
     assert_eq!(env.lockfile().expect("lockfile").resources.len(), 3);
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 #[tokio::test]
@@ -291,8 +287,7 @@ async fn removed_and_orphaned_resources_are_deleted_dependents_first() {
         reasons.contains(&("b".into(), Reason::Removed)),
         "{reasons:?}"
     );
-    let o = env.run(&p, 10).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 10).await;
     assert_eq!(env.cloud.count(), 1);
 }
 
@@ -304,8 +299,7 @@ async fn destroy_removes_everything_in_reverse_order() {
     let p = env.plan(&d, Mode::Destroy).await.expect("plan");
     assert_eq!(p.summary.destroy, 3);
     insta::assert_snapshot!("destroy", text(&p));
-    let o = env.run(&p, 10).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 10).await;
     assert_eq!(env.cloud.count(), 0);
     assert!(env.lockfile().expect("lockfile").resources.is_empty());
 }
@@ -393,16 +387,10 @@ async fn groups_naming_each_other_are_created_and_destroyed() {
     let env = Env::new();
     let d = desired(GROUPS);
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
-    let labels: Vec<String> = op_graph(&p)
-        .expect("no cycle")
-        .ops
-        .iter()
-        .map(|o| o.label.clone())
-        .collect();
+    let labels = op_labels(&p);
     assert!(labels.contains(&"finish web".to_string()), "{labels:?}");
     assert!(labels.contains(&"finish app".to_string()), "{labels:?}");
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     let web = env.cloud.find("web").expect("web");
     let app = env.cloud.find("app").expect("app");
     let rules = web.attrs["ingress"].as_array().expect("rules").clone();
@@ -425,18 +413,12 @@ async fn groups_naming_each_other_are_created_and_destroyed() {
 
     // Both can be destroyed: the rules naming the other group go first.
     let p = env.plan(&d, Mode::Destroy).await.expect("plan");
-    let labels: Vec<String> = op_graph(&p)
-        .expect("no cycle")
-        .ops
-        .iter()
-        .map(|o| o.label.clone())
-        .collect();
+    let labels = op_labels(&p);
     assert!(
         labels.contains(&"unlink web".to_string()) && labels.contains(&"unlink app".to_string()),
         "{labels:?}"
     );
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     assert_eq!(env.cloud.count(), 0);
 }
 
@@ -465,8 +447,7 @@ async fn replacing_a_group_another_group_names_rewires_the_rule() {
         kinds.contains(&("web".into(), ActionKind::Update)),
         "{kinds:?}"
     );
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     let app = env.cloud.find("app").expect("app");
     assert_ne!(app.id, old_app);
     let web = env.cloud.find("web").expect("web");
@@ -477,7 +458,7 @@ async fn replacing_a_group_another_group_names_rewires_the_rule() {
             .iter()
             .any(|r| r["security_group"] == json!(app.id))
     );
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 #[tokio::test]
@@ -500,8 +481,7 @@ async fn a_failed_apply_resumes_without_repeating_what_it_did() {
     let live = live_of(&env, &p, &lf).await;
     strata_engine::resume::check(&p, &lf, &live).expect("resumable");
     env.cloud.state().calls.clear();
-    let o = env.run(&p, 2).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 2).await;
     let creates: Vec<String> = env
         .cloud
         .state()
@@ -516,7 +496,7 @@ async fn a_failed_apply_resumes_without_repeating_what_it_did() {
         strata_engine::resume::check(&p, &lf, &live_of(&env, &p, &lf).await),
         Err(strata_engine::resume::ResumeError::Finished)
     );
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
 }
 
 #[tokio::test]
@@ -574,9 +554,8 @@ async fn groups_naming_each_other_are_adopted_after_a_crash() {
         "{}",
         text(&p)
     );
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    env.run_ok(&p, 4).await;
+    assert!(env.converged(&d).await);
 }
 
 /// Create-before-destroy on a subnet reaches its VPC when both are replaced (the VPC deleted
@@ -618,8 +597,7 @@ async fn create_before_destroy_reaches_the_resources_it_depends_on() {
         (ActionKind::Replace, Some(DeleteBeforeCreate), None)
     );
     insta::assert_snapshot!("create_before_destroy_reaches_dependencies", text(&p));
-    let o = env.run(&p, 1).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 1).await;
     let calls = env.cloud.state().calls.clone();
     let at = |c: &str| calls.iter().position(|x| x == c).expect(c);
     assert!(at("create vpc") < at("create b"), "{calls:?}");
@@ -627,12 +605,7 @@ async fn create_before_destroy_reaches_the_resources_it_depends_on() {
     assert!(at("delete b") < at("delete vpc"), "{calls:?}");
     assert_eq!(env.cloud.count(), 3);
     assert!(env.lockfile().expect("lockfile").deposed.is_empty());
-    assert!(
-        !env.plan(&desired(&changed), Mode::Apply)
-            .await
-            .expect("plan")
-            .has_changes()
-    );
+    assert!(env.converged(&desired(&changed)).await);
 }
 
 /// A security group whose new copy would keep the old one's VPC and name cannot be created
@@ -671,17 +644,11 @@ async fn create_before_destroy_that_aws_refuses_is_refused_by_the_plan() {
         .plan(&desired(&renamed), Mode::Apply)
         .await
         .expect("plan");
-    let labels: Vec<String> = op_graph(&p)
-        .expect("no cycle")
-        .ops
-        .iter()
-        .map(|o| o.label.clone())
-        .collect();
+    let labels = op_labels(&p);
     assert!(labels.contains(&"finish web".to_string()), "{labels:?}");
     assert!(!labels.contains(&"unlink web".to_string()), "{labels:?}");
     env.cloud.state().calls.clear();
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     assert!(
         env.cloud.dangling().is_empty(),
         "{:?}",
@@ -748,17 +715,11 @@ async fn a_field_left_out_is_unset_or_kept_as_its_table_says() {
     assert_eq!(gw.changes[0].field, "vpc");
     assert_eq!(gw.changes[0].after, None);
     insta::assert_snapshot!("a_field_left_out_is_unset", text(&p));
-    let o = env.run(&p, 4).await;
-    assert!(o.success(), "{:?}", o.failed);
+    env.run_ok(&p, 4).await;
     let gw = env.cloud.find("gw").expect("kept");
     assert!(!gw.attrs.contains_key("vpc"), "{:?}", gw.attrs);
     assert_eq!(env.cloud.count(), 1);
-    assert!(
-        !env.plan(&desired(gw_only), Mode::Apply)
-            .await
-            .expect("plan")
-            .has_changes()
-    );
+    assert!(env.converged(&desired(gw_only)).await);
 }
 
 /// A literal `${…}` (written `$${…}` in a document, or a variable's value, which is data) is
@@ -801,7 +762,7 @@ async fn literal_templates_are_known_text_in_plans() {
     env.run(&p, 2).await;
     let vpc = env.cloud.find("vpc").expect("vpc");
     assert_eq!(vpc.attrs["tags"]["Note"], json!("${vpc.id}"));
-    assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
+    assert!(env.converged(&d).await);
     // The VPC replaced: the subnet's tags are known only after apply, and the literal among
     // them, unchanged, is not shown as a change.
     let p = env

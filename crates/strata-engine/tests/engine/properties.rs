@@ -758,6 +758,13 @@ fn actions(p: &Plan) -> BTreeMap<String, ActionKind> {
         .collect()
 }
 
+/// Planning again after an apply finds nothing to do.
+async fn nothing_left(env: &Env, d: &Desired) -> Result<(), TestCaseError> {
+    let again = env.plan(d, Mode::Apply).await.expect("plan");
+    prop_assert!(!again.has_changes(), "{:?}", actions(&again));
+    Ok(())
+}
+
 fn env() -> Env {
     let env = Env::new();
     env.cloud.state().tags_hold_no_references = true;
@@ -788,8 +795,7 @@ proptest! {
                     prop_assert_eq!(rules, groups.len() + lists.len(), "r{}", i);
                 }
             }
-            let again = env.plan(&d, Mode::Apply).await.expect("plan");
-            prop_assert!(!again.has_changes(), "{:?}", actions(&again));
+            nothing_left(&env, &d).await?;
             let destroy = env.plan(&d, Mode::Destroy).await.expect("plan");
             let o = env.run(&destroy, parallelism).await;
             prop_assert!(o.success(), "{:?}\n{}", o.failed, g.yaml(&BTreeSet::new(), None));
@@ -951,8 +957,7 @@ fn change_reaches(
         // Nothing names an old copy.
         let dangling = env.cloud.dangling();
         prop_assert!(dangling.is_empty(), "{:?}\n{}", dangling, yaml);
-        let again = env.plan(&d, Mode::Apply).await.expect("plan");
-        prop_assert!(!again.has_changes(), "{:?}", actions(&again));
+        nothing_left(&env, &d).await?;
         Ok(())
     })?;
     Ok(())
@@ -1035,8 +1040,7 @@ fn removing(g: &Gen, picks: &[usize], parallelism: usize) -> Result<(), TestCase
                 );
             }
         }
-        let again = env.plan(&d, Mode::Apply).await.expect("plan");
-        prop_assert!(!again.has_changes(), "{:?}", actions(&again));
+        nothing_left(&env, &d).await?;
         Ok(())
     })?;
     Ok(())
@@ -1115,6 +1119,14 @@ fn group(vpc: usize, groups: &[usize], lists: &[usize]) -> Shape {
     }
 }
 
+/// A route table with no subnets.
+fn table(vpc: usize) -> Shape {
+    Shape::Table {
+        vpc,
+        subnets: vec![],
+    }
+}
+
 /// A VPC replaced delete-before-create whose subnet has `create_before_destroy`: the old
 /// subnet had to go before the old VPC, which went before the new VPC, which came before the
 /// new subnet, which came before the old subnet's delete (a cycle). The VPC takes
@@ -1140,22 +1152,8 @@ fn groups_naming_each_other_are_replaced_with_create_before_destroy() {
         res(Shape::Vpc, &[], true),
         res(group(0, &[2, 6], &[]), &[0], true),
         res(Shape::PrefixList, &[0, 2], true),
-        res(
-            Shape::Table {
-                vpc: 1,
-                subnets: vec![],
-            },
-            &[],
-            true,
-        ),
-        res(
-            Shape::Table {
-                vpc: 0,
-                subnets: vec![],
-            },
-            &[3],
-            true,
-        ),
+        res(table(1), &[], true),
+        res(table(0), &[3], true),
         res(group(1, &[6], &[3]), &[2], true),
     ]);
     for pick in 0..7 {
