@@ -225,6 +225,9 @@ pub enum LockfileError {
     },
     #[error("{path} is damaged: {detail}")]
     Corrupt { path: PathBuf, detail: String },
+    /// Not a regular file, or larger than a lockfile or journal can be.
+    #[error(transparent)]
+    NotALockfile(strata_model::input::InputError),
     #[error("{path} has format version {found}; this strata reads version {LOCKFILE_VERSION}")]
     UnknownVersion { path: PathBuf, found: u64 },
     #[error("{path} belongs to stack `{found}`, not `{expected}`")]
@@ -266,6 +269,7 @@ impl LockfileError {
     pub fn help(&self) -> String {
         match self {
             LockfileError::Io { .. } => "check the path and its permissions".to_string(),
+            LockfileError::NotALockfile(e) => e.help(),
             LockfileError::Corrupt { path, .. } => format!(
                 "strata did not change the file. The previous version is kept at {}: check it with \
                  `strata state list --lockfile {0}` and, if it is good, copy it over {} \
@@ -327,11 +331,23 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// Reads a lockfile or its journal as every input is read (a regular file, its size checked
+/// before it is read, read with a bound): `Ok(None)` when there is none.
+fn read_state_file(path: &Path) -> Result<Option<Vec<u8>>, LockfileError> {
+    use strata_model::input::{self, InputError};
+    match input::read_bounded(path, input::LOCKFILE) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(InputError::Io { path, source }) => Err(LockfileError::Io { path, source }),
+        Err(e) => Err(LockfileError::NotALockfile(e)),
+    }
+}
+
 /// Reads and checks a lockfile, with its journal applied; `Ok(None)` when there is none yet.
 pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+    let bytes = match read_state_file(path)? {
+        Some(b) => b,
+        None => {
             let jpath = journal_path(path);
             if jpath.exists() {
                 // A journal is written only after its snapshot, which is never removed.
@@ -346,12 +362,6 @@ pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
                 });
             }
             return Ok(None);
-        }
-        Err(source) => {
-            return Err(LockfileError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
         }
     };
     let mut lf = parse(path, &bytes)?;
@@ -545,15 +555,8 @@ impl Change {
 /// strata that do not say) is refused, never applied or ignored.
 fn replay_journal(path: &Path, lf: &mut Lockfile, digest: &str) -> Result<(), LockfileError> {
     let jpath = journal_path(path);
-    let bytes = match fs::read(&jpath) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
-            return Err(LockfileError::Io {
-                path: jpath,
-                source,
-            });
-        }
+    let Some(bytes) = read_state_file(&jpath)? else {
+        return Ok(());
     };
     let damaged = |detail: String| LockfileError::DamagedJournal {
         path: jpath.clone(),
@@ -989,6 +992,38 @@ pub fn force_unlock(lockfile: &Path) -> Result<Option<Holder>, LockError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lockfile or journal that is a device or a FIFO is refused before it is opened for
+    /// reading (it would never end, or never answer), and so is one over the size limit.
+    #[test]
+    fn a_lockfile_or_journal_that_is_not_a_regular_file_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        let e = read(&path).expect_err("a device is no lockfile");
+        assert!(matches!(e, LockfileError::NotALockfile(_)), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        assert!(!e.help().is_empty());
+
+        fs::remove_file(&path).expect("remove link");
+        let mut lf = sample();
+        write(&path, &mut lf).expect("write");
+        let made = std::process::Command::new("mkfifo")
+            .arg(journal_path(&path))
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let e = read(&path).expect_err("a FIFO is no journal");
+        assert!(matches!(e, LockfileError::NotALockfile(_)), "{e}");
+
+        fs::remove_file(journal_path(&path)).expect("remove FIFO");
+        let big = fs::File::create(journal_path(&path)).expect("journal");
+        big.set_len(strata_model::input::LOCKFILE.bytes + 1)
+            .expect("a sparse journal over the limit");
+        let e = read(&path).expect_err("too large");
+        assert!(e.to_string().contains("larger than"), "{e}");
+    }
 
     fn sample() -> Lockfile {
         let mut lf = Lockfile::new("lab", "us-east-1");
