@@ -329,9 +329,21 @@ async fn locks_stop_a_second_run_and_survive_a_killed_one() {
         "the destroy finished the job"
     );
 
+    // That destroy finished and released the lock: its details are gone, and the next apply
+    // takes it without a take-over.
+    let holder = std::fs::read(s.path().join("strata.lock.holder")).unwrap_or_default();
+    assert!(
+        holder.is_empty(),
+        "a finished run clears the holder's details"
+    );
     // A destroy killed after its first mutating call: plan takes no lock, apply takes over.
     tb.configure(json!({"pending": {"nat_gateway": 0.0}}));
-    s.expect(0, &["apply", "--auto-approve"]);
+    let out = s.expect(0, &["apply", "--auto-approve"]);
+    assert!(
+        !stderr(&out).contains("Took over"),
+        "the destroy before it released the lock: {}",
+        stderr(&out)
+    );
     let killed = s
         .command(&["destroy", "--auto-approve"])
         .env("STRATA_FAULT_KILL_AFTER_CALL", "1")
@@ -366,8 +378,9 @@ async fn locks_stop_a_second_run_and_survive_a_killed_one() {
     sc.pass(format!(
         "the second apply exited 1 after {:.2} s, naming the holder's pid, while the first still \
          ran; force-unlock exited 1 naming it and left it running; the apply killed while it \
-         held the lock: the next destroy took over with a message naming its pid, and left \
-         nothing; the destroy killed after its first mutating call: plan took no lock, the next \
+         held the lock: the next destroy took over with a message naming its pid, left \
+         nothing and released the lock (its details cleared, the next apply took it without a \
+         take-over); the destroy killed after its first mutating call: plan took no lock, the next \
          apply took over naming its pid and converged; force-unlock after another killed \
          destroy removed the lock naming its pid, and the destroy after it took over nothing \
          and left nothing",
