@@ -97,6 +97,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Wait until every resource of the stack is usable (after `apply --no-wait`); exit 1
+    /// naming those that are not when the timeout passes first.
+    Wait(WaitArgs),
     /// Release a stack lock left by a process that is gone.
     ForceUnlock,
     /// Print the JSON Schema of the documents.
@@ -142,6 +145,17 @@ pub struct ApplyArgs {
     /// documents name, delete the rest. Without it, such resources stop the plan.
     #[arg(long, conflicts_with = "plan_file")]
     pub adopt_foreign: bool,
+    /// Return once AWS accepted every call, without waiting for slow resources (NAT gateways,
+    /// …) to be usable; they are recorded as converging. Gate on them with `strata wait`.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Give up after this long, e.g. `90s`, `15m`.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

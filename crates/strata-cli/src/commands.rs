@@ -16,7 +16,7 @@ use strata_engine::secret::Secrets;
 use strata_engine::{read, resume};
 use strata_model::Loaded;
 
-use crate::args::{ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, StateCommand};
+use crate::args::{ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, StateCommand, WaitArgs};
 use crate::fail::Failure;
 use crate::settings::Settings;
 use crate::{signals, ui};
@@ -494,6 +494,8 @@ struct RunOpts<'a> {
     parallelism: u16,
     timings: Option<&'a Path>,
     secrets: Secrets,
+    /// Wait until new resources are usable (`--no-wait` clears it).
+    wait: bool,
 }
 
 async fn run_plan(
@@ -512,6 +514,7 @@ async fn run_plan(
         grace: Duration::from_secs(5),
         lockfile_path: s.lockfile.clone(),
         secrets: run.secrets,
+        wait: run.wait,
     };
     let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
@@ -582,6 +585,21 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome) -> Result<ExitCode, Failure> {
         }
         line.push('.');
         ui::note(s, &format!("\n{line}"));
+        if !o.converging.is_empty() {
+            let list: Vec<String> = o
+                .converging
+                .iter()
+                .map(|(name, state)| format!("{name} ({state})"))
+                .collect();
+            ui::note(
+                s,
+                &format!(
+                    "Still converging: {}. AWS accepted them and is still making them; \
+                     `strata wait` returns once they are usable.",
+                    list.join(", ")
+                ),
+            );
+        }
         print_outputs(s, &o.lockfile);
         return Ok(ExitCode::SUCCESS);
     }
@@ -698,6 +716,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             parallelism: args.parallelism,
             timings: args.timings.as_deref(),
             secrets,
+            wait: !args.no_wait,
         };
         return run_plan(s, &cloud, &p, lf, run).await;
     }
@@ -723,6 +742,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
                 parallelism: args.parallelism,
                 timings: args.timings.as_deref(),
                 secrets: secrets_of(&loaded),
+                wait: !args.no_wait,
             };
             return run_plan(s, &cloud, &p, lf, run).await;
         }
@@ -733,6 +753,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         parallelism: args.parallelism,
         timings: args.timings.as_deref(),
         secrets: secrets_of(&loaded),
+        wait: !args.no_wait,
     };
     run_plan(s, &cloud, &p, lf, run).await
 }
@@ -761,6 +782,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         parallelism: args.parallelism,
         timings: args.timings.as_deref(),
         secrets: secrets_of(&loaded),
+        wait: true,
     };
     run_plan(s, &cloud, &p, lf, run).await
 }
@@ -894,4 +916,55 @@ pub fn force_unlock_cmd(s: &Settings) -> Result<ExitCode, Failure> {
         None => ui::note(s, "The stack was not locked."),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `strata wait`: reads the stack's recorded resources until none is converging (exit 0), a
+/// recorded one is gone (exit 1), or the timeout passes (exit 1 naming what is not usable).
+pub async fn wait_cmd(s: &Settings, args: &WaitArgs) -> Result<ExitCode, Failure> {
+    let lf = lockfile_or_fail(s)?;
+    let cloud = connect(s, Some(lf.region.clone())).await?;
+    let reqs = read::lockfile_requests(&lf);
+    let deadline = std::time::Instant::now() + args.timeout;
+    let mut delay = Duration::from_secs(1);
+    let mut noted = false;
+    loop {
+        let live = read::read_live(&cloud.provider, &lf.stack, &reqs, Some(&lf))
+            .await
+            .map_err(|e| provider_failure(&e))?;
+        let status = read::convergence(&lf, &live);
+        if !status.gone.is_empty() {
+            return Err(Failure::new(format!(
+                "{} no longer exist: {}",
+                status.gone.len(),
+                status.gone.join(", ")
+            ))
+            .help("AWS failed to make them or something deleted them; run `strata apply` to create them again"));
+        }
+        if status.converging.is_empty() {
+            report_calls(s, &cloud);
+            ui::note(s, "Every resource of the stack is usable.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let list: Vec<String> = status
+            .converging
+            .iter()
+            .map(|(name, state)| format!("{name} ({state})"))
+            .collect();
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            report_calls(s, &cloud);
+            return Err(Failure::new(format!(
+                "still converging after {}: {}",
+                humantime::format_duration(args.timeout),
+                list.join(", ")
+            ))
+            .help("run `strata wait` again to keep waiting (with a longer --timeout), or look at them in the AWS console"));
+        }
+        if !noted {
+            ui::note(s, &format!("Waiting for {}...", list.join(", ")));
+            noted = true;
+        }
+        tokio::time::sleep(delay.min(deadline - now)).await;
+        delay = (delay * 2).min(Duration::from_secs(15));
+    }
 }

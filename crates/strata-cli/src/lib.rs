@@ -69,6 +69,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Graph { format } => commands::graph_cmd(s, *format),
         Command::State(c) => commands::state_cmd(s, c),
         Command::Output { name, json } => commands::output_cmd(s, name.as_deref(), *json),
+        Command::Wait(a) => commands::wait_cmd(s, a).await,
         Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Schema => {
             ui::out(&strata_model::schema::document_schema());

@@ -9,12 +9,25 @@ use strata_model::kinds::KindInfo;
 use crate::value::Attrs;
 
 /// Lifecycle options that matter to the planner.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LifecycleOpts {
     pub prevent_destroy: bool,
     pub create_before_destroy: bool,
     /// Field names, or `field.key` for one key of a mapping field.
     pub ignore_changes: Vec<String>,
+    /// Whether apply waits until a new copy is usable (`lifecycle.wait`, default true).
+    pub wait: bool,
+}
+
+impl Default for LifecycleOpts {
+    fn default() -> Self {
+        LifecycleOpts {
+            prevent_destroy: false,
+            create_before_destroy: false,
+            ignore_changes: Vec::new(),
+            wait: true,
+        }
+    }
 }
 
 /// One desired resource.
@@ -99,6 +112,7 @@ impl Desired {
                             .iter()
                             .map(|s| s.value.clone())
                             .collect(),
+                        wait: r.lifecycle.wait,
                     },
                 };
                 (r.name.clone(), res)

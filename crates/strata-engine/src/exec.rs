@@ -33,8 +33,8 @@ use crate::lockfile::{
 };
 use crate::plan::{Action, ActionKind, Plan, ReplaceMode};
 use crate::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, Provider, ProviderError,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Note, Progress, Provider,
+    ProviderError, UpdateRequest,
 };
 use crate::secret::Secrets;
 use crate::value::{self, Attrs};
@@ -319,6 +319,27 @@ pub enum Cancel {
     Abort,
 }
 
+/// Where an operation is in the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpState {
+    /// Waiting for the operations it depends on (or for a slot).
+    Queued,
+    /// Its call is in flight, holding a `--parallelism` slot.
+    Running,
+    /// AWS accepted its call and it waits for the resource to be usable: no slot held.
+    Waiting,
+    Done,
+    Failed,
+    /// Not started because an operation it depends on failed.
+    Skipped,
+}
+
+impl OpState {
+    fn in_flight(self) -> bool {
+        matches!(self, OpState::Running | OpState::Waiting)
+    }
+}
+
 /// Something the user should see; produced only by the coordinator.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -362,6 +383,9 @@ pub struct ExecOptions {
     pub lockfile_path: PathBuf,
     /// The sensitive variables' values: `${var.NAME}` in a sealed plan, masked on disk.
     pub secrets: Secrets,
+    /// Wait until new resources are usable (`apply --no-wait` clears it): when false, a create
+    /// returns once AWS accepted it and the resource is recorded as converging.
+    pub wait: bool,
 }
 
 /// The lockfile's journal, writing with every secret masked.
@@ -386,6 +410,8 @@ pub struct Outcome {
     pub skipped: Vec<(String, String)>,
     pub not_started: usize,
     pub cancelled: Option<Cancel>,
+    /// Resources AWS accepted but is still making (`apply --no-wait`): name and state.
+    pub converging: Vec<(String, String)>,
     pub lockfile: Lockfile,
 }
 
@@ -580,7 +606,7 @@ pub async fn execute(
         .filter(|o| o.step == Step::Finish)
         .map(|o| o.action)
         .collect();
-    let mut state: Vec<u8> = vec![0; n]; // 0 waiting, 1 running, 2 done, 3 failed, 4 skipped
+    let mut state: Vec<OpState> = vec![OpState::Queued; n];
     let mut started_at: HashMap<usize, Instant> = HashMap::new();
     let mut op_calls: HashMap<usize, Arc<crate::provider::OpCalls>> = HashMap::new();
 
@@ -597,17 +623,17 @@ pub async fn execute(
     let completed: HashSet<&str> = record.completed.iter().map(String::as_str).collect();
     for (i, op) in og.ops.iter().enumerate() {
         if completed.contains(op.label.as_str()) {
-            state[i] = 2;
+            state[i] = OpState::Done;
             release(&og, i, &mut indegree, &mut ready);
         }
     }
-    ready.retain(|&i| state[i] != 2);
+    ready.retain(|&i| state[i] != OpState::Done);
     drop(completed);
     lf.last_apply = Some(record);
     let mut journal = journal(opts, &mut lf)?;
 
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
-    let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, String)>();
+    let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, Note)>();
     let parallelism = opts.parallelism.max(1);
     let mut running = 0usize;
     let run_start = Instant::now();
@@ -618,6 +644,7 @@ pub async fn execute(
         skipped: Vec::new(),
         not_started: 0,
         cancelled: None,
+        converging: Vec::new(),
         lockfile: Lockfile::new("", ""),
     };
     let mut level = *cancel.borrow();
@@ -639,7 +666,7 @@ pub async fn execute(
                     forget(&mut lf, action);
                     finish_op(&mut lf, op);
                     journal.save(&mut lf, &[&action.name])?;
-                    state[i] = 2;
+                    state[i] = OpState::Done;
                     outcome.completed += 1;
                     reporter.event(&Event::Finished {
                         label: op.label.clone(),
@@ -734,7 +761,7 @@ pub async fn execute(
                     }
                     journal.save(&mut lf, &[&action.name])?;
                 }
-                state[i] = 1;
+                state[i] = OpState::Running;
                 running += 1;
                 started_at.insert(i, Instant::now());
                 reporter.event(&Event::Started {
@@ -747,6 +774,7 @@ pub async fn execute(
                 let step = op.step;
                 let stack = plan.stack.clone();
                 let lineage = lf.lineage.clone();
+                let wait = opts.wait && action.wait;
                 let calls = Arc::new(crate::provider::OpCalls::default());
                 op_calls.insert(i, calls.clone());
                 tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
@@ -760,18 +788,22 @@ pub async fn execute(
                         token: &token,
                         stack: &stack,
                         lineage: &lineage,
+                        wait,
                     };
                     let r = run_op(&*provider, call, &progress).await;
                     let _ = done_tx.send((i, r));
                 }));
             }
         }
-        if running == 0 && (ready.is_empty() || level != Cancel::Run) {
+        let in_flight = state.iter().filter(|s| s.in_flight()).count();
+        if in_flight == 0 && (ready.is_empty() || level != Cancel::Run) {
             break;
         }
         tokio::select! {
             Some((i, result)) = done_rx.recv() => {
-                running -= 1;
+                if state[i] == OpState::Running {
+                    running -= 1;
+                }
                 let op = &og.ops[i];
                 let action = &plan.actions[op.action];
                 let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
@@ -798,11 +830,14 @@ pub async fn execute(
                 // run looks for it by its tags (and reuses its token).
                 match result {
                     Ok(live) => {
+                        if let Some(state) = live.as_ref().and_then(|l| l.converging.clone()) {
+                            outcome.converging.push((action.name.clone(), state));
+                        }
                         touched.insert(op.action);
                         apply_result(&mut lf, action, op.step, live.as_ref());
                         finish_op(&mut lf, op);
                         journal.save(&mut lf, &[&action.name])?;
-                        state[i] = 2;
+                        state[i] = OpState::Done;
                         outcome.completed += 1;
                         reporter.event(&Event::Finished {
                             label: op.label.clone(),
@@ -820,10 +855,27 @@ pub async fn execute(
                     }
                 }
             }
-            Some((i, message)) = prog_rx.recv() => {
-                let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
-                reporter.event(&Event::Progress { label: og.ops[i].label.clone(), message, elapsed });
-            }
+            Some((i, note)) = prog_rx.recv() => match note {
+                Note::Created(id) => {
+                    // Journaled before the wait: a crash during it leaves the id on disk.
+                    let action = &plan.actions[og.ops[i].action];
+                    if let Some(p) = lf.pending.iter_mut().find(|p| {
+                        p.op == PendingKind::Create && p.name == action.name && p.kind == action.kind
+                    }) {
+                        p.id = Some(id);
+                        journal.save(&mut lf, &[&action.name])?;
+                    }
+                }
+                Note::Waiting(message) => {
+                    if state[i] == OpState::Running {
+                        // Waiting holds no slot: other operations start meanwhile.
+                        state[i] = OpState::Waiting;
+                        running -= 1;
+                    }
+                    let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
+                    reporter.event(&Event::Progress { label: og.ops[i].label.clone(), message, elapsed });
+                }
+            },
             changed = cancel.changed() => {
                 if changed.is_err() {
                     // The sender is gone: nobody can cancel any more.
@@ -833,7 +885,9 @@ pub async fn execute(
                 if new > level {
                     level = new;
                     outcome.cancelled = Some(level);
-                    reporter.event(&Event::Stopping { in_flight: running });
+                    reporter.event(&Event::Stopping {
+                        in_flight: state.iter().filter(|s| s.in_flight()).count(),
+                    });
                     if level == Cancel::Abort {
                         break;
                     }
@@ -851,7 +905,7 @@ pub async fn execute(
             }
         }
     }
-    outcome.not_started = state.iter().filter(|s| **s == 0).count();
+    outcome.not_started = state.iter().filter(|s| **s == OpState::Queued).count();
     if outcome.success()
         && let Some(r) = &mut lf.last_apply
     {
@@ -887,11 +941,11 @@ fn fail(
     og: &OpGraph,
     i: usize,
     error: ProviderError,
-    state: &mut [u8],
+    state: &mut [OpState],
     outcome: &mut Outcome,
     reporter: &mut dyn Reporter,
 ) {
-    state[i] = 3;
+    state[i] = OpState::Failed;
     let label = og.ops[i].label.clone();
     reporter.event(&Event::Failed {
         label: label.clone(),
@@ -905,8 +959,8 @@ fn fail(
             .neighbors_directed(NodeIndex::new(k), petgraph::Direction::Outgoing)
         {
             let j = og.graph[nb];
-            if state[j] == 0 {
-                state[j] = 4;
+            if state[j] == OpState::Queued {
+                state[j] = OpState::Skipped;
                 let skipped = og.ops[j].label.clone();
                 reporter.event(&Event::Skipped {
                     label: skipped.clone(),
@@ -931,6 +985,8 @@ struct Call<'a> {
     stack: &'a str,
     /// The lockfile's lineage, for the ownership tags.
     lineage: &'a str,
+    /// Wait until a new resource is usable.
+    wait: bool,
 }
 
 /// What one operation sends.
@@ -1037,6 +1093,7 @@ async fn run_op(
         token,
         stack,
         lineage,
+        wait,
     } = call;
     match step {
         Step::Create => provider
@@ -1049,6 +1106,7 @@ async fn run_op(
                     attrs,
                     token,
                     replacing: action.id.as_deref(),
+                    wait,
                 },
                 progress,
             )

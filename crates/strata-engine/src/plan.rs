@@ -150,6 +150,22 @@ pub struct Action {
     pub token: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// Whether apply waits until a new copy is usable (`lifecycle.wait`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub wait: bool,
+    /// The existing copy is not usable yet: AWS is still making it (its state, e.g.
+    /// `pending`). Not a change: `strata wait` waits for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converging: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl Action {
@@ -687,6 +703,19 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             tagged.entry(n.as_str()).or_default().push(r);
         }
     }
+    // An interrupted create whose id was journaled is found by that id, whatever its tags
+    // say (a crash may come before AWS shows them): it counts as carrying its name.
+    for p in lockfile.into_iter().flat_map(|l| &l.pending) {
+        if p.op == PendingKind::Create
+            && let Some(id) = &p.id
+            && let Some(r) = live_by_id.get(&(p.kind.as_str(), id.as_str()))
+        {
+            let list = tagged.entry(p.name.as_str()).or_default();
+            if !list.iter().any(|l| l.id == r.id) {
+                list.push(r);
+            }
+        }
+    }
     for list in tagged.values_mut() {
         list.sort_by(|a, b| a.id.cmp(&b.id));
     }
@@ -940,6 +969,8 @@ fn delete_action(
         prior_soft_depends_on: prior_soft.into_iter().collect(),
         token: None,
         prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
+        wait: true,
+        converging: None,
     }
 }
 
@@ -961,6 +992,8 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         prior_soft_depends_on: rec.soft_dependencies.clone(),
         token: None,
         prevent_destroy: false,
+        wait: true,
+        converging: None,
     }
 }
 
@@ -1089,6 +1122,8 @@ fn plan_apply<'a>(
                         prior_soft_depends_on: Vec::new(),
                         token: pending_creates.get(name.as_str()).map(|t| t.to_string()),
                         prevent_destroy: res.lifecycle.prevent_destroy,
+                        wait: res.lifecycle.wait,
+                        converging: None,
                     }
                 }
                 Some(cur) => plan_existing(
@@ -1269,6 +1304,8 @@ fn plan_existing(
         prior_soft_depends_on: prior_soft.into_iter().collect(),
         token: None,
         prevent_destroy: res.lifecycle.prevent_destroy,
+        wait: res.lifecycle.wait,
+        converging: cur.live.converging.clone(),
     })
 }
 

@@ -3,7 +3,6 @@
 //! The engine knows no AWS types; `strata-aws` implements [`Provider`].
 
 use std::fmt;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -33,6 +32,9 @@ pub struct LiveResource {
     /// Current attributes, named like the kind's fields (tags without `strata:` keys), plus
     /// computed ones.
     pub attrs: Attrs,
+    /// The state of a resource AWS accepted but has not finished making (a NAT gateway
+    /// `pending`): it exists and is recorded, but is not usable yet (`strata wait`).
+    pub converging: Option<String>,
 }
 
 impl LiveResource {
@@ -45,7 +47,15 @@ impl LiveResource {
             name: None,
             lineage: None,
             attrs,
+            converging: None,
         }
+    }
+
+    /// The same resource, still on its way to usable in `state` (`None`: usable).
+    #[must_use]
+    pub fn converging(mut self, state: Option<&str>) -> LiveResource {
+        self.converging = state.map(str::to_string);
+        self
     }
 
     /// The same resource carrying the ownership tags `owner` gives it.
@@ -120,6 +130,10 @@ pub struct CreateRequest<'a> {
     pub token: &'a str,
     /// The id of the copy this create replaces, which carries the same ownership tags.
     pub replacing: Option<&'a str>,
+    /// Whether to wait until the resource is usable. When false (`apply --no-wait`,
+    /// `lifecycle.wait: false`), the create returns once AWS accepted it, the resource marked
+    /// [`converging`](LiveResource::converging).
+    pub wait: bool,
 }
 
 impl CreateRequest<'_> {
@@ -235,15 +249,26 @@ impl fmt::Display for ProviderError {
 
 impl std::error::Error for ProviderError {}
 
-/// Progress messages from a running operation (for example a wait), sent to the main thread.
+/// What a running operation tells the coordinator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// AWS answered a create with this id: the coordinator journals it before any wait, so a
+    /// crash during the wait leaves the id in the lockfile.
+    Created(String),
+    /// The operation waits for AWS, e.g. "waiting for state available". A waiting operation
+    /// holds no `--parallelism` slot.
+    Waiting(String),
+}
+
+/// The channel from a running operation to the coordinator.
 #[derive(Debug, Clone)]
 pub struct Progress {
     op: usize,
-    tx: Option<mpsc::UnboundedSender<(usize, String)>>,
+    tx: Option<mpsc::UnboundedSender<(usize, Note)>>,
 }
 
 impl Progress {
-    pub fn new(op: usize, tx: mpsc::UnboundedSender<(usize, String)>) -> Progress {
+    pub fn new(op: usize, tx: mpsc::UnboundedSender<(usize, Note)>) -> Progress {
         Progress { op, tx: Some(tx) }
     }
 
@@ -254,8 +279,17 @@ impl Progress {
 
     /// Reports what the operation is waiting for, e.g. "waiting for state available".
     pub fn waiting(&self, what: impl Into<String>) {
+        self.send(Note::Waiting(what.into()));
+    }
+
+    /// Reports the id AWS gave a new resource, as soon as the create call answered.
+    pub fn created(&self, id: &str) {
+        self.send(Note::Created(id.to_string()));
+    }
+
+    fn send(&self, note: Note) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send((self.op, what.into()));
+            let _ = tx.send((self.op, note));
         }
     }
 }
@@ -324,13 +358,6 @@ pub fn call_ended(index: usize) {
     });
 }
 
-/// Per-kind time limits for waits.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    pub create: Duration,
-    pub delete: Duration,
-}
-
 /// A cloud that strata can reconcile.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -338,8 +365,9 @@ pub trait Provider: Send + Sync {
     /// Implementations make batched calls (never one per resource).
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError>;
 
-    /// Creates a resource with its ownership tags set in the create call, and waits until it
-    /// is usable. Returns it as it now exists.
+    /// Creates a resource with its ownership tags set in the create call, reports its id with
+    /// [`Progress::created`] as soon as AWS answers, and waits until it is usable (unless
+    /// `req.wait` is false). Returns it as it now exists.
     async fn create(
         &self,
         req: CreateRequest<'_>,

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::Desired;
-use crate::lockfile::Lockfile;
+use crate::lockfile::{Lockfile, PendingKind};
 use crate::plan::Plan;
 use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
 
@@ -41,6 +41,13 @@ pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(Str
                                 .filter(|d| d.resource.kind == kind)
                                 .map(|d| d.resource.id.clone()),
                         )
+                        .chain(
+                            // An interrupted create whose id AWS gave before the interruption.
+                            l.pending
+                                .iter()
+                                .filter(|p| p.op == PendingKind::Create && p.kind == kind)
+                                .filter_map(|p| p.id.clone()),
+                        )
                         .collect()
                 })
                 .unwrap_or_default();
@@ -69,11 +76,60 @@ pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
             .or_default()
             .insert(r.id.clone());
     }
+    for p in lf.pending.iter().filter(|p| p.op == PendingKind::Create) {
+        if let Some(id) = &p.id {
+            by_kind.entry(p.kind.clone()).or_default().insert(id.clone());
+        }
+    }
     by_kind
         .into_iter()
         .filter(|(k, _)| strata_model::kinds::find(k).is_some())
         .map(|(k, ids)| (k, ids.into_iter().collect()))
         .collect()
+}
+
+/// The kinds and ids to read to see the recorded resources as they are (`strata wait`).
+pub fn lockfile_requests(lf: &Lockfile) -> Vec<(String, Vec<String>)> {
+    let mut by_kind: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in lf.resources.values() {
+        by_kind
+            .entry(r.kind.clone())
+            .or_default()
+            .insert(r.id.clone());
+    }
+    by_kind
+        .into_iter()
+        .filter(|(k, _)| strata_model::kinds::find(k).is_some())
+        .map(|(k, ids)| (k, ids.into_iter().collect()))
+        .collect()
+}
+
+/// How far the recorded resources are from usable.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Convergence {
+    /// Recorded resources AWS is still making: name and state.
+    pub converging: Vec<(String, String)>,
+    /// Recorded resources that are not there: `name (kind id)`.
+    pub gone: Vec<String>,
+}
+
+/// Which recorded resources are usable, from a read of them.
+pub fn convergence(lf: &Lockfile, live: &[LiveResource]) -> Convergence {
+    let mut out = Convergence::default();
+    for (name, r) in &lf.resources {
+        match live.iter().find(|l| l.kind == r.kind && l.id == r.id) {
+            Some(l) => {
+                if let Some(state) = &l.converging {
+                    out.converging.push((name.clone(), state.clone()));
+                }
+            }
+            None if strata_model::kinds::find(&r.kind).is_some() => {
+                out.gone.push(format!("{name} ({} {})", r.kind, r.id));
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// Reads every kind at once: one task per kind, all concurrent.

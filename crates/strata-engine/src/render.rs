@@ -412,6 +412,7 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     let mut out = String::new();
     let changes: Vec<&Action> = plan.actions.iter().filter(|a| a.is_change()).collect();
     if changes.is_empty() {
+        render_converging(&mut out, plan, st);
         let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
         return out;
     }
@@ -453,8 +454,38 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
         }
         out.push('\n');
     }
+    render_converging(&mut out, plan, st);
     let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
     out
+}
+
+/// Resources AWS is still making: not changes, but not usable yet either.
+fn render_converging(out: &mut String, plan: &Plan, st: Style) {
+    let converging: Vec<&Action> = plan
+        .actions
+        .iter()
+        .filter(|a| !a.is_change() && a.converging.is_some())
+        .collect();
+    if converging.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Still converging (AWS accepted them and is still making them; `strata wait` waits \
+         until they are usable):"
+    );
+    for a in converging {
+        let _ = writeln!(
+            out,
+            "  {} {} ({} {}): {}",
+            st.cyan("~>"),
+            st.bold(&a.name),
+            a.kind,
+            a.id.as_deref().unwrap_or("?"),
+            a.converging.as_deref().unwrap_or_default()
+        );
+    }
+    out.push('\n');
 }
 
 /// The machine-readable plan (docs/plan-format.md).
@@ -497,6 +528,8 @@ mod tests {
                 prior_soft_depends_on: vec![],
                 token: None,
                 prevent_destroy: false,
+                wait: true,
+                converging: None,
             }],
             outputs: Default::default(),
             summary: Summary {

@@ -10,7 +10,7 @@ use crate::spanned::Spanned;
 use crate::types::Tags;
 
 /// Per-resource lifecycle options.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Refuse any plan that would delete this resource (including a replacement).
@@ -27,6 +27,27 @@ pub struct Lifecycle {
     /// `(sensitive)`, the lockfile, outputs and logs mask them). `tags.KEY` marks one tag.
     #[serde(default)]
     pub sensitive: Vec<Spanned<String>>,
+    /// Wait until a new copy is usable before apply goes on (default true). `false`: apply
+    /// returns once AWS accepted the create, and `strata wait` waits for it, as
+    /// `apply --no-wait` does for every resource.
+    #[serde(default = "wait_default")]
+    pub wait: bool,
+}
+
+fn wait_default() -> bool {
+    true
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            prevent_destroy: false,
+            create_before_destroy: false,
+            ignore_changes: Vec::new(),
+            sensitive: Vec::new(),
+            wait: true,
+        }
+    }
 }
 
 impl Lifecycle {
