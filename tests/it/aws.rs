@@ -21,13 +21,13 @@ fn aws_error_codes_are_classified() {
 fn every_document_kind_has_an_aws_implementation() {
     for k in strata_model::kinds::all() {
         assert!(
-            strata_aws::kinds::find(k.name).is_some(),
+            strata_aws::kind::find(k.name).is_some(),
             "kind {} has no module in strata-aws",
             k.name
         );
     }
     assert_eq!(
-        strata_aws::kinds::KINDS.len(),
+        strata_aws::kind::KINDS.len(),
         strata_model::kinds::all().len()
     );
 }
@@ -35,7 +35,8 @@ fn every_document_kind_has_an_aws_implementation() {
 mod blockers {
     use std::time::Duration;
 
-    use strata_aws::kinds::{delete_until_free, describe_blocking_interfaces};
+    use strata_aws::ec2::describe_blocking_interfaces;
+    use strata_aws::kind::delete_until_free;
     use strata_engine::provider::{ErrorClass, Progress, ProviderError};
 
     use crate::support::{ec2, emulator};

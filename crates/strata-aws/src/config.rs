@@ -41,7 +41,7 @@ impl AwsSettings {
 /// jitter (1 s doubling, at most 20 s). AWS throttles in bursts, and a reconciler that gives up
 /// half-way leaves more to clean up than one that waits (Terraform's AWS provider retries up to
 /// 25 times). `STRATA_AWS_MAX_ATTEMPTS` overrides it. Creates without an idempotency token are
-/// not retried by the SDK: see `kinds::create_once`.
+/// not retried by the SDK: see `kind::create_once`.
 pub const MAX_ATTEMPTS: u32 = 10;
 
 /// The retry quota shared by every client of one run: each retry spends tokens (5, 10 after a

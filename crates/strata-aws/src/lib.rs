@@ -1,14 +1,15 @@
 //! strata's AWS provider: one module per resource kind, behind the engine's `Provider` trait.
 //!
-//! Every kind module has the same shape (see `kinds/vpc.rs`): batched reads by id and by
+//! Every kind module has the same shape (see `ec2/vpc.rs`): batched reads by id and by
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,
 //! in-place updates field by field, and a delete that waits out `DependencyViolation`.
 
 pub mod budget;
 pub mod calls;
 pub mod config;
+pub mod ec2;
 pub mod error;
-pub mod kinds;
+pub mod kind;
 pub mod tags;
 pub mod wait;
 
@@ -27,7 +28,7 @@ pub use config::{AwsSettings, connect};
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub ec2: aws_sdk_ec2::Client,
-    /// The same client without the SDK's automatic retries (see `kinds::create_once`).
+    /// The same client without the SDK's automatic retries (see `kind::create_once`).
     pub ec2_once: aws_sdk_ec2::Client,
     /// The configuration the clients were built from (for clients in other regions).
     pub sdk: aws_config::SdkConfig,
@@ -91,7 +92,7 @@ fn unknown_kind(kind: &str) -> ProviderError {
 #[async_trait]
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
-        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.read_with(&self.cx, &req).await
     }
 
@@ -100,7 +101,7 @@ impl Provider for AwsProvider {
         req: CreateRequest<'_>,
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.create(&self.cx, &req, progress).await
     }
 
@@ -109,7 +110,7 @@ impl Provider for AwsProvider {
         req: UpdateRequest<'_>,
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.update(&self.cx, &req, progress).await
     }
 
@@ -118,7 +119,13 @@ impl Provider for AwsProvider {
         req: DeleteRequest<'_>,
         progress: &Progress,
     ) -> Result<(), ProviderError> {
-        let k = kinds::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
+        let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.delete(&self.cx, &req, progress).await
     }
+}
+
+/// The paths of before the per-service layout (`strata_aws::kinds::find`, …).
+pub mod kinds {
+    pub use crate::ec2::describe_blocking_interfaces;
+    pub use crate::kind::*;
 }

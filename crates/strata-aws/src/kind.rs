@@ -1,19 +1,7 @@
-//! One module per resource kind, all with the same shape. Adding a kind: write its module
-//! (copy `subnet.rs`), add it to `KINDS`, and add its spec in `strata-model`'s `kinds`.
-
-pub mod eip;
-pub mod internet_gateway;
-pub mod nat_gateway;
-pub mod prefix_list;
-pub mod route_table;
-pub mod security_group;
-pub mod subnet;
-pub mod transit_gateway;
-pub mod transit_gateway_route_table;
-pub mod transit_gateway_vpc_attachment;
-pub mod vpc;
-pub mod vpc_endpoint;
-pub mod vpc_peering_connection;
+//! What every kind of every service shares: the `AwsKind` trait, the registry of kinds over
+//! all services (`KINDS`, `find`), and the service-neutral helpers (created/updated results,
+//! field getters, repeat-safe calls, create without an idempotency token, waits until visible
+//! and until free). Service-specific helpers live in the service's folder (`ec2/mod.rs`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -27,6 +15,8 @@ use strata_engine::value::Attrs;
 
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
+
+use crate::ec2::{self, ID_CHUNK};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -81,52 +71,23 @@ pub trait AwsKind: Send + Sync {
 
 /// Every kind strata-aws implements.
 pub static KINDS: &[&dyn AwsKind] = &[
-    &vpc::Vpc,
-    &subnet::Subnet,
-    &internet_gateway::InternetGateway,
-    &eip::Eip,
-    &nat_gateway::NatGateway,
-    &route_table::RouteTable,
-    &security_group::SecurityGroup,
-    &prefix_list::PrefixList,
-    &vpc_endpoint::VpcEndpoint,
-    &vpc_peering_connection::VpcPeeringConnection,
-    &transit_gateway::TransitGateway,
-    &transit_gateway_vpc_attachment::TransitGatewayVpcAttachment,
-    &transit_gateway_route_table::TransitGatewayRouteTable,
+    &ec2::vpc::Vpc,
+    &ec2::subnet::Subnet,
+    &ec2::internet_gateway::InternetGateway,
+    &ec2::eip::Eip,
+    &ec2::nat_gateway::NatGateway,
+    &ec2::route_table::RouteTable,
+    &ec2::security_group::SecurityGroup,
+    &ec2::prefix_list::PrefixList,
+    &ec2::vpc_endpoint::VpcEndpoint,
+    &ec2::vpc_peering_connection::VpcPeeringConnection,
+    &ec2::transit_gateway::TransitGateway,
+    &ec2::transit_gateway_vpc_attachment::TransitGatewayVpcAttachment,
+    &ec2::transit_gateway_route_table::TransitGatewayRouteTable,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
     KINDS.iter().copied().find(|k| k.kind() == kind)
-}
-
-/// The chunk size for id filters (EC2 accepts up to 200 values per filter).
-pub const ID_CHUNK: usize = 200;
-
-/// What a read covers, keyed by id: every resource with one of `ids` (a filter on `id_name`,
-/// one call per [`ID_CHUNK`] ids) and every resource carrying the stack's tag (one call).
-pub async fn describe_ids_and_stack<T, F, Fut>(
-    id_name: &str,
-    ids: &[String],
-    stack: &str,
-    describe: F,
-    id_of: impl Fn(&T) -> Option<&str>,
-) -> Result<std::collections::BTreeMap<String, T>, ProviderError>
-where
-    F: Fn(aws_sdk_ec2::types::Filter) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
-{
-    let mut found = std::collections::BTreeMap::new();
-    let filters = ids
-        .chunks(ID_CHUNK)
-        .map(|chunk| id_filter(id_name, chunk))
-        .chain(std::iter::once(crate::tags::stack_filter(stack)));
-    for filter in filters {
-        for t in describe(filter).await? {
-            found.insert(id_of(&t).unwrap_or_default().to_string(), t);
-        }
-    }
-    Ok(found)
 }
 
 /// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
@@ -159,51 +120,6 @@ where
         }
     }
     Ok(out)
-}
-
-/// Whether a described resource is one a read asked for: one of `ids`, or carrying the stack's
-/// tag. Reads check this before any per-resource call, because some implementations ignore
-/// describe filters and answer every resource of the account.
-pub fn asked_for(id: &str, tags: &[aws_sdk_ec2::types::Tag], ids: &[String], stack: &str) -> bool {
-    ids.iter().any(|i| i == id)
-        || tags
-            .iter()
-            .any(|t| t.key() == Some(crate::tags::STACK_TAG) && t.value() == Some(stack))
-}
-
-/// A filter on ids (at most [`ID_CHUNK`] of them).
-pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
-    aws_sdk_ec2::types::Filter::builder()
-        .name(name)
-        .set_values(Some(ids.to_vec()))
-        .build()
-}
-
-/// Builds a live resource from its id, AWS tags and attributes (a JSON object).
-pub fn live(
-    kind: &str,
-    id: &str,
-    tags: &[aws_sdk_ec2::types::Tag],
-    mut attrs: serde_json::Value,
-) -> LiveResource {
-    let (user, own) = crate::tags::split(tags);
-    if let Some(m) = attrs.as_object_mut() {
-        m.insert("tags".into(), user);
-    }
-    let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
-    l.stack = own.stack;
-    l.name = own.name;
-    l.lineage = own.lineage;
-    l
-}
-
-/// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.
-pub fn ec2_arn(cx: &Ctx, owner: &str, resource: &str, id: &str) -> String {
-    format!(
-        "arn:{}:ec2:{}:{owner}:{resource}/{id}",
-        cx.partition(),
-        cx.region
-    )
 }
 
 /// The result of an update: the prior attributes with the changed fields set as desired.
@@ -411,39 +327,6 @@ pub fn removed<T>(sent: Result<T, ProviderError>) -> Result<(), ProviderError> {
         Err(e) if e.class == ErrorClass::NotFound => Ok(()),
         other => other.map(|_| ()),
     }
-}
-
-/// Lists the network interfaces matching a filter, for "what blocks this delete" messages.
-pub async fn describe_blocking_interfaces(cx: &Ctx, filter: &str, value: &str) -> Option<String> {
-    let out = cx
-        .ec2
-        .describe_network_interfaces()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name(filter)
-                .values(value)
-                .build(),
-        )
-        .send()
-        .await
-        .ok()?;
-    let list: Vec<String> = out
-        .network_interfaces()
-        .iter()
-        .map(|n| {
-            format!(
-                "{} ({}{})",
-                n.network_interface_id().unwrap_or("?"),
-                n.description()
-                    .filter(|d| !d.is_empty())
-                    .unwrap_or("no description"),
-                n.requester_id()
-                    .map(|r| format!(", requested by {r}"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    (!list.is_empty()).then(|| format!("network interfaces {}", list.join(", ")))
 }
 
 /// What a create call that takes no idempotency token came back with.

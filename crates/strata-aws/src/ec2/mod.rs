@@ -1,0 +1,132 @@
+//! EC2: one module per kind, all with the same shape (copy `subnet.rs`), and the helpers only
+//! EC2 kinds use (describe filters, EC2 tags, ARNs). The service-neutral helpers they use are
+//! in `crate::kind` (imported here so that kind modules find them under `super`).
+
+pub mod eip;
+pub mod internet_gateway;
+pub mod nat_gateway;
+pub mod prefix_list;
+pub mod route_table;
+pub mod security_group;
+pub mod subnet;
+pub mod transit_gateway;
+pub mod transit_gateway_route_table;
+pub mod transit_gateway_vpc_attachment;
+pub mod vpc;
+pub mod vpc_endpoint;
+pub mod vpc_peering_connection;
+
+use std::future::Future;
+
+use strata_engine::provider::{LiveResource, ProviderError};
+
+pub(crate) use crate::kind::*;
+
+use crate::Ctx;
+
+/// The chunk size for id filters (EC2 accepts up to 200 values per filter).
+pub const ID_CHUNK: usize = 200;
+
+/// What a read covers, keyed by id: every resource with one of `ids` (a filter on `id_name`,
+/// one call per [`ID_CHUNK`] ids) and every resource carrying the stack's tag (one call).
+pub async fn describe_ids_and_stack<T, F, Fut>(
+    id_name: &str,
+    ids: &[String],
+    stack: &str,
+    describe: F,
+    id_of: impl Fn(&T) -> Option<&str>,
+) -> Result<std::collections::BTreeMap<String, T>, ProviderError>
+where
+    F: Fn(aws_sdk_ec2::types::Filter) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut found = std::collections::BTreeMap::new();
+    let filters = ids
+        .chunks(ID_CHUNK)
+        .map(|chunk| id_filter(id_name, chunk))
+        .chain(std::iter::once(crate::tags::stack_filter(stack)));
+    for filter in filters {
+        for t in describe(filter).await? {
+            found.insert(id_of(&t).unwrap_or_default().to_string(), t);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a described resource is one a read asked for: one of `ids`, or carrying the stack's
+/// tag. Reads check this before any per-resource call, because some implementations ignore
+/// describe filters and answer every resource of the account.
+pub fn asked_for(id: &str, tags: &[aws_sdk_ec2::types::Tag], ids: &[String], stack: &str) -> bool {
+    ids.iter().any(|i| i == id)
+        || tags
+            .iter()
+            .any(|t| t.key() == Some(crate::tags::STACK_TAG) && t.value() == Some(stack))
+}
+
+/// A filter on ids (at most [`ID_CHUNK`] of them).
+pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name(name)
+        .set_values(Some(ids.to_vec()))
+        .build()
+}
+
+/// Builds a live resource from its id, AWS tags and attributes (a JSON object).
+pub fn live(
+    kind: &str,
+    id: &str,
+    tags: &[aws_sdk_ec2::types::Tag],
+    mut attrs: serde_json::Value,
+) -> LiveResource {
+    let (user, own) = crate::tags::split(tags);
+    if let Some(m) = attrs.as_object_mut() {
+        m.insert("tags".into(), user);
+    }
+    let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
+    l.stack = own.stack;
+    l.name = own.name;
+    l.lineage = own.lineage;
+    l
+}
+
+/// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.
+pub fn ec2_arn(cx: &Ctx, owner: &str, resource: &str, id: &str) -> String {
+    format!(
+        "arn:{}:ec2:{}:{owner}:{resource}/{id}",
+        cx.partition(),
+        cx.region
+    )
+}
+
+/// Lists the network interfaces matching a filter, for "what blocks this delete" messages.
+pub async fn describe_blocking_interfaces(cx: &Ctx, filter: &str, value: &str) -> Option<String> {
+    let out = cx
+        .ec2
+        .describe_network_interfaces()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name(filter)
+                .values(value)
+                .build(),
+        )
+        .send()
+        .await
+        .ok()?;
+    let list: Vec<String> = out
+        .network_interfaces()
+        .iter()
+        .map(|n| {
+            format!(
+                "{} ({}{})",
+                n.network_interface_id().unwrap_or("?"),
+                n.description()
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or("no description"),
+                n.requester_id()
+                    .map(|r| format!(", requested by {r}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    (!list.is_empty()).then(|| format!("network interfaces {}", list.join(", ")))
+}
