@@ -788,6 +788,13 @@ class TestBed:
                 with LOCK:
                     CONFIG.merge(json.loads(environ["wsgi.input"].read(size) or b"{}"))
             body = json.dumps(CONFIG.data).encode()
+        elif path == "/_testbed/settle" and method == "POST":
+            # Every timed transition happens now: what is pending becomes ready.
+            with LOCK:
+                for t in TIMERS:
+                    TIMERS[TIMERS.index(t)] = (0, t[1])
+                tick()
+            body = b"{}"
         elif path == "/_testbed/log":
             with LOCK:
                 if method == "DELETE":

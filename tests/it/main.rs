@@ -12,6 +12,7 @@ mod inputs;
 mod ipv6;
 mod lifecycle;
 mod lifecycle_emulator;
+mod long_ops;
 mod lost_answers;
 mod network;
 mod options;

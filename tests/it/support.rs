@@ -794,6 +794,12 @@ impl TestBed {
         http(self.url(), "POST", "/_testbed/config", &config.to_string());
     }
 
+    /// Ends every transitional state now (what is pending becomes ready), as AWS would in the
+    /// end.
+    pub fn settle(&self) {
+        http(self.url(), "POST", "/_testbed/settle", "");
+    }
+
     /// Every AWS call since the log was last cleared.
     pub fn log(&self) -> Vec<Call> {
         let body = http(self.url(), "GET", "/_testbed/log", "");

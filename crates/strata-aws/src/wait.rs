@@ -55,6 +55,14 @@ pub struct Goal<'a> {
 }
 
 impl Goal<'_> {
+    /// The state, when it is one on the way to ready (the resource is converging).
+    pub fn converging<'s>(&self, state: &'s str) -> Option<&'s str> {
+        self.on_the_way
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(state))
+            .then_some(state)
+    }
+
     /// Where `state` stands: `value` if it is ready. States compare without regard to case
     /// (some APIs answer `Available`, others `available`).
     pub fn poll<T>(&self, state: &str, value: T) -> Poll<T> {

@@ -921,9 +921,18 @@ fn find_foreign(
             out.push(entry(&d.name, l));
         }
     }
+    // An interrupted create's resource, found by the id this lockfile journaled, is its own.
+    let journaled = |l: &LiveResource| {
+        lockfile.is_some_and(|lf| {
+            lf.pending.iter().any(|p| {
+                p.op == PendingKind::Create && p.kind == l.kind && p.id.as_deref() == Some(&l.id)
+            })
+        })
+    };
     for (name, list) in tagged {
         for l in list {
             if !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
+                && !journaled(l)
                 && (owning.lineage.is_none() || l.lineage.as_deref() != owning.lineage)
             {
                 out.push(entry(name, l));

@@ -77,7 +77,7 @@ impl AwsKind for Eip {
         &self,
         cx: &Ctx,
         req: &CreateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let domain = req
             .attrs
@@ -99,6 +99,7 @@ impl AwsKind for Eip {
             |out| out.allocation_id().map(str::to_string),
         )
         .await?;
+        progress.created(&id);
         let l = match sent {
             Sent::Answer(out) => live(
                 "ec2.eip",

@@ -164,7 +164,7 @@ impl AwsKind for InternetGateway {
         &self,
         cx: &Ctx,
         req: &CreateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let (id, sent) = create_once(
             cx,
@@ -184,6 +184,7 @@ impl AwsKind for InternetGateway {
             },
         )
         .await?;
+        progress.created(&id);
         let mut l = match sent {
             Sent::Answer(out) => match out.internet_gateway() {
                 Some(g) => to_live(cx, g),

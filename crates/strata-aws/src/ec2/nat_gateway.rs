@@ -87,6 +87,7 @@ fn to_live(n: &aws_sdk_ec2::types::NatGateway) -> LiveResource {
         m.insert("eip".into(), json!(alloc));
     }
     live("ec2.nat_gateway", id, n.tags(), attrs)
+        .converging(AVAILABLE.converging(&state(n)))
 }
 
 async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::NatGateway>, ProviderError> {
@@ -145,6 +146,12 @@ impl AwsKind for NatGateway {
                 ProviderError::new(ErrorClass::Other, "CreateNatGateway returned no id")
             })?
             .to_string();
+        progress.created(&id);
+        if !req.wait {
+            if let Some(n) = out.nat_gateway() {
+                return Ok(created(to_live(n), req));
+            }
+        }
         let nat = wait::until(
             "the NAT gateway to be available",
             cx.timeout(CREATE_TIMEOUT),

@@ -370,6 +370,7 @@ impl AwsKind for PrefixList {
                 ProviderError::new(ErrorClass::Other, "CreateManagedPrefixList returned no id")
             })?
             .to_string();
+        progress.created(&id);
         settle(cx, &id, progress).await?;
         let p = one(cx, &id).await?.ok_or_else(|| {
             ProviderError::new(ErrorClass::NotFound, format!("prefix list {id} vanished"))

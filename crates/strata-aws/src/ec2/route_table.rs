@@ -467,6 +467,7 @@ impl AwsKind for RouteTable {
             ProviderError::new(ErrorClass::Other, "CreateRouteTable returned no table")
         })?;
         let id = t.route_table_id().unwrap_or_default().to_string();
+        progress.created(&id);
         let subnets = str_list(a, "subnets");
         // Routes and associations are independent calls: they run concurrently. A new table has
         // no associations of its own; its subnets' current tables are looked up while waiting

@@ -355,6 +355,7 @@ impl AwsKind for SecurityGroup {
             |out| out.group_id().map(str::to_string),
         )
         .await?;
+        progress.created(&id);
         let g = until_visible("the security group", cx, progress, || async {
             current(cx, &id).await.map(Some)
         })

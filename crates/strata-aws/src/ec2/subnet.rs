@@ -126,6 +126,7 @@ impl AwsKind for Subnet {
             |out| out.subnet().and_then(|s| s.subnet_id()).map(str::to_string),
         )
         .await?;
+        progress.created(&id);
         let subnet = wait::until(
             "the subnet to be available",
             cx.timeout(CREATE_TIMEOUT),

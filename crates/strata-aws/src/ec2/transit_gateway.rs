@@ -110,6 +110,7 @@ fn to_live(t: &aws_sdk_ec2::types::TransitGateway) -> LiveResource {
         t.tags(),
         attrs,
     )
+    .converging(AVAILABLE.converging(&state(t)))
 }
 
 async fn wait_state(
@@ -188,7 +189,7 @@ impl AwsKind for TransitGateway {
                     enable_flag(a, "auto_accept_shared_attachments", false),
                 ))
                 .build();
-        let (id, _) = create_once(
+        let (id, sent) = create_once(
             cx,
             self,
             req,
@@ -208,6 +209,12 @@ impl AwsKind for TransitGateway {
             },
         )
         .await?;
+        progress.created(&id);
+        if !req.wait
+            && let Some(t) = sent.answer().and_then(|o| o.transit_gateway().cloned())
+        {
+            return Ok(created(to_live(&t), req));
+        }
         let t = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
             ProviderError::new(
                 ErrorClass::NotFound,

@@ -542,6 +542,7 @@ impl AwsKind for TransitGatewayRouteTable {
             },
         )
         .await?;
+        progress.created(&id);
         wait_table(cx, &id, false, progress).await?;
         sync_associations(cx, &id, &str_list(a, "associations"), progress).await?;
         sync_propagations(cx, &id, &str_list(a, "propagations")).await?;

@@ -121,6 +121,7 @@ fn to_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> LiveResource 
             "appliance_mode_support": on(o.and_then(|o| o.appliance_mode_support()).map(|v| v.as_str())),
         }),
     )
+    .converging(AVAILABLE.converging(&state(a)))
 }
 
 async fn wait_state(
@@ -195,7 +196,7 @@ impl AwsKind for TransitGatewayVpcAttachment {
             )))
             .build();
         let (tgw, vpc) = (required(a, "transit_gateway")?, required(a, "vpc")?);
-        let (id, _) = create_once(
+        let (id, sent) = create_once(
             cx,
             self,
             req,
@@ -220,6 +221,14 @@ impl AwsKind for TransitGatewayVpcAttachment {
             },
         )
         .await?;
+        progress.created(&id);
+        if !req.wait
+            && let Some(att) = sent
+                .answer()
+                .and_then(|o| o.transit_gateway_vpc_attachment().cloned())
+        {
+            return Ok(created(to_live(&att), req));
+        }
         let att = wait_state(cx, &id, false, progress).await?.ok_or_else(|| {
             ProviderError::new(ErrorClass::NotFound, format!("attachment {id} vanished"))
         })?;

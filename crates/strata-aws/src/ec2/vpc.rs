@@ -371,6 +371,7 @@ impl AwsKind for Vpc {
             |out| out.vpc().and_then(|v| v.vpc_id()).map(str::to_string),
         )
         .await?;
+        progress.created(&id);
         // Right after CreateVpc a describe may not find the VPC yet (eventual consistency).
         let vpc = wait::until(
             "the VPC to be available",

@@ -101,7 +101,7 @@ fn to_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> LiveResource {
             m.insert("policy".into(), p);
         }
     }
-    live("ec2.vpc_endpoint", id, e.tags(), attrs)
+    live("ec2.vpc_endpoint", id, e.tags(), attrs).converging(AVAILABLE.converging(&state(e)))
 }
 
 /// By id: the `vpc-endpoint-id` filter is documented by AWS but not every implementation has
@@ -222,7 +222,11 @@ impl AwsKind for VpcEndpoint {
                 ProviderError::new(ErrorClass::Other, "CreateVpcEndpoint returned no id")
             })?
             .to_string();
-        let e = wait_available(cx, &id, progress).await?;
+        progress.created(&id);
+        let e = match out.vpc_endpoint() {
+            Some(e) if !req.wait => e.clone(),
+            _ => wait_available(cx, &id, progress).await?,
+        };
         let mut l = to_live(&e);
         if let Some(p) = a.get("policy") {
             l.attrs.insert("policy".into(), p.clone());

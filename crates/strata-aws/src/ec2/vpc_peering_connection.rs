@@ -273,6 +273,7 @@ impl AwsKind for VpcPeeringConnection {
             },
         )
         .await?;
+        progress.created(&id);
         wait_status(cx, &id, REQUESTED, progress).await?;
         // Accept it on the accepter's side (its region, when that is another one).
         let accepter = cx.ec2_in(peer_region.unwrap_or(&cx.region));

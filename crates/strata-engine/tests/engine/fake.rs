@@ -288,6 +288,7 @@ impl Env {
             grace: std::time::Duration::from_secs(1),
             lockfile_path: self.lock_path(),
             secrets: strata_engine::secret::Secrets::default(),
+            wait: true,
         };
         let provider: Arc<dyn Provider> = Arc::new(self.cloud.clone());
         exec::execute(p, provider, lf, &opts, rx, &mut Quiet(Vec::new()))
