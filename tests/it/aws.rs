@@ -49,7 +49,14 @@ mod blockers {
             ..Default::default()
         })
         .await;
-        strata_aws::connect(&sdk, "us-east-1", None)
+        strata_aws::connect(
+            &sdk,
+            "us-east-1",
+            &strata_aws::AwsSettings {
+                request_rate: strata_aws::budget::RequestRate::Off,
+                ..Default::default()
+            },
+        )
     }
 
     /// A delete that keeps failing with DependencyViolation is retried until its time is up,
@@ -143,14 +150,15 @@ mod blockers {
     }
 }
 
-/// The request budget: a token bucket per API action, reads and writes at their own rates.
+/// The request budget: a token bucket per (service, API action), reads and writes at their own
+/// rates.
 #[test]
 fn the_request_budget_spends_its_burst_then_waits_for_its_rate() {
     use std::time::{Duration, Instant};
 
-    use strata_aws::budget::{Budget, Limits, Rate};
+    use strata_aws::budget::{Budget, Limits, Operation, Rate, RequestRate};
 
-    let b = Budget::new(Limits {
+    let b = Budget::new(RequestRate::Fixed(Limits {
         read: Rate {
             per_second: 5.0,
             burst: 2.0,
@@ -159,33 +167,194 @@ fn the_request_budget_spends_its_burst_then_waits_for_its_rate() {
             per_second: 1.0,
             burst: 1.0,
         },
-    });
+    }));
+    let op = |service: &str, action: &str| Operation::new(service, action);
+    let vpcs = op("ec2", "DescribeVpcs");
     let t0 = Instant::now();
-    assert_eq!(b.take_at("DescribeVpcs", t0), None);
-    assert_eq!(b.take_at("DescribeVpcs", t0), None);
-    let wait = b.take_at("DescribeVpcs", t0).expect("empty");
+    assert_eq!(b.take_at(&vpcs, t0), None);
+    assert_eq!(b.take_at(&vpcs, t0), None);
+    let wait = b.take_at(&vpcs, t0).expect("empty");
     assert!((wait.as_secs_f64() - 0.2).abs() < 1e-6, "{wait:?}");
-    assert_eq!(
-        b.take_at("DescribeVpcs", t0 + Duration::from_millis(200)),
-        None
-    );
-    // Each action has its own bucket; writes have theirs.
-    assert_eq!(b.take_at("DescribeSubnets", t0), None);
-    assert_eq!(b.take_at("CreateVpc", t0), None);
-    assert!(b.take_at("CreateVpc", t0).is_some());
+    assert_eq!(b.take_at(&vpcs, t0 + Duration::from_millis(200)), None);
+    // Each action has its own bucket, in each service; writes have theirs.
+    assert_eq!(b.take_at(&op("ec2", "DescribeSubnets"), t0), None);
+    assert_eq!(b.take_at(&op("rds", "DescribeVpcs"), t0), None);
+    assert_eq!(b.take_at(&op("ec2", "CreateVpc"), t0), None);
+    assert!(b.take_at(&op("ec2", "CreateVpc"), t0).is_some());
     // Refilled up to the burst only.
     let later = t0 + Duration::from_secs(60);
-    assert_eq!(b.take_at("DescribeVpcs", later), None);
-    assert_eq!(b.take_at("DescribeVpcs", later), None);
-    assert!(b.take_at("DescribeVpcs", later).is_some());
+    assert_eq!(b.take_at(&vpcs, later), None);
+    assert_eq!(b.take_at(&vpcs, later), None);
+    assert!(b.take_at(&vpcs, later).is_some());
 
-    assert_eq!(Limits::parse("off"), Ok(None));
-    let l = Limits::parse("read=50/200").expect("valid").expect("on");
+    assert_eq!(RequestRate::parse("off"), Ok(RequestRate::Off));
+    let Ok(RequestRate::Fixed(l)) = RequestRate::parse("read=50/200") else {
+        panic!("valid")
+    };
     assert_eq!(l.read.per_second, 50.0);
     assert_eq!(l.write, Limits::EC2.write);
-    assert!(Limits::parse("read=fast").is_err());
-    assert!(Limits::parse("reads=1/1").is_err());
-    assert!(Limits::parse("write=0/1").is_err());
+    assert!(RequestRate::parse("read=fast").is_err());
+    assert!(RequestRate::parse("reads=1/1").is_err());
+    assert!(RequestRate::parse("write=0/1").is_err());
+    assert_eq!(
+        RequestRate::from_setting(None, true),
+        Ok(RequestRate::Off),
+        "off against the local emulator unless set"
+    );
+    assert_eq!(
+        RequestRate::from_setting(None, false).map(|r| r.limits_for("ec2")),
+        Ok(Some(Limits::EC2))
+    );
+}
+
+/// Every protocol's request names its action, so no two actions share a bucket: the SDK's
+/// operation name where the registry's interceptor put it, else what the protocol shows.
+#[test]
+fn each_protocol_names_the_action_of_a_request() {
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_types::body::SdkBody;
+    use strata_aws::budget::{Operation, operation_of};
+
+    let request = |method: &str, uri: &str, headers: &[(&str, &str)], body: &str| {
+        let mut r = HttpRequest::new(SdkBody::from(body.to_string()));
+        r.set_method(method).expect("method");
+        r.set_uri(uri.to_string()).expect("uri");
+        for (k, v) in headers {
+            r.headers_mut().insert(k.to_string(), v.to_string());
+        }
+        r
+    };
+    let cases: Vec<(&str, HttpRequest, Operation)> = vec![
+        (
+            "query (EC2)",
+            request(
+                "POST",
+                "https://ec2.us-east-1.amazonaws.com/",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                "Action=DescribeVpcs&Version=2016-11-15&MaxResults=1000",
+            ),
+            Operation::new("ec2", "DescribeVpcs"),
+        ),
+        (
+            "query (RDS)",
+            request(
+                "POST",
+                "https://rds.eu-west-1.amazonaws.com/",
+                &[],
+                "Version=2014-10-31&Action=CreateDBCluster&DBClusterIdentifier=a",
+            ),
+            Operation::new("rds", "CreateDBCluster"),
+        ),
+        (
+            "JSON (ECS)",
+            request(
+                "POST",
+                "https://ecs.us-east-1.amazonaws.com/",
+                &[(
+                    "x-amz-target",
+                    "AmazonEC2ContainerServiceV20141113.DescribeServices",
+                )],
+                r#"{"cluster":"c","services":["s"]}"#,
+            ),
+            Operation::new("ecs", "DescribeServices"),
+        ),
+        (
+            "JSON (CloudWatch Logs)",
+            request(
+                "POST",
+                "https://logs.us-east-1.amazonaws.com/",
+                &[("x-amz-target", "Logs_20140328.CreateLogGroup")],
+                r#"{"logGroupName":"/app"}"#,
+            ),
+            Operation::new("logs", "CreateLogGroup"),
+        ),
+        (
+            "REST-XML (S3) without the operation's name",
+            request(
+                "PUT",
+                "https://my-bucket.s3.us-east-1.amazonaws.com/?tagging",
+                &[],
+                "<Tagging/>",
+            ),
+            Operation::new("s3", "PUT ?tagging"),
+        ),
+        (
+            "REST-XML (CloudFront) without the operation's name",
+            request(
+                "GET",
+                "https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHAPOMQZL",
+                &[],
+                "",
+            ),
+            Operation::new("cloudfront", "GET"),
+        ),
+    ];
+    for (what, r, want) in &cases {
+        assert_eq!(&operation_of(r), want, "{what}");
+    }
+    // What the registry's interceptor adds wins, for every protocol: REST-XML and REST-JSON
+    // (no action in the request) included.
+    for (what, service, action, method, uri) in [
+        (
+            "REST-XML (S3)",
+            "s3",
+            "PutBucketTagging",
+            "PUT",
+            "http://127.0.0.1:5055/my-bucket?tagging",
+        ),
+        (
+            "REST-XML (CloudFront)",
+            "cloudfront",
+            "GetDistribution",
+            "GET",
+            "https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHAPOMQZL",
+        ),
+        (
+            "REST-JSON (Lambda-style)",
+            "lambda",
+            "GetFunction",
+            "GET",
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/f",
+        ),
+        (
+            "query (EC2, local endpoint)",
+            "ec2",
+            "CreateVpc",
+            "POST",
+            "http://127.0.0.1:5055/",
+        ),
+    ] {
+        let mut r = request(method, uri, &[], "Action=Other");
+        r.add_extension(Operation::new(service, action));
+        assert_eq!(operation_of(&r), Operation::new(service, action), "{what}");
+    }
+    // Reads and writes: REST methods without a name count by method.
+    assert!(Operation::new("s3", "GET ?tagging").is_read());
+    assert!(Operation::new("s3", "HeadBucket").is_read());
+    assert!(!Operation::new("s3", "PUT ?tagging").is_read());
+    assert!(!Operation::new("ec2", "CreateVpc").is_read());
+}
+
+/// Every service the registry builds clients for has its row in the limits table, naming where
+/// its rates come from.
+#[test]
+fn every_service_has_limits_naming_their_source() {
+    use strata_aws::budget::{TABLE, service_limits};
+    for s in strata_aws::clients::SERVICES {
+        let row = service_limits(s).unwrap_or_else(|| panic!("{s} has no row in budget::TABLE"));
+        assert!(
+            row.limits.read.burst >= 1.0 && row.limits.write.burst >= 1.0,
+            "{s}"
+        );
+    }
+    for row in TABLE {
+        assert!(
+            row.source.starts_with("https://") || row.source.starts_with("conservative: "),
+            "{}: {}",
+            row.service,
+            row.source
+        );
+    }
 }
 
 #[test]

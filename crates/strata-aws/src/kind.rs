@@ -362,15 +362,6 @@ fn throttled(e: &ProviderError) -> bool {
 /// Attempts of a create call without an idempotency token.
 const CREATE_ATTEMPTS: u32 = 6;
 
-/// How long to look for a resource whose create answer was lost before sending again: on AWS a
-/// new resource can take a moment to show in describes.
-fn lookup_window() -> Duration {
-    std::env::var("STRATA_CREATE_LOOKUP_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(Duration::from_secs(5), Duration::from_secs)
-}
-
 /// Sends a create call that takes no idempotency token (CreateVpc, CreateSubnet, …) so that a
 /// lost answer never leaves a second copy behind. The call goes through `cx.ec2_once`, which the
 /// SDK does not retry. Throttling is retried after a backoff. A server error, a timeout or a
@@ -406,7 +397,8 @@ where
             Err(e) => return Err(e),
         };
         if !throttled(&err) {
-            let deadline = std::time::Instant::now() + lookup_window();
+            // On AWS a new resource can take a moment to show in describes.
+            let deadline = std::time::Instant::now() + cx.create_lookup;
             loop {
                 // Only a copy this very lockfile's run made: same name and lineage.
                 let found = kind.read(cx, &[], req.stack).await?.into_iter().find(|l| {
