@@ -3,18 +3,102 @@
 use strata_aws::error::class_of;
 use strata_engine::provider::ErrorClass;
 
+/// Every service's codes fall into one set of classes: the codes of EC2 and of the services to
+/// come (ELBv2, CloudFront, S3, RDS, ECS, CloudWatch Logs, IAM, Resource Groups Tagging).
 #[test]
 fn aws_error_codes_are_classified() {
-    assert_eq!(class_of("InvalidVpcID.NotFound"), ErrorClass::NotFound);
-    assert_eq!(class_of("InvalidSubnetID.NotFound"), ErrorClass::NotFound);
-    assert_eq!(
-        class_of("DependencyViolation"),
-        ErrorClass::DependencyViolation
-    );
-    assert_eq!(class_of("UnauthorizedOperation"), ErrorClass::AccessDenied);
-    assert_eq!(class_of("InvalidSubnet.Conflict"), ErrorClass::Invalid);
-    assert_eq!(class_of("VpcLimitExceeded"), ErrorClass::Invalid);
-    assert_eq!(class_of("RequestLimitExceeded"), ErrorClass::Transient);
+    use ErrorClass::*;
+    let cases: &[(Option<&str>, &str, ErrorClass)] = &[
+        // Not found.
+        (Some("ec2"), "InvalidVpcID.NotFound", NotFound),
+        (Some("ec2"), "InvalidSubnetID.NotFound", NotFound),
+        (Some("rds"), "DBClusterNotFoundFault", NotFound),
+        (Some("rds"), "DBSubnetGroupNotFoundFault", NotFound),
+        (Some("cloudfront"), "NoSuchDistribution", NotFound),
+        (Some("s3"), "NoSuchBucket", NotFound),
+        (
+            Some("elasticloadbalancing"),
+            "LoadBalancerNotFound",
+            NotFound,
+        ),
+        (
+            Some("elasticloadbalancing"),
+            "TargetGroupNotFound",
+            NotFound,
+        ),
+        (Some("elasticloadbalancing"), "ListenerNotFound", NotFound),
+        (Some("ecs"), "ClusterNotFoundException", NotFound),
+        (Some("ecs"), "ServiceNotFoundException", NotFound),
+        (Some("logs"), "ResourceNotFoundException", NotFound),
+        (Some("tagging"), "ResourceNotFoundException", NotFound),
+        (Some("iam"), "NoSuchEntity", NotFound),
+        // In use, or a dependency left.
+        (Some("ec2"), "DependencyViolation", DependencyViolation),
+        (Some("ec2"), "InvalidGroup.InUse", DependencyViolation),
+        (
+            Some("elasticloadbalancing"),
+            "ResourceInUse",
+            DependencyViolation,
+        ),
+        (Some("s3"), "BucketNotEmpty", DependencyViolation),
+        (Some("iam"), "DeleteConflict", DependencyViolation),
+        (
+            Some("ecs"),
+            "ClusterContainsServicesException",
+            DependencyViolation,
+        ),
+        // Throttled.
+        (Some("ec2"), "RequestLimitExceeded", Throttled),
+        (Some("elasticloadbalancing"), "Throttling", Throttled),
+        (Some("rds"), "Throttling", Throttled),
+        (Some("ecs"), "ThrottlingException", Throttled),
+        (Some("logs"), "ThrottlingException", Throttled),
+        (Some("cloudfront"), "Throttling", Throttled),
+        (Some("tagging"), "ThrottledException", Throttled),
+        (Some("iam"), "Throttling", Throttled),
+        (None, "TooManyRequestsException", Throttled),
+        (Some("s3"), "SlowDown", Throttled),
+        (None, "PriorRequestNotComplete", Throttled),
+        // Stale version, precondition failed.
+        (Some("cloudfront"), "PreconditionFailed", StaleVersion),
+        (Some("cloudfront"), "InvalidIfMatchVersion", StaleVersion),
+        (Some("s3"), "PreconditionFailed", StaleVersion),
+        (Some("ec2"), "PrefixListVersionMismatch", StaleVersion),
+        // Busy: the same request later may succeed.
+        (Some("rds"), "InvalidDBClusterStateFault", InvalidState),
+        (Some("rds"), "InvalidDBSubnetGroupStateFault", InvalidState),
+        (Some("ec2"), "IncorrectState", InvalidState),
+        (Some("ec2"), "InvalidStateTransition", InvalidState),
+        (Some("cloudfront"), "DistributionNotDisabled", InvalidState),
+        (Some("ecs"), "UpdateInProgressException", InvalidState),
+        (Some("s3"), "OperationAborted", InvalidState),
+        // Invalid input, quotas.
+        (Some("ec2"), "InvalidSubnet.Conflict", Invalid),
+        (Some("ec2"), "InvalidParameterValue", Invalid),
+        (Some("ec2"), "VpcLimitExceeded", Invalid),
+        (Some("ecs"), "ClientException", Invalid),
+        (Some("ecs"), "InvalidParameterException", Invalid),
+        (Some("elasticloadbalancing"), "ValidationError", Invalid),
+        (Some("logs"), "LimitExceededException", Invalid),
+        // Access denied.
+        (Some("ec2"), "UnauthorizedOperation", AccessDenied),
+        (Some("s3"), "AccessDenied", AccessDenied),
+        (Some("ecs"), "AccessDeniedException", AccessDenied),
+        // Server errors.
+        (Some("ec2"), "InternalError", Transient),
+        (Some("ecs"), "ServerException", Transient),
+        (Some("s3"), "ServiceUnavailable", Transient),
+        // Anything else.
+        (Some("ec2"), "SomethingNew", Other),
+    ];
+    for (service, code, want) in cases {
+        assert_eq!(
+            strata_aws::error::class_in(*service, code),
+            *want,
+            "{code} of {service:?}"
+        );
+        assert_eq!(class_of(code), *want, "{code} of any service");
+    }
 }
 
 #[test]

@@ -263,7 +263,10 @@ impl Refusal<'_> {
             Refusal::Codes(codes) => e.code.as_deref().is_some_and(|c| codes.contains(&c)),
             Refusal::Any => !matches!(
                 e.class,
-                ErrorClass::Transient | ErrorClass::AccessDenied | ErrorClass::Cancelled
+                ErrorClass::Transient
+                    | ErrorClass::Throttled
+                    | ErrorClass::AccessDenied
+                    | ErrorClass::Cancelled
             ),
         }
     }
@@ -346,19 +349,6 @@ impl<T> Sent<T> {
     }
 }
 
-/// Throttling: AWS refused the call without acting on it.
-fn throttled(e: &ProviderError) -> bool {
-    matches!(
-        e.code.as_deref(),
-        Some(
-            "RequestLimitExceeded"
-                | "Throttling"
-                | "ThrottlingException"
-                | "TooManyRequestsException"
-        )
-    )
-}
-
 /// Attempts of a create call without an idempotency token.
 const CREATE_ATTEMPTS: u32 = 6;
 
@@ -393,10 +383,11 @@ where
                 })?;
                 return Ok((id, Sent::Answer(t)));
             }
-            Err(e) if e.class == ErrorClass::Transient => e,
+            Err(e) if matches!(e.class, ErrorClass::Transient | ErrorClass::Throttled) => e,
             Err(e) => return Err(e),
         };
-        if !throttled(&err) {
+        // Throttling: AWS refused the call without acting on it.
+        if err.class != ErrorClass::Throttled {
             // On AWS a new resource can take a moment to show in describes.
             let deadline = std::time::Instant::now() + cx.create_lookup;
             loop {

@@ -170,7 +170,8 @@ pub struct DeleteRequest<'a> {
     pub prior: &'a Attrs,
 }
 
-/// The broad class of a provider error, which decides retries and messages.
+/// The broad class of a provider error, which decides retries and messages. Every service's
+/// error codes map to one of these (strata-aws's `error.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// The caller lacks permission (IAM, or an SCP's explicit deny).
@@ -181,8 +182,17 @@ pub enum ErrorClass {
     DependencyViolation,
     /// AWS refused the request as invalid.
     Invalid,
-    /// Throttling or a server error that outlasted the retries.
+    /// A server error, a timeout or a lost connection that outlasted the retries: AWS may
+    /// have acted.
     Transient,
+    /// Throttling that outlasted the retries: AWS refused the request without acting on it.
+    Throttled,
+    /// The resource changed since it was read: a version or precondition no longer holds
+    /// (`PreconditionFailed`, `InvalidIfMatchVersion`, `PrefixListVersionMismatch`).
+    StaleVersion,
+    /// The resource is busy with an earlier change and refuses this one for now; the same
+    /// request later may succeed (`InvalidDBClusterStateFault`, `IncorrectState`).
+    InvalidState,
     /// A wait ran out of time.
     Timeout,
     /// The operation was abandoned because the user cancelled.
