@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::ec2::{self, ID_CHUNK};
+use crate::ec2;
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -24,25 +24,15 @@ pub trait AwsKind: Send + Sync {
     /// The kind's name, as in the documents.
     fn kind(&self) -> &'static str;
 
-    /// Every resource of this kind with one of `ids` or carrying the stack's ownership tag, in
-    /// batched calls: one filtered describe for the ids (in chunks the API accepts) and one for
-    /// the tag, each paginated.
+    /// Every resource of this kind with one of `req.ids` or carrying the stack's ownership tag,
+    /// in batched calls: one filtered describe for the ids (in chunks the API accepts) and one
+    /// for the tag, each paginated. `req.records` (what the lockfile recorded of this kind) lets
+    /// a kind skip per-resource reads of parts that have not changed.
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
-    ) -> Result<Vec<LiveResource>, ProviderError>;
-
-    /// [`read`](AwsKind::read) with what the lockfile recorded, for kinds that can use it to
-    /// skip per-resource reads of parts that have not changed.
-    async fn read_with(
-        &self,
-        cx: &Ctx,
         req: &ReadRequest<'_>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.read(cx, req.ids, req.stack).await
-    }
+    ) -> Result<Vec<LiveResource>, ProviderError>;
 
     /// Creates the resource, tagged in the create call, and waits until it is usable.
     async fn create(
@@ -93,8 +83,10 @@ pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
 /// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
 /// no longer exist: such APIs fail the whole call with `NotFound`, so a failing batch is split
 /// in halves until the missing ids are isolated (a few extra calls, only when ids vanished).
+/// `chunk` is the most ids the API takes in one call.
 pub async fn describe_ids_tolerant<T, F, Fut>(
     ids: &[String],
+    chunk: usize,
     call: F,
 ) -> Result<Vec<T>, ProviderError>
 where
@@ -102,7 +94,7 @@ where
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
 {
     let mut out = Vec::new();
-    let mut work: Vec<Vec<String>> = ids.chunks(ID_CHUNK).map(<[String]>::to_vec).collect();
+    let mut work: Vec<Vec<String>> = ids.chunks(chunk.max(1)).map(<[String]>::to_vec).collect();
     while let Some(batch) = work.pop() {
         if batch.is_empty() {
             continue;
@@ -392,7 +384,13 @@ where
             let deadline = std::time::Instant::now() + cx.create_lookup;
             loop {
                 // Only a copy this very lockfile's run made: same name and lineage.
-                let found = kind.read(cx, &[], req.stack).await?.into_iter().find(|l| {
+                let by_tag = ReadRequest {
+                    kind: req.kind,
+                    ids: &[],
+                    stack: req.stack,
+                    records: &[],
+                };
+                let found = kind.read(cx, &by_tag).await?.into_iter().find(|l| {
                     l.name.as_deref() == Some(req.name)
                         && l.lineage.as_deref() == Some(req.lineage)
                         && Some(l.id.as_str()) != req.replacing

@@ -101,7 +101,7 @@ fn unknown_kind(kind: &str) -> ProviderError {
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
-        k.read_with(&self.cx, &req).await
+        k.read(&self.cx, &req).await
     }
 
     async fn create(

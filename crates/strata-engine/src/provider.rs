@@ -97,13 +97,23 @@ impl Owner<'_> {
 #[derive(Debug, Clone)]
 pub struct ReadRequest<'a> {
     pub kind: &'a str,
-    /// Ids recorded in the lockfile (one batched call covers them all).
+    /// Ids to read (one batched call covers them all): the lockfile's, and a saved plan's.
     pub ids: &'a [String],
     /// The stack whose ownership tag to search for (one more batched call).
     pub stack: &'a str,
-    /// What the lockfile recorded, for kinds that can tell from a batched read that a part
-    /// they would otherwise read per resource has not changed (a prefix list's version).
-    pub recorded: Option<&'a crate::lockfile::Lockfile>,
+    /// What the lockfile records of this kind (its resources and deposed copies), for kinds
+    /// that can tell from a batched read that a part they would otherwise read per resource
+    /// has not changed (a prefix list's version).
+    pub records: &'a [Recorded<'a>],
+}
+
+/// One resource as the lockfile records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    /// The attributes recorded after the last change strata made or saw.
+    pub attrs: &'a Attrs,
 }
 
 /// A create call.
