@@ -192,6 +192,10 @@ mod blockers {
     use crate::support::{ec2, emulator};
 
     async fn provider() -> strata_aws::AwsProvider {
+        provider_with(strata_aws::budget::RequestRate::Off).await
+    }
+
+    async fn provider_with(rate: strata_aws::budget::RequestRate) -> strata_aws::AwsProvider {
         let sdk = strata_aws::config::sdk_config(&strata_aws::AwsSettings {
             region: Some("us-east-1".into()),
             endpoint_url: Some(emulator().url.clone()),
@@ -203,10 +207,34 @@ mod blockers {
             &sdk,
             "us-east-1",
             &strata_aws::AwsSettings {
-                request_rate: strata_aws::budget::RequestRate::Off,
+                request_rate: rate,
                 ..Default::default()
             },
         )
+    }
+
+    /// The registry builds a region's clients once, and their calls reach the budget named by
+    /// the SDK's operation (service and action from the interceptor, not guessed from the
+    /// request: the emulator's host names no service).
+    #[tokio::test]
+    async fn registry_clients_are_shared_and_name_their_operations() {
+        use strata_aws::budget::{Operation, RequestRate};
+        let p = provider_with(RequestRate::Table).await;
+        for region in ["us-east-1", "eu-west-1", "eu-west-1"] {
+            p.cx.ec2_in(region)
+                .describe_vpcs()
+                .send()
+                .await
+                .expect("describe");
+        }
+        let ops = p.cx.clients.operations();
+        assert!(
+            ops.contains(&Operation::new("ec2", "DescribeVpcs")),
+            "{ops:?}"
+        );
+        assert!(ops.iter().all(|o| o.service == "ec2"), "{ops:?}");
+        // One bucket per region budget: us-east-1's and eu-west-1's.
+        assert_eq!(ops.len(), 2, "{ops:?}");
     }
 
     /// A delete that keeps failing with DependencyViolation is retried until its time is up,

@@ -383,6 +383,14 @@ impl Budget {
         }
     }
 
+    /// The operations that have a bucket so far.
+    pub fn operations(&self) -> Vec<Operation> {
+        self.buckets
+            .lock()
+            .map(|b| b.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Milliseconds spent waiting for tokens so far.
     pub fn waited_ms(&self) -> u64 {
         self.waited_ms.load(std::sync::atomic::Ordering::Relaxed)

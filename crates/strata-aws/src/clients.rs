@@ -189,6 +189,17 @@ impl Clients {
             .build()
     }
 
+    /// The operations every region's budget has a bucket for, so far.
+    pub fn operations(&self) -> Vec<crate::budget::Operation> {
+        let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        built
+            .budgets
+            .values()
+            .filter_map(|(_, b)| b.as_ref())
+            .flat_map(|b| b.operations())
+            .collect()
+    }
+
     /// Milliseconds every region's budget made calls wait, so far.
     pub fn waited_ms(&self) -> u64 {
         let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
