@@ -37,17 +37,16 @@ impl Storable for AttemptIndex {
 
 /// A read-only API call: it changes nothing.
 pub fn is_read_only(operation: &str) -> bool {
-    ["Describe", "Get", "List", "Search"]
+    ["Describe", "Get", "List", "Search", "Head"]
         .iter()
         .any(|p| operation.starts_with(p))
 }
 
 impl CallCounter {
-    pub fn new() -> CallCounter {
+    /// A counter; `kill_after` is the test hook of [`KILL_AFTER_ENV`] (from the settings).
+    pub fn new(kill_after: Option<usize>) -> CallCounter {
         CallCounter {
-            kill_after: std::env::var(KILL_AFTER_ENV)
-                .ok()
-                .and_then(|v| v.parse().ok()),
+            kill_after,
             ..CallCounter::default()
         }
     }

@@ -8,18 +8,20 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use std::sync::Arc;
 
-use aws_sdk_ec2::config::SharedHttpClient;
-use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
-use aws_sdk_ec2::config::{Credentials, Region};
+use aws_config::Region;
+use aws_sdk_ec2::config::Credentials;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
-use crate::budget::{Budget, Budgeted, Limits};
+use crate::budget::{Budget, Budgeted, RequestRate};
+use crate::clients::{ClientSettings, Clients};
 use crate::{AwsProvider, CallCounter, Ctx};
 
 /// Where the local emulator listens unless `STRATA_LOCAL_ENDPOINT` says otherwise.
 pub const LOCAL_ENDPOINT: &str = "http://127.0.0.1:5055";
 
-/// Connection settings from the command line.
-#[derive(Debug, Clone, Default)]
+/// Connection settings, decided once from the command line and the `STRATA_*` environment
+/// (strata-cli's `settings.rs`); nothing in strata-aws reads the environment itself.
+#[derive(Debug, Clone)]
 pub struct AwsSettings {
     /// The region to use (already decided by the caller, or `None` for the SDK's chain).
     pub region: Option<String>,
@@ -28,12 +30,40 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     /// The local emulator on 127.0.0.1 with test credentials.
     pub local: bool,
+    /// The request budget (`STRATA_AWS_REQUEST_RATE`).
+    pub request_rate: RequestRate,
+    /// Attempts per call (`STRATA_AWS_MAX_ATTEMPTS`, default [`MAX_ATTEMPTS`]).
+    pub max_attempts: u32,
+    /// One attempt's timeout for every service (`STRATA_AWS_ATTEMPT_TIMEOUT_SECS`; `None`: each
+    /// service's row in `budget::TABLE`).
+    pub attempt_timeout: Option<Duration>,
+    /// Page size for list and describe calls (`STRATA_AWS_PAGE_SIZE`, 5 to 1000).
+    pub page_size: i32,
+    /// Upper bound on any single wait (`STRATA_MAX_WAIT_SECS`).
+    pub max_wait: Duration,
+    /// How long a create whose answer was lost looks for its resource before sending again
+    /// (`STRATA_CREATE_LOOKUP_SECS`, see `kind::create_once`).
+    pub create_lookup: Duration,
+    /// Test only: SIGKILL after the Nth successful mutating call (`STRATA_FAULT_KILL_AFTER_CALL`,
+    /// see `calls`).
+    pub kill_after_call: Option<usize>,
 }
 
-impl AwsSettings {
-    /// The endpoint `--local` uses: `STRATA_LOCAL_ENDPOINT`, else [`LOCAL_ENDPOINT`].
-    pub fn local_endpoint() -> String {
-        std::env::var("STRATA_LOCAL_ENDPOINT").unwrap_or_else(|_| LOCAL_ENDPOINT.to_string())
+impl Default for AwsSettings {
+    fn default() -> AwsSettings {
+        AwsSettings {
+            region: None,
+            profile: None,
+            endpoint_url: None,
+            local: false,
+            request_rate: RequestRate::Table,
+            max_attempts: MAX_ATTEMPTS,
+            attempt_timeout: None,
+            page_size: 1000,
+            max_wait: Duration::from_secs(3600),
+            create_lookup: Duration::from_secs(5),
+            kill_after_call: None,
+        }
     }
 }
 
@@ -44,30 +74,16 @@ impl AwsSettings {
 /// not retried by the SDK: see `kind::create_once`.
 pub const MAX_ATTEMPTS: u32 = 10;
 
-/// The retry quota shared by every client of one run: each retry spends tokens (5, 10 after a
-/// timeout), each success returns one; when it is empty the SDK stops retrying, so a service in
-/// trouble is not hammered. The SDK's default (500) runs dry on a large apply at a 20 % fault
-/// rate; this allows about 1,000 retries before the refunds.
-const RETRY_QUOTA: usize = 5_000;
-
-fn env_secs(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 /// Loads the SDK configuration and returns the region it settled on, if any.
 pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
-    let attempt_timeout = env_secs("STRATA_AWS_ATTEMPT_TIMEOUT_SECS").unwrap_or(60);
-    let attempts = std::env::var("STRATA_AWS_MAX_ATTEMPTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(MAX_ATTEMPTS)
-        .max(1);
+    let attempt_timeout = s.attempt_timeout.unwrap_or(Duration::from_secs(60));
+    let attempts = s.max_attempts.max(1);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(attempt_timeout))
+                .operation_attempt_timeout(attempt_timeout)
                 .operation_timeout(Duration::from_secs(300))
                 .build(),
         );
@@ -94,19 +110,6 @@ pub async fn sdk_config(s: &AwsSettings) -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// An EC2 client configuration for a region, with an HTTP client if given.
-pub fn client_builder(
-    sdk: &aws_config::SdkConfig,
-    region: &str,
-    http: Option<SharedHttpClient>,
-) -> aws_sdk_ec2::config::Builder {
-    let mut b = aws_sdk_ec2::config::Builder::from(sdk).region(Region::new(region.to_string()));
-    if let Some(h) = http {
-        b = b.http_client(h);
-    }
-    b
-}
-
 /// The HTTP client the SDK would pick (hyper with rustls on aws-lc, proxies from the
 /// environment), made here so that it can be wrapped.
 fn default_http_client() -> SharedHttpClient {
@@ -125,61 +128,45 @@ fn default_http_client() -> SharedHttpClient {
     })
 }
 
-/// The SDK's HTTP client behind a request budget, if one is set.
+/// The SDK's HTTP client behind a request budget, unless the budget is off.
 pub fn budgeted_client(
     sdk: &aws_config::SdkConfig,
-    limits: Option<Limits>,
+    rate: RequestRate,
 ) -> (Option<SharedHttpClient>, Option<Arc<Budget>>) {
-    let Some(l) = limits else {
+    if rate == RequestRate::Off {
         return (None, None);
-    };
+    }
     let inner = sdk.http_client().unwrap_or_else(default_http_client);
-    let budget = Arc::new(Budget::new(l));
+    let budget = Arc::new(Budget::new(rate));
     (
         Some(SharedHttpClient::new(Budgeted::new(inner, budget.clone()))),
         Some(budget),
     )
 }
 
-/// Creates the provider for a region, with the call counter and the request budget installed.
-pub fn connect(sdk: &aws_config::SdkConfig, region: &str, limits: Option<Limits>) -> AwsProvider {
-    let counter = CallCounter::new();
-    let (http, budget) = budgeted_client(sdk, limits);
-    let partition = RetryPartition::custom("strata-ec2")
-        .token_bucket(TokenBucket::new(RETRY_QUOTA))
-        .build();
-    let ec2 = aws_sdk_ec2::Client::from_conf(
-        client_builder(sdk, region, http.clone())
-            .retry_partition(partition.clone())
-            .interceptor(counter.clone())
-            .build(),
-    );
-    // The same client without automatic retries, for create calls that take no idempotency
-    // token: a retried call whose first answer was lost would make a second copy.
-    let ec2_once = aws_sdk_ec2::Client::from_conf(
-        client_builder(sdk, region, http)
-            .retry_config(RetryConfig::disabled())
-            .interceptor(counter.clone())
-            .build(),
-    );
-    let page_size = std::env::var("STRATA_AWS_PAGE_SIZE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-        .clamp(5, 1000);
-    let max_wait =
-        env_secs("STRATA_MAX_WAIT_SECS").map_or(Duration::from_secs(3600), Duration::from_secs);
+/// Creates the provider for a region: the client registry (with the call counter and the
+/// request budget installed) and the region's EC2 clients.
+pub fn connect(sdk: &aws_config::SdkConfig, region: &str, s: &AwsSettings) -> AwsProvider {
+    let counter = CallCounter::new(s.kill_after_call);
+    let clients = Arc::new(Clients::new(
+        sdk,
+        ClientSettings {
+            rate: s.request_rate,
+            attempt_timeout: s.attempt_timeout,
+        },
+        counter.clone(),
+    ));
+    let ec2 = clients.get::<aws_sdk_ec2::Client>(region);
     AwsProvider {
         cx: Ctx {
-            ec2,
-            ec2_once,
-            sdk: sdk.clone(),
+            ec2: ec2.retrying,
+            ec2_once: ec2.once,
+            clients,
             counter: counter.clone(),
             region: region.to_string(),
-            page_size,
-            max_wait,
-            limits,
-            budget,
+            page_size: s.page_size.clamp(5, 1000),
+            max_wait: s.max_wait,
+            create_lookup: s.create_lookup,
         },
         counter,
     }

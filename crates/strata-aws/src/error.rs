@@ -3,39 +3,182 @@
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use strata_engine::provider::{ErrorClass, ProviderError};
 
-/// Classifies an AWS error code.
+/// Codes whose class belongs to one service, by service (as the client registry names it,
+/// the part of an action before `:`). Checked before [`COMMON`].
+const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
+    // EC2: the resource is busy with an earlier change.
+    ("ec2", "IncorrectState", ErrorClass::InvalidState),
+    ("ec2", "IncorrectInstanceState", ErrorClass::InvalidState),
+    ("ec2", "PrefixListVersionMismatch", ErrorClass::StaleVersion),
+    // Elastic Load Balancing v2.
+    (
+        "elasticloadbalancing",
+        "ResourceInUse",
+        ErrorClass::DependencyViolation,
+    ),
+    // CloudFront: a distribution is deleted only once disabled and deployed; updates carry the
+    // ETag they were read at (If-Match).
+    (
+        "cloudfront",
+        "DistributionNotDisabled",
+        ErrorClass::InvalidState,
+    ),
+    ("cloudfront", "PreconditionFailed", ErrorClass::StaleVersion),
+    (
+        "cloudfront",
+        "InvalidIfMatchVersion",
+        ErrorClass::StaleVersion,
+    ),
+    // S3.
+    ("s3", "BucketNotEmpty", ErrorClass::DependencyViolation),
+    ("s3", "OperationAborted", ErrorClass::InvalidState),
+    ("s3", "SlowDown", ErrorClass::Throttled),
+    // RDS: a cluster or instance busy with an earlier change.
+    (
+        "rds",
+        "InvalidDBClusterStateFault",
+        ErrorClass::InvalidState,
+    ),
+    ("rds", "InvalidDBInstanceState", ErrorClass::InvalidState),
+    (
+        "rds",
+        "InvalidDBSubnetGroupStateFault",
+        ErrorClass::InvalidState,
+    ),
+    ("rds", "InvalidDBSubnetGroupFault", ErrorClass::Invalid),
+    // ECS.
+    (
+        "ecs",
+        "ClusterContainsServicesException",
+        ErrorClass::DependencyViolation,
+    ),
+    (
+        "ecs",
+        "ClusterContainsTasksException",
+        ErrorClass::DependencyViolation,
+    ),
+    (
+        "ecs",
+        "ClusterContainsContainerInstancesException",
+        ErrorClass::DependencyViolation,
+    ),
+    ("ecs", "UpdateInProgressException", ErrorClass::InvalidState),
+    ("ecs", "ServiceNotActiveException", ErrorClass::NotFound),
+    ("ecs", "ClientException", ErrorClass::Invalid),
+    ("ecs", "ServerException", ErrorClass::Transient),
+    // CloudWatch Logs.
+    (
+        "logs",
+        "OperationAbortedException",
+        ErrorClass::InvalidState,
+    ),
+    (
+        "logs",
+        "ResourceAlreadyExistsException",
+        ErrorClass::Invalid,
+    ),
+    // IAM.
+    ("iam", "DeleteConflict", ErrorClass::DependencyViolation),
+    (
+        "iam",
+        "EntityTemporarilyUnmodifiable",
+        ErrorClass::InvalidState,
+    ),
+    ("iam", "ConcurrentModification", ErrorClass::InvalidState),
+];
+
+/// Codes that mean the same in every service.
+const COMMON: &[(&str, ErrorClass)] = &[
+    ("UnauthorizedOperation", ErrorClass::AccessDenied),
+    ("AccessDenied", ErrorClass::AccessDenied),
+    ("AccessDeniedException", ErrorClass::AccessDenied),
+    ("AuthFailure", ErrorClass::AccessDenied),
+    ("Blocked", ErrorClass::AccessDenied),
+    ("OptInRequired", ErrorClass::AccessDenied),
+    ("DependencyViolation", ErrorClass::DependencyViolation),
+    ("InvalidGroup.InUse", ErrorClass::DependencyViolation),
+    ("ResourceInUse", ErrorClass::DependencyViolation),
+    ("ResourceInUseException", ErrorClass::DependencyViolation),
+    ("RequestLimitExceeded", ErrorClass::Throttled),
+    ("Throttling", ErrorClass::Throttled),
+    ("ThrottlingException", ErrorClass::Throttled),
+    ("ThrottledException", ErrorClass::Throttled),
+    ("TooManyRequestsException", ErrorClass::Throttled),
+    ("RequestThrottled", ErrorClass::Throttled),
+    ("RequestThrottledException", ErrorClass::Throttled),
+    ("SlowDown", ErrorClass::Throttled),
+    ("PriorRequestNotComplete", ErrorClass::Throttled),
+    ("PreconditionFailed", ErrorClass::StaleVersion),
+    ("InvalidIfMatchVersion", ErrorClass::StaleVersion),
+    ("ConcurrentModificationException", ErrorClass::InvalidState),
+    ("InternalError", ErrorClass::Transient),
+    ("InternalFailure", ErrorClass::Transient),
+    ("InternalServerError", ErrorClass::Transient),
+    ("ServiceUnavailable", ErrorClass::Transient),
+    ("ServiceUnavailableException", ErrorClass::Transient),
+    ("Unavailable", ErrorClass::Transient),
+    ("MissingParameter", ErrorClass::Invalid),
+    ("ValidationError", ErrorClass::Invalid),
+    ("ValidationException", ErrorClass::Invalid),
+];
+
+/// Classifies an AWS error code of any service (a code that one service gives a class of its
+/// own classifies as that service says).
 pub fn class_of(code: &str) -> ErrorClass {
+    class_in(None, code)
+}
+
+/// Classifies an AWS error code of `service` (`ec2`, `rds`, …; `None`: any).
+pub fn class_in(service: Option<&str>, code: &str) -> ErrorClass {
+    let own = BY_SERVICE
+        .iter()
+        .find(|(s, c, _)| *c == code && service.is_none_or(|want| want == *s));
+    if let Some((_, _, class)) = own {
+        return *class;
+    }
+    if let Some((_, class)) = COMMON.iter().find(|(c, _)| *c == code) {
+        return *class;
+    }
     match code {
-        "UnauthorizedOperation"
-        | "AccessDenied"
-        | "AccessDeniedException"
-        | "AuthFailure"
-        | "Blocked"
-        | "OptInRequired" => ErrorClass::AccessDenied,
-        "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse" => {
-            ErrorClass::DependencyViolation
-        }
-        "RequestLimitExceeded"
-        | "Throttling"
-        | "ThrottlingException"
-        | "TooManyRequestsException"
-        | "InternalError"
-        | "InternalFailure"
-        | "ServiceUnavailable"
-        | "Unavailable" => ErrorClass::Transient,
         c if c.ends_with(".NotFound")
             || c.ends_with("NotFound")
-            || c.ends_with("NotFoundException") =>
+            || c.ends_with("NotFoundException")
+            || c.ends_with("NotFoundFault")
+            || c.starts_with("NoSuch") =>
         {
             ErrorClass::NotFound
         }
         c if c.starts_with("Invalid")
+            && (c.ends_with("State")
+                || c.ends_with("StateFault")
+                || c.ends_with("StateException")
+                || c.contains("StateTransition")) =>
+        {
+            ErrorClass::InvalidState
+        }
+        c if c.starts_with("Invalid")
             || c.ends_with("LimitExceeded")
-            || c == "MissingParameter" =>
+            || c.ends_with("LimitExceededException")
+            || c.ends_with("QuotaExceeded")
+            || c.ends_with("QuotaExceededFault") =>
         {
             ErrorClass::Invalid
         }
         _ => ErrorClass::Other,
+    }
+}
+
+/// What an error of `class` says when AWS gave no message of its own.
+fn message_for(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::NotFound => "the resource does not exist",
+        ErrorClass::DependencyViolation => "something else still uses the resource",
+        ErrorClass::Throttled => "AWS throttled the request",
+        ErrorClass::StaleVersion => "the resource changed since it was read",
+        ErrorClass::InvalidState => "the resource is busy with an earlier change",
+        ErrorClass::Invalid => "AWS refused the request as invalid",
+        ErrorClass::AccessDenied => "access denied",
+        _ => "AWS gave no message",
     }
 }
 
@@ -48,15 +191,40 @@ fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
         ErrorClass::Transient => Some(
             "AWS kept refusing after the SDK's retries; run the same command again".to_string(),
         ),
+        ErrorClass::Throttled => Some(
+            "AWS kept throttling after the SDK's retries; run the same command again, with a \
+             lower --parallelism or STRATA_AWS_REQUEST_RATE if it persists"
+                .to_string(),
+        ),
         _ if code == "PrefixListVersionMismatch" => Some(
             "the prefix list changed while strata was changing it (someone else is editing it); \
              run `strata plan` to see its current entries, then apply again"
                 .to_string(),
         ),
-        _ if code.ends_with("LimitExceeded") => Some(
-            "an account quota is reached; raise it in Service Quotas or delete unused resources"
+        ErrorClass::StaleVersion => Some(
+            "the resource changed since strata read it (someone else is editing it); run \
+             `strata plan` to see it as it is now, then apply again"
                 .to_string(),
         ),
+        ErrorClass::InvalidState => Some(
+            "the resource is still busy with an earlier change; run the same command again \
+             once it has settled"
+                .to_string(),
+        ),
+        ErrorClass::NotFound => Some(
+            "it was deleted, or never existed, outside strata; run `strata plan` to see what \
+             strata would do now"
+                .to_string(),
+        ),
+        _ if code.ends_with("LimitExceeded")
+            || code.ends_with("LimitExceededException")
+            || code.contains("QuotaExceeded") =>
+        {
+            Some(
+                "an account quota is reached; raise it in Service Quotas or delete unused resources"
+                    .to_string(),
+            )
+        }
         _ => None,
     }
 }
@@ -67,24 +235,21 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + HasStatus + Send + Sync + 'static,
 {
+    let service = action.split_once(':').map(|(s, _)| s);
     let (class, code, message) = match &err {
         SdkError::ServiceError(se) => match se.err().code() {
             Some(code) => {
+                let class = class_in(service, code);
                 let message = se
                     .err()
                     .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| "AWS gave no message".to_string());
-                (class_of(code), Some(code.to_string()), message)
+                    .map_or_else(|| message_for(class).to_string(), str::to_string);
+                (class, Some(code.to_string()), message)
             }
             None => {
                 let status = se.raw().status_code();
                 (
-                    if status >= 500 {
-                        ErrorClass::Transient
-                    } else {
-                        ErrorClass::Other
-                    },
+                    class_of_status(status),
                     None,
                     format!("the endpoint answered HTTP {status} without an AWS error"),
                 )
@@ -123,6 +288,19 @@ where
         message,
         action: Some(action.to_string()),
         help,
+    }
+}
+
+/// The class of an HTTP status that came without an AWS error code (REST APIs answer some
+/// errors, a HEAD request's among them, with no body).
+fn class_of_status(status: u16) -> ErrorClass {
+    match status {
+        403 => ErrorClass::AccessDenied,
+        404 => ErrorClass::NotFound,
+        412 => ErrorClass::StaleVersion,
+        429 => ErrorClass::Throttled,
+        500.. => ErrorClass::Transient,
+        _ => ErrorClass::Other,
     }
 }
 

@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::ec2::{self, ID_CHUNK};
+use crate::ec2;
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -24,25 +24,15 @@ pub trait AwsKind: Send + Sync {
     /// The kind's name, as in the documents.
     fn kind(&self) -> &'static str;
 
-    /// Every resource of this kind with one of `ids` or carrying the stack's ownership tag, in
-    /// batched calls: one filtered describe for the ids (in chunks the API accepts) and one for
-    /// the tag, each paginated.
+    /// Every resource of this kind with one of `req.ids` or carrying the stack's ownership tag,
+    /// in batched calls: one filtered describe for the ids (in chunks the API accepts) and one
+    /// for the tag, each paginated. `req.records` (what the lockfile recorded of this kind) lets
+    /// a kind skip per-resource reads of parts that have not changed.
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
-    ) -> Result<Vec<LiveResource>, ProviderError>;
-
-    /// [`read`](AwsKind::read) with what the lockfile recorded, for kinds that can use it to
-    /// skip per-resource reads of parts that have not changed.
-    async fn read_with(
-        &self,
-        cx: &Ctx,
         req: &ReadRequest<'_>,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        self.read(cx, req.ids, req.stack).await
-    }
+    ) -> Result<Vec<LiveResource>, ProviderError>;
 
     /// Creates the resource, tagged in the create call, and waits until it is usable.
     async fn create(
@@ -93,8 +83,10 @@ pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {
 /// Describes by an id list for APIs where a filter on ids is not available, tolerating ids that
 /// no longer exist: such APIs fail the whole call with `NotFound`, so a failing batch is split
 /// in halves until the missing ids are isolated (a few extra calls, only when ids vanished).
+/// `chunk` is the most ids the API takes in one call.
 pub async fn describe_ids_tolerant<T, F, Fut>(
     ids: &[String],
+    chunk: usize,
     call: F,
 ) -> Result<Vec<T>, ProviderError>
 where
@@ -102,7 +94,7 @@ where
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
 {
     let mut out = Vec::new();
-    let mut work: Vec<Vec<String>> = ids.chunks(ID_CHUNK).map(<[String]>::to_vec).collect();
+    let mut work: Vec<Vec<String>> = ids.chunks(chunk.max(1)).map(<[String]>::to_vec).collect();
     while let Some(batch) = work.pop() {
         if batch.is_empty() {
             continue;
@@ -263,7 +255,10 @@ impl Refusal<'_> {
             Refusal::Codes(codes) => e.code.as_deref().is_some_and(|c| codes.contains(&c)),
             Refusal::Any => !matches!(
                 e.class,
-                ErrorClass::Transient | ErrorClass::AccessDenied | ErrorClass::Cancelled
+                ErrorClass::Transient
+                    | ErrorClass::Throttled
+                    | ErrorClass::AccessDenied
+                    | ErrorClass::Cancelled
             ),
         }
     }
@@ -346,30 +341,8 @@ impl<T> Sent<T> {
     }
 }
 
-/// Throttling: AWS refused the call without acting on it.
-fn throttled(e: &ProviderError) -> bool {
-    matches!(
-        e.code.as_deref(),
-        Some(
-            "RequestLimitExceeded"
-                | "Throttling"
-                | "ThrottlingException"
-                | "TooManyRequestsException"
-        )
-    )
-}
-
 /// Attempts of a create call without an idempotency token.
 const CREATE_ATTEMPTS: u32 = 6;
-
-/// How long to look for a resource whose create answer was lost before sending again: on AWS a
-/// new resource can take a moment to show in describes.
-fn lookup_window() -> Duration {
-    std::env::var("STRATA_CREATE_LOOKUP_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(Duration::from_secs(5), Duration::from_secs)
-}
 
 /// Sends a create call that takes no idempotency token (CreateVpc, CreateSubnet, …) so that a
 /// lost answer never leaves a second copy behind. The call goes through `cx.ec2_once`, which the
@@ -402,14 +375,22 @@ where
                 })?;
                 return Ok((id, Sent::Answer(t)));
             }
-            Err(e) if e.class == ErrorClass::Transient => e,
+            Err(e) if matches!(e.class, ErrorClass::Transient | ErrorClass::Throttled) => e,
             Err(e) => return Err(e),
         };
-        if !throttled(&err) {
-            let deadline = std::time::Instant::now() + lookup_window();
+        // Throttling: AWS refused the call without acting on it.
+        if err.class != ErrorClass::Throttled {
+            // On AWS a new resource can take a moment to show in describes.
+            let deadline = std::time::Instant::now() + cx.create_lookup;
             loop {
                 // Only a copy this very lockfile's run made: same name and lineage.
-                let found = kind.read(cx, &[], req.stack).await?.into_iter().find(|l| {
+                let by_tag = ReadRequest {
+                    kind: req.kind,
+                    ids: &[],
+                    stack: req.stack,
+                    records: &[],
+                };
+                let found = kind.read(cx, &by_tag).await?.into_iter().find(|l| {
                     l.name.as_deref() == Some(req.name)
                         && l.lineage.as_deref() == Some(req.lineage)
                         && Some(l.id.as_str()) != req.replacing

@@ -1,4 +1,7 @@
-//! strata's AWS provider: one module per resource kind, behind the engine's `Provider` trait.
+//! strata's AWS provider, behind the engine's `Provider` trait: a folder per service (`ec2/`),
+//! a module per resource kind in it, and what every service shares: the kind trait and its
+//! helpers (`kind.rs`), the client registry (`clients.rs`), the request budget (`budget.rs`),
+//! SDK settings (`config.rs`), error classes (`error.rs`), the call counter (`calls.rs`).
 //!
 //! Every kind module has the same shape (see `ec2/vpc.rs`): batched reads by id and by
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,
@@ -6,6 +9,7 @@
 
 pub mod budget;
 pub mod calls;
+pub mod clients;
 pub mod config;
 pub mod ec2;
 pub mod error;
@@ -27,20 +31,20 @@ pub use config::{AwsSettings, connect};
 /// What every kind module gets: clients and settings.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// This region's EC2 client (`clients`' own, kept at hand: every EC2 kind uses it).
     pub ec2: aws_sdk_ec2::Client,
     /// The same client without the SDK's automatic retries (see `kind::create_once`).
     pub ec2_once: aws_sdk_ec2::Client,
-    /// The configuration the clients were built from (for clients in other regions).
-    pub sdk: aws_config::SdkConfig,
+    /// Every service's clients, by region, built once per run.
+    pub clients: std::sync::Arc<clients::Clients>,
     pub counter: CallCounter,
     pub region: String,
     /// Page size for describe calls (MaxResults).
     pub page_size: i32,
     /// Upper bound on any single wait.
     pub max_wait: Duration,
-    /// The request budget's shape (see `budget`), and this region's budget.
-    pub limits: Option<budget::Limits>,
-    pub budget: Option<std::sync::Arc<budget::Budget>>,
+    /// How long `kind::create_once` looks for a resource whose create answer was lost.
+    pub create_lookup: Duration,
 }
 
 impl Ctx {
@@ -55,18 +59,18 @@ impl Ctx {
         }
     }
 
-    /// An EC2 client for another region (the accepter side of a cross-region peering).
+    /// This region's clients of service `C` (built on first use, then shared).
+    pub fn client<C: clients::ServiceClient>(&self) -> clients::Pair<C> {
+        self.clients.get::<C>(&self.region)
+    }
+
+    /// An EC2 client for another region (the accepter side of a cross-region peering), from the
+    /// registry: built once, with that region's request budget.
     pub fn ec2_in(&self, region: &str) -> aws_sdk_ec2::Client {
         if region == self.region {
             return self.ec2.clone();
         }
-        // Another region has its own throttling buckets.
-        let (http, _) = config::budgeted_client(&self.sdk, self.limits);
-        aws_sdk_ec2::Client::from_conf(
-            config::client_builder(&self.sdk, region, http)
-                .interceptor(self.counter.clone())
-                .build(),
-        )
+        self.clients.get::<aws_sdk_ec2::Client>(region).retrying
     }
 
     /// A wait limit: the kind's own, capped by `max_wait`.
@@ -82,6 +86,13 @@ pub struct AwsProvider {
     pub counter: CallCounter,
 }
 
+impl AwsProvider {
+    /// Milliseconds the request budget made calls wait so far (reported with `-v`).
+    pub fn budget_waited_ms(&self) -> u64 {
+        self.cx.clients.waited_ms()
+    }
+}
+
 fn unknown_kind(kind: &str) -> ProviderError {
     ProviderError::new(
         ErrorClass::Invalid,
@@ -93,7 +104,7 @@ fn unknown_kind(kind: &str) -> ProviderError {
 impl Provider for AwsProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
-        k.read_with(&self.cx, &req).await
+        k.read(&self.cx, &req).await
     }
 
     async fn create(

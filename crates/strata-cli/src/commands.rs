@@ -108,11 +108,8 @@ pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Fail
                 .help("add `region:` to the documents, pass --region, or set AWS_REGION"));
         }
     };
-    let limits = strata_aws::budget::Limits::from_env(s.aws.local).map_err(|e| {
-        Failure::new(e).help("write it as `read=20/100,write=5/200` (per second / burst), or `off`")
-    })?;
     Ok(Cloud {
-        provider: strata_aws::connect(&sdk, &region, limits),
+        provider: strata_aws::connect(&sdk, &region, &s.aws),
         region,
     })
 }
@@ -222,12 +219,11 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
         list.join(", "),
         cloud.provider.counter.attempts()
     ));
-    if let Some(b) = &cloud.provider.cx.budget
-        && b.waited_ms() > 0
-    {
+    let waited = cloud.provider.budget_waited_ms();
+    if waited > 0 {
         ui::errln(&format!(
             "Waited {:.1} s in total for the request budget (STRATA_AWS_REQUEST_RATE).",
-            Duration::from_millis(b.waited_ms()).as_secs_f64()
+            Duration::from_millis(waited).as_secs_f64()
         ));
     }
 }

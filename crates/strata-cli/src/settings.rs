@@ -2,6 +2,7 @@
 //! low-level/high-level split): paths resolved, variables split, colours decided.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use strata_model::VarInputs;
 
@@ -93,18 +94,44 @@ impl Settings {
             }
             .with_process_env(),
             region: g.region.clone(),
-            aws: strata_aws::AwsSettings {
-                region: None,
-                profile: g.profile.clone(),
-                endpoint_url: endpoint(g)?,
-                local: g.local,
-            },
+            aws: aws_settings(g)?,
             color_out: !no_color && crate::ui::stdout_is_terminal(),
             color_err: !no_color && crate::ui::stderr_is_terminal(),
             verbose: g.verbose,
             quiet: g.quiet,
         })
     }
+}
+
+/// The AWS settings: the flags, and every `STRATA_*` knob of the AWS provider, read here once
+/// (nothing in strata-aws reads the environment).
+fn aws_settings(g: &Global) -> Result<strata_aws::AwsSettings, Failure> {
+    let d = strata_aws::AwsSettings::default();
+    let rate = std::env::var("STRATA_AWS_REQUEST_RATE").ok();
+    let request_rate = strata_aws::budget::RequestRate::from_setting(rate.as_deref(), g.local)
+        .map_err(|e| {
+            Failure::new(e)
+                .help("write it as `read=20/100,write=5/200` (per second / burst), or `off`")
+        })?;
+    Ok(strata_aws::AwsSettings {
+        region: None,
+        profile: g.profile.clone(),
+        endpoint_url: endpoint(g)?,
+        local: g.local,
+        request_rate,
+        max_attempts: env_number("STRATA_AWS_MAX_ATTEMPTS").unwrap_or(d.max_attempts),
+        attempt_timeout: env_number("STRATA_AWS_ATTEMPT_TIMEOUT_SECS").map(Duration::from_secs),
+        page_size: env_number("STRATA_AWS_PAGE_SIZE").unwrap_or(d.page_size),
+        max_wait: env_number("STRATA_MAX_WAIT_SECS").map_or(d.max_wait, Duration::from_secs),
+        create_lookup: env_number("STRATA_CREATE_LOOKUP_SECS")
+            .map_or(d.create_lookup, Duration::from_secs),
+        kill_after_call: env_number(strata_aws::calls::KILL_AFTER_ENV),
+    })
+}
+
+/// A number from the environment; unset or not a number is `None` (the default applies).
+fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
 /// The endpoint to send requests to: `--endpoint-url`, else with `--local` the emulator's
@@ -114,7 +141,8 @@ fn endpoint(g: &Global) -> Result<Option<String>, Failure> {
     let (url, origin) = match (&g.endpoint_url, g.local) {
         (Some(u), _) => (u.clone(), "--endpoint-url"),
         (None, true) => (
-            strata_aws::AwsSettings::local_endpoint(),
+            std::env::var("STRATA_LOCAL_ENDPOINT")
+                .unwrap_or_else(|_| strata_aws::config::LOCAL_ENDPOINT.to_string()),
             "STRATA_LOCAL_ENDPOINT",
         ),
         (None, false) => return Ok(None),

@@ -822,7 +822,7 @@ pub async fn execute(
                     ok: result.is_ok(),
                 });
                 let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
-                    && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Other | ErrorClass::Cancelled));
+                    && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other | ErrorClass::Cancelled));
                 if !ambiguous {
                     lf.pending.retain(|p| !(p.name == action.name && p.kind == action.kind));
                 }

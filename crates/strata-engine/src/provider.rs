@@ -107,13 +107,23 @@ impl Owner<'_> {
 #[derive(Debug, Clone)]
 pub struct ReadRequest<'a> {
     pub kind: &'a str,
-    /// Ids recorded in the lockfile (one batched call covers them all).
+    /// Ids to read (one batched call covers them all): the lockfile's, and a saved plan's.
     pub ids: &'a [String],
     /// The stack whose ownership tag to search for (one more batched call).
     pub stack: &'a str,
-    /// What the lockfile recorded, for kinds that can tell from a batched read that a part
-    /// they would otherwise read per resource has not changed (a prefix list's version).
-    pub recorded: Option<&'a crate::lockfile::Lockfile>,
+    /// What the lockfile records of this kind (its resources and deposed copies), for kinds
+    /// that can tell from a batched read that a part they would otherwise read per resource
+    /// has not changed (a prefix list's version).
+    pub records: &'a [Recorded<'a>],
+}
+
+/// One resource as the lockfile records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    /// The attributes recorded after the last change strata made or saw.
+    pub attrs: &'a Attrs,
 }
 
 /// A create call.
@@ -184,7 +194,8 @@ pub struct DeleteRequest<'a> {
     pub prior: &'a Attrs,
 }
 
-/// The broad class of a provider error, which decides retries and messages.
+/// The broad class of a provider error, which decides retries and messages. Every service's
+/// error codes map to one of these (strata-aws's `error.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// The caller lacks permission (IAM, or an SCP's explicit deny).
@@ -195,8 +206,17 @@ pub enum ErrorClass {
     DependencyViolation,
     /// AWS refused the request as invalid.
     Invalid,
-    /// Throttling or a server error that outlasted the retries.
+    /// A server error, a timeout or a lost connection that outlasted the retries: AWS may
+    /// have acted.
     Transient,
+    /// Throttling that outlasted the retries: AWS refused the request without acting on it.
+    Throttled,
+    /// The resource changed since it was read: a version or precondition no longer holds
+    /// (`PreconditionFailed`, `InvalidIfMatchVersion`, `PrefixListVersionMismatch`).
+    StaleVersion,
+    /// The resource is busy with an earlier change and refuses this one for now; the same
+    /// request later may succeed (`InvalidDBClusterStateFault`, `IncorrectState`).
+    InvalidState,
     /// A wait ran out of time.
     Timeout,
     /// The operation was abandoned because the user cancelled.

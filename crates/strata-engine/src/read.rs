@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::Desired;
 use crate::lockfile::{Lockfile, PendingKind};
 use crate::plan::Plan;
-use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest};
+use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest, Recorded};
 
 /// The kinds to read and, per kind, the ids the lockfile records.
 ///
@@ -139,12 +139,16 @@ pub async fn read_live(
     requests: &[(String, Vec<String>)],
     recorded: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, ProviderError> {
-    let futures = requests.iter().map(|(kind, ids)| {
+    let records: Vec<Vec<Recorded<'_>>> = requests
+        .iter()
+        .map(|(kind, _)| recorded.map(|l| records_of(l, kind)).unwrap_or_default())
+        .collect();
+    let futures = requests.iter().zip(&records).map(|((kind, ids), records)| {
         provider.read(ReadRequest {
             kind,
             ids,
             stack,
-            recorded,
+            records,
         })
     });
     let results = futures_util::future::join_all(futures).await;
@@ -158,4 +162,19 @@ pub async fn read_live(
         );
     }
     Ok(out)
+}
+
+/// What the lockfile records of one kind: its resources and deposed copies.
+fn records_of<'a>(lf: &'a Lockfile, kind: &str) -> Vec<Recorded<'a>> {
+    let resources = lf.resources.iter().map(|(name, r)| (name.as_str(), r));
+    let deposed = lf.deposed.iter().map(|d| (d.name.as_str(), &d.resource));
+    resources
+        .chain(deposed)
+        .filter(|(_, r)| r.kind == kind)
+        .map(|(name, r)| Recorded {
+            name,
+            id: &r.id,
+            attrs: &r.attributes,
+        })
+        .collect()
 }

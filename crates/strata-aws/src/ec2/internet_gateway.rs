@@ -8,7 +8,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType};
 use futures_util::TryFutureExt;
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 
 use super::describe_ids_and_stack;
@@ -146,12 +147,13 @@ impl AwsKind for InternetGateway {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             "internet-gateway-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::InternetGateway::internet_gateway_id,

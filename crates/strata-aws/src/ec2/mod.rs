@@ -24,14 +24,16 @@ pub(crate) use crate::kind::*;
 
 use crate::Ctx;
 
-/// The chunk size for id filters (EC2 accepts up to 200 values per filter).
+/// The chunk size for EC2's id filters (EC2 accepts up to 200 values per filter).
 pub const ID_CHUNK: usize = 200;
 
 /// What a read covers, keyed by id: every resource with one of `ids` (a filter on `id_name`,
-/// one call per [`ID_CHUNK`] ids) and every resource carrying the stack's tag (one call).
+/// one call per `chunk` ids, [`ID_CHUNK`] at most) and every resource carrying the stack's tag
+/// (one call).
 pub async fn describe_ids_and_stack<T, F, Fut>(
     id_name: &str,
     ids: &[String],
+    chunk: usize,
     stack: &str,
     describe: F,
     id_of: impl Fn(&T) -> Option<&str>,
@@ -42,7 +44,7 @@ where
 {
     let mut found = std::collections::BTreeMap::new();
     let filters = ids
-        .chunks(ID_CHUNK)
+        .chunks(chunk.max(1))
         .map(|chunk| id_filter(id_name, chunk))
         .chain(std::iter::once(crate::tags::stack_filter(stack)));
     for filter in filters {

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{ConnectivityType, Filter, NatGatewayState, ResourceType};
 use serde_json::json;
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 
 use super::describe_ids_and_stack;
@@ -106,12 +107,13 @@ impl AwsKind for NatGateway {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             "nat-gateway-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::NatGateway::nat_gateway_id,

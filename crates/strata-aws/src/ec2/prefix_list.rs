@@ -284,6 +284,7 @@ async fn lists(
     let mut lists = describe_ids_and_stack(
         "prefix-list-id",
         ids,
+        super::ID_CHUNK,
         stack,
         |f| describe(cx, f),
         aws_sdk_ec2::types::ManagedPrefixList::prefix_list_id,
@@ -302,7 +303,7 @@ impl AwsKind for PrefixList {
 
     /// A list's entries are read (one call per list) only when its version is not the one the
     /// lockfile recorded them at: a version's entries never change.
-    async fn read_with(
+    async fn read(
         &self,
         cx: &Ctx,
         req: &ReadRequest<'_>,
@@ -310,13 +311,9 @@ impl AwsKind for PrefixList {
         let lists = lists(cx, req.ids, req.stack).await?;
         let known = |p: &aws_sdk_ec2::types::ManagedPrefixList| -> Option<Vec<Value>> {
             let id = p.prefix_list_id()?;
-            let rec = req
-                .recorded?
-                .resources
-                .values()
-                .find(|r| r.id == id && r.kind == "ec2.prefix_list")?;
-            let recorded_version = rec.attributes.get("version")?.as_i64()?;
-            let entries = rec.attributes.get("entries")?.as_array()?;
+            let rec = req.records.iter().find(|r| r.id == id)?;
+            let recorded_version = rec.attrs.get("version")?.as_i64()?;
+            let entries = rec.attrs.get("entries")?.as_array()?;
             let masked = entries
                 .iter()
                 .any(|e| e.to_string().contains(strata_engine::secret::MASK));
@@ -324,16 +321,6 @@ impl AwsKind for PrefixList {
         };
         futures_util::future::try_join_all(lists.values().map(|p| to_live_known(cx, p, known(p))))
             .await
-    }
-
-    async fn read(
-        &self,
-        cx: &Ctx,
-        ids: &[String],
-        stack: &str,
-    ) -> Result<Vec<LiveResource>, ProviderError> {
-        let lists = lists(cx, ids, stack).await?;
-        futures_util::future::try_join_all(lists.values().map(|p| to_live(cx, p))).await
     }
 
     async fn create(

@@ -10,7 +10,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin};
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -433,12 +434,13 @@ impl AwsKind for RouteTable {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             "route-table-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::RouteTable::route_table_id,

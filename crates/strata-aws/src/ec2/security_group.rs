@@ -13,7 +13,8 @@ use futures_util::TryFutureExt;
 use futures_util::future::try_join_all;
 use serde_json::{Map, Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
@@ -312,12 +313,13 @@ impl AwsKind for SecurityGroup {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             "group-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::SecurityGroup::group_id,

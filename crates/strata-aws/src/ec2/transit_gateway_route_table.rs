@@ -10,7 +10,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, TransitGatewayRouteTableState};
 use futures_util::TryFutureExt;
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -494,12 +495,13 @@ impl AwsKind for TransitGatewayRouteTable {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let mut tables = describe_ids_and_stack(
             "transit-gateway-route-table-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::TransitGatewayRouteTable::transit_gateway_route_table_id,

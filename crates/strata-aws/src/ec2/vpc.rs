@@ -11,7 +11,8 @@ use aws_sdk_ec2::types::{
 use futures_util::{StreamExt, TryFutureExt, TryStreamExt};
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -321,12 +322,13 @@ impl AwsKind for Vpc {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let mut found = describe_ids_and_stack(
             "vpc-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(cx, f),
             aws_sdk_ec2::types::Vpc::vpc_id,

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, VpcEndpointType};
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 
 use super::{
@@ -111,7 +112,7 @@ async fn by_ids(
     cx: &Ctx,
     ids: &[String],
 ) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
-    describe_ids_tolerant(ids, |batch| async move {
+    describe_ids_tolerant(ids, super::ID_CHUNK, |batch| async move {
         cx.ec2
             .describe_vpc_endpoints()
             .set_vpc_endpoint_ids(Some(batch))
@@ -166,9 +167,9 @@ impl AwsKind for VpcEndpoint {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let mut found = BTreeMap::new();
         for e in by_ids(cx, ids).await?.iter().filter(|e| is_live(e)) {
             let l = to_live(e);

@@ -8,7 +8,8 @@ use aws_sdk_ec2::types::{Filter, PeeringConnectionOptionsRequest, ResourceType};
 use futures_util::TryFutureExt;
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -225,12 +226,13 @@ impl AwsKind for VpcPeeringConnection {
     async fn read(
         &self,
         cx: &Ctx,
-        ids: &[String],
-        stack: &str,
+        req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
+        let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             "vpc-peering-connection-id",
             ids,
+            super::ID_CHUNK,
             stack,
             |f| describe(&cx.ec2, cx, f),
             aws_sdk_ec2::types::VpcPeeringConnection::vpc_peering_connection_id,
