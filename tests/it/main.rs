@@ -15,6 +15,7 @@ mod lifecycle_emulator;
 mod lost_answers;
 mod network;
 mod options;
+mod policies;
 mod ownership;
 mod pipes;
 mod reliability;
