@@ -55,7 +55,12 @@ async fn a_create_before_destroy_replacement_keeping_a_unique_name_is_refused_at
     let vpc = s.id_of("vpc");
     let id = s.id_of("web");
 
-    s.edit(|d| d.replace("description: web servers", "description: web and api servers"));
+    s.edit(|d| {
+        d.replace(
+            "description: web servers",
+            "description: web and api servers",
+        )
+    });
     let out = s.expect(1, &["plan"]);
     let err = stderr(&out).replace(&s.name, "STACK");
     assert!(
@@ -63,7 +68,11 @@ async fn a_create_before_destroy_replacement_keeping_a_unique_name_is_refused_at
         "the refusal says why and what to do: {err}"
     );
     snapshot!("refused_replacement", err);
-    assert!(stdout(&out).is_empty(), "no plan is shown: {}", stdout(&out));
+    assert!(
+        stdout(&out).is_empty(),
+        "no plan is shown: {}",
+        stdout(&out)
+    );
 
     // Apply plans first, and stops there: the group is as it was.
     s.expect(1, &["apply", "--auto-approve"]);
@@ -93,7 +102,12 @@ async fn a_name_prefix_lets_the_new_copy_come_first_under_a_name_chosen_once() {
     );
 
     // A replace field changes: the plan creates the new copy first.
-    s.edit(|d| d.replace("description: web servers", "description: web and api servers"));
+    s.edit(|d| {
+        d.replace(
+            "description: web servers",
+            "description: web and api servers",
+        )
+    });
     let plan = s.plan_json(&[]);
     let web = plan["actions"]
         .as_array()

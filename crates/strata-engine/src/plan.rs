@@ -606,10 +606,13 @@ fn prefix_view<'a>(
     live: &'a Attrs,
     recorded: Option<&'a Attrs>,
 ) -> (Cow<'a, Attrs>, Option<Cow<'a, Attrs>>) {
-    let prefix = kind.policy.name_prefix.and_then(|np| match desired.attrs.get(np.prefix) {
-        Some(Value::String(p)) => Some((np, p)),
-        _ => None,
-    });
+    let prefix = kind
+        .policy
+        .name_prefix
+        .and_then(|np| match desired.attrs.get(np.prefix) {
+            Some(Value::String(p)) => Some((np, p)),
+            _ => None,
+        });
     let view = |attrs: &'a Attrs| -> Cow<'a, Attrs> {
         let Some((np, prefix)) = prefix else {
             return Cow::Borrowed(attrs);
@@ -1554,8 +1557,7 @@ mod policy_tests {
     use crate::desired::{DesiredResource, LifecycleOpts};
 
     #[test]
-    fn replace_mode_is_the_kinds_order_unless_create_before_destroy_asks_for_the_new_copy_first()
-    {
+    fn replace_mode_is_the_kinds_order_unless_create_before_destroy_asks_for_the_new_copy_first() {
         use ReplaceMode::{CreateBeforeDelete as Create, DeleteBeforeCreate as Delete};
         let table = [
             (ReplaceOrder::DeleteFirst, false, Delete),

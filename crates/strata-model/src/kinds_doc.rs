@@ -122,7 +122,9 @@ pub fn kinds_markdown() -> String {
                 .unwrap_or_default();
             let named = info.policy.name_prefix.filter(|np| np.name == f.name);
             let omitted = match f.omitted {
-                _ if named.is_some() => " Omitted: made from the name prefix when the resource is created.",
+                _ if named.is_some() => {
+                    " Omitted: made from the name prefix when the resource is created."
+                }
                 Omitted::Default => "",
                 Omitted::Unset => " Omitted: none; a value set before is removed.",
                 Omitted::Kept => " Omitted: left as it is.",

@@ -385,7 +385,10 @@ async fn change_fields(kind: &'static KindInfo, changed: &[&str]) -> Result<(), 
                 let (Some(Value::String(name)), Some(Value::String(prefix))) =
                     (now.attrs.get(np.name), want.get(np.prefix))
                 else {
-                    return Err(TestCaseError::fail(format!("{}: no name made from the prefix", kind.name)));
+                    return Err(TestCaseError::fail(format!(
+                        "{}: no name made from the prefix",
+                        kind.name
+                    )));
                 };
                 prop_assert!(kinds::has_name_prefix(name, prefix), "{} {}", name, prefix);
             }
@@ -1324,7 +1327,11 @@ fn values_aws_writes_its_own_way_show_no_change() {
         ),
     ];
     for (kind, field, d, l) in same {
-        assert_eq!(diff_one(kind, field, d.clone(), l.clone()), Vec::<String>::new(), "{kind}.{field}: {d} vs {l}");
+        assert_eq!(
+            diff_one(kind, field, d.clone(), l.clone()),
+            Vec::<String>::new(),
+            "{kind}.{field}: {d} vs {l}"
+        );
     }
     let differ = [
         (
@@ -1347,29 +1354,40 @@ fn values_aws_writes_its_own_way_show_no_change() {
         ),
     ];
     for (kind, field, d, l) in differ {
-        assert_eq!(diff_one(kind, field, d.clone(), l.clone()), [field], "{kind}.{field}: {d} vs {l}");
+        assert_eq!(
+            diff_one(kind, field, d.clone(), l.clone()),
+            [field],
+            "{kind}.{field}: {d} vs {l}"
+        );
     }
 }
 
 /// A protocol written in any case or as its number, and an IPv6 block written in any of its
 /// forms, compare equal to the rule AWS reports; another port does not.
 fn ipv6_written() -> impl Strategy<Value = (String, String)> {
-    (any::<[u16; 8]>(), 0u8..=128, any::<bool>(), any::<bool>()).prop_map(|(groups, len, upper, zeros)| {
-        let addr = std::net::Ipv6Addr::from(groups);
-        let net = ipnet::Ipv6Net::new(addr, len).expect("a prefix length up to 128").trunc();
-        let written: Vec<String> = net
-            .addr()
-            .segments()
-            .iter()
-            .map(|g| match (upper, zeros) {
-                (true, true) => format!("{g:04X}"),
-                (true, false) => format!("{g:X}"),
-                (false, true) => format!("{g:04x}"),
-                (false, false) => format!("{g:x}"),
-            })
-            .collect();
-        (format!("{}/{}", written.join(":"), net.prefix_len()), net.to_string())
-    })
+    (any::<[u16; 8]>(), 0u8..=128, any::<bool>(), any::<bool>()).prop_map(
+        |(groups, len, upper, zeros)| {
+            let addr = std::net::Ipv6Addr::from(groups);
+            let net = ipnet::Ipv6Net::new(addr, len)
+                .expect("a prefix length up to 128")
+                .trunc();
+            let written: Vec<String> = net
+                .addr()
+                .segments()
+                .iter()
+                .map(|g| match (upper, zeros) {
+                    (true, true) => format!("{g:04X}"),
+                    (true, false) => format!("{g:X}"),
+                    (false, true) => format!("{g:04x}"),
+                    (false, false) => format!("{g:x}"),
+                })
+                .collect();
+            (
+                format!("{}/{}", written.join(":"), net.prefix_len()),
+                net.to_string(),
+            )
+        },
+    )
 }
 
 proptest! {

@@ -446,7 +446,8 @@ pub fn name_with_suffix(prefix: &str, token: &str) -> String {
 /// Whether `name` is `prefix` followed by a suffix of the form [`name_with_suffix`] makes.
 pub fn has_name_prefix(name: &str, prefix: &str) -> bool {
     name.strip_prefix(prefix).is_some_and(|rest| {
-        rest.len() == NAME_SUFFIX_LEN && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        rest.len() == NAME_SUFFIX_LEN
+            && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     })
 }
 
@@ -461,7 +462,10 @@ pub fn canonical_cidr(text: &str) -> String {
 }
 
 /// `f` on each item of a list (a [`Canon`] of a list field); anything else is kept.
-pub(crate) fn each(v: &serde_json::Value, f: impl Fn(&serde_json::Value) -> serde_json::Value) -> serde_json::Value {
+pub(crate) fn each(
+    v: &serde_json::Value,
+    f: impl Fn(&serde_json::Value) -> serde_json::Value,
+) -> serde_json::Value {
     match v {
         serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(f).collect()),
         other => other.clone(),
