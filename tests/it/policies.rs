@@ -136,7 +136,7 @@ async fn a_name_prefix_lets_the_new_copy_come_first_under_a_name_chosen_once() {
     // the name chosen before the crash, with the new description and the rule.
     s.apply_clean();
     let after = groups_in(&vpc).await;
-    assert_eq!(names(&after), [new_name.clone()]);
+    assert_eq!(names(&after), std::slice::from_ref(&new_name));
     let g = &after[0];
     assert_eq!(g.description(), Some("web and api servers"));
     assert_eq!(g.ip_permissions().len(), 1);

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use strata_model::kinds::{Compare, KindInfo, Omitted, ReplaceOrder, Update, has_name_prefix};
+use strata_model::kinds::{
+    Compare, KindInfo, NamePrefix, Omitted, ReplaceOrder, Update, has_name_prefix,
+};
 
 use crate::desired::{Desired, DesiredResource};
 use crate::lockfile::{LockedResource, Lockfile, PendingKind};
@@ -256,14 +258,14 @@ pub enum PlanError {
     )]
     ReplaceConflict {
         name: String,
-        kind: String,
+        kind: &'static str,
         /// The kind's unique fields, quoted.
         fields: Vec<String>,
         /// The resource whose create_before_destroy reached this one, if not its own.
         from: Option<String>,
         /// The kind's name field and the field that may give it as a prefix instead, when the
         /// kind has one (see [`strata_model::kinds::NamePrefix`]).
-        name_prefix: Option<(String, String)>,
+        name_prefix: Option<NamePrefix>,
     },
 }
 
@@ -281,7 +283,10 @@ impl PlanError {
                 "{}change {} of `{name}` so that both copies can exist for a while, or remove \
                  lifecycle.create_before_destroy from `{}`",
                 match name_prefix {
-                    Some((field, prefix)) => format!(
+                    Some(NamePrefix {
+                        name: field,
+                        prefix,
+                    }) => format!(
                         "give `{name}` a `{prefix}` instead of its `{field}` (strata completes \
                          it with a suffix of its own, new for each copy), or "
                     ),
@@ -1409,10 +1414,10 @@ fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
         if !unique.is_empty() && unique.iter().all(|f| keeps(f)) {
             return Err(PlanError::ReplaceConflict {
                 name: a.name.clone(),
-                kind: a.kind.clone(),
+                kind: kind.name,
                 fields: unique.iter().map(|f| format!("`{f}`")).collect(),
                 from: a.replace_mode_from.clone(),
-                name_prefix: prefix.map(|np| (np.name.to_string(), np.prefix.to_string())),
+                name_prefix: prefix,
             });
         }
     }
