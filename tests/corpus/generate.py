@@ -799,6 +799,11 @@ case("empty", "newlines-only", "\n\n\n", code="missing_stack", located=False)
 case("empty", "bom-only", "\ufeff", code="missing_stack", located=False)
 case("empty", "document-markers-only", "---\n", code="invalid_document", also=("missing_stack",), located=True)
 
+# --- added later (appended, so that earlier cases keep their numbers) ---------------------------
+
+case("name", "security-group-name-and-name-prefix", kind_doc("ec2.security_group", extra=("name_prefix: web-",)), code="conflicting_fields")
+case("name", "security-group-name-prefix-sg", kind_doc("ec2.security_group", drop=("name",), extra=("name_prefix: sg-web",)), code="invalid_value")
+
 
 # --- writing ----------------------------------------------------------------------------------
 

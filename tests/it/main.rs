@@ -18,6 +18,7 @@ mod network;
 mod options;
 mod ownership;
 mod pipes;
+mod policies;
 mod reliability;
 mod routing;
 mod secrets;

@@ -90,7 +90,7 @@ impl Desired {
                         ),
                     );
                 }
-                if let Some(normalize) = r.kind.normalize {
+                if let Some(normalize) = r.kind.policy.desired {
                     normalize(&mut attrs, region);
                 }
                 let res = DesiredResource {

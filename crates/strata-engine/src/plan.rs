@@ -9,11 +9,14 @@
 //! replacement, others an update. A live value that differs from what the lockfile recorded,
 //! while the documents did not change, is drift: shown as such and reverted.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use strata_model::kinds::{Compare, KindInfo, Omitted, Update};
+use strata_model::kinds::{
+    Compare, KindInfo, NamePrefix, Omitted, ReplaceOrder, Update, has_name_prefix,
+};
 
 use crate::desired::{Desired, DesiredResource};
 use crate::lockfile::{LockedResource, Lockfile, PendingKind};
@@ -124,6 +127,10 @@ pub struct Action {
     /// that way: create-before-destroy reaches what such a resource depends on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_mode_from: Option<String>,
+    /// The replacement registers a new revision of the resource (its kind's replacement order
+    /// is [`ReplaceOrder::NewRevision`], e.g. an ECS task definition), and is shown so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_revision: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
     /// Desired fields in template form, resolved when the operation runs.
@@ -267,11 +274,14 @@ pub enum PlanError {
     )]
     ReplaceConflict {
         name: String,
-        kind: String,
+        kind: &'static str,
         /// The kind's unique fields, quoted.
         fields: Vec<String>,
         /// The resource whose create_before_destroy reached this one, if not its own.
         from: Option<String>,
+        /// The kind's name field and the field that may give it as a prefix instead, when the
+        /// kind has one (see [`strata_model::kinds::NamePrefix`]).
+        name_prefix: Option<NamePrefix>,
     },
 }
 
@@ -280,10 +290,24 @@ impl PlanError {
     pub fn help(&self) -> Option<String> {
         match self {
             PlanError::ReplaceConflict {
-                name, fields, from, ..
+                name,
+                fields,
+                from,
+                name_prefix,
+                ..
             } => Some(format!(
-                "change {} of `{name}` so that both copies can exist for a while, or remove \
+                "{}change {} of `{name}` so that both copies can exist for a while, or remove \
                  lifecycle.create_before_destroy from `{}`",
+                match name_prefix {
+                    Some(NamePrefix {
+                        name: field,
+                        prefix,
+                    }) => format!(
+                        "give `{name}` a `{prefix}` instead of its `{field}` (strata completes \
+                         it with a suffix of its own, new for each copy), or "
+                    ),
+                    None => String::new(),
+                },
                 fields.join(" or "),
                 from.as_deref().unwrap_or(name)
             )),
@@ -543,6 +567,14 @@ pub fn diff_fields(
     recorded: Option<&Attrs>,
     ignore: &[String],
 ) -> Vec<FieldChange> {
+    let (live, recorded) = prefix_view(kind, desired, live, recorded);
+    let (live, recorded) = (live.as_ref(), recorded.as_deref());
+    fn canon<'v>(kind: &KindInfo, field: &str, v: &'v Value) -> Cow<'v, Value> {
+        match kind.canon(field) {
+            Some(f) if !v.is_null() => Cow::Owned(f(v)),
+            _ => Cow::Borrowed(v),
+        }
+    }
     let mut out = Vec::new();
     for def in kind.fields {
         if ignore.iter().any(|i| i == def.name) {
@@ -560,14 +592,14 @@ pub fn diff_fields(
             .collect();
         let unknown = desired.unknown.contains(def.name);
         let l = live.get(def.name).unwrap_or(&Value::Null);
-        let nd = normalize(d, def.compare, &ignored_keys);
-        let nl = normalize(l, def.compare, &ignored_keys);
+        let nd = normalize(&canon(kind, def.name, d), def.compare, &ignored_keys);
+        let nl = normalize(&canon(kind, def.name, l), def.compare, &ignored_keys);
         if !unknown && nd == nl {
             continue;
         }
         let drift = match recorded.and_then(|r| r.get(def.name)) {
             Some(r) => {
-                let nr = normalize(r, def.compare, &ignored_keys);
+                let nr = normalize(&canon(kind, def.name, r), def.compare, &ignored_keys);
                 nr != nl && nr == nd
             }
             None => false,
@@ -583,6 +615,42 @@ pub fn diff_fields(
         });
     }
     out
+}
+
+/// Live (and recorded) attributes as the documents of a kind with a name prefix see them:
+/// when the documents give the prefix, a live name made from it ([`has_name_prefix`]) reads as
+/// that prefix, and any other name as itself, so a name not made from the prefix is a change
+/// of the prefix, which replaces the resource. The name itself is then not compared.
+fn prefix_view<'a>(
+    kind: &KindInfo,
+    desired: &Wanted,
+    live: &'a Attrs,
+    recorded: Option<&'a Attrs>,
+) -> (Cow<'a, Attrs>, Option<Cow<'a, Attrs>>) {
+    let prefix = kind
+        .policy
+        .name_prefix
+        .and_then(|np| match desired.attrs.get(np.prefix) {
+            Some(Value::String(p)) => Some((np, p)),
+            _ => None,
+        });
+    let view = |attrs: &'a Attrs| -> Cow<'a, Attrs> {
+        let Some((np, prefix)) = prefix else {
+            return Cow::Borrowed(attrs);
+        };
+        let Some(Value::String(name)) = attrs.get(np.name) else {
+            return Cow::Borrowed(attrs);
+        };
+        let seen = if has_name_prefix(name, prefix) {
+            prefix.clone()
+        } else {
+            name.clone()
+        };
+        let mut attrs = attrs.clone();
+        attrs.insert(np.prefix.to_string(), Value::String(seen));
+        Cow::Owned(attrs)
+    };
+    (view(live), recorded.map(view))
 }
 
 /// Names of other resources whose ids appear in `attrs` (how a live resource refers to
@@ -969,6 +1037,7 @@ fn delete_action(
         id: Some(live.id.clone()),
         replace_mode: None,
         replace_mode_from: None,
+        new_revision: false,
         changes: Vec::new(),
         desired: None,
         prior: Some(live.attrs.clone()),
@@ -992,6 +1061,7 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         id: Some(rec.id.clone()),
         replace_mode: None,
         replace_mode_from: None,
+        new_revision: false,
         changes: Vec::new(),
         desired: None,
         prior: Some(rec.attributes.clone()),
@@ -1122,6 +1192,7 @@ fn plan_apply<'a>(
                         id: None,
                         replace_mode: None,
                         replace_mode_from: None,
+                        new_revision: false,
                         changes,
                         desired: Some(res.attrs.clone()),
                         prior: recorded.map(|r| r.attributes.clone()),
@@ -1286,12 +1357,9 @@ fn plan_existing(
     };
     known.insert(res.name.clone(), entry);
 
-    let replace_mode =
-        (action == ActionKind::Replace).then_some(if res.lifecycle.create_before_destroy {
-            ReplaceMode::CreateBeforeDelete
-        } else {
-            ReplaceMode::DeleteBeforeCreate
-        });
+    let replacing = action == ActionKind::Replace;
+    let replace_mode = replacing
+        .then(|| replace_mode(res.kind.policy.replace, res.lifecycle.create_before_destroy));
     Ok(Action {
         name: res.name.clone(),
         kind: res.kind.name.to_string(),
@@ -1300,6 +1368,7 @@ fn plan_existing(
         id: Some(cur.live.id.clone()),
         replace_mode,
         replace_mode_from: None,
+        new_revision: replacing && res.kind.policy.replace == ReplaceOrder::NewRevision,
         changes,
         desired: Some(if replace {
             res.attrs.clone()
@@ -1316,6 +1385,19 @@ fn plan_existing(
         wait: res.lifecycle.wait,
         converging: cur.live.converging.clone(),
     })
+}
+
+/// The order of a replacement: the kind's ([`strata_model::kinds::Policy::replace`]), unless
+/// `lifecycle.create_before_destroy` asks for the new copy first. The documents cannot make a
+/// kind whose new copy comes first (a new revision) delete first.
+pub fn replace_mode(order: ReplaceOrder, create_before_destroy: bool) -> ReplaceMode {
+    match (order, create_before_destroy) {
+        (ReplaceOrder::DeleteFirst, false) => ReplaceMode::DeleteBeforeCreate,
+        (ReplaceOrder::DeleteFirst, true)
+        | (ReplaceOrder::CreateFirst | ReplaceOrder::NewRevision, _) => {
+            ReplaceMode::CreateBeforeDelete
+        }
+    }
 }
 
 /// Decides the order of each replacement. Create-before-destroy reaches everything a resource
@@ -1359,16 +1441,29 @@ fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
         };
         let unique: Vec<&str> = kind.unique_fields().map(|f| f.name).collect();
         let prior = a.prior.as_ref();
+        let prefix = kind.policy.name_prefix;
+        // A name made from a prefix is new for each copy.
+        let named_anew = |f: &str| {
+            prefix.is_some_and(|np| {
+                np.name == f
+                    && a.desired
+                        .as_ref()
+                        .and_then(|d| d.get(np.prefix))
+                        .is_some_and(|v| !v.is_null())
+            })
+        };
         let keeps = |f: &str| {
             !a.changes.iter().any(|c| c.field == f)
+                && !named_anew(f)
                 && prior.and_then(|p| p.get(f)).is_some_and(|v| !v.is_null())
         };
         if !unique.is_empty() && unique.iter().all(|f| keeps(f)) {
             return Err(PlanError::ReplaceConflict {
                 name: a.name.clone(),
-                kind: a.kind.clone(),
+                kind: kind.name,
                 fields: unique.iter().map(|f| format!("`{f}`")).collect(),
                 from: a.replace_mode_from.clone(),
+                name_prefix: prefix,
             });
         }
     }
@@ -1502,4 +1597,128 @@ fn plan_outputs(
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use serde_json::json;
+    use strata_model::kinds::{AttrDef, FieldDef, KindInfo, Policy, ReplaceOrder};
+
+    use super::*;
+    use crate::desired::{DesiredResource, LifecycleOpts};
+
+    #[test]
+    fn replace_mode_is_the_kinds_order_unless_create_before_destroy_asks_for_the_new_copy_first() {
+        use ReplaceMode::{CreateBeforeDelete as Create, DeleteBeforeCreate as Delete};
+        let table = [
+            (ReplaceOrder::DeleteFirst, false, Delete),
+            (ReplaceOrder::DeleteFirst, true, Create),
+            (ReplaceOrder::CreateFirst, false, Create),
+            (ReplaceOrder::CreateFirst, true, Create),
+            (ReplaceOrder::NewRevision, false, Create),
+            (ReplaceOrder::NewRevision, true, Create),
+        ];
+        for (order, cbd, want) in table {
+            assert_eq!(replace_mode(order, cbd), want, "{order:?}, {cbd}");
+        }
+    }
+
+    /// Every kind strata has today deletes first: its replacements keep today's order.
+    #[test]
+    fn every_kind_today_deletes_first() {
+        for k in strata_model::kinds::all() {
+            assert_eq!(k.policy.replace, ReplaceOrder::DeleteFirst, "{}", k.name);
+        }
+    }
+
+    static REVISIONED: KindInfo = KindInfo {
+        name: "test.revisioned",
+        summary: "A kind whose changes are new revisions.",
+        fields: &[FieldDef::replace("body"), FieldDef::in_place("note")],
+        computed: &[AttrDef {
+            name: "revision",
+            doc: "The revision number.",
+        }],
+        deferred: &[],
+        policy: Policy {
+            replace: ReplaceOrder::NewRevision,
+            ..Policy::DEFAULT
+        },
+    };
+
+    fn plan_of(kind: &'static KindInfo, desired: Attrs, live: Attrs) -> Plan {
+        let mut lockfile = Lockfile::new("lab", "us-east-1");
+        lockfile.resources.insert(
+            "task".into(),
+            LockedResource {
+                kind: kind.name.into(),
+                id: "rev-1".into(),
+                attributes: live.clone(),
+                dependencies: vec![],
+                soft_dependencies: vec![],
+                prevent_destroy: false,
+                created_at: None,
+            },
+        );
+        let desired = Desired {
+            stack: "lab".into(),
+            region: "us-east-1".into(),
+            resources: [(
+                "task".to_string(),
+                DesiredResource {
+                    name: "task".into(),
+                    kind,
+                    attrs: desired,
+                    deps: vec![],
+                    soft_deps: vec![],
+                    lifecycle: LifecycleOpts::default(),
+                },
+            )]
+            .into(),
+            outputs: BTreeMap::new(),
+        };
+        let live = [LiveResource::new(kind.name, "rev-1", live)];
+        plan(PlanInput {
+            desired: &desired,
+            lockfile: Some(&lockfile),
+            live: &live,
+            mode: Mode::Apply,
+            plan_id: "p",
+            adopt_foreign: false,
+        })
+        .expect("plan")
+    }
+
+    fn attrs(v: Value) -> Attrs {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("an object"),
+        }
+    }
+
+    /// A kind whose replacement is a new revision creates it first without
+    /// `create_before_destroy`, and the plan says it is a new revision; a change it can make
+    /// in place stays an update.
+    #[test]
+    fn a_revisioned_kinds_replacement_is_a_new_revision_created_first() {
+        let p = plan_of(
+            &REVISIONED,
+            attrs(json!({"body": "v2", "note": "n"})),
+            attrs(json!({"body": "v1", "note": "n"})),
+        );
+        let a = &p.actions[0];
+        assert_eq!(a.action, ActionKind::Replace);
+        assert_eq!(a.replace_mode, Some(ReplaceMode::CreateBeforeDelete));
+        assert!(a.new_revision);
+        let text = crate::render::render_text(&p, crate::render::Style { color: false });
+        assert!(text.contains("will get a new revision"), "{text}");
+
+        let p = plan_of(
+            &REVISIONED,
+            attrs(json!({"body": "v1", "note": "m"})),
+            attrs(json!({"body": "v1", "note": "n"})),
+        );
+        assert_eq!(p.actions[0].action, ActionKind::Update);
+        assert!(!p.actions[0].new_revision);
+    }
 }

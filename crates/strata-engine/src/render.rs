@@ -67,6 +67,9 @@ fn headline(a: &Action) -> String {
             "was changed outside strata and will be put back".to_string()
         }
         (ActionKind::Update, _) => "will be updated in place".to_string(),
+        (ActionKind::Replace, _) if a.new_revision => {
+            "will get a new revision (registered first, the old revision removed after)".to_string()
+        }
         (ActionKind::Replace, Reason::DependencyReplaced) => {
             "must be replaced, because it depends on a new or replaced resource".to_string()
         }
@@ -519,6 +522,7 @@ mod tests {
                 id: Some("vpce-1".into()),
                 replace_mode: None,
                 replace_mode_from: None,
+                new_revision: false,
                 changes,
                 desired: None,
                 prior: None,

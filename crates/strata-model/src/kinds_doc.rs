@@ -5,7 +5,7 @@ use std::fmt::Write;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::kinds::{self, Omitted, Update};
+use crate::kinds::{self, Omitted, ReplaceOrder, Update};
 
 fn type_of(v: &Value) -> String {
     // `Option<T>`: anyOf T or null.
@@ -120,7 +120,11 @@ pub fn kinds_markdown() -> String {
                 .get("default")
                 .map(|d| format!(" Default: `{d}`."))
                 .unwrap_or_default();
+            let named = info.policy.name_prefix.filter(|np| np.name == f.name);
             let omitted = match f.omitted {
+                _ if named.is_some() => {
+                    " Omitted: made from the name prefix when the resource is created."
+                }
                 Omitted::Default => "",
                 Omitted::Unset => " Omitted: none; a value set before is removed.",
                 Omitted::Kept => " Omitted: left as it is.",
@@ -156,13 +160,47 @@ pub fn kinds_markdown() -> String {
             let _ = writeln!(
                 out,
                 "\nAWS refuses two at once with the same {}: replacing one with \
-                 `create_before_destroy` needs {} to change.",
+                 `create_before_destroy` needs {} to change{}.",
                 unique.join(" and "),
                 if unique.len() == 1 {
                     "it"
                 } else {
                     "one of them"
+                },
+                match info.policy.name_prefix {
+                    Some(np) => format!(
+                        ", or `{}` instead of `{}`: each new copy then gets a name of its own",
+                        np.prefix, np.name
+                    ),
+                    None => String::new(),
                 }
+            );
+        }
+        match info.policy.replace {
+            ReplaceOrder::DeleteFirst => {}
+            ReplaceOrder::CreateFirst => {
+                let _ = writeln!(out, "\nA replacement always creates the new copy first.");
+            }
+            ReplaceOrder::NewRevision => {
+                let _ = writeln!(
+                    out,
+                    "\nA change to a replace field registers a new revision first; the old one \
+                     is removed once nothing uses it."
+                );
+            }
+        }
+        if !info.policy.compare.is_empty() {
+            let fields: Vec<String> = info
+                .policy
+                .compare
+                .iter()
+                .map(|(f, _)| format!("`{f}`"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\nCompared in the form AWS writes them back (no change is shown for a value \
+                 written another way that AWS stores the same): {}.",
+                fields.join(", ")
             );
         }
         // Nested structures (a route, a rule, an entry): their own field tables.

@@ -17,12 +17,13 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 use strata_engine::value::Attrs;
+use strata_model::kinds::name_with_suffix;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
 use super::describe_ids_and_stack;
 use super::{
     AwsKind, Refusal, create_once, created, delete_until_free, describe_blocking_interfaces,
-    id_filter, live, required, until_visible, updated,
+    id_filter, live, required, str_field, until_visible, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -335,11 +336,13 @@ impl AwsKind for SecurityGroup {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let (vpc, name, description) = (
-            required(a, "vpc")?,
-            required(a, "name")?,
-            required(a, "description")?,
-        );
+        let (vpc, description) = (required(a, "vpc")?, required(a, "description")?);
+        // A prefix is completed from the journaled token: a repeat after a crash names the same.
+        let name = match str_field(a, "name_prefix") {
+            Some(prefix) => name_with_suffix(prefix, req.token),
+            None => required(a, "name")?.to_string(),
+        };
+        let name = name.as_str();
         let (id, _) = create_once(
             cx,
             self,

@@ -142,7 +142,15 @@ impl Provider for FakeCloud {
         }
         s.next += 1;
         let id = format!("fake-{}", s.next);
-        let r = LiveResource::new(req.kind, &id, req.attrs.clone()).owned_by(req.owner());
+        let mut attrs = req.attrs.clone();
+        // As AWS does: a name given as a prefix is completed, and only the name is kept.
+        if let Some(np) = strata_model::kinds::find(req.kind).and_then(|k| k.policy.name_prefix)
+            && let Some(Value::String(prefix)) = attrs.remove(np.prefix)
+        {
+            let name = strata_model::kinds::name_with_suffix(&prefix, req.token);
+            attrs.insert(np.name.to_string(), Value::String(name));
+        }
+        let r = LiveResource::new(req.kind, &id, attrs).owned_by(req.owner());
         s.resources.insert(id, r.clone());
         Ok(r)
     }

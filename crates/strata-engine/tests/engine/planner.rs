@@ -633,8 +633,9 @@ async fn create_before_destroy_that_aws_refuses_is_refused_by_the_plan() {
     assert_eq!(
         err.help().as_deref(),
         Some(
-            "change `vpc` or `name` of `app` so that both copies can exist for a while, or remove \
-             lifecycle.create_before_destroy from `app`"
+            "give `app` a `name_prefix` instead of its `name` (strata completes it with a suffix \
+             of its own, new for each copy), or change `vpc` or `name` of `app` so that both \
+             copies can exist for a while, or remove lifecycle.create_before_destroy from `app`"
         )
     );
     // Renamed, it is replaced new copy first; `web`, which names it, moves its rule to the new

@@ -226,6 +226,26 @@ proptest! {
             if let Some(l) = l { live.insert(f.name.into(), l.clone()); }
             if let Some(r) = r { recorded.insert(f.name.into(), r.clone()); }
         }
+        // Documents give a name or its prefix, never both (validation refuses that).
+        let prefix = kind.policy.name_prefix;
+        if let Some(np) = prefix {
+            prop_assume!(!(desired.attrs.contains_key(np.name) && desired.attrs.contains_key(np.prefix)));
+        }
+        // Given a prefix, the documents read a live (or recorded) name made from it as that
+        // prefix, and any other name as itself.
+        let as_seen = |mut attrs: Attrs| -> Attrs {
+            if let Some(np) = prefix
+                && let Some(Value::String(p)) = desired.attrs.get(np.prefix)
+                && let Some(Value::String(n)) = attrs.get(np.name).cloned()
+            {
+                let made = n.strip_prefix(p.as_str()).is_some_and(|rest| {
+                    rest.len() == kinds::NAME_SUFFIX_LEN && rest.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                });
+                attrs.insert(np.prefix.into(), Value::String(if made { p.clone() } else { n }));
+            }
+            attrs
+        };
+        let (live, recorded) = (as_seen(live), as_seen(recorded));
         let recorded = with_record.then_some(&recorded);
         let changes = diff_fields(kind, &desired, &live, recorded, &ignore);
         for f in kind.fields {
@@ -267,12 +287,31 @@ fn two_values(compare: Compare, salt: usize) -> (Value, Value) {
     }
 }
 
+/// The fields `single` sets: all of them, but of a name and its prefix only one (the prefix
+/// when it changes).
+fn written(kind: &KindInfo, changed: &[&str]) -> Vec<&'static str> {
+    let left_out = kind.policy.name_prefix.map(|np| {
+        if changed.contains(&np.prefix) {
+            np.name
+        } else {
+            np.prefix
+        }
+    });
+    kind.fields
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| Some(*n) != left_out)
+        .collect()
+}
+
 /// One resource of `kind` with every field set to its first value.
 fn single(kind: &'static KindInfo, changed: &[&str]) -> Desired {
+    let fields = written(kind, changed);
     let a = attrs(Value::Object(
         kind.fields
             .iter()
             .enumerate()
+            .filter(|(_, f)| fields.contains(&f.name))
             .map(|(i, f)| {
                 let (before, after) = two_values(f.compare, i);
                 let v = if changed.contains(&f.name) {
@@ -327,13 +366,34 @@ async fn change_fields(kind: &'static KindInfo, changed: &[&str]) -> Result<(), 
     let a = &p.actions[0];
     prop_assert_eq!(a.action, expect, "{} changing {:?}", kind.name, changed);
     let fields: BTreeSet<&str> = a.changes.iter().map(|c| c.field.as_str()).collect();
-    prop_assert_eq!(fields, changed.iter().copied().collect::<BTreeSet<_>>());
+    // A name left out for its prefix is not compared.
+    let compared: BTreeSet<&str> = changed
+        .iter()
+        .copied()
+        .filter(|f| written(kind, changed).contains(f))
+        .collect();
+    prop_assert_eq!(fields, compared);
     let o = env.run(&p, 2).await;
     prop_assert!(o.success(), "{:?}", o.failed);
     let now = env.cloud.find("it").expect("still there");
     prop_assert_eq!(now.id != before, replace, "{}", kind.name);
+    let want = &d.resources["it"].attrs;
     for f in kind.fields {
-        prop_assert_eq!(now.attrs.get(f.name), d.resources["it"].attrs.get(f.name));
+        match kind.policy.name_prefix {
+            // Named from its prefix: the name is the prefix and a suffix.
+            Some(np) if want.contains_key(np.prefix) && [np.name, np.prefix].contains(&f.name) => {
+                let (Some(Value::String(name)), Some(Value::String(prefix))) =
+                    (now.attrs.get(np.name), want.get(np.prefix))
+                else {
+                    return Err(TestCaseError::fail(format!(
+                        "{}: no name made from the prefix",
+                        kind.name
+                    )));
+                };
+                prop_assert!(kinds::has_name_prefix(name, prefix), "{} {}", name, prefix);
+            }
+            _ => prop_assert_eq!(now.attrs.get(f.name), want.get(f.name)),
+        }
     }
     prop_assert!(!env.plan(&d, Mode::Apply).await.expect("plan").has_changes());
     Ok(())
@@ -1201,5 +1261,152 @@ fn a_gateway_kept_while_its_vpc_is_removed_is_detached() {
     ]);
     for parallelism in [1, 4] {
         removing(&g, &[0], parallelism).expect("applies");
+    }
+}
+
+// --- fields AWS writes its own way -------------------------------------------------------------
+
+/// `field` of `kind` written as `desired` and reported by AWS as `live`: the changes the diff
+/// reports.
+fn diff_one(kind: &str, field: &str, desired: Value, live: Value) -> Vec<String> {
+    let kind = kind_named(kind);
+    let d = Wanted::known(attrs(json!({ field: desired })));
+    let l = attrs(json!({ field: live }));
+    diff_fields(kind, &d, &l, None, &[])
+        .into_iter()
+        .map(|c| c.field)
+        .collect()
+}
+
+/// Values AWS stores the same but writes back its own way show no change; values that differ
+/// still do (the last rows).
+#[test]
+fn values_aws_writes_its_own_way_show_no_change() {
+    let same = [
+        (
+            "ec2.security_group",
+            "ingress",
+            json!([{"protocol": "TCP", "from_port": 443, "to_port": 443, "cidr": "10.0.0.0/8"}]),
+            json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "10.0.0.0/8"}]),
+        ),
+        (
+            "ec2.security_group",
+            "ingress",
+            json!([{"protocol": "6", "from_port": 22, "to_port": 22, "cidr": "10.0.0.0/8", "description": ""}]),
+            json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "10.0.0.0/8"}]),
+        ),
+        (
+            "ec2.security_group",
+            "egress",
+            json!([{"protocol": "all", "cidr": "0.0.0.0/0"}]),
+            json!([{"protocol": "-1", "from_port": -1, "to_port": -1, "cidr": "0.0.0.0/0"}]),
+        ),
+        (
+            "ec2.security_group",
+            "ingress",
+            json!([{"protocol": "icmpv6", "from_port": -1, "to_port": -1, "ipv6_cidr": "2001:DB8:0:0:0:0:0:0/64"}]),
+            json!([{"protocol": "58", "from_port": -1, "to_port": -1, "ipv6_cidr": "2001:db8::/64"}]),
+        ),
+        (
+            "ec2.route_table",
+            "routes",
+            json!([{"destination_ipv6_cidr_block": "2001:0DB8::/56", "gateway": "igw-1"}]),
+            json!([{"destination_ipv6_cidr_block": "2001:db8::/56", "gateway": "igw-1"}]),
+        ),
+        (
+            "ec2.prefix_list",
+            "entries",
+            json!([{"cidr": "2001:DB8:00AA::/48", "description": ""}, {"cidr": "10.1.0.0/16"}]),
+            json!([{"cidr": "10.1.0.0/16"}, {"cidr": "2001:db8:aa::/48"}]),
+        ),
+        (
+            "ec2.vpc_endpoint",
+            "policy",
+            json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::a/*"]}}),
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"]}]}),
+        ),
+    ];
+    for (kind, field, d, l) in same {
+        assert_eq!(
+            diff_one(kind, field, d.clone(), l.clone()),
+            Vec::<String>::new(),
+            "{kind}.{field}: {d} vs {l}"
+        );
+    }
+    let differ = [
+        (
+            "ec2.security_group",
+            "ingress",
+            json!([{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "10.0.0.0/8"}]),
+            json!([{"protocol": "udp", "from_port": 443, "to_port": 443, "cidr": "10.0.0.0/8"}]),
+        ),
+        (
+            "ec2.prefix_list",
+            "entries",
+            json!([{"cidr": "2001:db8:aa::/48"}]),
+            json!([{"cidr": "2001:db8:ab::/48"}]),
+        ),
+        (
+            "ec2.vpc_endpoint",
+            "policy",
+            json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}),
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["*"]}]}),
+        ),
+    ];
+    for (kind, field, d, l) in differ {
+        assert_eq!(
+            diff_one(kind, field, d.clone(), l.clone()),
+            [field],
+            "{kind}.{field}: {d} vs {l}"
+        );
+    }
+}
+
+/// A protocol written in any case or as its number, and an IPv6 block written in any of its
+/// forms, compare equal to the rule AWS reports; another port does not.
+fn ipv6_written() -> impl Strategy<Value = (String, String)> {
+    (any::<[u16; 8]>(), 0u8..=128, any::<bool>(), any::<bool>()).prop_map(
+        |(groups, len, upper, zeros)| {
+            let addr = std::net::Ipv6Addr::from(groups);
+            let net = ipnet::Ipv6Net::new(addr, len)
+                .expect("a prefix length up to 128")
+                .trunc();
+            let written: Vec<String> = net
+                .addr()
+                .segments()
+                .iter()
+                .map(|g| match (upper, zeros) {
+                    (true, true) => format!("{g:04X}"),
+                    (true, false) => format!("{g:X}"),
+                    (false, true) => format!("{g:04x}"),
+                    (false, false) => format!("{g:x}"),
+                })
+                .collect();
+            (
+                format!("{}/{}", written.join(":"), net.prefix_len()),
+                net.to_string(),
+            )
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn rules_compare_in_awss_form(
+        (protocol, reported) in select(vec![("tcp", "tcp"), ("TCP", "tcp"), ("6", "tcp"), ("Udp", "udp"), ("17", "udp")]),
+        port in 0i32..=65535,
+        (written, canonical) in ipv6_written(),
+        egress in any::<bool>(),
+    ) {
+        let field = if egress { "egress" } else { "ingress" };
+        let rule = |p: &str, port: i32, block: &str| json!([{"protocol": p, "from_port": port, "to_port": port, "ipv6_cidr": block}]);
+        prop_assert!(diff_one("ec2.security_group", field, rule(protocol, port, &written), rule(reported, port, &canonical)).is_empty());
+        let other = if port == 0 { 1 } else { port - 1 };
+        prop_assert_eq!(
+            diff_one("ec2.security_group", field, rule(protocol, port, &written), rule(reported, other, &canonical)),
+            vec![field.to_string()]
+        );
     }
 }

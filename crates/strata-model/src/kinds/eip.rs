@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec};
 use crate::types::Tags;
 
 pub static INFO: KindInfo = KindInfo {
@@ -24,7 +24,7 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// Where the address is for.

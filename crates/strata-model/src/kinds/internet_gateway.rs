@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::stack::Stack;
 use crate::types::{Ref, Tags};
@@ -27,7 +27,7 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// An internet gateway.

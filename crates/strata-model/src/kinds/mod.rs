@@ -137,8 +137,67 @@ pub struct AttrDef {
     pub doc: &'static str,
 }
 
-/// Rewrites desired attributes given the region (see [`KindInfo::normalize`]).
+/// Rewrites desired attributes given the region (see [`Policy::desired`]).
 pub type Normalize = fn(&mut serde_json::Map<String, serde_json::Value>, &str);
+
+/// Brings one field's value into the one form both sides of a comparison take (see
+/// [`Policy::compare`]).
+pub type Canon = fn(&serde_json::Value) -> serde_json::Value;
+
+/// The order of a kind's replacement when `lifecycle.create_before_destroy` does not ask for
+/// the new copy first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplaceOrder {
+    /// The old copy is deleted, then the new one created; `lifecycle.create_before_destroy`
+    /// reverses that.
+    DeleteFirst,
+    /// The new copy is created first, always.
+    CreateFirst,
+    /// Each change registers a new revision of the same resource (ECS task definitions): the new
+    /// revision is created first, the old one removed once nothing uses it, and the plan shows
+    /// the replacement as a new revision.
+    NewRevision,
+}
+
+/// A name AWS keeps unique (per account, or per what the kind's other unique fields name)
+/// that a document may give as a prefix instead: the new copy's name is then the prefix and a
+/// suffix derived from its create's idempotency token ([`name_with_suffix`]), so a replacement
+/// can create the new copy first, and a create repeated after a crash makes the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamePrefix {
+    /// The name field (`name`).
+    pub name: &'static str,
+    /// The field giving the prefix instead (`name_prefix`).
+    pub prefix: &'static str,
+}
+
+/// How a kind is replaced, named and compared. Each kind's `INFO` names only what differs from
+/// [`Policy::DEFAULT`].
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// The order of a replacement the documents leave to the kind.
+    pub replace: ReplaceOrder,
+    /// A unique name that may be given as a prefix.
+    pub name_prefix: Option<NamePrefix>,
+    /// Rewrites desired attributes into the form AWS reports (e.g. a short service name into
+    /// `com.amazonaws.REGION.s3`), given the region.
+    pub desired: Option<Normalize>,
+    /// Fields AWS reports in a form of its own (case, number formatting, address forms,
+    /// defaults filled in): each is compared after its function brought the desired, live and
+    /// recorded values into one form, so no such difference shows as a change.
+    pub compare: &'static [(&'static str, Canon)],
+}
+
+impl Policy {
+    /// Delete first, no name prefix, every field compared as it is.
+    pub const DEFAULT: Policy = Policy {
+        replace: ReplaceOrder::DeleteFirst,
+        name_prefix: None,
+        desired: None,
+        compare: &[],
+    };
+}
 
 /// Static facts about a kind.
 #[derive(Debug)]
@@ -155,9 +214,8 @@ pub struct KindInfo {
     /// order creation (security group rules naming other groups): two groups may name each
     /// other. Empty for most kinds.
     pub deferred: &'static [&'static str],
-    /// Rewrites desired attributes into the form AWS reports (e.g. a short service name into
-    /// `com.amazonaws.REGION.s3`), given the region.
-    pub normalize: Option<Normalize>,
+    /// Replacement order, name prefix and normalised comparison.
+    pub policy: Policy,
 }
 
 impl KindInfo {
@@ -172,6 +230,15 @@ impl KindInfo {
     /// The fields two copies existing at once cannot share all of (empty: no such limit).
     pub fn unique_fields(&self) -> impl Iterator<Item = &FieldDef> {
         self.fields.iter().filter(|f| f.unique)
+    }
+
+    /// The function bringing `field`'s values into one form before they are compared.
+    pub fn canon(&self, field: &str) -> Option<Canon> {
+        self.policy
+            .compare
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, c)| *c)
     }
 
     /// True when `${res.ATTR}` is readable: `id`, a field, or a computed attribute.
@@ -360,4 +427,59 @@ pub(crate) fn default_true() -> bool {
 pub fn canonical_ipv6(text: &str) -> String {
     text.parse::<ipnet::Ipv6Net>()
         .map_or_else(|_| text.to_string(), |net| net.to_string())
+}
+
+/// How many characters [`name_with_suffix`] adds.
+pub const NAME_SUFFIX_LEN: usize = 8;
+
+/// `prefix` and a suffix of [`NAME_SUFFIX_LEN`] lower-case hex digits derived from `token`
+/// (its SHA-256): the name a create with this idempotency token gives a resource whose
+/// documents give a name prefix. The token is journaled before the call and reused by the run
+/// after a crash, so the name is chosen once.
+pub fn name_with_suffix(prefix: &str, token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{}", &hex[..NAME_SUFFIX_LEN])
+}
+
+/// Whether `name` is `prefix` followed by a suffix of the form [`name_with_suffix`] makes.
+pub fn has_name_prefix(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == NAME_SUFFIX_LEN
+            && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// An IPv4 or IPv6 block in the text AWS answers with: an IPv4 block from its network address
+/// (`10.0.0.1/16` is `10.0.0.0/16`, as AWS stores it), an IPv6 block as [`canonical_ipv6`].
+/// Text that is not a block is kept.
+pub fn canonical_cidr(text: &str) -> String {
+    if let Ok(net) = text.parse::<ipnet::Ipv4Net>() {
+        return net.trunc().to_string();
+    }
+    canonical_ipv6(text)
+}
+
+/// `f` on each item of a list (a [`Canon`] of a list field); anything else is kept.
+pub(crate) fn each(
+    v: &serde_json::Value,
+    f: impl Fn(&serde_json::Value) -> serde_json::Value,
+) -> serde_json::Value {
+    match v {
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(f).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Rewrites the text of `m[key]`, if it is text, with `f`.
+pub(crate) fn canon_field(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    f: impl Fn(&str) -> String,
+) {
+    if let Some(serde_json::Value::String(s)) = m.get(key) {
+        let c = f(s);
+        m.insert(key.to_string(), serde_json::Value::String(c));
+    }
 }

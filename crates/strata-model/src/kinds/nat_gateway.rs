@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::eip::EipSpec;
 use super::internet_gateway::InternetGatewaySpec;
 use super::subnet::SubnetSpec;
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::stack::Stack;
@@ -36,7 +36,7 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// Public NAT gateways reach the internet through an internet gateway; private ones reach

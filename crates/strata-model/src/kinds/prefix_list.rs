@@ -4,7 +4,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec};
+use super::{canon_field, canonical_cidr, each, Policy, AttrDef, FieldDef, KindInfo, KindSpec};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::spanned::Spanned;
@@ -36,8 +36,27 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy {
+        compare: &[("entries", canon_entries)],
+        ..Policy::DEFAULT
+    },
 };
+
+/// Entries in AWS's form: blocks as AWS writes them back (`2001:DB8::/32` is
+/// `2001:db8::/32`), no empty description.
+fn canon_entries(v: &serde_json::Value) -> serde_json::Value {
+    each(v, |e| {
+        let serde_json::Value::Object(m) = e else {
+            return e.clone();
+        };
+        let mut m = m.clone();
+        canon_field(&mut m, "cidr", canonical_cidr);
+        if m.get("description").and_then(serde_json::Value::as_str) == Some("") {
+            m.remove("description");
+        }
+        serde_json::Value::Object(m)
+    })
+}
 
 /// IPv4 or IPv6.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

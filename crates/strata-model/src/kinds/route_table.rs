@@ -13,7 +13,7 @@ use super::subnet::SubnetSpec;
 use super::transit_gateway::TransitGatewaySpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
 use super::vpc_endpoint::{EndpointType, VpcEndpointSpec};
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6, names_vpc};
+use super::{canon_field, canonical_cidr, each, Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6, names_vpc};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -39,8 +39,24 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy {
+        compare: &[("routes", canon_routes)],
+        ..Policy::DEFAULT
+    },
 };
+
+/// Routes in AWS's form: destinations as AWS writes them back.
+fn canon_routes(v: &serde_json::Value) -> serde_json::Value {
+    each(v, |r| {
+        let serde_json::Value::Object(m) = r else {
+            return r.clone();
+        };
+        let mut m = m.clone();
+        canon_field(&mut m, "destination_cidr_block", canonical_cidr);
+        canon_field(&mut m, "destination_ipv6_cidr_block", canonical_cidr);
+        serde_json::Value::Object(m)
+    })
+}
 
 /// One route: one destination and one target.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -10,7 +10,12 @@ use schemars::JsonSchema;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef, canonical_ipv6};
+use serde_json::Value;
+
+use super::{
+    AttrDef, FieldDef, KindInfo, KindSpec, NamePrefix, Policy, TypedRef, canon_field, canonical_cidr,
+    canonical_ipv6, each, NAME_SUFFIX_LEN,
+};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::spanned::Spanned;
@@ -22,7 +27,8 @@ pub static INFO: KindInfo = KindInfo {
     summary: "A security group of a VPC with its ingress and egress rules (CreateSecurityGroup).",
     fields: &[
         FieldDef::replace("vpc").unique(),
-        FieldDef::replace("name").unique(),
+        FieldDef::replace("name").unique().kept_when_omitted(),
+        FieldDef::replace("name_prefix").unset_when_omitted(),
         FieldDef::replace("description"),
         FieldDef::in_place("ingress").set(),
         FieldDef::in_place("egress").set().kept_when_omitted(),
@@ -39,8 +45,41 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &["ingress", "egress"],
-    normalize: None,
+    policy: Policy {
+        name_prefix: Some(NamePrefix {
+            name: "name",
+            prefix: "name_prefix",
+        }),
+        compare: &[("ingress", canon_rules), ("egress", canon_rules)],
+        ..Policy::DEFAULT
+    },
 };
+
+/// Rules in one form, as AWS reports them: protocol by name (`TCP`, `6` and `tcp` alike; `all`
+/// and `-1` alike), no ports for all protocols, address blocks in their canonical text, no
+/// empty description.
+fn canon_rules(v: &Value) -> Value {
+    each(v, |rule| {
+        let Value::Object(m) = rule else {
+            return rule.clone();
+        };
+        let mut m = m.clone();
+        if let Some(p) = m.get("protocol").and_then(Value::as_str) {
+            let p = normalize_protocol(p);
+            if p == "-1" {
+                m.remove("from_port");
+                m.remove("to_port");
+            }
+            m.insert("protocol".into(), Value::String(p));
+        }
+        canon_field(&mut m, "cidr", canonical_cidr);
+        canon_field(&mut m, "ipv6_cidr", canonical_cidr);
+        if m.get("description").and_then(Value::as_str) == Some("") {
+            m.remove("description");
+        }
+        Value::Object(m)
+    })
+}
 
 /// The word for "this group itself" in `security_group:`.
 pub const SELF: &str = "self";
@@ -166,8 +205,17 @@ impl Serialize for Rule {
 pub struct SecurityGroupSpec {
     /// The VPC. Changing it replaces the group.
     pub vpc: Ref,
-    /// The group name, unique in the VPC. Changing it replaces the group.
-    pub name: Spanned<String>,
+    /// The group name, unique in the VPC. Changing it replaces the group. Give this or
+    /// `name_prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Spanned<String>>,
+    /// Instead of `name`: the name's start, to which strata adds 8 characters of its own,
+    /// chosen once for each new copy (kept when a create is repeated after a crash). A group
+    /// named so can be replaced with `lifecycle.create_before_destroy` in the same VPC, which
+    /// a fixed name cannot (AWS refuses two groups of one name in a VPC). Changing it replaces
+    /// the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_prefix: Option<Spanned<String>>,
     /// What the group is for (AWS cannot change it: changing it replaces the group).
     pub description: Spanned<String>,
     /// Inbound rules. A rule added outside strata is revoked by apply.
@@ -273,6 +321,46 @@ fn check_rule(rule: &Rule, diags: &mut Diagnostics) {
     }
 }
 
+/// Exactly one of `name` and `name_prefix`, each a valid start of a group name.
+fn check_name(resource: Span, g: &SecurityGroupSpec, diags: &mut Diagnostics) {
+    let room = 255 - NAME_SUFFIX_LEN;
+    match (&g.name, &g.name_prefix) {
+        (Some(n), Some(p)) => diags.push(
+            Diagnostic::error("strata::conflicting_fields", "give `name` or `name_prefix`, not both")
+                .at(p.span, "`name_prefix` here")
+                .also(n.span, "`name` here")
+                .help("keep `name` for a fixed name, or `name_prefix` for a name strata completes with a suffix of its own"),
+        ),
+        (None, None) => diags.push(
+            Diagnostic::error("strata::missing_field", "a security group needs `name` or `name_prefix`")
+                .at(resource, "no `name`")
+                .help("add `name: web`, or `name_prefix: web-` for a name strata completes with a suffix of its own"),
+        ),
+        (Some(n), None) => {
+            let name = &n.value;
+            if name.is_empty() || name.len() > 255 || name.starts_with("sg-") {
+                diags.push(
+                    Diagnostic::error("strata::invalid_value", format!("`{name}` is not a valid group name"))
+                        .at(n.span, "invalid name")
+                        .help("1 to 255 characters, not starting with `sg-`"),
+                );
+            }
+        }
+        (None, Some(p)) => {
+            let prefix = &p.value;
+            if prefix.len() > room || prefix.starts_with("sg-") || !prefix.is_ascii() {
+                diags.push(
+                    Diagnostic::error("strata::invalid_value", format!("`{prefix}` is not a valid group name prefix"))
+                        .at(p.span, "invalid name prefix")
+                        .help(format!(
+                            "at most {room} ASCII characters (strata adds {NAME_SUFFIX_LEN}), not starting with `sg-`"
+                        )),
+                );
+            }
+        }
+    }
+}
+
 impl KindSpec for SecurityGroupSpec {
     fn info() -> &'static KindInfo {
         &INFO
@@ -304,15 +392,8 @@ impl KindSpec for SecurityGroupSpec {
 
     fn check(stack: &Stack, diags: &mut Diagnostics) {
         let groups: Vec<_> = stack.of_kind::<SecurityGroupSpec>().collect();
-        for (i, (_, g)) in groups.iter().enumerate() {
-            let name = &g.name.value;
-            if name.is_empty() || name.len() > 255 || name.starts_with("sg-") {
-                diags.push(
-                    Diagnostic::error("strata::invalid_value", format!("`{name}` is not a valid group name"))
-                        .at(g.name.span, "invalid name")
-                        .help("1 to 255 characters, not starting with `sg-`"),
-                );
-            }
+        for (i, (r, g)) in groups.iter().enumerate() {
+            check_name(r.name_span, g, diags);
             if g.description.value.len() > 255 || !g.description.value.is_ascii() {
                 diags.push(
                     Diagnostic::error("strata::invalid_value", "the description must be at most 255 ASCII characters")
@@ -320,17 +401,21 @@ impl KindSpec for SecurityGroupSpec {
                         .help("shorten it, and use plain ASCII"),
                 );
             }
-            if let Some((_, other)) = groups[..i]
-                .iter()
-                .find(|(_, o)| o.name.value == *name && o.vpc.name() == g.vpc.name())
+            if let Some(name) = &g.name
+                && let Some(other) = groups[..i].iter().find_map(|(_, o)| {
+                    o.name
+                        .as_ref()
+                        .filter(|n| n.value == name.value && o.vpc.name() == g.vpc.name())
+                })
             {
+                let (name, span) = (&name.value, name.span);
                 diags.push(
                     Diagnostic::error(
                         "strata::duplicate_name",
                         format!("two security groups named `{name}` in VPC `{}`", g.vpc.name()),
                     )
-                    .at(g.name.span, "second group with this name")
-                    .also(other.name.span, "first group")
+                    .at(span, "second group with this name")
+                    .also(other.span, "first group")
                     .help("group names are unique within a VPC"),
                 );
             }

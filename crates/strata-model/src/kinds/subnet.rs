@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::vpc::{VpcSpec, check_prefix};
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -32,7 +32,7 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// A subnet.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::transit_gateway::TransitGatewaySpec;
 use super::transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec;
-use super::{FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::Span;
 use crate::spanned::Spanned;
@@ -27,7 +27,7 @@ pub static INFO: KindInfo = KindInfo {
     ],
     computed: &[],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// A static route: to an attachment, or a blackhole.

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::subnet::SubnetSpec;
-use super::{FieldDef, KindInfo, KindSpec, TypedRef, default_true, names_vpc};
+use super::{Policy, FieldDef, KindInfo, KindSpec, TypedRef, default_true, names_vpc};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::stack::Stack;
 use crate::types::{Ref, Tags};
@@ -24,7 +24,7 @@ pub static INFO: KindInfo = KindInfo {
     ],
     computed: &[],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// A transit gateway VPC attachment. strata waits until it is `available` after creating it,

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, default_true};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, default_true};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -31,7 +31,7 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: None,
+    policy: Policy::DEFAULT,
 };
 
 /// Instance tenancy of a VPC.

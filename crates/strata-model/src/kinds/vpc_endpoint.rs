@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -35,10 +35,63 @@ pub static INFO: KindInfo = KindInfo {
         },
     ],
     deferred: &[],
-    normalize: Some(normalize),
+    policy: Policy {
+        desired: Some(normalize),
+        compare: &[("policy", canon_policy)],
+        ..Policy::DEFAULT
+    },
 };
 
 /// `s3` means `com.amazonaws.REGION.s3`: the full name is what AWS reports.
+/// A policy document in one form, as IAM reads it: `Statement` as a list, and in each
+/// statement the values of `Action`, `NotAction`, `Resource`, `NotResource` (and of each
+/// principal type) as sorted lists without repeats (a single value is a list of one; AWS may
+/// answer either form). Anything that is not a mapping is kept.
+pub fn canon_policy(v: &Value) -> Value {
+    const LISTS: [&str; 4] = ["Action", "NotAction", "Resource", "NotResource"];
+    fn list(v: &Value) -> Value {
+        let mut items = match v {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        items.sort_by_key(Value::to_string);
+        items.dedup();
+        Value::Array(items)
+    }
+    fn statement(s: &Value) -> Value {
+        let Value::Object(m) = s else {
+            return s.clone();
+        };
+        let mut m = m.clone();
+        for k in LISTS {
+            if let Some(v) = m.get(k) {
+                let l = list(v);
+                m.insert(k.to_string(), l);
+            }
+        }
+        for k in ["Principal", "NotPrincipal"] {
+            if let Some(Value::Object(p)) = m.get(k) {
+                let p: serde_json::Map<String, Value> =
+                    p.iter().map(|(t, v)| (t.clone(), list(v))).collect();
+                m.insert(k.to_string(), Value::Object(p));
+            }
+        }
+        Value::Object(m)
+    }
+    let Value::Object(doc) = v else {
+        return v.clone();
+    };
+    let mut doc = doc.clone();
+    if let Some(s) = doc.get("Statement") {
+        let statements = match s {
+            Value::Array(a) => a.iter().map(statement).collect(),
+            one => vec![statement(one)],
+        };
+        doc.insert("Statement".into(), Value::Array(statements));
+    }
+    Value::Object(doc)
+}
+
 fn normalize(attrs: &mut serde_json::Map<String, Value>, region: &str) {
     if let Some(Value::String(s)) = attrs.get_mut("service")
         && !s.contains('.')

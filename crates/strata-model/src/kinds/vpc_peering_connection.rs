@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::vpc::VpcSpec;
-use super::{AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
+use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
 use crate::stack::Stack;
@@ -28,7 +28,10 @@ pub static INFO: KindInfo = KindInfo {
         doc: "The connection's status, `active` once accepted.",
     }],
     deferred: &[],
-    normalize: Some(normalize),
+    policy: Policy {
+        desired: Some(normalize),
+        ..Policy::DEFAULT
+    },
 };
 
 /// A peer in the stack's own region is written without `peer_region`.
