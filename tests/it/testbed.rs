@@ -366,8 +366,8 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
     let faults = log.iter().filter(|c| c.fault.is_some()).count();
     assert!(faults >= 3, "faults were injected: {log:?}");
     let made = tagged_at(tb.url(), &s.name).await;
-    let vpcs = made.iter().filter(|m| m.starts_with("vpc ")).count();
-    let subnets = made.iter().filter(|m| m.starts_with("subnet ")).count();
+    let vpcs = made.iter().filter(|m| m.starts_with("ec2.vpc ")).count();
+    let subnets = made.iter().filter(|m| m.starts_with("ec2.subnet ")).count();
     let lock = s.lockfile();
     let locked = |kind: &str| {
         lock["resources"]
@@ -424,7 +424,12 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
     assert_eq!(all(&log, "CreateInternetGateway").len(), 1);
     assert_eq!(all(&log, "AllocateAddress").len(), 2);
     let made = tagged_at(tb.url(), &s.name).await;
-    for (prefix, n) in [("vpc ", 1), ("subnet ", 2), ("igw ", 1), ("eip ", 1)] {
+    for (prefix, n) in [
+        ("ec2.vpc ", 1),
+        ("ec2.subnet ", 2),
+        ("ec2.internet_gateway ", 1),
+        ("ec2.eip ", 1),
+    ] {
         assert_eq!(
             made.iter().filter(|m| m.starts_with(prefix)).count(),
             n,
