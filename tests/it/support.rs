@@ -721,6 +721,13 @@ impl TestBed {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Call {
     pub seq: u64,
+    /// The service the call was signed for (`ec2`, `elasticloadbalancing`, `s3`, …).
+    #[serde(default)]
+    pub service: String,
+    /// Its protocol: `ec2`, `query`, `json`, `rest-xml` or `rest-json`.
+    #[serde(default)]
+    pub protocol: String,
+    /// The API operation (`CreateVpc`, `GetBucketTagging`), whatever the protocol.
     pub operation: String,
     /// When the call arrived (seconds since the epoch).
     #[serde(default)]
