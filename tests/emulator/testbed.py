@@ -78,7 +78,8 @@ fault (and "when": "after" for one given after the call acted), for a paged desc
 number, and the ids a describe left out ("hidden") or showed without tags ("untagged") because
 they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
-emulator's real state that way).
+emulator's real state that way). GET /_testbed/inventory lists everything the emulator holds,
+tagged or not (see inventory()).
 """
 
 import base64
@@ -715,6 +716,72 @@ def child_text(item, name):
 REASONS = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
+# States in which a resource moto still holds is gone for AWS.
+GONE = {"deleted", "deleting", "delete-complete", "rejected", "failed", "expired", "inactive"}
+
+
+def inventory():
+    """Everything the emulator holds now, in every service, account and region, tagged or not:
+    ["service region Model id"], sorted. A generic walk over moto's backends (each loaded
+    service's BackendDict, each backend's dicts and lists of models, two levels deep), so it
+    needs nothing per service. A model's id is its ARN, or for EC2 its id. Resources in a
+    state that AWS no longer shows (deleted, failed, ...) are left out. moto's own defaults
+    (AMIs, default VPCs) are in it, made when a region is first used: compare two inventories
+    taken once the regions are in use."""
+    import sys
+
+    from moto.core.base_backend import BackendDict
+    from moto.core.common_models import BaseModel
+
+    def ident(model, service):
+        arn = getattr(model, "arn", None)
+        if service != "ec2" and isinstance(arn, str) and arn.startswith("arn:"):
+            return arn
+        for attr in ("id", "physical_resource_id", "name"):
+            value = getattr(model, attr, None)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def gone(model):
+        for attr in ("state", "status", "_state", "_status"):
+            value = getattr(model, attr, None)
+            value = getattr(value, "code", value)  # a peering's status is an object
+            if isinstance(value, str) and value.lower() in GONE:
+                return True
+        return False
+
+    def models(value, depth=0):
+        if isinstance(value, BaseModel):
+            yield value
+        elif depth < 2 and isinstance(value, dict):
+            for v in list(value.values()):
+                yield from models(v, depth + 1)
+        elif depth < 2 and isinstance(value, (list, tuple)):
+            for v in list(value):
+                yield from models(v, depth + 1)
+
+    found = set()
+    seen = set()
+    for name, module in list(sys.modules.items()):
+        if not (name.startswith("moto.") and name.endswith(".models")):
+            continue
+        for backends in list(vars(module).values()):
+            # A module may import another service's backends: each is walked once, as its own.
+            if not isinstance(backends, BackendDict) or id(backends) in seen:
+                continue
+            seen.add(id(backends))
+            service = getattr(backends, "service_name", name.split(".")[1])
+            for account in dict.values(backends):
+                for region, backend in dict.items(account):
+                    for attr, value in list(vars(backend).items()):
+                        for model in models(value):
+                            i = ident(model, service)
+                            if i and not gone(model):
+                                found.add(f"{service} {region} {type(model).__name__} {i}")
+    return sorted(found)
+
+
 def read_body(environ):
     """The request's body: CONTENT_LENGTH bytes, or up to the end of a chunked body (S3 uploads
     come chunked; the server de-chunks them and marks the input terminated)."""
@@ -752,6 +819,10 @@ class TestBed:
                 with LOCK:
                     CONFIG.merge(json.loads(environ["wsgi.input"].read(size) or b"{}"))
             body = json.dumps(CONFIG.data).encode()
+        elif path == "/_testbed/inventory":
+            with LOCK:
+                tick()
+                body = json.dumps(inventory()).encode()
         elif path == "/_testbed/log":
             with LOCK:
                 if method == "DELETE":
@@ -760,7 +831,7 @@ class TestBed:
                 body = json.dumps(LOG).encode()
         else:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"unknown test bed path: use /_testbed/config or /_testbed/log"]
+            return [b"unknown test bed path: use /_testbed/config, /_testbed/log or /_testbed/inventory"]
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 

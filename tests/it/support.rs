@@ -715,6 +715,34 @@ impl TestBed {
     pub fn clear_log(&self) {
         http(self.url(), "DELETE", "/_testbed/log", "");
     }
+
+    /// Everything the emulator holds, tagged or not, in every service and region, as
+    /// `"service region Model id"` (`GET /_testbed/inventory`: a generic walk over moto's
+    /// backends). What no read by tags can show: a resource a bug left without strata's tags.
+    /// moto makes a region's defaults (default VPC, AMIs) when the region is first used, so the
+    /// inventory first makes sure `us-east-1` is; compare two inventories.
+    pub async fn inventory(&self) -> BTreeSet<String> {
+        ec2_at(self.url())
+            .await
+            .describe_vpcs()
+            .send()
+            .await
+            .expect("the region is in use");
+        let body = http(self.url(), "GET", "/_testbed/inventory", "");
+        serde_json::from_str(&body).expect("the inventory is JSON")
+    }
+
+    /// Asserts that the emulator holds exactly what it held in `before` (an inventory), tagged
+    /// or not: nothing was left behind.
+    pub async fn assert_holds_only(&self, before: &BTreeSet<String>) {
+        let now = self.inventory().await;
+        let left: Vec<&String> = now.difference(before).collect();
+        let gone: Vec<&String> = before.difference(&now).collect();
+        assert!(
+            left.is_empty() && gone.is_empty(),
+            "the emulator does not hold what it held before: left behind {left:?}, gone {gone:?}"
+        );
+    }
 }
 
 /// One entry of the test bed's call log.

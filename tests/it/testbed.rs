@@ -359,6 +359,7 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
     let tb = TestBed::start(json!({"faults": {
         "rate": 0.25, "kinds": ["throttle", "500", "503", "drop"], "seed": 11, "max_in_row": 2,
     }}));
+    let before = tb.inventory().await;
     let s = tb.example("cookbook-1.2-subnets");
     s.expect(0, &["apply", "--auto-approve"]);
     s.expect(0, &["plan", "--detailed-exitcode"]);
@@ -383,6 +384,8 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
         "{made:?}"
     );
     destroy_leaves_nothing(&s).await;
+    // Nothing untagged either: no second copy made without strata's tags.
+    tb.assert_holds_only(&before).await;
 }
 
 /// Faults at chosen calls, after AWS did the work: the answer to CreateVpc is a 500, the
@@ -398,6 +401,7 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
         {"operation": "AllocateAddress", "nth": 1, "kind": "throttle"},
         {"operation": "DescribeVpcs", "nth": 1, "kind": "throttle"},
     ]}}));
+    let before = tb.inventory().await;
     let s = tb.example("cookbook-1.3-internet-gateway");
     let out = s
         .command(&["apply", "--auto-approve"])
@@ -438,6 +442,7 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
     }
     s.expect(0, &["plan", "--detailed-exitcode"]);
     destroy_leaves_nothing(&s).await;
+    tb.assert_holds_only(&before).await;
 }
 
 /// Errors come in each protocol's own format: EC2's, the other query services' (RDS, ELB),
