@@ -39,7 +39,8 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                its subnet; likewise a deleted load balancer's (one per subnet) and a stopped
                awsvpc ECS task's. Load balancers and tasks have such interfaces only while
                linger or refusals are on
-  pagination   true: EC2 describes honour MaxResults and NextToken
+  pagination   true: EC2 describes honour MaxResults and NextToken (EC2 only, as are
+               consistency and tag_lag)
   consistency  seconds a newly created resource stays invisible to describes (a describe that
                names its id answers AWS's NotFound error for it)
   tag_lag      seconds a newly created resource shows without its tags (and is not matched by
@@ -48,28 +49,37 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                 "timeout_s": 3,
                 "targets": [{"operation": "CreateVpc", "nth": 1, "kind": "503",
                 "when": "before" | "after"}]}
-               random faults at a rate (on every operation, or on the listed ones; at most
+               random faults at a rate (on every operation, or on the listed ones, each an
+               operation name or "service:Name" such as "logs:CreateLogGroup"; at most
                max_in_row in a row for one operation, when given; a kind ending in "-after",
                such as "drop-after", is given after the call acted), and faults
                at chosen calls (the nth call of an operation, counted since the log was last
-               cleared; "when": "after" runs the call first and then answers with the fault, as
-               when AWS did the work but the answer was lost). Kinds: "throttle" (EC2's
-               RequestLimitExceeded, Throttling for other query and REST services,
-               ThrottlingException for JSON services), "throttle-too-many"
+               cleared, of any service or, when the target names one ("service": "s3"), of
+               that service; "when": "after" runs the call first and then answers with the
+               fault, as when AWS did the work but the answer was lost). Every protocol is
+               covered (protocols.py): query, EC2, JSON, REST-XML and REST-JSON, REST calls
+               named by their route (GET /{Bucket}?tagging is GetBucketTagging), each error in
+               its protocol's format. Kinds: "throttle" (EC2's RequestLimitExceeded, S3's
+               SlowDown, Throttling for other query and REST-XML services,
+               ThrottlingException for JSON and REST-JSON ones), "throttle-too-many"
                (TooManyRequestsException, HTTP 429), "500", "503", "drop" (the connection is
                closed without an answer), "timeout" (no answer for timeout_s seconds),
                "denied" (an explicit deny in a service control policy: EC2's
-               UnauthorizedOperation, AccessDenied / AccessDeniedException elsewhere, HTTP 403)
+               UnauthorizedOperation, AccessDenied for query and REST-XML services,
+               AccessDeniedException for JSON and REST-JSON ones, HTTP 403)
   latency      {"fixed_ms": 50}, {"uniform_ms": [20, 80]}, {"normal_ms": [50, 10]} or
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 
-Every AWS call is logged (GET /_testbed/log; DELETE clears it): service, region, operation,
-resource ids in the request, the `strata:name` tag a create sets ("name"), start time, duration,
-HTTP status, error code, injected fault (and "when": "after" for one given after the call
-acted), for a paged describe the page number, and the ids a describe left out ("hidden") or
-showed without tags ("untagged") because they were too new.
+Every AWS call is logged (GET /_testbed/log; DELETE clears it): service (the one the call is
+signed for), protocol, region, operation, resource ids in the request (EC2 ids and ARNs, a REST
+route's resource such as a bucket or a distribution id), the `strata:name` tag a create sets
+("name", in any protocol's tag form), start time, duration, HTTP status, error code, injected
+fault (and "when": "after" for one given after the call acted), for a paged describe the page
+number, and the ids a describe left out ("hidden") or showed without tags ("untagged") because
+they were too new.
 Requests from an SDK whose app name is `strata-observer` bypass all of it (tests check the
-emulator's real state that way).
+emulator's real state that way). GET /_testbed/inventory lists everything the emulator holds,
+tagged or not (see inventory()).
 """
 
 import base64
@@ -77,12 +87,14 @@ import io
 import json
 import math
 import random
-import re
 import socket
 import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
+
+import protocols
+from protocols import ID_RE
 
 STRICT = {
     "pending": {
@@ -677,7 +689,6 @@ LISTS = {
 }
 # Describes that take no MaxResults on AWS (pagination is not applied to them).
 NOT_PAGED = {"DescribeAddresses"}
-ID_RE = re.compile(r"\b(vpc|subnet|igw|eipalloc|nat|rtb|sg|pl|vpce|pcx|tgw|tgw-attach|tgw-rtb|eni)-[0-9a-f]{8,17}\b")
 # Requests whose User-Agent carries this (the SDK's app name) see the emulator as it is: no
 # faults, latency, hiding or paging, and no entry in the call log. The tests check the
 # emulator's state this way.
@@ -702,73 +713,93 @@ def child_text(item, name):
     return None
 
 
-def xml_escape(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def error_answer(protocol, status, code, message):
-    """An error in the protocol's own format: EC2 query, other query services (RDS, ELB),
-    REST-XML (CloudFront) or JSON (ECS)."""
-    if protocol == "json":
-        body = json.dumps({"__type": code, "message": message}).encode()
-        return status, "application/x-amz-json-1.1", body
-    if protocol == "ec2":
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Response><Errors><Error><Code>{code}</Code><Message>{xml_escape(message)}</Message>"
-            "</Error></Errors><RequestID>testbed</RequestID></Response>"
-        )
-    else:
-        kind = "Receiver" if status >= 500 else "Sender"
-        body = (
-            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
-            f"<Message>{xml_escape(message)}</Message></Error><RequestId>testbed</RequestId>"
-            "</ErrorResponse>"
-        )
-    return status, "text/xml", body.encode()
-
-
-# A fault by kind and protocol: (HTTP status, error code, message).
-def fault_error(fault, protocol, operation=""):
-    if fault == "throttle":
-        code = {
-            "ec2": "RequestLimitExceeded",
-            "json": "ThrottlingException",
-        }.get(protocol, "Throttling")
-        return 503 if protocol == "ec2" else 400, code, "Rate exceeded"
-    if fault == "throttle-too-many":
-        return 429, "TooManyRequestsException", "Too many requests"
-    if fault == "denied":
-        # An explicit deny in a service control policy, worded as AWS words it.
-        if protocol == "ec2":
-            return 403, "UnauthorizedOperation", (
-                "You are not authorized to perform this operation. User: "
-                "arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/DEV is not "
-                f"authorized to perform: ec2:{operation} with an explicit deny in a service "
-                "control policy. Encoded authorization failure message: testbed"
-            )
-        code = "AccessDeniedException" if protocol == "json" else "AccessDenied"
-        return 403, code, (
-            "User: arn:aws:sts::123456789012:assumed-role/OrganizationAccountAccessRole/DEV is not "
-            f"authorized to perform: {operation} with an explicit deny in a service control policy"
-        )
-    if fault == "500":
-        return 500, "InternalError" if protocol == "ec2" else "InternalFailure", "An internal error has occurred."
-    return 503, "Unavailable" if protocol == "ec2" else "ServiceUnavailable", "The service is unavailable. Please try again shortly."
-
-
 REASONS = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 
-def tagged_name(params):
-    """The `strata:name` tag a create call sets in its TagSpecification (EC2's query form; some
-    actions spell it TagSpecifications), or None: which resource of the stack the call made."""
-    for key, values in params.items():
-        m = re.fullmatch(r"(TagSpecifications?\.\d+\.Tags?\.\d+)\.Key", key)
-        if m and values and values[0] == "strata:name":
-            value = params.get(f"{m.group(1)}.Value")
-            return value[0] if value else ""
-    return None
+# States in which a resource moto still holds is gone for AWS.
+GONE = {"deleted", "deleting", "delete-complete", "rejected", "failed", "expired", "inactive"}
+
+
+def inventory():
+    """Everything the emulator holds now, in every service, account and region, tagged or not:
+    ["service region Model id"], sorted. A generic walk over moto's backends (each loaded
+    service's BackendDict, each backend's dicts and lists of models, two levels deep), so it
+    needs nothing per service. A model's id is its ARN, or for EC2 its id. Resources in a
+    state that AWS no longer shows (deleted, failed, ...) are left out. moto's own defaults
+    (AMIs, default VPCs) are in it, made when a region is first used: compare two inventories
+    taken once the regions are in use."""
+    import sys
+
+    from moto.core.base_backend import BackendDict
+    from moto.core.common_models import BaseModel
+
+    def ident(model, service):
+        arn = getattr(model, "arn", None)
+        if service != "ec2" and isinstance(arn, str) and arn.startswith("arn:"):
+            return arn
+        for attr in ("id", "physical_resource_id", "name"):
+            value = getattr(model, attr, None)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def gone(model):
+        for attr in ("state", "status", "_state", "_status"):
+            value = getattr(model, attr, None)
+            value = getattr(value, "code", value)  # a peering's status is an object
+            if isinstance(value, str) and value.lower() in GONE:
+                return True
+        return False
+
+    def models(value, depth=0):
+        if isinstance(value, BaseModel):
+            yield value
+        elif depth < 2 and isinstance(value, dict):
+            for v in list(value.values()):
+                yield from models(v, depth + 1)
+        elif depth < 2 and isinstance(value, (list, tuple)):
+            for v in list(value):
+                yield from models(v, depth + 1)
+
+    found = set()
+    seen = set()
+    for name, module in list(sys.modules.items()):
+        if not (name.startswith("moto.") and name.endswith(".models")):
+            continue
+        for backends in list(vars(module).values()):
+            # A module may import another service's backends: each is walked once, as its own.
+            if not isinstance(backends, BackendDict) or id(backends) in seen:
+                continue
+            seen.add(id(backends))
+            service = getattr(backends, "service_name", name.split(".")[1])
+            for account in dict.values(backends):
+                for region, backend in dict.items(account):
+                    for attr, value in list(vars(backend).items()):
+                        for model in models(value):
+                            i = ident(model, service)
+                            if i and not gone(model):
+                                found.add(f"{service} {region} {type(model).__name__} {i}")
+    return sorted(found)
+
+
+def read_body(environ):
+    """The request's body: CONTENT_LENGTH bytes, or up to the end of a chunked body (S3 uploads
+    come chunked; the server de-chunks them and marks the input terminated)."""
+    stream = environ["wsgi.input"]
+    size = environ.get("CONTENT_LENGTH")
+    if size:
+        return stream.read(int(size))
+    if environ.get("wsgi.input_terminated"):
+        return stream.read()
+    return b""
+
+
+def count(service, operation):
+    """Counts one more call of the operation: which call of it this is, of any service and of
+    this one. Called under LOCK."""
+    for key in (operation, (service, operation)):
+        COUNTS[key] = COUNTS.get(key, 0) + 1
+    return COUNTS[operation], COUNTS[(service, operation)]
 
 
 class TestBed:
@@ -795,6 +826,10 @@ class TestBed:
                     TIMERS[TIMERS.index(t)] = (0, t[1])
                 tick()
             body = b"{}"
+        elif path == "/_testbed/inventory":
+            with LOCK:
+                tick()
+                body = json.dumps(inventory()).encode()
         elif path == "/_testbed/log":
             with LOCK:
                 if method == "DELETE":
@@ -803,7 +838,7 @@ class TestBed:
                 body = json.dumps(LOG).encode()
         else:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"unknown test bed path: use /_testbed/config or /_testbed/log"]
+            return [b"unknown test bed path: use /_testbed/config, /_testbed/log, /_testbed/inventory or /_testbed/settle"]
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -819,52 +854,33 @@ class TestBed:
                 tick()
                 return list(self.app(environ, start_response))
 
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(size) if size else b""
-        content_type = environ.get("CONTENT_TYPE", "")
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        params = {}
-        if "x-www-form-urlencoded" in content_type:
-            params = urllib.parse.parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
-        auth = environ.get("HTTP_AUTHORIZATION", "")
-        scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/", auth)
-        region = scope.group(1) if scope else ""
-        service = scope.group(2) if scope else ""
-        if target:
-            protocol, operation = "json", target.split(".")[-1]
-        elif params.get("Action"):
-            protocol, operation = ("ec2" if service == "ec2" else "query"), params["Action"][0]
-        else:
-            protocol = "rest-xml"
-            operation = f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
-        ids = sorted(
-            {v for vs in params.values() for v in vs if ID_RE.fullmatch(v)}
-        )
+        raw = read_body(environ)
+        request = protocols.identify(environ, raw)
+        protocol, operation, params = request.protocol, request.operation, request.params
         with LOCK:
             self.seq += 1
             seq = self.seq
-            COUNTS[operation] = COUNTS.get(operation, 0) + 1
-            nth = COUNTS[operation]
+            nth = count(request.service, operation)
         started = time.time()
         entry = {
             "seq": seq,
-            "service": service,
-            "region": region,
+            "service": request.service,
+            "protocol": protocol,
+            "region": request.region,
             "operation": operation,
-            "ids": ids,
+            "ids": request.ids(),
             "start": started,
         }
-        name = tagged_name(params)
+        name = request.tagged_name()
         if name is not None:
             entry["name"] = name
-
         delay = self.latency()
         if delay:
             time.sleep(delay)
 
-        fault, when = self.pick_fault(operation, nth)
+        fault, when = self.pick_fault(request.service, operation, nth)
         if fault and when == "before":
-            return self.answer_fault(fault, protocol, environ, start_response, entry)
+            return self.answer_fault(fault, request, environ, start_response, entry)
 
         # Pagination: moto ignores MaxResults and NextToken, so ask for everything and cut.
         paged = protocol == "ec2" and operation in LISTS and operation not in NOT_PAGED and bool(CONFIG["pagination"])
@@ -876,7 +892,7 @@ class TestBed:
                 offset = int(base64.b64decode(token).decode()) if token else 0
             except ValueError:
                 return self.answer(
-                    protocol, 400, "InvalidPaginationToken", f"The pagination token {token} is invalid.",
+                    request, 400, "InvalidPaginationToken", f"The pagination token {token} is invalid.",
                     start_response, entry,
                 )
             params.pop("MaxResults", None)
@@ -904,16 +920,13 @@ class TestBed:
             if missing:
                 code = LISTS[operation][3]
                 return self.answer(
-                    protocol, 400, code, f"The ID '{missing}' does not exist", start_response, entry
+                    request, 400, code, f"The ID '{missing}' does not exist", start_response, entry
                 )
         if fault and when == "after":
             entry["when"] = "after"
-            return self.answer_fault(fault, protocol, environ, start_response, entry)
+            return self.answer_fault(fault, request, environ, start_response, entry)
 
-        code = None
-        if not status.startswith("2"):
-            m = re.search(rb"<Code>([^<]+)</Code>", body) or re.search(rb'"__type"\s*:\s*"([^"]+)"', body)
-            code = m.group(1).decode() if m else None
+        code = None if status.startswith("2") else protocols.error_code(body)
         entry.update({"status": int(status.split()[0]), "error": code, "ms": round((time.time() - started) * 1000, 1)})
         with LOCK:
             LOG.append(entry)
@@ -937,39 +950,49 @@ class TestBed:
                 return CONFIG.rng.lognormvariate(math.log(median), sigma) / 1000
         return 0.0
 
-    def pick_fault(self, operation, nth):
+    def pick_fault(self, service, operation, nth):
+        """The fault to give this call, and when: a target naming the operation (and, if it
+        says, the service: {"service": "logs", "operation": "CreateLogGroup"}) at its nth call,
+        or a random one at the configured rate; `operations` lists names, or "service:Name"."""
         faults = CONFIG["faults"] or {}
         for t in faults.get("targets", []):
-            if t.get("operation") == operation and int(t.get("nth", 1)) == nth:
+            if t.get("operation") != operation or t.get("service", service) != service:
+                continue
+            if int(t.get("nth", 1)) == nth["service" in t]:
                 return t.get("kind", "503"), t.get("when", "before")
         rate = float(faults.get("rate", 0) or 0)
         only = faults.get("operations")
         cap = faults.get("max_in_row")
-        if rate > 0 and (not only or operation in only):
+        named = not only or operation in only or f"{service}:{operation}" in only
+        if rate > 0 and named:
+            key = (service, operation)
             with LOCK:
-                in_row = IN_ROW.get(operation, 0)
+                in_row = IN_ROW.get(key, 0)
                 if (cap is None or in_row < int(cap)) and CONFIG.rng.random() < rate:
-                    IN_ROW[operation] = in_row + 1
+                    IN_ROW[key] = in_row + 1
                     kinds = faults.get("kinds") or ["throttle"]
                     kind = CONFIG.rng.choice(kinds)
                     if kind.endswith("-after"):
                         return kind[: -len("-after")], "after"
                     return kind, "before"
-                IN_ROW[operation] = 0
+                IN_ROW[key] = 0
         return None, None
 
-    def answer(self, protocol, status, code, message, start_response, entry):
-        status, content_type, body = error_answer(protocol, status, code, message)
+    def answer(self, request, status, code, message, start_response, entry):
+        return self.send(request.error(status, code, message), code, start_response, entry)
+
+    def send(self, answer, code, start_response, entry):
+        status, headers, body = answer
         entry.update({"status": status, "error": code, "ms": round((time.time() - entry["start"]) * 1000, 1)})
         with LOCK:
             LOG.append(entry)
         start_response(
             f"{status} {REASONS.get(status, 'Error')}",
-            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+            headers + [("Content-Length", str(len(body)))],
         )
         return [body]
 
-    def answer_fault(self, fault, protocol, environ, start_response, entry):
+    def answer_fault(self, fault, request, environ, start_response, entry):
         entry["fault"] = fault
         if fault == "drop":
             entry.update({"status": 0, "error": "connection dropped", "ms": round((time.time() - entry["start"]) * 1000, 1)})
@@ -989,16 +1012,15 @@ class TestBed:
             with LOCK:
                 LOG.append(entry)
             time.sleep(float((CONFIG["faults"] or {}).get("timeout_s", 3)))
-            status, code, message = fault_error("503", protocol)
-            status, content_type, body = error_answer(protocol, status, code, message)
+            _, (status, headers, body) = request.fault("503")
             entry["ms"] = round((time.time() - entry["start"]) * 1000, 1)
             start_response(
                 f"{status} {REASONS.get(status, 'Error')}",
-                [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                headers + [("Content-Length", str(len(body)))],
             )
             return [body]
-        status, code, message = fault_error(fault, protocol, entry["operation"])
-        return self.answer(protocol, status, code, message, start_response, entry)
+        code, answer = request.fault(fault)
+        return self.send(answer, code, start_response, entry)
 
     def after(self, operation, params, body, offset, limit, entry):
         """Records new ids; hides fresh resources (or their tags); cuts pages. Returns the body

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{Scenario, Stack, TestBed, locked_ids, stderr, tagged_ids};
+use crate::support::{Owned, Scenario, Stack, TestBed, locked_ids, owned_at, stderr};
 
 /// Runs a future to its end on a runtime of its own (for SDK checks from test threads).
 pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
@@ -25,6 +25,8 @@ pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
 pub(crate) struct Left {
     /// Ids of everything AWS holds with the stack's tag.
     pub tagged: BTreeSet<String>,
+    /// The same, with their kinds.
+    pub owned: Vec<Owned>,
     /// Ids the lockfile records (resources and deposed copies).
     pub locked: BTreeSet<String>,
     /// Calls journaled as in flight: "create nat_a".
@@ -48,13 +50,20 @@ impl Left {
                 )
             })
             .collect();
+        let owned = block_on(owned_at(&s.endpoint, &s.name));
         Left {
-            tagged: block_on(tagged_ids(s)),
+            tagged: owned.iter().map(|o| o.id.clone()).collect(),
+            owned,
             locked: locked_ids(s),
             pending,
             holder: std::fs::read_to_string(s.path().join("strata.lock.holder"))
                 .unwrap_or_default(),
         }
+    }
+
+    /// How many resources of a kind AWS holds with the stack's tag.
+    pub(crate) fn count(&self, kind: &str) -> usize {
+        self.owned.iter().filter(|o| o.kind == kind).count()
     }
 }
 

@@ -1,12 +1,11 @@
 //! strata never loses track of what it made: the scenarios of RELIABILITY.md, whose results
 //! table these tests rewrite with what they measured.
 
-use std::collections::BTreeSet;
-
 use serde_json::json;
 
 use crate::support::{
-    Running, Scenario, Stack, TestBed, locked_ids, mutations, stderr, stdout, tagged_ids,
+    Running, Scenario, Stack, TestBed, locked_ids, mutations, owned_ids_of, stderr, stdout,
+    tagged_ids,
 };
 
 /// Resume: an apply of a saved plan fails part-way (every CreateRouteTable fails). With the
@@ -220,22 +219,14 @@ async fn ci_cancellation_saves_and_unlocks_before_the_kill() {
         journaled.iter().any(|n| n.starts_with("nat_")),
         "the NAT creates in flight are journaled: {lock}"
     );
-    let nats_made: BTreeSet<String> = tagged_ids(&s)
-        .await
-        .into_iter()
-        .filter(|i| i.starts_with("nat-"))
-        .collect();
+    let nats_made = owned_ids_of(&s, "ec2.nat_gateway").await;
 
     tb.configure(json!({"pending": {"nat_gateway": 0.0}}));
     let out = s.expect(0, &["apply", "--auto-approve"]);
     assert!(!stderr(&out).contains("Took over"), "{}", stderr(&out));
     let (tagged, locked) = (tagged_ids(&s).await, locked_ids(&s));
     assert_eq!(tagged, locked);
-    let nats: BTreeSet<String> = tagged
-        .iter()
-        .filter(|i| i.starts_with("nat-"))
-        .cloned()
-        .collect();
+    let nats = owned_ids_of(&s, "ec2.nat_gateway").await;
     assert_eq!(nats.len(), 2, "one NAT gateway per zone, none made twice");
     assert!(
         nats_made.is_subset(&nats),

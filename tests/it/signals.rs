@@ -82,10 +82,7 @@ fn vpc_recorded(s: &Stack) -> bool {
 }
 
 fn subnets(left: &Left) -> usize {
-    left.tagged
-        .iter()
-        .filter(|i| i.starts_with("subnet-"))
-        .count()
+    left.count("ec2.subnet")
 }
 
 /// An apply interrupted once its VPC is recorded: exit code, the lockfile as complete as the
@@ -108,10 +105,7 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
 
     // ... and before it ended: not every subnet was made.
     let left = Left::of(&s);
-    assert_eq!(
-        left.tagged.iter().filter(|i| i.starts_with("vpc-")).count(),
-        1
-    );
+    assert_eq!(left.count("ec2.vpc"), 1);
     assert!(
         subnets(&left) < 8,
         "{name}: the apply stopped early: {left:?}"

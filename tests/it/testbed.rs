@@ -359,6 +359,7 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
     let tb = TestBed::start(json!({"faults": {
         "rate": 0.25, "kinds": ["throttle", "500", "503", "drop"], "seed": 11, "max_in_row": 2,
     }}));
+    let before = tb.inventory().await;
     let s = tb.example("cookbook-1.2-subnets");
     s.expect(0, &["apply", "--auto-approve"]);
     s.expect(0, &["plan", "--detailed-exitcode"]);
@@ -366,8 +367,8 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
     let faults = log.iter().filter(|c| c.fault.is_some()).count();
     assert!(faults >= 3, "faults were injected: {log:?}");
     let made = tagged_at(tb.url(), &s.name).await;
-    let vpcs = made.iter().filter(|m| m.starts_with("vpc ")).count();
-    let subnets = made.iter().filter(|m| m.starts_with("subnet ")).count();
+    let vpcs = made.iter().filter(|m| m.starts_with("ec2.vpc ")).count();
+    let subnets = made.iter().filter(|m| m.starts_with("ec2.subnet ")).count();
     let lock = s.lockfile();
     let locked = |kind: &str| {
         lock["resources"]
@@ -383,6 +384,8 @@ async fn random_faults_are_retried_and_nothing_is_made_twice() {
         "{made:?}"
     );
     destroy_leaves_nothing(&s).await;
+    // Nothing untagged either: no second copy made without strata's tags.
+    tb.assert_holds_only(&before).await;
 }
 
 /// Faults at chosen calls, after AWS did the work: the answer to CreateVpc is a 500, the
@@ -398,6 +401,7 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
         {"operation": "AllocateAddress", "nth": 1, "kind": "throttle"},
         {"operation": "DescribeVpcs", "nth": 1, "kind": "throttle"},
     ]}}));
+    let before = tb.inventory().await;
     let s = tb.example("cookbook-1.3-internet-gateway");
     let out = s
         .command(&["apply", "--auto-approve"])
@@ -424,7 +428,12 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
     assert_eq!(all(&log, "CreateInternetGateway").len(), 1);
     assert_eq!(all(&log, "AllocateAddress").len(), 2);
     let made = tagged_at(tb.url(), &s.name).await;
-    for (prefix, n) in [("vpc ", 1), ("subnet ", 2), ("igw ", 1), ("eip ", 1)] {
+    for (prefix, n) in [
+        ("ec2.vpc ", 1),
+        ("ec2.subnet ", 2),
+        ("ec2.internet_gateway ", 1),
+        ("ec2.eip ", 1),
+    ] {
         assert_eq!(
             made.iter().filter(|m| m.starts_with(prefix)).count(),
             n,
@@ -433,10 +442,14 @@ async fn lost_answers_to_creates_leave_no_second_copy() {
     }
     s.expect(0, &["plan", "--detailed-exitcode"]);
     destroy_leaves_nothing(&s).await;
+    tb.assert_holds_only(&before).await;
 }
 
 /// Errors come in each protocol's own format: EC2's, the other query services' (RDS, ELB),
-/// REST-XML (CloudFront) and JSON (ECS), so that each SDK parses the code it expects.
+/// REST-XML (CloudFront wrapped, S3 not), JSON (ECS, Logs) and REST-JSON, so that each SDK
+/// parses the code it expects; the call log names each call's service and operation, REST
+/// calls by their route. (tests/emulator/test_testbed_protocols.py checks the same through
+/// boto3 for every protocol.)
 #[test]
 fn faults_answer_in_each_protocols_error_format() {
     let tb = TestBed::start(json!({"faults": {"rate": 1.0, "kinds": ["throttle"]}}));
@@ -446,26 +459,45 @@ fn faults_answer_in_each_protocols_error_format() {
              SignedHeaders=host, Signature=0"
         )
     };
+    let form = "application/x-www-form-urlencoded";
+    let json11 = "application/x-amz-json-1.1";
+    // (method, path, content type, target, service, body, status, answer, operation, protocol)
     let cases = [
         (
             "POST",
             "/",
-            "application/x-www-form-urlencoded",
+            form,
             "",
             "ec2",
             "Action=DescribeVpcs&Version=2016-11-15",
             "503",
             "<Response><Errors><Error><Code>RequestLimitExceeded</Code>",
+            "DescribeVpcs",
+            "ec2",
         ),
         (
             "POST",
             "/",
-            "application/x-www-form-urlencoded",
+            form,
             "",
             "rds",
             "Action=DescribeDBClusters&Version=2014-10-31",
             "400",
             "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>",
+            "DescribeDBClusters",
+            "query",
+        ),
+        (
+            "POST",
+            "/",
+            form,
+            "",
+            "elasticloadbalancing",
+            "Action=DescribeLoadBalancers&Version=2015-12-01",
+            "400",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>",
+            "DescribeLoadBalancers",
+            "query",
         ),
         (
             "GET",
@@ -475,20 +507,84 @@ fn faults_answer_in_each_protocols_error_format() {
             "cloudfront",
             "",
             "400",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>",
+            "ListDistributions",
+            "rest-xml",
+        ),
+        (
+            "GET",
+            "/2020-05-31/distribution/E2QWRUHAPOMQZL/config",
+            "",
+            "",
+            "cloudfront",
+            "",
+            "400",
             "<Code>Throttling</Code>",
+            "GetDistributionConfig",
+            "rest-xml",
+        ),
+        (
+            "GET",
+            "/site-bucket?tagging",
+            "",
+            "",
+            "s3",
+            "",
+            "503",
+            "<Error><Code>SlowDown</Code>",
+            "GetBucketTagging",
+            "rest-xml",
+        ),
+        (
+            "PUT",
+            "/site-bucket",
+            "",
+            "",
+            "s3",
+            "",
+            "503",
+            "<Error><Code>SlowDown</Code>",
+            "CreateBucket",
+            "rest-xml",
         ),
         (
             "POST",
             "/",
-            "application/x-amz-json-1.1",
+            json11,
             "AmazonEC2ContainerServiceV20141113.ListClusters",
             "ecs",
             "{}",
             "400",
             "\"__type\": \"ThrottlingException\"",
+            "ListClusters",
+            "json",
+        ),
+        (
+            "POST",
+            "/",
+            json11,
+            "Logs_20140328.CreateLogGroup",
+            "logs",
+            "{\"logGroupName\": \"/ecs/web\"}",
+            "400",
+            "\"__type\": \"ThrottlingException\"",
+            "CreateLogGroup",
+            "json",
+        ),
+        (
+            "GET",
+            "/2015-03-31/functions/",
+            "",
+            "",
+            "lambda",
+            "",
+            "400",
+            "\"__type\": \"ThrottlingException\"",
+            "ListFunctions",
+            "rest-json",
         ),
     ];
-    for (method, path, content_type, target, service, body, status, expected) in cases {
+    for (method, path, content_type, target, service, body, status, expected, _, _) in cases {
         let mut headers = vec![("Authorization", auth(service))];
         if !content_type.is_empty() {
             headers.push(("Content-Type", content_type.to_string()));
@@ -502,17 +598,26 @@ fn faults_answer_in_each_protocols_error_format() {
             "{service}: {head}"
         );
         assert!(answer.contains(expected), "{service}: {answer}");
+        if content_type == json11 {
+            assert!(head.contains(json11), "{service}: {head}");
+        }
+        if service == "lambda" {
+            assert!(
+                head.contains("x-amzn-ErrorType: ThrottlingException"),
+                "{head}"
+            );
+        }
     }
-    let ops: Vec<String> = tb.log().into_iter().map(|c| c.operation).collect();
-    assert_eq!(
-        ops,
-        [
-            "DescribeVpcs",
-            "DescribeDBClusters",
-            "GET /2020-05-31/distribution",
-            "ListClusters"
-        ]
-    );
+    let calls: Vec<(String, String, String)> = tb
+        .log()
+        .into_iter()
+        .map(|c| (c.service, c.operation, c.protocol))
+        .collect();
+    let expected: Vec<(String, String, String)> = cases
+        .iter()
+        .map(|c| (c.4.to_string(), c.8.to_string(), c.9.to_string()))
+        .collect();
+    assert_eq!(calls, expected);
 }
 
 /// Latency: every call is delayed, fixed or drawn from a distribution.
