@@ -60,8 +60,16 @@ async fn a_crash_during_a_wait_leaves_the_id_in_the_lockfile() {
     for (_, id) in &journaled_after {
         ec2.delete_tags()
             .resources(id)
-            .tags(aws_sdk_ec2::types::Tag::builder().key("strata:stack").build())
-            .tags(aws_sdk_ec2::types::Tag::builder().key("strata:name").build())
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("strata:stack")
+                    .build(),
+            )
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key("strata:name")
+                    .build(),
+            )
             .tags(
                 aws_sdk_ec2::types::Tag::builder()
                     .key("strata:lineage")
@@ -157,7 +165,9 @@ async fn waits_hold_no_parallelism_slot() {
         .filter(|c| {
             c.operation == "CreateSubnet"
                 && c.ok()
-                && c.name.as_deref().is_some_and(|n| n.starts_with("z_subnet_"))
+                && c.name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("z_subnet_"))
         })
         .map(|c| c.start)
         .collect();
@@ -188,7 +198,10 @@ async fn no_wait_then_strata_wait() {
     // Recorded with their ids, nothing journaled as interrupted.
     let lock = s.lockfile();
     assert!(lock["resources"]["nat_a"]["id"].is_string(), "{lock}");
-    assert!(lock["pending"].as_array().is_none_or(Vec::is_empty), "{lock}");
+    assert!(
+        lock["pending"].as_array().is_none_or(Vec::is_empty),
+        "{lock}"
+    );
 
     // A converging resource is not a change.
     let plan = s.expect(0, &["plan", "--detailed-exitcode"]);

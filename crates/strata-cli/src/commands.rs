@@ -138,14 +138,8 @@ fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
     f
 }
 
-/// How long after its creation a resource may still be missing from AWS's describes.
-const SETTLE_WINDOW: Duration = Duration::from_secs(300);
-
-/// Reads the live state. AWS's describes are eventually consistent: a resource created moments
-/// ago may not show yet, or show without its tags. When a resource the lockfile records as
-/// created within the last minutes is missing or untagged, or an interrupted create is
-/// journaled and its resource is not found, reads again for a few seconds
-/// (`STRATA_PENDING_RECHECK_SECS`, default 10) before planning on what was read.
+/// Reads the live state, reading again for a while where what was just created does not show
+/// yet (`read::read_settled`).
 async fn read_live(
     s: &Settings,
     cloud: &Cloud,
@@ -153,58 +147,25 @@ async fn read_live(
     lf: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, Failure> {
     let reqs = read::read_requests(desired, lf);
-    let mut live = read::read_live(&cloud.provider, &desired.stack, &reqs, lf)
-        .await
-        .map_err(|e| provider_failure(&e))?;
-    let recheck_secs: u64 = std::env::var("STRATA_PENDING_RECHECK_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let unsettled = |live: &[LiveResource]| {
-        lf.is_some_and(|l| {
-            // An interrupted create's resource is a copy of its name the lockfile does not
-            // record yet: a recorded copy (the old one of a replacement creating first) is not
-            // it.
-            let recorded = |id: &str| {
-                l.resources.values().any(|r| r.id == id)
-                    || l.deposed.iter().any(|d| d.resource.id == id)
-            };
-            let journaled = l.pending.iter().any(|p| {
-                p.op == lockfile::PendingKind::Create
-                    && !live.iter().any(|r| {
-                        r.name.as_deref() == Some(&p.name) && r.kind == p.kind && !recorded(&r.id)
-                    })
-            });
-            // A resource whose delete was interrupted is missing because it is gone, not
-            // because it does not show yet.
-            let deleting = |r: &lockfile::LockedResource| {
-                l.pending.iter().any(|p| {
-                    p.op == lockfile::PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str())
-                })
-            };
-            let recent = l.resources.values().any(|r| {
-                r.created_within(SETTLE_WINDOW)
-                    && !deleting(r)
-                    && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
-            });
-            journaled || recent
-        })
-    };
-    let mut waited = 0;
-    while waited < recheck_secs && unsettled(&live) {
-        if waited == 0 {
-            ui::note(
-                s,
-                "Resources created moments ago are not all visible yet; reading again...",
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        waited += 1;
-        live = read::read_live(&cloud.provider, &desired.stack, &reqs, lf)
-            .await
-            .map_err(|e| provider_failure(&e))?;
-    }
-    Ok(live)
+    let mut noted = false;
+    read::read_settled(
+        &cloud.provider,
+        &desired.stack,
+        &reqs,
+        lf,
+        s.pending_recheck,
+        || {
+            if !noted {
+                ui::note(
+                    s,
+                    "Resources created moments ago are not all visible yet; reading again...",
+                );
+                noted = true;
+            }
+        },
+    )
+    .await
+    .map_err(|e| provider_failure(&e))
 }
 
 fn report_calls(s: &Settings, cloud: &Cloud) {

@@ -22,7 +22,13 @@ pub struct Settings {
     pub color_err: bool,
     pub verbose: u8,
     pub quiet: bool,
+    /// How long to read again while what was just created does not show yet
+    /// (`STRATA_PENDING_RECHECK_SECS`, default 10 s).
+    pub pending_recheck: Duration,
 }
+
+/// The default of [`Settings::pending_recheck`].
+const PENDING_RECHECK: Duration = Duration::from_secs(10);
 
 impl Settings {
     /// Defaults, for reporting errors that happen before the real settings exist.
@@ -37,6 +43,7 @@ impl Settings {
             color_err: false,
             verbose: 0,
             quiet: false,
+            pending_recheck: PENDING_RECHECK,
         }
     }
 
@@ -99,6 +106,8 @@ impl Settings {
             color_err: !no_color && crate::ui::stderr_is_terminal(),
             verbose: g.verbose,
             quiet: g.quiet,
+            pending_recheck: env_number("STRATA_PENDING_RECHECK_SECS")
+                .map_or(PENDING_RECHECK, Duration::from_secs),
         })
     }
 }

@@ -78,7 +78,10 @@ pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
     }
     for p in lf.pending.iter().filter(|p| p.op == PendingKind::Create) {
         if let Some(id) = &p.id {
-            by_kind.entry(p.kind.clone()).or_default().insert(id.clone());
+            by_kind
+                .entry(p.kind.clone())
+                .or_default()
+                .insert(id.clone());
         }
     }
     by_kind
@@ -177,4 +180,60 @@ fn records_of<'a>(lf: &'a Lockfile, kind: &str) -> Vec<Recorded<'a>> {
             attrs: &r.attributes,
         })
         .collect()
+}
+
+/// How long after its creation a resource may still be missing from AWS's describes.
+const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Whether a read may not show everything yet: AWS's describes are eventually consistent, so a
+/// resource the lockfile records as created within the last minutes may be missing or
+/// untagged, and an interrupted create's resource may not show yet.
+pub fn unsettled(lf: &Lockfile, live: &[LiveResource]) -> bool {
+    // An interrupted create's resource is a copy of its name the lockfile does not record
+    // yet: a recorded copy (the old one of a replacement creating first) is not it.
+    let recorded = |id: &str| {
+        lf.resources.values().any(|r| r.id == id) || lf.deposed.iter().any(|d| d.resource.id == id)
+    };
+    let journaled = lf.pending.iter().any(|p| {
+        p.op == PendingKind::Create
+            && !live.iter().any(|r| {
+                r.kind == p.kind
+                    && (p.id.as_deref() == Some(r.id.as_str())
+                        || (r.name.as_deref() == Some(&p.name) && !recorded(&r.id)))
+            })
+    });
+    // A resource whose delete was interrupted is missing because it is gone, not because it
+    // does not show yet.
+    let deleting = |r: &crate::lockfile::LockedResource| {
+        lf.pending
+            .iter()
+            .any(|p| p.op == PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str()))
+    };
+    let recent = lf.resources.values().any(|r| {
+        r.created_within(SETTLE_WINDOW)
+            && !deleting(r)
+            && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
+    });
+    journaled || recent
+}
+
+/// Reads the live state, and while it is [`unsettled`], again every second for up to
+/// `recheck` (`STRATA_PENDING_RECHECK_SECS`), calling `on_recheck` before each new read.
+pub async fn read_settled(
+    provider: &dyn Provider,
+    stack: &str,
+    requests: &[(String, Vec<String>)],
+    lf: Option<&Lockfile>,
+    recheck: std::time::Duration,
+    mut on_recheck: impl FnMut(),
+) -> Result<Vec<LiveResource>, ProviderError> {
+    let mut live = read_live(provider, stack, requests, lf).await?;
+    let Some(l) = lf else { return Ok(live) };
+    let started = std::time::Instant::now();
+    while started.elapsed() < recheck && unsettled(l, &live) {
+        on_recheck();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        live = read_live(provider, stack, requests, lf).await?;
+    }
+    Ok(live)
 }

@@ -87,8 +87,7 @@ fn to_live(n: &aws_sdk_ec2::types::NatGateway) -> LiveResource {
     {
         m.insert("eip".into(), json!(alloc));
     }
-    live("ec2.nat_gateway", id, n.tags(), attrs)
-        .converging(AVAILABLE.converging(&state(n)))
+    live("ec2.nat_gateway", id, n.tags(), attrs).converging(AVAILABLE.converging(&state(n)))
 }
 
 async fn one(cx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::NatGateway>, ProviderError> {
