@@ -148,10 +148,10 @@ impl AwsKind for NatGateway {
             })?
             .to_string();
         progress.created(&id);
-        if !req.wait {
-            if let Some(n) = out.nat_gateway() {
-                return Ok(created(to_live(n), req));
-            }
+        if !req.wait
+            && let Some(n) = out.nat_gateway()
+        {
+            return Ok(created(to_live(n), req));
         }
         let nat = wait::until(
             "the NAT gateway to be available",
