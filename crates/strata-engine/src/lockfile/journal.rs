@@ -1,0 +1,563 @@
+//! `strata.lock.journal`: the lines appended after every mutation, each naming the lineage and
+//! the SHA-256 of the snapshot it continues; replayed by a reader, folded into the snapshot
+//! now and then.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::format::{
+    ApplyRecord, DeposedResource, LockedOutput, LockedResource, Lockfile, LockfileError, PendingOp,
+    read_state_file, sibling, write_snapshot,
+};
+
+/// `strata.lock.journal` next to `strata.lock`.
+pub fn journal_path(path: &Path) -> PathBuf {
+    sibling(path, ".journal")
+}
+
+/// One journal line: what one write changed, against the snapshot whose serial is `base`.
+/// `lineage` and `base_sha256` prove which snapshot that is: a journal is applied only to the
+/// lockfile of its lineage, and only to the very snapshot it was written after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    lineage: String,
+    base: u64,
+    /// The SHA-256 of the snapshot's bytes, in hex.
+    base_sha256: String,
+    serial: u64,
+    changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum Change {
+    /// A resource's new record, or `None` when it was removed.
+    Resource {
+        name: String,
+        record: Option<LockedResource>,
+    },
+    Pending(Vec<PendingOp>),
+    Deposed(Vec<DeposedResource>),
+    LastApply(Option<ApplyRecord>),
+    /// An operation of the current apply finished.
+    Completed(String),
+    Outputs(BTreeMap<String, LockedOutput>),
+}
+
+impl Change {
+    fn apply(self, lf: &mut Lockfile) {
+        match self {
+            Change::Resource { name, record } => match record {
+                Some(r) => {
+                    lf.resources.insert(name, r);
+                }
+                None => {
+                    lf.resources.remove(&name);
+                }
+            },
+            Change::Pending(p) => lf.pending = p,
+            Change::Deposed(d) => lf.deposed = d,
+            Change::LastApply(r) => lf.last_apply = r,
+            Change::Completed(label) => {
+                if let Some(r) = &mut lf.last_apply {
+                    r.completed.push(label);
+                }
+            }
+            Change::Outputs(o) => lf.outputs = o,
+        }
+    }
+}
+
+/// Applies the journal's entries made against this snapshot (`digest`: the SHA-256 of its
+/// bytes). A last line cut short by a crash (no newline) is ignored; entries of this lineage
+/// against an older snapshot were folded into it already (a crash between writing the snapshot
+/// and removing the journal). Anything else that does not continue this very snapshot (another
+/// lockfile's journal, a journal of a newer or another copy of this one, lines of an older
+/// strata that do not say) is refused, never applied or ignored.
+pub(super) fn replay_journal(
+    path: &Path,
+    lf: &mut Lockfile,
+    digest: &str,
+) -> Result<(), LockfileError> {
+    let jpath = journal_path(path);
+    let Some(bytes) = read_state_file(&jpath)? else {
+        return Ok(());
+    };
+    let damaged = |detail: String| LockfileError::DamagedJournal {
+        path: jpath.clone(),
+        lockfile: path.to_path_buf(),
+        detail,
+    };
+    let foreign = |detail: String| LockfileError::ForeignJournal {
+        path: jpath.clone(),
+        lockfile: path.to_path_buf(),
+        detail,
+    };
+    let base = lf.serial;
+    let complete = match bytes.iter().rposition(|b| *b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => return Ok(()),
+    };
+    for (n, line) in complete.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let n = n + 1;
+        let value: Value = serde_json::from_slice(line)
+            .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
+        if value.get("base").is_some() && value.get("lineage").is_none() {
+            return Err(LockfileError::UnprovenJournal {
+                path: jpath.clone(),
+                lockfile: path.to_path_buf(),
+            });
+        }
+        let entry: Entry = serde_json::from_value(value)
+            .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
+        if entry.lineage != lf.lineage {
+            return Err(foreign(format!(
+                "it records the writes of the lockfile with lineage {}, and {} has lineage {} \
+                 (stack `{}`)",
+                entry.lineage,
+                path.display(),
+                lf.lineage,
+                lf.stack
+            )));
+        }
+        if entry.base < base {
+            continue;
+        }
+        if entry.base > base {
+            return Err(foreign(format!(
+                "line {n} continues serial {} of this lockfile, but {} is at serial {base} (an \
+                 older copy was put back)",
+                entry.base,
+                path.display()
+            )));
+        }
+        if entry.base_sha256 != digest {
+            return Err(foreign(format!(
+                "line {n} continues another copy of this lockfile at serial {base} (the \
+                 snapshot's SHA-256 is {digest}, the journal's {})",
+                entry.base_sha256
+            )));
+        }
+        if entry.serial <= lf.serial {
+            continue;
+        }
+        if entry.serial != lf.serial + 1 {
+            return Err(damaged(format!(
+                "line {n} jumps from serial {} to {}",
+                lf.serial, entry.serial
+            )));
+        }
+        for c in entry.changes {
+            c.apply(lf);
+        }
+        lf.serial = entry.serial;
+    }
+    lf.check().map_err(damaged)
+}
+
+/// Writes the lockfile after every mutation without rewriting it whole: each write appends one
+/// line (what changed) to `strata.lock.journal` and syncs it; the snapshot `strata.lock` is
+/// rewritten when the journal holds [`Journal::COMPACT_EVERY`] entries and by [`Journal::finish`].
+/// A reader applies the journal to the snapshot (see `read`).
+pub struct Journal {
+    path: PathBuf,
+    file: Option<File>,
+    /// The serial of the snapshot on disk.
+    base: u64,
+    /// The SHA-256 of the snapshot on disk.
+    base_sha256: String,
+    /// The state on disk (snapshot and journal), to find what changed.
+    last: Lockfile,
+    entries: usize,
+    /// Applied to every record before it is written (secrets masked).
+    mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+}
+
+impl Journal {
+    /// Snapshots after this many entries.
+    pub const COMPACT_EVERY: usize = 1000;
+
+    /// Starts from a full write of `lf`.
+    pub fn start(
+        path: &Path,
+        lf: &mut Lockfile,
+        mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+    ) -> Result<Journal, LockfileError> {
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file: None,
+            base: 0,
+            base_sha256: String::new(),
+            last: Lockfile::new("", ""),
+            entries: 0,
+            mask,
+        };
+        j.snapshot(lf)?;
+        Ok(j)
+    }
+
+    /// Rewrites the snapshot (secrets masked) and empties the journal.
+    fn snapshot(&mut self, lf: &mut Lockfile) -> Result<(), LockfileError> {
+        self.file = None;
+        let mut masked = lf.clone();
+        (self.mask)(&mut masked);
+        self.base_sha256 = write_snapshot(&self.path, &mut masked)?;
+        lf.serial = masked.serial;
+        self.base = lf.serial;
+        self.last = lf.clone();
+        self.entries = 0;
+        Ok(())
+    }
+
+    /// Records what changed since the last write; `touched` names the resources that may have.
+    pub fn save(&mut self, lf: &mut Lockfile, touched: &[&str]) -> Result<(), LockfileError> {
+        let mut changes = Vec::new();
+        for name in touched {
+            let now = lf.resources.get(*name);
+            if now != self.last.resources.get(*name) {
+                let mut record = now.cloned();
+                if let Some(r) = &mut record {
+                    let mut one = Lockfile::new("", "");
+                    one.resources.insert((*name).to_string(), r.clone());
+                    (self.mask)(&mut one);
+                    *r = one.resources.remove(*name).unwrap_or_else(|| r.clone());
+                }
+                changes.push(Change::Resource {
+                    name: (*name).to_string(),
+                    record,
+                });
+            }
+        }
+        if lf.pending != self.last.pending {
+            changes.push(Change::Pending(lf.pending.clone()));
+        }
+        if lf.deposed != self.last.deposed {
+            let mut masked = lf.clone();
+            masked.resources.clear();
+            (self.mask)(&mut masked);
+            changes.push(Change::Deposed(masked.deposed));
+        }
+        match (&lf.last_apply, &self.last.last_apply) {
+            (Some(now), Some(was))
+                if now.plan_id == was.plan_id
+                    && now.finished == was.finished
+                    && now.completed.starts_with(&was.completed) =>
+            {
+                for label in &now.completed[was.completed.len()..] {
+                    changes.push(Change::Completed(label.clone()));
+                }
+            }
+            (now, was) if now != was => changes.push(Change::LastApply(now.clone())),
+            _ => {}
+        }
+        if lf.outputs != self.last.outputs {
+            let mut masked = lf.clone();
+            masked.resources.clear();
+            (self.mask)(&mut masked);
+            changes.push(Change::Outputs(masked.outputs));
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if self.entries >= Self::COMPACT_EVERY {
+            return self.snapshot(lf);
+        }
+        let entry = Entry {
+            lineage: lf.lineage.clone(),
+            base: self.base,
+            base_sha256: self.base_sha256.clone(),
+            serial: lf.serial + 1,
+            changes,
+        };
+        let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+        line.push(b'\n');
+        let jpath = journal_path(&self.path);
+        let err = |source| LockfileError::Write {
+            path: jpath.clone(),
+            source,
+        };
+        if self.file.is_none() {
+            self.file = Some(create_private_append(&jpath).map_err(err)?);
+        }
+        if let Some(f) = &mut self.file {
+            let len = f.metadata().map_err(err)?.len();
+            if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+                // Leave no part of the line behind (a full disk), so the next line starts clean.
+                let _ = f.set_len(len);
+                return Err(err(e));
+            }
+        }
+        lf.serial += 1;
+        for name in touched {
+            match lf.resources.get(*name) {
+                Some(r) => {
+                    self.last.resources.insert((*name).to_string(), r.clone());
+                }
+                None => {
+                    self.last.resources.remove(*name);
+                }
+            }
+        }
+        self.last.pending.clone_from(&lf.pending);
+        self.last.deposed.clone_from(&lf.deposed);
+        self.last.last_apply.clone_from(&lf.last_apply);
+        self.last.outputs.clone_from(&lf.outputs);
+        self.last.serial = lf.serial;
+        self.entries += 1;
+        Ok(())
+    }
+
+    /// Folds the journal into a new snapshot.
+    pub fn finish(&mut self, lf: &mut Lockfile) -> Result<(), LockfileError> {
+        self.snapshot(lf)
+    }
+}
+
+/// Opens the journal for appending, readable only by its owner.
+fn create_private_append(path: &Path) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lockfile::test_support::{record, sample};
+    use crate::lockfile::{PendingKind, now_rfc3339, parse, read, write};
+    use std::fs;
+
+    fn no_mask() -> Box<dyn Fn(&mut Lockfile) + Send + Sync> {
+        Box::new(|_| {})
+    }
+
+    #[test]
+    fn the_journal_records_each_write_and_a_reader_replays_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        let snapshot = fs::read(&path).expect("snapshot");
+        lf.pending.push(PendingOp {
+            op: PendingKind::Create,
+            name: "a".into(),
+            kind: "ec2.subnet".into(),
+            id: None,
+            token: "t".into(),
+            plan_id: "p".into(),
+            started_at: now_rfc3339(),
+        });
+        lf.last_apply = Some(ApplyRecord {
+            plan_id: "p".into(),
+            completed: vec![],
+            finished: false,
+        });
+        j.save(&mut lf, &[]).expect("save");
+        lf.pending.clear();
+        lf.resources.insert("a".into(), record("subnet-1"));
+        if let Some(r) = &mut lf.last_apply {
+            r.completed.push("create a".into());
+        }
+        j.save(&mut lf, &["a"]).expect("save");
+        lf.resources.remove("vpc");
+        j.save(&mut lf, &["vpc"]).expect("save");
+        assert_eq!(
+            fs::read(&path).expect("snapshot"),
+            snapshot,
+            "only the journal grew"
+        );
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+
+        // A write cut short by a crash: the torn line is ignored.
+        let jpath = journal_path(&path);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&jpath)
+            .expect("journal");
+        f.write_all(b"{\"base\": 1, \"ser").expect("torn write");
+        drop(f);
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+
+        // Folded into a new snapshot: the journal goes.
+        j.finish(&mut lf).expect("finish");
+        assert!(!jpath.exists());
+        assert_eq!(read(&path).expect("read"), Some(lf.clone()));
+    }
+
+    #[test]
+    fn a_journal_against_another_snapshot_is_ignored_and_a_damaged_one_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        lf.resources.insert("a".into(), record("subnet-1"));
+        j.save(&mut lf, &["a"]).expect("save");
+        let jpath = journal_path(&path);
+        let journal = fs::read(&jpath).expect("journal");
+        // The snapshot was rewritten (a crash between the snapshot and removing the journal):
+        // the old journal's entries are in it already.
+        let mut newer = lf.clone();
+        write(&path, &mut newer).expect("write");
+        fs::write(&jpath, &journal).expect("stale journal");
+        assert_eq!(read(&path).expect("read"), Some(newer));
+        // A damaged line in the middle is an error naming the journal.
+        let mut lf = sample();
+        write(&path, &mut lf).expect("write");
+        let base = lf.serial;
+        fs::write(
+            &jpath,
+            format!(
+                "not json\n{{\"base\":{base},\"serial\":{},\"changes\":[]}}\n",
+                base + 1
+            ),
+        )
+        .expect("damaged journal");
+        let e = read(&path).expect_err("damaged");
+        assert!(e.to_string().contains("strata.lock.journal"), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn the_journal_is_folded_into_the_snapshot_now_and_then() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        for i in 0..=Journal::COMPACT_EVERY {
+            lf.resources
+                .insert(format!("r{i}"), record(&format!("subnet-{i}")));
+            j.save(&mut lf, &[&format!("r{i}")]).expect("save");
+        }
+        let lines = fs::read_to_string(journal_path(&path))
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        assert!(lines < Journal::COMPACT_EVERY, "{lines} lines");
+        assert_eq!(read(&path).expect("read"), Some(lf));
+    }
+
+    /// A journal that is started and given one resource, as a run killed during its first
+    /// apply leaves it: (lockfile path, journal bytes).
+    fn killed_first_apply(dir: &Path, stack: &str, resource: &str) -> (PathBuf, Vec<u8>) {
+        let path = dir.join("strata.lock");
+        let mut lf = Lockfile::new(stack, "us-east-1");
+        let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
+        lf.resources.insert(resource.into(), record(resource));
+        j.save(&mut lf, &[resource]).expect("save");
+        let journal = fs::read(journal_path(&path)).expect("journal");
+        (path, journal)
+    }
+
+    #[test]
+    fn another_lockfiles_journal_is_refused_naming_both() {
+        let one = tempfile::tempdir().expect("tempdir");
+        let two = tempfile::tempdir().expect("tempdir");
+        let (_, journal) = killed_first_apply(one.path(), "first", "subnet-1");
+        let (path, _) = killed_first_apply(two.path(), "second", "subnet-2");
+        // Both snapshots are at serial 1 (base 1), as after any first apply.
+        fs::write(journal_path(&path), &journal).expect("copy the journal");
+        let theirs = parse(&path, &fs::read(&path).expect("snapshot")).expect("snapshot");
+        let e = read(&path).expect_err("refused");
+        assert!(matches!(e, LockfileError::ForeignJournal { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("strata.lock.journal does not belong to"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&theirs.lineage),
+            "names this lockfile's lineage: {msg}"
+        );
+        let help = e.help();
+        assert!(
+            help.contains("mv ") && help.contains("strata.lock.journal.foreign"),
+            "{help}"
+        );
+        assert!(!help.contains(".journal.backup"), "{help}");
+        assert_eq!(
+            fs::read(journal_path(&path)).expect("journal"),
+            journal,
+            "left as it was"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_another_copy_or_a_newer_snapshot_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, journal) = killed_first_apply(dir.path(), "lab", "a");
+        // The same lineage and serial, other bytes: another copy of this lockfile.
+        let mut other = parse(&path, &fs::read(&path).expect("snapshot")).expect("parse");
+        other.region = "eu-west-1".into();
+        other.serial -= 1;
+        write(&path, &mut other).expect("write");
+        fs::write(journal_path(&path), &journal).expect("journal back");
+        let e = read(&path).expect_err("another copy");
+        assert!(e.to_string().contains("another copy"), "{e}");
+        // An older snapshot put back under a newer journal.
+        let mut older = other.clone();
+        older.serial = 0;
+        fs::remove_file(journal_path(&path)).expect("rm");
+        write(&path, &mut older).expect("write");
+        assert_eq!(older.serial, 1);
+        let mut newer = String::from_utf8(journal.clone()).expect("utf8");
+        newer = newer
+            .replace("\"base\":1", "\"base\":5")
+            .replace("\"serial\":2", "\"serial\":6");
+        fs::write(journal_path(&path), newer).expect("journal");
+        let e = read(&path).expect_err("newer journal");
+        assert!(e.to_string().contains("older copy was put back"), "{e}");
+    }
+
+    #[test]
+    fn journal_lines_of_an_older_strata_are_refused_with_the_way_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("strata.lock");
+        let mut lf = sample();
+        write(&path, &mut lf).expect("write");
+        fs::write(
+            journal_path(&path),
+            "{\"base\":1,\"serial\":2,\"changes\":[{\"pending\":[]}]}\n",
+        )
+        .expect("old journal");
+        let e = read(&path).expect_err("refused");
+        assert!(matches!(e, LockfileError::UnprovenJournal { .. }), "{e}");
+        assert!(e.help().contains("strata.lock.journal.old"), "{}", e.help());
+        assert!(e.help().contains("--adopt-foreign"), "{}", e.help());
+    }
+
+    #[test]
+    fn a_journal_without_its_snapshot_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, _) = killed_first_apply(dir.path(), "lab", "a");
+        fs::remove_file(&path).expect("lose the snapshot");
+        let e = read(&path).expect_err("refused");
+        assert!(e.to_string().contains("there is no"), "{e}");
+    }
+
+    #[test]
+    fn a_damaged_journals_help_names_what_exists() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, journal) = killed_first_apply(dir.path(), "lab", "a");
+        let mut bad = b"{not json}\n".to_vec();
+        bad.extend(journal);
+        fs::write(journal_path(&path), bad).expect("damage");
+        let e = read(&path).expect_err("damaged");
+        assert!(e.to_string().contains("line 1"), "{e}");
+        let help = e.help();
+        assert!(help.contains("strata.lock.journal.damaged"), "{help}");
+        assert!(!help.contains(".journal.backup"), "{help}");
+    }
+}
