@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A valid lockfile (crates/strata-engine/src/lockfile.rs) for a stack with nothing in it.
+/// A valid lockfile (crates/strata-engine/src/lockfile/format.rs) for a stack with nothing in it.
 const LOCKFILE: &str =
     "{\"version\":1,\"lineage\":\"x\",\"serial\":1,\"stack\":\"lab\",\"region\":\"us-east-1\"}\n";
 /// How long one run of strata may take.
