@@ -711,7 +711,7 @@ pub async fn execute(
                 // Updating no field makes no call.
                 let mutating =
                     matches!(op.step, Step::Create | Step::Delete) || !changed.is_empty();
-                if mutating && op.step != Step::Create {
+                if mutating {
                     lf.pending.push(PendingOp {
                         op: match op.step {
                             Step::Create => PendingKind::Create,
@@ -729,10 +729,9 @@ pub async fn execute(
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
-                    journal.save(&mut lf, &[&action.name])?;
-                }
-                if op.step == Step::Create {
-                    depose_replaced(&mut lf, action);
+                    if op.step == Step::Create {
+                        depose_replaced(&mut lf, action);
+                    }
                     journal.save(&mut lf, &[&action.name])?;
                 }
                 state[i] = 1;
