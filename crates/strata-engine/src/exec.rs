@@ -860,7 +860,7 @@ pub async fn execute(
     if outcome.success() {
         // The plan was made from what exists after any earlier interruption, and all of it is
         // done: what earlier runs left journaled as interrupted is settled.
-        lf.pending.retain(|p| p.plan_id == plan.plan_id || p.op == PendingKind::Update);
+        lf.pending.retain(|p| p.plan_id == plan.plan_id);
     }
     sync_unchanged(&mut lf, plan);
     record_outputs(&mut lf, plan, &opts.secrets);
