@@ -729,6 +729,9 @@ pub async fn execute(
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
+                    if op.step == Step::Create {
+                        depose_replaced(&mut lf, action);
+                    }
                     journal.save(&mut lf, &[&action.name])?;
                 }
                 state[i] = 1;
