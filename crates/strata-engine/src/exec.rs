@@ -732,9 +732,6 @@ pub async fn execute(
                     if op.step == Step::Create {
                         depose_replaced(&mut lf, action);
                     }
-                    if op.step == Step::Delete {
-                        forget(&mut lf, action);
-                    }
                     journal.save(&mut lf, &[&action.name])?;
                 }
                 state[i] = 1;
