@@ -725,7 +725,7 @@ pub async fn execute(
                         } else {
                             action.id.clone()
                         },
-                        token: token.clone(),
+                        token: String::new(),
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
