@@ -725,7 +725,7 @@ pub async fn execute(
                         } else {
                             action.id.clone()
                         },
-                        token: String::new(),
+                        token: token.clone(),
                         plan_id: plan.plan_id.clone(),
                         started_at: lockfile::now_rfc3339(),
                     });
