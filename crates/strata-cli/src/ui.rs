@@ -76,7 +76,7 @@ static STDERR: Stream = Stream::new();
 
 #[allow(clippy::disallowed_methods)] // the one place that writes stdout
 fn write_stdout(bytes: &[u8]) {
-    print!("{}", String::from_utf8_lossy(bytes));
+    STDOUT.write(io::stdout().lock(), bytes);
 }
 
 #[allow(clippy::disallowed_methods)] // the one place that writes stderr
