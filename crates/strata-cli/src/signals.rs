@@ -67,7 +67,7 @@ pub fn install() {
         signal(SignalKind::hangup()).ok()
     };
     let int = signal(SignalKind::interrupt()).ok();
-    let term = None;
+    let term = signal(SignalKind::terminate()).ok();
     tokio::spawn(watch_signals(int, term, hup));
 }
 
