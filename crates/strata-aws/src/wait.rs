@@ -87,7 +87,8 @@ where
     loop {
         let state = match check().await? {
             Poll::Ready(v) => return Ok(v),
-            Poll::Never(state) | Poll::NotYet(state) => {
+            Poll::Never(state) => return Err(never(what, &state)),
+            Poll::NotYet(state) => {
                 sightings.found();
                 state
             }
