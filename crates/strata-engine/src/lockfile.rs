@@ -589,8 +589,6 @@ fn replay_journal(path: &Path, lf: &mut Lockfile, digest: &str) -> Result<(), Lo
         let entry: Entry = serde_json::from_value(value)
             .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
         if entry.lineage != lf.lineage {
-            continue;
-            #[allow(unreachable_code)]
             return Err(foreign(format!(
                 "it records the writes of the lockfile with lineage {}, and {} has lineage {} \
                  (stack `{}`)",
