@@ -75,7 +75,7 @@ impl Settings {
         };
         // A symlinked lockfile: everything happens beside the file it points to, so the link
         // and the target take one lock, and the link stays a link.
-        let lockfile = Ok::<_, std::io::Error>(given.clone()).map_err(|e| {
+        let lockfile = strata_engine::lockfile::resolve_path(&given).map_err(|e| {
             Failure::new(format!(
                 "cannot follow the lockfile {}: {e}",
                 given.display()
