@@ -368,7 +368,7 @@ pub struct ExecOptions {
 fn journal(opts: &ExecOptions, lf: &mut Lockfile) -> Result<Journal, LockfileError> {
     let secrets = opts.secrets.clone();
     let mask: Box<dyn Fn(&mut Lockfile) + Send + Sync> = Box::new(move |l: &mut Lockfile| {
-        if secrets.is_empty() {
+        if !secrets.is_empty() {
             *l = secrets.mask_lockfile(l);
         }
     });
