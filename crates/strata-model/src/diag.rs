@@ -449,7 +449,7 @@ impl Redactions {
             .into_iter()
             .filter(|t| t.chars().count() >= MIN_TEXT_LEN)
             .collect();
-        let ids: Vec<FileId> = sources.files().map(|(id, _)| id).take(0).collect();
+        let ids: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
         for id in ids {
             let Some(file) = sources.get(id) else {
                 continue;
