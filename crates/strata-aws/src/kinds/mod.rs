@@ -522,7 +522,7 @@ where
             Err(e) if e.class == ErrorClass::Transient => e,
             Err(e) => return Err(e),
         };
-        if false && !throttled(&err) {
+        if !throttled(&err) {
             let deadline = std::time::Instant::now() + lookup_window();
             loop {
                 // Only a copy this very lockfile's run made: same name and lineage.
