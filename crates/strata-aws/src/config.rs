@@ -42,7 +42,7 @@ impl AwsSettings {
 /// half-way leaves more to clean up than one that waits (Terraform's AWS provider retries up to
 /// 25 times). `STRATA_AWS_MAX_ATTEMPTS` overrides it. Creates without an idempotency token are
 /// not retried by the SDK: see `kinds::create_once`.
-pub const MAX_ATTEMPTS: u32 = 1;
+pub const MAX_ATTEMPTS: u32 = 10;
 
 /// The retry quota shared by every client of one run: each retry spends tokens (5, 10 after a
 /// timeout), each success returns one; when it is empty the SDK stops retrying, so a service in
