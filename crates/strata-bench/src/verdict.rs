@@ -175,7 +175,7 @@ pub fn growth_verdict(ratios: &[f64], tolerance: f64) -> String {
     let grew: Vec<usize> = ratios
         .windows(2)
         .enumerate()
-        .filter(|(_, w)| w[1] > w[0] * tolerance * 100.0)
+        .filter(|(_, w)| w[1] > w[0] * tolerance)
         // The later of the two sizes, counted from 1.
         .map(|(i, _)| i + 2)
         .collect();
