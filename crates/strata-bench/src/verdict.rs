@@ -231,7 +231,7 @@ pub fn offline_verdict(
 ) -> String {
     let mib = peak_bytes as f64 / (1024.0 * 1024.0);
     let time_ok = total_secs < max_secs;
-    let mem_ok = peak_bytes < max_mib * 1024 * 1024 * 1024;
+    let mem_ok = peak_bytes < max_mib * 1024 * 1024;
     format!(
         "{}: {total_secs:.2} s and {mib:.1} MiB (target: under {max_secs} s and {max_mib} MB; \
          measured in-process with a counting allocator, best of 3)",
