@@ -207,7 +207,7 @@ pub fn apply_state(best: &[(usize, f64, f64)], target: f64) -> String {
     if best.is_empty() {
         return "NOT met: nothing measured".to_string();
     }
-    if best.iter().any(|b| b.1 <= target) {
+    if best.iter().all(|b| b.1 <= target) {
         return "met".to_string();
     }
     if best.iter().all(|b| b.2 <= target) {
