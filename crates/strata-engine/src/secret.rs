@@ -66,7 +66,13 @@ impl Secrets {
             .flat_map(|(_, v)| {
                 let json = serde_json::to_string(v).unwrap_or_default();
                 let json = json.trim_matches('"').to_string();
-                [v.clone(), json, xml_escape(v)]
+                [
+                    v.clone(),
+                    json,
+                    url_encode(v),
+                    url_encode(v).replace('+', "%20"),
+                    xml_escape(v),
+                ]
             })
             .collect();
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
