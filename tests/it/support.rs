@@ -530,8 +530,19 @@ impl Owned {
 /// Everything in the emulator (its real state, seen by the observer) that carries the stack's
 /// ownership tag and is not deleted, with its kind and `strata:name` tag.
 pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
+    resources_at(url, Some(stack)).await
+}
+
+/// Everything of the kinds strata manages in the emulator that is not deleted, whatever its
+/// tags, but what AWS makes by itself with a VPC or a transit gateway (the main route table,
+/// the default security group, the default association route table).
+pub async fn every_resource_at(url: &str) -> Vec<Owned> {
+    resources_at(url, None).await
+}
+
+async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     let c = ec2_at(url).await;
-    let f = || stack_filter(stack);
+    let f = || stack.map(|s| vec![stack_filter(s)]);
     let mut out = Vec::new();
     let mut push = |kind: &'static str, id: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]| {
         out.push(Owned {
@@ -542,7 +553,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     };
     for v in c
         .describe_vpcs()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("vpcs")
@@ -552,7 +563,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     }
     for s in c
         .describe_subnets()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("subnets")
@@ -562,7 +573,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     }
     for g in c
         .describe_internet_gateways()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("igws")
@@ -572,7 +583,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     }
     for a in c
         .describe_addresses()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("eips")
@@ -582,7 +593,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     }
     for n in c
         .describe_nat_gateways()
-        .filter(f())
+        .set_filter(f())
         .send()
         .await
         .expect("nats")
@@ -590,34 +601,38 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     {
         // The emulator ignores this filter: check the tag here.
         if n.state().map(|s| s.as_str()) != Some("deleted")
-            && tag(n.tags(), "strata:stack") == Some(stack)
+            && (stack.is_none() || tag(n.tags(), "strata:stack") == stack)
         {
             push("ec2.nat_gateway", n.nat_gateway_id(), n.tags());
         }
     }
     for t in c
         .describe_route_tables()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("rts")
         .route_tables()
     {
-        push("ec2.route_table", t.route_table_id(), t.tags());
+        if stack.is_some() || !t.associations().iter().any(|a| a.main() == Some(true)) {
+            push("ec2.route_table", t.route_table_id(), t.tags());
+        }
     }
     for g in c
         .describe_security_groups()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("sgs")
         .security_groups()
     {
-        push("ec2.security_group", g.group_id(), g.tags());
+        if stack.is_some() || g.group_name() != Some("default") {
+            push("ec2.security_group", g.group_id(), g.tags());
+        }
     }
     for p in c
         .describe_managed_prefix_lists()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("pls")
@@ -629,7 +644,7 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     }
     for e in c
         .describe_vpc_endpoints()
-        .filters(f())
+        .set_filters(f())
         .send()
         .await
         .expect("endpoints")
@@ -643,7 +658,8 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
         }
     }
     // The emulator ignores tag filters on these: check the tags here.
-    let ours = |tags: &[aws_sdk_ec2::types::Tag]| tag(tags, "strata:stack") == Some(stack);
+    let ours =
+        |tags: &[aws_sdk_ec2::types::Tag]| stack.is_none() || tag(tags, "strata:stack") == stack;
     let gone = |state: Option<&str>| {
         state.is_some_and(|s| matches!(s, "deleted" | "deleting" | "rejected" | "failed"))
     };
@@ -696,7 +712,10 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
         .expect("transit gateway route tables")
         .transit_gateway_route_tables()
     {
-        if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
+        if ours(t.tags())
+            && !gone(t.state().map(|s| s.as_str()))
+            && (stack.is_some() || t.default_association_route_table() != Some(true))
+        {
             push(
                 "ec2.transit_gateway_route_table",
                 t.transit_gateway_route_table_id(),
