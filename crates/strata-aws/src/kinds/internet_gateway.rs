@@ -173,6 +173,7 @@ impl AwsKind for InternetGateway {
             || {
                 cx.ec2_once
                     .create_internet_gateway()
+                    .tag_specifications(tag_specification(ResourceType::InternetGateway, req))
                     .send()
                     .map_err(aws("ec2:CreateInternetGateway"))
             },
@@ -183,17 +184,6 @@ impl AwsKind for InternetGateway {
             },
         )
         .await?;
-        cx.ec2
-            .create_tags()
-            .resources(&id)
-            .set_tags(Some(
-                tag_specification(ResourceType::InternetGateway, req)
-                    .tags()
-                    .to_vec(),
-            ))
-            .send()
-            .await
-            .map_err(aws("ec2:CreateTags"))?;
         let mut l = match sent {
             Sent::Answer(out) => match out.internet_gateway() {
                 Some(g) => to_live(cx, g),
