@@ -611,9 +611,9 @@ fn result(t: &Tally, every: usize, run: Run) -> String {
     format!(
         "{} killed (N = {}); before recovery, {} tagged resources found, every one in the \
          lockfile ({} of them as a pending create with its token; {} more pending creates had \
-         made nothing yet); {after} at every point, and the {} resources new in the emulator \
-         since their point (tagged or not) were all the lockfile's; {} successful creates in \
-         the call log, never two for one name in one point; {}",
+         made nothing yet); {after} at every point, and everything new in the emulator since its \
+         point, tagged or not, was in the lockfile ({} resources in all); {} successful creates \
+         in the call log, never two for one name in one point; {}",
         plural(t.points(), "point"),
         t.ranges(every),
         t.tagged_checked,
