@@ -15,8 +15,8 @@ use serde_json::json;
 use strata_engine::lockfile::{Lockfile, PendingKind};
 
 use crate::support::{
-    Call, Scenario, Stack, TestBed, changes, mutations, owned_at, stderr, stdout, strict,
-    subnets_of, vpcs_of,
+    Call, Owned, Scenario, Stack, TestBed, changes, every_resource_at, mutations, owned_at, stderr,
+    stdout, strict, subnets_of, vpcs_of,
 };
 
 #[tokio::test]
@@ -222,6 +222,9 @@ struct Tally {
     not_made: usize,
     /// Successful create calls in the call log, kill and recovery together.
     creates: usize,
+    /// Resources new in the emulator after a point (whatever their tags), each found in the
+    /// lockfile.
+    new_checked: usize,
     /// Recovery durations.
     recoveries: Vec<Duration>,
 }
@@ -371,6 +374,41 @@ async fn check_settled(tb: &TestBed, s: &Stack, run: Run, at: &str) {
     }
 }
 
+/// Ids of everything in the emulator of the kinds strata manages, whatever its tags.
+async fn every_id(tb: &TestBed) -> BTreeSet<String> {
+    every_resource_at(tb.url())
+        .await
+        .into_iter()
+        .map(|o| o.id)
+        .collect()
+}
+
+/// After a run that finished: nothing was made that the lockfile does not record, tagged or
+/// not (a resource left without the stack's tag is lost to every later run). Everything in the
+/// emulator that was not there `before` the point is one of the lockfile's resources or deposed
+/// copies (after destroy, nothing is). Returns how many new resources were checked.
+async fn check_nothing_else(tb: &TestBed, s: &Stack, before: &BTreeSet<String>, at: &str) -> usize {
+    let lf = lockfile_of(s);
+    let recorded: BTreeSet<String> = lf
+        .resources
+        .values()
+        .map(|r| r.id.clone())
+        .chain(lf.deposed.iter().map(|d| d.resource.id.clone()))
+        .collect();
+    let new: Vec<Owned> = every_resource_at(tb.url())
+        .await
+        .into_iter()
+        .filter(|o| !before.contains(&o.id))
+        .collect();
+    let lost: Vec<&Owned> = new.iter().filter(|o| !recorded.contains(&o.id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{at}: the emulator holds resources made since the point that the lockfile does not \
+         record (tagged or not): {lost:?}"
+    );
+    new.len()
+}
+
 /// Successful creates per logical name in the call log (the `strata:name` tag of the call).
 fn creates_by_name(log: &[Call]) -> BTreeMap<String, Vec<&Call>> {
     let mut by: BTreeMap<String, Vec<&Call>> = BTreeMap::new();
@@ -395,6 +433,7 @@ async fn crash_point(
     step: usize,
 ) -> bool {
     tb.clear_log();
+    let before = every_id(tb).await;
     let out = s
         .command(run.args())
         .env("STRATA_FAULT_KILL_AFTER_CALL", n.to_string())
@@ -404,6 +443,7 @@ async fn crash_point(
         Some(0) => {
             t.finished_at[step].get_or_insert(n);
             check_settled(tb, s, run, at).await;
+            check_nothing_else(tb, s, &before, at).await;
             return false;
         }
         Some(code) => panic!(
@@ -436,6 +476,7 @@ async fn crash_point(
         stderr(&out)
     );
     check_settled(tb, s, run, at).await;
+    t.new_checked += check_nothing_else(tb, s, &before, at).await;
 
     let creates = creates_by_name(&log);
     let twice: Vec<_> = creates.iter().filter(|(_, c)| c.len() > 1).collect();
@@ -570,13 +611,15 @@ fn result(t: &Tally, every: usize, run: Run) -> String {
     format!(
         "{} killed (N = {}); before recovery, {} tagged resources found, every one in the \
          lockfile ({} of them as a pending create with its token; {} more pending creates had \
-         made nothing yet); {after} at every point; {} successful creates in the call log, \
-         never two for one name in one point; {}",
+         made nothing yet); {after} at every point, and everything new in the emulator since its \
+         point, tagged or not, was in the lockfile ({} resources in all); {} successful creates \
+         in the call log, never two for one name in one point; {}",
         plural(t.points(), "point"),
         t.ranges(every),
         t.tagged_checked,
         t.as_pending,
         t.not_made,
+        t.new_checked,
         t.creates,
         t.recovery_summary(),
     )

@@ -147,8 +147,8 @@ outputs:
 
 /// Secrets: a sensitive variable's value goes to AWS and nowhere else. Not in the lockfile or
 /// its backup, the text and JSON plans, a saved plan, the outputs, the logs at the highest
-/// verbosity (where the SDK shows request and response bodies), an error from AWS, or a
-/// document error on the way to applying a saved plan, even after it is rotated.
+/// verbosity (trace; strata never logs the SDK's request and response dumps), an error from
+/// AWS, or a document error on the way to applying a saved plan, even after it is rotated.
 #[tokio::test]
 async fn a_secret_reaches_aws_and_is_written_nowhere() {
     let sc = Scenario::start(
@@ -156,10 +156,11 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
         "a sensitive variable used in a tag, a group description and a rule description, and \
          a tag value marked sensitive (`lifecycle.sensitive`); validate, plan (text, JSON, \
          saved), a saved plan applied with a document error, then applied, plan, state, \
-         outputs, then the value rotated and applied, then destroy, with -vvv (SDK request and \
-         response bodies logged); a create denied by a service control policy, with -vvv; \
-         everything printed and every file in the stack directory (but the document) after \
-         every run scanned for the three values as written, URL-encoded, JSON- and XML-escaped",
+         outputs, then the value rotated and applied, then destroy, with -vvv (trace logs, \
+         which never hold the SDK's request and response dumps); a create denied by a service \
+         control policy, with -vvv; everything printed and every file in the stack directory \
+         (but the document) after every run scanned for the three values as written, \
+         URL-encoded, JSON- and XML-escaped",
     );
     let s = Stack::new("secret", DOCS);
     // A saved plan is private even where a public file of that name was.

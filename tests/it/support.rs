@@ -613,6 +613,201 @@ pub async fn owned_at(url: &str, stack: &str) -> Vec<Owned> {
     out
 }
 
+/// Everything of the kinds strata manages in the emulator that is not deleted, whatever its
+/// tags, but what AWS makes by itself with a VPC or a transit gateway (the main route table,
+/// the default security group, the default association route table).
+pub async fn every_resource_at(url: &str) -> Vec<Owned> {
+    resources_at(url, None).await
+}
+
+async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    // Hand-written describes: what strata's reads cannot show (resources without its tags).
+    let c = ec2_at(url).await;
+    let f = || stack.map(|s| vec![stack_filter(s)]);
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, id: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]| {
+        out.push(Owned {
+            kind: kind.to_string(),
+            id: id.unwrap_or_default().to_string(),
+            name: tag(tags, "strata:name").map(str::to_string),
+        });
+    };
+    for v in c
+        .describe_vpcs()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("vpcs")
+        .vpcs()
+    {
+        push("ec2.vpc", v.vpc_id(), v.tags());
+    }
+    for s in c
+        .describe_subnets()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("subnets")
+        .subnets()
+    {
+        push("ec2.subnet", s.subnet_id(), s.tags());
+    }
+    for g in c
+        .describe_internet_gateways()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("igws")
+        .internet_gateways()
+    {
+        push("ec2.internet_gateway", g.internet_gateway_id(), g.tags());
+    }
+    for a in c
+        .describe_addresses()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("eips")
+        .addresses()
+    {
+        push("ec2.eip", a.allocation_id(), a.tags());
+    }
+    for n in c
+        .describe_nat_gateways()
+        .set_filter(f())
+        .send()
+        .await
+        .expect("nats")
+        .nat_gateways()
+    {
+        // The emulator ignores this filter: check the tag here.
+        if n.state().map(|s| s.as_str()) != Some("deleted")
+            && (stack.is_none() || tag(n.tags(), "strata:stack") == stack)
+        {
+            push("ec2.nat_gateway", n.nat_gateway_id(), n.tags());
+        }
+    }
+    for t in c
+        .describe_route_tables()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("rts")
+        .route_tables()
+    {
+        if stack.is_some() || !t.associations().iter().any(|a| a.main() == Some(true)) {
+            push("ec2.route_table", t.route_table_id(), t.tags());
+        }
+    }
+    for g in c
+        .describe_security_groups()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("sgs")
+        .security_groups()
+    {
+        if stack.is_some() || g.group_name() != Some("default") {
+            push("ec2.security_group", g.group_id(), g.tags());
+        }
+    }
+    for p in c
+        .describe_managed_prefix_lists()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("pls")
+        .prefix_lists()
+    {
+        if !p.state().is_some_and(|s| s.as_str().starts_with("delete")) {
+            push("ec2.prefix_list", p.prefix_list_id(), p.tags());
+        }
+    }
+    for e in c
+        .describe_vpc_endpoints()
+        .set_filters(f())
+        .send()
+        .await
+        .expect("endpoints")
+        .vpc_endpoints()
+    {
+        if !e
+            .state()
+            .is_some_and(|s| s.as_str().eq_ignore_ascii_case("deleted"))
+        {
+            push("ec2.vpc_endpoint", e.vpc_endpoint_id(), e.tags());
+        }
+    }
+    // The emulator ignores tag filters on these: check the tags here.
+    let ours =
+        |tags: &[aws_sdk_ec2::types::Tag]| stack.is_none() || tag(tags, "strata:stack") == stack;
+    let gone = |state: Option<&str>| {
+        state.is_some_and(|s| matches!(s, "deleted" | "deleting" | "rejected" | "failed"))
+    };
+    for p in c
+        .describe_vpc_peering_connections()
+        .send()
+        .await
+        .expect("peerings")
+        .vpc_peering_connections()
+    {
+        let state = p.status().and_then(|s| s.code()).map(|c| c.as_str());
+        if ours(p.tags()) && !gone(state) {
+            push(
+                "ec2.vpc_peering_connection",
+                p.vpc_peering_connection_id(),
+                p.tags(),
+            );
+        }
+    }
+    for t in c
+        .describe_transit_gateways()
+        .send()
+        .await
+        .expect("transit gateways")
+        .transit_gateways()
+    {
+        if ours(t.tags()) && !gone(t.state().map(|s| s.as_str())) {
+            push("ec2.transit_gateway", t.transit_gateway_id(), t.tags());
+        }
+    }
+    for a in c
+        .describe_transit_gateway_vpc_attachments()
+        .send()
+        .await
+        .expect("attachments")
+        .transit_gateway_vpc_attachments()
+    {
+        if ours(a.tags()) && !gone(a.state().map(|s| s.as_str())) {
+            push(
+                "ec2.transit_gateway_vpc_attachment",
+                a.transit_gateway_attachment_id(),
+                a.tags(),
+            );
+        }
+    }
+    for t in c
+        .describe_transit_gateway_route_tables()
+        .send()
+        .await
+        .expect("transit gateway route tables")
+        .transit_gateway_route_tables()
+    {
+        if ours(t.tags())
+            && !gone(t.state().map(|s| s.as_str()))
+            && (stack.is_some() || t.default_association_route_table() != Some(true))
+        {
+            push(
+                "ec2.transit_gateway_route_table",
+                t.transit_gateway_route_table_id(),
+                t.tags(),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Ids of the stack's resources of one kind in its emulator (see [`owned_at`]).
 pub async fn owned_ids_of(s: &Stack, kind: &str) -> BTreeSet<String> {
     owned_at(&s.endpoint, &s.name)

@@ -377,6 +377,15 @@ mod tests {
             apply_state(&[(9, 3.0, 2.0), (54, 3.0, 2.5)], 1.2),
             "NOT met for 9 and 54 resources"
         );
+        // One size within the bound does not make the others' overrun met, on either measure.
+        assert_eq!(
+            apply_state(&[(9, 1.1, 1.0), (54, 2.14, 1.59)], 1.2),
+            "NOT met for 54 resources"
+        );
+        assert_eq!(
+            apply_state(&[(9, 1.3, 1.1), (54, 1.25, 1.5)], 1.2),
+            "NOT met for 54 resources"
+        );
         assert_eq!(apply_state(&[], 1.2), "NOT met: nothing measured");
     }
 
