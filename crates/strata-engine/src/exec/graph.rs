@@ -153,17 +153,17 @@ impl Builder<'_> {
 fn add_operations(b: &mut Builder<'_>) {
     let plan = b.plan;
     for (i, a) in plan.actions.iter().enumerate() {
-        match a.action {
-            ActionKind::Create => _ = b.push(i, Step::Create),
-            ActionKind::Update => _ = b.push(i, Step::Update),
-            ActionKind::Adopt => _ = b.push(i, Step::Adopt),
-            ActionKind::Delete => _ = b.push(i, Step::Delete),
-            ActionKind::Forget => _ = b.push(i, Step::Forget),
-            ActionKind::Replace => {
-                b.push(i, Step::Delete);
-                b.push(i, Step::Create);
-            }
-            ActionKind::NoOp => {}
+        let steps: &[Step] = match a.action {
+            ActionKind::Create => &[Step::Create],
+            ActionKind::Update => &[Step::Update],
+            ActionKind::Adopt => &[Step::Adopt],
+            ActionKind::Delete => &[Step::Delete],
+            ActionKind::Forget => &[Step::Forget],
+            ActionKind::Replace => &[Step::Delete, Step::Create],
+            ActionKind::NoOp => &[],
+        };
+        for &step in steps {
+            b.push(i, step);
         }
     }
     b.base = b.ops.len();
