@@ -22,8 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use petgraph::algo::has_path_connecting;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::NodeIndex;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
@@ -39,275 +38,10 @@ use crate::provider::{
 use crate::secret::Secrets;
 use crate::value::{self, Attrs};
 
-/// What one operation does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Create,
-    Update,
-    Adopt,
-    Delete,
-    Forget,
-    /// Apply the deferred fields of a just-created resource once what they name exists.
-    Finish,
-    /// Remove deferred-field references to resources about to be deleted.
-    Strip,
-}
-
-impl Step {
-    fn verb(self) -> &'static str {
-        match self {
-            Step::Create => "create",
-            Step::Update => "update",
-            Step::Adopt => "adopt",
-            Step::Delete => "delete",
-            Step::Forget => "forget",
-            Step::Finish => "finish",
-            Step::Strip => "unlink",
-        }
-    }
-}
-
-/// One operation of the walk.
-#[derive(Debug, Clone)]
-pub struct Op {
-    /// Index into the plan's actions.
-    pub action: usize,
-    pub step: Step,
-    /// e.g. `create subnet_a`; also the key recorded as completed in the lockfile.
-    pub label: String,
-}
-
-/// The operations and their ordering edges (`a -> b`: a before b).
-#[derive(Debug)]
-pub struct OpGraph {
-    pub ops: Vec<Op>,
-    pub graph: DiGraph<usize, ()>,
-}
-
-/// The plan's operations could not be ordered.
-#[derive(Debug, thiserror::Error)]
-#[error("the plan's operations form a cycle through {0}")]
-pub struct CycleError(pub String);
-
-/// Builds the operation graph of a plan.
-pub fn op_graph(plan: &Plan) -> Result<OpGraph, CycleError> {
-    let mut ops = Vec::new();
-    for (i, a) in plan.actions.iter().enumerate() {
-        let mut push = |step: Step| {
-            ops.push(Op {
-                action: i,
-                step,
-                label: format!("{} {}", step.verb(), a.name),
-            });
-        };
-        match a.action {
-            ActionKind::Create => push(Step::Create),
-            ActionKind::Update => push(Step::Update),
-            ActionKind::Adopt => push(Step::Adopt),
-            ActionKind::Delete => push(Step::Delete),
-            ActionKind::Forget => push(Step::Forget),
-            ActionKind::Replace => {
-                push(Step::Delete);
-                push(Step::Create);
-            }
-            ActionKind::NoOp => {}
-        }
-    }
-    let mut g: DiGraph<usize, ()> = DiGraph::new();
-    let mut nodes: Vec<NodeIndex> = (0..ops.len()).map(|i| g.add_node(i)).collect();
-    let mut forward: HashMap<&str, usize> = HashMap::new();
-    let mut deletes: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, op) in ops.iter().enumerate() {
-        let name = plan.actions[op.action].name.as_str();
-        match op.step {
-            Step::Create | Step::Update | Step::Adopt => {
-                forward.insert(name, i);
-            }
-            Step::Delete => deletes.entry(name).or_default().push(i),
-            Step::Forget | Step::Finish | Step::Strip => {}
-        }
-    }
-    fn edge(g: &mut DiGraph<usize, ()>, nodes: &[NodeIndex], a: usize, b: usize) {
-        if a != b && g.find_edge(nodes[a], nodes[b]).is_none() {
-            g.add_edge(nodes[a], nodes[b], ());
-        }
-    }
-    for (i, op) in ops.iter().enumerate() {
-        let a = &plan.actions[op.action];
-        match op.step {
-            Step::Create | Step::Update | Step::Adopt => {
-                for d in &a.depends_on {
-                    if let Some(&j) = forward.get(d.as_str()) {
-                        edge(&mut g, &nodes, j, i);
-                    }
-                }
-            }
-            Step::Delete => {
-                // Delete what depends on us first.
-                for d in &a.prior_depends_on {
-                    for &j in deletes.get(d.as_str()).into_iter().flatten() {
-                        edge(&mut g, &nodes, i, j);
-                    }
-                }
-            }
-            Step::Forget | Step::Finish | Step::Strip => {}
-        }
-        if a.action == ActionKind::Replace
-            && op.step == Step::Create
-            && let Some(&del) = deletes
-                .get(a.name.as_str())
-                .and_then(|v| v.iter().find(|&&j| ops[j].action == op.action))
-        {
-            match a.replace_mode {
-                Some(ReplaceMode::CreateBeforeDelete) => edge(&mut g, &nodes, i, del),
-                _ => edge(&mut g, &nodes, del, i),
-            }
-        }
-    }
-    // Deferred fields: a created or updated resource gets them in a second step ("finish") once
-    // the new resources they name exist. The first step leaves out what names those, so that
-    // nothing waits for the resources it names (a group whose tags name a group whose rules
-    // name it: the tags' group is updated first, the other group created, then the rules).
-    let creates: HashMap<&str, usize> = ops
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.step == Step::Create)
-        .map(|(i, o)| (plan.actions[o.action].name.as_str(), i))
-        .collect();
-    let base = ops.len();
-    let mut finish_of: HashMap<usize, usize> = HashMap::new();
-    for i in 0..base {
-        let op = ops[i].clone();
-        let a = &plan.actions[op.action];
-        let pending: Vec<usize> = a
-            .soft_depends_on
-            .iter()
-            .filter_map(|d| creates.get(d.as_str()).copied())
-            .filter(|&j| j != i)
-            .collect();
-        if matches!(op.step, Step::Create | Step::Update | Step::Adopt) && !pending.is_empty() {
-            let f = ops.len();
-            ops.push(Op {
-                action: op.action,
-                step: Step::Finish,
-                label: format!("finish {}", a.name),
-            });
-            nodes.push(g.add_node(f));
-            finish_of.insert(op.action, f);
-            edge(&mut g, &nodes, i, f);
-            for j in pending {
-                edge(&mut g, &nodes, j, f);
-            }
-        }
-    }
-    // References to resources about to be deleted are removed first ("unlink"):
-    // * from deferred fields (two security groups naming each other can then both go), unless
-    //   a kept resource's finish step moves them to the new copy of a resource replaced
-    //   create-before-destroy: then that step goes before the old copy's delete, and the rule
-    //   is never missing;
-    // * from a kept resource that will use the new copy of a replaced resource (an internet
-    //   gateway attached to a replaced VPC is detached before the old VPC is deleted, and
-    //   attached to the new one after it exists).
-    //   A resource replaced with create_before_destroy is not unlinked: its new copy exists
-    //   before the old one goes, so the kept resource moves to it in one update (a route is
-    //   never missing).
-    let created_first: BTreeSet<&str> = plan
-        .actions
-        .iter()
-        .filter(|a| a.replace_mode == Some(ReplaceMode::CreateBeforeDelete))
-        .map(|a| a.name.as_str())
-        .collect();
-    for (ai, a) in plan.actions.iter().enumerate() {
-        if a.id.is_none() || a.action == ActionKind::Forget {
-            continue;
-        }
-        let kept = matches!(
-            a.action,
-            ActionKind::Update | ActionKind::Adopt | ActionKind::NoOp
-        );
-        let moving = a
-            .prior_depends_on
-            .iter()
-            .filter(|d| kept && a.depends_on.contains(d) && !created_first.contains(d.as_str()));
-        let mut targets: Vec<usize> = Vec::new();
-        for d in &a.prior_soft_depends_on {
-            for &j in deletes.get(d.as_str()).into_iter().flatten() {
-                if let Some(&f) = finish_of.get(&ai)
-                    && kept
-                    && moves_to_new_copy(a, &plan.actions[ops[j].action])
-                    && !has_path_connecting(&g, nodes[j], nodes[f], None)
-                {
-                    edge(&mut g, &nodes, f, j);
-                } else {
-                    targets.push(j);
-                }
-            }
-        }
-        targets.extend(moving.flat_map(|d| deletes.get(d.as_str()).into_iter().flatten().copied()));
-        if targets.is_empty() {
-            continue;
-        }
-        let st = ops.len();
-        ops.push(Op {
-            action: ai,
-            step: Step::Strip,
-            label: format!("unlink {}", a.name),
-        });
-        nodes.push(g.add_node(st));
-        for j in targets {
-            edge(&mut g, &nodes, st, j);
-        }
-        let own: Vec<usize> = (0..base).filter(|&j| ops[j].action == ai).collect();
-        for j in own {
-            edge(&mut g, &nodes, st, j);
-        }
-    }
-    // Soft edges: an update that stops using a resource goes before that resource's delete,
-    // unless that would make a cycle (then AWS allows the other order, e.g. a route left
-    // pointing at a deleted NAT gateway until it is updated).
-    for (i, op) in ops.iter().enumerate() {
-        if !matches!(op.step, Step::Update | Step::Adopt) {
-            continue;
-        }
-        let a = &plan.actions[op.action];
-        for d in &a.prior_depends_on {
-            for &j in deletes.get(d.as_str()).into_iter().flatten() {
-                if !has_path_connecting(&g, nodes[j], nodes[i], None) {
-                    edge(&mut g, &nodes, i, j);
-                }
-            }
-        }
-    }
-    if let Err(c) = petgraph::algo::toposort(&g, None) {
-        let op = &ops[g[c.node_id()]];
-        return Err(CycleError(op.label.clone()));
-    }
-    Ok(OpGraph { ops, graph: g })
-}
-
-/// Whether the update of `kept` rewrites every deferred field naming `old`'s copy, and `old` is
-/// replaced create-before-destroy: then `kept` names the new copy once its finish step is done,
-/// with no moment naming neither.
-fn moves_to_new_copy(kept: &Action, old: &Action) -> bool {
-    fn names(v: &Value, id: &str) -> bool {
-        match v {
-            Value::String(s) => s == id,
-            Value::Array(a) => a.iter().any(|x| names(x, id)),
-            Value::Object(m) => m.values().any(|x| names(x, id)),
-            _ => false,
-        }
-    }
-    let (Some(id), Some(prior)) = (old.id.as_deref(), kept.prior.as_ref()) else {
-        return false;
-    };
-    let deferred = strata_model::kinds::find(&kept.kind).map_or(&[][..], |k| k.deferred);
-    old.action == ActionKind::Replace
-        && old.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
-        && deferred
-            .iter()
-            .filter(|f| prior.get(**f).is_some_and(|v| names(v, id)))
-            .all(|f| kept.changes.iter().any(|c| c.field == *f))
-}
+mod graph;
+mod timings;
+pub use graph::{CycleError, Op, OpGraph, Step, op_graph};
+pub use timings::{OpTiming, critical_calls, critical_path};
 
 /// How far to go when cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -415,70 +149,6 @@ pub struct Outcome {
     pub lockfile: Lockfile,
 }
 
-/// One operation's timing, relative to the start of the run.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct OpTiming {
-    pub label: String,
-    /// The operations it waited for.
-    pub after: Vec<String>,
-    pub start_ms: u64,
-    pub end_ms: u64,
-    /// HTTP attempts it made.
-    pub calls: usize,
-    /// The most of them made one after another (concurrent attempts count once).
-    pub chain_calls: usize,
-    pub ok: bool,
-}
-
-/// The longest chain of operations by their durations: (its length in ms, its labels). No
-/// schedule can finish faster than this chain takes.
-pub fn critical_path(timings: &[OpTiming]) -> (u64, Vec<String>) {
-    longest_chain(timings, |t| t.end_ms.saturating_sub(t.start_ms))
-}
-
-/// The longest chain of operations by the HTTP calls each made one after the other: under a
-/// fixed latency per call, no schedule can finish faster than this many calls.
-pub fn critical_calls(timings: &[OpTiming]) -> (u64, Vec<String>) {
-    longest_chain(timings, |t| {
-        u64::try_from(t.chain_calls).unwrap_or(u64::MAX)
-    })
-}
-
-fn longest_chain(timings: &[OpTiming], weight: impl Fn(&OpTiming) -> u64) -> (u64, Vec<String>) {
-    let index: HashMap<&str, usize> = timings
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.label.as_str(), i))
-        .collect();
-    // Operations in start order: every operation starts after those it waited for.
-    let mut order: Vec<usize> = (0..timings.len()).collect();
-    order.sort_by_key(|&i| timings[i].start_ms);
-    let mut best: Vec<(u64, Option<usize>)> = vec![(0, None); timings.len()];
-    for &i in &order {
-        let t = &timings[i];
-        let own = weight(t);
-        let (before, from) = t
-            .after
-            .iter()
-            .filter_map(|a| index.get(a.as_str()).copied())
-            .map(|j| (best[j].0, Some(j)))
-            .max()
-            .unwrap_or((0, None));
-        best[i] = (before + own, from);
-    }
-    let Some((end, _)) = best.iter().enumerate().max_by_key(|(_, b)| b.0) else {
-        return (0, Vec::new());
-    };
-    let mut chain = Vec::new();
-    let mut at = Some(end);
-    while let Some(i) = at {
-        chain.push(timings[i].label.clone());
-        at = best[i].1;
-    }
-    chain.reverse();
-    (best[end].0, chain)
-}
-
 impl Outcome {
     pub fn success(&self) -> bool {
         self.failed.is_empty() && self.cancelled.is_none() && self.skipped.is_empty()
@@ -580,318 +250,34 @@ impl<'a> Resolver<'a> {
 pub async fn execute(
     plan: &Plan,
     provider: Arc<dyn Provider>,
-    mut lf: Lockfile,
+    lf: Lockfile,
     opts: &ExecOptions,
     mut cancel: watch::Receiver<Cancel>,
     reporter: &mut dyn Reporter,
 ) -> Result<Outcome, ExecError> {
-    let og = op_graph(plan)?;
-    let n = og.ops.len();
-    let mut indegree: Vec<usize> = (0..n)
-        .map(|i| {
-            og.graph
-                .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
-                .count()
-        })
-        .collect();
-    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
-    // Actions whose resource this run has changed already (its lockfile record is fresher than
-    // the plan's live read).
-    let mut touched: HashSet<usize> = HashSet::new();
-    let resolver = Resolver::new(plan, &opts.secrets);
-    // Actions whose deferred fields a `finish` step applies.
-    let finishing: HashSet<usize> = og
-        .ops
-        .iter()
-        .filter(|o| o.step == Step::Finish)
-        .map(|o| o.action)
-        .collect();
-    let mut state: Vec<OpState> = vec![OpState::Queued; n];
-    let mut started_at: HashMap<usize, Instant> = HashMap::new();
-    let mut op_calls: HashMap<usize, Arc<crate::provider::OpCalls>> = HashMap::new();
-
-    let record = lf
-        .last_apply
-        .take()
-        .filter(|r| r.plan_id == plan.plan_id && !r.finished)
-        .unwrap_or(ApplyRecord {
-            plan_id: plan.plan_id.clone(),
-            completed: Vec::new(),
-            finished: false,
-        });
-    // Resuming this plan (see `resume`): what its earlier apply completed is not done again.
-    let completed: HashSet<&str> = record.completed.iter().map(String::as_str).collect();
-    for (i, op) in og.ops.iter().enumerate() {
-        if completed.contains(op.label.as_str()) {
-            state[i] = OpState::Done;
-            release(&og, i, &mut indegree, &mut ready);
-        }
-    }
-    ready.retain(|&i| state[i] != OpState::Done);
-    drop(completed);
-    lf.last_apply = Some(record);
-    let mut journal = journal(opts, &mut lf)?;
-
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
-    let (prog_tx, mut prog_rx) = mpsc::unbounded_channel::<(usize, Note)>();
-    let parallelism = opts.parallelism.max(1);
-    let mut running = 0usize;
-    let run_start = Instant::now();
-    let mut outcome = Outcome {
-        completed: 0,
-        timings: Vec::new(),
-        failed: Vec::new(),
-        skipped: Vec::new(),
-        not_started: 0,
-        cancelled: None,
-        converging: Vec::new(),
-        lockfile: Lockfile::new("", ""),
-    };
-    let mut level = *cancel.borrow();
-    if level != Cancel::Run {
-        // Cancelled before the walk began: nothing starts, and the run is not a success.
-        outcome.cancelled = Some(level);
-        reporter.event(&Event::Stopping { in_flight: 0 });
-    }
+    let (mut c, mut inbox) = Coordinator::new(plan, provider, lf, opts, reporter)?;
+    c.cancel_before_start(*cancel.borrow());
     let mut stop_deadline: Option<tokio::time::Instant> = None;
-
     loop {
-        if level == Cancel::Run {
-            while running < parallelism {
-                let Some(i) = ready.pop_first() else { break };
-                let op = &og.ops[i];
-                let action = &plan.actions[op.action];
-                // Forget needs no call.
-                if op.step == Step::Forget {
-                    forget(&mut lf, action);
-                    finish_op(&mut lf, op);
-                    journal.save(&mut lf, &[&action.name])?;
-                    state[i] = OpState::Done;
-                    outcome.completed += 1;
-                    reporter.event(&Event::Finished {
-                        label: op.label.clone(),
-                        id: action.id.clone(),
-                        elapsed: Duration::ZERO,
-                    });
-                    release(&og, i, &mut indegree, &mut ready);
-                    continue;
-                }
-                // The resource as it is now: as the plan read it live, unless this run changed
-                // it already (then as strata recorded the change); for `finish`, the copy this
-                // run created or updated.
-                let recorded = lf.resources.get(&action.name).filter(|r| {
-                    op.step == Step::Finish || Some(r.id.as_str()) == action.id.as_deref()
-                });
-                let id = recorded
-                    .map(|r| r.id.clone())
-                    .or_else(|| action.id.clone())
-                    .unwrap_or_default();
-                let prior = if op.step == Step::Finish || touched.contains(&op.action) {
-                    recorded.map(|r| r.attributes.clone())
-                } else {
-                    None
-                }
-                .or_else(|| action.prior.clone())
-                .unwrap_or_default();
-                let Inputs {
-                    attrs,
-                    changed,
-                    unknown,
-                } = inputs(
-                    op.step,
-                    action,
-                    &prior,
-                    finishing.contains(&op.action),
-                    &lf,
-                    &resolver,
-                );
-                if !unknown.is_empty()
-                    && matches!(
-                        op.step,
-                        Step::Create | Step::Update | Step::Adopt | Step::Finish
-                    )
-                {
-                    let vars: Vec<&str> = unknown
-                        .iter()
-                        .filter_map(|u| u.strip_prefix("var."))
-                        .collect();
-                    let error = if vars.is_empty() {
-                        ProviderError::new(
-                            ErrorClass::Other,
-                            format!("values still unknown when the operation started: {}", unknown.join(", ")),
-                        )
-                        .with_help("this is a bug in strata's ordering; please report it with the plan (--json)")
-                    } else {
-                        ProviderError::new(
-                            ErrorClass::Invalid,
-                            format!("the sensitive variable(s) {} have no value in this run", vars.join(", ")),
-                        )
-                        .with_help("a saved plan leaves sensitive values out: give them again with --var, --var-file or STRATA_VAR_NAME")
-                    };
-                    fail(&og, i, error, &mut state, &mut outcome, reporter);
-                    continue;
-                }
-                let token = action
-                    .token
-                    .clone()
-                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-                // Updating no field makes no call.
-                let mutating =
-                    matches!(op.step, Step::Create | Step::Delete) || !changed.is_empty();
-                if mutating {
-                    lf.pending.push(PendingOp {
-                        op: match op.step {
-                            Step::Create => PendingKind::Create,
-                            Step::Delete => PendingKind::Delete,
-                            _ => PendingKind::Update,
-                        },
-                        name: action.name.clone(),
-                        kind: action.kind.clone(),
-                        id: if op.step == Step::Create {
-                            None
-                        } else {
-                            action.id.clone()
-                        },
-                        token: token.clone(),
-                        plan_id: plan.plan_id.clone(),
-                        started_at: lockfile::now_rfc3339(),
-                    });
-                    if op.step == Step::Create {
-                        depose_replaced(&mut lf, action);
-                    }
-                    journal.save(&mut lf, &[&action.name])?;
-                }
-                state[i] = OpState::Running;
-                running += 1;
-                started_at.insert(i, Instant::now());
-                reporter.event(&Event::Started {
-                    label: op.label.clone(),
-                });
-                let provider = provider.clone();
-                let done_tx = done_tx.clone();
-                let progress = Progress::new(i, prog_tx.clone());
-                let action = action.clone();
-                let step = op.step;
-                let stack = plan.stack.clone();
-                let lineage = lf.lineage.clone();
-                let wait = opts.wait && action.wait;
-                let calls = Arc::new(crate::provider::OpCalls::default());
-                op_calls.insert(i, calls.clone());
-                tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
-                    let call = Call {
-                        step,
-                        id: &id,
-                        action: &action,
-                        attrs: &attrs,
-                        prior: &prior,
-                        changed: &changed,
-                        token: &token,
-                        stack: &stack,
-                        lineage: &lineage,
-                        wait,
-                    };
-                    let r = run_op(&*provider, call, &progress).await;
-                    let _ = done_tx.send((i, r));
-                }));
-            }
+        if c.level == Cancel::Run {
+            c.start_ready()?;
         }
-        let in_flight = state.iter().filter(|s| s.in_flight()).count();
-        if in_flight == 0 && (ready.is_empty() || level != Cancel::Run) {
+        if c.in_flight() == 0 && (c.ready.is_empty() || c.level != Cancel::Run) {
             break;
         }
         tokio::select! {
-            Some((i, result)) = done_rx.recv() => {
-                if state[i] == OpState::Running {
-                    running -= 1;
-                }
-                let op = &og.ops[i];
-                let action = &plan.actions[op.action];
-                let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
-                let end_ms = u64::try_from(run_start.elapsed().as_millis()).unwrap_or(u64::MAX);
-                outcome.timings.push(OpTiming {
-                    label: op.label.clone(),
-                    after: og
-                        .graph
-                        .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
-                        .map(|p| og.ops[og.graph[p]].label.clone())
-                        .collect(),
-                    start_ms: end_ms.saturating_sub(u64::try_from(elapsed.as_millis()).unwrap_or(0)),
-                    end_ms,
-                    calls: op_calls.get(&i).map_or(0, |c| c.total()),
-                    chain_calls: op_calls.get(&i).map_or(0, |c| c.sequential()),
-                    ok: result.is_ok(),
-                });
-                let ambiguous = matches!(&result, Err(e) if op.step == Step::Create
-                    && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other | ErrorClass::Cancelled));
-                if !ambiguous {
-                    lf.pending.retain(|p| !(p.name == action.name && p.kind == action.kind));
-                }
-                // Otherwise the create may have happened: the journal record stays, so the next
-                // run looks for it by its tags (and reuses its token).
-                match result {
-                    Ok(live) => {
-                        if let Some(state) = live.as_ref().and_then(|l| l.converging.clone()) {
-                            outcome.converging.push((action.name.clone(), state));
-                        }
-                        touched.insert(op.action);
-                        apply_result(&mut lf, action, op.step, live.as_ref());
-                        finish_op(&mut lf, op);
-                        journal.save(&mut lf, &[&action.name])?;
-                        state[i] = OpState::Done;
-                        outcome.completed += 1;
-                        reporter.event(&Event::Finished {
-                            label: op.label.clone(),
-                            id: live.map(|l| l.id).or_else(|| action.id.clone()),
-                            elapsed,
-                        });
-                        release(&og, i, &mut indegree, &mut ready);
-                    }
-                    Err(error) => {
-                        if op.step == Step::Create && !ambiguous {
-                            restore_deposed(&mut lf, action);
-                        }
-                        journal.save(&mut lf, &[&action.name])?;
-                        fail(&og, i, error, &mut state, &mut outcome, reporter);
-                    }
-                }
-            }
-            Some((i, note)) = prog_rx.recv() => match note {
-                Note::Created(id) => {
-                    // Journaled before the wait: a crash during it leaves the id on disk.
-                    let action = &plan.actions[og.ops[i].action];
-                    if let Some(p) = lf.pending.iter_mut().find(|p| {
-                        p.op == PendingKind::Create && p.name == action.name && p.kind == action.kind
-                    }) {
-                        p.id = Some(id);
-                        journal.save(&mut lf, &[&action.name])?;
-                    }
-                }
-                Note::Waiting(message) => {
-                    if state[i] == OpState::Running {
-                        // Waiting holds no slot: other operations start meanwhile.
-                        state[i] = OpState::Waiting;
-                        running -= 1;
-                    }
-                    let elapsed = started_at.get(&i).map(|s| s.elapsed()).unwrap_or_default();
-                    reporter.event(&Event::Progress { label: og.ops[i].label.clone(), message, elapsed });
-                }
-            },
+            Some((i, result)) = inbox.done.recv() => c.on_done(i, result)?,
+            Some((i, note)) = inbox.notes.recv() => c.on_note(i, note)?,
             changed = cancel.changed() => {
                 if changed.is_err() {
                     // The sender is gone: nobody can cancel any more.
                     continue;
                 }
                 let new = *cancel.borrow();
-                if new > level {
-                    level = new;
-                    outcome.cancelled = Some(level);
-                    reporter.event(&Event::Stopping {
-                        in_flight: state.iter().filter(|s| s.in_flight()).count(),
-                    });
-                    if level == Cancel::Abort {
-                        break;
-                    }
-                    stop_deadline = Some(tokio::time::Instant::now() + opts.grace);
+                match c.on_cancel(new) {
+                    Some(Cancel::Abort) => break,
+                    Some(_) => stop_deadline = Some(tokio::time::Instant::now() + opts.grace),
+                    None => {}
                 }
             }
             _ = async {
@@ -905,69 +291,498 @@ pub async fn execute(
             }
         }
     }
-    outcome.not_started = state.iter().filter(|s| **s == OpState::Queued).count();
-    if outcome.success()
-        && let Some(r) = &mut lf.last_apply
-    {
-        r.finished = true;
-    }
-    if outcome.success() {
-        // The plan was made from what exists after any earlier interruption, and all of it is
-        // done: what earlier runs left journaled as interrupted is settled.
-        lf.pending.retain(|p| p.plan_id == plan.plan_id);
-    }
-    sync_unchanged(&mut lf, plan);
-    record_outputs(&mut lf, plan, &opts.secrets);
-    journal.finish(&mut lf)?;
-    outcome.lockfile = lf;
-    Ok(outcome)
+    c.finish()
 }
 
-fn release(og: &OpGraph, i: usize, indegree: &mut [usize], ready: &mut BTreeSet<usize>) {
-    for nb in og
-        .graph
-        .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing)
-    {
-        let j = og.graph[nb];
-        indegree[j] -= 1;
-        if indegree[j] == 0 {
-            ready.insert(j);
+/// What the operations in flight send the coordinator.
+struct Inbox {
+    /// Each call's result.
+    done: mpsc::UnboundedReceiver<Done>,
+    /// Notes during a call (a created id, waiting).
+    notes: mpsc::UnboundedReceiver<(usize, Note)>,
+}
+
+/// The walk's coordinator: it starts operations and handles their results, notes and
+/// cancellation, and is the only writer of the lockfile and the only source of events.
+struct Coordinator<'a, 'r> {
+    plan: &'a Plan,
+    og: OpGraph,
+    opts: &'a ExecOptions,
+    provider: Arc<dyn Provider>,
+    reporter: &'r mut dyn Reporter,
+    resolver: Resolver<'a>,
+    lf: Lockfile,
+    journal: Journal,
+    /// How many of each operation's predecessors are not done yet.
+    indegree: Vec<usize>,
+    /// Operations whose predecessors are all done, not started yet.
+    ready: BTreeSet<usize>,
+    state: Vec<OpState>,
+    /// Actions whose resource this run has changed already (its lockfile record is fresher
+    /// than the plan's live read).
+    touched: HashSet<usize>,
+    /// Actions whose deferred fields a `finish` step applies.
+    finishing: HashSet<usize>,
+    started_at: HashMap<usize, Instant>,
+    op_calls: HashMap<usize, Arc<crate::provider::OpCalls>>,
+    /// Operations holding a `--parallelism` slot.
+    running: usize,
+    run_start: Instant,
+    outcome: Outcome,
+    level: Cancel,
+    done_tx: mpsc::UnboundedSender<Done>,
+    prog_tx: mpsc::UnboundedSender<(usize, Note)>,
+}
+
+impl<'a, 'r> Coordinator<'a, 'r> {
+    /// Builds the operation graph, marks what an earlier apply of this plan completed as done
+    /// (see `resume`), and starts the journal.
+    fn new(
+        plan: &'a Plan,
+        provider: Arc<dyn Provider>,
+        mut lf: Lockfile,
+        opts: &'a ExecOptions,
+        reporter: &'r mut dyn Reporter,
+    ) -> Result<(Self, Inbox), ExecError> {
+        let og = op_graph(plan)?;
+        let n = og.ops.len();
+        let indegree: Vec<usize> = (0..n)
+            .map(|i| {
+                og.graph
+                    .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                    .count()
+            })
+            .collect();
+        let ready: BTreeSet<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+        let finishing: HashSet<usize> = og
+            .ops
+            .iter()
+            .filter(|o| o.step == Step::Finish)
+            .map(|o| o.action)
+            .collect();
+        let record = lf
+            .last_apply
+            .take()
+            .filter(|r| r.plan_id == plan.plan_id && !r.finished)
+            .unwrap_or(ApplyRecord {
+                plan_id: plan.plan_id.clone(),
+                completed: Vec::new(),
+                finished: false,
+            });
+        // Resuming this plan (see `resume`): what its earlier apply completed is not done
+        // again.
+        let completed: Vec<usize> = {
+            let labels: HashSet<&str> = record.completed.iter().map(String::as_str).collect();
+            (0..n)
+                .filter(|&i| labels.contains(og.ops[i].label.as_str()))
+                .collect()
+        };
+        lf.last_apply = Some(record);
+        let journal = journal(opts, &mut lf)?;
+        let (done_tx, done) = mpsc::unbounded_channel::<Done>();
+        let (prog_tx, notes) = mpsc::unbounded_channel::<(usize, Note)>();
+        let mut c = Coordinator {
+            plan,
+            og,
+            opts,
+            provider,
+            reporter,
+            resolver: Resolver::new(plan, &opts.secrets),
+            lf,
+            journal,
+            indegree,
+            ready,
+            state: vec![OpState::Queued; n],
+            touched: HashSet::new(),
+            finishing,
+            started_at: HashMap::new(),
+            op_calls: HashMap::new(),
+            running: 0,
+            run_start: Instant::now(),
+            outcome: Outcome {
+                completed: 0,
+                timings: Vec::new(),
+                failed: Vec::new(),
+                skipped: Vec::new(),
+                not_started: 0,
+                cancelled: None,
+                converging: Vec::new(),
+                lockfile: Lockfile::new("", ""),
+            },
+            level: Cancel::Run,
+            done_tx,
+            prog_tx,
+        };
+        for i in completed {
+            c.state[i] = OpState::Done;
+            c.release(i);
+        }
+        let state = &c.state;
+        c.ready.retain(|&i| state[i] != OpState::Done);
+        Ok((c, Inbox { done, notes }))
+    }
+
+    /// Cancelled before the walk began: nothing starts, and the run is not a success.
+    fn cancel_before_start(&mut self, level: Cancel) {
+        self.level = level;
+        if level != Cancel::Run {
+            self.outcome.cancelled = Some(level);
+            self.reporter.event(&Event::Stopping { in_flight: 0 });
         }
     }
-}
 
-/// Marks an operation failed and every operation downstream of it skipped.
-fn fail(
-    og: &OpGraph,
-    i: usize,
-    error: ProviderError,
-    state: &mut [OpState],
-    outcome: &mut Outcome,
-    reporter: &mut dyn Reporter,
-) {
-    state[i] = OpState::Failed;
-    let label = og.ops[i].label.clone();
-    reporter.event(&Event::Failed {
-        label: label.clone(),
-        error: error.clone(),
-    });
-    outcome.failed.push((label.clone(), error));
-    let mut stack = vec![i];
-    while let Some(k) = stack.pop() {
-        for nb in og
-            .graph
-            .neighbors_directed(NodeIndex::new(k), petgraph::Direction::Outgoing)
+    fn in_flight(&self) -> usize {
+        self.state.iter().filter(|s| s.in_flight()).count()
+    }
+
+    /// Starts ready operations while there is a free slot.
+    fn start_ready(&mut self) -> Result<(), ExecError> {
+        let parallelism = self.opts.parallelism.max(1);
+        while self.running < parallelism {
+            let Some(i) = self.ready.pop_first() else {
+                break;
+            };
+            self.start(i)?;
+        }
+        Ok(())
+    }
+
+    /// Starts one operation: forgets at once (no call), fails it if a value it needs is still
+    /// unknown, else journals a pending record before a mutating call and spawns the call.
+    fn start(&mut self, i: usize) -> Result<(), ExecError> {
+        let plan = self.plan;
+        let op = self.og.ops[i].clone();
+        let action = &plan.actions[op.action];
+        let lf = &mut self.lf;
+        // Forget needs no call.
+        if op.step == Step::Forget {
+            forget(lf, action);
+            finish_op(lf, &op);
+            self.journal.save(lf, &[&action.name])?;
+            self.state[i] = OpState::Done;
+            self.outcome.completed += 1;
+            self.reporter.event(&Event::Finished {
+                label: op.label.clone(),
+                id: action.id.clone(),
+                elapsed: Duration::ZERO,
+            });
+            self.release(i);
+            return Ok(());
+        }
+        // The resource as it is now: as the plan read it live, unless this run changed it
+        // already (then as strata recorded the change); for `finish`, the copy this run
+        // created or updated.
+        let recorded = lf
+            .resources
+            .get(&action.name)
+            .filter(|r| op.step == Step::Finish || Some(r.id.as_str()) == action.id.as_deref());
+        let id = recorded
+            .map(|r| r.id.clone())
+            .or_else(|| action.id.clone())
+            .unwrap_or_default();
+        let prior = if op.step == Step::Finish || self.touched.contains(&op.action) {
+            recorded.map(|r| r.attributes.clone())
+        } else {
+            None
+        }
+        .or_else(|| action.prior.clone())
+        .unwrap_or_default();
+        let Inputs {
+            attrs,
+            changed,
+            unknown,
+        } = inputs(
+            op.step,
+            action,
+            &prior,
+            self.finishing.contains(&op.action),
+            lf,
+            &self.resolver,
+        );
+        if !unknown.is_empty()
+            && matches!(
+                op.step,
+                Step::Create | Step::Update | Step::Adopt | Step::Finish
+            )
         {
-            let j = og.graph[nb];
-            if state[j] == OpState::Queued {
-                state[j] = OpState::Skipped;
-                let skipped = og.ops[j].label.clone();
-                reporter.event(&Event::Skipped {
-                    label: skipped.clone(),
-                    because: label.clone(),
+            let vars: Vec<&str> = unknown
+                .iter()
+                .filter_map(|u| u.strip_prefix("var."))
+                .collect();
+            let error = if vars.is_empty() {
+                ProviderError::new(
+                    ErrorClass::Other,
+                    format!(
+                        "values still unknown when the operation started: {}",
+                        unknown.join(", ")
+                    ),
+                )
+                .with_help(
+                    "this is a bug in strata's ordering; please report it with the plan (--json)",
+                )
+            } else {
+                ProviderError::new(
+                    ErrorClass::Invalid,
+                    format!(
+                        "the sensitive variable(s) {} have no value in this run",
+                        vars.join(", ")
+                    ),
+                )
+                .with_help("a saved plan leaves sensitive values out: give them again with --var, --var-file or STRATA_VAR_NAME")
+            };
+            self.fail(i, error);
+            return Ok(());
+        }
+        let token = action
+            .token
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        // Updating no field makes no call.
+        let mutating = matches!(op.step, Step::Create | Step::Delete) || !changed.is_empty();
+        if mutating {
+            lf.pending.push(PendingOp {
+                op: match op.step {
+                    Step::Create => PendingKind::Create,
+                    Step::Delete => PendingKind::Delete,
+                    _ => PendingKind::Update,
+                },
+                name: action.name.clone(),
+                kind: action.kind.clone(),
+                id: if op.step == Step::Create {
+                    None
+                } else {
+                    action.id.clone()
+                },
+                token: token.clone(),
+                plan_id: plan.plan_id.clone(),
+                started_at: lockfile::now_rfc3339(),
+            });
+            if op.step == Step::Create {
+                depose_replaced(lf, action);
+            }
+            self.journal.save(lf, &[&action.name])?;
+        }
+        self.state[i] = OpState::Running;
+        self.running += 1;
+        self.started_at.insert(i, Instant::now());
+        self.reporter.event(&Event::Started {
+            label: op.label.clone(),
+        });
+        let provider = self.provider.clone();
+        let done_tx = self.done_tx.clone();
+        let progress = Progress::new(i, self.prog_tx.clone());
+        let action = action.clone();
+        let step = op.step;
+        let stack = plan.stack.clone();
+        let lineage = self.lf.lineage.clone();
+        let wait = self.opts.wait && action.wait;
+        let calls = Arc::new(crate::provider::OpCalls::default());
+        self.op_calls.insert(i, calls.clone());
+        tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
+            let call = Call {
+                step,
+                id: &id,
+                action: &action,
+                attrs: &attrs,
+                prior: &prior,
+                changed: &changed,
+                token: &token,
+                stack: &stack,
+                lineage: &lineage,
+                wait,
+            };
+            let r = run_op(&*provider, call, &progress).await;
+            let _ = done_tx.send((i, r));
+        }));
+        Ok(())
+    }
+
+    /// An operation's call returned: its timing is recorded, its result written to the
+    /// lockfile, and what waits for it released (or skipped if it failed).
+    fn on_done(
+        &mut self,
+        i: usize,
+        result: Result<Option<LiveResource>, ProviderError>,
+    ) -> Result<(), ExecError> {
+        if self.state[i] == OpState::Running {
+            self.running -= 1;
+        }
+        let og = &self.og;
+        let op = &og.ops[i];
+        let action = &self.plan.actions[op.action];
+        let elapsed = self
+            .started_at
+            .get(&i)
+            .map(|s| s.elapsed())
+            .unwrap_or_default();
+        let end_ms = u64::try_from(self.run_start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.outcome.timings.push(OpTiming {
+            label: op.label.clone(),
+            after: og
+                .graph
+                .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Incoming)
+                .map(|p| og.ops[og.graph[p]].label.clone())
+                .collect(),
+            start_ms: end_ms.saturating_sub(u64::try_from(elapsed.as_millis()).unwrap_or(0)),
+            end_ms,
+            calls: self.op_calls.get(&i).map_or(0, |c| c.total()),
+            chain_calls: self.op_calls.get(&i).map_or(0, |c| c.sequential()),
+            ok: result.is_ok(),
+        });
+        let step = op.step;
+        let label = op.label.clone();
+        let ambiguous = matches!(&result, Err(e) if step == Step::Create
+            && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other | ErrorClass::Cancelled));
+        let lf = &mut self.lf;
+        if !ambiguous {
+            lf.pending
+                .retain(|p| !(p.name == action.name && p.kind == action.kind));
+        }
+        // Otherwise the create may have happened: the journal record stays, so the next run
+        // looks for it by its tags (and reuses its token).
+        match result {
+            Ok(live) => {
+                if let Some(state) = live.as_ref().and_then(|l| l.converging.clone()) {
+                    self.outcome.converging.push((action.name.clone(), state));
+                }
+                self.touched.insert(op.action);
+                apply_result(lf, action, step, live.as_ref());
+                finish_op(lf, op);
+                self.journal.save(lf, &[&action.name])?;
+                self.state[i] = OpState::Done;
+                self.outcome.completed += 1;
+                self.reporter.event(&Event::Finished {
+                    label,
+                    id: live.map(|l| l.id).or_else(|| action.id.clone()),
+                    elapsed,
                 });
-                outcome.skipped.push((skipped, label.clone()));
-                stack.push(j);
+                self.release(i);
+            }
+            Err(error) => {
+                if step == Step::Create && !ambiguous {
+                    restore_deposed(lf, action);
+                }
+                self.journal.save(lf, &[&action.name])?;
+                self.fail(i, error);
+            }
+        }
+        Ok(())
+    }
+
+    /// A note from an operation in flight: a created id is journaled before the wait; a
+    /// waiting operation gives up its slot and its progress is reported.
+    fn on_note(&mut self, i: usize, note: Note) -> Result<(), ExecError> {
+        match note {
+            Note::Created(id) => {
+                // Journaled before the wait: a crash during it leaves the id on disk.
+                let action = &self.plan.actions[self.og.ops[i].action];
+                if let Some(p) = self.lf.pending.iter_mut().find(|p| {
+                    p.op == PendingKind::Create && p.name == action.name && p.kind == action.kind
+                }) {
+                    p.id = Some(id);
+                    self.journal.save(&mut self.lf, &[&action.name])?;
+                }
+            }
+            Note::Waiting(message) => {
+                if self.state[i] == OpState::Running {
+                    // Waiting holds no slot: other operations start meanwhile.
+                    self.state[i] = OpState::Waiting;
+                    self.running -= 1;
+                }
+                let elapsed = self
+                    .started_at
+                    .get(&i)
+                    .map(|s| s.elapsed())
+                    .unwrap_or_default();
+                self.reporter.event(&Event::Progress {
+                    label: self.og.ops[i].label.clone(),
+                    message,
+                    elapsed,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The user asked to stop or abort: returns the new level if it goes further than before.
+    fn on_cancel(&mut self, new: Cancel) -> Option<Cancel> {
+        if new <= self.level {
+            return None;
+        }
+        self.level = new;
+        self.outcome.cancelled = Some(new);
+        self.reporter.event(&Event::Stopping {
+            in_flight: self.in_flight(),
+        });
+        Some(new)
+    }
+
+    /// Ends the run: settles what a successful run settles, records unchanged resources and
+    /// outputs, and writes the lockfile a last time.
+    fn finish(mut self) -> Result<Outcome, ExecError> {
+        let plan = self.plan;
+        let mut outcome = self.outcome;
+        let mut lf = self.lf;
+        outcome.not_started = self.state.iter().filter(|s| **s == OpState::Queued).count();
+        if outcome.success()
+            && let Some(r) = &mut lf.last_apply
+        {
+            r.finished = true;
+        }
+        if outcome.success() {
+            // The plan was made from what exists after any earlier interruption, and all of
+            // it is done: what earlier runs left journaled as interrupted is settled.
+            lf.pending.retain(|p| p.plan_id == plan.plan_id);
+        }
+        sync_unchanged(&mut lf, plan);
+        record_outputs(&mut lf, plan, &self.opts.secrets);
+        self.journal.finish(&mut lf)?;
+        outcome.lockfile = lf;
+        Ok(outcome)
+    }
+
+    /// An operation is done: what waited only for it becomes ready.
+    fn release(&mut self, i: usize) {
+        for nb in self
+            .og
+            .graph
+            .neighbors_directed(NodeIndex::new(i), petgraph::Direction::Outgoing)
+        {
+            let j = self.og.graph[nb];
+            self.indegree[j] -= 1;
+            if self.indegree[j] == 0 {
+                self.ready.insert(j);
+            }
+        }
+    }
+
+    /// Marks an operation failed and every operation downstream of it skipped.
+    fn fail(&mut self, i: usize, error: ProviderError) {
+        let og = &self.og;
+        self.state[i] = OpState::Failed;
+        let label = og.ops[i].label.clone();
+        self.reporter.event(&Event::Failed {
+            label: label.clone(),
+            error: error.clone(),
+        });
+        self.outcome.failed.push((label.clone(), error));
+        let mut stack = vec![i];
+        while let Some(k) = stack.pop() {
+            for nb in og
+                .graph
+                .neighbors_directed(NodeIndex::new(k), petgraph::Direction::Outgoing)
+            {
+                let j = og.graph[nb];
+                if self.state[j] == OpState::Queued {
+                    self.state[j] = OpState::Skipped;
+                    let skipped = og.ops[j].label.clone();
+                    self.reporter.event(&Event::Skipped {
+                        label: skipped.clone(),
+                        because: label.clone(),
+                    });
+                    self.outcome.skipped.push((skipped, label.clone()));
+                    stack.push(j);
+                }
             }
         }
     }
@@ -1317,39 +1132,6 @@ fn record_outputs(lf: &mut Lockfile, plan: &Plan, secrets: &Secrets) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(label: &str, after: &[&str], start_ms: u64, end_ms: u64) -> OpTiming {
-        OpTiming {
-            label: label.into(),
-            after: after.iter().map(|a| a.to_string()).collect(),
-            start_ms,
-            end_ms,
-            calls: 1,
-            chain_calls: 1,
-            ok: true,
-        }
-    }
-
-    #[test]
-    fn the_critical_path_is_the_longest_chain_of_durations() {
-        // vpc (100) -> subnet (300) -> table (100); vpc -> gateway (50) -> table.
-        let timings = [
-            t("create vpc", &[], 0, 100),
-            t("create gateway", &["create vpc"], 100, 150),
-            t("create subnet", &["create vpc"], 100, 400),
-            t(
-                "create table",
-                &["create subnet", "create gateway"],
-                400,
-                500,
-            ),
-            t("create other", &[], 0, 120),
-        ];
-        let (ms, chain) = critical_path(&timings);
-        assert_eq!(ms, 500);
-        assert_eq!(chain, ["create vpc", "create subnet", "create table"]);
-        assert_eq!(critical_path(&[]), (0, vec![]));
-    }
 
     fn empty_plan() -> Plan {
         serde_json::from_value(serde_json::json!({

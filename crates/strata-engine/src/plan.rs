@@ -745,177 +745,32 @@ pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<
 
 /// Makes the plan.
 pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
-    let PlanInput {
-        desired,
-        lockfile,
-        live,
-        mode,
-        plan_id,
-        adopt_foreign,
-    } = input;
     let empty = BTreeMap::new();
-    let locked = lockfile.map_or(&empty, |l| &l.resources);
-    let owning = Owning {
-        stack: &desired.stack,
-        lineage: lockfile.map(|l| l.lineage.as_str()),
-    };
-
-    // Index the live resources.
-    let mut live_by_id: HashMap<(&str, &str), &LiveResource> = HashMap::new();
-    let mut tagged: BTreeMap<&str, Vec<&LiveResource>> = BTreeMap::new();
-    for r in live {
-        live_by_id.insert((r.kind.as_str(), r.id.as_str()), r);
-        if r.stack.as_deref() == Some(desired.stack.as_str())
-            && let Some(n) = &r.name
-        {
-            tagged.entry(n.as_str()).or_default().push(r);
-        }
-    }
-    // An interrupted create whose id was journaled is found by that id, whatever its tags
-    // say (a crash may come before AWS shows them): it counts as carrying its name.
-    for p in lockfile.into_iter().flat_map(|l| &l.pending) {
-        if p.op == PendingKind::Create
-            && let Some(id) = &p.id
-            && let Some(r) = live_by_id.get(&(p.kind.as_str(), id.as_str()))
-        {
-            let list = tagged.entry(p.name.as_str()).or_default();
-            if !list.iter().any(|l| l.id == r.id) {
-                list.push(r);
-            }
-        }
-    }
-    for list in tagged.values_mut() {
-        list.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-    let mut by_id: HashMap<&str, &str> = HashMap::new();
-    for (n, r) in locked {
-        by_id.insert(r.id.as_str(), n.as_str());
-    }
-    for r in live {
-        if let (Some(n), Some(s)) = (&r.name, &r.stack)
-            && s == &desired.stack
-        {
-            by_id.entry(r.id.as_str()).or_insert(n.as_str());
-        }
-    }
-    let pending_creates: BTreeMap<&str, &str> = lockfile
-        .map(|l| {
-            l.pending
-                .iter()
-                .filter(|p| p.op == PendingKind::Create)
-                .map(|p| (p.name.as_str(), p.token.as_str()))
-                .collect()
-        })
-        .unwrap_or_default();
-
-    // Which live resources are accounted for (current copies); the rest of the tagged ones
-    // are orphans or duplicates.
-    let mut claimed: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut actions: Vec<Action> = Vec::new();
-    let mut currents: BTreeMap<&str, Current<'_>> = BTreeMap::new();
-
-    // The current copy of every lockfile resource and every tagged name.
-    for (name, rec) in locked {
-        if let Some(l) = live_by_id.get(&(rec.kind.as_str(), rec.id.as_str())) {
-            claimed.insert((l.kind.as_str(), l.id.as_str()));
-            currents.insert(
-                name.as_str(),
-                Current {
-                    live: l,
-                    recorded: Some(rec),
-                },
-            );
-        }
-    }
-    if let Some(lf) = lockfile {
-        for d in &lf.deposed {
-            if let Some(l) = live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str())) {
-                claimed.insert((l.kind.as_str(), l.id.as_str()));
-            }
-        }
-    }
-
-    if !adopt_foreign {
-        let foreign = find_foreign(owning, &tagged, &claimed, &currents, lockfile, &live_by_id);
+    let mut p = Planner::new(input, &empty);
+    if !input.adopt_foreign {
+        let foreign = p.foreign();
         if !foreign.is_empty() {
             return Err(PlanError::Foreign(Foreign {
-                stack: desired.stack.clone(),
-                lineage: owning.lineage.map(str::to_string),
+                stack: p.desired.stack.clone(),
+                lineage: p.owning.lineage.map(str::to_string),
                 resources: foreign,
             }));
         }
     }
-
-    match mode {
-        Mode::Apply => plan_apply(
-            desired,
-            owning,
-            locked,
-            &tagged,
-            &pending_creates,
-            &mut currents,
-            &mut claimed,
-            &by_id,
-            &mut actions,
-        )?,
-        Mode::Destroy => {
-            for (name, rec) in locked {
-                match currents.get(name.as_str()) {
-                    Some(c) => {
-                        if rec.prevent_destroy {
-                            return Err(PlanError::PreventDestroy {
-                                name: name.clone(),
-                                what: "destroy",
-                            });
-                        }
-                        actions.push(delete_action(
-                            name,
-                            c.live,
-                            Some(rec),
-                            Reason::Destroy,
-                            &by_id,
-                        ));
-                    }
-                    None => actions.push(forget_action(name, rec)),
-                }
-            }
-        }
+    match input.mode {
+        Mode::Apply => p.plan_apply()?,
+        Mode::Destroy => p.plan_destroy()?,
     }
-
-    // Deposed copies and unclaimed tagged resources (orphans, duplicates).
-    if let Some(lf) = lockfile {
-        for d in &lf.deposed {
-            match live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str())) {
-                Some(l) => actions.push(delete_action(
-                    &d.name,
-                    l,
-                    Some(&d.resource),
-                    Reason::Deposed,
-                    &by_id,
-                )),
-                None => actions.push(Action {
-                    reason: Reason::Deposed,
-                    ..forget_action(&d.name, &d.resource)
-                }),
-            }
-        }
-    }
-    for (name, list) in &tagged {
-        for l in list {
-            if claimed.contains(&(l.kind.as_str(), l.id.as_str())) {
-                continue;
-            }
-            let reason = if mode == Mode::Destroy {
-                Reason::Destroy
-            } else if currents.contains_key(name) || desired.resources.contains_key(*name) {
-                Reason::Duplicate
-            } else {
-                Reason::Orphan
-            };
-            actions.push(delete_action(name, l, None, reason, &by_id));
-        }
-    }
-
+    p.plan_leftovers();
+    let Planner {
+        desired,
+        lockfile,
+        mode,
+        locked,
+        currents,
+        actions,
+        ..
+    } = p;
     let actions = order_actions(actions, desired);
     let outputs = plan_outputs(desired, &actions, locked, &currents);
     let mut summary = Summary::default();
@@ -940,7 +795,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     }
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
-        plan_id: plan_id.to_string(),
+        plan_id: input.plan_id.to_string(),
         stack: desired.stack.clone(),
         region: desired.region.clone(),
         mode,
@@ -955,59 +810,571 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     })
 }
 
-/// The resources of this stack another lockfile owns, which are never deleted or adopted
-/// unless the user says to take them over: those carrying the stack's tags that this lockfile
-/// did not create (another lineage, or none: tagged by hand, or made before a lockfile was
-/// lost), and those it records that carry another lockfile's lineage (taken over since).
-/// Resources it records without a lineage tag stay its own.
-fn find_foreign(
-    owning: Owning<'_>,
-    tagged: &BTreeMap<&str, Vec<&LiveResource>>,
-    claimed: &BTreeSet<(&str, &str)>,
-    currents: &BTreeMap<&str, Current<'_>>,
-    lockfile: Option<&Lockfile>,
-    live_by_id: &HashMap<(&str, &str), &LiveResource>,
-) -> Vec<ForeignResource> {
-    let entry = |name: &str, l: &LiveResource| ForeignResource {
-        name: name.to_string(),
-        kind: l.kind.clone(),
-        id: l.id.clone(),
-        lineage: l.lineage.clone(),
-    };
-    let taken_over =
-        |l: &LiveResource| l.lineage.is_some() && l.lineage.as_deref() != owning.lineage;
-    let mut out: Vec<ForeignResource> = Vec::new();
-    for (name, c) in currents {
-        if taken_over(c.live) {
-            out.push(entry(name, c.live));
-        }
-    }
-    for d in lockfile.map_or(&[][..], |l| &l.deposed) {
-        if let Some(l) = live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str()))
-            && taken_over(l)
-        {
-            out.push(entry(&d.name, l));
-        }
-    }
-    // An interrupted create's resource, found by the id this lockfile journaled, is its own.
-    let journaled = |l: &LiveResource| {
-        lockfile.is_some_and(|lf| {
-            lf.pending.iter().any(|p| {
-                p.op == PendingKind::Create && p.kind == l.kind && p.id.as_deref() == Some(&l.id)
-            })
-        })
-    };
-    for (name, list) in tagged {
-        for l in list {
-            if !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
-                && !journaled(l)
-                && (owning.lineage.is_none() || l.lineage.as_deref() != owning.lineage)
+/// What the planner's steps share: the inputs, their indexes, and what has been decided so
+/// far.
+struct Planner<'a> {
+    desired: &'a Desired,
+    lockfile: Option<&'a Lockfile>,
+    mode: Mode,
+    owning: Owning<'a>,
+    /// The lockfile's resources (none without a lockfile).
+    locked: &'a BTreeMap<String, LockedResource>,
+    live_by_id: HashMap<(&'a str, &'a str), &'a LiveResource>,
+    /// The live resources carrying this stack's tags, by the name they carry (an interrupted
+    /// create found by its journaled id counts as carrying its name), ordered by id.
+    tagged: BTreeMap<&'a str, Vec<&'a LiveResource>>,
+    /// The name of each id: recorded in the lockfile, else carried by the resource's tags.
+    by_id: HashMap<&'a str, &'a str>,
+    /// The token of each interrupted create.
+    pending_creates: BTreeMap<&'a str, &'a str>,
+    /// The current copy of each name.
+    currents: BTreeMap<&'a str, Current<'a>>,
+    /// The live resources accounted for (current copies, deposed ones); the rest of the
+    /// tagged ones are orphans or duplicates.
+    claimed: BTreeSet<(&'a str, &'a str)>,
+    /// What each resource planned so far will expose, for references.
+    known: HashMap<String, Known>,
+    actions: Vec<Action>,
+}
+
+impl<'a> Planner<'a> {
+    /// Indexes the inputs and finds the current copy of every lockfile resource.
+    fn new(input: PlanInput<'a>, empty: &'a BTreeMap<String, LockedResource>) -> Planner<'a> {
+        let PlanInput {
+            desired,
+            lockfile,
+            live,
+            mode,
+            ..
+        } = input;
+        let locked = lockfile.map_or(empty, |l| &l.resources);
+        let owning = Owning {
+            stack: &desired.stack,
+            lineage: lockfile.map(|l| l.lineage.as_str()),
+        };
+
+        // Index the live resources.
+        let mut live_by_id: HashMap<(&str, &str), &LiveResource> = HashMap::new();
+        let mut tagged: BTreeMap<&str, Vec<&LiveResource>> = BTreeMap::new();
+        for r in live {
+            live_by_id.insert((r.kind.as_str(), r.id.as_str()), r);
+            if r.stack.as_deref() == Some(desired.stack.as_str())
+                && let Some(n) = &r.name
             {
-                out.push(entry(name, l));
+                tagged.entry(n.as_str()).or_default().push(r);
+            }
+        }
+        // An interrupted create whose id was journaled is found by that id, whatever its tags
+        // say (a crash may come before AWS shows them): it counts as carrying its name.
+        for p in lockfile.into_iter().flat_map(|l| &l.pending) {
+            if p.op == PendingKind::Create
+                && let Some(id) = &p.id
+                && let Some(r) = live_by_id.get(&(p.kind.as_str(), id.as_str()))
+            {
+                let list = tagged.entry(p.name.as_str()).or_default();
+                if !list.iter().any(|l| l.id == r.id) {
+                    list.push(r);
+                }
+            }
+        }
+        for list in tagged.values_mut() {
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        let mut by_id: HashMap<&str, &str> = HashMap::new();
+        for (n, r) in locked {
+            by_id.insert(r.id.as_str(), n.as_str());
+        }
+        for r in live {
+            if let (Some(n), Some(s)) = (&r.name, &r.stack)
+                && s == &desired.stack
+            {
+                by_id.entry(r.id.as_str()).or_insert(n.as_str());
+            }
+        }
+        let pending_creates: BTreeMap<&str, &str> = lockfile
+            .map(|l| {
+                l.pending
+                    .iter()
+                    .filter(|p| p.op == PendingKind::Create)
+                    .map(|p| (p.name.as_str(), p.token.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let mut claimed: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut currents: BTreeMap<&str, Current<'_>> = BTreeMap::new();
+        // The current copy of every lockfile resource.
+        for (name, rec) in locked {
+            if let Some(l) = live_by_id.get(&(rec.kind.as_str(), rec.id.as_str())) {
+                claimed.insert((l.kind.as_str(), l.id.as_str()));
+                currents.insert(
+                    name.as_str(),
+                    Current {
+                        live: l,
+                        recorded: Some(rec),
+                    },
+                );
+            }
+        }
+        if let Some(lf) = lockfile {
+            for d in &lf.deposed {
+                if let Some(l) = live_by_id.get(&(d.resource.kind.as_str(), d.resource.id.as_str()))
+                {
+                    claimed.insert((l.kind.as_str(), l.id.as_str()));
+                }
+            }
+        }
+        Planner {
+            desired,
+            lockfile,
+            mode,
+            owning,
+            locked,
+            live_by_id,
+            tagged,
+            by_id,
+            pending_creates,
+            currents,
+            claimed,
+            known: HashMap::new(),
+            actions: Vec::new(),
+        }
+    }
+
+    /// The resources of this stack another lockfile owns, which are never deleted or adopted
+    /// unless the user says to take them over: those carrying the stack's tags that this
+    /// lockfile did not create (another lineage, or none: tagged by hand, or made before a
+    /// lockfile was lost), and those it records that carry another lockfile's lineage (taken
+    /// over since). Resources it records without a lineage tag stay its own.
+    fn foreign(&self) -> Vec<ForeignResource> {
+        let owning = self.owning;
+        let lockfile = self.lockfile;
+        let entry = |name: &str, l: &LiveResource| ForeignResource {
+            name: name.to_string(),
+            kind: l.kind.clone(),
+            id: l.id.clone(),
+            lineage: l.lineage.clone(),
+        };
+        let taken_over =
+            |l: &LiveResource| l.lineage.is_some() && l.lineage.as_deref() != owning.lineage;
+        let mut out: Vec<ForeignResource> = Vec::new();
+        for (name, c) in &self.currents {
+            if taken_over(c.live) {
+                out.push(entry(name, c.live));
+            }
+        }
+        for d in lockfile.map_or(&[][..], |l| &l.deposed) {
+            if let Some(l) = self
+                .live_by_id
+                .get(&(d.resource.kind.as_str(), d.resource.id.as_str()))
+                && taken_over(l)
+            {
+                out.push(entry(&d.name, l));
+            }
+        }
+        // An interrupted create's resource, found by the id this lockfile journaled, is its
+        // own.
+        let journaled = |l: &LiveResource| {
+            lockfile.is_some_and(|lf| {
+                lf.pending.iter().any(|p| {
+                    p.op == PendingKind::Create
+                        && p.kind == l.kind
+                        && p.id.as_deref() == Some(&l.id)
+                })
+            })
+        };
+        for (name, list) in &self.tagged {
+            for l in list {
+                if !self.claimed.contains(&(l.kind.as_str(), l.id.as_str()))
+                    && !journaled(l)
+                    && (owning.lineage.is_none() || l.lineage.as_deref() != owning.lineage)
+                {
+                    out.push(entry(name, l));
+                }
+            }
+        }
+        out
+    }
+
+    /// Destroy: every recorded resource that exists is deleted, the others forgotten.
+    fn plan_destroy(&mut self) -> Result<(), PlanError> {
+        for (name, rec) in self.locked {
+            match self.currents.get(name.as_str()) {
+                Some(c) => {
+                    if rec.prevent_destroy {
+                        return Err(PlanError::PreventDestroy {
+                            name: name.clone(),
+                            what: "destroy",
+                        });
+                    }
+                    self.actions.push(delete_action(
+                        name,
+                        c.live,
+                        Some(rec),
+                        Reason::Destroy,
+                        &self.by_id,
+                    ));
+                }
+                None => self.actions.push(forget_action(name, rec)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Deposed copies and unclaimed tagged resources (orphans, duplicates) are deleted, or
+    /// forgotten when gone.
+    fn plan_leftovers(&mut self) {
+        if let Some(lf) = self.lockfile {
+            for d in &lf.deposed {
+                match self
+                    .live_by_id
+                    .get(&(d.resource.kind.as_str(), d.resource.id.as_str()))
+                {
+                    Some(l) => self.actions.push(delete_action(
+                        &d.name,
+                        l,
+                        Some(&d.resource),
+                        Reason::Deposed,
+                        &self.by_id,
+                    )),
+                    None => self.actions.push(Action {
+                        reason: Reason::Deposed,
+                        ..forget_action(&d.name, &d.resource)
+                    }),
+                }
+            }
+        }
+        for (name, list) in &self.tagged {
+            for l in list {
+                if self.claimed.contains(&(l.kind.as_str(), l.id.as_str())) {
+                    continue;
+                }
+                let reason = if self.mode == Mode::Destroy {
+                    Reason::Destroy
+                } else if self.currents.contains_key(name)
+                    || self.desired.resources.contains_key(*name)
+                {
+                    Reason::Duplicate
+                } else {
+                    Reason::Orphan
+                };
+                self.actions
+                    .push(delete_action(name, l, None, reason, &self.by_id));
             }
         }
     }
-    out
+
+    /// Apply: the documents' resources created, updated, adopted or replaced, then those
+    /// removed from the documents deleted.
+    fn plan_apply(&mut self) -> Result<(), PlanError> {
+        self.check_kinds()?;
+        let adopted = self.adopt_by_tags();
+        self.plan_desired(&adopted)?;
+        order_replacements(&mut self.actions)?;
+        self.plan_removed()
+    }
+
+    /// Kind changes are not something to paper over.
+    fn check_kinds(&self) -> Result<(), PlanError> {
+        for (name, r) in &self.desired.resources {
+            if let Some(rec) = self.locked.get(name)
+                && rec.kind != r.kind.name
+            {
+                return Err(PlanError::KindChanged {
+                    name: name.clone(),
+                    recorded: rec.kind.clone(),
+                    desired: r.kind.name.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Matches desired resources without a lockfile entry to live copies found by their tags;
+    /// returns their names.
+    fn adopt_by_tags(&mut self) -> BTreeSet<&'a str> {
+        let mut adopted: BTreeSet<&str> = BTreeSet::new();
+        for (name, res) in &self.desired.resources {
+            if self.currents.contains_key(name.as_str()) {
+                continue;
+            }
+            if let Some(candidates) = self.tagged.get(name.as_str())
+                && let Some(&l) = candidates.iter().find(|l| {
+                    l.kind == res.kind.name
+                        && !self.claimed.contains(&(l.kind.as_str(), l.id.as_str()))
+                })
+            {
+                self.claimed.insert((l.kind.as_str(), l.id.as_str()));
+                self.currents.insert(
+                    name.as_str(),
+                    Current {
+                        live: l,
+                        recorded: None,
+                    },
+                );
+                adopted.insert(name.as_str());
+            }
+        }
+        adopted
+    }
+
+    /// The documents' resources, in two passes in dependency order: the first learns what
+    /// every resource will expose (ids of resources kept, values of replaced ones), so that
+    /// the second can resolve references in deferred fields, which may point either way.
+    /// Replacement is decided by fields that are never deferred, so both passes agree on it.
+    fn plan_desired(&mut self, adopted: &BTreeSet<&str>) -> Result<(), PlanError> {
+        let desired = self.desired;
+        let names: Vec<String> = desired.resources.keys().cloned().collect();
+        let deps: HashMap<String, Vec<String>> = desired
+            .resources
+            .iter()
+            .map(|(n, r)| (n.clone(), r.deps.clone()))
+            .collect();
+        let order = topo_order(&names, &deps);
+        for pass in 0..2 {
+            for name in &order {
+                let Some(res) = desired.resources.get(name) else {
+                    continue;
+                };
+                let known = &self.known;
+                let lookup = |r: &str, a: &str| -> Option<Value> {
+                    let k = known.get(r)?;
+                    if a == "id" {
+                        k.id.clone().map(Value::String)
+                    } else {
+                        k.attrs.get(a).cloned()
+                    }
+                };
+                let resolved = Wanted::resolve(&res.attrs, &lookup);
+                let action = match self.currents.get(name.as_str()).cloned() {
+                    None => self.plan_create(name, res, &resolved),
+                    Some(cur) => {
+                        self.plan_existing(res, &cur, &resolved, adopted.contains(name.as_str()))?
+                    }
+                };
+                if pass == 1 {
+                    self.actions.push(action);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A desired resource with no current copy is created.
+    fn plan_create(&mut self, name: &str, res: &DesiredResource, resolved: &Wanted) -> Action {
+        let recorded = self.locked.get(name);
+        let reason = if recorded.is_some() {
+            Reason::DeletedOutside
+        } else {
+            Reason::New
+        };
+        let changes = res
+            .kind
+            .fields
+            .iter()
+            .filter_map(|f| {
+                resolved.attrs.get(f.name).map(|v| FieldChange {
+                    field: f.name.to_string(),
+                    before: None,
+                    after: Some(v.clone()),
+                    unknown: resolved.unknown.contains(f.name),
+                    forces_replacement: false,
+                    drift: false,
+                    sensitive: false,
+                })
+            })
+            .collect();
+        self.known.insert(
+            name.to_string(),
+            Known {
+                id: None,
+                attrs: resolved.known_attrs(),
+            },
+        );
+        Action {
+            name: name.to_string(),
+            kind: res.kind.name.to_string(),
+            action: ActionKind::Create,
+            reason,
+            id: None,
+            replace_mode: None,
+            replace_mode_from: None,
+            new_revision: false,
+            changes,
+            desired: Some(res.attrs.clone()),
+            prior: recorded.map(|r| r.attributes.clone()),
+            depends_on: res.deps.clone(),
+            prior_depends_on: Vec::new(),
+            soft_depends_on: res.soft_deps.clone(),
+            prior_soft_depends_on: Vec::new(),
+            token: self.pending_creates.get(name).map(|t| t.to_string()),
+            prevent_destroy: res.lifecycle.prevent_destroy,
+            wait: res.lifecycle.wait,
+            converging: None,
+        }
+    }
+
+    /// A desired resource with a current copy is left as it is, updated, adopted or replaced.
+    fn plan_existing(
+        &mut self,
+        res: &DesiredResource,
+        cur: &Current<'_>,
+        resolved: &Wanted,
+        adopted: bool,
+    ) -> Result<Action, PlanError> {
+        let owning = self.owning;
+        let recorded_attrs = cur.recorded.map(|r| &r.attributes);
+        // What `ignore_changes` names stays as it is live, also when the rest is updated.
+        let ignore = &res.lifecycle.ignore_changes;
+        let kept_live = keep_ignored(resolved, &cur.live.attrs, ignore);
+        let mut changes = diff_fields(
+            res.kind,
+            &kept_live,
+            &cur.live.attrs,
+            recorded_attrs,
+            ignore,
+        );
+        if !owning.owns(cur.live, &res.name) {
+            put_back_ownership(&mut changes, owning, res, cur.live, &resolved.attrs);
+        }
+        let replace = changes.iter().any(|c| c.forces_replacement);
+        if replace && !ignore.is_empty() {
+            // A new copy takes the documents' values, ignored ones included.
+            changes = diff_fields(res.kind, resolved, &cur.live.attrs, recorded_attrs, ignore);
+        }
+        let mut prior_deps: BTreeSet<String> = cur
+            .recorded
+            .map(|r| r.dependencies.iter().cloned().collect())
+            .unwrap_or_default();
+        let mut prior_soft: BTreeSet<String> = cur
+            .recorded
+            .map(|r| r.soft_dependencies.iter().cloned().collect())
+            .unwrap_or_default();
+        let (hard, soft) = live_refs(&cur.live.kind, &cur.live.attrs, &res.name, &self.by_id);
+        prior_deps.extend(hard);
+        prior_soft.extend(soft);
+        for d in &prior_deps {
+            prior_soft.remove(d);
+        }
+
+        let (action, reason) = if adopted {
+            let reason = if self.pending_creates.contains_key(res.name.as_str()) {
+                Reason::InterruptedCreate
+            } else {
+                Reason::FoundByTag
+            };
+            if replace {
+                (ActionKind::Replace, reason)
+            } else {
+                (ActionKind::Adopt, reason)
+            }
+        } else if replace {
+            let dependency = changes
+                .iter()
+                .filter(|c| c.forces_replacement)
+                .all(|c| c.unknown);
+            (
+                ActionKind::Replace,
+                if dependency {
+                    Reason::DependencyReplaced
+                } else {
+                    Reason::Changed
+                },
+            )
+        } else if changes.is_empty() {
+            (ActionKind::NoOp, Reason::UpToDate)
+        } else if changes.iter().all(|c| c.drift) {
+            (ActionKind::Update, Reason::Drift)
+        } else {
+            (ActionKind::Update, Reason::Changed)
+        };
+
+        if action == ActionKind::Replace && res.lifecycle.prevent_destroy {
+            return Err(PlanError::PreventDestroy {
+                name: res.name.clone(),
+                what: "replace",
+            });
+        }
+
+        // What later resources may read from this one.
+        let entry = match action {
+            ActionKind::Replace => Known {
+                id: None,
+                attrs: resolved.known_attrs(),
+            },
+            _ => {
+                let mut attrs = cur.live.attrs.clone();
+                for c in &changes {
+                    match kept_live.attrs.get(&c.field) {
+                        Some(v) if !c.unknown => attrs.insert(c.field.clone(), v.clone()),
+                        _ => attrs.remove(&c.field),
+                    };
+                }
+                Known {
+                    id: Some(cur.live.id.clone()),
+                    attrs,
+                }
+            }
+        };
+        self.known.insert(res.name.clone(), entry);
+
+        let replacing = action == ActionKind::Replace;
+        let replace_mode = replacing
+            .then(|| replace_mode(res.kind.policy.replace, res.lifecycle.create_before_destroy));
+        Ok(Action {
+            name: res.name.clone(),
+            kind: res.kind.name.to_string(),
+            action,
+            reason,
+            id: Some(cur.live.id.clone()),
+            replace_mode,
+            replace_mode_from: None,
+            new_revision: replacing && res.kind.policy.replace == ReplaceOrder::NewRevision,
+            changes,
+            desired: Some(if replace {
+                res.attrs.clone()
+            } else {
+                keep_ignored_attrs(&res.attrs, &cur.live.attrs, ignore)
+            }),
+            prior: Some(cur.live.attrs.clone()),
+            depends_on: res.deps.clone(),
+            prior_depends_on: prior_deps.into_iter().collect(),
+            soft_depends_on: res.soft_deps.clone(),
+            prior_soft_depends_on: prior_soft.into_iter().collect(),
+            token: None,
+            prevent_destroy: res.lifecycle.prevent_destroy,
+            wait: res.lifecycle.wait,
+            converging: cur.live.converging.clone(),
+        })
+    }
+
+    /// Resources removed from the documents are deleted, or forgotten when gone.
+    fn plan_removed(&mut self) -> Result<(), PlanError> {
+        for (name, rec) in self.locked {
+            if self.desired.resources.contains_key(name) {
+                continue;
+            }
+            match self.currents.get(name.as_str()) {
+                Some(c) => {
+                    if rec.prevent_destroy {
+                        return Err(PlanError::PreventDestroy {
+                            name: name.clone(),
+                            what: "delete",
+                        });
+                    }
+                    self.actions.push(delete_action(
+                        name,
+                        c.live,
+                        Some(rec),
+                        Reason::Removed,
+                        &self.by_id,
+                    ));
+                }
+                None => self.actions.push(forget_action(name, rec)),
+            }
+        }
+        Ok(())
+    }
 }
 
 fn delete_action(
@@ -1074,317 +1441,6 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         wait: true,
         converging: None,
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn plan_apply<'a>(
-    desired: &'a Desired,
-    owning: Owning<'_>,
-    locked: &'a BTreeMap<String, LockedResource>,
-    tagged: &BTreeMap<&'a str, Vec<&'a LiveResource>>,
-    pending_creates: &BTreeMap<&str, &str>,
-    currents: &mut BTreeMap<&'a str, Current<'a>>,
-    claimed: &mut BTreeSet<(&'a str, &'a str)>,
-    by_id: &HashMap<&str, &str>,
-    actions: &mut Vec<Action>,
-) -> Result<(), PlanError> {
-    // Kind changes are not something to paper over.
-    for (name, r) in &desired.resources {
-        if let Some(rec) = locked.get(name)
-            && rec.kind != r.kind.name
-        {
-            return Err(PlanError::KindChanged {
-                name: name.clone(),
-                recorded: rec.kind.clone(),
-                desired: r.kind.name.to_string(),
-            });
-        }
-    }
-
-    let names: Vec<String> = desired.resources.keys().cloned().collect();
-    let deps: HashMap<String, Vec<String>> = desired
-        .resources
-        .iter()
-        .map(|(n, r)| (n.clone(), r.deps.clone()))
-        .collect();
-    let mut known: HashMap<String, Known> = HashMap::new();
-
-    // Match desired resources without a lockfile entry to live copies found by their tags.
-    let mut adopted_names: BTreeSet<&str> = BTreeSet::new();
-    for (name, res) in &desired.resources {
-        if currents.contains_key(name.as_str()) {
-            continue;
-        }
-        if let Some(candidates) = tagged.get(name.as_str())
-            && let Some(l) = candidates.iter().find(|l| {
-                l.kind == res.kind.name && !claimed.contains(&(l.kind.as_str(), l.id.as_str()))
-            })
-        {
-            claimed.insert((l.kind.as_str(), l.id.as_str()));
-            currents.insert(
-                name.as_str(),
-                Current {
-                    live: l,
-                    recorded: None,
-                },
-            );
-            adopted_names.insert(name.as_str());
-        }
-    }
-
-    // Two passes in dependency order: the first learns what every resource will expose (ids of
-    // resources kept, values of replaced ones), so that the second can resolve references in
-    // deferred fields, which may point either way. Replacement is decided by fields that are
-    // never deferred, so both passes agree on it.
-    let order = topo_order(&names, &deps);
-    for pass in 0..2 {
-        for name in &order {
-            let name = name.clone();
-            let Some(res) = desired.resources.get(&name) else {
-                continue;
-            };
-            let adopted = adopted_names.contains(name.as_str());
-            let lookup = |r: &str, a: &str| -> Option<Value> {
-                let k = known.get(r)?;
-                if a == "id" {
-                    k.id.clone().map(Value::String)
-                } else {
-                    k.attrs.get(a).cloned()
-                }
-            };
-            let resolved = Wanted::resolve(&res.attrs, &lookup);
-            let action = match currents.get(name.as_str()) {
-                None => {
-                    let recorded = locked.get(&name);
-                    let reason = if recorded.is_some() {
-                        Reason::DeletedOutside
-                    } else {
-                        Reason::New
-                    };
-                    let changes = res
-                        .kind
-                        .fields
-                        .iter()
-                        .filter_map(|f| {
-                            resolved.attrs.get(f.name).map(|v| FieldChange {
-                                field: f.name.to_string(),
-                                before: None,
-                                after: Some(v.clone()),
-                                unknown: resolved.unknown.contains(f.name),
-                                forces_replacement: false,
-                                drift: false,
-                                sensitive: false,
-                            })
-                        })
-                        .collect();
-                    known.insert(
-                        name.clone(),
-                        Known {
-                            id: None,
-                            attrs: resolved.known_attrs(),
-                        },
-                    );
-                    Action {
-                        name: name.clone(),
-                        kind: res.kind.name.to_string(),
-                        action: ActionKind::Create,
-                        reason,
-                        id: None,
-                        replace_mode: None,
-                        replace_mode_from: None,
-                        new_revision: false,
-                        changes,
-                        desired: Some(res.attrs.clone()),
-                        prior: recorded.map(|r| r.attributes.clone()),
-                        depends_on: res.deps.clone(),
-                        prior_depends_on: Vec::new(),
-                        soft_depends_on: res.soft_deps.clone(),
-                        prior_soft_depends_on: Vec::new(),
-                        token: pending_creates.get(name.as_str()).map(|t| t.to_string()),
-                        prevent_destroy: res.lifecycle.prevent_destroy,
-                        wait: res.lifecycle.wait,
-                        converging: None,
-                    }
-                }
-                Some(cur) => plan_existing(
-                    owning,
-                    res,
-                    cur,
-                    &resolved,
-                    adopted,
-                    pending_creates,
-                    by_id,
-                    &mut known,
-                )?,
-            };
-            if pass == 1 {
-                actions.push(action);
-            }
-        }
-    }
-    order_replacements(actions)?;
-
-    // Resources removed from the documents.
-    for (name, rec) in locked {
-        if desired.resources.contains_key(name) {
-            continue;
-        }
-        match currents.get(name.as_str()) {
-            Some(c) => {
-                if rec.prevent_destroy {
-                    return Err(PlanError::PreventDestroy {
-                        name: name.clone(),
-                        what: "delete",
-                    });
-                }
-                actions.push(delete_action(
-                    name,
-                    c.live,
-                    Some(rec),
-                    Reason::Removed,
-                    by_id,
-                ));
-            }
-            None => actions.push(forget_action(name, rec)),
-        }
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn plan_existing(
-    owning: Owning<'_>,
-    res: &DesiredResource,
-    cur: &Current<'_>,
-    resolved: &Wanted,
-    adopted: bool,
-    pending_creates: &BTreeMap<&str, &str>,
-    by_id: &HashMap<&str, &str>,
-    known: &mut HashMap<String, Known>,
-) -> Result<Action, PlanError> {
-    let recorded_attrs = cur.recorded.map(|r| &r.attributes);
-    // What `ignore_changes` names stays as it is live, also when the rest is updated.
-    let ignore = &res.lifecycle.ignore_changes;
-    let kept_live = keep_ignored(resolved, &cur.live.attrs, ignore);
-    let mut changes = diff_fields(
-        res.kind,
-        &kept_live,
-        &cur.live.attrs,
-        recorded_attrs,
-        ignore,
-    );
-    if !owning.owns(cur.live, &res.name) {
-        put_back_ownership(&mut changes, owning, res, cur.live, &resolved.attrs);
-    }
-    let replace = changes.iter().any(|c| c.forces_replacement);
-    if replace && !ignore.is_empty() {
-        // A new copy takes the documents' values, ignored ones included.
-        changes = diff_fields(res.kind, resolved, &cur.live.attrs, recorded_attrs, ignore);
-    }
-    let mut prior_deps: BTreeSet<String> = cur
-        .recorded
-        .map(|r| r.dependencies.iter().cloned().collect())
-        .unwrap_or_default();
-    let mut prior_soft: BTreeSet<String> = cur
-        .recorded
-        .map(|r| r.soft_dependencies.iter().cloned().collect())
-        .unwrap_or_default();
-    let (hard, soft) = live_refs(&cur.live.kind, &cur.live.attrs, &res.name, by_id);
-    prior_deps.extend(hard);
-    prior_soft.extend(soft);
-    for d in &prior_deps {
-        prior_soft.remove(d);
-    }
-
-    let (action, reason) = if adopted {
-        let reason = if pending_creates.contains_key(res.name.as_str()) {
-            Reason::InterruptedCreate
-        } else {
-            Reason::FoundByTag
-        };
-        if replace {
-            (ActionKind::Replace, reason)
-        } else {
-            (ActionKind::Adopt, reason)
-        }
-    } else if replace {
-        let dependency = changes
-            .iter()
-            .filter(|c| c.forces_replacement)
-            .all(|c| c.unknown);
-        (
-            ActionKind::Replace,
-            if dependency {
-                Reason::DependencyReplaced
-            } else {
-                Reason::Changed
-            },
-        )
-    } else if changes.is_empty() {
-        (ActionKind::NoOp, Reason::UpToDate)
-    } else if changes.iter().all(|c| c.drift) {
-        (ActionKind::Update, Reason::Drift)
-    } else {
-        (ActionKind::Update, Reason::Changed)
-    };
-
-    if action == ActionKind::Replace && res.lifecycle.prevent_destroy {
-        return Err(PlanError::PreventDestroy {
-            name: res.name.clone(),
-            what: "replace",
-        });
-    }
-
-    // What later resources may read from this one.
-    let entry = match action {
-        ActionKind::Replace => Known {
-            id: None,
-            attrs: resolved.known_attrs(),
-        },
-        _ => {
-            let mut attrs = cur.live.attrs.clone();
-            for c in &changes {
-                match kept_live.attrs.get(&c.field) {
-                    Some(v) if !c.unknown => attrs.insert(c.field.clone(), v.clone()),
-                    _ => attrs.remove(&c.field),
-                };
-            }
-            Known {
-                id: Some(cur.live.id.clone()),
-                attrs,
-            }
-        }
-    };
-    known.insert(res.name.clone(), entry);
-
-    let replacing = action == ActionKind::Replace;
-    let replace_mode = replacing
-        .then(|| replace_mode(res.kind.policy.replace, res.lifecycle.create_before_destroy));
-    Ok(Action {
-        name: res.name.clone(),
-        kind: res.kind.name.to_string(),
-        action,
-        reason,
-        id: Some(cur.live.id.clone()),
-        replace_mode,
-        replace_mode_from: None,
-        new_revision: replacing && res.kind.policy.replace == ReplaceOrder::NewRevision,
-        changes,
-        desired: Some(if replace {
-            res.attrs.clone()
-        } else {
-            keep_ignored_attrs(&res.attrs, &cur.live.attrs, ignore)
-        }),
-        prior: Some(cur.live.attrs.clone()),
-        depends_on: res.deps.clone(),
-        prior_depends_on: prior_deps.into_iter().collect(),
-        soft_depends_on: res.soft_deps.clone(),
-        prior_soft_depends_on: prior_soft.into_iter().collect(),
-        token: None,
-        prevent_destroy: res.lifecycle.prevent_destroy,
-        wait: res.lifecycle.wait,
-        converging: cur.live.converging.clone(),
-    })
 }
 
 /// The order of a replacement: the kind's ([`strata_model::kinds::Policy::replace`]), unless
