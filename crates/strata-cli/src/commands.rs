@@ -543,11 +543,12 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome) -> Result<ExitCode, Failure> {
         line.push('.');
         ui::note(s, &format!("\n{line}"));
         if !o.converging.is_empty() {
-            let list: Vec<String> = o
+            let mut list: Vec<String> = o
                 .converging
                 .iter()
                 .map(|(name, state)| format!("{name} ({state})"))
                 .collect();
+            list.sort();
             ui::note(
                 s,
                 &format!(
