@@ -31,6 +31,13 @@ fn aws_error_codes_are_classified() {
         (Some("ecs"), "ServiceNotFoundException", NotFound),
         (Some("logs"), "ResourceNotFoundException", NotFound),
         (Some("tagging"), "ResourceNotFoundException", NotFound),
+        (Some("tagging"), "InternalServiceException", Transient),
+        (
+            Some("tagging"),
+            "PaginationTokenExpiredException",
+            Transient,
+        ),
+        (Some("tagging"), "InvalidParameterException", Invalid),
         (Some("iam"), "NoSuchEntity", NotFound),
         // In use, or a dependency left.
         (Some("ec2"), "DependencyViolation", DependencyViolation),

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod calls;
 pub mod clients;
 pub mod config;
+pub mod discovery;
 pub mod ec2;
 pub mod error;
 pub mod kind;
@@ -45,6 +46,9 @@ pub struct Ctx {
     pub max_wait: Duration,
     /// How long `kind::create_once` looks for a resource whose create answer was lost.
     pub create_lookup: Duration,
+    /// The stack listings of the current read (`discovery.rs`); `None`: every kind describes
+    /// by tag itself.
+    pub listings: Option<std::sync::Arc<discovery::Listings>>,
 }
 
 impl Ctx {
@@ -71,6 +75,14 @@ impl Ctx {
             return self.ec2.clone();
         }
         self.clients.get::<aws_sdk_ec2::Client>(region).retrying
+    }
+
+    /// This context with every kind describing by tag itself (no tagging API listing).
+    pub fn without_listing(&self) -> Ctx {
+        Ctx {
+            listings: None,
+            ..self.clone()
+        }
     }
 
     /// A wait limit: the kind's own, capped by `max_wait`.
@@ -102,6 +114,12 @@ fn unknown_kind(kind: &str) -> ProviderError {
 
 #[async_trait]
 impl Provider for AwsProvider {
+    fn start_read(&self) {
+        if let Some(l) = &self.cx.listings {
+            l.reset();
+        }
+    }
+
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.read(&self.cx, &req).await

@@ -381,6 +381,10 @@ pub fn call_ended(index: usize) {
 /// A cloud that strata can reconcile.
 #[async_trait]
 pub trait Provider: Send + Sync {
+    /// A new read of the live state begins (`read::read_live`): what the provider listed for
+    /// an earlier read is stale. The default keeps nothing between reads.
+    fn start_read(&self) {}
+
     /// Reads every live resource of one kind that has one of `ids` or the stack's ownership tag.
     /// Implementations make batched calls (never one per resource).
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError>;
