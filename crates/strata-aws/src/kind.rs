@@ -32,7 +32,8 @@ pub trait AwsKind: Send + Sync {
 
     /// Every resource of this kind with one of `req.ids` or carrying the stack's ownership tag,
     /// in batched calls: one filtered describe for the ids (in chunks the API accepts) and one
-    /// for the tag, each paginated. `req.records` (what the lockfile recorded of this kind) lets
+    /// for the tag, each paginated; a kind the tagging API's listing covers (`discovery`) adds
+    /// the listing's ids to its describe by id instead. `req.records` (what the lockfile recorded of this kind) lets
     /// a kind skip per-resource reads of parts that have not changed.
     async fn read(
         &self,

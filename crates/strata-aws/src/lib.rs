@@ -1,7 +1,8 @@
 //! strata's AWS provider, behind the engine's `Provider` trait: a folder per service (`ec2/`),
 //! a module per resource kind in it, and what every service shares: the kind trait and its
 //! helpers (`kind.rs`), the client registry (`clients.rs`), the request budget (`budget.rs`),
-//! SDK settings (`config.rs`), error classes (`error.rs`), the call counter (`calls.rs`).
+//! SDK settings (`config.rs`), error classes (`error.rs`), the call counter (`calls.rs`), the
+//! stack listing by the tagging API (`discovery.rs`), service-neutral tags (`tags.rs`).
 //!
 //! Every kind module has the same shape (see `ec2/vpc.rs`): batched reads by id and by
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,

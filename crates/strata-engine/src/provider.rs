@@ -109,7 +109,8 @@ pub struct ReadRequest<'a> {
     pub kind: &'a str,
     /// Ids to read (one batched call covers them all): the lockfile's, and a saved plan's.
     pub ids: &'a [String],
-    /// The stack whose ownership tag to search for (one more batched call).
+    /// The stack whose ownership tag to search for (one more batched call, or the provider's
+    /// one listing of the stack per read, shared by the kinds it covers).
     pub stack: &'a str,
     /// What the lockfile records of this kind (its resources and deposed copies), for kinds
     /// that can tell from a batched read that a part they would otherwise read per resource
