@@ -135,28 +135,3 @@ pub async fn tagged_ids(
         _ => Ok(None),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::{Listing, arn_resource};
-
-    #[test]
-    fn ids_come_from_arns() {
-        assert_eq!(
-            arn_resource("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-123"),
-            Some(("vpc", "vpc-123"))
-        );
-        assert_eq!(
-            arn_resource("arn:aws:ec2:us-east-1:1:elastic-ip/eipalloc-9"),
-            Some(("elastic-ip", "eipalloc-9"))
-        );
-        assert_eq!(arn_resource("arn:aws:s3:::bucket"), None);
-        assert_eq!(arn_resource("not an arn"), None);
-        let mut l = Listing::default();
-        l.add("arn:aws:ec2:us-east-1:1:vpc/vpc-1");
-        l.add("arn:aws:ec2:us-east-1:1:subnet/subnet-1");
-        l.add("arn:aws-cn:ec2:cn-north-1:1:vpc/vpc-2");
-        assert_eq!(l.ids(&["vpc"]), ["vpc-1", "vpc-2"]);
-        assert!(l.ids(&["natgateway"]).is_empty());
-    }
-}
