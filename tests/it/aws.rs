@@ -31,6 +31,13 @@ fn aws_error_codes_are_classified() {
         (Some("ecs"), "ServiceNotFoundException", NotFound),
         (Some("logs"), "ResourceNotFoundException", NotFound),
         (Some("tagging"), "ResourceNotFoundException", NotFound),
+        (Some("tagging"), "InternalServiceException", Transient),
+        (
+            Some("tagging"),
+            "PaginationTokenExpiredException",
+            Transient,
+        ),
+        (Some("tagging"), "InvalidParameterException", Invalid),
         (Some("iam"), "NoSuchEntity", NotFound),
         // In use, or a dependency left.
         (Some("ec2"), "DependencyViolation", DependencyViolation),
@@ -555,5 +562,27 @@ fn endpoints_are_checked_before_the_sdk_sees_them() {
         "http://a b",
     ] {
         assert!(check_endpoint(bad).is_err(), "{bad}");
+    }
+}
+
+/// The tagging API's listing names resources by ARN: each covered kind's id is what follows
+/// its ARN type, and every kind that says it is covered names at least one type.
+#[test]
+fn tagging_listing_ids_come_from_arns() {
+    use strata_aws::discovery::{Discovery, arn_resource};
+    assert_eq!(
+        arn_resource("arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-123"),
+        Some(("vpc", "vpc-123"))
+    );
+    assert_eq!(
+        arn_resource("arn:aws-cn:ec2:cn-north-1:1:elastic-ip/eipalloc-9"),
+        Some(("elastic-ip", "eipalloc-9"))
+    );
+    assert_eq!(arn_resource("arn:aws:s3:::bucket"), None);
+    assert_eq!(arn_resource("not an arn"), None);
+    for k in strata_aws::kind::KINDS {
+        if let Discovery::Tagging(types) = k.discovery() {
+            assert!(!types.is_empty(), "{}", k.kind());
+        }
     }
 }

@@ -72,10 +72,14 @@ macro_rules! service_client {
 }
 
 service_client!(aws_sdk_ec2, "ec2");
+service_client!(aws_sdk_resourcegroupstagging, "tagging");
 
 /// The services the registry can build clients for (each has a row in `budget::TABLE` and a
 /// retry partition `strata-<service>`).
-pub const SERVICES: &[&str] = &[<aws_sdk_ec2::Client as ServiceClient>::SERVICE];
+pub const SERVICES: &[&str] = &[
+    <aws_sdk_ec2::Client as ServiceClient>::SERVICE,
+    <aws_sdk_resourcegroupstagging::Client as ServiceClient>::SERVICE,
+];
 
 /// A service's two clients for one region: the one that retries, and the same without
 /// automatic retries (for creates that take no idempotency token, `kind::create_once`).

@@ -167,6 +167,7 @@ pub fn connect(sdk: &aws_config::SdkConfig, region: &str, s: &AwsSettings) -> Aw
             page_size: s.page_size.clamp(5, 1000),
             max_wait: s.max_wait,
             create_lookup: s.create_lookup,
+            listings: Some(Arc::default()),
         },
         counter,
     }

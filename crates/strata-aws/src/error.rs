@@ -85,6 +85,14 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
         ErrorClass::InvalidState,
     ),
     ("iam", "ConcurrentModification", ErrorClass::InvalidState),
+    // Resource Groups Tagging API.
+    ("tagging", "InternalServiceException", ErrorClass::Transient),
+    ("tagging", "InvalidParameterException", ErrorClass::Invalid),
+    (
+        "tagging",
+        "PaginationTokenExpiredException",
+        ErrorClass::Transient,
+    ),
 ];
 
 /// Codes that mean the same in every service.

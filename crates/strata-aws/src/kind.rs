@@ -24,9 +24,16 @@ pub trait AwsKind: Send + Sync {
     /// The kind's name, as in the documents.
     fn kind(&self) -> &'static str;
 
+    /// How its resources are found by the stack's tag: by the tagging API's one listing per
+    /// read, or by its own describe (the default).
+    fn discovery(&self) -> crate::discovery::Discovery {
+        crate::discovery::Discovery::OwnDescribe
+    }
+
     /// Every resource of this kind with one of `req.ids` or carrying the stack's ownership tag,
     /// in batched calls: one filtered describe for the ids (in chunks the API accepts) and one
-    /// for the tag, each paginated. `req.records` (what the lockfile recorded of this kind) lets
+    /// for the tag, each paginated; a kind the tagging API's listing covers (`discovery`) adds
+    /// the listing's ids to its describe by id instead. `req.records` (what the lockfile recorded of this kind) lets
     /// a kind skip per-resource reads of parts that have not changed.
     async fn read(
         &self,
@@ -382,6 +389,9 @@ where
         if err.class != ErrorClass::Throttled {
             // On AWS a new resource can take a moment to show in describes.
             let deadline = std::time::Instant::now() + cx.create_lookup;
+            // The kind's own describe by tag: the tagging API's listing may lag seconds behind
+            // the create, and the read's listing was made before it.
+            let own = cx.without_listing();
             loop {
                 // Only a copy this very lockfile's run made: same name and lineage.
                 let by_tag = ReadRequest {
@@ -390,7 +400,7 @@ where
                     stack: req.stack,
                     records: &[],
                 };
-                let found = kind.read(cx, &by_tag).await?.into_iter().find(|l| {
+                let found = kind.read(&own, &by_tag).await?.into_iter().find(|l| {
                     l.name.as_deref() == Some(req.name)
                         && l.lineage.as_deref() == Some(req.lineage)
                         && Some(l.id.as_str()) != req.replacing

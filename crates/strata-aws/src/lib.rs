@@ -1,7 +1,8 @@
 //! strata's AWS provider, behind the engine's `Provider` trait: a folder per service (`ec2/`),
 //! a module per resource kind in it, and what every service shares: the kind trait and its
 //! helpers (`kind.rs`), the client registry (`clients.rs`), the request budget (`budget.rs`),
-//! SDK settings (`config.rs`), error classes (`error.rs`), the call counter (`calls.rs`).
+//! SDK settings (`config.rs`), error classes (`error.rs`), the call counter (`calls.rs`), the
+//! stack listing by the tagging API (`discovery.rs`), service-neutral tags (`tags.rs`).
 //!
 //! Every kind module has the same shape (see `ec2/vpc.rs`): batched reads by id and by
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,
@@ -11,6 +12,7 @@ pub mod budget;
 pub mod calls;
 pub mod clients;
 pub mod config;
+pub mod discovery;
 pub mod ec2;
 pub mod error;
 pub mod kind;
@@ -45,6 +47,9 @@ pub struct Ctx {
     pub max_wait: Duration,
     /// How long `kind::create_once` looks for a resource whose create answer was lost.
     pub create_lookup: Duration,
+    /// The stack listings of the current read (`discovery.rs`); `None`: every kind describes
+    /// by tag itself.
+    pub listings: Option<std::sync::Arc<discovery::Listings>>,
 }
 
 impl Ctx {
@@ -71,6 +76,14 @@ impl Ctx {
             return self.ec2.clone();
         }
         self.clients.get::<aws_sdk_ec2::Client>(region).retrying
+    }
+
+    /// This context with every kind describing by tag itself (no tagging API listing).
+    pub fn without_listing(&self) -> Ctx {
+        Ctx {
+            listings: None,
+            ..self.clone()
+        }
     }
 
     /// A wait limit: the kind's own, capped by `max_wait`.
@@ -102,6 +115,12 @@ fn unknown_kind(kind: &str) -> ProviderError {
 
 #[async_trait]
 impl Provider for AwsProvider {
+    fn start_read(&self) {
+        if let Some(l) = &self.cx.listings {
+            l.reset();
+        }
+    }
+
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError> {
         let k = kind::find(req.kind).ok_or_else(|| unknown_kind(req.kind))?;
         k.read(&self.cx, &req).await

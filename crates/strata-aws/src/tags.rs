@@ -1,16 +1,15 @@
-//! Ownership tags and tag updates.
+//! Tags, service-neutral: the user's tags of a request, the ownership tags, the tags a create
+//! or update sends, and the split of a resource's tags into user and ownership tags, all as
+//! `(key, value)` pairs. Each service converts them to and from its own tag type in its folder
+//! (`ec2/tags.rs`: `TagSpecifications`, `CreateTags`/`DeleteTags`, tag filters), as
+//! terraform-provider-aws has a `tags.go` per service.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use serde_json::Value;
+use strata_engine::provider::Owner;
 use strata_engine::value::Attrs;
 
-use crate::Ctx;
-use crate::error::aws;
-use strata_engine::provider::ProviderError;
-
-use strata_engine::provider::{CreateRequest, Owner, UpdateRequest};
 pub use strata_engine::provider::{LINEAGE_TAG, NAME_TAG, STACK_TAG};
 
 /// The user's tags from the desired attributes.
@@ -25,15 +24,39 @@ pub fn desired_tags(attrs: &Attrs) -> BTreeMap<String, String> {
 }
 
 /// Tags for a create call: the user's tags plus the ownership tags.
-pub fn tag_specification(resource_type: ResourceType, req: &CreateRequest<'_>) -> TagSpecification {
-    let mut b = TagSpecification::builder().resource_type(resource_type);
-    for (k, v) in desired_tags(req.attrs) {
-        b = b.tags(Tag::builder().key(k).value(v).build());
-    }
-    for (k, v) in req.owner().tags() {
-        b = b.tags(Tag::builder().key(k).value(v).build());
-    }
-    b.build()
+pub fn create_tags(attrs: &Attrs, owner: Owner<'_>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = desired_tags(attrs).into_iter().collect();
+    out.extend(
+        owner
+            .tags()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    out
+}
+
+/// What an update changes in the tags: the user's keys to remove, and the tags to set (the
+/// ownership tags every time: cheap, and it repairs them if they were removed; and the user's
+/// tags that are new or changed).
+pub fn update_tags(
+    prior: &Attrs,
+    attrs: &Attrs,
+    owner: Owner<'_>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let old = desired_tags(prior);
+    let new = desired_tags(attrs);
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let mut set: Vec<(String, String)> = owner
+        .tags()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    set.extend(new.into_iter().filter(|(k, v)| old.get(k) != Some(v)));
+    (removed, set)
 }
 
 /// The ownership tags a resource carries (each `None` when absent).
@@ -44,14 +67,11 @@ pub struct Ownership {
     pub lineage: Option<String>,
 }
 
-/// Splits AWS tags into the user's tags (as a JSON object) and the ownership tags.
-pub fn split(tags: &[Tag]) -> (Value, Ownership) {
+/// Splits a resource's tags into the user's tags (as a JSON object) and the ownership tags.
+pub fn split<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Value, Ownership) {
     let mut user = serde_json::Map::new();
     let mut own = Ownership::default();
-    for t in tags {
-        let (Some(k), v) = (t.key(), t.value().unwrap_or_default()) else {
-            continue;
-        };
+    for (k, v) in tags {
         match k {
             STACK_TAG => own.stack = Some(v.to_string()),
             NAME_TAG => own.name = Some(v.to_string()),
@@ -62,40 +82,4 @@ pub fn split(tags: &[Tag]) -> (Value, Ownership) {
         }
     }
     (Value::Object(user), own)
-}
-
-/// A filter for the resources of one stack.
-pub fn stack_filter(stack: &str) -> Filter {
-    Filter::builder()
-        .name(format!("tag:{STACK_TAG}"))
-        .values(stack)
-        .build()
-}
-
-/// Makes the resource's user tags equal to the desired ones, and (re)sets the ownership tags
-/// (stack, name and the lockfile's lineage).
-pub async fn sync_tags(cx: &Ctx, req: &UpdateRequest<'_>) -> Result<(), ProviderError> {
-    let old = desired_tags(req.prior);
-    let new = desired_tags(req.attrs);
-    let removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
-    let changed: Vec<(&String, &String)> =
-        new.iter().filter(|(k, v)| old.get(*k) != Some(v)).collect();
-    if !removed.is_empty() {
-        let mut req = cx.ec2.delete_tags().resources(req.id);
-        for k in removed {
-            req = req.tags(Tag::builder().key(k).build());
-        }
-        req.send().await.map_err(aws("ec2:DeleteTags"))?;
-    }
-    // Ownership tags go along every time: cheap, and it repairs them if they were removed.
-    let owner: Owner<'_> = req.owner();
-    let mut call = cx.ec2.create_tags().resources(req.id);
-    for (k, v) in owner.tags() {
-        call = call.tags(Tag::builder().key(k).value(v).build());
-    }
-    for (k, v) in changed {
-        call = call.tags(Tag::builder().key(k).value(v).build());
-    }
-    call.send().await.map_err(aws("ec2:CreateTags"))?;
-    Ok(())
 }

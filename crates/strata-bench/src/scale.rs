@@ -99,6 +99,11 @@ fn per_kind_calls(calls: &[(String, usize)], resources: usize) -> Vec<(String, u
                 .and_then(|k| stacks::PER_CELL.iter().find(|(c, _)| *c == k))
                 .map_or(0, |(_, per_cell)| per_cell * resources / stacks::CELL);
             let note = match (op.as_str(), kind) {
+                (_, Some(verdict::LISTING)) => format!(
+                    "one listing of the stack's {resources} resources for the kinds it covers, \
+                     {} calls allowed",
+                    resources.div_ceil(verdict::LISTING_PAGE).max(1)
+                ),
                 ("EC2.DescribeVpcAttribute", _) => {
                     format!("2 per VPC ({count} VPCs): EC2 has no batched read of DNS attributes")
                 }

@@ -8,8 +8,18 @@ pub const PAGE_SIZE: usize = 1000;
 /// Ids per filter in a describe by id (EC2 takes at most 200 values per filter).
 pub const ID_CHUNK: usize = 200;
 
-/// The kind an EC2 read belongs to, by its operation as `-v` names it (`EC2.DescribeVpcs`).
+/// What the tagging API's listing of the stack (`GetResources`) is counted under: one listing
+/// per read for every kind it covers.
+pub const LISTING: &str = "(tagging listing)";
+/// Resources per page of the tagging API's listing (strata asks for 100, its most).
+pub const LISTING_PAGE: usize = 100;
+
+/// The kind an EC2 read belongs to, by its operation as `-v` names it (`EC2.DescribeVpcs`);
+/// the tagging API's listing of the stack is [`LISTING`].
 pub fn kind_of(operation: &str) -> Option<&'static str> {
+    if operation.ends_with(".GetResources") {
+        return Some(LISTING);
+    }
     let op = operation.strip_prefix("EC2.").unwrap_or(operation);
     Some(match op {
         "DescribeVpcs" | "DescribeVpcAttribute" => "ec2.vpc",
@@ -33,7 +43,8 @@ pub fn kind_of(operation: &str) -> Option<&'static str> {
 }
 
 /// Describe calls target 1 allows a kind with `count` resources: two (one by the lockfile's ids,
-/// one by the stack's tag) plus their further pages. The ids go in filters of at most
+/// one by the stack's tag; a kind the tagging API's listing covers makes only the first) plus
+/// their further pages. The ids go in filters of at most
 /// [`ID_CHUNK`] values, each answered in one page (a chunk is smaller than a page); the tag's
 /// answer comes in pages of [`PAGE_SIZE`].
 pub fn allowed_calls(count: usize, id_chunk: usize, page_size: usize) -> usize {
@@ -76,6 +87,8 @@ pub fn calls_per_kind(plans: &[PlanReads], id_chunk: usize, page_size: usize) ->
             let count = p.per_kind.get(kind.as_str()).copied().unwrap_or(0);
             let allowed = if kind == "(unattributed)" {
                 0
+            } else if kind == LISTING {
+                p.resources.div_ceil(LISTING_PAGE).max(1)
             } else {
                 allowed_calls(count, id_chunk, page_size)
             };
@@ -126,7 +139,8 @@ pub fn calls_verdict(rows: &[KindCalls]) -> String {
     }
     text.push_str(&format!(
         " (allowed: 2 describes per kind present, one by the lockfile's ids and one by the \
-         stack's tag, plus a call per further {ID_CHUNK} ids and per further page of {PAGE_SIZE})"
+         stack's tag, plus a call per further {ID_CHUNK} ids and per further page of \
+         {PAGE_SIZE}; the tagging API's listing of the stack: a call per page of {LISTING_PAGE})"
     ));
     for r in &not_met {
         let extra: Vec<String> = r
@@ -351,6 +365,21 @@ mod tests {
         )];
         let text = calls_verdict(&calls_per_kind(&plans, ID_CHUNK, PAGE_SIZE));
         assert!(text.starts_with("met for every kind"), "{text}");
+        // The tagging API's listing: a call per page of the stack's resources.
+        let listing = |n| {
+            plan(
+                250,
+                &[("ec2.subnet", 250)],
+                &[
+                    ("EC2.DescribeSubnets", 2),
+                    ("ResourceGroupsTaggingAPI.GetResources", n),
+                ],
+            )
+        };
+        let text = calls_verdict(&calls_per_kind(&[listing(3)], ID_CHUNK, PAGE_SIZE));
+        assert!(text.starts_with("met for every kind"), "{text}");
+        let text = calls_verdict(&calls_per_kind(&[listing(4)], ID_CHUNK, PAGE_SIZE));
+        assert!(text.contains("NOT met for (tagging listing)"), "{text}");
     }
 
     #[test]

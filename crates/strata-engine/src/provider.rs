@@ -109,7 +109,8 @@ pub struct ReadRequest<'a> {
     pub kind: &'a str,
     /// Ids to read (one batched call covers them all): the lockfile's, and a saved plan's.
     pub ids: &'a [String],
-    /// The stack whose ownership tag to search for (one more batched call).
+    /// The stack whose ownership tag to search for (one more batched call, or the provider's
+    /// one listing of the stack per read, shared by the kinds it covers).
     pub stack: &'a str,
     /// What the lockfile records of this kind (its resources and deposed copies), for kinds
     /// that can tell from a batched read that a part they would otherwise read per resource
@@ -381,6 +382,10 @@ pub fn call_ended(index: usize) {
 /// A cloud that strata can reconcile.
 #[async_trait]
 pub trait Provider: Send + Sync {
+    /// A new read of the live state begins (`read::read_live`): what the provider listed for
+    /// an earlier read is stale. The default keeps nothing between reads.
+    fn start_read(&self) {}
+
     /// Reads every live resource of one kind that has one of `ids` or the stack's ownership tag.
     /// Implementations make batched calls (never one per resource).
     async fn read(&self, req: ReadRequest<'_>) -> Result<Vec<LiveResource>, ProviderError>;

@@ -142,6 +142,7 @@ pub async fn read_live(
     requests: &[(String, Vec<String>)],
     recorded: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, ProviderError> {
+    provider.start_read();
     let records: Vec<Vec<Recorded<'_>>> = requests
         .iter()
         .map(|(kind, _)| recorded.map(|l| records_of(l, kind)).unwrap_or_default())

@@ -12,10 +12,10 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{AwsKind, Sent, create_once, created, delete_until_free, id_filter, live, updated};
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1800);
 
@@ -64,6 +64,8 @@ impl AwsKind for Eip {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "allocation-id",
             ids,
             super::ID_CHUNK,

@@ -13,13 +13,14 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, Sent, create_once, created, delete_until_free, ec2_arn, id_filter,
     live, str_field, unless_already, until_visible, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -144,6 +145,11 @@ impl AwsKind for InternetGateway {
         "ec2.internet_gateway"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["internet-gateway"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -151,6 +157,8 @@ impl AwsKind for InternetGateway {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "internet-gateway-id",
             ids,
             super::ID_CHUNK,

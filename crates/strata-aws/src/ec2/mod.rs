@@ -9,6 +9,7 @@ pub mod prefix_list;
 pub mod route_table;
 pub mod security_group;
 pub mod subnet;
+pub mod tags;
 pub mod transit_gateway;
 pub mod transit_gateway_route_table;
 pub mod transit_gateway_vpc_attachment;
@@ -27,10 +28,14 @@ use crate::Ctx;
 /// The chunk size for EC2's id filters (EC2 accepts up to 200 values per filter).
 pub const ID_CHUNK: usize = 200;
 
-/// What a read covers, keyed by id: every resource with one of `ids` (a filter on `id_name`,
-/// one call per `chunk` ids, [`ID_CHUNK`] at most) and every resource carrying the stack's tag
-/// (one call).
+/// What a read covers, keyed by id: every resource with one of `ids` and every resource
+/// carrying the stack's tag. A kind the tagging API's listing covers (`discovery`) describes
+/// its ids and the listing's in one filter on `id_name` (one call per `chunk` ids,
+/// [`ID_CHUNK`] at most); any other kind adds one describe filtered on the tag.
+#[allow(clippy::too_many_arguments)]
 pub async fn describe_ids_and_stack<T, F, Fut>(
+    cx: &Ctx,
+    discovery: crate::discovery::Discovery,
     id_name: &str,
     ids: &[String],
     chunk: usize,
@@ -42,11 +47,20 @@ where
     F: Fn(aws_sdk_ec2::types::Filter) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
 {
+    let tagged = crate::discovery::tagged_ids(cx, discovery, stack).await?;
+    let by_tag = tagged.is_none();
+    let mut all: Vec<String> = ids
+        .iter()
+        .cloned()
+        .chain(tagged.into_iter().flatten())
+        .collect();
+    all.sort();
+    all.dedup();
     let mut found = std::collections::BTreeMap::new();
-    let filters = ids
+    let filters = all
         .chunks(chunk.max(1))
         .map(|chunk| id_filter(id_name, chunk))
-        .chain(std::iter::once(crate::tags::stack_filter(stack)));
+        .chain(by_tag.then(|| tags::stack_filter(stack)));
     for filter in filters {
         for t in describe(filter).await? {
             found.insert(id_of(&t).unwrap_or_default().to_string(), t);
@@ -80,7 +94,7 @@ pub fn live(
     tags: &[aws_sdk_ec2::types::Tag],
     mut attrs: serde_json::Value,
 ) -> LiveResource {
-    let (user, own) = crate::tags::split(tags);
+    let (user, own) = tags::split(tags);
     if let Some(m) = attrs.as_object_mut() {
         m.insert("tags".into(), user);
     }

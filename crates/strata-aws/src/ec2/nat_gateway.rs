@@ -12,10 +12,11 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{AwsKind, created, id_filter, live, required, str_field, updated};
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -103,6 +104,11 @@ impl AwsKind for NatGateway {
         "ec2.nat_gateway"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["natgateway"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -110,6 +116,8 @@ impl AwsKind for NatGateway {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "nat-gateway-id",
             ids,
             super::ID_CHUNK,

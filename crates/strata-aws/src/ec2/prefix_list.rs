@@ -17,13 +17,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, created, delete_until_free, id_filter, live, required,
     str_field, unless_already, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -282,6 +283,8 @@ async fn lists(
     stack: &str,
 ) -> Result<BTreeMap<String, aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
     let mut lists = describe_ids_and_stack(
+        cx,
+        PrefixList.discovery(),
         "prefix-list-id",
         ids,
         super::ID_CHUNK,
@@ -299,6 +302,11 @@ async fn lists(
 impl AwsKind for PrefixList {
     fn kind(&self) -> &'static str {
         "ec2.prefix_list"
+    }
+
+    /// Found by the tagging API's listing (AWS's ARN type is `prefix-list`; moto writes `managed-prefix-lists`).
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["prefix-list", "managed-prefix-lists"])
     }
 
     /// A list's entries are read (one call per list) only when its version is not the one the

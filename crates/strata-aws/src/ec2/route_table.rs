@@ -16,13 +16,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, ID_CHUNK, Refusal, created, delete_until_free, ec2_arn, id_filter, live,
     removed, required, str_list, unless_already, until_visible, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -431,6 +432,11 @@ impl AwsKind for RouteTable {
         "ec2.route_table"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["route-table"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -438,6 +444,8 @@ impl AwsKind for RouteTable {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "route-table-id",
             ids,
             super::ID_CHUNK,

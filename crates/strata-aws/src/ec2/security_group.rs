@@ -21,13 +21,14 @@ use strata_model::kinds::name_with_suffix;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     AwsKind, Refusal, create_once, created, delete_until_free, describe_blocking_interfaces,
     id_filter, live, required, str_field, until_visible, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
 
@@ -311,6 +312,11 @@ impl AwsKind for SecurityGroup {
         "ec2.security_group"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["security-group"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -318,6 +324,8 @@ impl AwsKind for SecurityGroup {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "group-id",
             ids,
             super::ID_CHUNK,

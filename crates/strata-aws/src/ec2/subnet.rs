@@ -12,13 +12,14 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     AwsKind, bool_field, create_once, created, delete_until_free, describe_blocking_interfaces,
     live, required, str_field, updated_with,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -82,6 +83,11 @@ impl AwsKind for Subnet {
         "ec2.subnet"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["subnet"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -89,6 +95,8 @@ impl AwsKind for Subnet {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "subnet-id",
             ids,
             super::ID_CHUNK,

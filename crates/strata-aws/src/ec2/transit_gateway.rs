@@ -17,13 +17,14 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, create_once, created, delete_until_free, enable_flag, id_filter,
     live, modified_already, str_field, unless_already, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
@@ -148,6 +149,11 @@ impl AwsKind for TransitGateway {
         "ec2.transit_gateway"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["transit-gateway"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -155,6 +161,8 @@ impl AwsKind for TransitGateway {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "transit-gateway-id",
             ids,
             super::ID_CHUNK,

@@ -16,13 +16,13 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, create_once, created, id_filter, live, removed, required,
     str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -499,6 +499,8 @@ impl AwsKind for TransitGatewayRouteTable {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let mut tables = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "transit-gateway-route-table-id",
             ids,
             super::ID_CHUNK,

@@ -17,13 +17,14 @@ use strata_engine::provider::{
 };
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, create_once, created, enable_flag, id_filter, live,
     modified_already, required, str_list, unless_already, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(900);
@@ -159,6 +160,11 @@ impl AwsKind for TransitGatewayVpcAttachment {
         "ec2.transit_gateway_vpc_attachment"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["transit-gateway-attachment"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -166,6 +172,8 @@ impl AwsKind for TransitGatewayVpcAttachment {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "transit-gateway-attachment-id",
             ids,
             super::ID_CHUNK,

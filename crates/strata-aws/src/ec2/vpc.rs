@@ -17,13 +17,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, bool_field, create_once, created, delete_until_free,
     describe_blocking_interfaces, live, required, unless_already, updated_with,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -319,6 +320,11 @@ impl AwsKind for Vpc {
         "ec2.vpc"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["vpc"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -326,6 +332,8 @@ impl AwsKind for Vpc {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let mut found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "vpc-id",
             ids,
             super::ID_CHUNK,

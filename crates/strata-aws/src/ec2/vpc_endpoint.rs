@@ -12,13 +12,13 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
+use super::tags::{self, stack_filter, tag_specification};
 use super::{
     Already, AwsKind, Refusal, bool_field, created, describe_ids_tolerant, live, required,
     str_field, str_list, unless_already, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
-use crate::tags::{self, stack_filter, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);

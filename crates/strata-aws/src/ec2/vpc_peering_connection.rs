@@ -14,13 +14,14 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::describe_ids_and_stack;
+use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, create_once, created, id_filter, live, required, str_field,
     unless_already, updated,
 };
 use crate::Ctx;
+use crate::discovery::Discovery;
 use crate::error::aws;
-use crate::tags::{self, tag_specification};
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -223,6 +224,11 @@ impl AwsKind for VpcPeeringConnection {
         "ec2.vpc_peering_connection"
     }
 
+    /// Found by the tagging API's listing.
+    fn discovery(&self) -> Discovery {
+        Discovery::Tagging(&["vpc-peering-connection"])
+    }
+
     async fn read(
         &self,
         cx: &Ctx,
@@ -230,6 +236,8 @@ impl AwsKind for VpcPeeringConnection {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
+            cx,
+            self.discovery(),
             "vpc-peering-connection-id",
             ids,
             super::ID_CHUNK,

@@ -1,0 +1,137 @@
+//! Finding a stack's resources by its ownership tag: one Resource Groups Tagging API listing
+//! (`GetResources` filtered on `strata:stack`, paginated) per region and read, shared by every
+//! kind it covers. A kind it covers then describes its recorded ids and the ids of the listing
+//! in one batched describe by id; a kind it does not cover describes by tag itself.
+//!
+//! The listing is made once per read of the live state: `Provider::start_read` forgets the
+//! last one, and the first covered kind to ask makes it while the others wait for it.
+//!
+//! AWS's tagging API can lag behind a create. That only matters for a resource no lockfile
+//! records: a create whose answer was lost looks for its copy with the kind's own
+//! describe-by-tag (`kind::create_once`), never here.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use strata_engine::provider::ProviderError;
+use tokio::sync::OnceCell;
+
+use crate::Ctx;
+use crate::error::aws;
+use crate::tags::STACK_TAG;
+
+/// How a kind's resources are found by the stack's tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// The kind's own describe, filtered on the tag.
+    OwnDescribe,
+    /// The tagging API's listing: the ARN resource types (`vpc` in
+    /// `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`) whose id (after the `/`) is this kind's.
+    Tagging(&'static [&'static str]),
+}
+
+/// What one listing found: ids by ARN resource type.
+#[derive(Debug, Default)]
+pub struct Listing {
+    ids: BTreeMap<String, Vec<String>>,
+}
+
+impl Listing {
+    /// The ids of the listing with one of these ARN resource types.
+    pub fn ids(&self, types: &[&str]) -> Vec<String> {
+        types
+            .iter()
+            .filter_map(|t| self.ids.get(*t))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    fn add(&mut self, arn: &str) {
+        if let Some((ty, id)) = arn_resource(arn) {
+            self.ids
+                .entry(ty.to_string())
+                .or_default()
+                .push(id.to_string());
+        }
+    }
+}
+
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/ID` → `(TYPE, ID)`.
+pub fn arn_resource(arn: &str) -> Option<(&str, &str)> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    resource
+        .split_once('/')
+        .filter(|(t, id)| !t.is_empty() && !id.is_empty())
+}
+
+type Cell = Arc<OnceCell<Arc<Listing>>>;
+
+/// The listings of the current read, by stack (the region is the context's).
+#[derive(Debug, Default)]
+pub struct Listings {
+    by_stack: Mutex<HashMap<String, Cell>>,
+}
+
+impl Listings {
+    /// A new read begins: the next listing is made afresh.
+    pub fn reset(&self) {
+        self.by_stack
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The stack's listing for the current read: made by the first caller, shared by the others
+    /// (a failed listing is not kept: the next caller tries again).
+    pub async fn get(&self, cx: &Ctx, stack: &str) -> Result<Arc<Listing>, ProviderError> {
+        let cell = self
+            .by_stack
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stack.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { list(cx, stack).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+}
+
+/// Every resource of the region carrying the stack's tag: `GetResources`, all pages.
+async fn list(cx: &Ctx, stack: &str) -> Result<Listing, ProviderError> {
+    use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let client = cx
+        .client::<aws_sdk_resourcegroupstagging::Client>()
+        .retrying;
+    let mut listing = Listing::default();
+    let mut pages = client
+        .get_resources()
+        .tag_filters(TagFilter::builder().key(STACK_TAG).values(stack).build())
+        .resources_per_page(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws("tagging:GetResources"))?;
+        for m in page.resource_tag_mapping_list() {
+            listing.add(m.resource_arn().unwrap_or_default());
+        }
+    }
+    Ok(listing)
+}
+
+/// The ids a read of a kind describes: the ones asked for and, for a kind the listing covers,
+/// the ones the listing found (`None` for a kind that describes by tag itself, and for every
+/// kind in a context without listings: `Ctx::without_listing`).
+pub async fn tagged_ids(
+    cx: &Ctx,
+    discovery: Discovery,
+    stack: &str,
+) -> Result<Option<Vec<String>>, ProviderError> {
+    match (discovery, &cx.listings) {
+        (Discovery::Tagging(types), Some(listings)) => {
+            Ok(Some(listings.get(cx, stack).await?.ids(types)))
+        }
+        _ => Ok(None),
+    }
+}
