@@ -135,7 +135,7 @@ async fn create_before_destroy_moves_the_route_before_the_old_copy_goes() {
     let log = tb.log();
     let calls: Vec<String> = log
         .iter()
-        .filter(|c| !c.operation.starts_with("Describe"))
+        .filter(|c| crate::support::mutating(&c.operation))
         .map(|c| format!("{} {:?}", c.operation, c.ids))
         .collect();
     let created = position(&log, "CreateNatGateway", None).expect("the new NAT gateway");

@@ -183,7 +183,7 @@ fn interrupted_while_planning() -> String {
     let mutating: Vec<&str> = log
         .iter()
         .map(|c| c.operation.as_str())
-        .filter(|o| !o.starts_with("Describe"))
+        .filter(|o| crate::support::mutating(o))
         .collect();
     assert!(
         mutating.is_empty(),
