@@ -57,24 +57,25 @@ pub struct Goal<'a> {
 impl Goal<'_> {
     /// The state, when it is one on the way to ready (the resource is converging).
     pub fn converging<'s>(&self, state: &'s str) -> Option<&'s str> {
-        self.on_the_way
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(state))
-            .then_some(state)
+        listed(self.on_the_way, state).then_some(state)
     }
 
-    /// Where `state` stands: `value` if it is ready. States compare without regard to case
-    /// (some APIs answer `Available`, others `available`).
+    /// Where `state` stands: `value` if it is ready.
     pub fn poll<T>(&self, state: &str, value: T) -> Poll<T> {
-        let is = |list: &[&str]| list.iter().any(|s| s.eq_ignore_ascii_case(state));
-        if is(self.ready) {
+        if listed(self.ready, state) {
             Poll::Ready(value)
-        } else if is(self.on_the_way) {
+        } else if listed(self.on_the_way, state) {
             Poll::NotYet(state.to_string())
         } else {
             Poll::Never(state.to_string())
         }
     }
+}
+
+/// Whether `state` is one of `list`. States compare without regard to case (some APIs answer
+/// `Available`, others `available`).
+fn listed(list: &[&str], state: &str) -> bool {
+    list.iter().any(|s| s.eq_ignore_ascii_case(state))
 }
 
 /// Polls `check` until it is ready, it can never be, or `timeout` passes.

@@ -866,11 +866,8 @@ impl<'a> Planner<'a> {
         }
         // An interrupted create whose id was journaled is found by that id, whatever its tags
         // say (a crash may come before AWS shows them): it counts as carrying its name.
-        for p in lockfile.into_iter().flat_map(|l| &l.pending) {
-            if p.op == PendingKind::Create
-                && let Some(id) = &p.id
-                && let Some(r) = live_by_id.get(&(p.kind.as_str(), id.as_str()))
-            {
+        for (p, id) in lockfile.into_iter().flat_map(Lockfile::journaled_creates) {
+            if let Some(r) = live_by_id.get(&(p.kind.as_str(), id)) {
                 let list = tagged.entry(p.name.as_str()).or_default();
                 if !list.iter().any(|l| l.id == r.id) {
                     list.push(r);
@@ -976,11 +973,8 @@ impl<'a> Planner<'a> {
         // own.
         let journaled = |l: &LiveResource| {
             lockfile.is_some_and(|lf| {
-                lf.pending.iter().any(|p| {
-                    p.op == PendingKind::Create
-                        && p.kind == l.kind
-                        && p.id.as_deref() == Some(&l.id)
-                })
+                lf.journaled_creates()
+                    .any(|(p, id)| p.kind == l.kind && id == l.id)
             })
         };
         for (name, list) in &self.tagged {

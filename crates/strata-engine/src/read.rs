@@ -43,10 +43,9 @@ pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(Str
                         )
                         .chain(
                             // An interrupted create whose id AWS gave before the interruption.
-                            l.pending
-                                .iter()
-                                .filter(|p| p.op == PendingKind::Create && p.kind == kind)
-                                .filter_map(|p| p.id.clone()),
+                            l.journaled_creates()
+                                .filter(|(p, _)| p.kind == kind)
+                                .map(|(_, id)| id.to_string()),
                         )
                         .collect()
                 })
@@ -76,13 +75,11 @@ pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
             .or_default()
             .insert(r.id.clone());
     }
-    for p in lf.pending.iter().filter(|p| p.op == PendingKind::Create) {
-        if let Some(id) = &p.id {
-            by_kind
-                .entry(p.kind.clone())
-                .or_default()
-                .insert(id.clone());
-        }
+    for (p, id) in lf.journaled_creates() {
+        by_kind
+            .entry(p.kind.clone())
+            .or_default()
+            .insert(id.to_string());
     }
     by_kind
         .into_iter()

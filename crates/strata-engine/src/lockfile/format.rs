@@ -132,6 +132,15 @@ pub struct Lockfile {
 }
 
 impl Lockfile {
+    /// Interrupted creates whose id AWS gave before the interruption (journaled before the
+    /// wait): each record with its id.
+    pub fn journaled_creates(&self) -> impl Iterator<Item = (&PendingOp, &str)> {
+        self.pending
+            .iter()
+            .filter(|p| p.op == PendingKind::Create)
+            .filter_map(|p| p.id.as_deref().map(|id| (p, id)))
+    }
+
     pub fn new(stack: &str, region: &str) -> Lockfile {
         Lockfile {
             version: LOCKFILE_VERSION,
