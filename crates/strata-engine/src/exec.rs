@@ -27,10 +27,10 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use crate::lockfile::{
-    self, ApplyRecord, DeposedResource, Journal, LockedOutput, LockedResource, Lockfile,
+    self, ApplyRecord, DeposedResource, Edit, Journal, LockedOutput, LockedResource, Lockfile,
     LockfileError, PendingKind, PendingOp,
 };
-use crate::plan::{Action, ActionKind, Plan, ReplaceMode};
+use crate::plan::{Action, ActionKind, Plan};
 use crate::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Note, Progress, Provider,
     ProviderError, UpdateRequest,
@@ -456,9 +456,10 @@ impl<'a, 'r> Coordinator<'a, 'r> {
         let lf = &mut self.lf;
         // Forget needs no call.
         if op.step == Step::Forget {
-            forget(lf, action);
-            finish_op(lf, &op);
-            self.journal.save(lf, &[&action.name])?;
+            let mut e = Edit::new(lf);
+            forget(&mut e, action);
+            e.complete(&op.label);
+            self.journal.commit(e)?;
             self.state[i] = OpState::Done;
             self.outcome.completed += 1;
             self.reporter.event(&Event::Finished {
@@ -534,13 +535,13 @@ impl<'a, 'r> Coordinator<'a, 'r> {
             return Ok(());
         }
         let token = action
-            .token
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .token()
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
         // Updating no field makes no call.
         let mutating = matches!(op.step, Step::Create | Step::Delete) || !changed.is_empty();
         if mutating {
-            lf.pending.push(PendingOp {
+            let mut e = Edit::new(lf);
+            e.pending_mut().push(PendingOp {
                 op: match op.step {
                     Step::Create => PendingKind::Create,
                     Step::Delete => PendingKind::Delete,
@@ -558,9 +559,9 @@ impl<'a, 'r> Coordinator<'a, 'r> {
                 started_at: lockfile::now_rfc3339(),
             });
             if op.step == Step::Create {
-                depose_replaced(lf, action);
+                depose_replaced(&mut e, action);
             }
-            self.journal.save(lf, &[&action.name])?;
+            self.journal.commit(e)?;
         }
         self.state[i] = OpState::Running;
         self.running += 1;
@@ -633,9 +634,9 @@ impl<'a, 'r> Coordinator<'a, 'r> {
         let label = op.label.clone();
         let ambiguous = matches!(&result, Err(e) if step == Step::Create
             && matches!(e.class, ErrorClass::Timeout | ErrorClass::Transient | ErrorClass::Throttled | ErrorClass::Other | ErrorClass::Cancelled));
-        let lf = &mut self.lf;
+        let mut e = Edit::new(&mut self.lf);
         if !ambiguous {
-            lf.pending
+            e.pending_mut()
                 .retain(|p| !(p.name == action.name && p.kind == action.kind));
         }
         // Otherwise the create may have happened: the journal record stays, so the next run
@@ -646,9 +647,9 @@ impl<'a, 'r> Coordinator<'a, 'r> {
                     self.outcome.converging.push((action.name.clone(), state));
                 }
                 self.touched.insert(op.action);
-                apply_result(lf, action, step, live.as_ref());
-                finish_op(lf, op);
-                self.journal.save(lf, &[&action.name])?;
+                apply_result(&mut e, action, step, live.as_ref());
+                e.complete(&op.label);
+                self.journal.commit(e)?;
                 self.state[i] = OpState::Done;
                 self.outcome.completed += 1;
                 self.reporter.event(&Event::Finished {
@@ -660,9 +661,9 @@ impl<'a, 'r> Coordinator<'a, 'r> {
             }
             Err(error) => {
                 if step == Step::Create && !ambiguous {
-                    restore_deposed(lf, action);
+                    restore_deposed(&mut e, action);
                 }
-                self.journal.save(lf, &[&action.name])?;
+                self.journal.commit(e)?;
                 self.fail(i, error);
             }
         }
@@ -676,11 +677,12 @@ impl<'a, 'r> Coordinator<'a, 'r> {
             Note::Created(id) => {
                 // Journaled before the wait: a crash during it leaves the id on disk.
                 let action = &self.plan.actions[self.og.ops[i].action];
-                if let Some(p) = self.lf.pending.iter_mut().find(|p| {
+                let mut e = Edit::new(&mut self.lf);
+                if let Some(p) = e.pending_mut().iter_mut().find(|p| {
                     p.op == PendingKind::Create && p.name == action.name && p.kind == action.kind
                 }) {
                     p.id = Some(id);
-                    self.journal.save(&mut self.lf, &[&action.name])?;
+                    self.journal.commit(e)?;
                 }
             }
             Note::Waiting(message) => {
@@ -964,24 +966,18 @@ async fn run_op(
     }
 }
 
-fn finish_op(lf: &mut Lockfile, op: &Op) {
-    if let Some(r) = &mut lf.last_apply {
-        r.completed.push(op.label.clone());
-    }
-}
-
 /// The create half of a create-before-destroy replacement is about to run: from the moment
 /// the new copy may exist, the recorded copy is the old one, deposed (to be deleted by the
 /// other half, or by the next run if this one stops). A crash then leaves the new copy to be
 /// adopted as the resource by its tags, not taken for a duplicate of the old one.
-fn depose_replaced(lf: &mut Lockfile, action: &Action) {
-    if action.replace_mode != Some(ReplaceMode::CreateBeforeDelete)
-        || lf.resources.get(&action.name).map(|r| r.id.as_str()) != action.id.as_deref()
+fn depose_replaced(e: &mut Edit<'_>, action: &Action) {
+    if !action.creates_first()
+        || e.resources.get(&action.name).map(|r| r.id.as_str()) != action.id.as_deref()
     {
         return;
     }
-    if let Some(old) = lf.resources.remove(&action.name) {
-        lf.deposed.push(DeposedResource {
+    if let Some(old) = e.remove_resource(&action.name) {
+        e.deposed_mut().push(DeposedResource {
             name: action.name.clone(),
             resource: old,
         });
@@ -990,34 +986,40 @@ fn depose_replaced(lf: &mut Lockfile, action: &Action) {
 
 /// The create half of a create-before-destroy replacement failed without making anything: the
 /// old copy is the resource again.
-fn restore_deposed(lf: &mut Lockfile, action: &Action) {
-    if action.replace_mode != Some(ReplaceMode::CreateBeforeDelete)
-        || lf.resources.contains_key(&action.name)
-    {
+fn restore_deposed(e: &mut Edit<'_>, action: &Action) {
+    if !action.creates_first() || e.resources.contains_key(&action.name) {
         return;
     }
-    if let Some(i) = lf
+    if let Some(i) = e
         .deposed
         .iter()
         .position(|d| d.name == action.name && Some(d.resource.id.as_str()) == action.id.as_deref())
     {
-        let old = lf.deposed.remove(i);
-        lf.resources.insert(old.name, old.resource);
+        let old = e.deposed_mut().remove(i);
+        e.insert_resource(&old.name, old.resource);
     }
 }
 
-fn forget(lf: &mut Lockfile, action: &Action) {
+fn forget(e: &mut Edit<'_>, action: &Action) {
     let id = action.id.as_deref();
-    if lf.resources.get(&action.name).map(|r| r.id.as_str()) == id {
-        lf.resources.remove(&action.name);
+    if e.resources.get(&action.name).map(|r| r.id.as_str()) == id {
+        e.remove_resource(&action.name);
     }
-    lf.deposed.retain(|d| Some(d.resource.id.as_str()) != id);
+    if e.deposed.iter().any(|d| Some(d.resource.id.as_str()) == id) {
+        e.deposed_mut()
+            .retain(|d| Some(d.resource.id.as_str()) != id);
+    }
     // An interrupted delete or update of this copy is settled too: it is gone.
-    lf.pending
-        .retain(|p| p.id.is_none() || p.id.as_deref() != id);
+    if e.pending
+        .iter()
+        .any(|p| p.id.is_some() && p.id.as_deref() == id)
+    {
+        e.pending_mut()
+            .retain(|p| p.id.is_none() || p.id.as_deref() != id);
+    }
 }
 
-fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&LiveResource>) {
+fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&LiveResource>) {
     match step {
         Step::Create => {
             let Some(live) = live else { return };
@@ -1030,12 +1032,12 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                 prevent_destroy: action.prevent_destroy,
                 created_at: Some(lockfile::now_rfc3339()),
             };
-            if let Some(old) = lf.resources.insert(action.name.clone(), entry)
+            if let Some(old) = e.insert_resource(&action.name, entry)
                 && old.id != live.id
-                && action.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
+                && action.creates_first()
             {
                 // The old copy still exists until its delete runs.
-                lf.deposed.push(DeposedResource {
+                e.deposed_mut().push(DeposedResource {
                     name: action.name.clone(),
                     resource: old,
                 });
@@ -1048,13 +1050,13 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
                 (None, Some(p)) => p.clone(),
                 (None, None) => Attrs::new(),
             };
-            let created_at = lf
+            let created_at = e
                 .resources
                 .get(&action.name)
                 .filter(|r| r.id == id)
                 .and_then(|r| r.created_at.clone());
-            lf.resources.insert(
-                action.name.clone(),
+            e.insert_resource(
+                &action.name,
                 LockedResource {
                     kind: action.kind.clone(),
                     id,
@@ -1067,21 +1069,20 @@ fn apply_result(lf: &mut Lockfile, action: &Action, step: Step, live: Option<&Li
             );
         }
         Step::Finish | Step::Strip => {
-            if let (Some(live), Some(r)) = (live, lf.resources.get_mut(&action.name))
+            if let (Some(live), Some(r)) = (live, e.resource_mut(&action.name))
                 && r.id == live.id
             {
                 r.attributes = live.attrs.clone();
             }
         }
-        Step::Delete => forget(lf, action),
-        Step::Forget => forget(lf, action),
+        Step::Delete | Step::Forget => forget(e, action),
     }
 }
 
 /// Resources left as they are still get their recorded dependencies and attributes refreshed.
 fn sync_unchanged(lf: &mut Lockfile, plan: &Plan) {
     for a in &plan.actions {
-        if a.action != ActionKind::NoOp {
+        if a.is_change() {
             continue;
         }
         if let Some(r) = lf.resources.get_mut(&a.name)
@@ -1132,6 +1133,7 @@ fn record_outputs(lf: &mut Lockfile, plan: &Plan, secrets: &Secrets) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::ReplaceMode;
 
     fn empty_plan() -> Plan {
         serde_json::from_value(serde_json::json!({
@@ -1246,7 +1248,7 @@ mod tests {
             "id": "sg-1",
         }))
         .expect("an action");
-        forget(&mut lf, &action);
+        forget(&mut Edit::new(&mut lf), &action);
         assert!(lf.resources.is_empty());
         let left: Vec<&str> = lf.pending.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(left, ["vpc"], "only the other record stays");
@@ -1264,14 +1266,14 @@ mod tests {
             "id": "subnet-old", "replace_mode": "create_before_delete",
         }))
         .expect("an action");
-        depose_replaced(&mut lf, &action);
+        depose_replaced(&mut Edit::new(&mut lf), &action);
         assert!(
             lf.resources.is_empty(),
             "the old copy is no longer the resource"
         );
         assert_eq!(lf.deposed.len(), 1);
         assert_eq!(lf.deposed[0].resource.id, "subnet-old");
-        restore_deposed(&mut lf, &action);
+        restore_deposed(&mut Edit::new(&mut lf), &action);
         assert_eq!(
             lf.resources["a"].id, "subnet-old",
             "the create failed: it is again"
@@ -1280,8 +1282,10 @@ mod tests {
 
         // Deleting first: nothing to depose.
         let mut dbc = action.clone();
-        dbc.replace_mode = Some(ReplaceMode::DeleteBeforeCreate);
-        depose_replaced(&mut lf, &dbc);
+        if let ActionKind::Replace(r) = &mut dbc.action {
+            r.replace_mode = ReplaceMode::DeleteBeforeCreate;
+        }
+        depose_replaced(&mut Edit::new(&mut lf), &dbc);
         assert_eq!(lf.resources["a"].id, "subnet-old");
     }
 }

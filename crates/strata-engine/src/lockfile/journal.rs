@@ -164,10 +164,98 @@ pub(super) fn replay_journal(
     lf.check().map_err(damaged)
 }
 
+/// One write's worth of changes to a lockfile, made through this value so that each is noted
+/// as it is made: the journal writes what the executor changed (the records it named), never
+/// what a comparison of two copies finds. Reads go through `Deref`.
+pub struct Edit<'a> {
+    lf: &'a mut Lockfile,
+    resources: Vec<String>,
+    pending: bool,
+    deposed: bool,
+    completed: Vec<String>,
+}
+
+impl<'a> Edit<'a> {
+    pub fn new(lf: &'a mut Lockfile) -> Edit<'a> {
+        Edit {
+            lf,
+            resources: Vec::new(),
+            pending: false,
+            deposed: false,
+            completed: Vec::new(),
+        }
+    }
+
+    fn touch(&mut self, name: &str) {
+        if !self.resources.iter().any(|n| n == name) {
+            self.resources.push(name.to_string());
+        }
+    }
+
+    /// Records `record` as the resource `name`; returns the record it replaces.
+    pub fn insert_resource(
+        &mut self,
+        name: &str,
+        record: LockedResource,
+    ) -> Option<LockedResource> {
+        self.touch(name);
+        self.lf.resources.insert(name.to_string(), record)
+    }
+
+    /// Removes the resource `name`'s record.
+    pub fn remove_resource(&mut self, name: &str) -> Option<LockedResource> {
+        let old = self.lf.resources.remove(name);
+        if old.is_some() {
+            self.touch(name);
+        }
+        old
+    }
+
+    /// The resource `name`'s record, to change.
+    pub fn resource_mut(&mut self, name: &str) -> Option<&mut LockedResource> {
+        if self.lf.resources.contains_key(name) {
+            self.touch(name);
+        }
+        self.lf.resources.get_mut(name)
+    }
+
+    /// The records of calls in flight, to change.
+    pub fn pending_mut(&mut self) -> &mut Vec<PendingOp> {
+        self.pending = true;
+        &mut self.lf.pending
+    }
+
+    /// The deposed copies, to change.
+    pub fn deposed_mut(&mut self) -> &mut Vec<DeposedResource> {
+        self.deposed = true;
+        &mut self.lf.deposed
+    }
+
+    /// An operation of the current apply finished.
+    pub fn complete(&mut self, label: &str) {
+        if let Some(r) = &mut self.lf.last_apply {
+            r.completed.push(label.to_string());
+            self.completed.push(label.to_string());
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.resources.is_empty() && !self.pending && !self.deposed && self.completed.is_empty()
+    }
+}
+
+impl std::ops::Deref for Edit<'_> {
+    type Target = Lockfile;
+
+    fn deref(&self) -> &Lockfile {
+        self.lf
+    }
+}
+
 /// Writes the lockfile after every mutation without rewriting it whole: each write appends one
-/// line (what changed) to `strata.lock.journal` and syncs it; the snapshot `strata.lock` is
-/// rewritten when the journal holds [`Journal::COMPACT_EVERY`] entries and by [`Journal::finish`].
-/// A reader applies the journal to the snapshot (see `read`).
+/// line (what an [`Edit`] changed) to `strata.lock.journal` and syncs it; the snapshot
+/// `strata.lock` is rewritten when the journal holds [`Journal::COMPACT_EVERY`] entries and by
+/// [`Journal::finish`]. A reader applies the journal to the snapshot (see `read`).
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
@@ -175,8 +263,6 @@ pub struct Journal {
     base: u64,
     /// The SHA-256 of the snapshot on disk.
     base_sha256: String,
-    /// The state on disk (snapshot and journal), to find what changed.
-    last: Lockfile,
     entries: usize,
     /// Applied to every record before it is written (secrets masked).
     mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
@@ -197,7 +283,6 @@ impl Journal {
             file: None,
             base: 0,
             base_sha256: String::new(),
-            last: Lockfile::new("", ""),
             entries: 0,
             mask,
         };
@@ -213,70 +298,54 @@ impl Journal {
         self.base_sha256 = write_snapshot(&self.path, &mut masked)?;
         lf.serial = masked.serial;
         self.base = lf.serial;
-        self.last = lf.clone();
         self.entries = 0;
         Ok(())
     }
 
-    /// Records what changed since the last write; `touched` names the resources that may have.
-    pub fn save(&mut self, lf: &mut Lockfile, touched: &[&str]) -> Result<(), LockfileError> {
+    /// The journal's changes for what `edit` changed, secrets masked.
+    fn changes(&self, edit: &Edit<'_>) -> Vec<Change> {
+        let lf: &Lockfile = edit;
         let mut changes = Vec::new();
-        for name in touched {
-            let now = lf.resources.get(*name);
-            if now != self.last.resources.get(*name) {
-                let mut record = now.cloned();
-                if let Some(r) = &mut record {
-                    let mut one = Lockfile::new("", "");
-                    one.resources.insert((*name).to_string(), r.clone());
-                    (self.mask)(&mut one);
-                    *r = one.resources.remove(*name).unwrap_or_else(|| r.clone());
-                }
-                changes.push(Change::Resource {
-                    name: (*name).to_string(),
-                    record,
-                });
+        for name in &edit.resources {
+            let mut record = lf.resources.get(name).cloned();
+            if let Some(r) = &mut record {
+                let mut one = Lockfile::new("", "");
+                one.resources.insert(name.clone(), r.clone());
+                (self.mask)(&mut one);
+                *r = one.resources.remove(name).unwrap_or_else(|| r.clone());
             }
+            changes.push(Change::Resource {
+                name: name.clone(),
+                record,
+            });
         }
-        if lf.pending != self.last.pending {
+        if edit.pending {
             changes.push(Change::Pending(lf.pending.clone()));
         }
-        if lf.deposed != self.last.deposed {
-            let mut masked = lf.clone();
-            masked.resources.clear();
+        if edit.deposed {
+            let mut masked = Lockfile::new("", "");
+            masked.deposed.clone_from(&lf.deposed);
             (self.mask)(&mut masked);
             changes.push(Change::Deposed(masked.deposed));
         }
-        match (&lf.last_apply, &self.last.last_apply) {
-            (Some(now), Some(was))
-                if now.plan_id == was.plan_id
-                    && now.finished == was.finished
-                    && now.completed.starts_with(&was.completed) =>
-            {
-                for label in &now.completed[was.completed.len()..] {
-                    changes.push(Change::Completed(label.clone()));
-                }
-            }
-            (now, was) if now != was => changes.push(Change::LastApply(now.clone())),
-            _ => {}
-        }
-        if lf.outputs != self.last.outputs {
-            let mut masked = lf.clone();
-            masked.resources.clear();
-            (self.mask)(&mut masked);
-            changes.push(Change::Outputs(masked.outputs));
-        }
-        if changes.is_empty() {
+        changes.extend(edit.completed.iter().cloned().map(Change::Completed));
+        changes
+    }
+
+    /// Writes what `edit` changed as one journal line (or a new snapshot, now and then).
+    pub fn commit(&mut self, edit: Edit<'_>) -> Result<(), LockfileError> {
+        if edit.is_empty() {
             return Ok(());
         }
         if self.entries >= Self::COMPACT_EVERY {
-            return self.snapshot(lf);
+            return self.snapshot(edit.lf);
         }
         let entry = Entry {
-            lineage: lf.lineage.clone(),
+            lineage: edit.lineage.clone(),
             base: self.base,
             base_sha256: self.base_sha256.clone(),
-            serial: lf.serial + 1,
-            changes,
+            serial: edit.serial + 1,
+            changes: self.changes(&edit),
         };
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
         line.push(b'\n');
@@ -296,22 +365,7 @@ impl Journal {
                 return Err(err(e));
             }
         }
-        lf.serial += 1;
-        for name in touched {
-            match lf.resources.get(*name) {
-                Some(r) => {
-                    self.last.resources.insert((*name).to_string(), r.clone());
-                }
-                None => {
-                    self.last.resources.remove(*name);
-                }
-            }
-        }
-        self.last.pending.clone_from(&lf.pending);
-        self.last.deposed.clone_from(&lf.deposed);
-        self.last.last_apply.clone_from(&lf.last_apply);
-        self.last.outputs.clone_from(&lf.outputs);
-        self.last.serial = lf.serial;
+        edit.lf.serial += 1;
         self.entries += 1;
         Ok(())
     }
@@ -350,9 +404,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("strata.lock");
         let mut lf = sample();
+        lf.last_apply = Some(ApplyRecord {
+            plan_id: "p".into(),
+            completed: vec![],
+            finished: false,
+        });
         let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
         let snapshot = fs::read(&path).expect("snapshot");
-        lf.pending.push(PendingOp {
+        let mut e = Edit::new(&mut lf);
+        e.pending_mut().push(PendingOp {
             op: PendingKind::Create,
             name: "a".into(),
             kind: "ec2.subnet".into(),
@@ -361,20 +421,15 @@ mod tests {
             plan_id: "p".into(),
             started_at: now_rfc3339(),
         });
-        lf.last_apply = Some(ApplyRecord {
-            plan_id: "p".into(),
-            completed: vec![],
-            finished: false,
-        });
-        j.save(&mut lf, &[]).expect("save");
-        lf.pending.clear();
-        lf.resources.insert("a".into(), record("subnet-1"));
-        if let Some(r) = &mut lf.last_apply {
-            r.completed.push("create a".into());
-        }
-        j.save(&mut lf, &["a"]).expect("save");
-        lf.resources.remove("vpc");
-        j.save(&mut lf, &["vpc"]).expect("save");
+        j.commit(e).expect("commit");
+        let mut e = Edit::new(&mut lf);
+        e.pending_mut().clear();
+        e.insert_resource("a", record("subnet-1"));
+        e.complete("create a");
+        j.commit(e).expect("commit");
+        let mut e = Edit::new(&mut lf);
+        e.remove_resource("vpc");
+        j.commit(e).expect("commit");
         assert_eq!(
             fs::read(&path).expect("snapshot"),
             snapshot,
@@ -404,8 +459,9 @@ mod tests {
         let path = dir.path().join("strata.lock");
         let mut lf = sample();
         let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
-        lf.resources.insert("a".into(), record("subnet-1"));
-        j.save(&mut lf, &["a"]).expect("save");
+        let mut e = Edit::new(&mut lf);
+        e.insert_resource("a", record("subnet-1"));
+        j.commit(e).expect("commit");
         let jpath = journal_path(&path);
         let journal = fs::read(&jpath).expect("journal");
         // The snapshot was rewritten (a crash between the snapshot and removing the journal):
@@ -438,9 +494,9 @@ mod tests {
         let mut lf = sample();
         let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
         for i in 0..=Journal::COMPACT_EVERY {
-            lf.resources
-                .insert(format!("r{i}"), record(&format!("subnet-{i}")));
-            j.save(&mut lf, &[&format!("r{i}")]).expect("save");
+            let mut e = Edit::new(&mut lf);
+            e.insert_resource(&format!("r{i}"), record(&format!("subnet-{i}")));
+            j.commit(e).expect("commit");
         }
         let lines = fs::read_to_string(journal_path(&path))
             .map(|t| t.lines().count())
@@ -455,8 +511,9 @@ mod tests {
         let path = dir.join("strata.lock");
         let mut lf = Lockfile::new(stack, "us-east-1");
         let mut j = Journal::start(&path, &mut lf, no_mask()).expect("start");
-        lf.resources.insert(resource.into(), record(resource));
-        j.save(&mut lf, &[resource]).expect("save");
+        let mut e = Edit::new(&mut lf);
+        e.insert_resource(resource, record(resource));
+        j.commit(e).expect("commit");
         let journal = fs::read(journal_path(&path)).expect("journal");
         (path, journal)
     }

@@ -19,7 +19,7 @@ pub use format::{
     ApplyRecord, DeposedResource, LOCKFILE_VERSION, LockedOutput, LockedResource, Lockfile,
     LockfileError, PendingKind, PendingOp, backup_path, parse, read, resolve_path, write,
 };
-pub use journal::{Journal, journal_path};
+pub use journal::{Edit, Journal, journal_path};
 pub use lock::{Holder, LockError, StackLock, force_unlock, holder_path, now_rfc3339, pid_alive};
 
 #[cfg(test)]
