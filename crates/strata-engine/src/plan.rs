@@ -26,19 +26,64 @@ use crate::value::{self, Attrs};
 /// The plan format version, bumped on incompatible changes (docs/plan-format.md).
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
-/// What a plan does to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// What a plan does to one resource, each with what only it needs. In the plan's JSON the
+/// variant is the action's `action` field and its data sits beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum ActionKind {
-    Create,
+    Create {
+        /// Idempotency token of an interrupted create, reused so the call cannot create twice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
     Update,
-    Replace,
+    Replace(Replacement),
     Delete,
     /// Take a resource found by its ownership tags into the lockfile (then update it if needed).
     Adopt,
     /// Drop a lockfile entry whose resource is already gone.
     Forget,
-    NoOp,
+    NoOp {
+        /// The existing copy is not usable yet: AWS is still making it (its state, e.g.
+        /// `pending`). Not a change: `strata wait` waits for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        converging: Option<String>,
+    },
+}
+
+impl ActionKind {
+    /// A create without an interrupted earlier one.
+    pub const CREATE: ActionKind = ActionKind::Create { token: None };
+    /// Nothing to do, the resource usable.
+    pub const NO_OP: ActionKind = ActionKind::NoOp { converging: None };
+
+    /// The action's name, as in the plan's JSON (`create`, `no_op`).
+    pub fn verb(&self) -> &'static str {
+        match self {
+            ActionKind::Create { .. } => "create",
+            ActionKind::Update => "update",
+            ActionKind::Replace(_) => "replace",
+            ActionKind::Delete => "delete",
+            ActionKind::Adopt => "adopt",
+            ActionKind::Forget => "forget",
+            ActionKind::NoOp { .. } => "no_op",
+        }
+    }
+}
+
+/// How a replacement runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub replace_mode: ReplaceMode,
+    /// The resource whose `lifecycle.create_before_destroy` orders this replacement, when it
+    /// is not this one's own: a resource depending on this one, directly or not, replaced
+    /// that way: create-before-destroy reaches what such a resource depends on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_mode_from: Option<String>,
+    /// The replacement registers a new revision of the resource (its kind's replacement order
+    /// is [`ReplaceOrder::NewRevision`], e.g. an ECS task definition), and is shown so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_revision: bool,
 }
 
 /// Why.
@@ -115,22 +160,12 @@ pub struct FieldChange {
 pub struct Action {
     pub name: String,
     pub kind: String,
+    #[serde(flatten)]
     pub action: ActionKind,
     pub reason: Reason,
     /// The existing resource's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_mode: Option<ReplaceMode>,
-    /// The resource whose `lifecycle.create_before_destroy` orders this replacement, when it
-    /// is not this one's own: a resource depending on this one, directly or not, replaced
-    /// that way: create-before-destroy reaches what such a resource depends on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_mode_from: Option<String>,
-    /// The replacement registers a new revision of the resource (its kind's replacement order
-    /// is [`ReplaceOrder::NewRevision`], e.g. an ECS task definition), and is shown so.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub new_revision: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
     /// Desired fields in template form, resolved when the operation runs.
@@ -152,18 +187,11 @@ pub struct Action {
     /// before such a resource is deleted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prior_soft_depends_on: Vec<String>,
-    /// Idempotency token of an interrupted create, reused so the call cannot create twice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
     /// Whether apply waits until a new copy is usable (`lifecycle.wait`).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub wait: bool,
-    /// The existing copy is not usable yet: AWS is still making it (its state, e.g.
-    /// `pending`). Not a change: `strata wait` waits for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub converging: Option<String>,
 }
 
 fn yes() -> bool {
@@ -177,12 +205,46 @@ fn is_true(b: &bool) -> bool {
 
 impl Action {
     pub fn is_change(&self) -> bool {
-        self.action != ActionKind::NoOp
+        !matches!(self.action, ActionKind::NoOp { .. })
     }
 
     /// Whether the existing copy is deleted.
     pub fn deletes(&self) -> bool {
-        matches!(self.action, ActionKind::Delete | ActionKind::Replace)
+        matches!(self.action, ActionKind::Delete | ActionKind::Replace(_))
+    }
+
+    /// The replacement's order and origin, for a replacement.
+    pub fn replacement(&self) -> Option<&Replacement> {
+        match &self.action {
+            ActionKind::Replace(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A replacement's order.
+    pub fn replace_mode(&self) -> Option<ReplaceMode> {
+        self.replacement().map(|r| r.replace_mode)
+    }
+
+    /// Whether this replacement creates the new copy before the old one is deleted.
+    pub fn creates_first(&self) -> bool {
+        self.replace_mode() == Some(ReplaceMode::CreateBeforeDelete)
+    }
+
+    /// The idempotency token of an interrupted create this one repeats.
+    pub fn token(&self) -> Option<&str> {
+        match &self.action {
+            ActionKind::Create { token } => token.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The state of an existing copy AWS is still making (not a change).
+    pub fn converging(&self) -> Option<&str> {
+        match &self.action {
+            ActionKind::NoOp { converging } => converging.as_deref(),
+            _ => None,
+        }
     }
 }
 
@@ -776,9 +838,9 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     let mut summary = Summary::default();
     for a in &actions {
         match a.action {
-            ActionKind::Create => summary.add += 1,
+            ActionKind::Create { .. } => summary.add += 1,
             ActionKind::Update => summary.change += 1,
-            ActionKind::Replace => {
+            ActionKind::Replace(_) => {
                 summary.add += 1;
                 summary.destroy += 1;
             }
@@ -790,7 +852,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                 }
             }
             ActionKind::Forget => summary.forget += 1,
-            ActionKind::NoOp => {}
+            ActionKind::NoOp { .. } => {}
         }
     }
     Ok(Plan {
@@ -1188,12 +1250,11 @@ impl<'a> Planner<'a> {
         Action {
             name: name.to_string(),
             kind: res.kind.name.to_string(),
-            action: ActionKind::Create,
+            action: ActionKind::Create {
+                token: self.pending_creates.get(name).map(|t| t.to_string()),
+            },
             reason,
             id: None,
-            replace_mode: None,
-            replace_mode_from: None,
-            new_revision: false,
             changes,
             desired: Some(res.attrs.clone()),
             prior: recorded.map(|r| r.attributes.clone()),
@@ -1201,10 +1262,8 @@ impl<'a> Planner<'a> {
             prior_depends_on: Vec::new(),
             soft_depends_on: res.soft_deps.clone(),
             prior_soft_depends_on: Vec::new(),
-            token: self.pending_creates.get(name).map(|t| t.to_string()),
             prevent_destroy: res.lifecycle.prevent_destroy,
             wait: res.lifecycle.wait,
-            converging: None,
         }
     }
 
@@ -1251,6 +1310,16 @@ impl<'a> Planner<'a> {
             prior_soft.remove(d);
         }
 
+        let replacement = || {
+            ActionKind::Replace(Replacement {
+                replace_mode: replace_mode(
+                    res.kind.policy.replace,
+                    res.lifecycle.create_before_destroy,
+                ),
+                replace_mode_from: None,
+                new_revision: res.kind.policy.replace == ReplaceOrder::NewRevision,
+            })
+        };
         let (action, reason) = if adopted {
             let reason = if self.pending_creates.contains_key(res.name.as_str()) {
                 Reason::InterruptedCreate
@@ -1258,7 +1327,7 @@ impl<'a> Planner<'a> {
                 Reason::FoundByTag
             };
             if replace {
-                (ActionKind::Replace, reason)
+                (replacement(), reason)
             } else {
                 (ActionKind::Adopt, reason)
             }
@@ -1268,7 +1337,7 @@ impl<'a> Planner<'a> {
                 .filter(|c| c.forces_replacement)
                 .all(|c| c.unknown);
             (
-                ActionKind::Replace,
+                replacement(),
                 if dependency {
                     Reason::DependencyReplaced
                 } else {
@@ -1276,14 +1345,19 @@ impl<'a> Planner<'a> {
                 },
             )
         } else if changes.is_empty() {
-            (ActionKind::NoOp, Reason::UpToDate)
+            (
+                ActionKind::NoOp {
+                    converging: cur.live.converging.clone(),
+                },
+                Reason::UpToDate,
+            )
         } else if changes.iter().all(|c| c.drift) {
             (ActionKind::Update, Reason::Drift)
         } else {
             (ActionKind::Update, Reason::Changed)
         };
 
-        if action == ActionKind::Replace && res.lifecycle.prevent_destroy {
+        if replace && res.lifecycle.prevent_destroy {
             return Err(PlanError::PreventDestroy {
                 name: res.name.clone(),
                 what: "replace",
@@ -1291,39 +1365,32 @@ impl<'a> Planner<'a> {
         }
 
         // What later resources may read from this one.
-        let entry = match action {
-            ActionKind::Replace => Known {
+        let entry = if replace {
+            Known {
                 id: None,
                 attrs: resolved.known_attrs(),
-            },
-            _ => {
-                let mut attrs = cur.live.attrs.clone();
-                for c in &changes {
-                    match kept_live.attrs.get(&c.field) {
-                        Some(v) if !c.unknown => attrs.insert(c.field.clone(), v.clone()),
-                        _ => attrs.remove(&c.field),
-                    };
-                }
-                Known {
-                    id: Some(cur.live.id.clone()),
-                    attrs,
-                }
+            }
+        } else {
+            let mut attrs = cur.live.attrs.clone();
+            for c in &changes {
+                match kept_live.attrs.get(&c.field) {
+                    Some(v) if !c.unknown => attrs.insert(c.field.clone(), v.clone()),
+                    _ => attrs.remove(&c.field),
+                };
+            }
+            Known {
+                id: Some(cur.live.id.clone()),
+                attrs,
             }
         };
         self.known.insert(res.name.clone(), entry);
 
-        let replacing = action == ActionKind::Replace;
-        let replace_mode = replacing
-            .then(|| replace_mode(res.kind.policy.replace, res.lifecycle.create_before_destroy));
         Ok(Action {
             name: res.name.clone(),
             kind: res.kind.name.to_string(),
             action,
             reason,
             id: Some(cur.live.id.clone()),
-            replace_mode,
-            replace_mode_from: None,
-            new_revision: replacing && res.kind.policy.replace == ReplaceOrder::NewRevision,
             changes,
             desired: Some(if replace {
                 res.attrs.clone()
@@ -1335,10 +1402,8 @@ impl<'a> Planner<'a> {
             prior_depends_on: prior_deps.into_iter().collect(),
             soft_depends_on: res.soft_deps.clone(),
             prior_soft_depends_on: prior_soft.into_iter().collect(),
-            token: None,
             prevent_destroy: res.lifecycle.prevent_destroy,
             wait: res.lifecycle.wait,
-            converging: cur.live.converging.clone(),
         })
     }
 
@@ -1396,9 +1461,6 @@ fn delete_action(
         action: ActionKind::Delete,
         reason,
         id: Some(live.id.clone()),
-        replace_mode: None,
-        replace_mode_from: None,
-        new_revision: false,
         changes: Vec::new(),
         desired: None,
         prior: Some(live.attrs.clone()),
@@ -1406,10 +1468,8 @@ fn delete_action(
         prior_depends_on: prior_deps.into_iter().collect(),
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: prior_soft.into_iter().collect(),
-        token: None,
         prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
         wait: true,
-        converging: None,
     }
 }
 
@@ -1420,9 +1480,6 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         action: ActionKind::Forget,
         reason: Reason::Gone,
         id: Some(rec.id.clone()),
-        replace_mode: None,
-        replace_mode_from: None,
-        new_revision: false,
         changes: Vec::new(),
         desired: None,
         prior: Some(rec.attributes.clone()),
@@ -1430,10 +1487,8 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         prior_depends_on: rec.dependencies.clone(),
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: rec.soft_dependencies.clone(),
-        token: None,
         prevent_destroy: false,
         wait: true,
-        converging: None,
     }
 }
 
@@ -1466,24 +1521,28 @@ fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
         .collect();
     // Dependents first, so that it reaches dependencies of dependencies.
     for i in (0..actions.len()).rev() {
-        if actions[i].replace_mode != Some(ReplaceMode::CreateBeforeDelete) {
+        let Some(r) = actions[i]
+            .replacement()
+            .filter(|_| actions[i].creates_first())
+        else {
             continue;
-        }
-        let from = actions[i]
+        };
+        let from = r
             .replace_mode_from
             .clone()
             .unwrap_or_else(|| actions[i].name.clone());
         for d in actions[i].depends_on.clone() {
             if let Some(&j) = index.get(&d)
-                && actions[j].replace_mode == Some(ReplaceMode::DeleteBeforeCreate)
+                && let ActionKind::Replace(dep) = &mut actions[j].action
+                && dep.replace_mode == ReplaceMode::DeleteBeforeCreate
             {
-                actions[j].replace_mode = Some(ReplaceMode::CreateBeforeDelete);
-                actions[j].replace_mode_from = Some(from.clone());
+                dep.replace_mode = ReplaceMode::CreateBeforeDelete;
+                dep.replace_mode_from = Some(from.clone());
             }
         }
     }
     for a in actions.iter() {
-        if a.replace_mode != Some(ReplaceMode::CreateBeforeDelete) {
+        if !a.creates_first() {
             continue;
         }
         let Some(kind) = strata_model::kinds::find(&a.kind) else {
@@ -1512,7 +1571,7 @@ fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
                 name: a.name.clone(),
                 kind: kind.name,
                 fields: unique.iter().map(|f| format!("`{f}`")).collect(),
-                from: a.replace_mode_from.clone(),
+                from: a.replacement().and_then(|r| r.replace_mode_from.clone()),
                 name_prefix: prefix,
             });
         }
@@ -1616,7 +1675,7 @@ fn plan_outputs(
 ) -> BTreeMap<String, PlannedOutput> {
     let changing: BTreeSet<&str> = actions
         .iter()
-        .filter(|a| matches!(a.action, ActionKind::Create | ActionKind::Replace))
+        .filter(|a| matches!(a.action, ActionKind::Create { .. } | ActionKind::Replace(_)))
         .map(|a| a.name.as_str())
         .collect();
     let lookup = |r: &str, a: &str| -> Option<Value> {
@@ -1757,9 +1816,14 @@ mod policy_tests {
             attrs(json!({"body": "v1", "note": "n"})),
         );
         let a = &p.actions[0];
-        assert_eq!(a.action, ActionKind::Replace);
-        assert_eq!(a.replace_mode, Some(ReplaceMode::CreateBeforeDelete));
-        assert!(a.new_revision);
+        assert_eq!(
+            a.action,
+            ActionKind::Replace(Replacement {
+                replace_mode: ReplaceMode::CreateBeforeDelete,
+                replace_mode_from: None,
+                new_revision: true,
+            })
+        );
         let text = crate::render::render_text(&p, crate::render::Style { color: false });
         assert!(text.contains("will get a new revision"), "{text}");
 
@@ -1769,6 +1833,5 @@ mod policy_tests {
             attrs(json!({"body": "v1", "note": "n"})),
         );
         assert_eq!(p.actions[0].action, ActionKind::Update);
-        assert!(!p.actions[0].new_revision);
     }
 }

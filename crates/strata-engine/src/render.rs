@@ -42,42 +42,42 @@ impl Style {
 }
 
 fn symbol(a: &Action, st: Style) -> String {
-    match a.action {
-        ActionKind::Create => st.green("  +"),
+    match &a.action {
+        ActionKind::Create { .. } => st.green("  +"),
         ActionKind::Update => st.yellow("  ~"),
-        ActionKind::Replace => match a.replace_mode {
-            Some(ReplaceMode::CreateBeforeDelete) => format!("{}{}", st.green("+"), st.red("/-")),
-            _ => format!("{}{}", st.red("-/"), st.green("+")),
+        ActionKind::Replace(r) => match r.replace_mode {
+            ReplaceMode::CreateBeforeDelete => format!("{}{}", st.green("+"), st.red("/-")),
+            ReplaceMode::DeleteBeforeCreate => format!("{}{}", st.red("-/"), st.green("+")),
         },
         ActionKind::Delete => st.red("  -"),
         ActionKind::Adopt => st.cyan("  <"),
         ActionKind::Forget => st.dim("  ."),
-        ActionKind::NoOp => "   ".to_string(),
+        ActionKind::NoOp { .. } => "   ".to_string(),
     }
 }
 
 fn headline(a: &Action) -> String {
     let id = a.id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
-    let what = match (a.action, a.reason) {
-        (ActionKind::Create, Reason::DeletedOutside) => {
+    let what = match (&a.action, a.reason) {
+        (ActionKind::Create { .. }, Reason::DeletedOutside) => {
             "was deleted outside strata and will be created again".to_string()
         }
-        (ActionKind::Create, _) => "will be created".to_string(),
+        (ActionKind::Create { .. }, _) => "will be created".to_string(),
         (ActionKind::Update, Reason::Drift) => {
             "was changed outside strata and will be put back".to_string()
         }
         (ActionKind::Update, _) => "will be updated in place".to_string(),
-        (ActionKind::Replace, _) if a.new_revision => {
+        (ActionKind::Replace(r), _) if r.new_revision => {
             "will get a new revision (registered first, the old revision removed after)".to_string()
         }
-        (ActionKind::Replace, Reason::DependencyReplaced) => {
+        (ActionKind::Replace(_), Reason::DependencyReplaced) => {
             "must be replaced, because it depends on a new or replaced resource".to_string()
         }
-        (ActionKind::Replace, Reason::FoundByTag | Reason::InterruptedCreate) => {
+        (ActionKind::Replace(_), Reason::FoundByTag | Reason::InterruptedCreate) => {
             "was found by its tags and must be replaced".to_string()
         }
-        (ActionKind::Replace, _) => match (a.replace_mode, &a.replace_mode_from) {
-            (Some(ReplaceMode::CreateBeforeDelete), None) => {
+        (ActionKind::Replace(r), _) => match (r.replace_mode, &r.replace_mode_from) {
+            (ReplaceMode::CreateBeforeDelete, None) => {
                 "must be replaced (the new one is created first)".to_string()
             }
             _ => "must be replaced".to_string(),
@@ -102,10 +102,13 @@ fn headline(a: &Action) -> String {
         (ActionKind::Forget, _) => {
             "is already gone and will be removed from the lockfile".to_string()
         }
-        (ActionKind::NoOp, _) => "is up to date".to_string(),
+        (ActionKind::NoOp { .. }, _) => "is up to date".to_string(),
     };
-    let why = match (a.replace_mode, &a.replace_mode_from) {
-        (Some(ReplaceMode::CreateBeforeDelete), Some(from)) => format!(
+    let why = match a
+        .replacement()
+        .map(|r| (r.replace_mode, &r.replace_mode_from))
+    {
+        Some((ReplaceMode::CreateBeforeDelete, Some(from))) => format!(
             " (the new one is created first: `{from}`, which depends on it, is replaced with \
              create_before_destroy)"
         ),
@@ -431,7 +434,7 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     );
     for a in changes {
         let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
-        let create = a.action == ActionKind::Create;
+        let create = matches!(a.action, ActionKind::Create { .. });
         let width = a
             .changes
             .iter()
@@ -467,7 +470,7 @@ fn render_converging(out: &mut String, plan: &Plan, st: Style) {
     let converging: Vec<&Action> = plan
         .actions
         .iter()
-        .filter(|a| !a.is_change() && a.converging.is_some())
+        .filter(|a| a.converging().is_some())
         .collect();
     if converging.is_empty() {
         return;
@@ -485,7 +488,7 @@ fn render_converging(out: &mut String, plan: &Plan, st: Style) {
             st.bold(&a.name),
             a.kind,
             a.id.as_deref().unwrap_or("?"),
-            a.converging.as_deref().unwrap_or_default()
+            a.converging().unwrap_or_default()
         );
     }
     out.push('\n');
@@ -520,9 +523,6 @@ mod tests {
                 action: ActionKind::Update,
                 reason: Reason::Changed,
                 id: Some("vpce-1".into()),
-                replace_mode: None,
-                replace_mode_from: None,
-                new_revision: false,
                 changes,
                 desired: None,
                 prior: None,
@@ -530,10 +530,8 @@ mod tests {
                 prior_depends_on: vec![],
                 soft_depends_on: vec![],
                 prior_soft_depends_on: vec![],
-                token: None,
                 prevent_destroy: false,
                 wait: true,
-                converging: None,
             }],
             outputs: Default::default(),
             summary: Summary {
@@ -609,7 +607,7 @@ mod tests {
         });
         let mut created = p.actions[0].clone();
         created.name = "new".into();
-        created.action = ActionKind::Create;
+        created.action = ActionKind::CREATE;
         created.reason = Reason::New;
         created.id = None;
         created.changes = vec![FieldChange {

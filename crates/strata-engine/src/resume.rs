@@ -68,7 +68,7 @@ pub fn check(plan: &Plan, lf: &Lockfile, live: &[LiveResource]) -> Result<(), Re
             changed.extend(mismatch(live, &a.name, &a.kind, &r.id, &r.attributes));
         }
         // A create still to come: nothing of that name may exist yet.
-        if matches!(a.action, ActionKind::Create | ActionKind::Replace)
+        if matches!(a.action, ActionKind::Create { .. } | ActionKind::Replace(_))
             && !done("create", &a.name)
             && let Some(l) = live.iter().find(|l| {
                 l.kind == a.kind

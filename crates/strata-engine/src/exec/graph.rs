@@ -7,7 +7,7 @@ use petgraph::algo::has_path_connecting;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
 
-use crate::plan::{Action, ActionKind, Plan, ReplaceMode};
+use crate::plan::{Action, ActionKind, Plan};
 
 /// What one operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,13 +154,13 @@ fn add_operations(b: &mut Builder<'_>) {
     let plan = b.plan;
     for (i, a) in plan.actions.iter().enumerate() {
         let steps: &[Step] = match a.action {
-            ActionKind::Create => &[Step::Create],
+            ActionKind::Create { .. } => &[Step::Create],
             ActionKind::Update => &[Step::Update],
             ActionKind::Adopt => &[Step::Adopt],
             ActionKind::Delete => &[Step::Delete],
             ActionKind::Forget => &[Step::Forget],
-            ActionKind::Replace => &[Step::Delete, Step::Create],
-            ActionKind::NoOp => &[],
+            ActionKind::Replace(_) => &[Step::Delete, Step::Create],
+            ActionKind::NoOp { .. } => &[],
         };
         for &step in steps {
             b.push(i, step);
@@ -223,7 +223,7 @@ fn delete_dependents_first(b: &mut Builder<'_>, i: usize) {
 fn replacement_order(b: &mut Builder<'_>, i: usize) {
     let op = &b.ops[i];
     let a = &b.plan.actions[op.action];
-    if a.action != ActionKind::Replace || op.step != Step::Create {
+    if !matches!(a.action, ActionKind::Replace(_)) || op.step != Step::Create {
         return;
     }
     let action = op.action;
@@ -234,9 +234,10 @@ fn replacement_order(b: &mut Builder<'_>, i: usize) {
     else {
         return;
     };
-    match a.replace_mode {
-        Some(ReplaceMode::CreateBeforeDelete) => b.edge(i, del),
-        _ => b.edge(del, i),
+    if a.creates_first() {
+        b.edge(i, del);
+    } else {
+        b.edge(del, i);
     }
 }
 
@@ -289,7 +290,7 @@ fn add_unlink_steps(b: &mut Builder<'_>) {
     let created_first: BTreeSet<&str> = plan
         .actions
         .iter()
-        .filter(|a| a.replace_mode == Some(ReplaceMode::CreateBeforeDelete))
+        .filter(|a| a.creates_first())
         .map(|a| a.name.as_str())
         .collect();
     for (ai, a) in plan.actions.iter().enumerate() {
@@ -298,7 +299,7 @@ fn add_unlink_steps(b: &mut Builder<'_>) {
         }
         let kept = matches!(
             a.action,
-            ActionKind::Update | ActionKind::Adopt | ActionKind::NoOp
+            ActionKind::Update | ActionKind::Adopt | ActionKind::NoOp { .. }
         );
         let moving = a
             .prior_depends_on
@@ -369,8 +370,7 @@ fn moves_to_new_copy(kept: &Action, old: &Action) -> bool {
         return false;
     };
     let deferred = strata_model::kinds::find(&kept.kind).map_or(&[][..], |k| k.deferred);
-    old.action == ActionKind::Replace
-        && old.replace_mode == Some(ReplaceMode::CreateBeforeDelete)
+    old.creates_first()
         && deferred
             .iter()
             .filter(|f| prior.get(**f).is_some_and(|v| names(v, id)))

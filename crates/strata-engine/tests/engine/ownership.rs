@@ -3,7 +3,7 @@
 //! lockfile) or that were tagged by hand stop the plan, until `--adopt-foreign` takes them over.
 
 use serde_json::{Value, json};
-use strata_engine::plan::{ActionKind, Mode, PlanError, Reason};
+use strata_engine::plan::{Mode, PlanError, Reason};
 use strata_engine::provider::{LINEAGE_TAG, LiveResource, NAME_TAG, STACK_TAG};
 use strata_engine::render::{Style, render_json, render_text};
 
@@ -101,12 +101,12 @@ async fn a_second_lockfile_on_the_stack_is_refused_and_nothing_is_deleted() {
         p.actions
             .iter()
             .find(|a| a.name == n)
-            .map(|a| (a.action, a.reason))
+            .map(|a| (a.action.verb(), a.reason))
     };
-    assert_eq!(act("vpc"), Some((ActionKind::Adopt, Reason::FoundByTag)));
-    assert_eq!(act("a"), Some((ActionKind::Delete, Reason::Orphan)));
-    assert_eq!(act("b"), Some((ActionKind::Create, Reason::New)));
-    assert_eq!(act("other"), Some((ActionKind::Create, Reason::New)));
+    assert_eq!(act("vpc"), Some(("adopt", Reason::FoundByTag)));
+    assert_eq!(act("a"), Some(("delete", Reason::Orphan)));
+    assert_eq!(act("b"), Some(("create", Reason::New)));
+    assert_eq!(act("other"), Some(("create", Reason::New)));
     let vpc = p.actions.iter().find(|a| a.name == "vpc").expect("vpc");
     assert_eq!(
         vpc.changes[0]
@@ -183,7 +183,7 @@ async fn a_crash_of_this_lockfile_is_still_recovered_by_the_tags() {
     assert!(
         p.actions
             .iter()
-            .all(|a| a.action == ActionKind::Adopt && a.changes.is_empty()),
+            .all(|a| a.action.verb() == "adopt" && a.changes.is_empty()),
         "{p:?}"
     );
 }
@@ -226,10 +226,7 @@ async fn removed_ownership_tags_are_shown_put_back() {
     }
     let p = env.plan(&d, Mode::Apply).await.expect("still ours");
     let vpc = p.actions.iter().find(|a| a.name == "vpc").expect("vpc");
-    assert_eq!(
-        (vpc.action, vpc.reason),
-        (ActionKind::Update, Reason::Drift)
-    );
+    assert_eq!((vpc.action.verb(), vpc.reason), ("update", Reason::Drift));
     let tags = &vpc.changes[0];
     assert_eq!(tags.field, "tags");
     assert_ne!(tags.before, tags.after);

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use strata_engine::exec::op_graph;
-use strata_engine::plan::{ActionKind, Mode, Plan, Reason};
+use strata_engine::plan::{Mode, Plan, Reason};
 use strata_engine::render::{Style, render_json, render_text};
 
 use crate::fake::{Env, desired};
@@ -30,11 +30,11 @@ outputs:
   vpc_id: ${vpc.id}
 "#;
 
-fn kinds_of(p: &Plan) -> Vec<(String, ActionKind)> {
+fn kinds_of(p: &Plan) -> Vec<(String, &'static str)> {
     p.actions
         .iter()
         .filter(|a| a.is_change())
-        .map(|a| (a.name.clone(), a.action))
+        .map(|a| (a.name.clone(), a.action.verb()))
         .collect()
 }
 
@@ -72,9 +72,9 @@ async fn first_plan_creates_in_dependency_order_and_second_is_empty() {
     assert_eq!(
         kinds_of(&p),
         vec![
-            ("vpc".into(), ActionKind::Create),
-            ("a".into(), ActionKind::Create),
-            ("b".into(), ActionKind::Create)
+            ("vpc".into(), "create"),
+            ("a".into(), "create"),
+            ("b".into(), "create")
         ]
     );
     insta::assert_snapshot!("first_plan", text(&p));
@@ -107,10 +107,7 @@ async fn a_tag_change_is_an_update_and_a_cidr_change_a_replacement() {
         .expect("plan");
     assert_eq!(
         kinds_of(&p),
-        vec![
-            ("vpc".into(), ActionKind::Update),
-            ("b".into(), ActionKind::Replace)
-        ]
+        vec![("vpc".into(), "update"), ("b".into(), "replace")]
     );
     insta::assert_snapshot!("update_and_replace", text(&p));
     let old_b = env.cloud.find("b").expect("b").id;
@@ -135,7 +132,7 @@ async fn replacing_a_vpc_replaces_its_subnets_in_a_safe_order() {
         .await
         .expect("plan");
     let a = p.actions.iter().find(|a| a.name == "a").expect("a");
-    assert_eq!(a.action, ActionKind::Replace);
+    assert_eq!(a.action.verb(), "replace");
     assert_eq!(a.reason, Reason::DependencyReplaced);
     env.run_ok(&p, 10).await;
     assert_eq!(env.cloud.count(), 3);
@@ -180,8 +177,8 @@ async fn deleted_outside_strata_is_drift_and_is_recreated() {
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     let act = p.actions.iter().find(|x| x.name == "a").expect("a");
     assert_eq!(
-        (act.action, act.reason),
-        (ActionKind::Create, Reason::DeletedOutside)
+        (act.action.verb(), act.reason),
+        ("create", Reason::DeletedOutside)
     );
     assert!(text(&p).contains("was deleted outside strata and will be created again"));
     env.run(&p, 10).await;
@@ -204,10 +201,7 @@ async fn a_live_change_is_drift_and_apply_reverts_it() {
         .insert("tags".into(), json!({"Name": "hacked", "Team": "net"}));
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     let act = p.actions.iter().find(|x| x.name == "vpc").expect("vpc");
-    assert_eq!(
-        (act.action, act.reason),
-        (ActionKind::Update, Reason::Drift)
-    );
+    assert_eq!((act.action.verb(), act.reason), ("update", Reason::Drift));
     assert!(act.changes[0].drift);
     insta::assert_snapshot!("drift", text(&p));
     env.run(&p, 10).await;
@@ -249,7 +243,7 @@ async fn resources_found_by_tag_are_adopted_not_created_twice() {
     env.lose_records();
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
     assert!(
-        p.actions.iter().all(|a| a.action == ActionKind::Adopt),
+        p.actions.iter().all(|a| a.action.verb() == "adopt"),
         "{}",
         text(&p)
     );
@@ -433,20 +427,14 @@ async fn replacing_a_group_another_group_names_rewires_the_rule() {
     );
     let d = desired(&changed);
     let p = env.plan(&d, Mode::Apply).await.expect("plan");
-    let kinds: Vec<(String, ActionKind)> = p
+    let kinds: Vec<(String, &'static str)> = p
         .actions
         .iter()
         .filter(|a| a.is_change())
-        .map(|a| (a.name.clone(), a.action))
+        .map(|a| (a.name.clone(), a.action.verb()))
         .collect();
-    assert!(
-        kinds.contains(&("app".into(), ActionKind::Replace)),
-        "{kinds:?}"
-    );
-    assert!(
-        kinds.contains(&("web".into(), ActionKind::Update)),
-        "{kinds:?}"
-    );
+    assert!(kinds.contains(&("app".into(), "replace")), "{kinds:?}");
+    assert!(kinds.contains(&("web".into(), "update")), "{kinds:?}");
     env.run_ok(&p, 4).await;
     let app = env.cloud.find("app").expect("app");
     assert_ne!(app.id, old_app);
@@ -547,9 +535,9 @@ async fn groups_naming_each_other_are_adopted_after_a_crash() {
     assert_eq!(
         kinds_of(&p),
         [
-            ("vpc".to_string(), ActionKind::Adopt),
-            ("app".to_string(), ActionKind::Adopt),
-            ("web".to_string(), ActionKind::Adopt)
+            ("vpc".to_string(), "adopt"),
+            ("app".to_string(), "adopt"),
+            ("web".to_string(), "adopt")
         ],
         "{}",
         text(&p)
@@ -577,25 +565,19 @@ async fn create_before_destroy_reaches_the_resources_it_depends_on() {
         .expect("plan");
     let mode = |n: &str| {
         let a = p.actions.iter().find(|a| a.name == n).expect("action");
-        (a.action, a.replace_mode, a.replace_mode_from.clone())
+        (
+            a.action.verb(),
+            a.replace_mode(),
+            a.replacement().and_then(|r| r.replace_mode_from.clone()),
+        )
     };
     use strata_engine::plan::ReplaceMode::{CreateBeforeDelete, DeleteBeforeCreate};
     assert_eq!(
         mode("vpc"),
-        (
-            ActionKind::Replace,
-            Some(CreateBeforeDelete),
-            Some("b".into())
-        )
+        ("replace", Some(CreateBeforeDelete), Some("b".into()))
     );
-    assert_eq!(
-        mode("b"),
-        (ActionKind::Replace, Some(CreateBeforeDelete), None)
-    );
-    assert_eq!(
-        mode("a"),
-        (ActionKind::Replace, Some(DeleteBeforeCreate), None)
-    );
+    assert_eq!(mode("b"), ("replace", Some(CreateBeforeDelete), None));
+    assert_eq!(mode("a"), ("replace", Some(DeleteBeforeCreate), None));
     insta::assert_snapshot!("create_before_destroy_reaches_dependencies", text(&p));
     env.run_ok(&p, 1).await;
     let calls = env.cloud.state().calls.clone();
@@ -711,7 +693,7 @@ async fn a_field_left_out_is_unset_or_kept_as_its_table_says() {
         .await
         .expect("plan");
     let gw = p.actions.iter().find(|a| a.name == "gw").expect("gw");
-    assert_eq!(gw.action, ActionKind::Update);
+    assert_eq!(gw.action.verb(), "update");
     assert_eq!(gw.changes.len(), 1);
     assert_eq!(gw.changes[0].field, "vpc");
     assert_eq!(gw.changes[0].after, None);

@@ -26,9 +26,7 @@ use proptest::sample::select;
 use serde_json::{Value, json};
 use strata_engine::desired::{Desired, DesiredResource, LifecycleOpts};
 use strata_engine::exec::op_graph;
-use strata_engine::plan::{
-    ActionKind, Mode, Plan, PlanError, ReplaceMode, Wanted, diff_fields, topo_order,
-};
+use strata_engine::plan::{Mode, Plan, PlanError, ReplaceMode, Wanted, diff_fields, topo_order};
 use strata_engine::value::Attrs;
 use strata_model::kinds::{self, Compare, KindInfo, Omitted, Update};
 
@@ -357,14 +355,20 @@ async fn change_fields(kind: &'static KindInfo, changed: &[&str]) -> Result<(), 
         .iter()
         .any(|f| changed.contains(&f.name) && f.update == Update::Replace);
     let expect = if changed.is_empty() {
-        ActionKind::NoOp
+        "no_op"
     } else if replace {
-        ActionKind::Replace
+        "replace"
     } else {
-        ActionKind::Update
+        "update"
     };
     let a = &p.actions[0];
-    prop_assert_eq!(a.action, expect, "{} changing {:?}", kind.name, changed);
+    prop_assert_eq!(
+        a.action.verb(),
+        expect,
+        "{} changing {:?}",
+        kind.name,
+        changed
+    );
     let fields: BTreeSet<&str> = a.changes.iter().map(|c| c.field.as_str()).collect();
     // A name left out for its prefix is not compared.
     let compared: BTreeSet<&str> = changed
@@ -811,10 +815,10 @@ fn stack() -> impl Strategy<Value = Gen> {
 }
 
 /// Every action of the plan by resource name.
-fn actions(p: &Plan) -> BTreeMap<String, ActionKind> {
+fn actions(p: &Plan) -> BTreeMap<String, &'static str> {
     p.actions
         .iter()
-        .map(|a| (a.name.clone(), a.action))
+        .map(|a| (a.name.clone(), a.action.verb()))
         .collect()
 }
 
@@ -949,13 +953,13 @@ fn change_reaches(
             && !(i == target && unique_too)
     };
     let refused = first.iter().any(|i| keeps_unique(*i));
-    let expected = |i: usize| -> ActionKind {
+    let expected = |i: usize| -> &'static str {
         if replaced.contains(&i) {
-            ActionKind::Replace
+            "replace"
         } else if i == target || g.refs(i).iter().any(|(_, t)| replaced.contains(t)) {
-            ActionKind::Update
+            "update"
         } else {
-            ActionKind::NoOp
+            "no_op"
         }
     };
     runtime().block_on(async {
@@ -990,14 +994,14 @@ fn change_reaches(
                 yaml
             );
         }
-        for a in p.actions.iter().filter(|a| a.action == ActionKind::Replace) {
+        for a in p.actions.iter().filter(|a| a.action.verb() == "replace") {
             let i: usize = a.name[1..].parse().expect("a generated name");
             let mode = if first.contains(&i) {
                 ReplaceMode::CreateBeforeDelete
             } else {
                 ReplaceMode::DeleteBeforeCreate
             };
-            prop_assert_eq!(a.replace_mode, Some(mode), "{}\n{}", a.name, yaml);
+            prop_assert_eq!(a.replace_mode(), Some(mode), "{}\n{}", a.name, yaml);
         }
         if let Err(e) = op_graph(&p) {
             prop_assert!(
@@ -1006,7 +1010,7 @@ fn change_reaches(
                 e,
                 p.actions
                     .iter()
-                    .map(|a| (&a.name, a.action, a.replace_mode))
+                    .map(|a| (&a.name, a.action.verb(), a.replace_mode()))
                     .collect::<Vec<_>>(),
                 yaml
             );
@@ -1053,13 +1057,13 @@ proptest! {
 fn removing(g: &Gen, picks: &[usize], parallelism: usize) -> Result<(), TestCaseError> {
     let n = g.0.len();
     let removed = g.cascade(picks.iter().map(|p| p % n).collect());
-    let expected = |i: usize| -> ActionKind {
+    let expected = |i: usize| -> &'static str {
         if removed.contains(&i) {
-            ActionKind::Delete
+            "delete"
         } else if g.refs(i).iter().any(|(_, t)| removed.contains(t)) {
-            ActionKind::Update
+            "update"
         } else {
-            ActionKind::NoOp
+            "no_op"
         }
     };
     runtime().block_on(async {
