@@ -30,6 +30,11 @@ pub trait AwsKind: Send + Sync {
         crate::discovery::Discovery::OwnDescribe
     }
 
+    /// The most ids one read call takes: the kind's policy (`KindInfo.policy.id_chunk`).
+    fn id_chunk(&self) -> usize {
+        strata_model::kinds::find(self.kind()).map_or(1, |k| k.policy.id_chunk.max(1))
+    }
+
     /// Every resource of this kind with one of `req.ids` or carrying the stack's ownership tag,
     /// in batched calls: one filtered describe for the ids (in chunks the API accepts) and one
     /// for the tag, each paginated; a kind the tagging API's listing covers (`discovery`) adds

@@ -11,9 +11,9 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{AwsKind, Sent, create_once, created, delete_until_free, id_filter, live, updated};
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::error::aws;
 
@@ -65,11 +65,12 @@ impl AwsKind for Eip {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "allocation-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "allocation-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::Address::allocation_id,
         )

@@ -12,12 +12,12 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, Sent, create_once, created, delete_until_free, ec2_arn, id_filter,
     live, str_field, unless_already, until_visible, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -158,11 +158,12 @@ impl AwsKind for InternetGateway {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "internet-gateway-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "internet-gateway-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::InternetGateway::internet_gateway_id,
         )

@@ -25,21 +25,21 @@ pub(crate) use crate::kind::*;
 
 use crate::Ctx;
 
-/// The chunk size for EC2's id filters (EC2 accepts up to 200 values per filter).
-pub const ID_CHUNK: usize = 200;
+/// What an EC2 read covers: every resource of `kind` with one of `ids` or carrying `stack`'s
+/// tag; `id_filter` is the describe filter naming the kind's id (`subnet-id`).
+pub struct Scope<'a> {
+    pub kind: &'a dyn AwsKind,
+    pub id_filter: &'a str,
+    pub ids: &'a [String],
+    pub stack: &'a str,
+}
 
-/// What a read covers, keyed by id: every resource with one of `ids` and every resource
-/// carrying the stack's tag. A kind the tagging API's listing covers (`discovery`) describes
-/// its ids and the listing's in one filter on `id_name` (one call per `chunk` ids,
-/// [`ID_CHUNK`] at most); any other kind adds one describe filtered on the tag.
-#[allow(clippy::too_many_arguments)]
+/// What a read covers, keyed by id. A kind the tagging API's listing covers (its
+/// `discovery`) describes its ids and the listing's in one filter on the id (one call per
+/// `id_chunk` ids, the kind's policy); any other kind adds one describe filtered on the tag.
 pub async fn describe_ids_and_stack<T, F, Fut>(
     cx: &Ctx,
-    discovery: crate::discovery::Discovery,
-    id_name: &str,
-    ids: &[String],
-    chunk: usize,
-    stack: &str,
+    scope: Scope<'_>,
     describe: F,
     id_of: impl Fn(&T) -> Option<&str>,
 ) -> Result<std::collections::BTreeMap<String, T>, ProviderError>
@@ -47,9 +47,10 @@ where
     F: Fn(aws_sdk_ec2::types::Filter) -> Fut,
     Fut: Future<Output = Result<Vec<T>, ProviderError>>,
 {
-    let tagged = crate::discovery::tagged_ids(cx, discovery, stack).await?;
+    let tagged = crate::discovery::tagged_ids(cx, scope.kind.discovery(), scope.stack).await?;
     let by_tag = tagged.is_none();
-    let mut all: Vec<String> = ids
+    let mut all: Vec<String> = scope
+        .ids
         .iter()
         .cloned()
         .chain(tagged.into_iter().flatten())
@@ -58,9 +59,9 @@ where
     all.dedup();
     let mut found = std::collections::BTreeMap::new();
     let filters = all
-        .chunks(chunk.max(1))
-        .map(|chunk| id_filter(id_name, chunk))
-        .chain(by_tag.then(|| tags::stack_filter(stack)));
+        .chunks(scope.kind.id_chunk())
+        .map(|chunk| id_filter(scope.id_filter, chunk))
+        .chain(by_tag.then(|| tags::stack_filter(scope.stack)));
     for filter in filters {
         for t in describe(filter).await? {
             found.insert(id_of(&t).unwrap_or_default().to_string(), t);
@@ -79,7 +80,7 @@ pub fn asked_for(id: &str, tags: &[aws_sdk_ec2::types::Tag], ids: &[String], sta
             .any(|t| t.key() == Some(crate::tags::STACK_TAG) && t.value() == Some(stack))
 }
 
-/// A filter on ids (at most [`ID_CHUNK`] of them).
+/// A filter on ids (at most the kind's `id_chunk` of them).
 pub fn id_filter(name: &str, ids: &[String]) -> aws_sdk_ec2::types::Filter {
     aws_sdk_ec2::types::Filter::builder()
         .name(name)

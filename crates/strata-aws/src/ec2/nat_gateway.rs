@@ -11,9 +11,9 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{AwsKind, created, id_filter, live, required, str_field, updated};
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -117,11 +117,12 @@ impl AwsKind for NatGateway {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "nat-gateway-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "nat-gateway-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::NatGateway::nat_gateway_id,
         )

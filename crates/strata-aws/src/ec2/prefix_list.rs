@@ -16,12 +16,12 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, created, delete_until_free, id_filter, live, required,
     str_field, unless_already, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -284,11 +284,12 @@ async fn lists(
 ) -> Result<BTreeMap<String, aws_sdk_ec2::types::ManagedPrefixList>, ProviderError> {
     let mut lists = describe_ids_and_stack(
         cx,
-        PrefixList.discovery(),
-        "prefix-list-id",
-        ids,
-        super::ID_CHUNK,
-        stack,
+        Scope {
+            kind: &PrefixList,
+            id_filter: "prefix-list-id",
+            ids,
+            stack,
+        },
         |f| describe(cx, f),
         aws_sdk_ec2::types::ManagedPrefixList::prefix_list_id,
     )

@@ -15,12 +15,12 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
-    Already, AwsKind, ID_CHUNK, Refusal, created, delete_until_free, ec2_arn, id_filter, live,
-    removed, required, str_list, unless_already, until_visible, updated,
+    Already, AwsKind, Refusal, created, delete_until_free, ec2_arn, id_filter, live, removed,
+    required, str_list, unless_already, until_visible, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -339,7 +339,7 @@ async fn associations_of(
 ) -> Result<BTreeMap<String, (String, String)>, ProviderError> {
     let pages = try_join_all(
         subnets
-            .chunks(ID_CHUNK)
+            .chunks(RouteTable.id_chunk())
             .map(|chunk| describe(cx, id_filter("association.subnet-id", chunk))),
     )
     .await?;
@@ -445,11 +445,12 @@ impl AwsKind for RouteTable {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "route-table-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "route-table-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::RouteTable::route_table_id,
         )

@@ -20,12 +20,12 @@ use strata_engine::value::Attrs;
 use strata_model::kinds::name_with_suffix;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     AwsKind, Refusal, create_once, created, delete_until_free, describe_blocking_interfaces,
     id_filter, live, required, str_field, until_visible, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -325,11 +325,12 @@ impl AwsKind for SecurityGroup {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "group-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "group-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::SecurityGroup::group_id,
         )

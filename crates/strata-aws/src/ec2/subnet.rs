@@ -11,12 +11,12 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     AwsKind, bool_field, create_once, created, delete_until_free, describe_blocking_interfaces,
     live, required, str_field, updated_with,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -96,11 +96,12 @@ impl AwsKind for Subnet {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "subnet-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "subnet-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::Subnet::subnet_id,
         )

@@ -15,12 +15,12 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, create_once, created, id_filter, live, removed, required,
     str_list, unless_already, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::error::aws;
 use crate::wait::{self, Backoff, Goal, Poll};
@@ -500,11 +500,12 @@ impl AwsKind for TransitGatewayRouteTable {
         let (ids, stack) = (req.ids, req.stack);
         let mut tables = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "transit-gateway-route-table-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "transit-gateway-route-table-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::TransitGatewayRouteTable::transit_gateway_route_table_id,
         )

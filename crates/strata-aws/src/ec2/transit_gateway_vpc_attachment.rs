@@ -16,12 +16,12 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, create_once, created, enable_flag, id_filter, live,
     modified_already, required, str_list, unless_already, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -173,11 +173,12 @@ impl AwsKind for TransitGatewayVpcAttachment {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "transit-gateway-attachment-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "transit-gateway-attachment-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::TransitGatewayVpcAttachment::transit_gateway_attachment_id,
         )

@@ -16,12 +16,12 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, asked_for, bool_field, create_once, created, delete_until_free,
     describe_blocking_interfaces, live, required, unless_already, updated_with,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -333,11 +333,12 @@ impl AwsKind for Vpc {
         let (ids, stack) = (req.ids, req.stack);
         let mut found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "vpc-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "vpc-id",
+                ids,
+                stack,
+            },
             |f| describe(cx, f),
             aws_sdk_ec2::types::Vpc::vpc_id,
         )

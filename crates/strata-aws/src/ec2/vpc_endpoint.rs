@@ -112,7 +112,7 @@ async fn by_ids(
     cx: &Ctx,
     ids: &[String],
 ) -> Result<Vec<aws_sdk_ec2::types::VpcEndpoint>, ProviderError> {
-    describe_ids_tolerant(ids, super::ID_CHUNK, |batch| async move {
+    describe_ids_tolerant(ids, VpcEndpoint.id_chunk(), |batch| async move {
         cx.ec2
             .describe_vpc_endpoints()
             .set_vpc_endpoint_ids(Some(batch))

@@ -13,12 +13,12 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
-use super::describe_ids_and_stack;
 use super::tags::{self, tag_specification};
 use super::{
     Already, AwsKind, Refusal, create_once, created, id_filter, live, required, str_field,
     unless_already, updated,
 };
+use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -237,11 +237,12 @@ impl AwsKind for VpcPeeringConnection {
         let (ids, stack) = (req.ids, req.stack);
         let found = describe_ids_and_stack(
             cx,
-            self.discovery(),
-            "vpc-peering-connection-id",
-            ids,
-            super::ID_CHUNK,
-            stack,
+            Scope {
+                kind: self,
+                id_filter: "vpc-peering-connection-id",
+                ids,
+                stack,
+            },
             |f| describe(&cx.ec2, cx, f),
             aws_sdk_ec2::types::VpcPeeringConnection::vpc_peering_connection_id,
         )

@@ -187,15 +187,20 @@ pub struct Policy {
     /// defaults filled in): each is compared after its function brought the desired, live and
     /// recorded values into one form, so no such difference shows as a change.
     pub compare: &'static [(&'static str, Canon)],
+    /// The most ids one read call takes: EC2's filters take 200 values; other services fewer
+    /// (ELBv2 describes 20 ARNs, ECS 10 services), and a kind without a batched describe 1.
+    pub id_chunk: usize,
 }
 
 impl Policy {
-    /// Delete first, no name prefix, every field compared as it is.
+    /// Delete first, no name prefix, every field compared as it is, ids read in EC2's chunks
+    /// of 200.
     pub const DEFAULT: Policy = Policy {
         replace: ReplaceOrder::DeleteFirst,
         name_prefix: None,
         desired: None,
         compare: &[],
+        id_chunk: 200,
     };
 }
 
