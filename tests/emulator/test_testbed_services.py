@@ -794,5 +794,34 @@ class PeeringTest(unittest.TestCase):
         self.assertEqual(seen[0], "provisioning")
 
 
+class TaggingPagesTest(unittest.TestCase):
+    """A `GetResources` page is cut by `ResourcesPerPage`, and by tags only when the call gives
+    `TagsPerPage` (AWS); moto alone cut every page at 100 tags."""
+
+    def test_a_page_holds_the_resources_asked_for_whatever_their_tags(self):
+        ec2 = client("plain", "ec2")
+        stack = "pages-" + uuid.uuid4().hex[:8]
+        tags = [{"Key": "strata:stack", "Value": stack}] + [
+            {"Key": k, "Value": "1"} for k in ("a", "b", "c", "d")
+        ]
+        for _ in range(60):
+            ec2.create_vpc(
+                CidrBlock="10.0.0.0/16",
+                TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}],
+            )
+        tagging = client("plain", "resourcegroupstaggingapi")
+        filters = [{"Key": "strata:stack", "Values": [stack]}]
+        page = tagging.get_resources(TagFilters=filters, ResourcesPerPage=50)
+        self.assertEqual(len(page["ResourceTagMappingList"]), 50)
+        rest = tagging.get_resources(
+            TagFilters=filters, ResourcesPerPage=50, PaginationToken=page["PaginationToken"]
+        )
+        self.assertEqual(len(rest["ResourceTagMappingList"]), 10)
+        self.assertFalse(rest.get("PaginationToken"))
+        # Asked for: at most 100 tags a page, five a resource.
+        by_tags = tagging.get_resources(TagFilters=filters, ResourcesPerPage=50, TagsPerPage=100)
+        self.assertLess(len(by_tags["ResourceTagMappingList"]), 20)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -518,10 +518,39 @@ def install_model_patches():
     RouteBackend.create_route = _create_route
 
     install_modify_patches(refusals)
+    install_tagging_pages()
 
     import testbed_services
 
     testbed_services.install()
+
+
+def install_tagging_pages():
+    """`GetResources` pages: AWS limits a page by `ResourcesPerPage` (at most 100), and by tags
+    only when the call gives `TagsPerPage`. moto also ends every page at 100 tags when the call
+    does not give it, so a stack whose resources carry four tags each came back in pages of 25:
+    without `TagsPerPage` the test bed sets no tag limit, as AWS."""
+    from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
+
+    get_resources = ResourceGroupsTaggingAPIResponse.get_resources
+
+    def _get_resources(self):
+        if self._get_param("TagsPerPage") is not None:
+            return get_resources(self)
+        backend = self.backend
+        paged = backend.get_resources
+
+        def unlimited(**kwargs):
+            kwargs["tags_per_page"] = 10**9
+            return paged(**kwargs)
+
+        backend.get_resources = unlimited
+        try:
+            return get_resources(self)
+        finally:
+            del backend.get_resources
+
+    ResourceGroupsTaggingAPIResponse.get_resources = _get_resources
 
 
 def install_modify_patches(refusals):

@@ -250,8 +250,10 @@ pub fn apply_path(
             )?;
             let dir = stack_dir("apply-path", cells * stacks::CELL)?;
             // moto builds each service's models on its first request (a third of a second): a plan
-            // first, so that the apply measures strata and not the emulator's warm-up.
+            // and an EC2 call first, so that the apply measures strata and not the emulator's
+            // warm-up (the plan's read of an empty stack is one tagging listing, no EC2 call).
             strata(&env.strata, dir.path(), &emu.url, &["plan"], 0)?;
+            emu.warm_up("us-east-1")?;
             emu.clear_log()?;
             let p_text = p.to_string();
             let run = strata(
