@@ -280,6 +280,42 @@ def load_balancer_state(elb, arn):
     return elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"]
 
 
+FIXED_RESPONSE = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
+
+
+def create_target_group(elb, vpc):
+    group = elb.create_target_group(Name=unique("tg-"), Protocol="HTTP", Port=80, VpcId=vpc)
+    return group["TargetGroups"][0]["TargetGroupArn"]
+
+
+def load_balancer_and_group(server):
+    """A load balancer and a target group in its VPC: (client, VPC, load balancer ARN, group
+    ARN)."""
+    network = Network(server)
+    elb = client(server, "elbv2")
+    lb = create_load_balancer(elb, network)["LoadBalancerArn"]
+    return elb, network.vpc, lb, create_target_group(elb, network.vpc)
+
+
+def weighted_forward(*groups):
+    weighted = [{"TargetGroupArn": g, "Weight": 10 * (i + 1)} for i, g in enumerate(groups)]
+    return {"Type": "forward", "ForwardConfig": {"TargetGroups": weighted}}
+
+
+def listener_ports(elb, lb):
+    return sorted(l["Port"] for l in elb.describe_listeners(LoadBalancerArn=lb)["Listeners"])
+
+
+def rule_priorities(elb, listener):
+    rules = elb.describe_rules(ListenerArn=listener)["Rules"]
+    return {r["RuleArn"]: r["Priority"] for r in rules if not r["IsDefault"]}
+
+
+def load_balancers_named(elb, name):
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    return [lb for lb in balancers if lb["LoadBalancerName"] == name]
+
+
 class LoadBalancerTest(unittest.TestCase):
     def test_a_load_balancer_is_provisioning_then_active(self):
         network = Network("configured")
@@ -355,6 +391,151 @@ class LoadBalancerTest(unittest.TestCase):
         self.assertEqual(error_of(elb.delete_target_group, TargetGroupArn=group_arn), ("ResourceInUse", 400))
         elb.delete_listener(ListenerArn=listener)
         elb.delete_target_group(TargetGroupArn=group_arn)
+
+    def test_a_port_takes_one_listener_and_a_repeated_create_answers_it(self):
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                elb, _, lb, group_arn = load_balancer_and_group(server)
+                forward = dict(
+                    LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+                )
+                listener = elb.create_listener(**forward)["Listeners"][0]["ListenerArn"]
+                other = elb.create_listener(
+                    LoadBalancerArn=lb, Protocol="HTTP", Port=81, DefaultActions=[FIXED_RESPONSE]
+                )["Listeners"][0]["ListenerArn"]
+                again = elb.create_listener(**forward)["Listeners"][0]["ListenerArn"]
+                elsewise = dict(forward, DefaultActions=[FIXED_RESPONSE])
+                if server == "configured":
+                    # AWS: the same settings answer the listener there; others are refused.
+                    self.assertEqual(again, listener)
+                    refused = ("DuplicateListener", 400)
+                    self.assertEqual(error_of(elb.create_listener, **elsewise), refused)
+                    self.assertEqual(error_of(elb.modify_listener, ListenerArn=other, Port=80), refused)
+                    elb.modify_listener(ListenerArn=other, Port=81)  # its own port
+                    self.assertEqual(listener_ports(elb, lb), [80, 81])
+                else:
+                    # moto: a listener more on the port each time, and a move onto a used one.
+                    self.assertNotEqual(again, listener)
+                    elb.create_listener(**elsewise)
+                    elb.modify_listener(ListenerArn=other, Port=80)
+                    self.assertEqual(listener_ports(elb, lb), [80, 80, 80, 80])
+
+    def test_rule_priorities_are_judged_once_the_whole_list_is_applied(self):
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                elb, _, lb, _ = load_balancer_and_group(server)
+                listener = elb.create_listener(
+                    LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[FIXED_RESPONSE]
+                )["Listeners"][0]["ListenerArn"]
+                first, second, third = (
+                    elb.create_rule(
+                        ListenerArn=listener, Priority=priority, Actions=[FIXED_RESPONSE],
+                        Conditions=[{"Field": "path-pattern", "Values": [f"/{priority}/*"]}],
+                    )["Rules"][0]["RuleArn"]
+                    for priority in (1, 2, 3)
+                )
+                # moto refuses a priority in use on CreateRule, as AWS does.
+                self.assertEqual(
+                    error_of(
+                        elb.create_rule, ListenerArn=listener, Priority=1, Actions=[FIXED_RESPONSE],
+                        Conditions=[{"Field": "path-pattern", "Values": ["/other/*"]}],
+                    ),
+                    ("PriorityInUse", 400),
+                )
+                swap = [{"RuleArn": first, "Priority": 2}, {"RuleArn": second, "Priority": 1}]
+                swapped = {first: "2", second: "1", third: "3"}
+                if server == "configured":
+                    elb.set_rule_priorities(RulePriorities=swap)
+                    self.assertEqual(rule_priorities(elb, listener), swapped)
+                    # A rule may be given the priority it has.
+                    elb.set_rule_priorities(RulePriorities=[{"RuleArn": third, "Priority": 3}])
+                    # Refused as a whole: the second move would collide with the third rule.
+                    collide = [{"RuleArn": second, "Priority": 5}, {"RuleArn": first, "Priority": 3}]
+                    self.assertEqual(
+                        error_of(elb.set_rule_priorities, RulePriorities=collide), ("PriorityInUse", 400)
+                    )
+                    self.assertEqual(rule_priorities(elb, listener), swapped)
+                else:
+                    # moto judges each new priority against the rules as they are.
+                    self.assertEqual(
+                        error_of(elb.set_rule_priorities, RulePriorities=swap), ("PriorityInUse", 400)
+                    )
+                    self.assertEqual(rule_priorities(elb, listener), {first: "1", second: "2", third: "3"})
+
+    def test_a_target_group_a_weighted_forward_uses_is_refused_on_both(self):
+        # moto's own refusal, as AWS's (only the message's wording differs): a listener's or a
+        # rule's ForwardConfig holds its target groups as a simple forward does.
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                elb, vpc, lb, group_arn = load_balancer_and_group(server)
+                weighted, by_rule = create_target_group(elb, vpc), create_target_group(elb, vpc)
+                listener = elb.create_listener(
+                    LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                    DefaultActions=[weighted_forward(group_arn, weighted)],
+                )["Listeners"][0]["ListenerArn"]
+                rule = elb.create_rule(
+                    ListenerArn=listener, Priority=1, Actions=[weighted_forward(by_rule)],
+                    Conditions=[{"Field": "path-pattern", "Values": ["/api/*"]}],
+                )["Rules"][0]["RuleArn"]
+                in_use = ("ResourceInUse", 400)
+                for group in (group_arn, weighted, by_rule):
+                    self.assertEqual(error_of(elb.delete_target_group, TargetGroupArn=group), in_use)
+                elb.delete_rule(RuleArn=rule)
+                elb.delete_target_group(TargetGroupArn=by_rule)
+                self.assertEqual(error_of(elb.delete_target_group, TargetGroupArn=weighted), in_use)
+                elb.delete_listener(ListenerArn=listener)
+                elb.delete_target_group(TargetGroupArn=weighted)
+                elb.delete_target_group(TargetGroupArn=group_arn)
+
+    def test_a_load_balancer_created_again_is_the_same_one_or_refused(self):
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                network = Network(server)
+                elb = client(server, "elbv2")
+                asked = dict(Name=unique("lb-"), Subnets=network.subnets, SecurityGroups=[network.group])
+                lb = elb.create_load_balancer(**asked)["LoadBalancers"][0]["LoadBalancerArn"]
+                # The same settings (AWS's defaults spelled out, the subnets in another order).
+                same = dict(
+                    asked, Subnets=network.subnets[::-1], Scheme="internet-facing", Type="application"
+                )
+                again = elb.create_load_balancer(**same)["LoadBalancers"][0]["LoadBalancerArn"]
+                internal = dict(asked, Scheme="internal")
+                if server == "configured":
+                    self.assertEqual(again, lb)
+                    self.assertEqual(len(network.interfaces()), 2)  # none made for the repeat
+                    self.assertEqual(
+                        error_of(elb.create_load_balancer, **internal), ("DuplicateLoadBalancerName", 400)
+                    )
+                    self.assertEqual(len(load_balancers_named(elb, asked["Name"])), 1)
+                else:
+                    # moto: a load balancer more, under the same name, each time.
+                    self.assertNotEqual(again, lb)
+                    elb.create_load_balancer(**internal)
+                    self.assertEqual(len(load_balancers_named(elb, asked["Name"])), 3)
+
+    def test_a_target_group_created_again_is_the_same_one_or_refused(self):
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                network = Network(server)
+                elb = client(server, "elbv2")
+                asked = dict(Name=unique("tg-"), Protocol="HTTP", Port=80, VpcId=network.vpc)
+                group = elb.create_target_group(**asked)["TargetGroups"][0]["TargetGroupArn"]
+                same = dict(asked, HealthCheckPath="/", TargetType="instance")  # AWS's defaults
+                other_port = dict(asked, Port=8080)
+                self.assertEqual(
+                    error_of(elb.create_target_group, **other_port), ("DuplicateTargetGroupName", 400)
+                )
+                if server == "configured":
+                    again = elb.create_target_group(**same)["TargetGroups"][0]["TargetGroupArn"]
+                    self.assertEqual(again, group)
+                else:
+                    # moto refuses the name whatever the settings.
+                    self.assertEqual(
+                        error_of(elb.create_target_group, **same), ("DuplicateTargetGroupName", 400)
+                    )
+                names = [g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]]
+                self.assertEqual(names.count(asked["Name"]), 1)
 
     def test_off_moto_is_active_once_described_and_has_no_interfaces(self):
         network = Network("plain")

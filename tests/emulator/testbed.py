@@ -32,9 +32,14 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                not yet Deployed; PreconditionFailed for a wrong or stale If-Match, CloudFront
                giving a new ETag on each update; ClusterContainsServicesException and
                ClusterContainsTasksException for an ECS cluster with active services or tasks;
-               InvalidDBInstanceState for an RDS instance already being deleted). moto itself
-               refuses a DB cluster with instances not being deleted
-               (InvalidDBClusterStateFault) and a target group a listener uses (ResourceInUse)
+               InvalidDBInstanceState for an RDS instance already being deleted;
+               DuplicateListener for a load balancer port that has a listener (created there
+               with other settings, or moved there); DuplicateLoadBalancerName and
+               DuplicateTargetGroupName for a name given again with other settings, the same
+               settings answering the one there (likewise a listener); SetRulePriorities judged
+               once its whole list is applied, so a swap passes). moto itself refuses a DB
+               cluster with instances not being deleted (InvalidDBClusterStateFault) and a
+               target group a listener or rule forwards to (ResourceInUse)
   linger       seconds a deleted NAT gateway's (requester-managed) network interface stays in
                its subnet; likewise a deleted load balancer's (one per subnet) and a stopped
                awsvpc ECS task's. Load balancers and tasks have such interfaces only while

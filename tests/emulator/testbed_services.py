@@ -2,6 +2,8 @@
 CloudFront, ECS): pending states, refusals and lingering interfaces. Installed by
 testbed.install_model_patches(); configured through testbed.CONFIG like the rest."""
 
+import copy
+
 from testbed import CONFIG, later
 
 
@@ -194,6 +196,200 @@ def install_elbv2():
     FakeLoadBalancer.activate = held_activate
     ELBv2Backend.create_load_balancer = create_load_balancer
     ELBv2Backend.delete_load_balancer = delete_load_balancer
+    # After the patches above, so that a repeated create answers before any interface is made.
+    install_elbv2_refusals()
+
+
+# ---------------------------------------------------------------------------------------------
+# Elastic Load Balancing v2 refusals: a repeated create answers what exists when its settings
+# are the same and is refused when they differ (load balancers, target groups, listeners); one
+# listener per port; SetRulePriorities judged on the priorities it leaves. moto itself refuses a
+# target group that a listener's or a rule's forward uses (ResourceInUse, ForwardConfig too).
+# ---------------------------------------------------------------------------------------------
+
+def named(resources, name):
+    """The load balancer or target group of that name (unique on AWS), if any."""
+    return next((r for r in resources.values() if r.name == name), None)
+
+
+def load_balancer_settings(scheme, loadbalancer_type, ip_address_type, security_groups, subnet_ids):
+    """What AWS compares when a load balancer's name is given again, with AWS's defaults."""
+    return (
+        scheme or "internet-facing",
+        loadbalancer_type or "application",
+        ip_address_type or "ipv4",
+        frozenset(security_groups or ()),
+        frozenset(subnet_ids),
+    )
+
+
+def settings_of_load_balancer(lb):
+    return load_balancer_settings(
+        lb.scheme, lb.type, lb.ip_address_type, lb.security_groups, [s.id for s in lb.subnets]
+    )
+
+
+TARGET_GROUP_SETTINGS = (
+    "protocol", "protocol_version", "port", "vpc_id", "target_type", "ip_address_type",
+    "health_check_protocol", "health_check_port", "health_check_path",
+    "health_check_interval_seconds", "health_check_timeout_seconds", "health_check_enabled",
+    "healthy_threshold_count", "unhealthy_threshold_count", "matcher",
+)
+
+
+def settings_of_target_group(group):
+    """A target group's settings, as AWS compares them when its name is given again (as text:
+    a count is a number or a string depending on the call that set it)."""
+    return tuple(str(getattr(group, name, None)) for name in TARGET_GROUP_SETTINGS)
+
+
+def listener_settings(protocol, ssl_policy, certificate, actions, alpn_policy):
+    """What AWS compares when a listener's port is given again: its protocol, TLS settings and
+    default actions (each action's data as moto stores it, its defaults filled in)."""
+    return ((protocol or "").upper(), ssl_policy, certificate, actions, list(alpn_policy or []))
+
+
+def settings_of_listener(listener):
+    return listener_settings(
+        listener.protocol, listener.ssl_policy, listener.certificate,
+        [action.data for action in listener.default_actions], listener.alpn_policy,
+    )
+
+
+def install_elbv2_refusals():
+    from moto.elbv2.exceptions import (
+        DuplicateListenerError, DuplicateLoadBalancerName, DuplicateTargetGroupName,
+        PriorityInUseError, RuleNotFoundError,
+    )
+    from moto.elbv2.models import ELBv2Backend, FakeAction
+
+    create_lb = ELBv2Backend.create_load_balancer
+    create_tg = ELBv2Backend.create_target_group
+    create_l = ELBv2Backend.create_listener
+    modify_l = ELBv2Backend.modify_listener
+    set_priorities = ELBv2Backend.set_rule_priorities
+
+    def create_load_balancer(
+        self, name, security_groups, subnet_ids, subnet_mappings=None, scheme="internet-facing",
+        loadbalancer_type=None, ip_address_type="ipv4", tags=None,
+    ):
+        # AWS: CreateLoadBalancer is idempotent. The same name with the same settings answers
+        # the existing load balancer (its ARN, its state); with other settings it is refused.
+        existing = refusals() and named(self.load_balancers, name)
+        if existing:
+            subnets = list(subnet_ids or []) + [m["SubnetId"] for m in subnet_mappings or []]
+            asked = load_balancer_settings(
+                scheme, loadbalancer_type, ip_address_type, security_groups, subnets
+            )
+            if asked != settings_of_load_balancer(existing):
+                raise DuplicateLoadBalancerName(
+                    f"A load balancer with the same name '{name}' exists, but with different settings"
+                )
+            return existing
+        return create_lb(
+            self, name, security_groups, subnet_ids, subnet_mappings=subnet_mappings, scheme=scheme,
+            loadbalancer_type=loadbalancer_type, ip_address_type=ip_address_type, tags=tags,
+        )
+
+    def would_create_target_group(self, name, kwargs):
+        """The target group moto would make for this request (its defaults filled in), made with
+        the same-named one out of sight and then forgotten. Runs under the test bed's lock, as
+        every moto call does."""
+        kept = self.target_groups
+        self.target_groups = type(kept)((arn, g) for arn, g in kept.items() if g.name != name)
+        try:
+            return create_tg(self, name, **dict(kwargs, tags=None))
+        finally:
+            self.target_groups = kept
+
+    def create_target_group(self, name, **kwargs):
+        # AWS: CreateTargetGroup is idempotent. The same name with the same settings answers
+        # the existing group; with other settings it is refused (moto refuses both).
+        existing = refusals() and named(self.target_groups, name)
+        if existing:
+            asked = would_create_target_group(self, name, kwargs)
+            if settings_of_target_group(asked) != settings_of_target_group(existing):
+                raise DuplicateTargetGroupName(
+                    f"A target group with the same name '{name}' exists, but with different settings"
+                )
+            return existing
+        return create_tg(self, name, **kwargs)
+
+    def listener_on(balancer, port, other_than=None):
+        """The load balancer's listener on `port`, other than the one named, if any."""
+        for listener in balancer.listeners.values():
+            if str(listener.port) == str(port) and listener.arn != other_than:
+                return listener
+        return None
+
+    def port_in_use(balancer):
+        return DuplicateListenerError(
+            f"A listener already exists on this port for this load balancer '{balancer.arn}'"
+        )
+
+    def create_listener(
+        self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions,
+        alpn_policy=None, tags=None,
+    ):
+        # AWS: one listener per port. CreateListener is idempotent: the same port with the same
+        # settings answers the existing listener; other settings are refused (DuplicateListener).
+        balancer = self.load_balancers.get(load_balancer_arn)
+        existing = refusals() and balancer is not None and listener_on(balancer, port)
+        if existing:
+            asked_actions = [FakeAction(copy.deepcopy(action)).data for action in actions]
+            asked = listener_settings(protocol, ssl_policy, certificate, asked_actions, alpn_policy)
+            if asked != settings_of_listener(existing):
+                raise port_in_use(balancer)
+            return existing
+        return create_l(
+            self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions,
+            alpn_policy=alpn_policy, tags=tags,
+        )
+
+    def modify_listener(
+        self, arn, port=None, protocol=None, ssl_policy=None, certificates=None, actions=None
+    ):
+        # AWS: a listener cannot move to a port another listener of its load balancer uses.
+        if refusals() and port is not None:
+            for balancer in self.load_balancers.values():
+                if arn in balancer.listeners and listener_on(balancer, port, other_than=arn):
+                    raise port_in_use(balancer)
+        return modify_l(self, arn, port, protocol, ssl_policy, certificates, actions)
+
+    def rule_and_listener(self, rule_arn):
+        for balancer in self.load_balancers.values():
+            for listener in balancer.listeners.values():
+                for rule in listener.rules.values():
+                    if rule.arn == rule_arn:
+                        return rule, listener
+        raise RuleNotFoundError("One or more rules not found")
+
+    def set_rule_priorities(self, rule_priorities):
+        # AWS applies the whole list at once and judges the priorities it leaves: two rules of
+        # a listener may swap theirs in one call, and a rule may be given its own; the call is
+        # refused (PriorityInUse, nothing changed) if two rules of a listener would then share
+        # one. moto checks each new priority against the rules as they are (a swap is refused).
+        if not refusals():
+            return set_priorities(self, rule_priorities)
+        moves = [(rule_and_listener(self, rp["RuleArn"]), int(rp["Priority"])) for rp in rule_priorities]
+        if any(rule.is_default for (rule, _), _ in moves):
+            return set_priorities(self, rule_priorities)  # not modelled: left to moto
+        after = {}  # listener ARN -> {rule ARN: priority}, once the list is applied
+        for (rule, listener), priority in moves:
+            rules = listener._non_default_rules.values()
+            after.setdefault(listener.arn, {r.arn: int(r.priority) for r in rules})[rule.arn] = priority
+        for priorities in after.values():
+            if len(set(priorities.values())) != len(priorities):
+                raise PriorityInUseError()
+        for (rule, _), priority in moves:
+            rule.priority = priority
+        return [rule for (rule, _), _ in moves]
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    ELBv2Backend.create_target_group = create_target_group
+    ELBv2Backend.create_listener = create_listener
+    ELBv2Backend.modify_listener = modify_listener
+    ELBv2Backend.set_rule_priorities = set_rule_priorities
 
 
 # ---------------------------------------------------------------------------------------------
