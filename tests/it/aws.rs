@@ -17,16 +17,16 @@ fn aws_error_codes_are_classified() {
         (Some("cloudfront"), "NoSuchDistribution", NotFound),
         (Some("s3"), "NoSuchBucket", NotFound),
         (
-            Some("elasticloadbalancing"),
+            Some("elbv2"),
             "LoadBalancerNotFound",
             NotFound,
         ),
         (
-            Some("elasticloadbalancing"),
+            Some("elbv2"),
             "TargetGroupNotFound",
             NotFound,
         ),
-        (Some("elasticloadbalancing"), "ListenerNotFound", NotFound),
+        (Some("elbv2"), "ListenerNotFound", NotFound),
         (Some("ecs"), "ClusterNotFoundException", NotFound),
         (Some("ecs"), "ServiceNotFoundException", NotFound),
         (Some("logs"), "ResourceNotFoundException", NotFound),
@@ -43,7 +43,7 @@ fn aws_error_codes_are_classified() {
         (Some("ec2"), "DependencyViolation", DependencyViolation),
         (Some("ec2"), "InvalidGroup.InUse", DependencyViolation),
         (
-            Some("elasticloadbalancing"),
+            Some("elbv2"),
             "ResourceInUse",
             DependencyViolation,
         ),
@@ -56,7 +56,7 @@ fn aws_error_codes_are_classified() {
         ),
         // Throttled.
         (Some("ec2"), "RequestLimitExceeded", Throttled),
-        (Some("elasticloadbalancing"), "Throttling", Throttled),
+        (Some("elbv2"), "Throttling", Throttled),
         (Some("rds"), "Throttling", Throttled),
         (Some("ecs"), "ThrottlingException", Throttled),
         (Some("logs"), "ThrottlingException", Throttled),
@@ -85,7 +85,7 @@ fn aws_error_codes_are_classified() {
         (Some("ec2"), "VpcLimitExceeded", Invalid),
         (Some("ecs"), "ClientException", Invalid),
         (Some("ecs"), "InvalidParameterException", Invalid),
-        (Some("elasticloadbalancing"), "ValidationError", Invalid),
+        (Some("elbv2"), "ValidationError", Invalid),
         (Some("logs"), "LimitExceededException", Invalid),
         // Access denied.
         (Some("ec2"), "UnauthorizedOperation", AccessDenied),

@@ -7,6 +7,7 @@ mod connect;
 mod corpus;
 mod crash;
 mod drift;
+mod elbv2;
 mod endpoints;
 mod inputs;
 mod ipv6;

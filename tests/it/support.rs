@@ -289,6 +289,21 @@ pub async fn ec2_in(url: &str, region: &str) -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&conf)
 }
 
+/// An Elastic Load Balancing v2 client for the emulator (as [`ec2_at`]: the test bed answers
+/// it with the emulator's real state).
+pub async fn elbv2() -> aws_sdk_elasticloadbalancingv2::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
+        .endpoint_url(&emulator().url)
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_elasticloadbalancingv2::Client::new(&conf)
+}
+
 /// A VPC made with the SDK in another region of the shared emulator: a peer that strata does
 /// not manage. [`VpcElsewhere::delete`] removes it.
 pub struct VpcElsewhere {

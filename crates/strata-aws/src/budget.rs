@@ -87,7 +87,7 @@ pub const TABLE: &[ServiceLimits] = &[
                  (non-mutating: 100 burst, 20/s; mutating: 200 burst, 5/s)",
     },
     ServiceLimits {
-        service: "elasticloadbalancing",
+        service: "elbv2",
         limits: limits((10.0, 40.0), (2.0, 20.0)),
         attempt_timeout: Duration::from_secs(60),
         source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html \

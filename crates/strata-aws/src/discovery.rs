@@ -28,12 +28,17 @@ pub enum Discovery {
     /// The tagging API's listing: the ARN resource types (`vpc` in
     /// `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`) whose id (after the `/`) is this kind's.
     Tagging(&'static [&'static str]),
+    /// The tagging API's listing, for a kind whose id is the whole ARN (Elastic Load
+    /// Balancing): the ARN resource types (`loadbalancer` in
+    /// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/web/50dc6c495c0c9188`).
+    TaggingArn(&'static [&'static str]),
 }
 
 /// What one listing found: ids by ARN resource type.
 #[derive(Debug, Default)]
 pub struct Listing {
     ids: BTreeMap<String, Vec<String>>,
+    arns: BTreeMap<String, Vec<String>>,
 }
 
 impl Listing {
@@ -47,12 +52,26 @@ impl Listing {
             .collect()
     }
 
+    /// The whole ARNs of the listing with one of these ARN resource types.
+    pub fn arns(&self, types: &[&str]) -> Vec<String> {
+        types
+            .iter()
+            .filter_map(|t| self.arns.get(*t))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
     fn add(&mut self, arn: &str) {
         if let Some((ty, id)) = arn_resource(arn) {
             self.ids
                 .entry(ty.to_string())
                 .or_default()
                 .push(id.to_string());
+            self.arns
+                .entry(ty.to_string())
+                .or_default()
+                .push(arn.to_string());
         }
     }
 }
@@ -131,6 +150,9 @@ pub async fn tagged_ids(
     match (discovery, &cx.listings) {
         (Discovery::Tagging(types), Some(listings)) => {
             Ok(Some(listings.get(cx, stack).await?.ids(types)))
+        }
+        (Discovery::TaggingArn(types), Some(listings)) => {
+            Ok(Some(listings.get(cx, stack).await?.arns(types)))
         }
         _ => Ok(None),
     }

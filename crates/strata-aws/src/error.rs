@@ -12,7 +12,7 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
     ("ec2", "PrefixListVersionMismatch", ErrorClass::StaleVersion),
     // Elastic Load Balancing v2.
     (
-        "elasticloadbalancing",
+        "elbv2",
         "ResourceInUse",
         ErrorClass::DependencyViolation,
     ),

@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::ec2;
+use crate::{ec2, elbv2};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -86,6 +86,8 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &ec2::transit_gateway::TransitGateway,
     &ec2::transit_gateway_vpc_attachment::TransitGatewayVpcAttachment,
     &ec2::transit_gateway_route_table::TransitGatewayRouteTable,
+    &elbv2::load_balancer::LoadBalancer,
+    &elbv2::target_group::TargetGroup,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod config;
 pub mod discovery;
 pub mod ec2;
+pub mod elbv2;
 pub mod error;
 pub mod kind;
 pub mod tags;

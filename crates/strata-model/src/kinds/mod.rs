@@ -407,6 +407,8 @@ register_kinds! {
     TransitGateway(transit_gateway::TransitGatewaySpec),
     TransitGatewayVpcAttachment(transit_gateway_vpc_attachment::TransitGatewayVpcAttachmentSpec),
     TransitGatewayRouteTable(transit_gateway_route_table::TransitGatewayRouteTableSpec),
+    LoadBalancer(load_balancer::LoadBalancerSpec),
+    TargetGroup(target_group::TargetGroupSpec),
 }
 
 /// Looks a kind up by name.
@@ -419,6 +421,68 @@ pub fn find(name: &str) -> Option<&'static KindInfo> {
 /// as such), so that one mistake is not reported twice.
 pub(crate) fn names_vpc(stack: &Stack, r: &Ref) -> bool {
     r.is_external() || stack.spec::<vpc::VpcSpec>(r.name()).is_some()
+}
+
+/// The shape of a unique name AWS accepts: its most characters and the characters allowed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameRule {
+    /// What is named, for messages (`load balancer`).
+    pub what: &'static str,
+    pub max: usize,
+    /// Whether a name, or a prefix, is made of allowed characters.
+    pub valid: fn(&str) -> bool,
+    /// The allowed characters, for the help text.
+    pub allowed: &'static str,
+}
+
+/// Exactly one of `name` and `name_prefix`, each of the shape `rule` allows (a prefix leaving
+/// room for strata's [`NAME_SUFFIX_LEN`] characters).
+pub(crate) fn check_name_or_prefix(
+    resource: Span,
+    name: Option<&crate::spanned::Spanned<String>>,
+    prefix: Option<&crate::spanned::Spanned<String>>,
+    rule: NameRule,
+    diags: &mut Diagnostics,
+) {
+    use crate::diag::Diagnostic;
+    let what = rule.what;
+    match (name, prefix) {
+        (Some(n), Some(p)) => diags.push(
+            Diagnostic::error("strata::conflicting_fields", "give `name` or `name_prefix`, not both")
+                .at(p.span, "`name_prefix` here")
+                .also(n.span, "`name` here")
+                .help("keep `name` for a fixed name, or `name_prefix` for a name strata completes with a suffix of its own"),
+        ),
+        (None, None) => diags.push(
+            Diagnostic::error("strata::missing_field", format!("a {what} needs `name` or `name_prefix`"))
+                .at(resource, "no `name`")
+                .help("add `name: web`, or `name_prefix: web-` for a name strata completes with a suffix of its own"),
+        ),
+        (Some(n), None) => {
+            let v = &n.value;
+            if v.is_empty() || v.len() > rule.max || !(rule.valid)(v) {
+                diags.push(
+                    Diagnostic::error("strata::invalid_value", format!("`{v}` is not a valid {what} name"))
+                        .at(n.span, "invalid name")
+                        .help(format!("1 to {} characters: {}", rule.max, rule.allowed)),
+                );
+            }
+        }
+        (None, Some(p)) => {
+            let v = &p.value;
+            let room = rule.max - NAME_SUFFIX_LEN;
+            if v.is_empty() || v.len() > room || !(rule.valid)(v) {
+                diags.push(
+                    Diagnostic::error("strata::invalid_value", format!("`{v}` is not a valid {what} name prefix"))
+                        .at(p.span, "invalid name prefix")
+                        .help(format!(
+                            "1 to {room} characters (strata adds {NAME_SUFFIX_LEN}): {}",
+                            rule.allowed
+                        )),
+                );
+            }
+        }
+    }
 }
 
 pub(crate) fn default_true() -> bool {
