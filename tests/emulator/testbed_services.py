@@ -368,9 +368,8 @@ def install_elbv2_refusals():
         # AWS applies the whole list at once and judges the priorities it leaves: two rules of
         # a listener may swap theirs in one call, and a rule may be given its own; the call is
         # refused (PriorityInUse, nothing changed) if two rules of a listener would then share
-        # one. moto checks each new priority against the rules as they are (a swap is refused).
-        if not refusals():
-            return set_priorities(self, rule_priorities)
+        # one. moto checks each new priority against the rules as they are (a swap is refused):
+        # a bug, mended whatever the configuration.
         moves = [(rule_and_listener(self, rp["RuleArn"]), int(rp["Priority"])) for rp in rule_priorities]
         if any(rule.is_default for (rule, _), _ in moves):
             return set_priorities(self, rule_priorities)  # not modelled: left to moto

@@ -16,16 +16,8 @@ fn aws_error_codes_are_classified() {
         (Some("rds"), "DBSubnetGroupNotFoundFault", NotFound),
         (Some("cloudfront"), "NoSuchDistribution", NotFound),
         (Some("s3"), "NoSuchBucket", NotFound),
-        (
-            Some("elbv2"),
-            "LoadBalancerNotFound",
-            NotFound,
-        ),
-        (
-            Some("elbv2"),
-            "TargetGroupNotFound",
-            NotFound,
-        ),
+        (Some("elbv2"), "LoadBalancerNotFound", NotFound),
+        (Some("elbv2"), "TargetGroupNotFound", NotFound),
         (Some("elbv2"), "ListenerNotFound", NotFound),
         (Some("ecs"), "ClusterNotFoundException", NotFound),
         (Some("ecs"), "ServiceNotFoundException", NotFound),
@@ -42,11 +34,7 @@ fn aws_error_codes_are_classified() {
         // In use, or a dependency left.
         (Some("ec2"), "DependencyViolation", DependencyViolation),
         (Some("ec2"), "InvalidGroup.InUse", DependencyViolation),
-        (
-            Some("elbv2"),
-            "ResourceInUse",
-            DependencyViolation,
-        ),
+        (Some("elbv2"), "ResourceInUse", DependencyViolation),
         (Some("s3"), "BucketNotEmpty", DependencyViolation),
         (Some("iam"), "DeleteConflict", DependencyViolation),
         (

@@ -1,9 +1,14 @@
 //! Elastic Load Balancing v2 (cookbook 1.7): the load balancer and its target group built,
 //! checked with the SDK, changed in place and by replacement, and torn down with the network.
 
+use strata_aws::elbv2::actions;
+
 use crate::support::{Stack, destroy_leaves_nothing, elbv2};
 
-fn attribute(attrs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute], key: &str) -> Option<String> {
+fn attribute(
+    attrs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute],
+    key: &str,
+) -> Option<String> {
     attrs
         .iter()
         .find(|a| a.key() == Some(key))
@@ -11,12 +16,15 @@ fn attribute(attrs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribu
 }
 
 #[tokio::test]
-async fn cookbook_1_7_load_balancer_and_target_group() {
+async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
     let s = Stack::example("cookbook-1.7-alb");
     s.apply_clean();
     let c = elbv2().await;
     let alb = s.id_of("alb");
-    assert!(alb.contains(":loadbalancer/app/aws-cookbook207-alb/"), "{alb}");
+    assert!(
+        alb.contains(":loadbalancer/app/aws-cookbook207-alb/"),
+        "{alb}"
+    );
     let lb = c
         .describe_load_balancers()
         .load_balancer_arns(&alb)
@@ -24,7 +32,10 @@ async fn cookbook_1_7_load_balancer_and_target_group() {
         .await
         .expect("the load balancer");
     let lb = &lb.load_balancers()[0];
-    assert_eq!(lb.state().and_then(|s| s.code()).map(|c| c.as_str()), Some("active"));
+    assert_eq!(
+        lb.state().and_then(|s| s.code()).map(|c| c.as_str()),
+        Some("active")
+    );
     assert_eq!(lb.scheme().map(|s| s.as_str()), Some("internet-facing"));
     let mut subnets: Vec<&str> = lb
         .availability_zones()
@@ -83,11 +94,130 @@ async fn cookbook_1_7_load_balancer_and_target_group() {
         .expect("the target group");
     assert_eq!(g.target_groups()[0].health_check_path(), Some("/health"));
 
-    // Replaced: a new port is a new target group (AWS cannot change it in place).
-    s.edit(|d| d.replace("    port: 80\n", "    port: 8080\n"));
+    // The listeners and the rule, as the documents say.
+    let listeners = c
+        .describe_listeners()
+        .load_balancer_arn(&alb)
+        .send()
+        .await
+        .expect("listeners");
+    let http = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(80))
+        .expect("the HTTP listener");
+    assert_eq!(http.listener_arn(), Some(s.id_of("http").as_str()));
+    let redirect = http.default_actions()[0]
+        .redirect_config()
+        .expect("a redirect");
+    assert_eq!(redirect.protocol(), Some("HTTPS"));
+    assert_eq!(redirect.port(), Some("443"));
+    assert_eq!(redirect.host(), Some("#{host}"));
+    assert_eq!(redirect.path(), Some("/#{path}"));
+    assert_eq!(redirect.status_code().map(|c| c.as_str()), Some("HTTP_301"));
+    let rules = c
+        .describe_rules()
+        .listener_arn(s.id_of("app"))
+        .send()
+        .await
+        .expect("rules");
+    let rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.is_default() != Some(true))
+        .expect("the rule");
+    assert_eq!(rule.rule_arn(), Some(s.id_of("app_rule").as_str()));
+    assert_eq!(rule.priority(), Some("10"));
+    assert_eq!(
+        rule.actions()[0].target_group_arn(),
+        Some(tg.as_str()),
+        "the rule forwards to the target group"
+    );
+
+    // A listener changed by hand is drift, and is put back.
+    c.modify_listener()
+        .listener_arn(s.id_of("http"))
+        .default_actions(
+            aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    aws_sdk_elasticloadbalancingv2::types::FixedResponseActionConfig::builder()
+                        .status_code("503")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("change the listener by hand");
+    let plan = s.plan_text();
+    assert!(plan.contains("was changed outside strata"), "{plan}");
+    s.apply_clean();
+
+    // Two rules swap their priorities, each updated on its own.
+    s.edit(|d| {
+        format!(
+            "{d}
+  api_rule:
+    kind: elbv2.listener_rule
+    listener: app
+    priority: 20
+    conditions:
+      - path_pattern: [\"/api/*\"]
+    actions:
+      - fixed_response: {{status_code: \"200\", content_type: text/plain, message_body: api}}
+"
+        )
+    });
+    s.apply_clean();
+    s.edit(|d| {
+        d.replace("priority: 10", "priority: 30")
+            .replace("priority: 20", "priority: 10")
+            .replace("priority: 30", "priority: 20")
+    });
+    s.apply_clean();
+    let rules = c
+        .describe_rules()
+        .listener_arn(s.id_of("app"))
+        .send()
+        .await
+        .expect("rules");
+    let priority_of = |name: &str| {
+        let arn = s.id_of(name);
+        rules
+            .rules()
+            .iter()
+            .find(|r| r.rule_arn() == Some(arn.as_str()))
+            .and_then(|r| r.priority().map(str::to_string))
+    };
+    assert_eq!(priority_of("app_rule").as_deref(), Some("20"));
+    assert_eq!(priority_of("api_rule").as_deref(), Some("10"));
+
+    // A target group with a fixed name cannot be replaced: its new copy comes first, and two
+    // groups cannot share a name. The plan says so, and what to do.
+    s.edit(|d| d.replace("    port: 80\n    vpc: vpc", "    port: 8080\n    vpc: vpc"));
+    let out = s.run(&["plan"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::support::stdout(&out)
+    );
+    let err = crate::support::stderr(&out);
+    assert!(err.contains("name_prefix"), "{err}");
+    assert!(err.contains("is always replaced so"), "{err}");
+    assert!(!err.contains("lifecycle.create_before_destroy"), "{err}");
+    // With a name prefix it is replaced: the new group first, the rule moved to it, then the
+    // old one deleted.
+    s.edit(|d| {
+        d.replace(
+            "    name: aws-cookbook207-tg\n",
+            "    name_prefix: cb207-tg-\n",
+        )
+    });
     let plan = s.plan_text();
     assert!(plan.contains("targets (elbv2.target_group)"), "{plan}");
-    assert!(plan.contains("must be replaced"), "{plan}");
+    assert!(plan.contains("the new one is created first"), "{plan}");
     s.apply_clean();
     let new_tg = s.id_of("targets");
     assert_ne!(new_tg, tg);
@@ -98,6 +228,18 @@ async fn cookbook_1_7_load_balancer_and_target_group() {
         .await
         .expect("the new target group");
     assert_eq!(g.target_groups()[0].port(), Some(8080));
+    assert!(
+        g.target_groups()[0]
+            .target_group_name()
+            .is_some_and(|n| n.starts_with("cb207-tg-")),
+        "{g:?}"
+    );
+    let old = c
+        .describe_target_groups()
+        .target_group_arns(&tg)
+        .send()
+        .await;
+    assert!(old.is_err(), "the old group is gone: {old:?}");
 
     destroy_leaves_nothing(&s).await;
     let gone = c
@@ -106,4 +248,34 @@ async fn cookbook_1_7_load_balancer_and_target_group() {
         .send()
         .await;
     assert!(gone.is_err(), "the load balancer is gone: {gone:?}");
+}
+
+#[test]
+fn actions_go_to_aws_and_back_unchanged() {
+    let docs = serde_json::json!([
+        {"forward": {"target_group": "arn:tg1"}},
+        {"forward": {"target_groups": [
+            {"target_group": "arn:tg1", "weight": 90},
+            {"target_group": "arn:tg2", "weight": 10}]}},
+        {"redirect": {"protocol": "HTTPS", "port": "443", "host": "#{host}",
+            "path": "/#{path}", "query": "#{query}", "status_code": "HTTP_301"}},
+        {"fixed_response": {"status_code": "404", "content_type": "text/plain",
+            "message_body": "no"}},
+    ]);
+    let aws = actions::to_aws(Some(&docs)).expect("valid");
+    assert_eq!(actions::from_aws(&aws), docs);
+}
+
+#[test]
+fn conditions_go_to_aws_and_back_unchanged() {
+    let docs = serde_json::json!([
+        {"path_pattern": ["/*"]},
+        {"host_header": ["a.example.com"]},
+        {"http_header": {"name": "X-Env", "values": ["blue"]}},
+        {"query_string": [{"key": "v", "value": "2"}, {"value": "x"}]},
+        {"source_ip": ["203.0.113.0/24"]},
+        {"http_request_method": ["GET"]},
+    ]);
+    let aws = actions::conditions_to_aws(Some(&docs)).expect("valid");
+    assert_eq!(actions::conditions_from_aws(&aws), docs);
 }

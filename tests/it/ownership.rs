@@ -569,6 +569,7 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         "two-tier-network",
         "cookbook-1.10-transit-gateway",
         "cookbook-1.11-vpc-peering",
+        "cookbook-1.7-alb",
     ] {
         let s = Stack::example(example);
         s.expect(0, &["apply", "--auto-approve"]);

@@ -11,11 +11,7 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
     ("ec2", "IncorrectInstanceState", ErrorClass::InvalidState),
     ("ec2", "PrefixListVersionMismatch", ErrorClass::StaleVersion),
     // Elastic Load Balancing v2.
-    (
-        "elbv2",
-        "ResourceInUse",
-        ErrorClass::DependencyViolation,
-    ),
+    ("elbv2", "ResourceInUse", ErrorClass::DependencyViolation),
     // CloudFront: a distribution is deleted only once disabled and deployed; updates carry the
     // ETag they were read at (If-Match).
     (

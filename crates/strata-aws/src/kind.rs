@@ -88,6 +88,8 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &ec2::transit_gateway_route_table::TransitGatewayRouteTable,
     &elbv2::load_balancer::LoadBalancer,
     &elbv2::target_group::TargetGroup,
+    &elbv2::listener::Listener,
+    &elbv2::listener_rule::ListenerRule,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -330,7 +330,7 @@ pub enum PlanError {
     #[error(
         "`{name}` must be replaced with the new copy created first ({}), but the new copy keeps \
          the old one's {}, and AWS refuses two {kind} with the same {} at once",
-        match .from { Some(f) => format!("create_before_destroy of `{f}`, which depends on it"), None => "lifecycle.create_before_destroy".to_string() },
+        match (.from, .by_kind) { (Some(f), _) => format!("create_before_destroy of `{f}`, which depends on it"), (None, true) => format!("{kind} is always replaced so: what uses it moves to the new copy before the old one goes"), (None, false) => "lifecycle.create_before_destroy".to_string() },
         .fields.join(" and "),
         .fields.join(" and ")
     )]
@@ -341,6 +341,9 @@ pub enum PlanError {
         fields: Vec<String>,
         /// The resource whose create_before_destroy reached this one, if not its own.
         from: Option<String>,
+        /// The kind itself creates the new copy first (`ReplaceOrder::CreateFirst`): no
+        /// lifecycle setting can change that.
+        by_kind: bool,
         /// The kind's name field and the field that may give it as a prefix instead, when the
         /// kind has one (see [`strata_model::kinds::NamePrefix`]).
         name_prefix: Option<NamePrefix>,
@@ -351,6 +354,27 @@ impl PlanError {
     /// What to do about it, where the plan knows better than a general hint.
     pub fn help(&self) -> Option<String> {
         match self {
+            PlanError::ReplaceConflict {
+                name,
+                fields,
+                from,
+                name_prefix,
+                by_kind: true,
+                ..
+            } if from.is_none() => Some(format!(
+                "{}change {} of `{name}` so that both copies can exist for a while",
+                match name_prefix {
+                    Some(NamePrefix {
+                        name: field,
+                        prefix,
+                    }) => format!(
+                        "give `{name}` a `{prefix}` instead of its `{field}` (strata completes \
+                         it with a suffix of its own, new for each copy), or "
+                    ),
+                    None => String::new(),
+                },
+                fields.join(" or "),
+            )),
             PlanError::ReplaceConflict {
                 name,
                 fields,
@@ -1572,6 +1596,7 @@ fn order_replacements(actions: &mut [Action]) -> Result<(), PlanError> {
                 kind: kind.name,
                 fields: unique.iter().map(|f| format!("`{f}`")).collect(),
                 from: a.replacement().and_then(|r| r.replace_mode_from.clone()),
+                by_kind: kind.policy.replace != ReplaceOrder::DeleteFirst,
                 name_prefix: prefix,
             });
         }
@@ -1732,12 +1757,22 @@ mod policy_tests {
         }
     }
 
-    /// Every kind strata has today deletes first: its replacements keep today's order.
+    /// A kind that creates its new copy first and keeps a unique name can always be given that
+    /// name as a prefix, so that some document can replace it; the kinds that do so today are
+    /// the ones listed.
     #[test]
-    fn every_kind_today_deletes_first() {
+    fn a_kind_creating_first_with_a_unique_name_takes_a_name_prefix() {
+        let mut creating_first = Vec::new();
         for k in strata_model::kinds::all() {
-            assert_eq!(k.policy.replace, ReplaceOrder::DeleteFirst, "{}", k.name);
+            if k.policy.replace == ReplaceOrder::DeleteFirst {
+                continue;
+            }
+            creating_first.push(k.name);
+            if k.unique_fields().next().is_some() {
+                assert!(k.policy.name_prefix.is_some(), "{}", k.name);
+            }
         }
+        assert_eq!(creating_first, ["elbv2.target_group"]);
     }
 
     static REVISIONED: KindInfo = KindInfo {

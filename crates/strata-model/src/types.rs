@@ -242,9 +242,9 @@ impl Ref {
         &self.0.value
     }
 
-    /// A resource outside the stack, named by its AWS id.
+    /// A resource outside the stack, named by its AWS id or its ARN.
     pub fn is_external(&self) -> bool {
-        is_aws_id(&self.0.value)
+        is_aws_id(&self.0.value) || self.0.value.starts_with("arn:")
     }
 
     /// The expression this reference stands for: `${name.id}`, or the external id itself.

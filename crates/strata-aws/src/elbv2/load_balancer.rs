@@ -38,7 +38,11 @@ const ACTIVE: Goal<'static> = Goal {
 /// The document's attribute fields and AWS's keys for them, with AWS's defaults.
 const ATTRIBUTES: &[(&str, &str, &str)] = &[
     ("idle_timeout", "idle_timeout.timeout_seconds", "60"),
-    ("deletion_protection", "deletion_protection.enabled", "false"),
+    (
+        "deletion_protection",
+        "deletion_protection.enabled",
+        "false",
+    ),
     ("http2", "routing.http2.enabled", "true"),
     (
         "drop_invalid_header_fields",
@@ -140,12 +144,14 @@ fn to_live(
     if let Some(o) = m.as_object_mut() {
         o.extend(attribute_fields(attrs));
     }
-    super::live("elbv2.load_balancer", arn, tags, m)
-        .converging(ACTIVE.converging(&state(lb)))
+    super::live("elbv2.load_balancer", arn, tags, m).converging(ACTIVE.converging(&state(lb)))
 }
 
 /// The attributes a create or update sends: the document's fields among `fields`.
-fn attributes_to_set(a: &strata_engine::value::Attrs, fields: &[&str]) -> Vec<LoadBalancerAttribute> {
+fn attributes_to_set(
+    a: &strata_engine::value::Attrs,
+    fields: &[&str],
+) -> Vec<LoadBalancerAttribute> {
     ATTRIBUTES
         .iter()
         .filter(|(field, _, _)| fields.contains(field))
@@ -157,7 +163,12 @@ fn attributes_to_set(a: &strata_engine::value::Attrs, fields: &[&str]) -> Vec<Lo
                 Value::String(s) => s.clone(),
                 _ => return None,
             };
-            Some(LoadBalancerAttribute::builder().key(*key).value(text).build())
+            Some(
+                LoadBalancerAttribute::builder()
+                    .key(*key)
+                    .value(text)
+                    .build(),
+            )
         })
         .collect()
 }

@@ -3,6 +3,9 @@
 //! (`kind::describe_ids_tolerant` splits the batch), nothing is filtered by tag (tags come from
 //! `DescribeTags`, 20 ARNs a call), and a resource's attributes are a list of key/value pairs.
 
+pub mod actions;
+pub mod listener;
+pub mod listener_rule;
 pub mod load_balancer;
 pub mod tags;
 pub mod target_group;
@@ -20,7 +23,8 @@ use crate::error::aws;
 
 /// The service's clients in this context's region.
 pub fn client(cx: &Ctx) -> aws_sdk_elasticloadbalancingv2::Client {
-    cx.client::<aws_sdk_elasticloadbalancingv2::Client>().retrying
+    cx.client::<aws_sdk_elasticloadbalancingv2::Client>()
+        .retrying
 }
 
 /// The same, without the SDK's automatic retries (`kind::create_once`).
@@ -81,7 +85,12 @@ pub async fn tags_of(
             let pairs = d
                 .tags()
                 .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
                 .collect();
             out.insert(d.resource_arn().unwrap_or_default().to_string(), pairs);
         }

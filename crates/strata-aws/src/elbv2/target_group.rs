@@ -128,8 +128,12 @@ impl Health {
                 .to_string()
         };
         let int = |k: &str, d: i64| {
-            i32::try_from(hc.and_then(|m| m.get(k)).and_then(Value::as_i64).unwrap_or(d))
-                .unwrap_or(0)
+            i32::try_from(
+                hc.and_then(|m| m.get(k))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(d),
+            )
+            .unwrap_or(0)
         };
         Health {
             enabled: hc
@@ -285,7 +289,9 @@ impl AwsKind for TargetGroup {
                 let b = client_once(cx)
                     .create_target_group()
                     .name(&name)
-                    .protocol(ProtocolEnum::from(str_field(a, "protocol").unwrap_or("HTTP")))
+                    .protocol(ProtocolEnum::from(
+                        str_field(a, "protocol").unwrap_or("HTTP"),
+                    ))
                     .set_port(port)
                     .set_vpc_id(str_field(a, "vpc").map(str::to_string))
                     .target_type(TargetTypeEnum::from(
@@ -311,12 +317,17 @@ impl AwsKind for TargetGroup {
             attributes_to_set(a, &["deregistration_delay", "stickiness"]),
         )
         .await?;
-        let group = match sent.answer().and_then(|o| o.target_groups().first().cloned()) {
+        let group = match sent
+            .answer()
+            .and_then(|o| o.target_groups().first().cloned())
+        {
             Some(g) => g,
-            None => super::until_visible("the target group", cx, progress, || async {
-                Ok(by_arns(cx, vec![arn.clone()]).await?.into_iter().next())
-            })
-            .await?,
+            None => {
+                super::until_visible("the target group", cx, progress, || async {
+                    Ok(by_arns(cx, vec![arn.clone()]).await?.into_iter().next())
+                })
+                .await?
+            }
         };
         let attrs = attributes(cx, &arn).await?;
         Ok(created(to_live(&group, &[], &attrs), req))

@@ -286,10 +286,12 @@ fn two_values(compare: Compare, salt: usize) -> (Value, Value) {
 }
 
 /// The fields `single` sets: all of them, but of a name and its prefix only one (the prefix
-/// when it changes).
+/// when it changes, and for a kind that creates its new copy first unless the name changes:
+/// a fixed name would make its replacement impossible, which the planner refuses).
 fn written(kind: &KindInfo, changed: &[&str]) -> Vec<&'static str> {
+    let creates_first = kind.policy.replace != strata_model::kinds::ReplaceOrder::DeleteFirst;
     let left_out = kind.policy.name_prefix.map(|np| {
-        if changed.contains(&np.prefix) {
+        if changed.contains(&np.prefix) || (creates_first && !changed.contains(&np.name)) {
             np.name
         } else {
             np.prefix

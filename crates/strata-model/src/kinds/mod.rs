@@ -409,6 +409,8 @@ register_kinds! {
     TransitGatewayRouteTable(transit_gateway_route_table::TransitGatewayRouteTableSpec),
     LoadBalancer(load_balancer::LoadBalancerSpec),
     TargetGroup(target_group::TargetGroupSpec),
+    Listener(listener::ListenerSpec),
+    ListenerRule(listener_rule::ListenerRuleSpec),
 }
 
 /// Looks a kind up by name.

@@ -2,12 +2,17 @@
 //!
 //! Its id is its ARN. Registered targets are not part of the document: ECS services and
 //! autoscaling register and deregister them, and strata never compares or changes them.
+//!
+//! A replacement creates the new group first: the listeners and rules that forward to the old
+//! one move to the new one before the old one is deleted (AWS refuses to delete a group in
+//! use). Two groups cannot share a name, so a group that may be replaced is named with
+//! `name_prefix`; a plan replacing one with a fixed `name` is refused and says so.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AttrDef, FieldDef, KindInfo, KindSpec, NamePrefix, NameRule, Policy, TypedRef,
+    AttrDef, FieldDef, KindInfo, KindSpec, NamePrefix, NameRule, Policy, ReplaceOrder, TypedRef,
     check_name_or_prefix,
 };
 use crate::diag::{Diagnostic, Diagnostics};
@@ -36,6 +41,9 @@ pub static INFO: KindInfo = KindInfo {
     }],
     deferred: &[],
     policy: Policy {
+        // A listener or rule forwarding to the group keeps it in use until it forwards to the
+        // new copy: the new copy comes first (with a name of its own: `name_prefix`).
+        replace: ReplaceOrder::CreateFirst,
         name_prefix: Some(NamePrefix {
             name: "name",
             prefix: "name_prefix",
@@ -197,7 +205,8 @@ fn default_cookie_duration() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct TargetGroupSpec {
     /// Its name, unique in the account and region (32 characters at most: letters, digits,
-    /// hyphens). Changing it replaces the group. Give this or `name_prefix`.
+    /// hyphens). Changing it replaces the group. Give this or `name_prefix` (which a group that
+    /// may be replaced needs: see above).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Spanned<String>>,
     /// Instead of `name`: the name's start (24 characters at most), to which strata adds 8 of

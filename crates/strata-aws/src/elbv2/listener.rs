@@ -1,0 +1,284 @@
+//! `elbv2.listener` on AWS: CreateListener, ModifyListener, DeleteListener. Listeners are read
+//! per load balancer (`DescribeListeners`), the stack's load balancers being the lockfile's and
+//! the tagging API's listing's.
+
+use async_trait::async_trait;
+use aws_sdk_elasticloadbalancingv2::types::{self as t, Certificate, ProtocolEnum};
+use futures_util::TryFutureExt;
+use futures_util::future::try_join_all;
+use serde_json::{Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::tags::{self, create_tags};
+use super::{
+    AwsKind, actions, asked_for, client, client_once, create_once, created, required, str_field,
+    str_list, tags_of, updated,
+};
+use crate::Ctx;
+use crate::discovery::{self, Discovery};
+use crate::error::aws;
+
+pub struct Listener;
+
+/// `arn:…:listener/app/NAME/LB/ID` → `arn:…:loadbalancer/app/NAME/LB`.
+pub fn load_balancer_of(listener_arn: &str) -> Option<String> {
+    let (head, rest) = listener_arn.split_once(":listener/")?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    (parts.len() == 4).then(|| format!("{head}:loadbalancer/{}", parts[..3].join("/")))
+}
+
+/// Every listener of these load balancers (a load balancer that is gone has none).
+pub async fn listeners_of(
+    cx: &Ctx,
+    load_balancers: &[String],
+) -> Result<Vec<t::Listener>, ProviderError> {
+    let c = client(cx);
+    let pages = try_join_all(load_balancers.iter().map(|lb| {
+        let c = c.clone();
+        async move {
+            let r: Result<Vec<t::Listener>, ProviderError> = c
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(aws("elbv2:DescribeListeners"));
+            match r {
+                Err(e) if e.class == ErrorClass::NotFound => Ok(Vec::new()),
+                other => other,
+            }
+        }
+    }))
+    .await?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// The load balancers whose listeners a read of the stack looks at: those the listeners asked
+/// for belong to, and the stack's (the tagging API's listing; without one, every load
+/// balancer of the region).
+pub async fn parent_load_balancers(
+    cx: &Ctx,
+    ids: impl Iterator<Item = String>,
+    stack: &str,
+) -> Result<Vec<String>, ProviderError> {
+    let mut lbs: Vec<String> = ids.collect();
+    match discovery::tagged_ids(cx, Discovery::TaggingArn(&["loadbalancer"]), stack).await? {
+        Some(tagged) => lbs.extend(tagged),
+        None => {
+            let all: Vec<t::LoadBalancer> = client(cx)
+                .describe_load_balancers()
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(aws("elbv2:DescribeLoadBalancers"))?;
+            lbs.extend(
+                all.iter()
+                    .filter_map(|l| l.load_balancer_arn().map(str::to_string)),
+            );
+        }
+    }
+    lbs.sort();
+    lbs.dedup();
+    Ok(lbs)
+}
+
+fn to_live(l: &t::Listener, tags: &[(String, String)]) -> LiveResource {
+    let arn = l.listener_arn().unwrap_or_default();
+    let certificates: Vec<&str> = l
+        .certificates()
+        .iter()
+        .filter_map(Certificate::certificate_arn)
+        .collect();
+    let mut m = json!({
+        "load_balancer": l.load_balancer_arn(),
+        "port": l.port(),
+        "protocol": l.protocol().map(ProtocolEnum::as_str),
+        "default_actions": actions::from_aws(l.default_actions()),
+        "arn": arn,
+    });
+    if let Some(o) = m.as_object_mut() {
+        if !certificates.is_empty() {
+            o.insert("certificates".into(), json!(certificates));
+        }
+        if let Some(p) = l.ssl_policy() {
+            o.insert("ssl_policy".into(), json!(p));
+        }
+    }
+    super::live("elbv2.listener", arn, tags, m)
+}
+
+fn certificates(a: &Attrs) -> Option<Vec<Certificate>> {
+    let arns = str_list(a, "certificates");
+    (!arns.is_empty()).then(|| {
+        arns.into_iter()
+            .map(|c| Certificate::builder().certificate_arn(c).build())
+            .collect()
+    })
+}
+
+fn port(a: &Attrs) -> Option<i32> {
+    a.get("port")
+        .and_then(Value::as_i64)
+        .and_then(|p| i32::try_from(p).ok())
+}
+
+#[async_trait]
+impl AwsKind for Listener {
+    fn kind(&self) -> &'static str {
+        "elbv2.listener"
+    }
+
+    /// `DescribeListeners` per load balancer of the stack, concurrently, and `DescribeTags`
+    /// (20 ARNs a call).
+    async fn read(
+        &self,
+        cx: &Ctx,
+        req: &ReadRequest<'_>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let parents = parent_load_balancers(
+            cx,
+            req.ids.iter().filter_map(|id| load_balancer_of(id)),
+            req.stack,
+        )
+        .await?;
+        let listeners = listeners_of(cx, &parents).await?;
+        let arns: Vec<String> = listeners
+            .iter()
+            .filter_map(|l| l.listener_arn().map(str::to_string))
+            .collect();
+        let tags = tags_of(cx, &arns).await?;
+        let none = Vec::new();
+        Ok(listeners
+            .iter()
+            .filter_map(|l| {
+                let arn = l.listener_arn().unwrap_or_default();
+                let t = tags.get(arn).unwrap_or(&none);
+                asked_for(arn, t, req.ids, req.stack).then(|| to_live(l, t))
+            })
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let lb = required(a, "load_balancer")?;
+        let default_actions = actions::to_aws(a.get("default_actions"))?;
+        let (arn, sent) = create_once(
+            cx,
+            self,
+            req,
+            || {
+                client_once(cx)
+                    .create_listener()
+                    .load_balancer_arn(lb)
+                    .set_port(port(a))
+                    .protocol(ProtocolEnum::from(
+                        str_field(a, "protocol").unwrap_or("HTTP"),
+                    ))
+                    .set_certificates(certificates(a))
+                    .set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string))
+                    .set_default_actions(Some(default_actions.clone()))
+                    .set_tags(Some(create_tags(req)))
+                    .send()
+                    .map_err(aws("elbv2:CreateListener"))
+            },
+            |out| {
+                out.listeners()
+                    .first()
+                    .and_then(|l| l.listener_arn())
+                    .map(str::to_string)
+            },
+        )
+        .await?;
+        progress.created(&arn);
+        let listener = match sent.answer().and_then(|o| o.listeners().first().cloned()) {
+            Some(l) => l,
+            None => {
+                super::until_visible("the listener", cx, progress, || async {
+                    let all = listeners_of(cx, &[lb.to_string()]).await?;
+                    Ok(all
+                        .into_iter()
+                        .find(|l| l.listener_arn() == Some(arn.as_str())))
+                })
+                .await?
+            }
+        };
+        Ok(created(to_live(&listener, &[]), req))
+    }
+
+    /// One `ModifyListener` with every changed field but the tags.
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let a = req.attrs;
+        let mut call = client(cx).modify_listener().listener_arn(req.id);
+        let mut modify = false;
+        for f in req.changed {
+            match f.as_str() {
+                "port" => call = call.set_port(port(a)),
+                "protocol" => {
+                    call = call.protocol(ProtocolEnum::from(
+                        str_field(a, "protocol").unwrap_or("HTTP"),
+                    ));
+                }
+                "certificates" => call = call.set_certificates(certificates(a)),
+                "ssl_policy" => {
+                    call = call.set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string));
+                }
+                "default_actions" => {
+                    call =
+                        call.set_default_actions(Some(actions::to_aws(a.get("default_actions"))?));
+                }
+                "tags" => {
+                    tags::sync_tags(cx, req).await?;
+                    continue;
+                }
+                other => {
+                    return Err(ProviderError::new(
+                        ErrorClass::Invalid,
+                        format!("elbv2.listener cannot change `{other}` in place"),
+                    ));
+                }
+            }
+            modify = true;
+        }
+        if modify {
+            call.send().await.map_err(aws("elbv2:ModifyListener"))?;
+        }
+        Ok(updated(req))
+    }
+
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        _: &Progress,
+    ) -> Result<(), ProviderError> {
+        match client(cx)
+            .delete_listener()
+            .listener_arn(req.id)
+            .send()
+            .await
+            .map_err(aws("elbv2:DeleteListener"))
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.class == ErrorClass::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
