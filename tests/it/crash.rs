@@ -126,13 +126,22 @@ const UPDATE: &[(&str, &str)] = &[
         "      - {destination_cidr_block: 0.0.0.0/0, attachment: attach}\n",
         "      - {destination_cidr_block: 0.0.0.0/0, attachment: attach}\n      - {destination_cidr_block: 10.50.0.0/16, blackhole: true}\n",
     ),
+    ("idle_timeout: 60", "idle_timeout: 61"),
+    ("health_check: {path: /}", "health_check: {path: /health}"),
+    (
+        "      - forward: {target_group: targets}\n    lifecycle",
+        "      - fixed_response: {status_code: \"503\"}\n    lifecycle",
+    ),
+    ("priority: 10", "priority: 11"),
 ];
 
 /// Replacements of every kind but the internet gateway (it has no field that replaces it): the
 /// peer VPC's block (its table and the peering follow), the private subnet's block, the NAT
 /// gateway's address (a new Elastic IP; the old one is deleted), the security group's name and
 /// description, the prefix list's address family, the endpoint's service, the transit
-/// gateway's ASN (its attachment and route table follow). The replacement order swaps too
+/// gateway's ASN (its attachment and route table follow), the load balancer's name prefix (its
+/// listener and rule follow), the target group's port (created first always, with a new name
+/// from its prefix). The replacement order swaps too
 /// (see the stack's header): each of these resources is replaced deleting first one way and
 /// creating first the other way.
 const REPLACE: &[(&str, &str)] = &[
@@ -167,6 +176,8 @@ const REPLACE: &[(&str, &str)] = &[
     ),
     ("service: s3", "service: dynamodb"),
     ("amazon_side_asn: 64512", "amazon_side_asn: 64513"),
+    ("name_prefix: crash-\n", "name_prefix: crash2-\n"),
+    ("    port: 80\n    vpc: vpc", "    port: 81\n    vpc: vpc"),
 ];
 
 /// Rewrites the documents with `edits`, forwards or backwards; every value must be there.
@@ -699,7 +710,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (17 resources of 13 kinds) applied onto nothing",
+                    "tests/crash/every-kind.yaml (22 resources of 17 kinds) applied onto nothing",
                 ),
             ),
             (

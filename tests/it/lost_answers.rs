@@ -126,6 +126,33 @@ resources:
     routes:
       - {destination_cidr_block: 0.0.0.0/0, attachment: attach}
       - {destination_cidr_block: 10.201.0.0/16, blackhole: true}
+  alb:
+    kind: elbv2.load_balancer
+    name: lost-alb
+    subnets: [public_a, public_b]
+    security_groups: [web]
+    tags: {Phase: one}
+  targets:
+    kind: elbv2.target_group
+    name_prefix: lost-
+    port: 80
+    vpc: vpc
+    target_type: ip
+  listener:
+    kind: elbv2.listener
+    load_balancer: alb
+    port: 80
+    protocol: HTTP
+    default_actions:
+      - forward: {target_group: targets}
+  rule:
+    kind: elbv2.listener_rule
+    listener: listener
+    priority: 10
+    conditions:
+      - path_pattern: ["/v1/*"]
+    actions:
+      - fixed_response: {status_code: "404"}
 "#;
 
 /// The same stack changed in place: every kind's update calls (tags, attributes, secondary
@@ -256,6 +283,36 @@ resources:
     routes:
       - {destination_cidr_block: 0.0.0.0/0, blackhole: true}
       - {destination_cidr_block: 10.200.0.0/16, attachment: attach}
+  alb:
+    kind: elbv2.load_balancer
+    name: lost-alb
+    subnets: [public_a, public_b]
+    security_groups: [web, app]
+    idle_timeout: 120
+    tags: {Phase: two}
+  targets:
+    kind: elbv2.target_group
+    name_prefix: lost-
+    port: 80
+    vpc: vpc
+    target_type: ip
+    health_check: {path: /health}
+    deregistration_delay: 30
+  listener:
+    kind: elbv2.listener
+    load_balancer: alb
+    port: 80
+    protocol: HTTP
+    default_actions:
+      - fixed_response: {status_code: "503", content_type: text/plain, message_body: v2}
+  rule:
+    kind: elbv2.listener_rule
+    listener: listener
+    priority: 20
+    conditions:
+      - path_pattern: ["/v2/*"]
+    actions:
+      - forward: {target_group: targets}
 "#;
 
 /// How often each mutating operation succeeded in a call log. Attempts AWS refused and strata
@@ -399,7 +456,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 13 kinds (21 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 17 kinds (25 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \
