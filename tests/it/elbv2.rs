@@ -3,7 +3,7 @@
 
 use strata_aws::elbv2::actions;
 
-use crate::support::{Stack, destroy_leaves_nothing, elbv2};
+use crate::support::{Stack, TestBed, destroy_leaves_nothing, elbv2, stderr, strict};
 
 fn attribute(
     attrs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute],
@@ -241,6 +241,27 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
         .await;
     assert!(old.is_err(), "the old group is gone: {old:?}");
 
+    // Deletion protection on: the destroy is refused before any change, saying how to lift
+    // it; strata never turns it off by itself.
+    s.edit(|d| {
+        d.replace(
+            "    idle_timeout: 120\n",
+            "    idle_timeout: 120\n    deletion_protection: true\n",
+        )
+    });
+    s.apply_clean();
+    let out = s.run(&["destroy", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("`deletion_protection` on"), "{err}");
+    assert!(
+        err.contains("set `deletion_protection: false` on `alb`"),
+        "{err}"
+    );
+    assert_eq!(s.id_of("alb"), alb, "nothing was deleted");
+    s.edit(|d| d.replace("    deletion_protection: true\n", ""));
+    s.apply_clean();
+
     destroy_leaves_nothing(&s).await;
     let gone = c
         .describe_load_balancers()
@@ -278,4 +299,48 @@ fn conditions_go_to_aws_and_back_unchanged() {
     ]);
     let aws = actions::conditions_to_aws(Some(&docs)).expect("valid");
     assert_eq!(actions::conditions_from_aws(&aws), docs);
+}
+
+/// A no-op plan of the recipe reads each ELBv2 kind in batches: one describe of the stack's
+/// load balancers and one of its target groups (the tagging API's listing names them), their
+/// tags in one call per kind, one attributes read each, and per parent the listeners of each
+/// load balancer and the rules of each listener.
+#[test]
+fn a_no_op_plan_reads_each_kind_in_batches() {
+    use std::collections::BTreeMap;
+    let tb = TestBed::like_this_run(serde_json::json!({}));
+    let s = tb.example("cookbook-1.7-alb");
+    s.expect(0, &["apply", "--auto-approve"]);
+    if strict() {
+        // Tags may show late on the strict test bed, which makes strata read again.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    tb.clear_log();
+    s.expect(0, &["plan", "--detailed-exitcode"]);
+    let mut calls: BTreeMap<String, usize> = BTreeMap::new();
+    for c in tb.log() {
+        *calls.entry(c.operation.clone()).or_default() += 1;
+    }
+    let count = |op: &str| calls.get(op).copied().unwrap_or(0);
+    assert_eq!(count("GetResources"), 1, "{calls:?}");
+    for (op, most) in [
+        ("DescribeLoadBalancers", 1),
+        ("DescribeTargetGroups", 1),
+        // Load balancers, target groups, listeners, rules: one call each (20 ARNs a call).
+        ("DescribeTags", 4),
+        ("DescribeLoadBalancerAttributes", 1),
+        ("DescribeTargetGroupAttributes", 1),
+        // The listeners of the one load balancer, for the listener kind and the rule kind.
+        ("DescribeListeners", 2),
+        // The rules of each of the two listeners.
+        ("DescribeRules", 2),
+    ] {
+        assert!(
+            count(op) <= most,
+            "{op}: {} calls, at most {most}: {calls:?}",
+            count(op)
+        );
+        assert!(count(op) > 0, "{op} is read: {calls:?}");
+    }
+    s.expect(0, &["destroy", "--auto-approve"]);
 }

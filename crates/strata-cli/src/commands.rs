@@ -231,7 +231,9 @@ async fn make_plan(
                     .to_string()
             }
             plan::PlanError::Foreign(f) => foreign_help(s, f),
-            plan::PlanError::ReplaceConflict { .. } => e.help().unwrap_or_default(),
+            plan::PlanError::ReplaceConflict { .. } | plan::PlanError::DeletionProtected { .. } => {
+                e.help().unwrap_or_default()
+            }
         };
         Failure::new(e.to_string()).help(help)
     })?;

@@ -317,6 +317,17 @@ impl Plan {
 pub enum PlanError {
     #[error("`{name}` has lifecycle.prevent_destroy set, and this plan would {what} it")]
     PreventDestroy { name: String, what: &'static str },
+    /// AWS refuses to delete the resource while a field of its own says so.
+    #[error(
+        "`{name}` ({kind}) has `{field}` on, and this plan would {what} it: AWS refuses the \
+         delete while it is on"
+    )]
+    DeletionProtected {
+        name: String,
+        kind: String,
+        field: &'static str,
+        what: &'static str,
+    },
     #[error("the lockfile records `{name}` as {recorded}, but the documents say {desired}")]
     KindChanged {
         name: String,
@@ -396,6 +407,12 @@ impl PlanError {
                 },
                 fields.join(" or "),
                 from.as_deref().unwrap_or(name)
+            )),
+            PlanError::DeletionProtected {
+                name, field, what, ..
+            } => Some(format!(
+                "set `{field}: false` on `{name}` and apply that first (strata never turns it \
+                 off by itself), then {what} it"
             )),
             _ => None,
         }
@@ -848,6 +865,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         Mode::Destroy => p.plan_destroy()?,
     }
     p.plan_leftovers();
+    check_deletion_protection(&p.actions)?;
     let Planner {
         desired,
         lockfile,
@@ -1527,6 +1545,31 @@ pub fn replace_mode(order: ReplaceOrder, create_before_destroy: bool) -> Replace
             ReplaceMode::CreateBeforeDelete
         }
     }
+}
+
+/// A delete or replacement of a resource whose own protection field is on (as AWS reports it)
+/// can only fail: the plan is refused, saying how to lift the protection.
+fn check_deletion_protection(actions: &[Action]) -> Result<(), PlanError> {
+    for a in actions.iter().filter(|a| a.deletes()) {
+        let Some(field) =
+            strata_model::kinds::find(&a.kind).and_then(|k| k.policy.delete_protection)
+        else {
+            continue;
+        };
+        if a.prior.as_ref().and_then(|p| p.get(field)) == Some(&Value::Bool(true)) {
+            return Err(PlanError::DeletionProtected {
+                name: a.name.clone(),
+                kind: a.kind.clone(),
+                field,
+                what: if matches!(a.action, ActionKind::Replace(_)) {
+                    "replace"
+                } else {
+                    "delete"
+                },
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Decides the order of each replacement. Create-before-destroy reaches everything a resource

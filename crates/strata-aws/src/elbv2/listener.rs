@@ -15,8 +15,8 @@ use strata_engine::value::Attrs;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, actions, asked_for, client, client_once, create_once, created, required, str_field,
-    str_list, tags_of, updated,
+    AwsKind, actions, client, client_once, create_once, created, removed, required, str_field,
+    str_list, updated, with_tags,
 };
 use crate::Ctx;
 use crate::discovery::{self, Discovery};
@@ -150,19 +150,10 @@ impl AwsKind for Listener {
         )
         .await?;
         let listeners = listeners_of(cx, &parents).await?;
-        let arns: Vec<String> = listeners
-            .iter()
-            .filter_map(|l| l.listener_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(cx, &arns).await?;
-        let none = Vec::new();
-        Ok(listeners
-            .iter()
-            .filter_map(|l| {
-                let arn = l.listener_arn().unwrap_or_default();
-                let t = tags.get(arn).unwrap_or(&none);
-                asked_for(arn, t, req.ids, req.stack).then(|| to_live(l, t))
-            })
+        Ok(with_tags(cx, req, &listeners, t::Listener::listener_arn)
+            .await?
+            .into_iter()
+            .map(|(l, _, tags)| to_live(l, &tags))
             .collect())
     }
 
@@ -269,16 +260,13 @@ impl AwsKind for Listener {
         req: &DeleteRequest<'_>,
         _: &Progress,
     ) -> Result<(), ProviderError> {
-        match client(cx)
-            .delete_listener()
-            .listener_arn(req.id)
-            .send()
-            .await
-            .map_err(aws("elbv2:DeleteListener"))
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.class == ErrorClass::NotFound => Ok(()),
-            Err(e) => Err(e),
-        }
+        removed(
+            client(cx)
+                .delete_listener()
+                .listener_arn(req.id)
+                .send()
+                .await
+                .map_err(aws("elbv2:DeleteListener")),
+        )
     }
 }

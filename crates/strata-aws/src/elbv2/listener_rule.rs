@@ -16,8 +16,8 @@ use strata_engine::value::Attrs;
 use super::listener::{listeners_of, load_balancer_of, parent_load_balancers};
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, actions, asked_for, client, client_once, create_once, created, required, tags_of,
-    updated,
+    AwsKind, actions, asked_for, client, client_once, create_once, created, removed, required,
+    tags_of, updated, with_tags,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -169,20 +169,10 @@ impl AwsKind for ListenerRule {
         listeners.sort();
         listeners.dedup();
         let rules = rules_of(cx, &listeners).await?;
-        let arns: Vec<String> = rules
-            .iter()
-            .filter_map(|r| r.rule_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(cx, &arns).await?;
-        let none = Vec::new();
-        Ok(rules
-            .iter()
-            .filter_map(|r| {
-                let arn = r.rule_arn().unwrap_or_default();
-                let t = tags.get(arn).unwrap_or(&none);
-                let listener = listener_of(arn)?;
-                asked_for(arn, t, req.ids, req.stack).then(|| to_live(&listener, r, t))
-            })
+        Ok(with_tags(cx, req, &rules, t::Rule::rule_arn)
+            .await?
+            .into_iter()
+            .filter_map(|(r, arn, tags)| Some(to_live(&listener_of(&arn)?, r, &tags)))
             .collect())
     }
 
@@ -281,16 +271,13 @@ impl AwsKind for ListenerRule {
         req: &DeleteRequest<'_>,
         _: &Progress,
     ) -> Result<(), ProviderError> {
-        match client(cx)
-            .delete_rule()
-            .rule_arn(req.id)
-            .send()
-            .await
-            .map_err(aws("elbv2:DeleteRule"))
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.class == ErrorClass::NotFound => Ok(()),
-            Err(e) => Err(e),
-        }
+        removed(
+            client(cx)
+                .delete_rule()
+                .rule_arn(req.id)
+                .send()
+                .await
+                .map_err(aws("elbv2:DeleteRule")),
+        )
     }
 }

@@ -19,8 +19,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, asked_for, attribute_map, client, client_once, create_once, created,
-    describe_ids_and_stack, str_field, str_list, tags_of, updated,
+    AwsKind, attribute_map, client, client_once, create_once, created, describe_ids_and_stack,
+    str_field, str_list, updated, with_tags,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -250,32 +250,12 @@ impl AwsKind for LoadBalancer {
             || all(cx),
         )
         .await?;
-        let arns: Vec<String> = lbs
-            .iter()
-            .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(cx, &arns).await?;
-        let none = Vec::new();
-        let wanted: Vec<&t::LoadBalancer> = lbs
-            .iter()
-            .filter(|l| {
-                let arn = l.load_balancer_arn().unwrap_or_default();
-                asked_for(arn, tags.get(arn).unwrap_or(&none), req.ids, req.stack)
-            })
-            .collect();
-        let attrs = try_join_all(
-            wanted
-                .iter()
-                .map(|l| attributes(cx, l.load_balancer_arn().unwrap_or_default())),
-        )
-        .await?;
+        let wanted = with_tags(cx, req, &lbs, t::LoadBalancer::load_balancer_arn).await?;
+        let attrs = try_join_all(wanted.iter().map(|(_, arn, _)| attributes(cx, arn))).await?;
         Ok(wanted
             .iter()
             .zip(attrs)
-            .map(|(l, a)| {
-                let arn = l.load_balancer_arn().unwrap_or_default();
-                to_live(l, tags.get(arn).unwrap_or(&none), &a)
-            })
+            .map(|((l, _, tags), a)| to_live(l, tags, &a))
             .collect())
     }
 

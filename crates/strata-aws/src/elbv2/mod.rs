@@ -98,6 +98,29 @@ pub async fn tags_of(
     Ok(out)
 }
 
+/// The described resources a read asked for (one of its ids, or carrying its stack's tag), each
+/// with its tags: `DescribeTags` for all of them, 20 ARNs a call.
+pub async fn with_tags<'a, T>(
+    cx: &Ctx,
+    req: &strata_engine::provider::ReadRequest<'_>,
+    found: &'a [T],
+    arn_of: impl Fn(&T) -> Option<&str>,
+) -> Result<Vec<(&'a T, String, Vec<(String, String)>)>, ProviderError> {
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|t| arn_of(t).map(str::to_string))
+        .collect();
+    let mut tags = tags_of(cx, &arns).await?;
+    Ok(found
+        .iter()
+        .filter_map(|t| {
+            let arn = arn_of(t)?.to_string();
+            let pairs = tags.remove(&arn).unwrap_or_default();
+            asked_for(&arn, &pairs, req.ids, req.stack).then_some((t, arn, pairs))
+        })
+        .collect())
+}
+
 /// Whether a described resource is one a read asked for: one of `ids`, or carrying the stack's
 /// tag.
 pub fn asked_for(arn: &str, tags: &[(String, String)], ids: &[String], stack: &str) -> bool {

@@ -20,8 +20,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, asked_for, attribute_map, client, client_once, create_once, created,
-    delete_until_free, describe_ids_and_stack, str_field, tags_of, updated,
+    AwsKind, attribute_map, client, client_once, create_once, created, delete_until_free,
+    describe_ids_and_stack, str_field, updated, with_tags,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -237,32 +237,12 @@ impl AwsKind for TargetGroup {
             || all(cx),
         )
         .await?;
-        let arns: Vec<String> = groups
-            .iter()
-            .filter_map(|g| g.target_group_arn().map(str::to_string))
-            .collect();
-        let tags = tags_of(cx, &arns).await?;
-        let none = Vec::new();
-        let wanted: Vec<&t::TargetGroup> = groups
-            .iter()
-            .filter(|g| {
-                let arn = g.target_group_arn().unwrap_or_default();
-                asked_for(arn, tags.get(arn).unwrap_or(&none), req.ids, req.stack)
-            })
-            .collect();
-        let attrs = try_join_all(
-            wanted
-                .iter()
-                .map(|g| attributes(cx, g.target_group_arn().unwrap_or_default())),
-        )
-        .await?;
+        let wanted = with_tags(cx, req, &groups, t::TargetGroup::target_group_arn).await?;
+        let attrs = try_join_all(wanted.iter().map(|(_, arn, _)| attributes(cx, arn))).await?;
         Ok(wanted
             .iter()
             .zip(attrs)
-            .map(|(g, a)| {
-                let arn = g.target_group_arn().unwrap_or_default();
-                to_live(g, tags.get(arn).unwrap_or(&none), &a)
-            })
+            .map(|((g, _, tags), a)| to_live(g, tags, &a))
             .collect())
     }
 

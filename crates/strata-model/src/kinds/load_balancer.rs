@@ -60,6 +60,7 @@ pub static INFO: KindInfo = KindInfo {
         }),
         // DescribeLoadBalancers takes at most 20 ARNs.
         id_chunk: 20,
+        delete_protection: Some("deletion_protection"),
         ..Policy::DEFAULT
     },
 };

@@ -190,6 +190,10 @@ pub struct Policy {
     /// The most ids one read call takes: EC2's filters take 200 values; other services fewer
     /// (ELBv2 describes 20 ARNs, ECS 10 services), and a kind without a batched describe 1.
     pub id_chunk: usize,
+    /// A boolean field that, while true, makes AWS refuse the delete (a load balancer's or a
+    /// database's `deletion_protection`): a plan that would delete or replace such a resource
+    /// is refused, saying how to lift it; strata never turns it off by itself.
+    pub delete_protection: Option<&'static str>,
 }
 
 impl Policy {
@@ -201,6 +205,7 @@ impl Policy {
         desired: None,
         compare: &[],
         id_chunk: 200,
+        delete_protection: None,
     };
 }
 
