@@ -510,10 +510,28 @@ async fn a_fifth_of_calls_failing_still_converges() {
          connection before the call acts, a dropped connection after it acted); compare tagged \
          resources with the lockfile",
     );
+    fifth_of_calls_failing(sc, "two-tier-network", 17, 20).await;
+}
+
+/// The same faults through the load balancer recipe (ELBv2's query protocol, its waits and its
+/// per-parent reads).
+#[tokio::test]
+async fn a_fifth_of_calls_failing_still_converges_with_a_load_balancer() {
+    let sc = Scenario::start(
+        "faults: 20 % of calls failing, load balancer recipe",
+        "examples/cookbook-1.7-alb (14 resources: network, groups, load balancer, target group, \
+         listeners, rule): apply, plan, destroy on a test bed failing a fifth of all calls at \
+         random (throttled, InternalError, Unavailable, a dropped connection before the call \
+         acts, a dropped connection after it acted); compare tagged resources with the lockfile",
+    );
+    fifth_of_calls_failing(sc, "cookbook-1.7-alb", 14, 21).await;
+}
+
+async fn fifth_of_calls_failing(sc: Scenario, example: &str, resources: usize, seed: u64) {
     let tb = TestBed::like_this_run(json!({"faults": {
-        "rate": 0.2, "kinds": ["throttle", "500", "503", "drop", "drop-after"], "seed": 20,
+        "rate": 0.2, "kinds": ["throttle", "500", "503", "drop", "drop-after"], "seed": seed,
     }}));
-    let s = tb.example("two-tier-network");
+    let s = tb.example(example);
     let (mut calls, mut attempts) = (0, 0);
     let mut run = |args: &[&str], code: i32| {
         let out = s.command(args).arg("-v").output().expect("run strata");
@@ -526,7 +544,7 @@ async fn a_fifth_of_calls_failing_still_converges() {
     run(&["plan", "--detailed-exitcode"], 0);
     let (tagged, locked) = (tagged_ids(&s).await, locked_ids(&s));
     assert_eq!(tagged, locked, "nothing lost, nothing twice");
-    assert_eq!(locked.len(), 17);
+    assert_eq!(locked.len(), resources);
     run(&["destroy", "--auto-approve"], 0);
     assert!(tagged_ids(&s).await.is_empty(), "nothing left");
     let log = raw_log(&tb);
