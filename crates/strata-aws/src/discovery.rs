@@ -34,21 +34,19 @@ pub enum Discovery {
     TaggingArn(&'static [&'static str]),
 }
 
-/// What one listing found: ids by ARN resource type.
+/// What one listing found: ARNs by resource type.
 #[derive(Debug, Default)]
 pub struct Listing {
-    ids: BTreeMap<String, Vec<String>>,
+    /// Whole ARNs, by ARN resource type.
     arns: BTreeMap<String, Vec<String>>,
 }
 
 impl Listing {
     /// The ids of the listing with one of these ARN resource types.
     pub fn ids(&self, types: &[&str]) -> Vec<String> {
-        types
+        self.arns(types)
             .iter()
-            .filter_map(|t| self.ids.get(*t))
-            .flatten()
-            .cloned()
+            .filter_map(|arn| arn_resource(arn).map(|(_, id)| id.to_string()))
             .collect()
     }
 
@@ -63,11 +61,7 @@ impl Listing {
     }
 
     fn add(&mut self, arn: &str) {
-        if let Some((ty, id)) = arn_resource(arn) {
-            self.ids
-                .entry(ty.to_string())
-                .or_default()
-                .push(id.to_string());
+        if let Some((ty, _)) = arn_resource(arn) {
             self.arns
                 .entry(ty.to_string())
                 .or_default()

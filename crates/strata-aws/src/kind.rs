@@ -147,6 +147,25 @@ pub fn updated_with(req: &UpdateRequest<'_>, attrs: Attrs) -> LiveResource {
     LiveResource::new(req.kind, req.id, attrs).owned_by(req.owner())
 }
 
+/// Builds a live resource from its id, its tags already split into the user's (a JSON object,
+/// set as `tags`) and the ownership tags, and its other attributes (a JSON object). Each
+/// service's `live` splits its own tag type and calls this.
+pub fn live_with_tags(
+    kind: &str,
+    id: &str,
+    (user, own): (serde_json::Value, crate::tags::Ownership),
+    mut attrs: serde_json::Value,
+) -> LiveResource {
+    if let Some(m) = attrs.as_object_mut() {
+        m.insert("tags".into(), user);
+    }
+    let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
+    l.stack = own.stack;
+    l.name = own.name;
+    l.lineage = own.lineage;
+    l
+}
+
 /// Marks a freshly created resource with its ownership and the desired tags.
 pub fn created(mut l: LiveResource, req: &CreateRequest<'_>) -> LiveResource {
     l.attrs.insert(

@@ -93,17 +93,9 @@ pub fn live(
     kind: &str,
     id: &str,
     tags: &[aws_sdk_ec2::types::Tag],
-    mut attrs: serde_json::Value,
+    attrs: serde_json::Value,
 ) -> LiveResource {
-    let (user, own) = tags::split(tags);
-    if let Some(m) = attrs.as_object_mut() {
-        m.insert("tags".into(), user);
-    }
-    let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
-    l.stack = own.stack;
-    l.name = own.name;
-    l.lineage = own.lineage;
-    l
+    crate::kind::live_with_tags(kind, id, tags::split(tags), attrs)
 }
 
 /// `arn:PARTITION:ec2:REGION:OWNER:TYPE/ID`.

@@ -13,22 +13,21 @@ use strata_engine::provider::{
 };
 use strata_engine::value::Attrs;
 
+use super::load_balancer::LoadBalancer;
 use super::tags::{self, create_tags};
 use super::{
     AwsKind, actions, client, client_once, create_once, created, removed, required, str_field,
     str_list, updated, with_tags,
 };
 use crate::Ctx;
-use crate::discovery::{self, Discovery};
+use crate::discovery;
 use crate::error::aws;
 
 pub struct Listener;
 
 /// `arn:…:listener/app/NAME/LB/ID` → `arn:…:loadbalancer/app/NAME/LB`.
 pub fn load_balancer_of(listener_arn: &str) -> Option<String> {
-    let (head, rest) = listener_arn.split_once(":listener/")?;
-    let parts: Vec<&str> = rest.split('/').collect();
-    (parts.len() == 4).then(|| format!("{head}:loadbalancer/{}", parts[..3].join("/")))
+    super::parent_arn(listener_arn, "listener", 4, "loadbalancer")
 }
 
 /// Every listener of these load balancers (a load balancer that is gone has none).
@@ -68,22 +67,14 @@ pub async fn parent_load_balancers(
     stack: &str,
 ) -> Result<Vec<String>, ProviderError> {
     let mut lbs: Vec<String> = ids.collect();
-    match discovery::tagged_ids(cx, Discovery::TaggingArn(&["loadbalancer"]), stack).await? {
+    match discovery::tagged_ids(cx, LoadBalancer.discovery(), stack).await? {
         Some(tagged) => lbs.extend(tagged),
-        None => {
-            let all: Vec<t::LoadBalancer> = client(cx)
-                .describe_load_balancers()
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(aws("elbv2:DescribeLoadBalancers"))?;
-            lbs.extend(
-                all.iter()
-                    .filter_map(|l| l.load_balancer_arn().map(str::to_string)),
-            );
-        }
+        None => lbs.extend(
+            super::load_balancer::all(cx)
+                .await?
+                .iter()
+                .filter_map(|l| l.load_balancer_arn().map(str::to_string)),
+        ),
     }
     lbs.sort();
     lbs.dedup();

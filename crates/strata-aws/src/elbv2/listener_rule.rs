@@ -26,9 +26,7 @@ pub struct ListenerRule;
 
 /// `arn:…:listener-rule/app/NAME/LB/LISTENER/ID` → `arn:…:listener/app/NAME/LB/LISTENER`.
 pub fn listener_of(rule_arn: &str) -> Option<String> {
-    let (head, rest) = rule_arn.split_once(":listener-rule/")?;
-    let parts: Vec<&str> = rest.split('/').collect();
-    (parts.len() == 5).then(|| format!("{head}:listener/{}", parts[..4].join("/")))
+    super::parent_arn(rule_arn, "listener-rule", 5, "listener")
 }
 
 /// Every rule of these listeners but their default rules.

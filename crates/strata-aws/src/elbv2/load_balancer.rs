@@ -63,7 +63,8 @@ async fn by_arns(cx: &Ctx, arns: Vec<String>) -> Result<Vec<t::LoadBalancer>, Pr
         .map_err(aws("elbv2:DescribeLoadBalancers"))
 }
 
-async fn all(cx: &Ctx) -> Result<Vec<t::LoadBalancer>, ProviderError> {
+/// Every load balancer of the region, paginated.
+pub(super) async fn all(cx: &Ctx) -> Result<Vec<t::LoadBalancer>, ProviderError> {
     client(cx)
         .describe_load_balancers()
         .into_paginator()

@@ -130,6 +130,16 @@ pub fn asked_for(arn: &str, tags: &[(String, String)], ids: &[String], stack: &s
             .any(|(k, v)| k == crate::tags::STACK_TAG && v == stack)
 }
 
+/// The ARN of a resource's parent, whose resource part is the child's (of `segments` parts)
+/// without its last part: `arn:…:listener/app/NAME/LB/ID` (a `listener` of 4 parts in a
+/// `loadbalancer`) → `arn:…:loadbalancer/app/NAME/LB`.
+pub fn parent_arn(arn: &str, child: &str, segments: usize, parent: &str) -> Option<String> {
+    let (head, rest) = arn.split_once(&format!(":{child}/"))?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    (parts.len() == segments)
+        .then(|| format!("{head}:{parent}/{}", parts[..segments - 1].join("/")))
+}
+
 /// Attributes (`Key`/`Value` pairs) as a map.
 pub fn attribute_map<'a>(
     pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
@@ -145,19 +155,7 @@ pub fn live(
     kind: &str,
     arn: &str,
     tags: &[(String, String)],
-    mut attrs: serde_json::Value,
+    attrs: serde_json::Value,
 ) -> strata_engine::provider::LiveResource {
-    let (user, own) = tags::split(tags);
-    if let Some(m) = attrs.as_object_mut() {
-        m.insert("tags".into(), user);
-    }
-    let mut l = strata_engine::provider::LiveResource::new(
-        kind,
-        arn,
-        attrs.as_object().cloned().unwrap_or_default(),
-    );
-    l.stack = own.stack;
-    l.name = own.name;
-    l.lineage = own.lineage;
-    l
+    crate::kind::live_with_tags(kind, arn, tags::split(tags), attrs)
 }
