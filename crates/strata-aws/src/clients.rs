@@ -73,6 +73,7 @@ macro_rules! service_client {
 
 service_client!(aws_sdk_ec2, "ec2");
 service_client!(aws_sdk_elasticloadbalancingv2, "elbv2");
+service_client!(aws_sdk_iam, "iam");
 service_client!(aws_sdk_resourcegroupstagging, "tagging");
 
 /// The services the registry can build clients for (each has a row in `budget::TABLE` and a
@@ -80,6 +81,7 @@ service_client!(aws_sdk_resourcegroupstagging, "tagging");
 pub const SERVICES: &[&str] = &[
     <aws_sdk_ec2::Client as ServiceClient>::SERVICE,
     <aws_sdk_elasticloadbalancingv2::Client as ServiceClient>::SERVICE,
+    <aws_sdk_iam::Client as ServiceClient>::SERVICE,
     <aws_sdk_resourcegroupstagging::Client as ServiceClient>::SERVICE,
 ];
 

@@ -75,6 +75,7 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
     ),
     // IAM.
     ("iam", "DeleteConflict", ErrorClass::DependencyViolation),
+    ("iam", "NoSuchEntity", ErrorClass::NotFound),
     (
         "iam",
         "EntityTemporarilyUnmodifiable",

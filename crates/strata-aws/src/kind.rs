@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{ec2, elbv2};
+use crate::{ec2, elbv2, iam};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -90,6 +90,7 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &elbv2::target_group::TargetGroup,
     &elbv2::listener::Listener,
     &elbv2::listener_rule::ListenerRule,
+    &iam::server_certificate::ServerCertificateKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

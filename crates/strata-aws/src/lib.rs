@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod ec2;
 pub mod elbv2;
 pub mod error;
+pub mod iam;
 pub mod kind;
 pub mod tags;
 pub mod wait;

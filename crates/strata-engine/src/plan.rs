@@ -680,7 +680,8 @@ pub fn diff_fields(
     }
     let mut out = Vec::new();
     for def in kind.fields {
-        if ignore.iter().any(|i| i == def.name) {
+        // A secret AWS never returns (a private key) has nothing to be compared with.
+        if def.secret || ignore.iter().any(|i| i == def.name) {
             continue;
         }
         let wanted = desired.attrs.get(def.name);

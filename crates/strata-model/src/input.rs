@@ -43,6 +43,13 @@ pub const PLAN_FILE: Limit = Limit {
     help: "save a plan with `strata plan --out FILE` and apply that file",
 };
 
+/// Files a field reads its text from (`certificate_body: {file: server.crt}`).
+pub const FIELD_FILE: Limit = Limit {
+    bytes: 1024 * 1024,
+    what: "files a field reads",
+    help: "name the PEM or text file the field takes; larger contents belong elsewhere",
+};
+
 /// The lockfile and its journal.
 pub const LOCKFILE: Limit = Limit {
     bytes: 64 * 1024 * 1024,

@@ -21,6 +21,7 @@ fn type_of(v: &Value) -> String {
             Some("Ipv4Cidr") => "IPv4 CIDR".to_string(),
             Some("Ref") => "resource name".to_string(),
             Some("Tags") => "tags".to_string(),
+            Some("TextOrFile") => "text, or `{file: PATH}`".to_string(),
             Some(other) => other.to_string(),
             None => r.to_string(),
         };

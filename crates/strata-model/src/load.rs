@@ -253,6 +253,7 @@ fn sensitive_field_texts(
     resource: &str,
     spec: &Node,
     lifecycle: &Lifecycle,
+    kind: &kinds::KindInfo,
 ) -> Vec<(String, String)> {
     let ident = |s: &str| -> String {
         s.chars()
@@ -266,10 +267,12 @@ fn sensitive_field_texts(
             .collect()
     };
     let mut out: Vec<(String, String)> = Vec::new();
-    for f in &lifecycle.sensitive {
-        let node = match f.value.split_once('.') {
+    let marked = lifecycle.sensitive.iter().map(|f| f.value.as_str());
+    let secret = kind.fields.iter().filter(|f| f.secret).map(|f| f.name);
+    for f in marked.chain(secret) {
+        let node = match f.split_once('.') {
             Some((field, key)) => spec.get(field).and_then(|n| n.get(key)),
-            None => spec.get(&f.value),
+            None => spec.get(f),
         };
         let texts: Vec<String> = node
             .map(scalar_texts)
@@ -277,11 +280,7 @@ fn sensitive_field_texts(
             .into_iter()
             .filter(|t| !t.is_empty() && !expr::has_template(t))
             .collect();
-        let base = format!(
-            "__{}__{}",
-            ident(resource),
-            ident(&f.value.replace('.', "__"))
-        );
+        let base = format!("__{}__{}", ident(resource), ident(&f.replace('.', "__")));
         let many = texts.len() > 1;
         for (i, text) in texts.into_iter().enumerate() {
             let mut name = if many {
@@ -298,19 +297,33 @@ fn sensitive_field_texts(
     out
 }
 
-/// The fields a resource's `lifecycle.sensitive` names (`field` or `field.key`), read from the
-/// tree as written, so that they are masked even when the resource or its lifecycle does not
-/// load. Values that read other resources (`${vpc.id}`) are not secrets: only their places are
-/// masked, not their text.
+/// The fields of a resource whose kind ([`kinds::FieldDef::secret`]) makes them secret.
+fn kind_secret_fields(body: &Node) -> Vec<&'static str> {
+    body.get("kind")
+        .and_then(Node::as_str)
+        .and_then(kinds::find)
+        .map(|k| {
+            k.fields
+                .iter()
+                .filter(|f| f.secret)
+                .map(|f| f.name)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The fields a resource's `lifecycle.sensitive` names (`field` or `field.key`) and those its
+/// kind makes secret, read from the tree as written, so that they are masked even when the
+/// resource or its lifecycle does not load. Values that read other resources (`${vpc.id}`) are
+/// not secrets: only their places are masked, not their text.
 fn redact_sensitive_fields(body: &Node, redact: &mut Redactions) {
-    let Some(marked) = body.get("lifecycle").and_then(|l| l.get("sensitive")) else {
-        return;
+    let marked = body.get("lifecycle").and_then(|l| l.get("sensitive"));
+    let mut fields: Vec<&str> = match marked.map(|m| &m.kind) {
+        Some(NodeKind::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
+        Some(NodeKind::Scalar(s)) => vec![s.text.as_str()],
+        Some(NodeKind::Map(_)) | None => Vec::new(),
     };
-    let fields: Vec<&str> = match &marked.kind {
-        NodeKind::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
-        NodeKind::Scalar(s) => vec![s.text.as_str()],
-        NodeKind::Map(_) => Vec::new(),
-    };
+    fields.extend(kind_secret_fields(body));
     for f in fields {
         let node = match f.split_once('.') {
             Some((field, key)) => body.get(field).and_then(|n| n.get(key)),
@@ -324,6 +337,81 @@ fn redact_sensitive_fields(body: &Node, redact: &mut Redactions) {
             }
         }
     }
+}
+
+/// `{file: PATH}` written for a field that may read a file ([`kinds::FieldDef::from_file`]):
+/// the file's text (a path relative to the document's directory, UTF-8, at most
+/// [`input::FIELD_FILE`]'s size) takes the mapping's place, so that everything after (types,
+/// secrets, checks) sees the text as if it had been written there.
+fn read_field_files(parts: &mut [FileParts], sources: &SourceMap, diags: &mut Diagnostics) {
+    for part in parts.iter_mut() {
+        for (_, body) in &mut part.resources {
+            let Some(kind) = body
+                .get("kind")
+                .and_then(Node::as_str)
+                .and_then(kinds::find)
+            else {
+                continue;
+            };
+            let NodeKind::Map(fields) = &mut body.kind else {
+                continue;
+            };
+            for (key, value) in fields.iter_mut() {
+                let takes_file = key
+                    .as_str()
+                    .and_then(|k| kind.field(k))
+                    .is_some_and(|f| f.from_file);
+                let Some(path) = value
+                    .get("file")
+                    .filter(|_| takes_file && value.as_map().is_some_and(|m| m.len() == 1))
+                    .and_then(|p| p.as_str().map(|s| (s.to_string(), p.span)))
+                else {
+                    continue;
+                };
+                let text = read_field_file(&path.0, path.1, sources).unwrap_or_else(|d| {
+                    diags.push(*d);
+                    String::new()
+                });
+                *value = Node::scalar(value.span, text, false);
+            }
+        }
+    }
+}
+
+/// The text of the file a field names, relative to the directory of the document naming it.
+fn read_field_file(path: &str, span: Span, sources: &SourceMap) -> Result<String, Box<Diagnostic>> {
+    let dir = sources.path(span.file).parent().unwrap_or(Path::new(""));
+    let full = dir.join(path);
+    let refused = |what: String, help: String| {
+        Box::new(
+            Diagnostic::error("strata::unreadable_file", what)
+                .at(span, "named here")
+                .help(help),
+        )
+    };
+    let bytes = input::read_bounded(&full, input::FIELD_FILE).map_err(|e| {
+        refused(
+            e.to_string(),
+            format!(
+                "the path is relative to the document's directory ({}); create the file or \
+                 correct the path",
+                if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                }
+                .display()
+            ),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        refused(
+            format!("{} is not UTF-8 text", full.display()),
+            "give a PEM (text) file, not a DER (binary) one: `openssl x509 -inform der -in \
+             FILE -out FILE.pem` converts a certificate"
+                .to_string(),
+        )
+    })
 }
 
 /// The place and text of every scalar in `node`.
@@ -489,8 +577,11 @@ fn load_into(
     // 3. Substitute variables everywhere but in the declarations.
     vars.substitute(&mut parts, diags);
 
-    // The values of fields marked `lifecycle.sensitive`, wherever the marking reads (also in a
-    // resource that fails to load).
+    // 3b. Fields that read a file: its text in the field's place.
+    read_field_files(&mut parts, sources, diags);
+
+    // The values of fields marked `lifecycle.sensitive`, or secret by their kind, wherever the
+    // marking reads (also in a resource that fails to load).
     for part in &parts {
         for (_, body) in &part.resources {
             redact_sensitive_fields(body, redact);
@@ -851,7 +942,7 @@ fn read_resource(
             soft: false,
         });
     }
-    let secret_texts = sensitive_field_texts(name, &spec_node, &lifecycle);
+    let secret_texts = sensitive_field_texts(name, &spec_node, &lifecycle, kind);
     let resource = Resource {
         name: name.to_string(),
         name_span: key.span,

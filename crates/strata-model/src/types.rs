@@ -355,3 +355,17 @@ mod tests {
         assert!(a.contains(&b) && !b.contains(&a));
     }
 }
+
+/// The schema of a field whose text may be read from a file next to the document
+/// ([`crate::kinds::FieldDef::from_file`]): the text itself, or `{file: PATH}`. The loader
+/// puts the file's text in the field's place before the field is read.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TextOrFile {
+    Text(String),
+    File {
+        /// A path relative to the document's directory.
+        file: String,
+    },
+}

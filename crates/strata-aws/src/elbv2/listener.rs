@@ -115,6 +115,42 @@ fn certificates(a: &Attrs) -> Option<Vec<Certificate>> {
     })
 }
 
+/// How long a certificate uploaded to IAM may take to reach Elastic Load Balancing.
+const CERTIFICATE_PROPAGATION: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Sends a call naming certificates until Elastic Load Balancing knows them: IAM is eventually
+/// consistent, and a certificate uploaded seconds ago may still be `CertificateNotFound` here
+/// (AWS made nothing then, so the call is safe to send again).
+async fn once_certificates_known<T, F, Fut>(
+    cx: &Ctx,
+    progress: &Progress,
+    mut call: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ProviderError>>,
+{
+    crate::wait::until(
+        "the certificate to reach the load balancer",
+        cx.timeout(CERTIFICATE_PROPAGATION),
+        crate::wait::Backoff::default(),
+        progress,
+        || {
+            let sent = call();
+            async move {
+                match sent.await {
+                    Ok(t) => Ok(crate::wait::Poll::Ready(t)),
+                    Err(e) if e.code.as_deref() == Some("CertificateNotFound") => Ok(
+                        crate::wait::Poll::NotYet("its certificate is not known yet".to_string()),
+                    ),
+                    Err(e) => Err(e),
+                }
+            }
+        },
+    )
+    .await
+}
+
 fn port(a: &Attrs) -> Option<i32> {
     a.get("port")
         .and_then(Value::as_i64)
@@ -157,32 +193,34 @@ impl AwsKind for Listener {
         let a = req.attrs;
         let lb = required(a, "load_balancer")?;
         let default_actions = actions::to_aws(a.get("default_actions"))?;
-        let (arn, sent) = create_once(
-            cx,
-            self,
-            req,
-            || {
-                client_once(cx)
-                    .create_listener()
-                    .load_balancer_arn(lb)
-                    .set_port(port(a))
-                    .protocol(ProtocolEnum::from(
-                        str_field(a, "protocol").unwrap_or("HTTP"),
-                    ))
-                    .set_certificates(certificates(a))
-                    .set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string))
-                    .set_default_actions(Some(default_actions.clone()))
-                    .set_tags(Some(create_tags(req)))
-                    .send()
-                    .map_err(aws("elbv2:CreateListener"))
-            },
-            |out| {
-                out.listeners()
-                    .first()
-                    .and_then(|l| l.listener_arn())
-                    .map(str::to_string)
-            },
-        )
+        let (arn, sent) = once_certificates_known(cx, progress, || {
+            create_once(
+                cx,
+                self,
+                req,
+                || {
+                    client_once(cx)
+                        .create_listener()
+                        .load_balancer_arn(lb)
+                        .set_port(port(a))
+                        .protocol(ProtocolEnum::from(
+                            str_field(a, "protocol").unwrap_or("HTTP"),
+                        ))
+                        .set_certificates(certificates(a))
+                        .set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string))
+                        .set_default_actions(Some(default_actions.clone()))
+                        .set_tags(Some(create_tags(req)))
+                        .send()
+                        .map_err(aws("elbv2:CreateListener"))
+                },
+                |out| {
+                    out.listeners()
+                        .first()
+                        .and_then(|l| l.listener_arn())
+                        .map(str::to_string)
+                },
+            )
+        })
         .await?;
         progress.created(&arn);
         let listener = match sent.answer().and_then(|o| o.listeners().first().cloned()) {
@@ -205,7 +243,7 @@ impl AwsKind for Listener {
         &self,
         cx: &Ctx,
         req: &UpdateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
         let mut call = client(cx).modify_listener().listener_arn(req.id);
@@ -240,7 +278,10 @@ impl AwsKind for Listener {
             modify = true;
         }
         if modify {
-            call.send().await.map_err(aws("elbv2:ModifyListener"))?;
+            once_certificates_known(cx, progress, || {
+                call.clone().send().map_err(aws("elbv2:ModifyListener"))
+            })
+            .await?;
         }
         Ok(updated(req))
     }

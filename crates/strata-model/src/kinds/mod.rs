@@ -68,6 +68,12 @@ pub struct FieldDef {
     /// group's VPC and name): a replacement keeping every one of them cannot create the new
     /// copy before deleting the old one.
     pub unique: bool,
+    /// A secret AWS takes but never returns (a certificate's private key): its values are
+    /// treated as `lifecycle.sensitive` marks them, and it is never compared with the live
+    /// resource (a change to it alone is not seen).
+    pub secret: bool,
+    /// Its text may be read from a file next to the document: `FIELD: {file: PATH}`.
+    pub from_file: bool,
 }
 
 impl FieldDef {
@@ -78,6 +84,8 @@ impl FieldDef {
             compare: Compare::Exact,
             omitted: Omitted::Default,
             unique: false,
+            secret: false,
+            from_file: false,
         }
     }
 
@@ -88,6 +96,8 @@ impl FieldDef {
             compare: Compare::Exact,
             omitted: Omitted::Default,
             unique: false,
+            secret: false,
+            from_file: false,
         }
     }
 
@@ -125,6 +135,22 @@ impl FieldDef {
     pub const fn unique(self) -> FieldDef {
         FieldDef {
             unique: true,
+            ..self
+        }
+    }
+
+    /// A secret AWS never returns (see [`FieldDef::secret`]).
+    pub const fn secret(self) -> FieldDef {
+        FieldDef {
+            secret: true,
+            ..self
+        }
+    }
+
+    /// Readable from a file (see [`FieldDef::from_file`]).
+    pub const fn from_file(self) -> FieldDef {
+        FieldDef {
+            from_file: true,
             ..self
         }
     }
@@ -416,6 +442,7 @@ register_kinds! {
     TargetGroup(target_group::TargetGroupSpec),
     Listener(listener::ListenerSpec),
     ListenerRule(listener_rule::ListenerRuleSpec),
+    ServerCertificate(server_certificate::ServerCertificateSpec),
 }
 
 /// Looks a kind up by name.
