@@ -1,6 +1,6 @@
-"""Tests of the test bed's behaviours for RDS, Elastic Load Balancing v2, CloudFront and ECS
-(testbed_services.py): each one seen happening on a configured emulator, and moto's own
-behaviour seen holding on a plain one (so each switch is real).
+"""Tests of the test bed's behaviours for RDS, Elastic Load Balancing v2, CloudFront, ECS and
+IAM server certificates (testbed_services.py): each one seen happening on a configured
+emulator, and moto's own behaviour seen holding on a plain one (so each switch is real).
 
 No test relies on reaching the emulator within a moment: a state the test must see (creating,
 deleting, a lingering interface) is held for ten minutes while it looks (`hold`), and a state's
@@ -12,6 +12,8 @@ and checking the states came in order (`assert_progress`).
 Starts two emulators (serve.py --watch-parent) on free ports and talks to them through boto3.
 """
 
+import base64
+import datetime
 import json
 import os
 import subprocess
@@ -24,6 +26,10 @@ import uuid
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PENDING = 1.0
@@ -73,11 +79,11 @@ def tearDownModule():
         process.wait(timeout=10)
 
 
-def client(server, service):
+def client(server, service, region="us-east-1"):
     return boto3.client(
         service,
         endpoint_url=SERVERS[server][1],
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=Config(retries={"total_max_attempts": 1}),
@@ -136,15 +142,15 @@ class Network:
     """A VPC (DNS hostnames on, which moto needs for awsvpc tasks) with two subnets and a
     security group."""
 
-    def __init__(self, server):
-        self.ec2 = client(server, "ec2")
+    def __init__(self, server, region="us-east-1"):
+        self.ec2 = client(server, "ec2", region)
         self.vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         self.ec2.modify_vpc_attribute(VpcId=self.vpc, EnableDnsHostnames={"Value": True})
         self.subnets = [
             self.ec2.create_subnet(VpcId=self.vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)[
                 "Subnet"
             ]["SubnetId"]
-            for i, zone in ((1, "us-east-1a"), (2, "us-east-1b"))
+            for i, zone in ((1, f"{region}a"), (2, f"{region}b"))
         ]
         self.group = self.ec2.create_security_group(
             GroupName=unique("g"), Description="test", VpcId=self.vpc
@@ -288,11 +294,11 @@ def create_target_group(elb, vpc):
     return group["TargetGroups"][0]["TargetGroupArn"]
 
 
-def load_balancer_and_group(server):
+def load_balancer_and_group(server, region="us-east-1"):
     """A load balancer and a target group in its VPC: (client, VPC, load balancer ARN, group
     ARN)."""
-    network = Network(server)
-    elb = client(server, "elbv2")
+    network = Network(server, region)
+    elb = client(server, "elbv2", region)
     lb = create_load_balancer(elb, network)["LoadBalancerArn"]
     return elb, network.vpc, lb, create_target_group(elb, network.vpc)
 
@@ -764,6 +770,229 @@ class EcsTest(unittest.TestCase):
         time.sleep(LINGER + 0.5)
         [eni] = network.interfaces()
         self.assertEqual((eni["Status"], eni["RequesterManaged"]), ("in-use", False))
+
+
+# ---------------------------------------------------------------------------------------------
+# IAM server certificates
+# ---------------------------------------------------------------------------------------------
+
+def self_signed(days=30):
+    """A self-signed certificate and its private key, in PEM, made now (no key is kept in this
+    file): (body, key, certificate)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "strata.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=days)).sign(key, hashes.SHA256())
+    )
+    body = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return body, pem_key, certificate
+
+
+def upload_certificate(iam, name=None, **kwargs):
+    """Uploads a new self-signed certificate: its UploadServerCertificate answer."""
+    body, key, _ = self_signed()
+    return iam.upload_server_certificate(
+        ServerCertificateName=name or unique("cert-"), CertificateBody=body, PrivateKey=key, **kwargs
+    )
+
+
+def certificate_tags(iam, name):
+    answer = iam.list_server_certificate_tags(ServerCertificateName=name)
+    assert answer["IsTruncated"] is False, answer
+    return answer["Tags"]
+
+
+def https_listener(elb, lb, group, certificate_arn):
+    return elb.create_listener(
+        LoadBalancerArn=lb, Protocol="HTTPS", Port=443,
+        Certificates=[{"CertificateArn": certificate_arn}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )["Listeners"][0]["ListenerArn"]
+
+
+def certificate_gone(iam, name):
+    return error_of(iam.get_server_certificate, ServerCertificateName=name) == ("NoSuchEntity", 404)
+
+
+def not_found(name):
+    return f"The Server Certificate with name {name} cannot be found."
+
+
+def error_and_message(call, *args, **kwargs):
+    """The error code, HTTP status and message a call answers (it must fail)."""
+    try:
+        call(*args, **kwargs)
+    except ClientError as e:
+        error = e.response["Error"]
+        return error["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], error["Message"]
+    raise AssertionError(f"{call.__name__} succeeded")
+
+
+class ServerCertificateTest(unittest.TestCase):
+    def test_tags_are_set_at_upload_added_replaced_and_removed(self):
+        for server in ("configured", "plain"):  # always on: moto has no tags for certificates
+            with self.subTest(server=server):
+                iam = client(server, "iam")
+                name = unique("cert-")
+                answer = upload_certificate(
+                    iam, name, Tags=[{"Key": "b", "Value": "1"}, {"Key": "a", "Value": "2"}]
+                )
+                sorted_tags = [{"Key": "a", "Value": "2"}, {"Key": "b", "Value": "1"}]
+                self.assertEqual(answer["Tags"], sorted_tags)
+                self.assertEqual(certificate_tags(iam, name), sorted_tags)
+                got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+                self.assertEqual(got["Tags"], sorted_tags)
+
+                more = [{"Key": "a", "Value": "3"}, {"Key": "c", "Value": "4"}]
+                iam.tag_server_certificate(ServerCertificateName=name, Tags=more)
+                self.assertEqual(
+                    certificate_tags(iam, name),
+                    [{"Key": "a", "Value": "3"}, {"Key": "b", "Value": "1"}, {"Key": "c", "Value": "4"}],
+                )
+                iam.untag_server_certificate(ServerCertificateName=name, TagKeys=["b", "missing"])
+                self.assertEqual(
+                    certificate_tags(iam, name), [{"Key": "a", "Value": "3"}, {"Key": "c", "Value": "4"}]
+                )
+                untagged = unique("cert-")
+                self.assertEqual(upload_certificate(iam, untagged)["Tags"], [])
+                self.assertEqual(certificate_tags(iam, untagged), [])
+
+                missing = unique("cert-")
+                for call, kwargs in (
+                    (iam.tag_server_certificate, {"Tags": [{"Key": "a", "Value": "1"}]}),
+                    (iam.untag_server_certificate, {"TagKeys": ["a"]}),
+                    (iam.list_server_certificate_tags, {}),
+                    (iam.get_server_certificate, {}),
+                    (iam.delete_server_certificate, {}),
+                ):
+                    self.assertEqual(
+                        error_and_message(call, ServerCertificateName=missing, **kwargs),
+                        ("NoSuchEntity", 404, not_found(missing)),
+                    )
+
+    def test_a_name_in_use_is_refused_and_the_first_certificate_kept(self):
+        for server in ("configured", "plain"):  # always on: moto made a second certificate
+            with self.subTest(server=server):
+                iam = client(server, "iam")
+                name = unique("cert-")
+                first = upload_certificate(iam, name)["ServerCertificateMetadata"]
+                exists = f"The Server Certificate with name {name} already exists."
+                self.assertEqual(
+                    error_and_message(upload_certificate, iam, name, Path="/other/"),
+                    ("EntityAlreadyExists", 409, exists),
+                )
+                listed = iam.list_server_certificates()["ServerCertificateMetadataList"]
+                self.assertEqual([c for c in listed if c["ServerCertificateName"] == name], [first])
+
+                # Once deleted, the name is free again.
+                iam.delete_server_certificate(ServerCertificateName=name)
+                again = upload_certificate(iam, name)["ServerCertificateMetadata"]
+                self.assertNotEqual(again["ServerCertificateId"], first["ServerCertificateId"])
+
+    def test_each_certificate_has_its_own_id_upload_date_and_expiry(self):
+        for server in ("configured", "plain"):
+            with self.subTest(server=server):
+                iam = client(server, "iam")
+                body, key, certificate = self_signed(days=45)
+                name = unique("cert-")
+                uploaded = iam.upload_server_certificate(
+                    ServerCertificateName=name, CertificateBody=body, PrivateKey=key, Path="/edge/"
+                )["ServerCertificateMetadata"]
+                other = upload_certificate(iam)["ServerCertificateMetadata"]
+
+                self.assertRegex(uploaded["ServerCertificateId"], r"^ASCA[A-Z0-9]{17}$")
+                self.assertRegex(other["ServerCertificateId"], r"^ASCA[A-Z0-9]{17}$")
+                self.assertNotEqual(uploaded["ServerCertificateId"], other["ServerCertificateId"])
+                arn = f"arn:aws:iam::123456789012:server-certificate/edge/{name}"
+                self.assertEqual(uploaded["Arn"], arn)
+                self.assertEqual(uploaded["Path"], "/edge/")
+                self.assertEqual(uploaded["Expiration"], certificate.not_valid_after_utc)
+                # Uploaded after the certificate was made (a second's precision on both sides).
+                self.assertGreaterEqual(
+                    uploaded["UploadDate"].replace(microsecond=0), certificate.not_valid_before_utc
+                )
+
+                got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+                self.assertEqual(got["ServerCertificateMetadata"], uploaded)
+                self.assertEqual(got["CertificateBody"], body.rstrip())
+                listed = iam.list_server_certificates(PathPrefix="/edge/")
+                listed = listed["ServerCertificateMetadataList"]
+                self.assertIn(uploaded, listed)
+                self.assertNotIn(other, listed)
+
+    def test_a_certificate_a_listener_uses_is_not_deleted_in_any_region(self):
+        iam = client("configured", "iam")
+        default = upload_certificate(iam)["ServerCertificateMetadata"]
+        extra = upload_certificate(iam)["ServerCertificateMetadata"]
+
+        # `default` is a listener's default certificate here; `extra` is another listener's
+        # added certificate, in another region.
+        elb, _, lb, group = load_balancer_and_group("configured")
+        listener = https_listener(elb, lb, group, default["Arn"])
+        west_elb, _, west_lb, west_group = load_balancer_and_group("configured", "eu-west-1")
+        west_default = upload_certificate(iam)["ServerCertificateMetadata"]["Arn"]
+        west_listener = https_listener(west_elb, west_lb, west_group, west_default)
+        added = [{"CertificateArn": extra["Arn"]}]
+        west_elb.add_listener_certificates(ListenerArn=west_listener, Certificates=added)
+
+        for cert, user in ((default, lb), (extra, west_lb)):
+            name = cert["ServerCertificateName"]
+            self.assertEqual(
+                error_and_message(iam.delete_server_certificate, ServerCertificateName=name),
+                (
+                    "DeleteConflict", 409,
+                    f"Certificate: {cert['ServerCertificateId']} is currently in use by {user}. "
+                    "Please remove it first before deleting it from IAM.",
+                ),
+            )
+            iam.get_server_certificate(ServerCertificateName=name)  # still there
+
+        # Once no listener has it, it is deleted.
+        elb.delete_listener(ListenerArn=listener)
+        west_elb.remove_listener_certificates(ListenerArn=west_listener, Certificates=added)
+        for cert in (default, extra):
+            name = cert["ServerCertificateName"]
+            iam.delete_server_certificate(ServerCertificateName=name)
+            self.assertTrue(certificate_gone(iam, name))
+
+    def test_a_body_that_is_not_pem_is_refused(self):
+        iam = client("configured", "iam")
+        _, key, certificate = self_signed()
+        der = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+        for body in ("not a certificate", der):
+            name = unique("cert-")
+            self.assertEqual(
+                error_and_message(
+                    iam.upload_server_certificate, ServerCertificateName=name,
+                    CertificateBody=body, PrivateKey=key,
+                ),
+                (
+                    "MalformedCertificate", 400,
+                    "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+                ),
+            )
+            self.assertTrue(certificate_gone(iam, name))
+
+    def test_off_moto_deletes_a_certificate_in_use_and_takes_any_body(self):
+        iam = client("plain", "iam")
+        cert = upload_certificate(iam)["ServerCertificateMetadata"]
+        elb, _, lb, group = load_balancer_and_group("plain")
+        https_listener(elb, lb, group, cert["Arn"])
+        iam.delete_server_certificate(ServerCertificateName=cert["ServerCertificateName"])
+        self.assertTrue(certificate_gone(iam, cert["ServerCertificateName"]))
+        _, key, _ = self_signed()
+        name = unique("cert-")
+        iam.upload_server_certificate(
+            ServerCertificateName=name, CertificateBody="not a certificate", PrivateKey=key
+        )
+        got = iam.get_server_certificate(ServerCertificateName=name)["ServerCertificate"]
+        self.assertEqual(got["CertificateBody"], "not a certificate")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,7 +37,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                with other settings, or moved there); DuplicateLoadBalancerName and
                DuplicateTargetGroupName for a name given again with other settings, the same
                settings answering the one there (likewise a listener); SetRulePriorities judged
-               once its whole list is applied, so a swap passes). moto itself refuses a DB
+               once its whole list is applied, so a swap passes; DeleteConflict for an IAM
+               server certificate that an ELBv2 listener uses, MalformedCertificate for a
+               certificate body that is not PEM). moto itself refuses a DB
                cluster with instances not being deleted (InvalidDBClusterStateFault) and a
                target group a listener or rule forwards to (ResourceInUse)
   linger       seconds a deleted NAT gateway's (requester-managed) network interface stays in

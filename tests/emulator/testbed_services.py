@@ -1,6 +1,7 @@
 """The test bed's behaviours for services other than EC2 (RDS, Elastic Load Balancing v2,
-CloudFront, ECS): pending states, refusals and lingering interfaces. Installed by
-testbed.install_model_patches(); configured through testbed.CONFIG like the rest."""
+CloudFront, ECS, IAM server certificates): pending states, refusals, lingering interfaces, and
+the server certificates' tags, names and ids. Installed by testbed.install_model_patches();
+configured through testbed.CONFIG like the rest."""
 
 import copy
 
@@ -512,8 +513,186 @@ def install_ecs():
     EC2ContainerServiceBackend.stop_task = stop_task
 
 
+# ---------------------------------------------------------------------------------------------
+# IAM server certificates, always: tags (UploadServerCertificate's Tags, TagServerCertificate,
+# UntagServerCertificate, ListServerCertificateTags, Tags in the Upload and Get answers), one
+# certificate per name (EntityAlreadyExists), an id of its own, the upload's date and the
+# certificate's expiry. Under refusals: a certificate that an ELBv2 listener uses is not deleted
+# (DeleteConflict) and a body that is not PEM is refused (MalformedCertificate).
+# ---------------------------------------------------------------------------------------------
+
+def certificate_tags(cert):
+    """A certificate's tags, sorted by key as AWS answers them."""
+    return sorted(getattr(cert, "tags", []), key=lambda tag: tag["Key"])
+
+
+def certificate_expiry(body):
+    """The certificate's `notAfter` (naive UTC, as moto's dates), or None if it does not parse."""
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(body.encode()).not_valid_after_utc.replace(tzinfo=None)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def certificate_metadata(cert):
+    """ServerCertificateMetadata; a certificate not made through the patched upload keeps
+    moto's constants."""
+    return {
+        "ServerCertificateName": cert.cert_name,
+        "Path": cert.path,
+        "Arn": cert.arn,
+        "UploadDate": getattr(cert, "upload_date", None) or "2010-05-08T01:02:03.004Z",
+        "ServerCertificateId": getattr(cert, "id", "ASCACKCEVSQ6C2EXAMPLE"),
+        "Expiration": getattr(cert, "expiration", None) or "2012-05-08T01:02:03.004Z",
+    }
+
+
+def load_balancer_using(account_id, certificate_arn):
+    """The ARN of a load balancer, in any region of the account, with a listener whose
+    certificates include this one, if any."""
+    from moto.elbv2.models import elbv2_backends
+
+    regions = dict.get(elbv2_backends, account_id) or {}
+    for backend in list(dict.values(regions)):
+        for balancer in list(backend.load_balancers.values()):
+            for listener in balancer.listeners.values():
+                if certificate_arn == listener.certificate or certificate_arn in listener.certificates:
+                    return balancer.arn
+    return None
+
+
+def install_iam_server_certificates():
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.utils import utcnow
+    from moto.iam.exceptions import (
+        DeleteConflictException, EntityAlreadyExists, IAMException, TooManyTags,
+    )
+    from moto.iam.models import IAMBackend
+    from moto.iam.responses import IamResponse
+    from moto.iam.utils import generate_access_key_id_from_account_id
+
+    upload = IAMBackend.upload_server_certificate
+    delete = IAMBackend.delete_server_certificate
+
+    def upload_server_certificate(
+        self, cert_name, cert_body, private_key, cert_chain=None, path=None, tags=None
+    ):
+        tags = list(tags or [])
+        self._tag_verification(tags)
+        # AWS parses the body (and checks the key matches it, which is not reproduced).
+        if refusals() and not (cert_body or "").lstrip().startswith("-----BEGIN CERTIFICATE-----"):
+            raise IAMException(
+                "MalformedCertificate",
+                "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+            )
+        # AWS: one certificate per name. moto made a second one: a bug, mended always.
+        if any(c.cert_name == cert_name for c in self.certificates.values()):
+            raise EntityAlreadyExists(f"The Server Certificate with name {cert_name} already exists.")
+        cert = upload(self, cert_name, cert_body, private_key, cert_chain=cert_chain, path=path)
+        cert.id = generate_access_key_id_from_account_id(self.account_id, prefix="ASCA", total_length=21)
+        cert.upload_date = utcnow()
+        cert.expiration = certificate_expiry(cert.cert_body or "")
+        cert.tags = tags
+        return cert
+
+    def delete_server_certificate(self, name):
+        cert = self.get_server_certificate(name)  # NoSuchEntity (HTTP 404) when there is none
+        user = refusals() and load_balancer_using(self.account_id, cert.arn)
+        if user:
+            raise DeleteConflictException(
+                f"Certificate: {certificate_metadata(cert)['ServerCertificateId']} is currently in "
+                f"use by {user}. Please remove it first before deleting it from IAM."
+            )
+        return delete(self, name)
+
+    def tag_server_certificate(self, name, tags):
+        self._tag_verification(tags)
+        cert = self.get_server_certificate(name)
+        keys = {tag["Key"] for tag in tags}
+        cert.tags = [t for t in getattr(cert, "tags", []) if t["Key"] not in keys] + list(tags)
+
+    def untag_server_certificate(self, name, tag_keys):
+        if len(tag_keys) > 50:
+            raise TooManyTags(tag_keys, param="tagKeys")
+        cert = self.get_server_certificate(name)
+        for key in tag_keys:
+            self._validate_tag_key(key, exception_param="tagKeys")
+        cert.tags = [t for t in getattr(cert, "tags", []) if t["Key"] not in tag_keys]
+
+    def list_server_certificate_tags(self, name, marker, max_items=100):
+        tags = certificate_tags(self.get_server_certificate(name))
+        start, max_items = int(marker or 0), int(max_items)
+        end = start + max_items
+        return tags[start:end], (str(end) if end < len(tags) else None)
+
+    IAMBackend.upload_server_certificate = upload_server_certificate
+    IAMBackend.delete_server_certificate = delete_server_certificate
+    IAMBackend.tag_server_certificate = tag_server_certificate
+    IAMBackend.untag_server_certificate = untag_server_certificate
+    IAMBackend.list_server_certificate_tags = list_server_certificate_tags
+
+    # The answers: moto's give every certificate the same id and dates, and no tags; it has no
+    # handler for the tag actions.
+    def upload_answer(self):
+        cert = self.backend.upload_server_certificate(
+            self._get_param("ServerCertificateName"), self._get_param("CertificateBody"),
+            self._get_param("PrivateKey"), cert_chain=self._get_param("CertificateChain"),
+            path=self._get_param("Path"), tags=self._get_param("Tags", []),
+        )
+        return ActionResult(
+            {"ServerCertificateMetadata": certificate_metadata(cert), "Tags": certificate_tags(cert)}
+        )
+
+    def get_answer(self):
+        cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+        answer = {
+            "ServerCertificateMetadata": certificate_metadata(cert),
+            "CertificateBody": cert.cert_body,
+            "Tags": certificate_tags(cert),
+        }
+        if cert.cert_chain:
+            answer["CertificateChain"] = cert.cert_chain
+        return ActionResult({"ServerCertificate": answer})
+
+    def list_answer(self):
+        prefix = self._get_param("PathPrefix") or "/"
+        certs = [c for c in self.backend.list_server_certificates() if c.path.startswith(prefix)]
+        return ActionResult(
+            {"ServerCertificateMetadataList": [certificate_metadata(c) for c in certs], "IsTruncated": False}
+        )
+
+    def tag_answer(self):
+        self.backend.tag_server_certificate(
+            self._get_param("ServerCertificateName"), self._get_param("Tags", [])
+        )
+        return EmptyResult()
+
+    def untag_answer(self):
+        self.backend.untag_server_certificate(
+            self._get_param("ServerCertificateName"), self._get_param("TagKeys", [])
+        )
+        return EmptyResult()
+
+    def list_tags_answer(self):
+        tags, marker = self.backend.list_server_certificate_tags(
+            self._get_param("ServerCertificateName"), self._get_param("Marker"),
+            self._get_param("MaxItems", 100),
+        )
+        return ActionResult({"Tags": tags, "Marker": marker, "IsTruncated": bool(marker)})
+
+    IamResponse.upload_server_certificate = upload_answer
+    IamResponse.get_server_certificate = get_answer
+    IamResponse.list_server_certificates = list_answer
+    IamResponse.tag_server_certificate = tag_answer
+    IamResponse.untag_server_certificate = untag_answer
+    IamResponse.list_server_certificate_tags = list_tags_answer
+
+
 def install():
     install_rds()
     install_elbv2()
     install_cloudfront()
     install_ecs()
+    install_iam_server_certificates()
