@@ -133,6 +133,10 @@ const UPDATE: &[(&str, &str)] = &[
         "      - fixed_response: {status_code: \"503\"}\n    lifecycle",
     ),
     ("priority: 10", "priority: 11"),
+    (
+        "    path: /crash/\n",
+        "    path: /crash/\n    tags: {Role: changed}\n",
+    ),
 ];
 
 /// Replacements of every kind but the internet gateway (it has no field that replaces it): the
@@ -141,7 +145,8 @@ const UPDATE: &[(&str, &str)] = &[
 /// description, the prefix list's address family, the endpoint's service, the transit
 /// gateway's ASN (its attachment and route table follow), the load balancer's name prefix (its
 /// listener and rule follow), the target group's port (created first always, with a new name
-/// from its prefix). The replacement order swaps too
+/// from its prefix), the server certificate's path (created first always; the listener moves to
+/// it). The replacement order swaps too
 /// (see the stack's header): each of these resources is replaced deleting first one way and
 /// creating first the other way.
 const REPLACE: &[(&str, &str)] = &[
@@ -178,6 +183,7 @@ const REPLACE: &[(&str, &str)] = &[
     ("amazon_side_asn: 64512", "amazon_side_asn: 64513"),
     ("name_prefix: crash-\n", "name_prefix: crash2-\n"),
     ("    port: 80\n    vpc: vpc", "    port: 81\n    vpc: vpc"),
+    ("path: /crash/", "path: /crash2/"),
 ];
 
 /// Rewrites the documents with `edits`, forwards or backwards; every value must be there.
@@ -710,7 +716,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (22 resources of 17 kinds) applied onto nothing",
+                    "tests/crash/every-kind.yaml (23 resources of 18 kinds) applied onto nothing",
                 ),
             ),
             (

@@ -3,7 +3,7 @@
 
 use strata_aws::elbv2::actions;
 
-use crate::support::{Stack, TestBed, destroy_leaves_nothing, elbv2, stderr, strict};
+use crate::support::{Stack, TestBed, destroy_leaves_nothing, elbv2, iam, stderr, stdout, strict};
 
 fn attribute(
     attrs: &[aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute],
@@ -18,6 +18,27 @@ fn attribute(
 #[tokio::test]
 async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
     let s = Stack::example("cookbook-1.7-alb");
+    // The private key goes to IAM only: not in the plan (text, JSON, saved), the lockfile or
+    // the output of the apply.
+    let key = std::fs::read_to_string(s.path().join("certs/server.key")).expect("the key");
+    let key_line = key.lines().nth(1).expect("a line of the key").to_string();
+    let first = s.plan_text();
+    assert!(first.contains("(sensitive)"), "{first}");
+    let json = s.plan_json(&[]).to_string();
+    s.expect(0, &["plan", "--out", "saved.plan"]);
+    let saved = std::fs::read_to_string(s.path().join("saved.plan")).expect("the saved plan");
+    let applied = s.expect(0, &["apply", "--auto-approve"]);
+    let written = [
+        first,
+        json,
+        saved,
+        stdout(&applied),
+        stderr(&applied),
+        std::fs::read_to_string(s.path().join("strata.lock")).expect("the lockfile"),
+    ];
+    for text in &written {
+        assert!(!text.contains(&key_line), "the key leaked: {text}");
+    }
     s.apply_clean();
     let c = elbv2().await;
     let alb = s.id_of("alb");
@@ -117,7 +138,7 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
     assert_eq!(redirect.status_code().map(|c| c.as_str()), Some("HTTP_301"));
     let rules = c
         .describe_rules()
-        .listener_arn(s.id_of("app"))
+        .listener_arn(s.id_of("https"))
         .send()
         .await
         .expect("rules");
@@ -126,13 +147,78 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
         .iter()
         .find(|r| r.is_default() != Some(true))
         .expect("the rule");
-    assert_eq!(rule.rule_arn(), Some(s.id_of("app_rule").as_str()));
+    assert_eq!(rule.rule_arn(), Some(s.id_of("https_rule").as_str()));
     assert_eq!(rule.priority(), Some("10"));
     assert_eq!(
         rule.actions()[0].target_group_arn(),
         Some(tg.as_str()),
         "the rule forwards to the target group"
     );
+
+    // The certificate: in IAM with the document's body, named from its prefix, and the HTTPS
+    // listener's.
+    let iam = iam().await;
+    let cert = s.id_of("certificate");
+    assert!(
+        cert.contains(":server-certificate/AWSCookbook207-"),
+        "{cert}"
+    );
+    let body = std::fs::read_to_string(s.path().join("certs/server.crt")).expect("the body");
+    let in_iam = iam
+        .get_server_certificate()
+        .server_certificate_name(cert.rsplit('/').next().unwrap_or_default())
+        .send()
+        .await
+        .expect("the certificate");
+    assert_eq!(
+        in_iam
+            .server_certificate()
+            .map(|c| c.certificate_body().trim()),
+        Some(body.trim())
+    );
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .expect("the HTTPS listener");
+    assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(cert.as_str())
+    );
+    assert_eq!(
+        https.default_actions()[0].target_group_arn(),
+        Some(tg.as_str())
+    );
+
+    // A renewed certificate replaces the old one: the new one uploaded first, the listener
+    // moved to it, then the old one deleted.
+    s.renew_certificate();
+    let plan = s.plan_text();
+    assert!(
+        plan.contains("certificate (iam.server_certificate)"),
+        "{plan}"
+    );
+    assert!(plan.contains("the new one is created first"), "{plan}");
+    s.apply_clean();
+    let renewed = s.id_of("certificate");
+    assert_ne!(renewed, cert);
+    let listener = c
+        .describe_listeners()
+        .listener_arns(s.id_of("https"))
+        .send()
+        .await
+        .expect("the HTTPS listener");
+    assert_eq!(
+        listener.listeners()[0].certificates()[0].certificate_arn(),
+        Some(renewed.as_str())
+    );
+    let old = iam
+        .get_server_certificate()
+        .server_certificate_name(cert.rsplit('/').next().unwrap_or_default())
+        .send()
+        .await;
+    assert!(old.is_err(), "the old certificate is gone");
 
     // A listener changed by hand is drift, and is put back.
     c.modify_listener()
@@ -160,7 +246,7 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
             "{d}
   api_rule:
     kind: elbv2.listener_rule
-    listener: app
+    listener: https
     priority: 20
     conditions:
       - path_pattern: [\"/api/*\"]
@@ -178,7 +264,7 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
     s.apply_clean();
     let rules = c
         .describe_rules()
-        .listener_arn(s.id_of("app"))
+        .listener_arn(s.id_of("https"))
         .send()
         .await
         .expect("rules");
@@ -190,7 +276,7 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
             .find(|r| r.rule_arn() == Some(arn.as_str()))
             .and_then(|r| r.priority().map(str::to_string))
     };
-    assert_eq!(priority_of("app_rule").as_deref(), Some("20"));
+    assert_eq!(priority_of("https_rule").as_deref(), Some("20"));
     assert_eq!(priority_of("api_rule").as_deref(), Some("10"));
 
     // A target group with a fixed name cannot be replaced: its new copy comes first, and two
@@ -304,7 +390,8 @@ fn conditions_go_to_aws_and_back_unchanged() {
 /// A no-op plan of the recipe reads each ELBv2 kind in batches: one describe of the stack's
 /// load balancers and one of its target groups (the tagging API's listing names them), their
 /// tags in one call per kind, one attributes read each, and per parent the listeners of each
-/// load balancer and the rules of each listener.
+/// load balancer and the rules of each listener; the server certificate with one listing of the
+/// account's certificates and one read of its body and one of its tags.
 #[test]
 fn a_no_op_plan_reads_each_kind_in_batches() {
     use std::collections::BTreeMap;
@@ -334,6 +421,11 @@ fn a_no_op_plan_reads_each_kind_in_batches() {
         ("DescribeListeners", 2),
         // The rules of each of the two listeners.
         ("DescribeRules", 2),
+        // IAM: the account's certificates listed once, then the recorded one's body and tags
+        // (a certificate no lockfile records would add one tags call each).
+        ("ListServerCertificates", 1),
+        ("GetServerCertificate", 1),
+        ("ListServerCertificateTags", 1),
     ] {
         assert!(
             count(op) <= most,

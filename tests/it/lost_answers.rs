@@ -138,11 +138,18 @@ resources:
     port: 80
     vpc: vpc
     target_type: ip
+  certificate:
+    kind: iam.server_certificate
+    name_prefix: lost-
+    certificate_body: {file: certs/server.crt}
+    private_key: {file: certs/server.key}
+    tags: {Phase: one}
   listener:
     kind: elbv2.listener
     load_balancer: alb
-    port: 80
-    protocol: HTTP
+    port: 443
+    protocol: HTTPS
+    certificates: [certificate]
     default_actions:
       - forward: {target_group: targets}
   rule:
@@ -298,11 +305,18 @@ resources:
     target_type: ip
     health_check: {path: /health}
     deregistration_delay: 30
+  certificate:
+    kind: iam.server_certificate
+    name_prefix: lost-
+    certificate_body: {file: certs/server.crt}
+    private_key: {file: certs/server.key}
+    tags: {Phase: two}
   listener:
     kind: elbv2.listener
     load_balancer: alb
-    port: 80
-    protocol: HTTP
+    port: 443
+    protocol: HTTPS
+    certificates: [certificate]
     default_actions:
       - fixed_response: {status_code: "503", content_type: text/plain, message_body: v2}
   rule:
@@ -456,7 +470,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 17 kinds (25 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 18 kinds (26 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \
@@ -519,12 +533,12 @@ async fn a_fifth_of_calls_failing_still_converges() {
 async fn a_fifth_of_calls_failing_still_converges_with_a_load_balancer() {
     let sc = Scenario::start(
         "faults: 20 % of calls failing, load balancer recipe",
-        "examples/cookbook-1.7-alb (14 resources: network, groups, load balancer, target group, \
-         listeners, rule): apply, plan, destroy on a test bed failing a fifth of all calls at \
+        "examples/cookbook-1.7-alb (15 resources: network, groups, certificate, load balancer, \
+         target group, listeners, rule): apply, plan, destroy on a test bed failing a fifth of all calls at \
          random (throttled, InternalError, Unavailable, a dropped connection before the call \
          acts, a dropped connection after it acted); compare tagged resources with the lockfile",
     );
-    fifth_of_calls_failing(sc, "cookbook-1.7-alb", 14, 21).await;
+    fifth_of_calls_failing(sc, "cookbook-1.7-alb", 15, 21).await;
 }
 
 async fn fifth_of_calls_failing(sc: Scenario, example: &str, resources: usize, seed: u64) {

@@ -71,10 +71,11 @@ impl Seen {
         while let Some(d) = todo.pop() {
             for entry in std::fs::read_dir(&d).expect("list the stack directory") {
                 let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    todo.push(path);
-                } else if path == dir.join("stack.yaml") {
+                if path == dir.join("certs") || path == dir.join("stack.yaml") {
+                    // The user's own inputs: the documents and the certificate's files.
                     continue;
+                } else if path.is_dir() {
+                    todo.push(path);
                 } else if let Ok(bytes) = std::fs::read(&path) {
                     self.text.push_str(&String::from_utf8_lossy(&bytes));
                     let name = path.strip_prefix(dir).unwrap_or(&path);
@@ -140,6 +141,11 @@ resources:
       - {protocol: tcp, port: 22, cidr: 10.0.0.0/8, description: "ssh ${var.db_password}"}
     tags: {Token: "Field-Canary/t0ken 3", Name: secret-sg}
     lifecycle: {sensitive: [tags.Token]}
+  cert:
+    kind: iam.server_certificate
+    name_prefix: secret-
+    certificate_body: {file: certs/server.crt}
+    private_key: {file: certs/server.key}
 outputs:
   vpc_id: ${vpc.id}
   group_description: ${sg.description}
@@ -153,8 +159,9 @@ outputs:
 async fn a_secret_reaches_aws_and_is_written_nowhere() {
     let sc = Scenario::start(
         "secrets",
-        "a sensitive variable used in a tag, a group description and a rule description, and \
-         a tag value marked sensitive (`lifecycle.sensitive`); validate, plan (text, JSON, \
+        "a sensitive variable used in a tag, a group description and a rule description, \
+         a tag value marked sensitive (`lifecycle.sensitive`), and a server certificate's \
+         private key read from a file (a secret of its kind); validate, plan (text, JSON, \
          saved), a saved plan applied with a document error, then applied, plan, state, \
          outputs, then the value rotated and applied, then destroy, with -vvv (trace logs, \
          which never hold the SDK's request and response dumps); a create denied by a service \
@@ -251,11 +258,23 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
     assert!(text.contains("ec2:CreateVpc"), "{text}");
     seen.files_in(denied.path());
 
-    seen.assert_clean(&[SECRET, ROTATED, FIELD]);
+    // The certificates' private keys (the file strata reads, a secret of its kind): whole,
+    // and each line of them.
+    let keys: Vec<String> = [s.path(), denied.path()]
+        .iter()
+        .map(|d| std::fs::read_to_string(d.join("certs/server.key")).expect("the key"))
+        .collect();
+    let mut secrets: Vec<&str> = vec![SECRET, ROTATED, FIELD];
+    for key in &keys {
+        secrets.push(key.trim());
+        secrets.extend(key.lines().filter(|l| !l.starts_with("-----")));
+    }
+    seen.assert_clean(&secrets);
     sc.pass(format!(
-        "0 occurrences of any of the three values (as written, URL-encoded, JSON- or \
+        "0 occurrences of any of the three values, nor of the certificate's private key or \
+         any line of it (as written, URL-encoded, JSON- or \
          XML-escaped) in {} KiB scanned: the output of {} runs and, after each, every file in \
-         the stack directory but the document ({} files: {}); the values reached AWS; the lockfile and the \
+         the stack directory but the documents and the certificate's files ({} files: {}); the values reached AWS; the lockfile and the \
          saved plan are mode 0600; a saved plan needs the variable again",
         seen.text.len() / 1024,
         seen.runs,

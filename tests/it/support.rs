@@ -111,6 +111,22 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// The key file documents name for an `iam.server_certificate` (the examples' README says how
+/// to make it with openssl; no key is committed).
+pub const CERTIFICATE_KEY: &str = "certs/server.key";
+
+/// Writes a new self-signed certificate and its key as `certs/server.crt` and
+/// `certs/server.key` under `dir`, as the examples' READMEs make them with openssl.
+pub fn make_certificate(dir: &Path) {
+    let made = rcgen::generate_simple_self_signed(vec!["lab.example.com".to_string()])
+        .expect("a self-signed certificate");
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).expect("certs/");
+    std::fs::write(certs.join("server.crt"), made.cert.pem()).expect("write server.crt");
+    std::fs::write(certs.join("server.key"), made.signing_key.serialize_pem())
+        .expect("write server.key");
+}
+
 /// A stack directory with its documents.
 pub struct Stack {
     pub dir: tempfile::TempDir,
@@ -147,7 +163,18 @@ impl Stack {
         Stack::new("ex", &text.replace(&stack_line, "stack: STACK"))
     }
 
+    /// Makes a new self-signed certificate for the documents' `{file: certs/…}` (a
+    /// replacement of the stack's `iam.server_certificate`).
+    pub fn renew_certificate(&self) {
+        make_certificate(self.path());
+    }
+
+    /// Writes the documents (with `STACK` replaced by the stack's name) as stack.yaml, and a
+    /// certificate for them the first time they name one ([`CERTIFICATE_KEY`]).
     pub fn write(&self, documents: &str) {
+        if documents.contains(CERTIFICATE_KEY) && !self.path().join(CERTIFICATE_KEY).exists() {
+            make_certificate(self.path());
+        }
         std::fs::write(
             self.dir.path().join("stack.yaml"),
             documents.replace("STACK", &self.name),
@@ -302,6 +329,20 @@ pub async fn elbv2() -> aws_sdk_elasticloadbalancingv2::Client {
         .load()
         .await;
     aws_sdk_elasticloadbalancingv2::Client::new(&conf)
+}
+
+/// An IAM client for the emulator (as [`elbv2`]).
+pub async fn iam() -> aws_sdk_iam::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
+        .endpoint_url(&emulator().url)
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&conf)
 }
 
 /// A VPC made with the SDK in another region of the shared emulator: a peer that strata does

@@ -75,7 +75,6 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
     ),
     // IAM.
     ("iam", "DeleteConflict", ErrorClass::DependencyViolation),
-    ("iam", "NoSuchEntity", ErrorClass::NotFound),
     (
         "iam",
         "EntityTemporarilyUnmodifiable",

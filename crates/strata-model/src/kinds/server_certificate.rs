@@ -128,6 +128,10 @@ fn check_pem(
     diags: &mut Diagnostics,
 ) {
     let t = text.value.trim();
+    // Empty: a file that could not be read (reported where it is named), or nothing written.
+    if t.is_empty() {
+        return;
+    }
     let begins = t.starts_with("-----BEGIN ")
         && t.lines()
             .next()
