@@ -220,6 +220,52 @@ async fn cookbook_1_7_load_balancer_target_group_listeners_and_rules() {
         .await;
     assert!(old.is_err(), "the old certificate is gone");
 
+    // A second certificate (SNI) is added to the listener, read back, and removed.
+    s.edit(|d| {
+        format!(
+            "{}
+  extra:
+    kind: iam.server_certificate
+    name_prefix: AWSCookbook207-sni-
+    certificate_body: {{file: certs/server.crt}}
+    private_key: {{file: certs/server.key}}
+",
+            d.replace(
+                "    certificates: [certificate]\n",
+                "    certificates: [certificate, extra]\n",
+            )
+        )
+    });
+    s.apply_clean();
+    let listed = |arn: String| {
+        let c = c.clone();
+        async move {
+            let mut arns: Vec<String> = c
+                .describe_listener_certificates()
+                .listener_arn(arn)
+                .send()
+                .await
+                .expect("the listener's certificates")
+                .certificates()
+                .iter()
+                .filter_map(|c| c.certificate_arn().map(str::to_string))
+                .collect();
+            arns.sort();
+            arns
+        }
+    };
+    let mut both = vec![s.id_of("certificate"), s.id_of("extra")];
+    both.sort();
+    assert_eq!(listed(s.id_of("https")).await, both);
+    s.edit(|d| {
+        d.replace(
+            "    certificates: [certificate, extra]\n",
+            "    certificates: [certificate]\n",
+        )
+    });
+    s.apply_clean();
+    assert_eq!(listed(s.id_of("https")).await, vec![s.id_of("certificate")]);
+
     // A listener changed by hand is drift, and is put back.
     c.modify_listener()
         .listener_arn(s.id_of("http"))

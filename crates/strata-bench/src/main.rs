@@ -7,6 +7,7 @@ mod alloc;
 mod ansible;
 mod emulator;
 mod offline;
+mod recipe;
 mod runs;
 mod scale;
 mod stacks;
@@ -60,6 +61,11 @@ enum Cmd {
     },
     /// The same lab built by Ansible (amazon.aws) and by strata, side by side.
     Ansible,
+    /// A no-op plan of an example with several services, its calls against their allowance.
+    Recipe {
+        #[arg(long, default_value = "cookbook-1.7-alb")]
+        example: String,
+    },
     /// Everything.
     All,
 }
@@ -125,6 +131,9 @@ fn render(sections: &[Section]) -> String {
     out
 }
 
+/// Rewrites the results block of `path` with `text`'s sections: a section of this run replaces
+/// the one of the same title, the others stay (so `scripts/bench recipe` updates its own
+/// section only), and new ones are added at the end.
 fn write_results(path: &PathBuf, text: &str) -> Result<(), String> {
     const START: &str = "<!-- results: written by strata-bench -->";
     const END: &str = "<!-- /results -->";
@@ -132,8 +141,40 @@ fn write_results(path: &PathBuf, text: &str) -> Result<(), String> {
     let (Some(a), Some(b)) = (doc.find(START), doc.find(END)) else {
         return Err(format!("{} has no {START} … {END} block", path.display()));
     };
-    let out = format!("{}{START}\n{text}{}", &doc[..a], &doc[b..]);
+    let merged = merge_results(&doc[a + START.len()..b], text);
+    let out = format!("{}{START}\n{merged}{}", &doc[..a], &doc[b..]);
     std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A results block as (its lines before the first section, its sections by title).
+fn sections_of(block: &str) -> (String, Vec<(String, String)>) {
+    let mut parts = block.split("\n### ");
+    let head = parts.next().unwrap_or_default().trim().to_string();
+    let sections = parts
+        .map(|p| {
+            let (title, body) = p.split_once('\n').unwrap_or((p, ""));
+            (title.trim().to_string(), body.trim().to_string())
+        })
+        .collect();
+    (head, sections)
+}
+
+/// The old block's sections, each replaced by this run's section of the same title, then this
+/// run's new sections; the head (the machine) is this run's.
+fn merge_results(old: &str, new: &str) -> String {
+    let (_, mut sections) = sections_of(old);
+    let (head, fresh) = sections_of(new);
+    for (title, body) in fresh {
+        match sections.iter_mut().find(|(t, _)| *t == title) {
+            Some(slot) => slot.1 = body,
+            None => sections.push((title, body)),
+        }
+    }
+    let mut out = format!("{head}\n\n");
+    for (title, body) in sections {
+        out.push_str(&format!("### {title}\n\n{body}\n\n"));
+    }
+    out
 }
 
 fn run(cli: &Cli) -> Result<Vec<Section>, String> {
@@ -158,11 +199,13 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
             cells,
         } => vec![scale::apply_path(&env, *latency_ms, parallelism, cells)?],
         Cmd::Ansible => vec![ansible::run(&env, &cli.venv)?],
+        Cmd::Recipe { example } => vec![recipe::run(&env, example)?],
         Cmd::All => {
             let mut all = scale::plans(&env, &[100, 1000, 5000])?;
             all.push(scale::apply_path(&env, 50, &[1, 4, 10, 32], &[1, 6])?);
             all.push(offline::run(10_000)?);
             all.push(ansible::run(&env, &cli.venv)?);
+            all.push(recipe::run(&env, "cookbook-1.7-alb")?);
             all
         }
     })
@@ -186,5 +229,20 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_results;
+
+    #[test]
+    fn a_run_replaces_its_own_sections_and_keeps_the_others() {
+        let old = "\nMachine: old.\n\n### 1. A\n\nold a\n\n### 2. B\n\nold b\n\n";
+        let new = "Machine: new.\n\n### 2. B\n\nnew b\n\n### 6. F\n\nnew f\n\n";
+        assert_eq!(
+            merge_results(old, new),
+            "Machine: new.\n\n### 1. A\n\nold a\n\n### 2. B\n\nnew b\n\n### 6. F\n\nnew f\n\n"
+        );
     }
 }

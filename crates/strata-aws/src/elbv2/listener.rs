@@ -106,13 +106,78 @@ fn to_live(l: &t::Listener, tags: &[(String, String)]) -> LiveResource {
     super::live("elbv2.listener", arn, tags, m)
 }
 
-fn certificates(a: &Attrs) -> Option<Vec<Certificate>> {
-    let arns = str_list(a, "certificates");
-    (!arns.is_empty()).then(|| {
-        arns.into_iter()
-            .map(|c| Certificate::builder().certificate_arn(c).build())
-            .collect()
-    })
+fn certificate(arn: String) -> Certificate {
+    Certificate::builder().certificate_arn(arn).build()
+}
+
+/// The default certificate (the first): `CreateListener` and `ModifyListener` take exactly one.
+fn default_certificate(a: &Attrs) -> Option<Vec<Certificate>> {
+    str_list(a, "certificates")
+        .into_iter()
+        .next()
+        .map(|c| vec![certificate(c)])
+}
+
+/// Every certificate of a listener, the default first: `DescribeListenerCertificates`
+/// (paginated), which also lists those added with `AddListenerCertificates`.
+async fn all_certificates(cx: &Ctx, arn: &str) -> Result<Vec<String>, ProviderError> {
+    let found: Vec<Certificate> = client(cx)
+        .describe_listener_certificates()
+        .listener_arn(arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(aws("elbv2:DescribeListenerCertificates"))?;
+    let (default, extra): (Vec<&Certificate>, Vec<&Certificate>) =
+        found.iter().partition(|c| c.is_default() == Some(true));
+    Ok(default
+        .into_iter()
+        .chain(extra)
+        .filter_map(|c| c.certificate_arn().map(str::to_string))
+        .collect())
+}
+
+/// Makes the certificates beyond the default (SNI certificates) those of `want` after its
+/// first: `AddListenerCertificates` and `RemoveListenerCertificates` for the difference.
+async fn set_extra_certificates(cx: &Ctx, arn: &str, want: &[String]) -> Result<(), ProviderError> {
+    let have = all_certificates(cx, arn).await?;
+    let default = want.first();
+    let wanted_extra: Vec<&String> = want
+        .iter()
+        .skip(1)
+        .filter(|c| Some(*c) != default)
+        .collect();
+    let add: Vec<Certificate> = wanted_extra
+        .iter()
+        .filter(|c| !have.contains(c))
+        .map(|c| certificate((*c).clone()))
+        .collect();
+    let remove: Vec<Certificate> = have
+        .iter()
+        .filter(|c| Some(*c) != default && !wanted_extra.contains(c))
+        .map(|c| certificate(c.clone()))
+        .collect();
+    if !add.is_empty() {
+        client(cx)
+            .add_listener_certificates()
+            .listener_arn(arn)
+            .set_certificates(Some(add))
+            .send()
+            .await
+            .map_err(aws("elbv2:AddListenerCertificates"))?;
+    }
+    if !remove.is_empty() {
+        client(cx)
+            .remove_listener_certificates()
+            .listener_arn(arn)
+            .set_certificates(Some(remove))
+            .send()
+            .await
+            .map_err(aws("elbv2:RemoveListenerCertificates"))?;
+    }
+    Ok(())
 }
 
 /// How long a certificate uploaded to IAM may take to reach Elastic Load Balancing.
@@ -164,7 +229,8 @@ impl AwsKind for Listener {
     }
 
     /// `DescribeListeners` per load balancer of the stack, concurrently, and `DescribeTags`
-    /// (20 ARNs a call).
+    /// (20 ARNs a call); `DescribeListenerCertificates` for a listener recorded with more than
+    /// one certificate.
     async fn read(
         &self,
         cx: &Ctx,
@@ -177,11 +243,33 @@ impl AwsKind for Listener {
         )
         .await?;
         let listeners = listeners_of(cx, &parents).await?;
-        Ok(with_tags(cx, req, &listeners, t::Listener::listener_arn)
+        let mut live: Vec<LiveResource> = with_tags(cx, req, &listeners, t::Listener::listener_arn)
             .await?
             .into_iter()
             .map(|(l, _, tags)| to_live(l, &tags))
-            .collect())
+            .collect();
+        // `DescribeListeners` names the default certificate only: the listeners recorded with
+        // more read them all (one `DescribeListenerCertificates` each).
+        let with_extra: Vec<&str> = req
+            .records
+            .iter()
+            .filter(|r| str_list(r.attrs, "certificates").len() > 1)
+            .map(|r| r.id)
+            .collect();
+        let extra = try_join_all(
+            live.iter()
+                .filter(|l| with_extra.contains(&l.id.as_str()))
+                .map(|l| async move {
+                    Ok::<_, ProviderError>((l.id.clone(), all_certificates(cx, &l.id).await?))
+                }),
+        )
+        .await?;
+        for (id, certificates) in extra {
+            if let Some(l) = live.iter_mut().find(|l| l.id == id) {
+                l.attrs.insert("certificates".into(), json!(certificates));
+            }
+        }
+        Ok(live)
     }
 
     async fn create(
@@ -206,7 +294,7 @@ impl AwsKind for Listener {
                         .protocol(ProtocolEnum::from(
                             str_field(a, "protocol").unwrap_or("HTTP"),
                         ))
-                        .set_certificates(certificates(a))
+                        .set_certificates(default_certificate(a))
                         .set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string))
                         .set_default_actions(Some(default_actions.clone()))
                         .set_tags(Some(create_tags(req)))
@@ -235,7 +323,14 @@ impl AwsKind for Listener {
                 .await?
             }
         };
-        Ok(created(to_live(&listener, &[]), req))
+        let mut live = to_live(&listener, &[]);
+        let want = str_list(a, "certificates");
+        if want.len() > 1 {
+            once_certificates_known(cx, progress, || set_extra_certificates(cx, &arn, &want))
+                .await?;
+            live.attrs.insert("certificates".into(), json!(want));
+        }
+        Ok(created(live, req))
     }
 
     /// One `ModifyListener` with every changed field but the tags.
@@ -248,6 +343,7 @@ impl AwsKind for Listener {
         let a = req.attrs;
         let mut call = client(cx).modify_listener().listener_arn(req.id);
         let mut modify = false;
+        let mut extra = false;
         for f in req.changed {
             match f.as_str() {
                 "port" => call = call.set_port(port(a)),
@@ -256,7 +352,10 @@ impl AwsKind for Listener {
                         str_field(a, "protocol").unwrap_or("HTTP"),
                     ));
                 }
-                "certificates" => call = call.set_certificates(certificates(a)),
+                "certificates" => {
+                    call = call.set_certificates(default_certificate(a));
+                    extra = true;
+                }
                 "ssl_policy" => {
                     call = call.set_ssl_policy(str_field(a, "ssl_policy").map(str::to_string));
                 }
@@ -282,6 +381,11 @@ impl AwsKind for Listener {
                 call.clone().send().map_err(aws("elbv2:ModifyListener"))
             })
             .await?;
+        }
+        if extra {
+            let want = str_list(a, "certificates");
+            once_certificates_known(cx, progress, || set_extra_certificates(cx, req.id, &want))
+                .await?;
         }
         Ok(updated(req))
     }

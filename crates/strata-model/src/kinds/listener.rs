@@ -229,7 +229,8 @@ pub struct ListenerSpec {
     /// `HTTP` or `HTTPS`.
     pub protocol: ListenerProtocol,
     /// For `HTTPS`: its certificates (`iam.server_certificate`s or certificate ARNs), the first
-    /// the default.
+    /// the default; the others are served by name (SNI, `AddListenerCertificates`). Extra
+    /// certificates added outside strata to a listener it made with one are not seen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<Ref>,
     /// For `HTTPS`: the security policy (AWS's default when left out, e.g.

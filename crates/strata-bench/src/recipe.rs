@@ -1,0 +1,208 @@
+//! Target 6: the calls of a no-op plan of a recipe with several services (the load balancer
+//! recipe: EC2, Elastic Load Balancing v2, IAM and the tagging API), each operation against
+//! what it may cost: 2 per kind present for a kind's own describes and tags, and one per
+//! parent or per resource where the API has no batched read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::Section;
+use crate::emulator::Emulator;
+use crate::runs::strata;
+use crate::scale::Env;
+
+/// How many resources of each kind the documents declare (`kind: X` lines).
+fn kinds_in(documents: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for line in documents.lines() {
+        if let Some(kind) = line.trim().strip_prefix("kind: ") {
+            *out.entry(kind.trim().to_string()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// What one operation may cost in a no-op plan of a stack with `kinds`, and why: `None` for
+/// an operation no kind of the stack reads with.
+pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, String)> {
+    let n = |k: &str| kinds.get(k).copied().unwrap_or(0);
+    let resources: usize = kinds.values().sum();
+    let name = op.rsplit('.').next().unwrap_or(op);
+    let per_kind = |k: &str| (n(k) > 0).then(|| (2, format!("{k}: 2 per kind")));
+    match name {
+        "GetResources" => Some((
+            resources.div_ceil(100).max(1),
+            "the tagging API's listing of the stack: a call per page of 100".into(),
+        )),
+        "DescribeVpcs" => per_kind("ec2.vpc"),
+        "DescribeSubnets" => per_kind("ec2.subnet"),
+        "DescribeInternetGateways" => per_kind("ec2.internet_gateway"),
+        "DescribeRouteTables" => per_kind("ec2.route_table"),
+        "DescribeSecurityGroups" => per_kind("ec2.security_group"),
+        "DescribeSecurityGroupRules" => per_kind("ec2.security_group"),
+        "DescribeNatGateways" => per_kind("ec2.nat_gateway"),
+        "DescribeAddresses" => per_kind("ec2.eip"),
+        "DescribeVpcAttribute" => Some((
+            2 * n("ec2.vpc"),
+            "2 per VPC: EC2 has no batched read of DNS attributes".into(),
+        )),
+        "DescribeLoadBalancers" => per_kind("elbv2.load_balancer"),
+        "DescribeTargetGroups" => per_kind("elbv2.target_group"),
+        "DescribeTags" => {
+            let elbv2 = kinds.keys().filter(|k| k.starts_with("elbv2.")).count();
+            (elbv2 > 0).then(|| (2 * elbv2, "2 per ELBv2 kind (20 ARNs a call)".into()))
+        }
+        "DescribeLoadBalancerAttributes" => Some((
+            n("elbv2.load_balancer"),
+            "1 per load balancer: ELBv2 reads attributes per resource".into(),
+        )),
+        "DescribeTargetGroupAttributes" => Some((
+            n("elbv2.target_group"),
+            "1 per target group: ELBv2 reads attributes per resource".into(),
+        )),
+        "DescribeListeners" => Some((
+            2 * n("elbv2.load_balancer"),
+            "per parent: the listeners of each load balancer, for listeners and for rules".into(),
+        )),
+        "DescribeRules" => Some((
+            n("elbv2.listener"),
+            "per parent: the rules of each listener".into(),
+        )),
+        "ListServerCertificates" => per_kind("iam.server_certificate"),
+        "GetServerCertificate" | "ListServerCertificateTags" => Some((
+            n("iam.server_certificate"),
+            "1 per certificate: IAM reads a body and tags per certificate".into(),
+        )),
+        _ => None,
+    }
+}
+
+/// "met" when every operation stays within its allowance, else what exceeded it.
+pub fn verdict(calls: &[(String, usize)], kinds: &BTreeMap<String, usize>) -> String {
+    let over: Vec<String> = calls
+        .iter()
+        .filter_map(|(op, count)| match allowance(op, kinds) {
+            Some((allowed, _)) if *count <= allowed => None,
+            Some((allowed, _)) => Some(format!("{op}: {count} calls, {allowed} allowed")),
+            None => Some(format!(
+                "{op}: {count} calls, not a read the stack's kinds make"
+            )),
+        })
+        .collect();
+    if over.is_empty() {
+        "met: every operation within its allowance (2 per kind present for a kind's own \
+         describes and tags; per parent or per resource where the API has no batched read)"
+            .to_string()
+    } else {
+        format!("NOT met: {}", over.join("; "))
+    }
+}
+
+/// Applies `examples/NAME` on a fresh emulator, then counts a no-op plan's calls.
+pub fn run(env: &Env, name: &str) -> Result<Section, String> {
+    let documents =
+        std::fs::read_to_string(env.repo.join("examples").join(name).join("stack.yaml"))
+            .map_err(|e| format!("examples/{name}: {e}"))?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::write(dir.path().join("stack.yaml"), &documents).map_err(|e| e.to_string())?;
+    if documents.contains("certs/server.key") {
+        make_certificate(dir.path())?;
+    }
+    let emu = Emulator::start(&env.repo, &env.python, &json!({}))?;
+    eprintln!("strata-bench: examples/{name} ...");
+    strata(
+        &env.strata,
+        dir.path(),
+        &emu.url,
+        &["apply", "--auto-approve"],
+        0,
+    )?;
+    emu.clear_log()?;
+    let plan = strata(
+        &env.strata,
+        dir.path(),
+        &emu.url,
+        &["plan", "-v", "--detailed-exitcode"],
+        0,
+    )?;
+    let (total, calls) = plan.calls().ok_or("the plan reported no call counts")?;
+    let kinds = kinds_in(&documents);
+    let resources: usize = kinds.values().sum();
+    let mut md = format!(
+        "`examples/{name}`: {resources} resources of {} kinds ({}). A no-op plan made {total} \
+         calls.\n\n| call | calls | allowed | why |\n|---|---|---|---|\n",
+        kinds.len(),
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (op, count) in &calls {
+        let (allowed, why) = allowance(op, &kinds).map_or(
+            (
+                "-".to_string(),
+                "no kind of the stack reads with it".to_string(),
+            ),
+            |(a, w)| (a.to_string(), w),
+        );
+        md.push_str(&format!("| {op} | {count} | {allowed} | {why} |\n"));
+    }
+    Ok(Section {
+        title: "6. AWS calls per no-op plan of a recipe of several services".to_string(),
+        body: md,
+        verdict: format!("{}.", verdict(&calls, &kinds)),
+    })
+}
+
+/// A self-signed certificate and its key in `dir/certs/`, as the example's README makes them
+/// with openssl.
+fn make_certificate(dir: &Path) -> Result<(), String> {
+    let made = rcgen::generate_simple_self_signed(vec!["lab.example.com".to_string()])
+        .map_err(|e| e.to_string())?;
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).map_err(|e| e.to_string())?;
+    std::fs::write(certs.join("server.crt"), made.cert.pem()).map_err(|e| e.to_string())?;
+    std::fs::write(certs.join("server.key"), made.signing_key.serialize_pem())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds() -> BTreeMap<String, usize> {
+        kinds_in(
+            "  a:\n    kind: elbv2.load_balancer\n  b:\n    kind: elbv2.listener\n  c:\n    kind: elbv2.listener\n",
+        )
+    }
+
+    #[test]
+    fn within_the_allowance_is_met() {
+        let calls = vec![
+            (
+                "Elastic Load Balancing v2.DescribeLoadBalancers".to_string(),
+                1,
+            ),
+            ("Elastic Load Balancing v2.DescribeListeners".to_string(), 2),
+            ("Elastic Load Balancing v2.DescribeRules".to_string(), 2),
+        ];
+        assert!(verdict(&calls, &kinds()).starts_with("met"));
+    }
+
+    #[test]
+    fn a_read_per_resource_beyond_the_allowance_is_not_met() {
+        let calls = vec![("Elastic Load Balancing v2.DescribeRules".to_string(), 3)];
+        let v = verdict(&calls, &kinds());
+        assert!(v.starts_with("NOT met"), "{v}");
+        assert!(v.contains("DescribeRules: 3 calls, 2 allowed"), "{v}");
+    }
+
+    #[test]
+    fn an_operation_no_kind_reads_with_is_not_met() {
+        let calls = vec![("EC2.DescribeInstances".to_string(), 1)];
+        assert!(verdict(&calls, &kinds()).starts_with("NOT met"));
+    }
+}
