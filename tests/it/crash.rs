@@ -887,6 +887,7 @@ sampled_tests! {
     crash_sampled_1_3: "cookbook-1.3-internet-gateway",
     crash_sampled_1_4: "cookbook-1.4-nat-gateway",
     crash_sampled_1_5: "cookbook-1.5-security-groups",
+    crash_sampled_1_7: "cookbook-1.7-alb",
     crash_sampled_1_8: "cookbook-1.8-prefix-list",
     crash_sampled_1_9: "cookbook-1.9-s3-endpoint",
     crash_sampled_1_10: "cookbook-1.10-transit-gateway",
