@@ -631,3 +631,39 @@ def _delete_vpc_and_its_default_acl(self, vpc_id):
 
 
 VPCBackend.delete_vpc = _delete_vpc_and_its_default_acl
+
+
+# 13. GetBucketVersioning answers `<GetBucketVersioningResponse>` where AWS answers
+#    `<VersioningConfiguration>` (the output's XML name in AWS's Smithy model; botocore, which
+#    moto serializes from, does not carry it). boto3 reads either; the AWS SDKs generated from
+#    Smithy check the root element and refuse moto's.
+from moto.s3.responses import S3Response  # noqa: E402
+
+_get_bucket_versioning = S3Response.get_bucket_versioning
+
+
+def _get_bucket_versioning_as_aws(self):
+    status, headers, body = _get_bucket_versioning(self)
+    if isinstance(body, bytes):
+        body = body.decode()
+    body = body.replace("GetBucketVersioningResponse", "VersioningConfiguration")
+    return status, headers, body
+
+
+S3Response.get_bucket_versioning = _get_bucket_versioning_as_aws
+
+
+# 14. ListObjectVersions deep-copies every version of every key to mark the latest ones; a key
+#    whose history holds a version from before versioning was turned on and several delete
+#    markers makes that copy recurse without end (HTTP 500, RecursionError), so a versioned
+#    lab bucket could not be emptied. A copy of each version (not of everything it refers to)
+#    is all the listing needs: it only sets `is_latest` on the copies.
+import copy as _copy  # noqa: E402
+import types as _types  # noqa: E402
+
+import moto.s3.models as _s3_models  # noqa: E402
+
+_s3_models.copy = _types.SimpleNamespace(
+    deepcopy=lambda versions, memo=None: [_copy.copy(v) for v in versions],
+    copy=_copy.copy,
+)

@@ -567,6 +567,14 @@ fn tagging_listing_ids_come_from_arns() {
         Some(("elastic-ip", "eipalloc-9"))
     );
     assert_eq!(arn_resource("arn:aws:s3:::bucket"), None);
+    assert_eq!(
+        strata_aws::discovery::plain_resource("arn:aws:s3:::bucket"),
+        Some(("s3", "bucket"))
+    );
+    assert_eq!(
+        strata_aws::discovery::plain_resource("arn:aws:s3:::bucket/key"),
+        None
+    );
     assert_eq!(arn_resource("not an arn"), None);
     for k in strata_aws::kind::KINDS {
         if let Discovery::Tagging(types) = k.discovery() {

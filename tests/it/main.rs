@@ -22,6 +22,7 @@ mod pipes;
 mod policies;
 mod reliability;
 mod routing;
+mod s3;
 mod secrets;
 mod signals;
 mod support;

@@ -345,6 +345,24 @@ pub async fn iam() -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&conf)
 }
 
+/// An S3 client for the emulator (as [`elbv2`]; path-style, as strata's own at an endpoint).
+pub async fn s3() -> aws_sdk_s3::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
+        .endpoint_url(&emulator().url)
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 /// A VPC made with the SDK in another region of the shared emulator: a peer that strata does
 /// not manage. [`VpcElsewhere::delete`] removes it.
 pub struct VpcElsewhere {

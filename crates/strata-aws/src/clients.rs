@@ -49,11 +49,18 @@ pub trait ServiceClient: Clone + Send + Sync + 'static {
 /// same methods, under its own types.
 macro_rules! service_client {
     ($sdk:ident, $name:literal) => {
+        service_client!($sdk, $name, |b, _sdk| b);
+    };
+    ($sdk:ident, $name:literal, $own:expr) => {
         impl ServiceClient for $sdk::Client {
             const SERVICE: &'static str = $name;
 
             fn build(sdk: &aws_config::SdkConfig, region: &str, p: &ClientParts) -> Self {
-                let mut b = $sdk::config::Builder::from(sdk)
+                let own: fn(
+                    $sdk::config::Builder,
+                    &aws_config::SdkConfig,
+                ) -> $sdk::config::Builder = $own;
+                let mut b = own($sdk::config::Builder::from(sdk), sdk)
                     .region($sdk::config::Region::new(region.to_string()))
                     .timeout_config(p.timeouts.clone())
                     .interceptor(p.counter.clone())
@@ -74,6 +81,10 @@ macro_rules! service_client {
 service_client!(aws_sdk_ec2, "ec2");
 service_client!(aws_sdk_elasticloadbalancingv2, "elbv2");
 service_client!(aws_sdk_iam, "iam");
+// S3 at an endpoint of its own (the emulator) is addressed by path: `localhost` has no
+// subdomain per bucket.
+service_client!(aws_sdk_s3, "s3", |b, sdk| b
+    .force_path_style(sdk.endpoint_url().is_some()));
 service_client!(aws_sdk_resourcegroupstagging, "tagging");
 
 /// The services the registry can build clients for (each has a row in `budget::TABLE` and a
@@ -82,6 +93,7 @@ pub const SERVICES: &[&str] = &[
     <aws_sdk_ec2::Client as ServiceClient>::SERVICE,
     <aws_sdk_elasticloadbalancingv2::Client as ServiceClient>::SERVICE,
     <aws_sdk_iam::Client as ServiceClient>::SERVICE,
+    <aws_sdk_s3::Client as ServiceClient>::SERVICE,
     <aws_sdk_resourcegroupstagging::Client as ServiceClient>::SERVICE,
 ];
 

@@ -32,6 +32,9 @@ pub enum Discovery {
     /// Balancing): the ARN resource types (`loadbalancer` in
     /// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/web/50dc6c495c0c9188`).
     TaggingArn(&'static [&'static str]),
+    /// The tagging API's listing, for a kind whose ARN names it without a type
+    /// (`arn:aws:s3:::NAME`): the ARNs of this service, whose resource part is the id.
+    TaggingService(&'static str),
 }
 
 /// What one listing found: ARNs by resource type.
@@ -39,6 +42,8 @@ pub enum Discovery {
 pub struct Listing {
     /// Whole ARNs, by ARN resource type.
     arns: BTreeMap<String, Vec<String>>,
+    /// Ids of ARNs without a resource type (`arn:aws:s3:::NAME`), by service.
+    plain: BTreeMap<String, Vec<String>>,
 }
 
 impl Listing {
@@ -60,13 +65,32 @@ impl Listing {
             .collect()
     }
 
+    /// The ids of the listing's ARNs of `service` that name no resource type.
+    pub fn plain_ids(&self, service: &str) -> Vec<String> {
+        self.plain.get(service).cloned().unwrap_or_default()
+    }
+
     fn add(&mut self, arn: &str) {
         if let Some((ty, _)) = arn_resource(arn) {
             self.arns
                 .entry(ty.to_string())
                 .or_default()
                 .push(arn.to_string());
+        } else if let Some((service, id)) = plain_resource(arn) {
+            self.plain
+                .entry(service.to_string())
+                .or_default()
+                .push(id.to_string());
         }
+    }
+}
+
+/// `arn:PARTITION:SERVICE:::ID` with no `/` in `ID` → `(SERVICE, ID)`.
+pub fn plain_resource(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, service, _, _, id] if !id.is_empty() && !id.contains('/') => Some((service, id)),
+        _ => None,
     }
 }
 
@@ -147,6 +171,9 @@ pub async fn tagged_ids(
         }
         (Discovery::TaggingArn(types), Some(listings)) => {
             Ok(Some(listings.get(cx, stack).await?.arns(types)))
+        }
+        (Discovery::TaggingService(service), Some(listings)) => {
+            Ok(Some(listings.get(cx, stack).await?.plain_ids(service)))
         }
         _ => Ok(None),
     }

@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{ec2, elbv2, iam};
+use crate::{ec2, elbv2, iam, s3};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -91,6 +91,9 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &elbv2::listener::Listener,
     &elbv2::listener_rule::ListenerRule,
     &iam::server_certificate::ServerCertificateKind,
+    &s3::bucket::Bucket,
+    &s3::bucket_policy::BucketPolicy,
+    &s3::object::Object,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -18,6 +18,7 @@ pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod kind;
+pub mod s3;
 pub mod tags;
 pub mod wait;
 

@@ -190,6 +190,14 @@ pub fn kinds_markdown() -> String {
                 );
             }
         }
+        if info.policy.id_from_documents {
+            let _ = writeln!(
+                out,
+                "\nIts id follows from the documents: strata reads it by the id the lockfile \
+                 records and never looks for it by tag; created again (after a crash lost its \
+                 record), it is written again, never made twice."
+            );
+        }
         if !info.policy.compare.is_empty() {
             let fields: Vec<String> = info
                 .policy

@@ -220,6 +220,11 @@ pub struct Policy {
     /// database's `deletion_protection`): a plan that would delete or replace such a resource
     /// is refused, saying how to lift it; strata never turns it off by itself.
     pub delete_protection: Option<&'static str>,
+    /// The id follows from the documents (a bucket policy's bucket, an object's bucket and
+    /// key), and creating it again writes the same resource: it is read by its recorded id
+    /// only, never looked for by tag, and a create repeated after a crash (its record lost)
+    /// writes it again instead of adopting it.
+    pub id_from_documents: bool,
 }
 
 impl Policy {
@@ -232,6 +237,7 @@ impl Policy {
         compare: &[],
         id_chunk: 200,
         delete_protection: None,
+        id_from_documents: false,
     };
 }
 
@@ -443,6 +449,9 @@ register_kinds! {
     Listener(listener::ListenerSpec),
     ListenerRule(listener_rule::ListenerRuleSpec),
     ServerCertificate(server_certificate::ServerCertificateSpec),
+    Bucket(bucket::BucketSpec),
+    BucketPolicy(bucket_policy::BucketPolicySpec),
+    Object(object::ObjectSpec),
 }
 
 /// Looks a kind up by name.

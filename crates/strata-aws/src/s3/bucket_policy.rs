@@ -1,0 +1,114 @@
+//! `s3.bucket_policy` on AWS: PutBucketPolicy (create and update alike), GetBucketPolicy,
+//! DeleteBucketPolicy. Its id is the bucket's name. A policy has no tags of its own: it is read
+//! by the lockfile's ids only, and a policy written by a run that crashed before recording it
+//! is written again by the next apply (PutBucketPolicy replaces the bucket's policy whole).
+
+use async_trait::async_trait;
+use futures_util::future::try_join_all;
+use serde_json::{Value, json};
+use strata_engine::provider::{
+    CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
+    UpdateRequest,
+};
+use strata_engine::value::Attrs;
+
+use super::{AwsKind, bucket_name, client, created, removed, required, updated};
+use crate::Ctx;
+use crate::error::aws;
+
+pub struct BucketPolicy;
+
+async fn read_one(cx: &Ctx, bucket: &str) -> Result<Option<LiveResource>, ProviderError> {
+    let sent = client(cx)
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(aws("s3:GetBucketPolicy"));
+    let out = match sent {
+        Err(e) if e.class == ErrorClass::NotFound => return Ok(None),
+        other => other?,
+    };
+    let text = out.policy().unwrap_or("{}");
+    let policy: Value = serde_json::from_str(text).unwrap_or_else(|_| json!(text));
+    let mut attrs = Attrs::new();
+    attrs.insert("bucket".into(), json!(bucket));
+    attrs.insert("policy".into(), policy);
+    Ok(Some(LiveResource::new("s3.bucket_policy", bucket, attrs)))
+}
+
+/// Writes the document's policy on its bucket.
+async fn put(cx: &Ctx, a: &Attrs) -> Result<String, ProviderError> {
+    let bucket = bucket_name(required(a, "bucket")?).to_string();
+    let policy = a.get("policy").cloned().unwrap_or(Value::Null);
+    client(cx)
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(aws("s3:PutBucketPolicy"))?;
+    Ok(bucket)
+}
+
+#[async_trait]
+impl AwsKind for BucketPolicy {
+    fn kind(&self) -> &'static str {
+        "s3.bucket_policy"
+    }
+
+    /// `GetBucketPolicy` for each bucket asked for, concurrently.
+    async fn read(
+        &self,
+        cx: &Ctx,
+        req: &ReadRequest<'_>,
+    ) -> Result<Vec<LiveResource>, ProviderError> {
+        let found = try_join_all(req.ids.iter().map(|b| read_one(cx, b))).await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    async fn create(
+        &self,
+        cx: &Ctx,
+        req: &CreateRequest<'_>,
+        progress: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        let bucket = put(cx, req.attrs).await?;
+        progress.created(&bucket);
+        let mut attrs = Attrs::new();
+        attrs.insert("bucket".into(), json!(bucket));
+        if let Some(p) = req.attrs.get("policy") {
+            attrs.insert("policy".into(), p.clone());
+        }
+        Ok(created(
+            LiveResource::new("s3.bucket_policy", &bucket, attrs),
+            req,
+        ))
+    }
+
+    async fn update(
+        &self,
+        cx: &Ctx,
+        req: &UpdateRequest<'_>,
+        _: &Progress,
+    ) -> Result<LiveResource, ProviderError> {
+        put(cx, req.attrs).await?;
+        Ok(updated(req))
+    }
+
+    async fn delete(
+        &self,
+        cx: &Ctx,
+        req: &DeleteRequest<'_>,
+        _: &Progress,
+    ) -> Result<(), ProviderError> {
+        removed(
+            client(cx)
+                .delete_bucket_policy()
+                .bucket(req.id)
+                .send()
+                .await
+                .map_err(aws("s3:DeleteBucketPolicy")),
+        )
+    }
+}
