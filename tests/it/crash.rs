@@ -137,6 +137,12 @@ const UPDATE: &[(&str, &str)] = &[
         "    path: /crash/\n",
         "    path: /crash/\n    tags: {Role: changed}\n",
     ),
+    (
+        "    name_prefix: crash-bucket-\n",
+        "    name_prefix: crash-bucket-\n    versioning: true\n",
+    ),
+    ("content: crash page", "content: crash page, changed"),
+    ("Sid: Crash\n", "Sid: CrashChanged\n"),
 ];
 
 /// Replacements of every kind but the internet gateway (it has no field that replaces it): the
@@ -146,7 +152,7 @@ const UPDATE: &[(&str, &str)] = &[
 /// gateway's ASN (its attachment and route table follow), the load balancer's name prefix (its
 /// listener and rule follow), the target group's port (created first always, with a new name
 /// from its prefix), the server certificate's path (created first always; the listener moves to
-/// it). The replacement order swaps too
+/// it), the bucket's name prefix (its object and policy follow). The replacement order swaps too
 /// (see the stack's header): each of these resources is replaced deleting first one way and
 /// creating first the other way.
 const REPLACE: &[(&str, &str)] = &[
@@ -184,6 +190,7 @@ const REPLACE: &[(&str, &str)] = &[
     ("name_prefix: crash-\n", "name_prefix: crash2-\n"),
     ("    port: 80\n    vpc: vpc", "    port: 81\n    vpc: vpc"),
     ("path: /crash/", "path: /crash2/"),
+    ("name_prefix: crash-bucket-", "name_prefix: crash-bucket2-"),
 ];
 
 /// Rewrites the documents with `edits`, forwards or backwards; every value must be there.
@@ -369,11 +376,14 @@ async fn check_settled(tb: &TestBed, s: &Stack, run: Run, at: &str) {
                 stdout(&out),
                 stderr(&out)
             );
+            // Kinds read by id only (an object, a bucket policy) carry no tag to find them by:
+            // the empty plan above read them by the lockfile's ids.
             let locked: BTreeSet<String> = lf
                 .resources
                 .values()
+                .chain(lf.deposed.iter().map(|d| &d.resource))
+                .filter(|r| !crate::support::read_by_id_only(&r.kind))
                 .map(|r| r.id.clone())
-                .chain(lf.deposed.iter().map(|d| d.resource.id.clone()))
                 .collect();
             assert_eq!(
                 owned, locked,
@@ -716,7 +726,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (23 resources of 18 kinds) applied onto nothing",
+                    "tests/crash/every-kind.yaml (26 resources of 21 kinds) applied onto nothing",
                 ),
             ),
             (

@@ -160,6 +160,23 @@ resources:
       - path_pattern: ["/v1/*"]
     actions:
       - fixed_response: {status_code: "404"}
+  bucket:
+    kind: s3.bucket
+    name_prefix: lost-
+    force_destroy: true
+    tags: {Phase: one}
+  page:
+    kind: s3.object
+    bucket: bucket
+    key: index.html
+    content: one
+  bucket_policy:
+    kind: s3.bucket_policy
+    bucket: bucket
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Sid: One, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
 "#;
 
 /// The same stack changed in place: every kind's update calls (tags, attributes, secondary
@@ -327,6 +344,25 @@ resources:
       - path_pattern: ["/v2/*"]
     actions:
       - forward: {target_group: targets}
+  bucket:
+    kind: s3.bucket
+    name_prefix: lost-
+    force_destroy: true
+    versioning: true
+    tags: {Phase: two}
+  page:
+    kind: s3.object
+    bucket: bucket
+    key: index.html
+    content: two
+    cache_control: max-age=60
+  bucket_policy:
+    kind: s3.bucket_policy
+    bucket: bucket
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Sid: Two, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
 "#;
 
 /// How often each mutating operation succeeded in a call log. Attempts AWS refused and strata
@@ -470,7 +506,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 18 kinds (26 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 21 kinds (29 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

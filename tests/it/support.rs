@@ -878,7 +878,73 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
             );
         }
     }
+    out.extend(certificates_and_buckets_at(url, stack).await);
     out.sort();
+    out
+}
+
+/// The observer's SDK configuration for an emulator (us-east-1).
+async fn observer_conf(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
+        .endpoint_url(url)
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+/// IAM server certificates and S3 buckets (of the stack, or all), for [`resources_at`].
+async fn certificates_and_buckets_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let conf = observer_conf(url).await;
+    let of = |pairs: Vec<(String, String)>, kind: &str, id: &str| {
+        let value = |k: &str| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone());
+        (stack.is_none() || value("strata:stack").as_deref() == stack).then(|| Owned {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            name: value("strata:name"),
+        })
+    };
+    let mut out = Vec::new();
+    let iam = aws_sdk_iam::Client::new(&conf);
+    let certs = iam
+        .list_server_certificates()
+        .send()
+        .await
+        .expect("server certificates");
+    for m in certs.server_certificate_metadata_list() {
+        let tags = iam
+            .list_server_certificate_tags()
+            .server_certificate_name(m.server_certificate_name())
+            .send()
+            .await
+            .expect("certificate tags");
+        let pairs = tags
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        out.extend(of(pairs, "iam.server_certificate", m.arn()));
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    let buckets = s3.list_buckets().send().await.expect("buckets");
+    for b in buckets.buckets().iter().filter_map(|b| b.name()) {
+        let pairs = match s3.get_bucket_tagging().bucket(b).send().await {
+            Ok(t) => t
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        out.extend(of(pairs, "s3.bucket", b));
+    }
     out
 }
 
@@ -901,7 +967,14 @@ pub async fn tagged_ids(s: &Stack) -> BTreeSet<String> {
         .collect()
 }
 
-/// Ids the lockfile records: its resources and deposed copies.
+/// Whether a kind is read by its recorded id only, carrying nothing a read by tag finds
+/// (`Policy.id_from_documents`: an S3 object, a bucket policy).
+pub fn read_by_id_only(kind: &str) -> bool {
+    strata_model::kinds::find(kind).is_some_and(|k| k.policy.id_from_documents)
+}
+
+/// Ids the lockfile records (its resources and deposed copies) of the kinds a read by tag
+/// finds (see [`read_by_id_only`]).
 pub fn locked_ids(s: &Stack) -> BTreeSet<String> {
     let lock = s.lockfile();
     let resources = lock["resources"]
@@ -911,6 +984,7 @@ pub fn locked_ids(s: &Stack) -> BTreeSet<String> {
     let deposed = lock["deposed"].as_array().into_iter().flatten();
     resources
         .chain(deposed)
+        .filter(|r| !r["kind"].as_str().is_some_and(read_by_id_only))
         .filter_map(|r| r["id"].as_str().map(str::to_string))
         .collect()
 }

@@ -50,19 +50,27 @@ async fn read_one(
     let encryption = c.get_bucket_encryption().bucket(name).send();
     let block = c.get_public_access_block().bucket(name).send();
     let (tags, versioning, encryption, block) = tokio::join!(tags, versioning, encryption, block);
-    let tags = match unset(tags.map_err(aws("s3:GetBucketTagging")), &["NoSuchTagSet"]) {
-        Err(e) if e.class == ErrorClass::NotFound => return Ok(None),
-        other => other?.map(|t| t.tag_set().to_vec()).unwrap_or_default(),
-    };
-    let versioning = versioning.map_err(aws("s3:GetBucketVersioning"))?;
+    let tags = unset(tags.map_err(aws("s3:GetBucketTagging")), &["NoSuchTagSet"]);
+    let versioning = versioning.map_err(aws("s3:GetBucketVersioning"));
     let encryption = unset(
         encryption.map_err(aws("s3:GetBucketEncryption")),
         &["ServerSideEncryptionConfigurationNotFoundError"],
-    )?;
+    );
     let block = unset(
         block.map_err(aws("s3:GetPublicAccessBlock")),
         &["NoSuchPublicAccessBlockConfiguration"],
-    )?;
+    );
+    // A bucket deleted while it was read (any of the four answers `NoSuchBucket`) is gone.
+    let gone = |r: Option<&ProviderError>| r.is_some_and(|e| e.class == ErrorClass::NotFound);
+    if gone(tags.as_ref().err())
+        || gone(versioning.as_ref().err())
+        || gone(encryption.as_ref().err())
+        || gone(block.as_ref().err())
+    {
+        return Ok(None);
+    }
+    let tags = tags?.map(|t| t.tag_set().to_vec()).unwrap_or_default();
+    let (versioning, encryption, block) = (versioning?, encryption?, block?);
     let kms_key = encryption
         .as_ref()
         .and_then(|e| e.server_side_encryption_configuration())

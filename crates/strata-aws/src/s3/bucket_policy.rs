@@ -1,5 +1,6 @@
 //! `s3.bucket_policy` on AWS: PutBucketPolicy (create and update alike), GetBucketPolicy,
-//! DeleteBucketPolicy. Its id is the bucket's name. A policy has no tags of its own: it is read
+//! DeleteBucketPolicy. Its id is `BUCKET?policy` (the policy's path in S3's REST API: not the
+//! bucket's own id, which other resources name). A policy has no tags of its own: it is read
 //! by the lockfile's ids only, and a policy written by a run that crashed before recording it
 //! is written again by the next apply (PutBucketPolicy replaces the bucket's policy whole).
 
@@ -18,6 +19,16 @@ use crate::error::aws;
 
 pub struct BucketPolicy;
 
+/// A policy's id: `BUCKET?policy` (a bucket's name holds no `?`).
+fn policy_id(bucket: &str) -> String {
+    format!("{bucket}?policy")
+}
+
+/// The bucket of a policy's id.
+fn bucket_of(id: &str) -> &str {
+    id.strip_suffix("?policy").unwrap_or(id)
+}
+
 async fn read_one(cx: &Ctx, bucket: &str) -> Result<Option<LiveResource>, ProviderError> {
     let sent = client(cx)
         .get_bucket_policy()
@@ -34,7 +45,11 @@ async fn read_one(cx: &Ctx, bucket: &str) -> Result<Option<LiveResource>, Provid
     let mut attrs = Attrs::new();
     attrs.insert("bucket".into(), json!(bucket));
     attrs.insert("policy".into(), policy);
-    Ok(Some(LiveResource::new("s3.bucket_policy", bucket, attrs)))
+    Ok(Some(LiveResource::new(
+        "s3.bucket_policy",
+        &policy_id(bucket),
+        attrs,
+    )))
 }
 
 /// Writes the document's policy on its bucket.
@@ -63,7 +78,7 @@ impl AwsKind for BucketPolicy {
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let found = try_join_all(req.ids.iter().map(|b| read_one(cx, b))).await?;
+        let found = try_join_all(req.ids.iter().map(|id| read_one(cx, bucket_of(id)))).await?;
         Ok(found.into_iter().flatten().collect())
     }
 
@@ -74,14 +89,15 @@ impl AwsKind for BucketPolicy {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let bucket = put(cx, req.attrs).await?;
-        progress.created(&bucket);
+        let id = policy_id(&bucket);
+        progress.created(&id);
         let mut attrs = Attrs::new();
         attrs.insert("bucket".into(), json!(bucket));
         if let Some(p) = req.attrs.get("policy") {
             attrs.insert("policy".into(), p.clone());
         }
         Ok(created(
-            LiveResource::new("s3.bucket_policy", &bucket, attrs),
+            LiveResource::new("s3.bucket_policy", &id, attrs),
             req,
         ))
     }
@@ -105,7 +121,7 @@ impl AwsKind for BucketPolicy {
         removed(
             client(cx)
                 .delete_bucket_policy()
-                .bucket(req.id)
+                .bucket(bucket_of(req.id))
                 .send()
                 .await
                 .map_err(aws("s3:DeleteBucketPolicy")),

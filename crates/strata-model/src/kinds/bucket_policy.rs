@@ -1,7 +1,7 @@
 //! `s3.bucket_policy`: a bucket's policy (`aws s3api put-bucket-policy`), written as a YAML
 //! mapping with references (`${site.arn}`, `${cdn.arn}`).
 //!
-//! Its id is the bucket's name: a bucket has one policy. It is compared as a JSON document,
+//! Its id is `BUCKET?policy`: a bucket has one policy. It is compared as a JSON document,
 //! not as text, so S3's reformatting never shows as a change. A policy has no tags: it is found
 //! through its bucket's id only.
 
