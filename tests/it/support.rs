@@ -1144,7 +1144,8 @@ impl Call {
 
 /// Whether an operation changes something (every one but Describe, Get, List and Search).
 pub fn mutating(operation: &str) -> bool {
-    !["Describe", "Get", "List", "Search"]
+    // As strata's own count (`strata_aws::calls`): S3's `HeadObject` and `HeadBucket` read.
+    !["Describe", "Get", "List", "Search", "Head"]
         .iter()
         .any(|p| operation.starts_with(p))
 }
