@@ -1142,7 +1142,7 @@ impl Call {
     }
 }
 
-/// Whether an operation changes something (every one but Describe, Get, List and Search).
+/// Whether an operation changes something (every one but Describe, Get, List, Search and Head).
 pub fn mutating(operation: &str) -> bool {
     // As strata's own count (`strata_aws::calls`): S3's `HeadObject` and `HeadBucket` read.
     !["Describe", "Get", "List", "Search", "Head"]
