@@ -1816,7 +1816,10 @@ mod policy_tests {
                 assert!(k.policy.name_prefix.is_some(), "{}", k.name);
             }
         }
-        assert_eq!(creating_first, ["elbv2.target_group"]);
+        assert_eq!(
+            creating_first,
+            ["elbv2.target_group", "iam.server_certificate"]
+        );
     }
 
     static REVISIONED: KindInfo = KindInfo {
