@@ -304,60 +304,29 @@ pub async fn ec2_at(url: &str) -> aws_sdk_ec2::Client {
 
 /// An EC2 client for a given emulator and region (see [`ec2_at`]).
 pub async fn ec2_in(url: &str, region: &str) -> aws_sdk_ec2::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
-        .endpoint_url(url)
-        .region(aws_sdk_ec2::config::Region::new(region.to_string()))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_ec2::Client::new(&conf)
+    aws_sdk_ec2::Client::new(&observer_conf(url, region).await)
 }
 
 /// An Elastic Load Balancing v2 client for the emulator (as [`ec2_at`]: the test bed answers
 /// it with the emulator's real state).
 pub async fn elbv2() -> aws_sdk_elasticloadbalancingv2::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
-        .endpoint_url(&emulator().url)
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_elasticloadbalancingv2::Client::new(&conf)
+    aws_sdk_elasticloadbalancingv2::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
 }
 
 /// An IAM client for the emulator (as [`elbv2`]).
 pub async fn iam() -> aws_sdk_iam::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
-        .endpoint_url(&emulator().url)
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_iam::Client::new(&conf)
+    aws_sdk_iam::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
 }
 
-/// An S3 client for the emulator (as [`elbv2`]; path-style, as strata's own at an endpoint).
+/// An S3 client for the emulator (as [`elbv2`]).
 pub async fn s3() -> aws_sdk_s3::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
-        .endpoint_url(&emulator().url)
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
+    s3_of(&observer_conf(&emulator().url, "us-east-1").await)
+}
+
+/// An S3 client of the observer's configuration: path-style, as strata's own at an endpoint.
+fn s3_of(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
+        aws_sdk_s3::config::Builder::from(conf)
             .force_path_style(true)
             .build(),
     )
@@ -624,15 +593,7 @@ pub struct Owned {
 /// strata's AWS provider for an emulator, seen as the observer: the test bed answers it with the
 /// emulator's real state (no faults, latency, hiding or paging, no entry in the call log).
 pub async fn observer_provider(url: &str, region: &str) -> strata_aws::AwsProvider {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
-        .endpoint_url(url)
-        .region(aws_sdk_ec2::config::Region::new(region.to_string()))
-        .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
+    let sdk = observer_conf(url, region).await;
     let settings = strata_aws::AwsSettings {
         request_rate: strata_aws::budget::RequestRate::Off,
         ..strata_aws::AwsSettings::default()
@@ -883,12 +844,13 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out
 }
 
-/// The observer's SDK configuration for an emulator (us-east-1).
-async fn observer_conf(url: &str) -> aws_config::SdkConfig {
+/// The observer's SDK configuration for an emulator and region: the test bed answers the
+/// `strata-observer` app with the emulator's real state.
+async fn observer_conf(url: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
         .endpoint_url(url)
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .region(aws_sdk_ec2::config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
@@ -898,7 +860,7 @@ async fn observer_conf(url: &str) -> aws_config::SdkConfig {
 
 /// IAM server certificates and S3 buckets (of the stack, or all), for [`resources_at`].
 async fn certificates_and_buckets_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
-    let conf = observer_conf(url).await;
+    let conf = observer_conf(url, "us-east-1").await;
     let of = |pairs: Vec<(String, String)>, kind: &str, id: &str| {
         let value = |k: &str| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone());
         (stack.is_none() || value("strata:stack").as_deref() == stack).then(|| Owned {
@@ -928,11 +890,7 @@ async fn certificates_and_buckets_at(url: &str, stack: Option<&str>) -> Vec<Owne
             .collect();
         out.extend(of(pairs, "iam.server_certificate", m.arn()));
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_of(&conf);
     let buckets = s3.list_buckets().send().await.expect("buckets");
     for b in buckets.buckets().iter().filter_map(|b| b.name()) {
         let pairs = match s3.get_bucket_tagging().bucket(b).send().await {
