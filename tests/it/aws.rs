@@ -36,6 +36,22 @@ fn aws_error_codes_are_classified() {
         (Some("ec2"), "InvalidGroup.InUse", DependencyViolation),
         (Some("elbv2"), "ResourceInUse", DependencyViolation),
         (Some("s3"), "BucketNotEmpty", DependencyViolation),
+        (
+            Some("cloudfront"),
+            "OriginAccessControlInUse",
+            DependencyViolation,
+        ),
+        (
+            Some("cloudfront"),
+            "CloudFrontOriginAccessIdentityInUse",
+            DependencyViolation,
+        ),
+        (Some("cloudfront"), "NoSuchOriginAccessControl", NotFound),
+        (
+            Some("cloudfront"),
+            "NoSuchCloudFrontOriginAccessIdentity",
+            NotFound,
+        ),
         (Some("iam"), "DeleteConflict", DependencyViolation),
         (
             Some("ecs"),

@@ -20,6 +20,17 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
         ErrorClass::InvalidState,
     ),
     ("cloudfront", "PreconditionFailed", ErrorClass::StaleVersion),
+    // An origin access control or identity that a distribution's origin still names.
+    (
+        "cloudfront",
+        "OriginAccessControlInUse",
+        ErrorClass::DependencyViolation,
+    ),
+    (
+        "cloudfront",
+        "CloudFrontOriginAccessIdentityInUse",
+        ErrorClass::DependencyViolation,
+    ),
     (
         "cloudfront",
         "InvalidIfMatchVersion",

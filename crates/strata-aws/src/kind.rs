@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{ec2, elbv2, iam, s3};
+use crate::{cloudfront, ec2, elbv2, iam, s3};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -94,6 +94,9 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &s3::bucket::Bucket,
     &s3::bucket_policy::BucketPolicy,
     &s3::object::Object,
+    &cloudfront::origin_access_control::OriginAccessControl,
+    &cloudfront::origin_access_identity::OriginAccessIdentity,
+    &cloudfront::distribution::DistributionKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -11,6 +11,7 @@
 pub mod budget;
 pub mod calls;
 pub mod clients;
+pub mod cloudfront;
 pub mod config;
 pub mod discovery;
 pub mod ec2;

@@ -83,3 +83,60 @@ pub fn split<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Value, 
     }
     (Value::Object(user), own)
 }
+
+/// Where a kind without tags keeps its ownership marks: at the end of a text field of its own
+/// (an origin access control's description), as `TEXT [strata stack=S name=N lineage=L]`.
+const MARKS: &str = " [strata ";
+
+/// `text` with the ownership marks of `owner` after it.
+pub fn marked(text: &str, owner: Owner<'_>) -> String {
+    format!(
+        "{text}{MARKS}stack={} name={} lineage={}]",
+        owner.stack, owner.name, owner.lineage
+    )
+}
+
+/// A text field holding ownership marks split into the text before them and the marks (none
+/// when it holds none: made outside strata).
+pub fn unmarked(text: &str) -> (&str, Ownership) {
+    let Some((before, marks)) = text.rsplit_once(MARKS) else {
+        return (text, Ownership::default());
+    };
+    let Some(marks) = marks.strip_suffix(']') else {
+        return (text, Ownership::default());
+    };
+    let mut own = Ownership::default();
+    for part in marks.split(' ') {
+        match part.split_once('=') {
+            Some(("stack", v)) => own.stack = Some(v.to_string()),
+            Some(("name", v)) => own.name = Some(v.to_string()),
+            Some(("lineage", v)) => own.lineage = Some(v.to_string()),
+            _ => return (text, Ownership::default()),
+        }
+    }
+    (before, own)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_go_after_the_text_and_come_back_off() {
+        let owner = Owner {
+            stack: "web",
+            name: "oac",
+            lineage: "9e2a",
+        };
+        let t = marked("for the site", owner);
+        assert_eq!(t, "for the site [strata stack=web name=oac lineage=9e2a]");
+        let (text, own) = unmarked(&t);
+        assert_eq!(text, "for the site");
+        assert_eq!(own.stack.as_deref(), Some("web"));
+        assert_eq!(own.name.as_deref(), Some("oac"));
+        assert_eq!(own.lineage.as_deref(), Some("9e2a"));
+        // Made outside strata, or marks that are not ours: the whole text, no owner.
+        assert_eq!(unmarked("plain [strata of old]").1, Ownership::default());
+        assert_eq!(unmarked("plain").0, "plain");
+    }
+}

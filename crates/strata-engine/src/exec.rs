@@ -944,6 +944,7 @@ async fn run_op(
                         prior,
                         attrs,
                         changed,
+                        wait,
                     },
                     progress,
                 )

@@ -173,6 +173,9 @@ pub struct UpdateRequest<'a> {
     pub attrs: &'a Attrs,
     /// Fields to change.
     pub changed: &'a [String],
+    /// Whether to wait until the change is usable (`--no-wait` and `lifecycle.wait` off: a
+    /// change that takes minutes, such as a CloudFront distribution's, is recorded converging).
+    pub wait: bool,
 }
 
 impl UpdateRequest<'_> {

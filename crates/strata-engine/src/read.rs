@@ -207,11 +207,18 @@ pub fn unsettled(lf: &Lockfile, live: &[LiveResource]) -> bool {
             .iter()
             .any(|p| p.op == PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str()))
     };
-    let recent = lf.resources.values().any(|r| {
-        r.created_within(SETTLE_WINDOW)
-            && !deleting(r)
-            && !live.iter().any(|x| x.id == r.id && x.stack.is_some())
-    });
+    // Seen, and with its ownership tags (which may show later than the resource), unless its
+    // kind carries none (read by its recorded id only: an object, a bucket policy).
+    let seen = |r: &crate::lockfile::LockedResource| {
+        let untagged =
+            strata_model::kinds::find(&r.kind).is_some_and(|k| k.policy.id_from_documents);
+        live.iter()
+            .any(|x| x.id == r.id && (x.stack.is_some() || untagged))
+    };
+    let recent = lf
+        .resources
+        .values()
+        .any(|r| r.created_within(SETTLE_WINDOW) && !deleting(r) && !seen(r));
     journaled || recent
 }
 

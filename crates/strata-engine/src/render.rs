@@ -114,7 +114,20 @@ fn headline(a: &Action) -> String {
         ),
         _ => String::new(),
     };
-    format!("{} ({}){id} {what}{why}", a.name, a.kind)
+    format!("{} ({}){id} {what}{why}{}", a.name, a.kind, takes(a))
+}
+
+/// `; usually 5 to 15 minutes on AWS` after a change to a kind whose changes take minutes
+/// (`Policy::takes`).
+fn takes(a: &Action) -> String {
+    let changes = !matches!(
+        a.action,
+        ActionKind::NoOp { .. } | ActionKind::Adopt | ActionKind::Forget
+    );
+    match strata_model::kinds::find(&a.kind).and_then(|k| k.policy.takes) {
+        Some(t) if changes => format!("; usually {t}"),
+        _ => String::new(),
+    }
 }
 
 /// A value as shown in a plan; `unknown`: the value of a field known only after apply, in

@@ -225,6 +225,9 @@ pub struct Policy {
     /// only, never looked for by tag, and a create repeated after a crash (its record lost)
     /// writes it again instead of adopting it.
     pub id_from_documents: bool,
+    /// How long a create, an update or a delete usually takes on AWS, when it is minutes
+    /// (`5 to 15 minutes on AWS`): the plan says so beside such a change.
+    pub takes: Option<&'static str>,
 }
 
 impl Policy {
@@ -238,6 +241,7 @@ impl Policy {
         id_chunk: 200,
         delete_protection: None,
         id_from_documents: false,
+        takes: None,
     };
 }
 
@@ -452,6 +456,9 @@ register_kinds! {
     Bucket(bucket::BucketSpec),
     BucketPolicy(bucket_policy::BucketPolicySpec),
     Object(object::ObjectSpec),
+    OriginAccessControl(origin_access_control::OriginAccessControlSpec),
+    OriginAccessIdentity(origin_access_identity::OriginAccessIdentitySpec),
+    Distribution(distribution::DistributionSpec),
 }
 
 /// Looks a kind up by name.
