@@ -3,6 +3,7 @@
 
 mod aws;
 mod cli;
+mod cloudfront;
 mod connect;
 mod corpus;
 mod crash;

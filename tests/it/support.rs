@@ -840,7 +840,84 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
         }
     }
     out.extend(certificates_and_buckets_at(url, stack).await);
+    out.extend(cloudfront_at(url, stack).await);
     out.sort();
+    out
+}
+
+/// An observer CloudFront client for an emulator.
+pub async fn cloudfront_of(url: &str) -> aws_sdk_cloudfront::Client {
+    aws_sdk_cloudfront::Client::new(&observer_conf(url, "us-east-1").await)
+}
+
+/// CloudFront distributions (by their tags), origin access controls (by the ownership marks in
+/// their description) and identities (by those in their caller reference), of the stack or
+/// all, for [`resources_at`].
+async fn cloudfront_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let cf = cloudfront_of(url).await;
+    let mut out = Vec::new();
+    let mut push = |kind: &str, id: &str, own: strata_aws::tags::Ownership| {
+        if stack.is_none() || own.stack.as_deref() == stack {
+            out.push(Owned {
+                kind: kind.to_string(),
+                id: id.to_string(),
+                name: own.name,
+            });
+        }
+    };
+    let list = cf.list_distributions().send().await.expect("distributions");
+    for d in list.distribution_list().map(|l| l.items()).unwrap_or_default() {
+        let tags = cf
+            .list_tags_for_resource()
+            .resource(d.arn())
+            .send()
+            .await
+            .expect("distribution tags");
+        let items = tags.tags().map(|t| t.items()).unwrap_or_default();
+        let (_, own) = strata_aws::tags::split(
+            items
+                .iter()
+                .map(|t| (t.key(), t.value().unwrap_or_default())),
+        );
+        push("cloudfront.distribution", d.id(), own);
+    }
+    let controls = cf
+        .list_origin_access_controls()
+        .send()
+        .await
+        .expect("origin access controls");
+    for c in controls
+        .origin_access_control_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+    {
+        let (_, own) = strata_aws::tags::unmarked(c.description());
+        push("cloudfront.origin_access_control", c.id(), own);
+    }
+    let identities = cf
+        .list_cloud_front_origin_access_identities()
+        .send()
+        .await
+        .expect("origin access identities");
+    for i in identities
+        .cloud_front_origin_access_identity_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+    {
+        let one = cf
+            .get_cloud_front_origin_access_identity()
+            .id(i.id())
+            .send()
+            .await
+            .expect("an origin access identity");
+        let reference = one
+            .cloud_front_origin_access_identity()
+            .and_then(|o| o.cloud_front_origin_access_identity_config())
+            .map(|c| c.caller_reference().to_string())
+            .unwrap_or_default();
+        let (_, own) = strata_aws::tags::unmarked(&reference);
+        push("cloudfront.origin_access_identity", i.id(), own);
+    }
     out
 }
 

@@ -1,0 +1,275 @@
+//! CloudFront (cookbook 1.12): a distribution in front of a private bucket read through an
+//! origin access control, checked with the SDK; the recipe's challenge (a 30-day TTL) as an
+//! in-place update with the ETag; the recipe's form with an origin access identity; and the
+//! teardown the book does by hand: disable, wait until deployed, delete, even when the run
+//! doing it is killed in the middle of the wait.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{
+    Running, Stack, TestBed, cloudfront_of, destroy_leaves_nothing, emulator, s3, strict,
+};
+
+/// The example's copy, with its `index.html`.
+fn example() -> Stack {
+    let s = Stack::example("cookbook-1.12-cloudfront");
+    std::fs::write(s.path().join("index.html"), "AWSCookbook\n").expect("write index.html");
+    s
+}
+
+async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
+    cloudfront_of(url)
+        .await
+        .get_distribution()
+        .id(id)
+        .send()
+        .await
+        .expect("the distribution")
+        .distribution
+        .expect("a distribution")
+}
+
+#[tokio::test]
+async fn cookbook_1_12_distribution_in_front_of_a_private_bucket() {
+    let s = example();
+    s.apply_clean();
+    let url = &emulator().url;
+    let bucket = s.id_of("site");
+    let d = distribution(url, &s.id_of("cdn")).await;
+    if strict() {
+        // apply waited for the create to deploy.
+        assert_eq!(d.status(), "Deployed");
+    }
+    let config = d.distribution_config().expect("its configuration");
+    assert_eq!(config.default_root_object(), Some("index.html"));
+    let origin = &config.origins().expect("origins").items()[0];
+    assert_eq!(
+        origin.domain_name(),
+        format!("{bucket}.s3.us-east-1.amazonaws.com")
+    );
+    assert_eq!(
+        origin.origin_access_control_id(),
+        Some(s.id_of("oac").as_str())
+    );
+
+    // The access control signs every request with SigV4, for S3.
+    let oac = cloudfront_of(url)
+        .await
+        .get_origin_access_control()
+        .id(s.id_of("oac"))
+        .send()
+        .await
+        .expect("the origin access control");
+    let oac = oac
+        .origin_access_control()
+        .and_then(|o| o.origin_access_control_config())
+        .expect("its configuration");
+    assert_eq!(oac.name(), "awscookbook213-oac");
+    assert_eq!(oac.signing_behavior().as_str(), "always");
+    assert_eq!(oac.signing_protocol().as_str(), "sigv4");
+    assert_eq!(oac.origin_access_control_origin_type().as_str(), "s3");
+
+    // The bucket lets only this distribution read, by its ARN.
+    let c = s3().await;
+    let policy = c
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("the policy");
+    let policy: serde_json::Value =
+        serde_json::from_str(policy.policy().unwrap_or_default()).expect("JSON");
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["StringEquals"]["AWS:SourceArn"],
+        json!(d.arn())
+    );
+    let object = c
+        .get_object()
+        .bucket(&bucket)
+        .key("index.html")
+        .send()
+        .await
+        .expect("index.html");
+    let body = object.body.collect().await.expect("its body").into_bytes();
+    assert_eq!(&body[..], b"AWSCookbook\n");
+
+    // The recipe's challenge: a 30-day TTL, in place, with the ETag of the moment.
+    s.edit(|d| d.replace("default: 86400,", "default: 2592000,"));
+    let plan = s.plan_text();
+    assert!(
+        plan.contains("cdn (cloudfront.distribution)")
+            && plan.contains("will be updated in place; usually 5 to 15 minutes on AWS"),
+        "{plan}"
+    );
+    s.apply_clean();
+    assert_eq!(s.id_of("cdn"), d.id(), "updated, not replaced");
+    let after = distribution(url, d.id()).await;
+    let behavior = after
+        .distribution_config()
+        .and_then(|c| c.default_cache_behavior())
+        .expect("its default behaviour");
+    #[allow(deprecated)] // the legacy TTLs the recipe uses
+    let ttl = behavior.default_ttl();
+    assert_eq!(ttl, Some(2_592_000));
+
+    destroy_leaves_nothing(&s).await;
+    let gone = cloudfront_of(url)
+        .await
+        .get_distribution()
+        .id(d.id())
+        .send()
+        .await;
+    assert!(gone.is_err(), "the distribution is gone");
+}
+
+/// The recipe's own form: an origin access identity, and a bucket policy naming it.
+const WITH_IDENTITY: &str = r#"stack: STACK
+region: us-east-1
+resources:
+  site:
+    kind: s3.bucket
+    name_prefix: awscookbook213-
+    force_destroy: true
+  oai:
+    kind: cloudfront.origin_access_identity
+    comment: AWSCookbook OAI
+  cdn:
+    kind: cloudfront.distribution
+    default_root_object: index.html
+    origins:
+      - id: site
+        domain_name: ${site.regional_domain_name}
+        origin_access_identity: oai
+    default_cache_behavior:
+      target_origin: site
+      cache_policy: CachingOptimized
+  policy:
+    kind: s3.bucket_policy
+    bucket: site
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {AWS: "${oai.iam_arn}"}
+          Action: s3:GetObject
+          Resource: "${site.arn}/*"
+"#;
+
+#[tokio::test]
+async fn the_recipes_origin_access_identity() {
+    let s = Stack::new("cf-oai", WITH_IDENTITY);
+    s.apply_clean();
+    let url = &emulator().url;
+    let oai = s.id_of("oai");
+    let d = distribution(url, &s.id_of("cdn")).await;
+    let config = d.distribution_config().expect("its configuration");
+    let origin = &config.origins().expect("origins").items()[0];
+    assert_eq!(
+        origin.s3_origin_config().map(|c| c.origin_access_identity()),
+        Some(format!("origin-access-identity/cloudfront/{oai}").as_str())
+    );
+    let behavior = config.default_cache_behavior().expect("its behaviour");
+    assert_eq!(
+        behavior.cache_policy_id(),
+        Some("658327ea-f89d-4fab-a63d-7e88639e58f6"),
+        "CachingOptimized, by its id"
+    );
+    let policy = s3()
+        .await
+        .get_bucket_policy()
+        .bucket(s.id_of("site"))
+        .send()
+        .await
+        .expect("the policy");
+    assert!(
+        policy
+            .policy()
+            .unwrap_or_default()
+            .contains(&format!("CloudFront Origin Access Identity {oai}")),
+        "{policy:?}"
+    );
+
+    // The comment changes in place.
+    s.edit(|d| d.replace("comment: AWSCookbook OAI", "comment: AWSCookbook OAI, renamed"));
+    s.apply_clean();
+    assert_eq!(s.id_of("oai"), oai, "updated, not replaced");
+    let read = cloudfront_of(url)
+        .await
+        .get_cloud_front_origin_access_identity()
+        .id(&oai)
+        .send()
+        .await
+        .expect("the identity");
+    assert_eq!(
+        read.cloud_front_origin_access_identity()
+            .and_then(|o| o.cloud_front_origin_access_identity_config())
+            .map(|c| c.comment()),
+        Some("AWSCookbook OAI, renamed")
+    );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// The teardown the book does by hand, killed while it waits for the disable to deploy: the
+/// next destroy finds the distribution disabled and finishes the job (wait, delete), and the
+/// access control and bucket go after it.
+#[tokio::test]
+async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
+    let tb = TestBed::like_this_run(json!({"refusals": true, "pending": {"cloudfront": 1.0}}));
+    let s = tb.example("cookbook-1.12-cloudfront");
+    std::fs::write(s.path().join("index.html"), "AWSCookbook\n").expect("write index.html");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let id = s.id_of("cdn");
+
+    tb.configure(json!({"pending": {"cloudfront": 600.0}}));
+    let mut run = Running::start(
+        s.command(&["destroy", "--auto-approve"])
+            .stdout(std::process::Stdio::null()),
+    );
+    run.wait_for(
+        "waiting for the distribution to be disabled",
+        Duration::from_secs(120),
+    );
+    run.child.kill().expect("SIGKILL");
+    let _ = run.child.wait();
+    let d = distribution(tb.url(), &id).await;
+    assert!(
+        !d.distribution_config().expect("config").enabled(),
+        "the killed run disabled it"
+    );
+    assert_eq!(d.status(), "InProgress", "and was killed while that deploys");
+    assert!(
+        s.lockfile()["resources"]["cdn"]["id"] == json!(id),
+        "the lockfile still records it"
+    );
+
+    tb.configure(json!({"pending": {"cloudfront": 1.0}}));
+    tb.clear_log();
+    s.expect(0, &["destroy", "--auto-approve"]);
+    let calls: Vec<String> = tb
+        .log()
+        .into_iter()
+        .filter(|c| c.ok() && c.operation.contains("Distribution"))
+        .map(|c| c.operation)
+        .collect();
+    assert!(
+        !calls.iter().any(|c| c == "UpdateDistribution"),
+        "it was disabled already: not again ({calls:?})"
+    );
+    assert!(
+        calls.iter().any(|c| c == "DeleteDistribution"),
+        "deleted ({calls:?})"
+    );
+    let gone = cloudfront_of(tb.url())
+        .await
+        .get_distribution()
+        .id(&id)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the distribution is gone");
+    assert!(
+        crate::support::tagged_at(tb.url(), &s.name).await.is_empty(),
+        "nothing of the stack is left"
+    );
+}
