@@ -1,6 +1,8 @@
 """The test bed's behaviours for services other than EC2 (RDS, Elastic Load Balancing v2,
-CloudFront, ECS, IAM server certificates): pending states, refusals, lingering interfaces, and
-the server certificates' tags, names and ids. Installed by testbed.install_model_patches();
+CloudFront, ECS, IAM server certificates): pending states, refusals, lingering interfaces, the
+server certificates' tags, names and ids, and CloudFront's origin access identities, origin
+access controls and distribution configurations as AWS answers them. Installed by
+testbed.install_model_patches();
 configured through testbed.CONFIG like the rest."""
 
 import copy
@@ -394,7 +396,8 @@ def install_elbv2_refusals():
 
 # ---------------------------------------------------------------------------------------------
 # CloudFront: `InProgress`, then `Deployed`, after create and update; deletes refused unless the
-# distribution is disabled and deployed; ETags checked and renewed on update.
+# distribution is disabled and deployed; ETags checked and renewed on update; a distribution's
+# tags go with it.
 # ---------------------------------------------------------------------------------------------
 
 def precondition_failed():
