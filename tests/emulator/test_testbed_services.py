@@ -1032,6 +1032,8 @@ class OriginAccessControlTest(unittest.TestCase):
         cloudfront = client("configured", "cloudfront")
         created = create_control(cloudfront)
         control_id, first = created["OriginAccessControl"]["Id"], created["ETag"]
+        self.assertEqual(created["ResponseMetadata"]["HTTPStatusCode"], 201)
+        self.assertEqual(created["Location"], f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-control/{control_id}")
         self.assertEqual(cloudfront.get_origin_access_control(Id=control_id)["ETag"], first)
         config = dict(created["OriginAccessControl"]["OriginAccessControlConfig"], Description="changed")
         update_control = cloudfront.update_origin_access_control

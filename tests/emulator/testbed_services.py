@@ -607,12 +607,17 @@ def install_origin_access_controls():
                 )
         del self.origin_access_controls[control_id]
 
-    def answer(control):
+    def answer(control, **headers):
         return ActionResult(
-            {"OriginAccessControl": {"Id": control.id, "OriginAccessControlConfig": control}, "ETag": control.etag}
+            {"OriginAccessControl": {"Id": control.id, "OriginAccessControlConfig": control}, "ETag": control.etag, **headers}
         )
 
-    # The answers: moto's update and delete ignore If-Match, and it has no GetOriginAccessControlConfig.
+    # The answers: moto's create gives no Location, its update and delete ignore If-Match, and
+    # it has no GetOriginAccessControlConfig.
+    def create_answer(self):
+        control = self.backend.create_origin_access_control(self._get_param("OriginAccessControlConfig", {}))
+        return answer(control, Location=f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-control/{control.id}")
+
     def update_answer(self):
         return answer(
             self.backend.update_origin_access_control(
@@ -632,6 +637,7 @@ def install_origin_access_controls():
     CloudFrontBackend.create_origin_access_control = create_origin_access_control
     CloudFrontBackend.update_origin_access_control = update_origin_access_control
     CloudFrontBackend.delete_origin_access_control = delete_origin_access_control
+    CloudFrontResponse.create_origin_access_control = create_answer
     CloudFrontResponse.update_origin_access_control = update_answer
     CloudFrontResponse.delete_origin_access_control = delete_answer
     CloudFrontResponse.get_origin_access_control_config = get_config_answer
