@@ -31,6 +31,13 @@ import protocols
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
+# The least distribution configuration botocore serialises.
+DISTRIBUTION = {
+    "CallerReference": "r", "Comment": "", "Enabled": False,
+    "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "example.com"}]},
+    "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "allow-all"},
+}
+
 # (botocore service, operation, parameters, the signing name the log shows, protocol): the calls
 # the coming kinds make, in every protocol.
 CALLS = [
@@ -61,6 +68,9 @@ CALLS = [
     ("s3", "ListObjectVersions", {"Bucket": "site-bucket"}, "s3", "rest-xml"),
     ("s3", "PutObject", {"Bucket": "site-bucket", "Key": "a/b.html", "Body": b"x"}, "s3", "rest-xml"),
     ("s3", "DeleteObjects", {"Bucket": "site-bucket", "Delete": {"Objects": [{"Key": "a"}]}}, "s3", "rest-xml"),
+    ("cloudfront", "CreateDistribution", {"DistributionConfig": DISTRIBUTION}, "cloudfront", "rest-xml"),
+    ("cloudfront", "CreateDistributionWithTags", {"DistributionConfigWithTags": {"DistributionConfig": DISTRIBUTION, "Tags": {"Items": [{"Key": "strata:name", "Value": "cdn"}]}}}, "cloudfront", "rest-xml"),
+    ("cloudfront", "UpdateDistribution", {"Id": "E2QWRUHAPOMQZL", "IfMatch": "E1", "DistributionConfig": DISTRIBUTION}, "cloudfront", "rest-xml"),
     ("cloudfront", "ListDistributions", {}, "cloudfront", "rest-xml"),
     ("cloudfront", "GetDistribution", {"Id": "E2QWRUHAPOMQZL"}, "cloudfront", "rest-xml"),
     ("cloudfront", "GetDistributionConfig", {"Id": "E2QWRUHAPOMQZL"}, "cloudfront", "rest-xml"),
@@ -69,6 +79,17 @@ CALLS = [
     ("cloudfront", "UntagResource", {"Resource": "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL", "TagKeys": {"Items": []}}, "cloudfront", "rest-xml"),
     ("cloudfront", "ListTagsForResource", {"Resource": "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL"}, "cloudfront", "rest-xml"),
     ("cloudfront", "CreateOriginAccessControl", {"OriginAccessControlConfig": {"Name": "o", "SigningProtocol": "sigv4", "SigningBehavior": "always", "OriginAccessControlOriginType": "s3"}}, "cloudfront", "rest-xml"),
+    ("cloudfront", "GetOriginAccessControl", {"Id": "E2QWRUHAPOMQZL"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "GetOriginAccessControlConfig", {"Id": "E2QWRUHAPOMQZL"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "UpdateOriginAccessControl", {"Id": "E2QWRUHAPOMQZL", "IfMatch": "E1", "OriginAccessControlConfig": {"Name": "o", "SigningProtocol": "sigv4", "SigningBehavior": "always", "OriginAccessControlOriginType": "s3"}}, "cloudfront", "rest-xml"),
+    ("cloudfront", "DeleteOriginAccessControl", {"Id": "E2QWRUHAPOMQZL", "IfMatch": "E1"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "ListOriginAccessControls", {}, "cloudfront", "rest-xml"),
+    ("cloudfront", "CreateCloudFrontOriginAccessIdentity", {"CloudFrontOriginAccessIdentityConfig": {"CallerReference": "r", "Comment": ""}}, "cloudfront", "rest-xml"),
+    ("cloudfront", "GetCloudFrontOriginAccessIdentity", {"Id": "E74FTE3AJFJ256"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "GetCloudFrontOriginAccessIdentityConfig", {"Id": "E74FTE3AJFJ256"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "UpdateCloudFrontOriginAccessIdentity", {"Id": "E74FTE3AJFJ256", "IfMatch": "E1", "CloudFrontOriginAccessIdentityConfig": {"CallerReference": "r", "Comment": "c"}}, "cloudfront", "rest-xml"),
+    ("cloudfront", "DeleteCloudFrontOriginAccessIdentity", {"Id": "E74FTE3AJFJ256", "IfMatch": "E1"}, "cloudfront", "rest-xml"),
+    ("cloudfront", "ListCloudFrontOriginAccessIdentities", {"MaxItems": "2"}, "cloudfront", "rest-xml"),
     ("lambda", "ListFunctions", {}, "lambda", "rest-json"),
     ("lambda", "GetFunction", {"FunctionName": "f"}, "lambda", "rest-json"),
     ("lambda", "TagResource", {"Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "Tags": {"strata:name": "fn"}}, "lambda", "rest-json"),
@@ -160,6 +181,8 @@ class Naming(unittest.TestCase):
              ["arn:aws:ecs:us-east-1:123456789012:cluster/main"]),
             ("s3", "DeleteBucket", {"Bucket": "site-bucket"}, ["site-bucket"]),
             ("cloudfront", "GetDistribution", {"Id": "E2QWRUHAPOMQZL"}, ["E2QWRUHAPOMQZL"]),
+            ("cloudfront", "DeleteCloudFrontOriginAccessIdentity", {"Id": "E74FTE3AJFJ256", "IfMatch": "E1"},
+             ["E74FTE3AJFJ256"]),
             ("rds", "DeleteDBCluster", {"DBClusterIdentifier": "arn:aws:rds:us-east-1:123456789012:cluster:db"},
              ["arn:aws:rds:us-east-1:123456789012:cluster:db"]),
         ]

@@ -679,6 +679,403 @@ class CloudFrontTest(unittest.TestCase):
         cloudfront.delete_distribution(Id=distribution_id, IfMatch="WRONG")  # still enabled
 
 
+CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e4a5c-2b3d-4e6f-8a9b-1c2d3e4f5a6b"
+
+
+def s3_origin(origin_id, identity="", control_id=None):
+    """An S3 origin, reached through an origin access identity (`origin-access-identity/
+    cloudfront/ID`) or an origin access control (then with an empty identity, as AWS wants)."""
+    origin = {
+        "Id": origin_id,
+        "DomainName": f"{origin_id}.s3.us-east-1.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": identity},
+    }
+    if control_id is not None:
+        origin["OriginAccessControlId"] = control_id
+    return origin
+
+
+def distribution_with(origin):
+    """A disabled distribution with one origin."""
+    config = distribution_config(enabled=False)
+    config["Origins"] = {"Quantity": 1, "Items": [origin]}
+    config["DefaultCacheBehavior"]["TargetOriginId"] = origin["Id"]
+    return config
+
+
+def full_distribution_config(control_id, identity_id):
+    """Every field a strata distribution sets: three origins (one through an origin access
+    control, one through an origin access identity, one custom), the default cache behaviour,
+    aliases and an ACM certificate."""
+    return {
+        "CallerReference": unique("ref-"),
+        "Comment": "the site",
+        "Enabled": False,
+        "Aliases": {"Quantity": 2, "Items": ["www.example.com", "example.com"]},
+        "DefaultRootObject": "index.html",
+        "PriceClass": "PriceClass_100",
+        "HttpVersion": "http2and3",
+        "IsIPV6Enabled": False,
+        "Origins": {
+            "Quantity": 3,
+            "Items": [
+                s3_origin("site", control_id=control_id),
+                s3_origin("legacy", identity=f"origin-access-identity/cloudfront/{identity_id}"),
+                {
+                    "Id": "api",
+                    "DomainName": "api.example.com",
+                    "CustomOriginConfig": {
+                        "HTTPPort": 8080,
+                        "HTTPSPort": 8443,
+                        "OriginProtocolPolicy": "match-viewer",
+                        "OriginSslProtocols": {"Quantity": 2, "Items": ["TLSv1.1", "TLSv1.2"]},
+                    },
+                },
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "Compress": True,
+            "AllowedMethods": {
+                "Quantity": 3,
+                "Items": ["GET", "HEAD", "OPTIONS"],
+                "CachedMethods": {"Quantity": 2, "Items": ["GET", "HEAD"]},
+            },
+            "MinTTL": 1,
+            "DefaultTTL": 60,
+            "MaxTTL": 3600,
+        },
+        "ViewerCertificate": {
+            "ACMCertificateArn": CERTIFICATE_ARN,
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+            "CloudFrontDefaultCertificate": False,
+        },
+    }
+
+
+def assert_holds(test, sent, got, where):
+    """`got` holds every value of `sent`, lists in their order (AWS adds fields of its own, such
+    as an origin's ConnectionAttempts)."""
+    if isinstance(sent, dict):
+        test.assertIsInstance(got, dict, where)
+        for key, value in sent.items():
+            test.assertIn(key, got, f"{where}: {key} missing")
+            assert_holds(test, value, got[key], f"{where}.{key}")
+    elif isinstance(sent, list):
+        test.assertEqual(len(got), len(sent), where)
+        for i, (s, g) in enumerate(zip(sent, got)):
+            assert_holds(test, s, g, f"{where}[{i}]")
+    else:
+        test.assertEqual(got, sent, where)
+
+
+class DistributionConfigTest(unittest.TestCase):
+    """Always on: the plain emulator answers a distribution's configuration as AWS does."""
+
+    def test_a_full_config_comes_back_as_given_from_every_read(self):
+        cloudfront = client("plain", "cloudfront")
+        control_id = create_control(cloudfront)["OriginAccessControl"]["Id"]
+        identity_id = create_identity(cloudfront)["CloudFrontOriginAccessIdentity"]["Id"]
+        sent = full_distribution_config(control_id, identity_id)
+        created = cloudfront.create_distribution(DistributionConfig=sent)
+        distribution_id = created["Distribution"]["Id"]
+
+        def answers(written):
+            got = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+            summary = next(
+                d for d in cloudfront.list_distributions()["DistributionList"]["Items"] if d["Id"] == distribution_id
+            )
+            summary_fields = cloudfront.meta.service_model.shape_for("DistributionSummary").members
+            return {
+                "written": (sent, written),
+                "GetDistribution": (sent, cloudfront.get_distribution(Id=distribution_id)["Distribution"]["DistributionConfig"]),
+                "GetDistributionConfig": (sent, got),
+                "ListDistributions": ({k: v for k, v in sent.items() if k in summary_fields}, summary),
+            }
+
+        for call, (expected, got) in answers(created["Distribution"]["DistributionConfig"]).items():
+            with self.subTest(call):
+                assert_holds(self, expected, got, call)
+                # AWS names the certificate in the deprecated Certificate and CertificateSource,
+                # and answers no certificate field it was not given.
+                self.assertEqual(
+                    got["ViewerCertificate"],
+                    dict(sent["ViewerCertificate"], Certificate=CERTIFICATE_ARN, CertificateSource="acm"),
+                )
+
+        # An update answers the same way: the first origin moves to the identity, the API to
+        # other ports, and the cache behaviour stops compressing.
+        sent["Comment"] = "changed"
+        sent["Origins"]["Items"][0] = s3_origin("site", identity=f"origin-access-identity/cloudfront/{identity_id}")
+        sent["Origins"]["Items"][2]["CustomOriginConfig"].update(HTTPPort=80, HTTPSPort=443, OriginProtocolPolicy="https-only")
+        sent["DefaultCacheBehavior"]["Compress"] = False
+        updated = cloudfront.update_distribution(Id=distribution_id, DistributionConfig=sent, IfMatch=created["ETag"])
+        for call, (expected, got) in answers(updated["Distribution"]["DistributionConfig"]).items():
+            with self.subTest(f"after the update: {call}"):
+                assert_holds(self, expected, got, call)
+                self.assertNotIn("OriginAccessControlId", got["Origins"]["Items"][0])
+
+    def test_what_is_not_given_comes_back_as_aws_answers_it(self):
+        cloudfront = client("plain", "cloudfront")
+        got = cloudfront.create_distribution(DistributionConfig=distribution_config())["Distribution"]["DistributionConfig"]
+        self.assertEqual(
+            got["ViewerCertificate"],
+            {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1", "CertificateSource": "cloudfront"},
+        )
+        self.assertFalse(got["DefaultCacheBehavior"]["Compress"])
+        self.assertNotIn("OriginAccessControlId", got["Origins"]["Items"][0])
+        self.assertNotIn("S3OriginConfig", got["Origins"]["Items"][0])
+
+    def test_tags_are_set_at_create_changed_and_go_with_the_distribution(self):
+        cloudfront = client("plain", "cloudfront")
+        created = cloudfront.create_distribution_with_tags(
+            DistributionConfigWithTags={
+                "DistributionConfig": distribution_config(enabled=False),
+                "Tags": {"Items": [{"Key": "strata:name", "Value": "cdn"}, {"Key": "team", "Value": "web"}]},
+            }
+        )
+        arn = created["Distribution"]["ARN"]
+
+        def tags():
+            items = cloudfront.list_tags_for_resource(Resource=arn)["Tags"].get("Items", [])
+            return {t["Key"]: t["Value"] for t in items}
+
+        self.assertEqual(tags(), {"strata:name": "cdn", "team": "web"})
+        cloudfront.tag_resource(Resource=arn, Tags={"Items": [{"Key": "team", "Value": "edge"}, {"Key": "cost", "Value": "7"}]})
+        self.assertEqual(tags(), {"strata:name": "cdn", "team": "edge", "cost": "7"})
+        cloudfront.untag_resource(Resource=arn, TagKeys={"Items": ["cost", "team"]})
+        self.assertEqual(tags(), {"strata:name": "cdn"})
+
+        cloudfront.delete_distribution(Id=created["Distribution"]["Id"], IfMatch=created["ETag"])
+        gone = ("NoSuchResource", 404)
+        self.assertEqual(error_of(cloudfront.list_tags_for_resource, Resource=arn), gone)
+        self.assertEqual(error_of(cloudfront.tag_resource, Resource=arn, Tags={"Items": [{"Key": "a", "Value": "b"}]}), gone)
+        self.assertEqual(error_of(cloudfront.untag_resource, Resource=arn, TagKeys={"Items": ["a"]}), gone)
+
+
+def create_identity(cloudfront, comment="", reference=None):
+    return cloudfront.create_cloud_front_origin_access_identity(
+        CloudFrontOriginAccessIdentityConfig={"CallerReference": reference or unique("oai-"), "Comment": comment}
+    )
+
+
+def identity_pages(cloudfront, max_items):
+    pages, marker = [], ""
+    while True:
+        page = cloudfront.list_cloud_front_origin_access_identities(Marker=marker, MaxItems=str(max_items))
+        pages.append(page["CloudFrontOriginAccessIdentityList"])
+        if not pages[-1]["IsTruncated"]:
+            return pages
+        marker = pages[-1]["NextMarker"]
+
+
+class OriginAccessIdentityTest(unittest.TestCase):
+    def test_an_identity_is_created_read_updated_and_deleted_with_its_etag(self):
+        cloudfront = client("configured", "cloudfront")
+        reference = unique("oai-")
+        created = create_identity(cloudfront, "site", reference)
+        self.assertEqual(created["ResponseMetadata"]["HTTPStatusCode"], 201)
+        identity = created["CloudFrontOriginAccessIdentity"]
+        identity_id, first = identity["Id"], created["ETag"]
+        self.assertRegex(identity_id, r"^E[A-Z0-9]{13}$")
+        self.assertRegex(identity["S3CanonicalUserId"], r"^[0-9a-f]{64}$")
+        self.assertEqual(identity["CloudFrontOriginAccessIdentityConfig"], {"CallerReference": reference, "Comment": "site"})
+        self.assertEqual(
+            created["Location"], f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-identity/cloudfront/{identity_id}"
+        )
+        got = cloudfront.get_cloud_front_origin_access_identity(Id=identity_id)
+        self.assertEqual((got["CloudFrontOriginAccessIdentity"], got["ETag"]), (identity, first))
+        got = cloudfront.get_cloud_front_origin_access_identity_config(Id=identity_id)
+        self.assertEqual((got["CloudFrontOriginAccessIdentityConfig"], got["ETag"]), (identity["CloudFrontOriginAccessIdentityConfig"], first))
+
+        update_identity = cloudfront.update_cloud_front_origin_access_identity
+        changed = {"CallerReference": reference, "Comment": "changed"}
+        self.assertEqual(error_of(update_identity, Id=identity_id, CloudFrontOriginAccessIdentityConfig=changed), ("InvalidIfMatchVersion", 400))
+        self.assertEqual(
+            error_of(update_identity, Id=identity_id, CloudFrontOriginAccessIdentityConfig=changed, IfMatch="WRONG"),
+            ("PreconditionFailed", 412),
+        )
+        updated = update_identity(Id=identity_id, CloudFrontOriginAccessIdentityConfig=changed, IfMatch=first)
+        second = updated["ETag"]
+        self.assertNotEqual(second, first)
+        self.assertEqual(updated["CloudFrontOriginAccessIdentity"]["CloudFrontOriginAccessIdentityConfig"], changed)
+        got = cloudfront.get_cloud_front_origin_access_identity(Id=identity_id)
+        self.assertEqual((got["CloudFrontOriginAccessIdentity"]["CloudFrontOriginAccessIdentityConfig"], got["ETag"]), (changed, second))
+        self.assertEqual(
+            error_of(update_identity, Id=identity_id, CloudFrontOriginAccessIdentityConfig=changed, IfMatch=first),
+            ("PreconditionFailed", 412),
+        )
+
+        delete_identity = cloudfront.delete_cloud_front_origin_access_identity
+        self.assertEqual(error_of(delete_identity, Id=identity_id), ("InvalidIfMatchVersion", 400))
+        self.assertEqual(error_of(delete_identity, Id=identity_id, IfMatch=first), ("PreconditionFailed", 412))
+        delete_identity(Id=identity_id, IfMatch=second)
+        gone = ("NoSuchCloudFrontOriginAccessIdentity", 404)
+        self.assertEqual(error_of(cloudfront.get_cloud_front_origin_access_identity, Id=identity_id), gone)
+        self.assertEqual(error_of(cloudfront.get_cloud_front_origin_access_identity_config, Id=identity_id), gone)
+        self.assertEqual(error_of(update_identity, Id=identity_id, CloudFrontOriginAccessIdentityConfig=changed, IfMatch=second), gone)
+        self.assertEqual(error_of(delete_identity, Id=identity_id, IfMatch=second), gone)
+
+    def test_a_create_repeated_with_its_caller_reference_answers_the_same_identity(self):
+        cloudfront = client("plain", "cloudfront")
+        reference = unique("oai-")
+        first = create_identity(cloudfront, "site", reference)
+        again = create_identity(cloudfront, "site", reference)
+        self.assertEqual(again["CloudFrontOriginAccessIdentity"], first["CloudFrontOriginAccessIdentity"])
+        self.assertEqual(again["ETag"], first["ETag"])
+        self.assertEqual(
+            error_of(create_identity, cloudfront, "another comment", reference),
+            ("CloudFrontOriginAccessIdentityAlreadyExists", 409),
+        )
+        # A new reference: a new identity.
+        self.assertNotEqual(
+            create_identity(cloudfront, "site")["CloudFrontOriginAccessIdentity"]["Id"],
+            first["CloudFrontOriginAccessIdentity"]["Id"],
+        )
+
+    def test_identities_are_listed_in_pages_of_summaries(self):
+        cloudfront = client("plain", "cloudfront")
+        made = {}
+        for n in range(5):
+            made[create_identity(cloudfront, f"site {n}")["CloudFrontOriginAccessIdentity"]["Id"]] = f"site {n}"
+        pages = identity_pages(cloudfront, 2)
+        for page in pages[:-1]:
+            self.assertEqual((page["Quantity"], len(page["Items"]), page["MaxItems"]), (2, 2, 2))
+            self.assertEqual(page["NextMarker"], page["Items"][-1]["Id"])
+        self.assertFalse(pages[-1]["IsTruncated"])
+        self.assertNotIn("NextMarker", pages[-1])
+        summaries = [s for page in pages for s in page.get("Items", [])]
+        listed = {s["Id"]: s for s in summaries}
+        self.assertEqual(len(listed), len(summaries), "an identity listed twice")
+        for identity_id, comment in made.items():
+            self.assertEqual(set(listed[identity_id]), {"Id", "S3CanonicalUserId", "Comment"})
+            self.assertEqual(listed[identity_id]["Comment"], comment)
+
+    def test_an_identity_an_origin_names_is_not_deleted(self):
+        cloudfront = client("configured", "cloudfront")
+        created = create_identity(cloudfront)
+        identity_id, etag = created["CloudFrontOriginAccessIdentity"]["Id"], created["ETag"]
+        origin = s3_origin("site", identity=f"origin-access-identity/cloudfront/{identity_id}")
+        distribution = cloudfront.create_distribution(DistributionConfig=distribution_with(origin))
+        delete_identity = cloudfront.delete_cloud_front_origin_access_identity
+        # A disabled distribution holds it too.
+        self.assertEqual(error_of(delete_identity, Id=identity_id, IfMatch=etag), ("CloudFrontOriginAccessIdentityInUse", 409))
+        update(cloudfront, distribution["Distribution"]["Id"], distribution["ETag"],
+               Origins={"Quantity": 1, "Items": [s3_origin("site")]})
+        delete_identity(Id=identity_id, IfMatch=etag)
+
+    def test_off_any_etag_is_taken_and_an_identity_in_use_is_deleted(self):
+        cloudfront = client("plain", "cloudfront")
+        created = create_identity(cloudfront)
+        identity_id, first = created["CloudFrontOriginAccessIdentity"]["Id"], created["ETag"]
+        origin = s3_origin("site", identity=f"origin-access-identity/cloudfront/{identity_id}")
+        cloudfront.create_distribution(DistributionConfig=distribution_with(origin))
+        config = {"CallerReference": unique("oai-"), "Comment": "changed"}
+        updated = cloudfront.update_cloud_front_origin_access_identity(
+            Id=identity_id, CloudFrontOriginAccessIdentityConfig=config, IfMatch="WRONG"
+        )
+        self.assertNotEqual(updated["ETag"], first)  # a new ETag on each update, always
+        delete_identity = cloudfront.delete_cloud_front_origin_access_identity
+        self.assertEqual(error_of(delete_identity, Id=identity_id), ("InvalidIfMatchVersion", 400))
+        delete_identity(Id=identity_id, IfMatch="WRONG")  # a wrong ETag, and in use
+        self.assertEqual(
+            error_of(cloudfront.get_cloud_front_origin_access_identity, Id=identity_id),
+            ("NoSuchCloudFrontOriginAccessIdentity", 404),
+        )
+
+
+def create_control(cloudfront, name=None, **config):
+    return cloudfront.create_origin_access_control(
+        OriginAccessControlConfig=dict(
+            {"Name": name or unique("oac-"), "SigningProtocol": "sigv4", "SigningBehavior": "always",
+             "OriginAccessControlOriginType": "s3"},
+            **config,
+        )
+    )
+
+
+def listed_controls(cloudfront):
+    return {c["Id"]: c for c in cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])}
+
+
+class OriginAccessControlTest(unittest.TestCase):
+    def test_a_name_is_taken_once(self):
+        cloudfront = client("plain", "cloudfront")
+        name = unique("oac-")
+        create_control(cloudfront, name)
+        self.assertEqual(error_of(create_control, cloudfront, name), ("OriginAccessControlAlreadyExists", 409))
+        other = create_control(cloudfront)
+        config = dict(other["OriginAccessControl"]["OriginAccessControlConfig"], Name=name)
+        self.assertEqual(
+            error_of(cloudfront.update_origin_access_control, Id=other["OriginAccessControl"]["Id"],
+                     OriginAccessControlConfig=config, IfMatch=other["ETag"]),
+            ("OriginAccessControlAlreadyExists", 409),
+        )
+        self.assertEqual([c["Name"] for c in listed_controls(cloudfront).values()].count(name), 1)
+
+    def test_the_list_answers_every_field_of_a_summary(self):
+        cloudfront = client("plain", "cloudfront")
+        described = create_control(cloudfront, Description="the site bucket")["OriginAccessControl"]
+        bare = create_control(cloudfront, SigningBehavior="no-override")["OriginAccessControl"]
+        listed = listed_controls(cloudfront)
+        self.assertEqual(listed[described["Id"]], dict(described["OriginAccessControlConfig"], Id=described["Id"]))
+        self.assertEqual(
+            listed[bare["Id"]],
+            {"Id": bare["Id"], "Name": bare["OriginAccessControlConfig"]["Name"], "Description": "",
+             "SigningProtocol": "sigv4", "SigningBehavior": "no-override", "OriginAccessControlOriginType": "s3"},
+        )
+
+    def test_etags_are_checked_and_renewed_and_a_control_in_use_is_not_deleted(self):
+        cloudfront = client("configured", "cloudfront")
+        created = create_control(cloudfront)
+        control_id, first = created["OriginAccessControl"]["Id"], created["ETag"]
+        self.assertEqual(created["ResponseMetadata"]["HTTPStatusCode"], 201)
+        self.assertEqual(created["Location"], f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-control/{control_id}")
+        self.assertEqual(cloudfront.get_origin_access_control(Id=control_id)["ETag"], first)
+        config = dict(created["OriginAccessControl"]["OriginAccessControlConfig"], Description="changed")
+        update_control = cloudfront.update_origin_access_control
+        self.assertEqual(error_of(update_control, Id=control_id, OriginAccessControlConfig=config), ("InvalidIfMatchVersion", 400))
+        self.assertEqual(error_of(update_control, Id=control_id, OriginAccessControlConfig=config, IfMatch="WRONG"), ("PreconditionFailed", 412))
+        second = update_control(Id=control_id, OriginAccessControlConfig=config, IfMatch=first)["ETag"]
+        self.assertNotEqual(second, first)
+        got = cloudfront.get_origin_access_control_config(Id=control_id)
+        self.assertEqual((got["OriginAccessControlConfig"], got["ETag"]), (config, second))
+        self.assertEqual(error_of(update_control, Id=control_id, OriginAccessControlConfig=config, IfMatch=first), ("PreconditionFailed", 412))
+
+        distribution = cloudfront.create_distribution(DistributionConfig=distribution_with(s3_origin("site", control_id=control_id)))
+        delete_control = cloudfront.delete_origin_access_control
+        self.assertEqual(error_of(delete_control, Id=control_id), ("InvalidIfMatchVersion", 400))
+        self.assertEqual(error_of(delete_control, Id=control_id, IfMatch=first), ("PreconditionFailed", 412))
+        # A disabled distribution holds it too.
+        self.assertEqual(error_of(delete_control, Id=control_id, IfMatch=second), ("OriginAccessControlInUse", 409))
+        update(cloudfront, distribution["Distribution"]["Id"], distribution["ETag"],
+               Origins={"Quantity": 1, "Items": [s3_origin("site")]})
+        delete_control(Id=control_id, IfMatch=second)
+        gone = ("NoSuchOriginAccessControl", 404)
+        self.assertEqual(error_of(cloudfront.get_origin_access_control, Id=control_id), gone)
+        self.assertEqual(error_of(cloudfront.get_origin_access_control_config, Id=control_id), gone)
+        self.assertEqual(error_of(update_control, Id=control_id, OriginAccessControlConfig=config, IfMatch=second), gone)
+        self.assertEqual(error_of(delete_control, Id=control_id, IfMatch=second), gone)
+
+    def test_off_moto_keeps_its_etag_takes_any_and_deletes_a_control_in_use(self):
+        cloudfront = client("plain", "cloudfront")
+        created = create_control(cloudfront)
+        control_id, first = created["OriginAccessControl"]["Id"], created["ETag"]
+        config = dict(created["OriginAccessControl"]["OriginAccessControlConfig"], Description="changed")
+        updated = cloudfront.update_origin_access_control(Id=control_id, OriginAccessControlConfig=config, IfMatch="WRONG")
+        self.assertEqual(updated["ETag"], first)
+        cloudfront.create_distribution(DistributionConfig=distribution_with(s3_origin("site", control_id=control_id)))
+        cloudfront.delete_origin_access_control(Id=control_id, IfMatch="WRONG")
+        # An unknown id is AWS's NoSuchOriginAccessControl, always (moto: HTTP 500).
+        self.assertEqual(
+            error_of(cloudfront.delete_origin_access_control, Id=control_id, IfMatch=first),
+            ("NoSuchOriginAccessControl", 404),
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # ECS
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,11 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                ends `failed` (Gateway.NotAttached);
                DistributionNotDisabled for a CloudFront distribution deleted while enabled or
                not yet Deployed; PreconditionFailed for a wrong or stale If-Match, CloudFront
-               giving a new ETag on each update; ClusterContainsServicesException and
+               giving a new ETag on each update (distributions and origin access controls,
+               whose missing If-Match is InvalidIfMatchVersion; origin access identities, which
+               the test bed adds always, renew theirs always);
+               OriginAccessControlInUse and CloudFrontOriginAccessIdentityInUse for one that an
+               origin of a distribution names; ClusterContainsServicesException and
                ClusterContainsTasksException for an ECS cluster with active services or tasks;
                InvalidDBInstanceState for an RDS instance already being deleted;
                DuplicateListener for a load balancer port that has a listener (created there

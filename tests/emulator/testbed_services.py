@@ -1,6 +1,8 @@
 """The test bed's behaviours for services other than EC2 (RDS, Elastic Load Balancing v2,
-CloudFront, ECS, IAM server certificates): pending states, refusals, lingering interfaces, and
-the server certificates' tags, names and ids. Installed by testbed.install_model_patches();
+CloudFront, ECS, IAM server certificates): pending states, refusals, lingering interfaces, the
+server certificates' tags, names and ids, and CloudFront's origin access identities, origin
+access controls and distribution configurations as AWS answers them. Installed by
+testbed.install_model_patches();
 configured through testbed.CONFIG like the rest."""
 
 import copy
@@ -394,8 +396,32 @@ def install_elbv2_refusals():
 
 # ---------------------------------------------------------------------------------------------
 # CloudFront: `InProgress`, then `Deployed`, after create and update; deletes refused unless the
-# distribution is disabled and deployed; ETags checked and renewed on update.
+# distribution is disabled and deployed; ETags checked and renewed on update; a distribution's
+# tags go with it.
 # ---------------------------------------------------------------------------------------------
+
+def precondition_failed():
+    from moto.cloudfront.exceptions import CloudFrontException
+
+    return CloudFrontException(
+        "PreconditionFailed",
+        "The request failed because it didn't meet the preconditions in one or more "
+        "request-header fields.",
+    )
+
+
+def check_if_match(etag, if_match, required=False):
+    """AWS: an If-Match that is not the resource's current ETag fails with PreconditionFailed
+    (HTTP 412); a missing one with InvalidIfMatchVersion (HTTP 400), checked here when
+    `required` (moto checks it itself for distributions)."""
+    from moto.cloudfront.exceptions import InvalidIfMatchVersion
+
+    if not if_match:
+        if required:
+            raise InvalidIfMatchVersion()
+    elif if_match != etag:
+        raise precondition_failed()
+
 
 def install_cloudfront():
     from moto.cloudfront.exceptions import CloudFrontException
@@ -405,20 +431,14 @@ def install_cloudfront():
     create_dist = CloudFrontBackend.create_distribution
     update_dist = CloudFrontBackend.update_distribution
     delete_dist = CloudFrontBackend.delete_distribution
+    list_tags = CloudFrontBackend.list_tags_for_resource
+    tag = CloudFrontBackend.tag_resource
+    untag = CloudFrontBackend.untag_resource
 
     def deploy(dist):
         delay = CONFIG.pending("cloudfront")
         if delay > 0:
             hold(dist, "InProgress", delay, "Deployed")
-
-    def check_if_match(dist, if_match):
-        # A missing If-Match is moto's InvalidIfMatchVersion already.
-        if if_match and if_match != dist.etag:
-            raise CloudFrontException(
-                "PreconditionFailed",
-                "The request failed because it didn't meet the preconditions in one or more "
-                "request-header fields.",
-            )
 
     def create_distribution(self, distribution_config, tags):
         dist, location, etag = create_dist(self, distribution_config, tags)
@@ -428,7 +448,7 @@ def install_cloudfront():
     def update_distribution(self, dist_config, _id, if_match):
         dist = self.distributions.get(_id)
         if refusals() and dist is not None:
-            check_if_match(dist, if_match)
+            check_if_match(dist.etag, if_match)  # a missing If-Match is moto's InvalidIfMatchVersion
         dist, location, etag = update_dist(self, dist_config, _id, if_match)
         if refusals():
             dist.etag = etag = random_id()
@@ -438,18 +458,357 @@ def install_cloudfront():
     def delete_distribution(self, distribution_id, if_match):
         dist = self.distributions.get(distribution_id)
         if refusals() and dist is not None and if_match:
-            check_if_match(dist, if_match)
+            check_if_match(dist.etag, if_match)
             if dist.distribution_config.Enabled or dist.status != "Deployed":
                 raise CloudFrontException(
                     "DistributionNotDisabled",
                     "The distribution you are trying to delete has not been disabled.",
                 )
-        return delete_dist(self, distribution_id, if_match)
+        delete_dist(self, distribution_id, if_match)
+        self.tagger.delete_all_tags_for_resource(dist.arn)  # moto kept them
+
+    # AWS: a tag call naming a distribution that does not exist fails with NoSuchResource
+    # (HTTP 404); moto answered (and kept) tags for any ARN. Other resources are left to moto.
+    def known(self, arn):
+        kind, _, dist_id = arn.rpartition(":")[2].partition("/")
+        if kind == "distribution" and dist_id not in self.distributions:
+            raise CloudFrontException("NoSuchResource", "The specified resource does not exist.")
+
+    def list_tags_for_resource(self, resource):
+        known(self, resource)
+        return list_tags(self, resource=resource)
+
+    def tag_resource(self, arn, tags):
+        known(self, arn)
+        return tag(self, arn, tags)
+
+    def untag_resource(self, arn, tag_keys):
+        known(self, arn)
+        return untag(self, arn, tag_keys)
 
     CloudFrontBackend.create_distribution = create_distribution
     CloudFrontBackend.update_distribution = update_distribution
     CloudFrontBackend.delete_distribution = delete_distribution
+    CloudFrontBackend.list_tags_for_resource = list_tags_for_resource
+    CloudFrontBackend.tag_resource = tag_resource
+    CloudFrontBackend.untag_resource = untag_resource
+    install_cloudfront_config()
+    install_origin_access_controls()
+    install_origin_access_identities()
 
+
+# ---------------------------------------------------------------------------------------------
+# A distribution's configuration as AWS answers it, always (moto dropped or changed some of it:
+# a plain emulator bug, no AWS behaviour).
+# ---------------------------------------------------------------------------------------------
+
+def install_cloudfront_config():
+    from moto.cloudfront.models import DefaultCacheBehaviour, Origin, ViewerCertificate
+
+    origin_init = Origin.__init__
+    behaviour_init = DefaultCacheBehaviour.__init__
+    certificate_init = ViewerCertificate.__init__
+
+    def origin(self, config):
+        origin_init(self, config)
+        # AWS answers an origin's S3OriginConfig and OriginAccessControlId as given; moto kept
+        # neither (only the identity, for itself).
+        if "S3OriginConfig" in config:
+            self.s3_origin_config = config["S3OriginConfig"]
+        if "OriginAccessControlId" in config:
+            self.origin_access_control_id = config["OriginAccessControlId"]
+
+    def behaviour(self, config):
+        behaviour_init(self, config)
+        # AWS: a behaviour given no Compress does not compress (moto: true).
+        if "Compress" not in config:
+            self.compress = False
+
+    def certificate(self, config):
+        certificate_init(self, config)
+        # AWS answers the certificate fields given, and names the certificate in the
+        # deprecated Certificate and CertificateSource (`acm`, `iam` or `cloudfront`). moto
+        # answered an empty IAMCertificateId and Certificate, CertificateSource `cloudfront`
+        # whatever the certificate, and SSLSupportMethod `sni-only` when none was given.
+        self.acm_certificate_arn = config.get("ACMCertificateArn") or None
+        self.iam_certificate_id = config.get("IAMCertificateId") or None
+        self.ssl_support_method = config.get("SSLSupportMethod") or None
+        if self.acm_certificate_arn:
+            self.certificate, self.certificate_source = self.acm_certificate_arn, "acm"
+        elif self.iam_certificate_id:
+            self.certificate, self.certificate_source = self.iam_certificate_id, "iam"
+        else:
+            self.certificate, self.certificate_source = None, "cloudfront"
+
+    Origin.__init__ = origin
+    DefaultCacheBehaviour.__init__ = behaviour
+    ViewerCertificate.__init__ = certificate
+
+
+def origins(backend):
+    """Every origin of every distribution the CloudFront backend holds."""
+    for dist in backend.distributions.values():
+        yield from dist.distribution_config.Origins.get("Items") or []
+
+
+# ---------------------------------------------------------------------------------------------
+# Origin access controls: one per name, always; under refusals, ETags checked on update and
+# delete and renewed on update, and one that an origin names is not deleted.
+# ---------------------------------------------------------------------------------------------
+
+def install_origin_access_controls():
+    from moto.cloudfront.exceptions import CloudFrontException, NoSuchOriginAccessControl
+    from moto.cloudfront.models import CloudFrontBackend, random_id
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    create = CloudFrontBackend.create_origin_access_control
+
+    def name_in_use(backend, name, other_than=None):
+        if any(c.name == name and c.id != other_than for c in backend.origin_access_controls.values()):
+            raise CloudFrontException(
+                "OriginAccessControlAlreadyExists",
+                "An origin access control with the specified parameters already exists.",
+            )
+
+    def create_origin_access_control(self, config_dict):
+        # AWS: one origin access control per name (moto made a second one).
+        name_in_use(self, config_dict.get("Name"))
+        control = create(self, config_dict)
+        # AWS always answers a Description (the list's summaries require one).
+        control.description = control.description or ""
+        return control
+
+    def get_control(self, control_id):
+        control = self.origin_access_controls.get(control_id)
+        if control is None:
+            raise NoSuchOriginAccessControl()  # moto: HTTP 500 (a KeyError) on delete
+        return control
+
+    def update_origin_access_control(self, control_id, config, if_match=None):
+        control = get_control(self, control_id)
+        if refusals():
+            check_if_match(control.etag, if_match, required=True)
+        name_in_use(self, config.get("Name", control.name), other_than=control_id)
+        control.update(config)
+        if refusals():
+            control.etag = random_id()  # AWS: a new ETag on each update
+        return control
+
+    def delete_origin_access_control(self, control_id, if_match=None):
+        control = get_control(self, control_id)
+        if refusals():
+            check_if_match(control.etag, if_match, required=True)
+            if any(getattr(o, "origin_access_control_id", None) == control_id for o in origins(self)):
+                raise CloudFrontException(
+                    "OriginAccessControlInUse",
+                    "Cannot delete the origin access control because it's in use by one or "
+                    "more distributions.",
+                )
+        del self.origin_access_controls[control_id]
+
+    def answer(control, **headers):
+        return ActionResult(
+            {"OriginAccessControl": {"Id": control.id, "OriginAccessControlConfig": control}, "ETag": control.etag, **headers}
+        )
+
+    # The answers: moto's create gives no Location, its update and delete ignore If-Match, and
+    # it has no GetOriginAccessControlConfig.
+    def create_answer(self):
+        control = self.backend.create_origin_access_control(self._get_param("OriginAccessControlConfig", {}))
+        return answer(control, Location=f"https://cloudfront.amazonaws.com/2020-05-31/origin-access-control/{control.id}")
+
+    def update_answer(self):
+        return answer(
+            self.backend.update_origin_access_control(
+                self._get_param("Id"), self._get_param("OriginAccessControlConfig", {}),
+                if_match=self._get_param("IfMatch"),
+            )
+        )
+
+    def delete_answer(self):
+        self.backend.delete_origin_access_control(self._get_param("Id"), if_match=self._get_param("IfMatch"))
+        return EmptyResult()
+
+    def get_config_answer(self):
+        control = self.backend.get_origin_access_control(self._get_param("Id"))
+        return ActionResult({"OriginAccessControlConfig": control, "ETag": control.etag})
+
+    CloudFrontBackend.create_origin_access_control = create_origin_access_control
+    CloudFrontBackend.update_origin_access_control = update_origin_access_control
+    CloudFrontBackend.delete_origin_access_control = delete_origin_access_control
+    CloudFrontResponse.create_origin_access_control = create_answer
+    CloudFrontResponse.update_origin_access_control = update_answer
+    CloudFrontResponse.delete_origin_access_control = delete_answer
+    CloudFrontResponse.get_origin_access_control_config = get_config_answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Origin access identities (moto has none): the six calls, always, as AWS answers them; under
+# refusals, ETags checked on update and delete, and one that an origin names is not deleted.
+# ---------------------------------------------------------------------------------------------
+
+OAI_PATH = "/2020-05-31/origin-access-identity/cloudfront"
+
+
+def identities(backend):
+    """The CloudFront backend's origin access identities, by id (made on first use)."""
+    return backend.__dict__.setdefault("origin_access_identities", {})
+
+
+def install_origin_access_identities():
+    from moto.cloudfront import urls
+    from moto.cloudfront.exceptions import CloudFrontException, InvalidIfMatchVersion
+    from moto.cloudfront.models import random_id
+    from moto.cloudfront.responses import CloudFrontResponse
+    from moto.core.common_models import BaseModel
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.moto_api._internal import mock_random
+
+    class OriginAccessIdentity(BaseModel):
+        # A moto model of the CloudFront service (moto files models by their module's second
+        # name), so that the inventory and /moto-api see it.
+        __module__ = "moto.cloudfront.testbed"
+
+        def __init__(self, config):
+            # AWS's ids: "E" and 13 upper-case letters and digits; the S3 canonical user id: 64
+            # hex digits.
+            self.id = "E" + random_id(length=13)
+            self.s3_canonical_user_id = mock_random.get_random_hex(64)
+            self.caller_reference = config.get("CallerReference")
+            self.comment = config.get("Comment") or ""
+            self.created_with = self.config()
+            self.etag = random_id()
+
+        def config(self):
+            return {"CallerReference": self.caller_reference, "Comment": self.comment}
+
+        def answer(self):
+            return {
+                "Id": self.id,
+                "S3CanonicalUserId": self.s3_canonical_user_id,
+                "CloudFrontOriginAccessIdentityConfig": self.config(),
+            }
+
+    def find(backend, identity_id):
+        identity = identities(backend).get(identity_id)
+        if identity is None:
+            raise CloudFrontException(
+                "NoSuchCloudFrontOriginAccessIdentity", "The specified origin access identity does not exist."
+            )
+        return identity
+
+    def create(backend, config):
+        asked = {"CallerReference": config.get("CallerReference"), "Comment": config.get("Comment") or ""}
+        for identity in identities(backend).values():
+            if identity.caller_reference == asked["CallerReference"]:
+                # AWS: the same CallerReference with the same config answers the identity made
+                # by the first request; with another config it is refused.
+                if identity.created_with == asked:
+                    return identity
+                raise CloudFrontException(
+                    "CloudFrontOriginAccessIdentityAlreadyExists",
+                    "The CallerReference you are using to create an origin access identity is "
+                    f"associated with another identity with a different configuration: {identity.id}",
+                )
+        identity = OriginAccessIdentity(asked)
+        identities(backend)[identity.id] = identity
+        return identity
+
+    def check(identity, if_match):
+        # AWS: If-Match is required (InvalidIfMatchVersion, always, as moto does for
+        # distributions); a wrong or stale one fails under refusals.
+        if not if_match:
+            raise InvalidIfMatchVersion()
+        if refusals():
+            check_if_match(identity.etag, if_match)
+
+    def update(backend, identity_id, config, if_match):
+        identity = find(backend, identity_id)
+        check(identity, if_match)
+        identity.comment = config.get("Comment") or ""
+        identity.etag = random_id()  # AWS: a new ETag on each update
+        return identity
+
+    def delete(backend, identity_id, if_match):
+        identity = find(backend, identity_id)
+        check(identity, if_match)
+        named = f"origin-access-identity/cloudfront/{identity_id}"
+        if refusals() and any(getattr(o, "s3_access_identity", None) == named for o in origins(backend)):
+            raise CloudFrontException(
+                "CloudFrontOriginAccessIdentityInUse", "The Origin Access Identity specified is already in use."
+            )
+        del identities(backend)[identity_id]
+
+    def location(identity):
+        return f"https://cloudfront.amazonaws.com{OAI_PATH}/{identity.id}"
+
+    def create_answer(self):
+        identity = create(self.backend, self._get_param("CloudFrontOriginAccessIdentityConfig", {}))
+        return ActionResult(
+            {"CloudFrontOriginAccessIdentity": identity.answer(), "ETag": identity.etag, "Location": location(identity)}
+        )
+
+    def get_answer(self):
+        identity = find(self.backend, self._get_param("Id"))
+        return ActionResult({"CloudFrontOriginAccessIdentity": identity.answer(), "ETag": identity.etag})
+
+    def get_config_answer(self):
+        identity = find(self.backend, self._get_param("Id"))
+        return ActionResult({"CloudFrontOriginAccessIdentityConfig": identity.config(), "ETag": identity.etag})
+
+    def update_answer(self):
+        identity = update(
+            self.backend, self._get_param("Id"),
+            self._get_param("CloudFrontOriginAccessIdentityConfig", {}), self._get_param("IfMatch"),
+        )
+        return ActionResult({"CloudFrontOriginAccessIdentity": identity.answer(), "ETag": identity.etag})
+
+    def delete_answer(self):
+        delete(self.backend, self._get_param("Id"), self._get_param("IfMatch"))
+        return EmptyResult()
+
+    def list_answer(self):
+        # Pages in the order of the ids; a page starts after the Marker (the last id of the page
+        # before, as AWS's NextMarker is).
+        marker = self._get_param("Marker") or ""
+        max_items = int(self._get_param("MaxItems") or 100)
+        after = sorted((i for i in identities(self.backend).values() if i.id > marker), key=lambda i: i.id)
+        page = after[:max_items]
+        truncated = len(after) > max_items
+        summaries = [
+            {"Id": i.id, "S3CanonicalUserId": i.s3_canonical_user_id, "Comment": i.comment} for i in page
+        ]
+        return ActionResult(
+            {
+                "CloudFrontOriginAccessIdentityList": {
+                    "Marker": marker,
+                    "NextMarker": page[-1].id if truncated else None,
+                    "MaxItems": max_items,
+                    "IsTruncated": truncated,
+                    "Quantity": len(page),
+                    "Items": summaries or None,
+                }
+            }
+        )
+
+    CloudFrontResponse.create_cloud_front_origin_access_identity = create_answer
+    CloudFrontResponse.get_cloud_front_origin_access_identity = get_answer
+    CloudFrontResponse.get_cloud_front_origin_access_identity_config = get_config_answer
+    CloudFrontResponse.update_cloud_front_origin_access_identity = update_answer
+    CloudFrontResponse.delete_cloud_front_origin_access_identity = delete_answer
+    CloudFrontResponse.list_cloud_front_origin_access_identities = list_answer
+    # moto's server routes only the paths in its url_paths to the CloudFront handler (which
+    # then names the call by botocore's model): the identities' paths join them. Read when the
+    # server first serves CloudFront, after this.
+    dispatch = CloudFrontResponse.dispatch
+    urls.url_paths.update(
+        {
+            "{0}" + OAI_PATH + "$": dispatch,
+            "{0}" + OAI_PATH + "/(?P<identity_id>[^/]+)$": dispatch,
+            "{0}" + OAI_PATH + "/(?P<identity_id>[^/]+)/config$": dispatch,
+        }
+    )
 
 # ---------------------------------------------------------------------------------------------
 # ECS: a cluster with services or tasks is not deleted; a stopped awsvpc task's interface
