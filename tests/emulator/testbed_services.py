@@ -486,6 +486,26 @@ def install_cloudfront():
         known(self, arn)
         return untag(self, arn, tag_keys)
 
+    # `meddle` (a count): the next N GetDistributionConfig answers are followed, before the
+    # next request, by someone else's change to that distribution: its WebACLId (a field strata
+    # does not manage) set to "meddled", with a new ETag. An update made on the configuration
+    # just read then fails with PreconditionFailed (under refusals), as on AWS.
+    get_config = CloudFrontBackend.get_distribution_config
+
+    def get_distribution_config(self, distribution_id):
+        answer = get_config(self, distribution_id)
+        if int(CONFIG["meddle"] or 0) > 0:
+            CONFIG.data["meddle"] = int(CONFIG["meddle"]) - 1
+            dist = self.distributions[distribution_id]
+
+            def meddle():
+                dist.distribution_config.WebACLId = "meddled"
+                dist.etag = random_id()
+
+            later(0, meddle)
+        return answer
+
+    CloudFrontBackend.get_distribution_config = get_distribution_config
     CloudFrontBackend.create_distribution = create_distribution
     CloudFrontBackend.update_distribution = update_distribution
     CloudFrontBackend.delete_distribution = delete_distribution

@@ -12,12 +12,6 @@ use crate::support::{
     Running, Stack, TestBed, cloudfront_of, destroy_leaves_nothing, emulator, s3, strict,
 };
 
-/// The example's copy, with its `index.html`.
-fn example() -> Stack {
-    let s = Stack::example("cookbook-1.12-cloudfront");
-    std::fs::write(s.path().join("index.html"), "AWSCookbook\n").expect("write index.html");
-    s
-}
 
 async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
     cloudfront_of(url)
@@ -33,7 +27,7 @@ async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distrib
 
 #[tokio::test]
 async fn cookbook_1_12_distribution_in_front_of_a_private_bucket() {
-    let s = example();
+    let s = Stack::example("cookbook-1.12-cloudfront");
     s.apply_clean();
     let url = &emulator().url;
     let bucket = s.id_of("site");
@@ -125,7 +119,7 @@ async fn cookbook_1_12_distribution_in_front_of_a_private_bucket() {
 }
 
 /// The recipe's own form: an origin access identity, and a bucket policy naming it.
-const WITH_IDENTITY: &str = r#"stack: STACK
+pub const WITH_IDENTITY: &str = r#"stack: STACK
 region: us-east-1
 resources:
   site:
@@ -218,11 +212,11 @@ async fn the_recipes_origin_access_identity() {
 async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
     let tb = TestBed::like_this_run(json!({"refusals": true, "pending": {"cloudfront": 1.0}}));
     let s = tb.example("cookbook-1.12-cloudfront");
-    std::fs::write(s.path().join("index.html"), "AWSCookbook\n").expect("write index.html");
     s.expect(0, &["apply", "--auto-approve"]);
     let id = s.id_of("cdn");
 
-    tb.configure(json!({"pending": {"cloudfront": 600.0}}));
+    // Long enough to kill the run in its wait, short enough for the next run to wait it out.
+    tb.configure(json!({"pending": {"cloudfront": 20.0}}));
     let mut run = Running::start(
         s.command(&["destroy", "--auto-approve"])
             .stdout(std::process::Stdio::null()),
@@ -244,7 +238,6 @@ async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
         "the lockfile still records it"
     );
 
-    tb.configure(json!({"pending": {"cloudfront": 1.0}}));
     tb.clear_log();
     s.expect(0, &["destroy", "--auto-approve"]);
     let calls: Vec<String> = tb
@@ -272,4 +265,38 @@ async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
         crate::support::tagged_at(tb.url(), &s.name).await.is_empty(),
         "nothing of the stack is left"
     );
+}
+
+/// Someone else changes the distribution between strata's read of its configuration and its
+/// update (the test bed's `meddle`: a field strata does not manage, with a new ETag). CloudFront
+/// refuses the update made on the stale ETag (`PreconditionFailed`); strata reads again and
+/// makes its change on top: the other change stays.
+#[tokio::test]
+async fn a_change_made_in_between_is_detected_and_kept() {
+    let tb = TestBed::like_this_run(json!({"refusals": true}));
+    let s = tb.example("cookbook-1.12-cloudfront");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let id = s.id_of("cdn");
+    tb.configure(json!({"meddle": 1}));
+    tb.clear_log();
+    s.edit(|d| d.replace("default: 86400,", "default: 2592000,"));
+    s.expect(0, &["apply", "--auto-approve"]);
+    let updates: Vec<Option<String>> = tb
+        .log()
+        .into_iter()
+        .filter(|c| c.operation == "UpdateDistribution")
+        .map(|c| c.error)
+        .collect();
+    assert_eq!(
+        updates,
+        vec![Some("PreconditionFailed".to_string()), None],
+        "refused on the stale ETag, then made on the configuration read again"
+    );
+    let d = distribution(tb.url(), &id).await;
+    let config = d.distribution_config().expect("its configuration");
+    assert_eq!(config.web_acl_id(), Some("meddled"), "the other change stays");
+    #[allow(deprecated)] // the legacy TTLs the recipe uses
+    let ttl = config.default_cache_behavior().and_then(|b| b.default_ttl());
+    assert_eq!(ttl, Some(2_592_000), "and strata's is made");
+    s.expect(0, &["destroy", "--auto-approve"]);
 }

@@ -597,6 +597,7 @@ fn matrix_config() -> serde_json::Value {
         "vpc_endpoint",
         "vpc_endpoint_delete",
         "prefix_list",
+        "cloudfront",
     ];
     json!({
         "pending": pending.iter().map(|p| (p.to_string(), json!(0.3))).collect::<serde_json::Map<_, _>>(),
@@ -895,5 +896,6 @@ sampled_tests! {
     crash_sampled_1_9: "cookbook-1.9-s3-endpoint",
     crash_sampled_1_10: "cookbook-1.10-transit-gateway",
     crash_sampled_1_11: "cookbook-1.11-vpc-peering",
+    crash_sampled_1_12: "cookbook-1.12-cloudfront",
     crash_sampled_two_tier: "two-tier-network",
 }

@@ -177,6 +177,21 @@ resources:
       Version: "2012-10-17"
       Statement:
         - {Sid: One, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
+  oac:
+    kind: cloudfront.origin_access_control
+    name: lost-oac
+    description: one
+  oai:
+    kind: cloudfront.origin_access_identity
+    comment: one
+  cdn:
+    kind: cloudfront.distribution
+    comment: one
+    origins:
+      - {id: signed, domain_name: "${bucket.regional_domain_name}", origin_access_control: oac}
+      - {id: identity, domain_name: "${bucket.regional_domain_name}", origin_path: /old, origin_access_identity: oai}
+    default_cache_behavior: {target_origin: signed, ttl: {default: 60}}
+    tags: {Phase: one}
 "#;
 
 /// The same stack changed in place: every kind's update calls (tags, attributes, secondary
@@ -363,6 +378,21 @@ resources:
       Version: "2012-10-17"
       Statement:
         - {Sid: Two, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
+  oac:
+    kind: cloudfront.origin_access_control
+    name: lost-oac
+    description: two
+  oai:
+    kind: cloudfront.origin_access_identity
+    comment: two
+  cdn:
+    kind: cloudfront.distribution
+    comment: two
+    origins:
+      - {id: signed, domain_name: "${bucket.regional_domain_name}", origin_access_control: oac}
+      - {id: identity, domain_name: "${bucket.regional_domain_name}", origin_path: /new, origin_access_identity: oai}
+    default_cache_behavior: {target_origin: signed, ttl: {default: 120}}
+    tags: {Phase: two}
 "#;
 
 /// How often each mutating operation succeeded in a call log. Attempts AWS refused and strata
@@ -506,7 +536,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 21 kinds (29 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 24 kinds (32 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

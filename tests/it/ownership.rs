@@ -566,23 +566,22 @@ async fn a_full_disk_leaves_no_temporary_file_and_the_old_lockfile() {
 #[tokio::test]
 async fn every_kind_is_created_with_the_lockfiles_lineage() {
     let mut kinds = BTreeSet::new();
-    let s3 = || {
-        let s = Stack::new("ex", "");
-        std::fs::write(s.path().join("index.html"), "AWSCookbook").expect("write");
-        s.write(crate::s3::DOCS);
-        s
-    };
     for example in [
         "two-tier-network",
         "cookbook-1.10-transit-gateway",
         "cookbook-1.11-vpc-peering",
         "cookbook-1.7-alb",
-        "the S3 stack of tests/it/s3.rs",
+        "cookbook-1.12-cloudfront",
+        "the origin access identity stack of tests/it/cloudfront.rs",
     ] {
-        let s = if example.starts_with("the S3") {
-            s3()
+        let s = if example.starts_with("the origin") {
+            Stack::new("ex", crate::cloudfront::WITH_IDENTITY)
         } else {
-            Stack::example(example)
+            let s = Stack::example(example);
+            // elbv2:: applies the same example on the shared emulator at the same time: a
+            // target group's name is unique in the account.
+            s.edit(|d| d.replace("name: aws-cookbook207-tg", "name_prefix: own-tg-"));
+            s
         };
         s.expect(0, &["apply", "--auto-approve"]);
         if crate::support::strict() {
@@ -613,8 +612,14 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
                 ),
                 "{example}: {a}"
             );
+            // A bucket's `force_destroy` is strata's own setting, kept in the lockfile only:
+            // with the records lost it reads as off, and adopting sets it again (no AWS call).
+            let changes: Vec<&serde_json::Value> = a["changes"]
+                .as_array()
+                .map(|c| c.iter().filter(|c| c["field"] != "force_destroy").collect())
+                .unwrap_or_default();
             assert!(
-                a["changes"].as_array().is_none_or(Vec::is_empty),
+                changes.is_empty(),
                 "{example}: the ownership tags are all there: {a}"
             );
         }

@@ -147,20 +147,30 @@ impl Stack {
         s
     }
 
-    /// A copy of an example, with its stack renamed.
+    /// A copy of an example, with its stack renamed, and the files it reads (`index.html`).
     pub fn example(name: &str) -> Stack {
         Stack::copy_of(&repo().join("examples").join(name).join("stack.yaml"))
     }
 
-    /// A copy of a documents file (relative to the repository), with its stack renamed.
+    /// A copy of a documents file (relative to the repository), with its stack renamed, and
+    /// the other files of its folder but documents and Markdown (the files it reads).
     pub fn copy_of(path: &Path) -> Stack {
-        let text = std::fs::read_to_string(repo().join(path)).expect("the documents file");
+        let path = repo().join(path);
+        let text = std::fs::read_to_string(&path).expect("the documents file");
         let stack_line = text
             .lines()
             .find(|l| l.starts_with("stack:"))
             .expect("the example names its stack")
             .to_string();
-        Stack::new("ex", &text.replace(&stack_line, "stack: STACK"))
+        let s = Stack::new("ex", &text.replace(&stack_line, "stack: STACK"));
+        let folder = path.parent().expect("the documents' folder");
+        for f in std::fs::read_dir(folder).expect("the documents' folder").flatten() {
+            let p = f.path();
+            if p.is_file() && p.extension().is_none_or(|e| e != "yaml" && e != "md") {
+                std::fs::copy(&p, s.path().join(f.file_name())).expect("copy a file it reads");
+            }
+        }
+        s
     }
 
     /// Makes a new self-signed certificate for the documents' `{file: certs/…}` (a

@@ -206,6 +206,7 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
             all.push(offline::run(10_000)?);
             all.push(ansible::run(&env, &cli.venv)?);
             all.push(recipe::run(&env, "cookbook-1.7-alb")?);
+            all.push(recipe::run(&env, "cookbook-1.12-cloudfront")?);
             all
         }
     })

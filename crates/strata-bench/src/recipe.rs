@@ -1,5 +1,6 @@
-//! Target 6: the calls of a no-op plan of a recipe with several services (the load balancer
-//! recipe: EC2, Elastic Load Balancing v2, IAM and the tagging API), each operation against
+//! Targets 6 and 7: the calls of a no-op plan of a recipe with several services (the load
+//! balancer recipe: EC2, Elastic Load Balancing v2, IAM and the tagging API; the CloudFront
+//! recipe: S3, CloudFront and the tagging API), each operation against
 //! what it may cost: 2 per kind present for a kind's own describes and tags, and one per
 //! parent or per resource where the API has no batched read.
 
@@ -70,6 +71,31 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             n("elbv2.listener"),
             "per parent: the rules of each listener".into(),
         )),
+        "GetBucketTagging" | "GetBucketVersioning" | "GetBucketEncryption"
+        | "GetPublicAccessBlock" => Some((
+            n("s3.bucket"),
+            "1 per bucket: S3 reads each setting per bucket".into(),
+        )),
+        "HeadObject" => Some((
+            n("s3.object"),
+            "1 per object: read by its id, never downloaded".into(),
+        )),
+        "GetBucketPolicy" => Some((
+            n("s3.bucket_policy"),
+            "1 per policy: read by its bucket".into(),
+        )),
+        "ListDistributions" => per_kind("cloudfront.distribution"),
+        "GetDistribution" | "ListTagsForResource" => Some((
+            n("cloudfront.distribution"),
+            "1 per distribution: CloudFront reads a configuration and tags per distribution"
+                .into(),
+        )),
+        "ListOriginAccessControls" => per_kind("cloudfront.origin_access_control"),
+        "ListCloudFrontOriginAccessIdentities" => per_kind("cloudfront.origin_access_identity"),
+        "GetCloudFrontOriginAccessIdentity" => Some((
+            n("cloudfront.origin_access_identity"),
+            "1 per identity: its ownership marks are in its reference, not the listing".into(),
+        )),
         "ListServerCertificates" => per_kind("iam.server_certificate"),
         "GetServerCertificate" | "ListServerCertificateTags" => Some((
             n("iam.server_certificate"),
@@ -107,6 +133,14 @@ pub fn run(env: &Env, name: &str) -> Result<Section, String> {
             .map_err(|e| format!("examples/{name}: {e}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("stack.yaml"), &documents).map_err(|e| e.to_string())?;
+    // The files the example reads (`index.html`).
+    let folder = env.repo.join("examples").join(name);
+    for f in std::fs::read_dir(&folder).map_err(|e| e.to_string())?.flatten() {
+        let path = f.path();
+        if path.is_file() && path.extension().is_none_or(|e| e != "yaml" && e != "md") {
+            std::fs::copy(&path, dir.path().join(f.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
     if documents.contains("certs/server.key") {
         make_certificate(dir.path())?;
     }
@@ -151,10 +185,20 @@ pub fn run(env: &Env, name: &str) -> Result<Section, String> {
         md.push_str(&format!("| {op} | {count} | {allowed} | {why} |\n"));
     }
     Ok(Section {
-        title: "6. AWS calls per no-op plan of a recipe of several services".to_string(),
+        title: title(name),
         body: md,
         verdict: format!("{}.", verdict(&calls, &kinds)),
     })
+}
+
+/// The section of BENCHMARKS.md an example's counts go to.
+fn title(example: &str) -> String {
+    match example {
+        "cookbook-1.12-cloudfront" => {
+            "7. AWS calls per no-op plan of the CloudFront recipe (S3, CloudFront)".to_string()
+        }
+        _ => "6. AWS calls per no-op plan of a recipe of several services".to_string(),
+    }
 }
 
 /// A self-signed certificate and its key in `dir/certs/`, as the example's README makes them
