@@ -936,6 +936,26 @@ class OriginAccessIdentityTest(unittest.TestCase):
             first["CloudFrontOriginAccessIdentity"]["Id"],
         )
 
+    def test_a_bucket_policy_naming_a_new_identity_is_refused_for_a_moment(self):
+        cloudfront, s3 = client("configured", "cloudfront"), client("configured", "s3")
+        bucket = unique("principal-")
+        s3.create_bucket(Bucket=bucket)
+        identity_id = create_identity(cloudfront, "site")["CloudFrontOriginAccessIdentity"]["Id"]
+        policy = json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {identity_id}"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }],
+        })
+        hold(self, consistency=HELD)
+        self.assertEqual(error_of(s3.put_bucket_policy, Bucket=bucket, Policy=policy), ("MalformedPolicy", 400))
+        set_config("configured", {"consistency": 0})
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+        self.assertIn(identity_id, s3.get_bucket_policy(Bucket=bucket)["Policy"])
+
     def test_identities_are_listed_in_pages_of_summaries(self):
         cloudfront = client("plain", "cloudfront")
         made = {}

@@ -6,6 +6,7 @@ testbed.install_model_patches();
 configured through testbed.CONFIG like the rest."""
 
 import copy
+import time
 
 from testbed import CONFIG, later
 
@@ -733,6 +734,7 @@ def install_origin_access_identities():
                 )
         identity = OriginAccessIdentity(asked)
         identities(backend)[identity.id] = identity
+        IDENTITIES_MADE[identity.id] = time.time()
         return identity
 
     def check(identity, if_match):
@@ -834,6 +836,40 @@ def install_origin_access_identities():
 # ECS: a cluster with services or tasks is not deleted; a stopped awsvpc task's interface
 # lingers.
 # ---------------------------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------------------------
+# S3: a bucket policy naming an origin access identity made moments ago. On AWS the new
+# identity is not known to S3 for a few seconds (IAM's eventual consistency), and
+# PutBucketPolicy refuses the policy with MalformedPolicy "Invalid principal in policy" (HTTP
+# 400); moto accepts it. Under `consistency`: refused for that many seconds after the identity
+# was made.
+# ---------------------------------------------------------------------------------------------
+
+# Origin access identities by id: when each was made.
+IDENTITIES_MADE = {}
+
+
+def install_s3_principals():
+    import re
+
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import S3Backend
+
+    put_policy = S3Backend.put_bucket_policy
+
+    def put_bucket_policy(self, bucket_name, policy):
+        window = float(CONFIG["consistency"] or 0)
+        text = policy.decode() if isinstance(policy, bytes) else str(policy)
+        for identity_id in re.findall(r"CloudFront Origin Access Identity (\w+)", text):
+            made = IDENTITIES_MADE.get(identity_id)
+            if window > 0 and made is not None and time.time() - made < window:
+                error = S3ClientError("MalformedPolicy", "Invalid principal in policy")
+                error.code = "MalformedPolicy"
+                raise error
+        return put_policy(self, bucket_name, policy)
+
+    S3Backend.put_bucket_policy = put_bucket_policy
+
 
 def install_ecs():
     from moto.ec2.models import ec2_backends
@@ -1073,5 +1109,6 @@ def install():
     install_rds()
     install_elbv2()
     install_cloudfront()
+    install_s3_principals()
     install_ecs()
     install_iam_server_certificates()

@@ -12,7 +12,6 @@ use crate::support::{
     Running, Stack, TestBed, cloudfront_of, destroy_leaves_nothing, emulator, s3, strict,
 };
 
-
 async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
     cloudfront_of(url)
         .await
@@ -161,7 +160,9 @@ async fn the_recipes_origin_access_identity() {
     let config = d.distribution_config().expect("its configuration");
     let origin = &config.origins().expect("origins").items()[0];
     assert_eq!(
-        origin.s3_origin_config().map(|c| c.origin_access_identity()),
+        origin
+            .s3_origin_config()
+            .map(|c| c.origin_access_identity()),
         Some(format!("origin-access-identity/cloudfront/{oai}").as_str())
     );
     let behavior = config.default_cache_behavior().expect("its behaviour");
@@ -186,7 +187,12 @@ async fn the_recipes_origin_access_identity() {
     );
 
     // The comment changes in place.
-    s.edit(|d| d.replace("comment: AWSCookbook OAI", "comment: AWSCookbook OAI, renamed"));
+    s.edit(|d| {
+        d.replace(
+            "comment: AWSCookbook OAI",
+            "comment: AWSCookbook OAI, renamed",
+        )
+    });
     s.apply_clean();
     assert_eq!(s.id_of("oai"), oai, "updated, not replaced");
     let read = cloudfront_of(url)
@@ -232,7 +238,11 @@ async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
         !d.distribution_config().expect("config").enabled(),
         "the killed run disabled it"
     );
-    assert_eq!(d.status(), "InProgress", "and was killed while that deploys");
+    assert_eq!(
+        d.status(),
+        "InProgress",
+        "and was killed while that deploys"
+    );
     assert!(
         s.lockfile()["resources"]["cdn"]["id"] == json!(id),
         "the lockfile still records it"
@@ -262,7 +272,9 @@ async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
         .await;
     assert!(gone.is_err(), "the distribution is gone");
     assert!(
-        crate::support::tagged_at(tb.url(), &s.name).await.is_empty(),
+        crate::support::tagged_at(tb.url(), &s.name)
+            .await
+            .is_empty(),
         "nothing of the stack is left"
     );
 }
@@ -294,9 +306,72 @@ async fn a_change_made_in_between_is_detected_and_kept() {
     );
     let d = distribution(tb.url(), &id).await;
     let config = d.distribution_config().expect("its configuration");
-    assert_eq!(config.web_acl_id(), Some("meddled"), "the other change stays");
+    assert_eq!(
+        config.web_acl_id(),
+        Some("meddled"),
+        "the other change stays"
+    );
     #[allow(deprecated)] // the legacy TTLs the recipe uses
-    let ttl = config.default_cache_behavior().and_then(|b| b.default_ttl());
+    let ttl = config
+        .default_cache_behavior()
+        .and_then(|b| b.default_ttl());
     assert_eq!(ttl, Some(2_592_000), "and strata's is made");
+    s.expect(0, &["destroy", "--auto-approve"]);
+}
+
+/// A load balancer as a custom origin: the distribution fetches from its DNS name over HTTP,
+/// caching nothing, with every method allowed.
+#[tokio::test]
+async fn a_load_balancer_as_a_custom_origin() {
+    let s = Stack::example("cloudfront-alb-origin");
+    s.apply_clean();
+    let dns = s.lockfile()["resources"]["alb"]["attrs"]["dns_name"]
+        .as_str()
+        .expect("the load balancer's DNS name is recorded")
+        .to_string();
+    let d = distribution(&emulator().url, &s.id_of("cdn")).await;
+    let config = d.distribution_config().expect("its configuration");
+    let origin = &config.origins().expect("origins").items()[0];
+    assert_eq!(origin.domain_name(), dns);
+    let custom = origin.custom_origin_config().expect("a custom origin");
+    assert_eq!(custom.origin_protocol_policy().as_str(), "http-only");
+    assert_eq!((custom.http_port(), custom.https_port()), (80, 443));
+    let behavior = config.default_cache_behavior().expect("its behaviour");
+    assert_eq!(
+        behavior.cache_policy_id(),
+        Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"),
+        "CachingDisabled, by its id"
+    );
+    assert_eq!(behavior.allowed_methods().map(|m| m.items().len()), Some(7));
+    destroy_leaves_nothing(&s).await;
+}
+
+/// `--no-wait`: apply records the distribution while it deploys and says so; a plan shows it
+/// converging, not as a change; `strata wait` is the gate until it is deployed.
+#[tokio::test]
+async fn no_wait_then_strata_wait_for_a_distribution() {
+    let tb = TestBed::start(json!({"pending": {"cloudfront": 3600.0}}));
+    let s = tb.example("cookbook-1.12-cloudfront");
+    let out = s.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    let err = crate::support::stderr(&out);
+    assert!(
+        err.contains("Still converging: cdn (InProgress)"),
+        "apply names what is still deploying:\n{err}"
+    );
+    let plan = s.expect(0, &["plan", "--detailed-exitcode"]);
+    assert!(
+        crate::support::stdout(&plan).contains("No changes."),
+        "{}",
+        crate::support::stdout(&plan)
+    );
+    let out = s.expect(1, &["wait", "--timeout", "3s"]);
+    assert!(
+        crate::support::stderr(&out).contains("still converging after 3s: cdn (InProgress)"),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    tb.settle();
+    s.expect(0, &["wait", "--timeout", "60s"]);
+    tb.configure(json!({"pending": {"cloudfront": 0.0}}));
     s.expect(0, &["destroy", "--auto-approve"]);
 }

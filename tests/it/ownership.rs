@@ -579,8 +579,11 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         } else {
             let s = Stack::example(example);
             // elbv2:: applies the same example on the shared emulator at the same time: a
-            // target group's name is unique in the account.
-            s.edit(|d| d.replace("name: aws-cookbook207-tg", "name_prefix: own-tg-"));
+            // target group's and a load balancer's names are unique in the account.
+            s.edit(|d| {
+                d.replace("name: aws-cookbook207-tg", "name_prefix: own-tg-")
+                    .replace("name: aws-cookbook207-alb", "name_prefix: own-alb-")
+            });
             s
         };
         s.expect(0, &["apply", "--auto-approve"]);

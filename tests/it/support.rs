@@ -164,7 +164,10 @@ impl Stack {
             .to_string();
         let s = Stack::new("ex", &text.replace(&stack_line, "stack: STACK"));
         let folder = path.parent().expect("the documents' folder");
-        for f in std::fs::read_dir(folder).expect("the documents' folder").flatten() {
+        for f in std::fs::read_dir(folder)
+            .expect("the documents' folder")
+            .flatten()
+        {
             let p = f.path();
             if p.is_file() && p.extension().is_none_or(|e| e != "yaml" && e != "md") {
                 std::fs::copy(&p, s.path().join(f.file_name())).expect("copy a file it reads");
@@ -876,7 +879,11 @@ async fn cloudfront_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
         }
     };
     let list = cf.list_distributions().send().await.expect("distributions");
-    for d in list.distribution_list().map(|l| l.items()).unwrap_or_default() {
+    for d in list
+        .distribution_list()
+        .map(|l| l.items())
+        .unwrap_or_default()
+    {
         let tags = cf
             .list_tags_for_resource()
             .resource(d.arn())

@@ -71,7 +71,9 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             n("elbv2.listener"),
             "per parent: the rules of each listener".into(),
         )),
-        "GetBucketTagging" | "GetBucketVersioning" | "GetBucketEncryption"
+        "GetBucketTagging"
+        | "GetBucketVersioning"
+        | "GetBucketEncryption"
         | "GetPublicAccessBlock" => Some((
             n("s3.bucket"),
             "1 per bucket: S3 reads each setting per bucket".into(),
@@ -87,8 +89,7 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
         "ListDistributions" => per_kind("cloudfront.distribution"),
         "GetDistribution" | "ListTagsForResource" => Some((
             n("cloudfront.distribution"),
-            "1 per distribution: CloudFront reads a configuration and tags per distribution"
-                .into(),
+            "1 per distribution: CloudFront reads a configuration and tags per distribution".into(),
         )),
         "ListOriginAccessControls" => per_kind("cloudfront.origin_access_control"),
         "ListCloudFrontOriginAccessIdentities" => per_kind("cloudfront.origin_access_identity"),
@@ -135,7 +136,10 @@ pub fn run(env: &Env, name: &str) -> Result<Section, String> {
     std::fs::write(dir.path().join("stack.yaml"), &documents).map_err(|e| e.to_string())?;
     // The files the example reads (`index.html`).
     let folder = env.repo.join("examples").join(name);
-    for f in std::fs::read_dir(&folder).map_err(|e| e.to_string())?.flatten() {
+    for f in std::fs::read_dir(&folder)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
         let path = f.path();
         if path.is_file() && path.extension().is_none_or(|e| e != "yaml" && e != "md") {
             std::fs::copy(&path, dir.path().join(f.file_name())).map_err(|e| e.to_string())?;

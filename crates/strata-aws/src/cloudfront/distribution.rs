@@ -473,7 +473,10 @@ async fn until_deployed(
         progress,
         || async {
             Ok(match get(cx, id).await? {
-                Some(d) => DEPLOYED.poll(&d.status().to_string(), d),
+                Some(d) => {
+                    let status = d.status().to_owned();
+                    DEPLOYED.poll(&status, d)
+                }
                 None => Poll::Missing,
             })
         },

@@ -4,6 +4,8 @@
 //! by the lockfile's ids only, and a policy written by a run that crashed before recording it
 //! is written again by the next apply (PutBucketPolicy replaces the bucket's policy whole).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use futures_util::future::try_join_all;
 use serde_json::{Value, json};
@@ -16,6 +18,7 @@ use strata_engine::value::Attrs;
 use super::{AwsKind, bucket_name, client, created, removed, required, updated};
 use crate::Ctx;
 use crate::error::aws;
+use crate::wait::{self, Backoff, Poll};
 
 pub struct BucketPolicy;
 
@@ -53,17 +56,62 @@ async fn read_one(cx: &Ctx, bucket: &str) -> Result<Option<LiveResource>, Provid
 }
 
 /// Writes the document's policy on its bucket.
-async fn put(cx: &Ctx, a: &Attrs) -> Result<String, ProviderError> {
+/// How long a principal made moments ago may stay unknown to S3.
+const PRINCIPAL_VISIBLE: Duration = Duration::from_secs(120);
+
+/// Whether S3 refused a policy for a principal it does not know (yet).
+fn unknown_principal(e: &ProviderError) -> bool {
+    e.code.as_deref() == Some("MalformedPolicy") && e.message.contains("Invalid principal")
+}
+
+/// Writes the document's policy on its bucket. A principal made moments ago (a CloudFront
+/// origin access identity, a role) is not known to S3 for a few seconds, and the policy is
+/// refused as `MalformedPolicy: Invalid principal in policy` meanwhile: that is waited out.
+async fn put(cx: &Ctx, a: &Attrs, progress: &Progress) -> Result<String, ProviderError> {
     let bucket = bucket_name(required(a, "bucket")?).to_string();
-    let policy = a.get("policy").cloned().unwrap_or(Value::Null);
-    client(cx)
-        .put_bucket_policy()
-        .bucket(&bucket)
-        .policy(policy.to_string())
-        .send()
-        .await
-        .map_err(aws("s3:PutBucketPolicy"))?;
-    Ok(bucket)
+    let policy = a.get("policy").cloned().unwrap_or(Value::Null).to_string();
+    let last = std::sync::Mutex::new(None);
+    let r = wait::until(
+        "the policy's principals to be known to S3",
+        cx.timeout(PRINCIPAL_VISIBLE),
+        Backoff::default(),
+        progress,
+        || async {
+            let sent = client(cx)
+                .put_bucket_policy()
+                .bucket(&bucket)
+                .policy(&policy)
+                .send()
+                .await
+                .map_err(aws("s3:PutBucketPolicy"));
+            match sent {
+                Ok(_) => Ok(Poll::Ready(())),
+                Err(e) if unknown_principal(&e) => {
+                    let msg = e.message.clone();
+                    if let Ok(mut l) = last.lock() {
+                        *l = Some(e);
+                    }
+                    Ok(Poll::NotYet(msg))
+                }
+                Err(e) => Err(e),
+            }
+        },
+    )
+    .await;
+    match r {
+        Ok(()) => Ok(bucket),
+        // Still refused at the end: AWS's own error, with what to check.
+        Err(e) if e.class == ErrorClass::Timeout => Err(last
+            .into_inner()
+            .ok()
+            .flatten()
+            .map_or(e, |l| {
+                l.with_help(
+                    "a principal the policy names does not exist (or S3 does not know it after                      two minutes): check its ARN",
+                )
+            })),
+        Err(e) => Err(e),
+    }
 }
 
 #[async_trait]
@@ -88,7 +136,7 @@ impl AwsKind for BucketPolicy {
         req: &CreateRequest<'_>,
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        let bucket = put(cx, req.attrs).await?;
+        let bucket = put(cx, req.attrs, progress).await?;
         let id = policy_id(&bucket);
         progress.created(&id);
         let mut attrs = Attrs::new();
@@ -106,9 +154,9 @@ impl AwsKind for BucketPolicy {
         &self,
         cx: &Ctx,
         req: &UpdateRequest<'_>,
-        _: &Progress,
+        progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
-        put(cx, req.attrs).await?;
+        put(cx, req.attrs, progress).await?;
         Ok(updated(req))
     }
 
