@@ -325,7 +325,7 @@ async fn a_change_made_in_between_is_detected_and_kept() {
 async fn a_load_balancer_as_a_custom_origin() {
     let s = Stack::example("cloudfront-alb-origin");
     s.apply_clean();
-    let dns = s.lockfile()["resources"]["alb"]["attrs"]["dns_name"]
+    let dns = s.lockfile()["resources"]["alb"]["attributes"]["dns_name"]
         .as_str()
         .expect("the load balancer's DNS name is recorded")
         .to_string();
