@@ -598,3 +598,24 @@ fn tagging_listing_ids_come_from_arns() {
         }
     }
 }
+
+/// Kinds AWS cannot tag keep strata's ownership marks at the end of a text field: they come
+/// back off whole, and a text without them (made outside strata) has no owner.
+#[test]
+fn ownership_marks_go_after_the_text_and_come_back_off() {
+    use strata_aws::tags::{Ownership, marked, unmarked};
+    let owner = strata_engine::provider::Owner {
+        stack: "web",
+        name: "oac",
+        lineage: "9e2a",
+    };
+    let t = marked("for the site", owner);
+    assert_eq!(t, "for the site [strata stack=web name=oac lineage=9e2a]");
+    let (text, own) = unmarked(&t);
+    assert_eq!(text, "for the site");
+    assert_eq!(own.stack.as_deref(), Some("web"));
+    assert_eq!(own.name.as_deref(), Some("oac"));
+    assert_eq!(own.lineage.as_deref(), Some("9e2a"));
+    assert_eq!(unmarked("plain [strata of old]").1, Ownership::default());
+    assert_eq!(unmarked("plain"), ("plain", Ownership::default()));
+}

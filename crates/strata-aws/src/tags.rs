@@ -117,26 +117,3 @@ pub fn unmarked(text: &str) -> (&str, Ownership) {
     (before, own)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn marks_go_after_the_text_and_come_back_off() {
-        let owner = Owner {
-            stack: "web",
-            name: "oac",
-            lineage: "9e2a",
-        };
-        let t = marked("for the site", owner);
-        assert_eq!(t, "for the site [strata stack=web name=oac lineage=9e2a]");
-        let (text, own) = unmarked(&t);
-        assert_eq!(text, "for the site");
-        assert_eq!(own.stack.as_deref(), Some("web"));
-        assert_eq!(own.name.as_deref(), Some("oac"));
-        assert_eq!(own.lineage.as_deref(), Some("9e2a"));
-        // Made outside strata, or marks that are not ours: the whole text, no owner.
-        assert_eq!(unmarked("plain [strata of old]").1, Ownership::default());
-        assert_eq!(unmarked("plain").0, "plain");
-    }
-}
