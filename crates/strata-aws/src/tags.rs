@@ -116,4 +116,3 @@ pub fn unmarked(text: &str) -> (&str, Ownership) {
     }
     (before, own)
 }
-

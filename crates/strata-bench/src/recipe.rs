@@ -78,9 +78,9 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             n("s3.bucket"),
             "1 per bucket: S3 reads each setting per bucket".into(),
         )),
-        "HeadObject" => Some((
+        "HeadObject" | "GetObjectTagging" => Some((
             n("s3.object"),
-            "1 per object: read by its id, never downloaded".into(),
+            "1 per object: read by its id (metadata and tags), never downloaded".into(),
         )),
         "GetBucketPolicy" => Some((
             n("s3.bucket_policy"),
