@@ -282,7 +282,7 @@ async fn a_destroy_killed_during_the_disable_wait_is_finished_by_the_next() {
 /// Someone else changes the distribution between strata's read of its configuration and its
 /// update (the test bed's `meddle`: a field strata does not manage, with a new ETag). CloudFront
 /// refuses the update made on the stale ETag (`PreconditionFailed`); strata reads again and
-/// makes its change on top: the other change stays.
+/// makes its change on top: the other change stays. Then the destroy's sequence, in order.
 #[tokio::test]
 async fn a_change_made_in_between_is_detected_and_kept() {
     let tb = TestBed::like_this_run(json!({"refusals": true}));
@@ -316,7 +316,33 @@ async fn a_change_made_in_between_is_detected_and_kept() {
         .default_cache_behavior()
         .and_then(|b| b.default_ttl());
     assert_eq!(ttl, Some(2_592_000), "and strata's is made");
+
+    // The teardown the book does by hand: disabled, deployed (a second here), then deleted at
+    // the first try, with the ETag of then; the access control after the distribution.
+    tb.configure(json!({"pending": {"cloudfront": 1.0}}));
+    tb.clear_log();
     s.expect(0, &["destroy", "--auto-approve"]);
+    let sequence: Vec<(String, Option<String>)> = tb
+        .log()
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                c.operation.as_str(),
+                "UpdateDistribution" | "DeleteDistribution" | "DeleteOriginAccessControl"
+            )
+        })
+        .map(|c| (c.operation, c.error))
+        .collect();
+    let ok = |op: &str| (op.to_string(), None);
+    assert_eq!(
+        sequence,
+        vec![
+            ok("UpdateDistribution"),
+            ok("DeleteDistribution"),
+            ok("DeleteOriginAccessControl")
+        ],
+        "disable, then delete once deployed, then the access control"
+    );
 }
 
 /// A load balancer as a custom origin: the distribution fetches from its DNS name over HTTP,
