@@ -97,9 +97,10 @@ pub fn plain_resource(arn: &str) -> Option<(&str, &str)> {
 /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/ID` → `(TYPE, ID)`.
 pub fn arn_resource(arn: &str) -> Option<(&str, &str)> {
     let resource = arn.splitn(6, ':').nth(5)?;
-    resource
-        .split_once('/')
-        .filter(|(t, id)| !t.is_empty() && !id.is_empty())
+    // The type ends at the first `/` (`vpc/vpc-1`) or `:` (RDS: `cluster:db1`), whichever
+    // comes first.
+    let at = resource.find(['/', ':'])?;
+    Some((&resource[..at], &resource[at + 1..])).filter(|(t, id)| !t.is_empty() && !id.is_empty())
 }
 
 type Cell = Arc<OnceCell<Arc<Listing>>>;

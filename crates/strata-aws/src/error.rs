@@ -47,6 +47,17 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
         ErrorClass::InvalidState,
     ),
     ("rds", "InvalidDBInstanceState", ErrorClass::InvalidState),
+    // A subnet group or parameter group a cluster still uses.
+    (
+        "rds",
+        "InvalidDBSubnetGroupStateFault",
+        ErrorClass::DependencyViolation,
+    ),
+    (
+        "rds",
+        "InvalidDBParameterGroupState",
+        ErrorClass::DependencyViolation,
+    ),
     (
         "rds",
         "InvalidDBSubnetGroupStateFault",

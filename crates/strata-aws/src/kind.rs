@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{cloudfront, ec2, elbv2, iam, s3};
+use crate::{cloudfront, ec2, elbv2, iam, rds, s3};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -97,6 +97,10 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &cloudfront::origin_access_control::OriginAccessControl,
     &cloudfront::origin_access_identity::OriginAccessIdentity,
     &cloudfront::distribution::DistributionKind,
+    &rds::db_subnet_group::DbSubnetGroupKind,
+    &rds::db_cluster_parameter_group::DbClusterParameterGroupKind,
+    &rds::db_cluster::DbClusterKind,
+    &rds::db_cluster_instance::DbClusterInstanceKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -117,6 +117,14 @@ fn headline(a: &Action) -> String {
     format!("{} ({}){id} {what}{why}{}", a.name, a.kind, takes(a))
 }
 
+/// What a delete or replacement does to the data a resource holds (a database's final
+/// snapshot, or none), for kinds that say (`Policy::on_delete`), from what was last seen.
+fn data_note(a: &Action) -> Option<String> {
+    let note = strata_model::kinds::find(&a.kind)?.policy.on_delete?;
+    let prior = a.prior.as_ref()?;
+    a.deletes().then(|| note(&a.name, prior))
+}
+
 /// `; usually 5 to 15 minutes on AWS` after a change to a kind whose changes take minutes
 /// (`Policy::takes`).
 fn takes(a: &Action) -> String {
@@ -447,6 +455,9 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     );
     for a in changes {
         let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
+        if let Some(note) = data_note(a) {
+            let _ = writeln!(out, "      {}", st.red(&format!("! {note}")));
+        }
         let create = matches!(a.action, ActionKind::Create { .. });
         let width = a
             .changes

@@ -228,6 +228,9 @@ pub struct Policy {
     /// How long a create, an update or a delete usually takes on AWS, when it is minutes
     /// (`5 to 15 minutes on AWS`): the plan says so beside such a change.
     pub takes: Option<&'static str>,
+    /// What deleting a resource of the kind does to the data it holds (`NAME`, its attributes
+    /// as last seen): the plan shows it, in red, under a delete or a replacement.
+    pub on_delete: Option<fn(&str, &serde_json::Map<String, serde_json::Value>) -> String>,
 }
 
 impl Policy {
@@ -242,6 +245,7 @@ impl Policy {
         delete_protection: None,
         id_from_documents: false,
         takes: None,
+        on_delete: None,
     };
 }
 
@@ -459,6 +463,10 @@ register_kinds! {
     OriginAccessControl(origin_access_control::OriginAccessControlSpec),
     OriginAccessIdentity(origin_access_identity::OriginAccessIdentitySpec),
     Distribution(distribution::DistributionSpec),
+    DbSubnetGroup(db_subnet_group::DbSubnetGroupSpec),
+    DbClusterParameterGroup(db_cluster_parameter_group::DbClusterParameterGroupSpec),
+    DbCluster(db_cluster::DbClusterSpec),
+    DbClusterInstance(db_cluster_instance::DbClusterInstanceSpec),
 }
 
 /// Looks a kind up by name.
@@ -537,6 +545,34 @@ pub(crate) fn check_name_or_prefix(
 
 pub(crate) fn default_true() -> bool {
     true
+}
+
+/// The desired values in AWS's form for a kind whose names AWS keeps lower-case (RDS): `name`
+/// and `name_prefix` lower-cased, so that `AWSCookbook401` compares equal to the
+/// `awscookbook401` RDS answers.
+pub(crate) fn lower_case_name(attrs: &mut serde_json::Map<String, serde_json::Value>, _region: &str) {
+    for key in ["name", "name_prefix", "identifier", "identifier_prefix"] {
+        // A name holding a reference is left as it is (its value is known after apply).
+        if let Some(serde_json::Value::String(n)) = attrs.get_mut(key)
+            && !n.contains("${")
+        {
+            *n = n.to_lowercase();
+        }
+    }
+}
+
+/// The availability zone of each subnet, where the stack gives it (a subnet of the stack that
+/// names its zone); `None` for a subnet outside the stack or without one.
+pub(crate) fn zones_of<'a>(stack: &'a Stack, subnets: &[Ref]) -> Vec<Option<&'a str>> {
+    subnets
+        .iter()
+        .map(|s| {
+            stack
+                .spec::<subnet::SubnetSpec>(s.name())
+                .and_then(|sub| sub.availability_zone.as_ref())
+                .map(|z| z.value.as_str())
+        })
+        .collect()
 }
 
 /// An IPv6 block in the text AWS answers with (RFC 5952: lower case, leading zeros dropped,
