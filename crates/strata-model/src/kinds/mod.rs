@@ -529,7 +529,9 @@ pub(crate) fn check_name_or_prefix(
         (None, Some(p)) => {
             let v = &p.value;
             let room = rule.max - NAME_SUFFIX_LEN;
-            if v.is_empty() || v.len() > room || !(rule.valid)(v) {
+            // Checked as the names it makes: the prefix and a suffix of strata's (hex digits).
+            let made = format!("{v}{}", "0".repeat(NAME_SUFFIX_LEN));
+            if v.is_empty() || v.len() > room || !(rule.valid)(&made) {
                 diags.push(
                     Diagnostic::error("strata::invalid_value", format!("`{v}` is not a valid {what} name prefix"))
                         .at(p.span, "invalid name prefix")
