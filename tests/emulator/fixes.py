@@ -688,9 +688,14 @@ _s3_models.copy = _types.SimpleNamespace(
 #       managed made a second secret and orphaned the first; the cluster keeps its secret.
 #    f. DescribeDBInstances' filter `db-cluster-id` takes cluster identifiers and ARNs (API
 #       reference); moto matched identifiers only, so an ARN found no instance.
+#    g. An encrypted cluster's KmsKeyId is the ARN of its key (given as a key id, an alias or an
+#       ARN; the account's `aws/rds` key when none is given); moto answered what was given, or
+#       the placeholder `default_kms_key_id`, also for an unencrypted cluster (AWS: none). A key
+#       that does not exist is moto's KMSKeyNotAccessibleFault, as on AWS.
 from moto.rds.exceptions import (  # noqa: E402
     DBClusterNotFoundError,
     DBSubnetGroupNotFoundError,
+    KMSKeyNotAccessibleFault,
     RDSClientError,
 )
 from moto.rds.models import RDSBackend  # noqa: E402
@@ -710,7 +715,16 @@ def _rds_cluster_named(backend, name):
 def _rds_create_cluster_once(self, kwargs):
     if _rds_cluster_named(self, kwargs.get("db_cluster_identifier")) is not None:
         raise RDSClientError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
-    return _rds_create_cluster(self, kwargs)
+    if kwargs.get("storage_encrypted"):
+        key = kwargs.get("kms_key_id") or "alias/aws/rds"
+        try:
+            kwargs["kms_key_id"] = self._validate_kms_key(key)
+        except AttributeError:  # moto's KMS on an alias that does not exist
+            raise KMSKeyNotAccessibleFault(key)
+    cluster = _rds_create_cluster(self, kwargs)
+    if not cluster.storage_encrypted:
+        cluster.kms_key_id = None
+    return cluster
 
 
 def _rds_create_subnet_group_once(self, subnet_name, description, subnets, tags):

@@ -128,6 +128,10 @@ def error_of(call, *args, **kwargs):
     return None
 
 
+def inventory(server):
+    return json.loads(urllib.request.urlopen(SERVERS[server][1] + "/_testbed/inventory").read())
+
+
 def settle(server):
     """Every pending state of the emulator ends now."""
     request = urllib.request.Request(SERVERS[server][1] + "/_testbed/settle", data=b"", method="POST")
@@ -536,6 +540,42 @@ class AuroraServerlessTest(unittest.TestCase):
             (instance["DBInstanceClass"], instance["DBClusterIdentifier"], instance["PubliclyAccessible"]),
             ("db.serverless", name, False),
         )
+
+    def test_an_encrypted_cluster_names_its_key_by_arn(self):
+        rds = client("plain", "rds")  # always on
+        kms = client("plain", "kms")
+        key = kms.create_key()["KeyMetadata"]
+        alias = unique("alias/db-")
+        kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+        for given in (key["KeyId"], alias, key["Arn"]):
+            _, created = create_v2_cluster(rds, StorageEncrypted=True, KmsKeyId=given)
+            self.assertEqual((created["StorageEncrypted"], created["KmsKeyId"]), (True, key["Arn"]))
+        name, created = create_v2_cluster(rds, StorageEncrypted=True)
+        managed = kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"]
+        self.assertEqual(created["KmsKeyId"], managed)
+        instance = create_v2_instance(rds, name)
+        described = rds.describe_db_instances(DBInstanceIdentifier=instance)["DBInstances"][0]
+        self.assertEqual((described["StorageEncrypted"], described["KmsKeyId"]), (True, managed))
+        _, created = create_v2_cluster(rds)
+        self.assertNotIn("KmsKeyId", created)
+        self.assertEqual(
+            error_of(create_v2_cluster, rds, StorageEncrypted=True, KmsKeyId=unique("alias/none-")),
+            ("KMSKeyNotAccessibleFault", 400),
+        )
+
+    def test_a_cluster_deleted_leaves_nothing_behind(self):
+        rds = client("plain", "rds")
+        before = inventory("plain")
+        name, _ = create_v2_cluster(rds, StorageEncrypted=True, EnableHttpEndpoint=True)
+        instance = create_v2_instance(rds, name)
+        during = set(inventory("plain")) - set(before)
+        self.assertTrue(any(f":cluster:{name}" in line for line in during), during)
+        self.assertTrue(any(":secret:rds!cluster-" in line for line in during), during)
+        rds.delete_db_instance(DBInstanceIdentifier=instance)
+        rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+        # Its automated snapshot and managed secret go with it; the AWS managed KMS keys it
+        # made (aws/rds, aws/secretsmanager) are AWS's, not in the inventory.
+        self.assertEqual(inventory("plain"), before)
 
     def test_off_moto_takes_a_serverless_v1_cluster(self):
         # AWS ended Aurora Serverless v1 on 2025-03-31; strata refuses it before any call. moto

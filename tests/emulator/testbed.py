@@ -817,10 +817,12 @@ def inventory():
     ["service region Model id"], sorted. A generic walk over moto's backends (each loaded
     service's BackendDict, each backend's dicts and lists of models, two levels deep), so it
     needs nothing per service. A model's id is its ARN, or for EC2 its id. Resources in a
-    state that AWS no longer shows (deleted, failed, ...) are left out. moto's own defaults
+    state that AWS no longer shows (deleted, failed, ...) are left out, and so are AWS's own
+    KMS keys and RDS default groups (made on first use). moto's own defaults
     (AMIs, default VPCs) are in it, made when a region is first used: compare two inventories
     taken once the regions are in use."""
     import sys
+    from collections.abc import Mapping
 
     from moto.core.base_backend import BackendDict
     from moto.core.common_models import BaseModel
@@ -843,10 +845,20 @@ def inventory():
                 return True
         return False
 
+    def aws_managed(model):
+        # AWS's own: an AWS managed KMS key (`alias/aws/rds`, `alias/aws/secretsmanager`), made in
+        # an account on first use (an encrypted DB cluster, a managed master password) and kept;
+        # an RDS default parameter or option group (`default.aurora-postgresql16`), which moto
+        # makes when a DB instance of that family first names it.
+        if any(str(a).startswith("alias/aws/") for a in getattr(model, "aliases", None) or ()):
+            return True
+        name = getattr(model, "name", None)
+        return type(model).__module__ == "moto.rds.models" and str(name).startswith(("default.", "default:"))
+
     def models(value, depth=0):
         if isinstance(value, BaseModel):
             yield value
-        elif depth < 2 and isinstance(value, dict):
+        elif depth < 2 and isinstance(value, Mapping):  # RDS keeps its models in Mappings
             for v in list(value.values()):
                 yield from models(v, depth + 1)
         elif depth < 2 and isinstance(value, (list, tuple)):
@@ -869,7 +881,7 @@ def inventory():
                     for attr, value in list(vars(backend).items()):
                         for model in models(value):
                             i = ident(model, service)
-                            if i and not gone(model):
+                            if i and not gone(model) and not aws_managed(model):
                                 found.add(f"{service} {region} {type(model).__name__} {i}")
     return sorted(found)
 
