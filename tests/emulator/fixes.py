@@ -667,3 +667,116 @@ _s3_models.copy = _types.SimpleNamespace(
     deepcopy=lambda versions, memo=None: [_copy.copy(v) for v in versions],
     copy=_copy.copy,
 )
+
+
+# 15. RDS, where moto answers in ways no AWS behaviour explains (the Aurora kinds, issue 16):
+#    a. CreateDBCluster with an identifier in use replaced the cluster (new endpoint, new managed
+#       secret, the first one orphaned), then usually failed on its automated snapshot's name
+#       (DBClusterSnapshotAlreadyExistsFault); AWS refuses with DBClusterAlreadyExistsFault (HTTP
+#       400) and keeps the cluster, also while it is being deleted. CreateDBSubnetGroup with a
+#       name in use replaced the group (its tags lost); AWS: DBSubnetGroupAlreadyExists. These
+#       are AWS's answers to the SDK's repeat of a create whose answer was lost.
+#    b. ModifyDBSubnetGroup dropped the group (moto pops it and never files it back), and a
+#       missing one failed with HTTP 500 instead of DBSubnetGroupNotFoundFault.
+#    c. DeleteDBCluster kept the cluster's automated snapshots; on AWS "all automated backups for
+#       that DB cluster are deleted" with it (manual and final snapshots stay). They piled up in
+#       the inventory, and a cluster created again under the same name in the same minute failed
+#       on its automated snapshot's name.
+#    d. ModifyDBCluster naming a cluster that does not exist failed with HTTP 500 (a KeyError);
+#       AWS: DBClusterNotFoundFault (HTTP 404).
+#    e. ModifyDBCluster with ManageMasterUserPassword on a cluster whose password is already
+#       managed made a second secret and orphaned the first; the cluster keeps its secret.
+#    f. DescribeDBInstances' filter `db-cluster-id` takes cluster identifiers and ARNs (API
+#       reference); moto matched identifiers only, so an ARN found no instance.
+#    g. An encrypted cluster's KmsKeyId is the ARN of its key (given as a key id, an alias or an
+#       ARN; the account's `aws/rds` key when none is given); moto answered what was given, or
+#       the placeholder `default_kms_key_id`, also for an unencrypted cluster (AWS: none). A key
+#       that does not exist is moto's KMSKeyNotAccessibleFault, as on AWS.
+from moto.rds.exceptions import (  # noqa: E402
+    DBClusterNotFoundError,
+    DBSubnetGroupNotFoundError,
+    KMSKeyNotAccessibleFault,
+    RDSClientError,
+)
+from moto.rds.models import RDSBackend  # noqa: E402
+
+_rds_create_cluster = RDSBackend.create_db_cluster
+_rds_create_subnet_group = RDSBackend.create_subnet_group
+_rds_modify_cluster = RDSBackend.modify_db_cluster
+_rds_delete_cluster = RDSBackend.delete_db_cluster
+
+
+def _rds_cluster_named(backend, name):
+    """The cluster of that identifier (AWS's identifiers ignore case), or None."""
+    name = (name or "").lower()
+    return next((c for k, c in backend.clusters.items() if k.lower() == name), None)
+
+
+def _rds_create_cluster_once(self, kwargs):
+    if _rds_cluster_named(self, kwargs.get("db_cluster_identifier")) is not None:
+        raise RDSClientError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+    if kwargs.get("storage_encrypted"):
+        key = kwargs.get("kms_key_id") or "alias/aws/rds"
+        try:
+            kwargs["kms_key_id"] = self._validate_kms_key(key)
+        except AttributeError:  # moto's KMS on an alias that does not exist
+            raise KMSKeyNotAccessibleFault(key)
+    cluster = _rds_create_cluster(self, kwargs)
+    if not cluster.storage_encrypted:
+        cluster.kms_key_id = None
+    return cluster
+
+
+def _rds_create_subnet_group_once(self, subnet_name, description, subnets, tags):
+    if subnet_name in self.subnet_groups:
+        raise RDSClientError(
+            "DBSubnetGroupAlreadyExists", f"The DB subnet group '{subnet_name}' already exists."
+        )
+    return _rds_create_subnet_group(self, subnet_name, description, subnets, tags)
+
+
+def _rds_modify_subnet_group_in_place(self, subnet_name, description, subnets):
+    group = self.subnet_groups.get(subnet_name)
+    if group is None:
+        raise DBSubnetGroupNotFoundError(subnet_name)
+    group.subnets = subnets
+    if description is not None:
+        group.description = description
+    return group
+
+
+def _rds_modify_cluster_found(self, kwargs):
+    cluster = _rds_cluster_named(self, kwargs.get("db_cluster_identifier"))
+    if cluster is None:
+        raise DBClusterNotFoundError(kwargs.get("db_cluster_identifier"))
+    kwargs["db_cluster_identifier"] = next(k for k, c in self.clusters.items() if c is cluster)
+    if kwargs.get("manage_master_user_password") and getattr(cluster, "master_user_secret", None):
+        kwargs.pop("manage_master_user_password")
+        kwargs.pop("master_user_secret_kms_key_id", None)
+    return _rds_modify_cluster(self, kwargs)
+
+
+def _rds_delete_cluster_and_its_backups(self, cluster_identifier, snapshot_name=None):
+    cluster = _rds_delete_cluster(self, cluster_identifier, snapshot_name)
+    for name, snapshot in list(self.cluster_snapshots.items()):
+        if snapshot.snapshot_type == "automated" and snapshot.db_cluster_identifier == cluster.db_cluster_identifier:
+            del self.cluster_snapshots[name]
+    return cluster
+
+
+_rds_describe_instances = RDSBackend.describe_db_instances
+
+
+def _rds_describe_instances_by_cluster_arn(self, db_instance_identifier=None, filters=None):
+    if filters and filters.get("db-cluster-id"):
+        names = [v.split(":cluster:")[-1] if v.startswith("arn:") else v for v in filters["db-cluster-id"]]
+        filters = dict(filters, **{"db-cluster-id": names})
+    return _rds_describe_instances(self, db_instance_identifier, filters=filters)
+
+
+RDSBackend.create_db_cluster = _rds_create_cluster_once
+RDSBackend.create_subnet_group = _rds_create_subnet_group_once
+RDSBackend.modify_db_subnet_group = _rds_modify_subnet_group_in_place
+RDSBackend.modify_db_cluster = _rds_modify_cluster_found
+RDSBackend.delete_db_cluster = _rds_delete_cluster_and_its_backups
+RDSBackend.describe_db_instances = _rds_describe_instances_by_cluster_arn

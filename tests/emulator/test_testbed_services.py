@@ -40,11 +40,14 @@ CONFIGURED = {
         "rds_cluster_delete": PENDING,
         "rds_instance": PENDING,
         "rds_instance_delete": PENDING,
+        "rds_cluster_modify": PENDING,
+        "rds_instance_modify": PENDING,
         "load_balancer": PENDING,
         "cloudfront": PENDING,
     },
     "refusals": True,
     "linger": LINGER,
+    "pagination": False,
 }
 # How long a poll waits for a transition that should take PENDING or LINGER seconds: far longer,
 # for a busy machine.
@@ -123,6 +126,16 @@ def error_of(call, *args, **kwargs):
     except ClientError as e:
         return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
     return None
+
+
+def inventory(server):
+    return json.loads(urllib.request.urlopen(SERVERS[server][1] + "/_testbed/inventory").read())
+
+
+def settle(server):
+    """Every pending state of the emulator ends now."""
+    request = urllib.request.Request(SERVERS[server][1] + "/_testbed/settle", data=b"", method="POST")
+    urllib.request.urlopen(request).read()
 
 
 def poll(read, until, patience=PATIENCE):
@@ -270,6 +283,469 @@ class RdsTest(unittest.TestCase):
         self.assertEqual(instance_status(rds, instance_name), "DBInstanceNotFound")
         rds.delete_db_cluster(DBClusterIdentifier=cluster_name, SkipFinalSnapshot=True)
         self.assertEqual(cluster_status(rds, cluster_name), "DBClusterNotFoundFault")
+
+
+# The Aurora Serverless v2 kinds (issue 16): rds.db_subnet_group, rds.db_cluster_parameter_group,
+# rds.db_cluster, rds.db_cluster_instance.
+
+def create_v2_cluster(rds, **settings):
+    """An Aurora PostgreSQL Serverless v2 cluster with a managed master password."""
+    name = unique("v2-")
+    arguments = dict(
+        DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion="16.6",
+        MasterUsername="postgres", ManageMasterUserPassword=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 4},
+    )
+    arguments.update(settings)
+    return name, rds.create_db_cluster(**arguments)["DBCluster"]
+
+
+def create_v2_instance(rds, cluster_name, tier=1):
+    name = unique("v2i-")
+    rds.create_db_instance(
+        DBInstanceIdentifier=name, DBClusterIdentifier=cluster_name, Engine="aurora-postgresql",
+        DBInstanceClass="db.serverless", PromotionTier=tier, PubliclyAccessible=False,
+    )
+    return name
+
+
+def describe_cluster(rds, name):
+    return rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+
+
+def subnet_group(rds, network, subnets=None, **extra):
+    name = unique("sg-")
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=name, DBSubnetGroupDescription="test",
+        SubnetIds=subnets or network.subnets, **extra,
+    )
+    return name
+
+
+def cluster_parameter_group(rds):
+    name = unique("cpg-")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name, DBParameterGroupFamily="aurora-postgresql16",
+        Description="test",
+    )
+    return name
+
+
+def snapshot_ids(rds, cluster_name, kind):
+    snapshots = rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_name, SnapshotType=kind)
+    return [s["DBClusterSnapshotIdentifier"] for s in snapshots["DBClusterSnapshots"]]
+
+
+class AuroraServerlessTest(unittest.TestCase):
+    def test_a_change_leaves_cluster_and_instance_modifying_then_available(self):
+        rds = client("configured", "rds")
+        # Held: the change shows `modifying`, and AWS's refusals meanwhile.
+        hold(self, pending={"rds_cluster": 0, "rds_instance": 0, "rds_cluster_modify": HELD,
+                            "rds_instance_modify": HELD})
+        name, _ = create_v2_cluster(rds)
+        instance = create_v2_instance(rds, name)
+        changed = rds.modify_db_cluster(
+            DBClusterIdentifier=name, ApplyImmediately=True, DeletionProtection=True,
+            BackupRetentionPeriod=14, ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 8},
+        )["DBCluster"]
+        self.assertEqual(changed["Status"], "modifying")
+        self.assertEqual(cluster_status(rds, name), "modifying")
+        self.assertEqual(
+            error_of(rds.modify_db_cluster, DBClusterIdentifier=name, ApplyImmediately=True, BackupRetentionPeriod=7),
+            ("InvalidDBClusterStateFault", 400),
+        )
+        cluster = describe_cluster(rds, name)
+        self.assertEqual((cluster["DeletionProtection"], cluster["BackupRetentionPeriod"]), (True, 14))
+        changed = rds.modify_db_instance(DBInstanceIdentifier=instance, ApplyImmediately=True, PromotionTier=2)
+        self.assertEqual(changed["DBInstance"]["DBInstanceStatus"], "modifying")
+        self.assertEqual(instance_status(rds, instance), "modifying")
+        self.assertEqual(
+            error_of(rds.modify_db_instance, DBInstanceIdentifier=instance, ApplyImmediately=True, PromotionTier=3),
+            ("InvalidDBInstanceState", 400),
+        )
+
+        # With the configured delay: `modifying`, then `available`.
+        set_config("configured", CONFIGURED)
+        name, _ = create_v2_cluster(rds)
+        poll(lambda: cluster_status(rds, name), lambda s: s == "available")
+        instance = create_v2_instance(rds, name)
+        poll(lambda: instance_status(rds, instance), lambda s: s == "available")
+        rds.modify_db_cluster(
+            DBClusterIdentifier=name, ApplyImmediately=True,
+            ServerlessV2ScalingConfiguration={"MinCapacity": 1, "MaxCapacity": 16},
+        )
+        seen = poll(lambda: cluster_status(rds, name), lambda s: s == "available")
+        assert_progress(self, seen, ["modifying", "available"])
+        rds.modify_db_instance(DBInstanceIdentifier=instance, ApplyImmediately=True, PromotionTier=2)
+        seen = poll(lambda: instance_status(rds, instance), lambda s: s == "available")
+        assert_progress(self, seen, ["modifying", "available"])
+
+    def test_off_moto_answers_a_change_available(self):
+        rds = client("plain", "rds")
+        name, _ = create_v2_cluster(rds)
+        instance = create_v2_instance(rds, name)
+        changed = rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, BackupRetentionPeriod=3)
+        self.assertEqual(changed["DBCluster"]["Status"], "available")
+        rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, BackupRetentionPeriod=4)
+        changed = rds.modify_db_instance(DBInstanceIdentifier=instance, ApplyImmediately=True, PromotionTier=4)
+        self.assertEqual(changed["DBInstance"]["DBInstanceStatus"], "available")
+        self.assertEqual(
+            error_of(rds.modify_db_cluster, DBClusterIdentifier=unique("none-"), BackupRetentionPeriod=3),
+            ("DBClusterNotFoundFault", 404),
+        )
+
+    def test_the_data_api_is_set_at_create_and_by_enable_and_disable_http_endpoint(self):
+        rds = client("plain", "rds")  # always on
+        name, created = create_v2_cluster(rds, EnableHttpEndpoint=True)
+        self.assertTrue(created["HttpEndpointEnabled"])
+        arn = created["DBClusterArn"]
+        answer = rds.disable_http_endpoint(ResourceArn=arn)
+        self.assertEqual((answer["ResourceArn"], answer["HttpEndpointEnabled"]), (arn, False))
+        self.assertFalse(describe_cluster(rds, name)["HttpEndpointEnabled"])
+        self.assertTrue(rds.enable_http_endpoint(ResourceArn=arn)["HttpEndpointEnabled"])
+        self.assertTrue(describe_cluster(rds, name)["HttpEndpointEnabled"])
+        # ModifyDBCluster's EnableHttpEndpoint is Serverless v1's: no effect on a v2 cluster.
+        rds.modify_db_cluster(DBClusterIdentifier=name, EnableHttpEndpoint=False, ApplyImmediately=True)
+        self.assertTrue(describe_cluster(rds, name)["HttpEndpointEnabled"])
+        other, created = create_v2_cluster(rds)
+        self.assertFalse(created["HttpEndpointEnabled"])
+        self.assertEqual(
+            error_of(rds.enable_http_endpoint, ResourceArn=arn.replace(name, unique("none-"))),
+            ("ResourceNotFoundFault", 404),
+        )
+
+    def test_a_delete_takes_its_final_snapshot_or_is_refused(self):
+        rds = client("configured", "rds")
+        hold(self, pending={"rds_cluster": 0, "rds_cluster_delete": HELD})
+        tags = [{"Key": "strata:name", "Value": "db"}]
+        name, _ = create_v2_cluster(rds, CopyTagsToSnapshot=True, Tags=tags)
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=name), ("InvalidParameterCombination", 400)
+        )
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=name, SkipFinalSnapshot=True,
+                     FinalDBSnapshotIdentifier=unique("final-")),
+            ("InvalidParameterCombination", 400),
+        )
+        self.assertEqual(cluster_status(rds, name), "available")
+        self.assertEqual(len(snapshot_ids(rds, name, "automated")), 1, "moto's automated snapshot")
+        final = unique("final-")
+        deleted = rds.delete_db_cluster(
+            DBClusterIdentifier=name, SkipFinalSnapshot=False, FinalDBSnapshotIdentifier=final
+        )
+        self.assertEqual(deleted["DBCluster"]["Status"], "deleting")
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=name, SkipFinalSnapshot=True),
+            ("InvalidDBClusterStateFault", 400),
+        )
+        snapshot = rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=final)["DBClusterSnapshots"]
+        self.assertEqual(
+            [(s["DBClusterIdentifier"], s["SnapshotType"], s["TagList"]) for s in snapshot], [(name, "manual", tags)]
+        )
+        self.assertEqual(snapshot_ids(rds, name, "automated"), [], "automated backups go with the cluster")
+        # A change, or a final snapshot, of a cluster that is not available is refused.
+        hold(self, pending={"rds_cluster": 0, "rds_cluster_modify": HELD})
+        name, _ = create_v2_cluster(rds)
+        rds.modify_db_cluster(DBClusterIdentifier=name, ApplyImmediately=True, BackupRetentionPeriod=2)
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=name, FinalDBSnapshotIdentifier=unique("final-")),
+            ("InvalidDBClusterStateFault", 400),
+        )
+
+        # With the configured delay: gone, its final snapshot kept.
+        set_config("configured", CONFIGURED)
+        name, _ = create_v2_cluster(rds)
+        poll(lambda: cluster_status(rds, name), lambda s: s == "available")
+        final = unique("final-")
+        rds.delete_db_cluster(DBClusterIdentifier=name, FinalDBSnapshotIdentifier=final)
+        seen = poll(lambda: cluster_status(rds, name), lambda s: s == "DBClusterNotFoundFault")
+        assert_progress(self, seen, ["deleting", "DBClusterNotFoundFault"])
+        self.assertEqual(snapshot_ids(rds, name, "manual"), [final])
+
+    def test_off_moto_deletes_without_a_final_snapshot_decided(self):
+        rds = client("plain", "rds")
+        name, _ = create_v2_cluster(rds)
+        self.assertEqual(rds.delete_db_cluster(DBClusterIdentifier=name)["DBCluster"]["Status"], "available")
+        self.assertEqual(cluster_status(rds, name), "DBClusterNotFoundFault")
+        self.assertEqual(snapshot_ids(rds, name, "manual") + snapshot_ids(rds, name, "automated"), [])
+        # Created again under its name at once (moto's automated snapshot of the first one went
+        # with it).
+        create_v2_cluster(rds, DBClusterIdentifier=name)
+        self.assertEqual(cluster_status(rds, name), "available")
+
+    def test_a_protected_cluster_is_not_deleted(self):
+        rds = client("plain", "rds")  # moto refuses it as AWS does
+        name, _ = create_v2_cluster(rds, DeletionProtection=True)
+        try:
+            rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+            self.fail("deleted")
+        except ClientError as e:
+            self.assertEqual(
+                (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"],
+                 e.response["Error"]["Message"]),
+                ("InvalidParameterCombination", 400,
+                 "Cannot delete protected Cluster, please disable deletion protection and try again."),
+            )
+        self.assertEqual(cluster_status(rds, name), "available")
+        rds.modify_db_cluster(DBClusterIdentifier=name, DeletionProtection=False, ApplyImmediately=True)
+        rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+        self.assertEqual(cluster_status(rds, name), "DBClusterNotFoundFault")
+
+    def test_a_serverless_v2_cluster_and_its_instances_come_back_as_given(self):
+        rds = client("plain", "rds")
+        secrets = client("plain", "secretsmanager")
+        name, created = create_v2_cluster(
+            rds, ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 4, "SecondsUntilAutoPause": 600},
+            StorageEncrypted=True, BackupRetentionPeriod=7, PreferredBackupWindow="03:00-04:00",
+            CopyTagsToSnapshot=True, DeletionProtection=False,
+        )
+        cluster = describe_cluster(rds, name)
+        self.assertEqual(
+            cluster["ServerlessV2ScalingConfiguration"],
+            {"MinCapacity": 0.0, "MaxCapacity": 4.0, "SecondsUntilAutoPause": 600},
+        )
+        self.assertEqual(
+            (cluster["EngineMode"], cluster["StorageEncrypted"], cluster["BackupRetentionPeriod"],
+             cluster["PreferredBackupWindow"], cluster["CopyTagsToSnapshot"]),
+            ("provisioned", True, 7, "03:00-04:00", True),
+        )
+        secret = cluster["MasterUserSecret"]["SecretArn"]
+        self.assertEqual(secrets.describe_secret(SecretId=secret)["ARN"], secret)
+        for answer in (created, cluster):
+            self.assertNotIn("MasterUserPassword", answer)
+            self.assertNotIn("password", json.dumps(answer, default=str).lower())
+        # Managed again: the same secret (moto made a second one).
+        rds.modify_db_cluster(DBClusterIdentifier=name, ManageMasterUserPassword=True, ApplyImmediately=True)
+        self.assertEqual(describe_cluster(rds, name)["MasterUserSecret"]["SecretArn"], secret)
+        # SecondsUntilAutoPause: only while the minimum is 0, 300 unless given.
+        for given, shown in (
+            ({"MinCapacity": 0.5, "MaxCapacity": 4}, {"MinCapacity": 0.5, "MaxCapacity": 4.0}),
+            ({"MinCapacity": 0, "MaxCapacity": 8}, {"MinCapacity": 0.0, "MaxCapacity": 8.0, "SecondsUntilAutoPause": 300}),
+            ({"MinCapacity": 1, "MaxCapacity": 8, "SecondsUntilAutoPause": 900}, {"MinCapacity": 1.0, "MaxCapacity": 8.0}),
+        ):
+            rds.modify_db_cluster(DBClusterIdentifier=name, ServerlessV2ScalingConfiguration=given, ApplyImmediately=True)
+            self.assertEqual(describe_cluster(rds, name)["ServerlessV2ScalingConfiguration"], shown)
+        other, created = create_v2_cluster(rds, ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 2})
+        self.assertEqual(created["ServerlessV2ScalingConfiguration"]["SecondsUntilAutoPause"], 300)
+
+        writer = create_v2_instance(rds, name, tier=1)
+        reader = create_v2_instance(rds, name, tier=2)
+        members = {m["DBInstanceIdentifier"]: m for m in describe_cluster(rds, name)["DBClusterMembers"]}
+        self.assertEqual(
+            {k: (m["IsClusterWriter"], m["PromotionTier"]) for k, m in members.items()},
+            {writer: (True, 1), reader: (False, 2)},
+        )
+        instance = rds.describe_db_instances(DBInstanceIdentifier=reader)["DBInstances"][0]
+        self.assertEqual(
+            (instance["DBInstanceClass"], instance["DBClusterIdentifier"], instance["PubliclyAccessible"]),
+            ("db.serverless", name, False),
+        )
+
+    def test_an_encrypted_cluster_names_its_key_by_arn(self):
+        rds = client("plain", "rds")  # always on
+        kms = client("plain", "kms")
+        key = kms.create_key()["KeyMetadata"]
+        alias = unique("alias/db-")
+        kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+        for given in (key["KeyId"], alias, key["Arn"]):
+            _, created = create_v2_cluster(rds, StorageEncrypted=True, KmsKeyId=given)
+            self.assertEqual((created["StorageEncrypted"], created["KmsKeyId"]), (True, key["Arn"]))
+        name, created = create_v2_cluster(rds, StorageEncrypted=True)
+        managed = kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"]
+        self.assertEqual(created["KmsKeyId"], managed)
+        instance = create_v2_instance(rds, name)
+        described = rds.describe_db_instances(DBInstanceIdentifier=instance)["DBInstances"][0]
+        self.assertEqual((described["StorageEncrypted"], described["KmsKeyId"]), (True, managed))
+        _, created = create_v2_cluster(rds)
+        self.assertNotIn("KmsKeyId", created)
+        self.assertEqual(
+            error_of(create_v2_cluster, rds, StorageEncrypted=True, KmsKeyId=unique("alias/none-")),
+            ("KMSKeyNotAccessibleFault", 400),
+        )
+
+    def test_a_cluster_deleted_leaves_nothing_behind(self):
+        rds = client("plain", "rds")
+        before = inventory("plain")
+        name, _ = create_v2_cluster(rds, StorageEncrypted=True, EnableHttpEndpoint=True)
+        instance = create_v2_instance(rds, name)
+        during = set(inventory("plain")) - set(before)
+        self.assertTrue(any(f":cluster:{name}" in line for line in during), during)
+        self.assertTrue(any(":secret:rds!cluster-" in line for line in during), during)
+        rds.delete_db_instance(DBInstanceIdentifier=instance)
+        rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+        # Its automated snapshot and managed secret go with it; the AWS managed KMS keys it
+        # made (aws/rds, aws/secretsmanager) are AWS's, not in the inventory.
+        self.assertEqual(inventory("plain"), before)
+
+    def test_off_moto_takes_a_serverless_v1_cluster(self):
+        # AWS ended Aurora Serverless v1 on 2025-03-31; strata refuses it before any call. moto
+        # still creates one, and refuses it instances.
+        rds = client("plain", "rds")
+        name = unique("v1-")
+        created = rds.create_db_cluster(
+            DBClusterIdentifier=name, Engine="aurora-postgresql", EngineMode="serverless",
+            MasterUsername="postgres", MasterUserPassword="password123",
+        )["DBCluster"]
+        self.assertEqual(created["EngineMode"], "serverless")
+        self.assertEqual(
+            error_of(rds.create_db_instance, DBInstanceIdentifier=unique("v1i-"), DBClusterIdentifier=name,
+                     Engine="aurora-postgresql", DBInstanceClass="db.serverless"),
+            ("InvalidParameterValue", 400),
+        )
+
+    def test_cluster_parameters_are_set_reset_and_described_by_source(self):
+        rds = client("plain", "rds")  # always on
+        group = cluster_parameter_group(rds)
+        rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=[
+            {"ParameterName": "log_min_duration_statement", "ParameterValue": "500", "ApplyMethod": "immediate"},
+            {"ParameterName": "shared_preload_libraries", "ParameterValue": "pg_stat_statements",
+             "ApplyMethod": "pending-reboot"},
+        ])
+
+        def parameters(source):
+            answer = rds.describe_db_cluster_parameters(DBClusterParameterGroupName=group, Source=source)
+            return {p["ParameterName"]: (p["ParameterValue"], p["ApplyMethod"], p["Source"]) for p in answer["Parameters"]}
+
+        self.assertEqual(parameters("user"), {
+            "log_min_duration_statement": ("500", "immediate", "user"),
+            "shared_preload_libraries": ("pg_stat_statements", "pending-reboot", "user"),
+        })
+        self.assertEqual(parameters("engine-default"), {})
+        answer = rds.reset_db_cluster_parameter_group(
+            DBClusterParameterGroupName=group,
+            Parameters=[{"ParameterName": "log_min_duration_statement", "ApplyMethod": "immediate"}],
+        )
+        self.assertEqual(answer["DBClusterParameterGroupName"], group)
+        self.assertEqual(list(parameters("user")), ["shared_preload_libraries"])
+        rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName=group, ResetAllParameters=True)
+        self.assertEqual(parameters("user"), {})
+        self.assertEqual(
+            error_of(rds.reset_db_cluster_parameter_group, DBClusterParameterGroupName=unique("none-"),
+                     ResetAllParameters=True),
+            ("DBParameterGroupNotFound", 404),
+        )
+
+    def test_describes_filter_by_cluster_arn_and_come_in_pages(self):
+        rds = client("plain", "rds")
+        name, created = create_v2_cluster(rds)
+        instances = {create_v2_instance(rds, name), create_v2_instance(rds, name, tier=2)}
+        by_arn = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [created["DBClusterArn"]]}])
+        self.assertEqual({i["DBInstanceIdentifier"] for i in by_arn["DBInstances"]}, instances)
+        clusters = rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [created["DBClusterArn"]]}])
+        self.assertEqual([c["DBClusterIdentifier"] for c in clusters["DBClusters"]], [name])
+
+        rds = client("configured", "rds")
+        hold(self, pagination=True)
+        made = {create_v2_cluster(rds)[0] for _ in range(21)}
+        pages = list(rds.get_paginator("describe_db_clusters").paginate(PaginationConfig={"PageSize": 20}))
+        seen = [c["DBClusterIdentifier"] for page in pages for c in page["DBClusters"]]
+        self.assertTrue(made <= set(seen))
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertGreaterEqual(len(pages), 2)
+        self.assertTrue(all(len(page["DBClusters"]) <= 20 for page in pages))
+        self.assertEqual(error_of(rds.describe_db_clusters, MaxRecords=5), ("InvalidParameterValue", 400))
+        self.assertEqual(error_of(rds.describe_db_instances, MaxRecords=101), ("InvalidParameterValue", 400))
+        set_config("configured", {"pagination": False})
+        answer = rds.describe_db_clusters()
+        self.assertNotIn("Marker", answer)
+        self.assertTrue(made <= {c["DBClusterIdentifier"] for c in answer["DBClusters"]}, "one page of all")
+
+    def test_groups_in_one_zone_missing_or_in_use_are_refused(self):
+        rds = client("configured", "rds")
+        network = Network("configured")
+        hold(self, pending={"rds_cluster": 0, "rds_cluster_delete": HELD})
+        self.assertEqual(
+            error_of(subnet_group, rds, network, subnets=network.subnets[:1]),
+            ("DBSubnetGroupDoesNotCoverEnoughAZs", 400),
+        )
+        subnets, parameters = subnet_group(rds, network), cluster_parameter_group(rds)
+        self.assertEqual(
+            error_of(create_v2_cluster, rds, DBSubnetGroupName=unique("none-")), ("DBSubnetGroupNotFoundFault", 404)
+        )
+        self.assertEqual(
+            error_of(create_v2_cluster, rds, DBClusterParameterGroupName=unique("none-")),
+            ("DBClusterParameterGroupNotFound", 404),
+        )
+        name, _ = create_v2_cluster(rds, DBSubnetGroupName=subnets, DBClusterParameterGroupName=parameters)
+        rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+        # Still used while the cluster is being deleted.
+        self.assertEqual(
+            error_of(rds.delete_db_subnet_group, DBSubnetGroupName=subnets), ("InvalidDBSubnetGroupStateFault", 400)
+        )
+        self.assertEqual(
+            error_of(rds.delete_db_cluster_parameter_group, DBClusterParameterGroupName=parameters),
+            ("InvalidDBParameterGroupState", 400),
+        )
+        settle("configured")
+        self.assertEqual(cluster_status(rds, name), "DBClusterNotFoundFault")
+        rds.delete_db_subnet_group(DBSubnetGroupName=subnets)
+        rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName=parameters)
+
+    def test_a_subnet_group_is_changed_in_place(self):
+        rds = client("plain", "rds")
+        network = Network("plain")
+        third = network.ec2.create_subnet(VpcId=network.vpc, CidrBlock="10.0.3.0/24", AvailabilityZone="us-east-1c")
+        third = third["Subnet"]["SubnetId"]
+        name = subnet_group(rds, network)
+        rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=[network.subnets[1], third])
+        group = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
+        self.assertEqual({s["SubnetIdentifier"] for s in group["Subnets"]}, {network.subnets[1], third})
+        self.assertEqual(
+            error_of(rds.modify_db_subnet_group, DBSubnetGroupName=unique("none-"), SubnetIds=network.subnets),
+            ("DBSubnetGroupNotFoundFault", 404),
+        )
+        # moto takes a group in one zone, and deletes one in use.
+        one_zone = subnet_group(rds, network, subnets=network.subnets[:1])
+        cluster, _ = create_v2_cluster(rds, DBSubnetGroupName=one_zone)
+        rds.delete_db_subnet_group(DBSubnetGroupName=one_zone)
+
+    def test_creates_and_deletes_repeated_are_refused_as_aws_refuses_them(self):
+        rds = client("plain", "rds")  # fixes, always on
+        network = Network("plain")
+        tags = [{"Key": "strata:name", "Value": "subnets"}]
+        subnets = subnet_group(rds, network, Tags=tags)
+        group_arn = rds.describe_db_subnet_groups(DBSubnetGroupName=subnets)["DBSubnetGroups"][0]["DBSubnetGroupArn"]
+        self.assertEqual(
+            error_of(rds.create_db_subnet_group, DBSubnetGroupName=subnets, DBSubnetGroupDescription="test",
+                     SubnetIds=network.subnets),
+            ("DBSubnetGroupAlreadyExists", 400),
+        )
+        self.assertEqual(rds.list_tags_for_resource(ResourceName=group_arn)["TagList"], tags)
+        parameters = cluster_parameter_group(rds)
+        self.assertEqual(
+            error_of(rds.create_db_cluster_parameter_group, DBClusterParameterGroupName=parameters,
+                     DBParameterGroupFamily="aurora-postgresql16", Description="test"),
+            ("DBParameterGroupAlreadyExists", 400),
+        )
+        name, created = create_v2_cluster(rds)
+        self.assertEqual(error_of(create_v2_cluster, rds, DBClusterIdentifier=name), ("DBClusterAlreadyExistsFault", 400))
+        cluster = describe_cluster(rds, name)
+        self.assertEqual(
+            (cluster["Endpoint"], cluster["MasterUserSecret"]["SecretArn"]),
+            (created["Endpoint"], created["MasterUserSecret"]["SecretArn"]),
+        )
+        instance = create_v2_instance(rds, name)
+        self.assertEqual(
+            error_of(rds.create_db_instance, DBInstanceIdentifier=instance, DBClusterIdentifier=name,
+                     Engine="aurora-postgresql", DBInstanceClass="db.serverless"),
+            ("DBInstanceAlreadyExists", 400),
+        )
+        rds.delete_db_instance(DBInstanceIdentifier=instance)
+        self.assertEqual(error_of(rds.delete_db_instance, DBInstanceIdentifier=instance), ("DBInstanceNotFound", 404))
+        rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+        self.assertEqual(
+            error_of(rds.delete_db_cluster, DBClusterIdentifier=name, SkipFinalSnapshot=True),
+            ("DBClusterNotFoundFault", 404),
+        )
+        rds.delete_db_subnet_group(DBSubnetGroupName=subnets)
+        self.assertEqual(
+            error_of(rds.delete_db_subnet_group, DBSubnetGroupName=subnets), ("DBSubnetGroupNotFoundFault", 404)
+        )
+        rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName=parameters)
+        self.assertEqual(
+            error_of(rds.delete_db_cluster_parameter_group, DBClusterParameterGroupName=parameters),
+            ("DBParameterGroupNotFound", 404),
+        )
 
 
 # ---------------------------------------------------------------------------------------------

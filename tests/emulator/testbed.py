@@ -10,8 +10,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                tgw_attachment_delete, vpc_endpoint_delete, prefix_list (create/modify in
                progress -> complete), vpc_peering (initiating-request -> pending-acceptance
                after create, provisioning -> active after accept),
-               rds_cluster, rds_instance (creating -> available), rds_cluster_delete,
-               rds_instance_delete (deleting -> gone), load_balancer (provisioning -> active),
+               rds_cluster, rds_instance (creating -> available), rds_cluster_modify,
+               rds_instance_modify (modifying -> available after ModifyDBCluster,
+               ModifyDBInstance), rds_cluster_delete, rds_instance_delete (deleting -> gone),
+               load_balancer (provisioning -> active),
                cloudfront (InProgress -> Deployed, after create and after update)
   refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
                holding a network interface, a security group referenced by another group or
@@ -36,7 +38,15 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                OriginAccessControlInUse and CloudFrontOriginAccessIdentityInUse for one that an
                origin of a distribution names; ClusterContainsServicesException and
                ClusterContainsTasksException for an ECS cluster with active services or tasks;
-               InvalidDBInstanceState for an RDS instance already being deleted;
+               InvalidDBInstanceState for an RDS instance already being deleted or modified
+               while not available, InvalidDBClusterStateFault likewise for a DB cluster (and
+               for a final snapshot of a cluster not available); InvalidParameterCombination for
+               a DeleteDBCluster that gives both or neither of SkipFinalSnapshot and
+               FinalDBSnapshotIdentifier; DBSubnetGroupDoesNotCoverEnoughAZs for a DB subnet
+               group in one zone; InvalidDBSubnetGroupStateFault and InvalidDBParameterGroupState
+               for a group a DB cluster still uses (also while it is deleting);
+               DBSubnetGroupNotFoundFault and DBParameterGroupNotFound for a cluster naming a
+               group that does not exist;
                DuplicateListener for a load balancer port that has a listener (created there
                with other settings, or moved there); DuplicateLoadBalancerName and
                DuplicateTargetGroupName for a name given again with other settings, the same
@@ -50,8 +60,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                its subnet; likewise a deleted load balancer's (one per subnet) and a stopped
                awsvpc ECS task's. Load balancers and tasks have such interfaces only while
                linger or refusals are on
-  pagination   true: EC2 describes honour MaxResults and NextToken (EC2 only, as are
-               consistency and tag_lag)
+  pagination   true: EC2 describes honour MaxResults and NextToken, RDS describes MaxRecords
+               (20..100, else InvalidParameterValue) and Marker (consistency and tag_lag are
+               EC2's only)
   consistency  seconds a newly created resource stays invisible to describes (a describe that
                names its id answers AWS's NotFound error for it)
   tag_lag      seconds a newly created resource shows without its tags (and is not matched by
@@ -122,6 +133,8 @@ STRICT = {
         "rds_cluster_delete": 2.0,
         "rds_instance": 2.0,
         "rds_instance_delete": 2.0,
+        "rds_cluster_modify": 1.0,
+        "rds_instance_modify": 1.0,
         "load_balancer": 1.0,
         "cloudfront": 2.0,
     },
@@ -729,6 +742,18 @@ LISTS = {
 }
 # Describes that take no MaxResults on AWS (pagination is not applied to them).
 NOT_PAGED = {"DescribeAddresses"}
+# RDS describes moto answers whole, ignoring MaxRecords and Marker: operation -> list element.
+# With `pagination` the layer cuts their pages (AWS's default MaxRecords is 100) with an opaque
+# Marker. DescribeDBInstances is paged by moto itself. AWS refuses a MaxRecords outside 20..100
+# on all of them (InvalidParameterValue); moto takes any.
+RDS_LISTS = {
+    "DescribeDBClusters": "DBClusters",
+    "DescribeDBSubnetGroups": "DBSubnetGroups",
+    "DescribeDBClusterParameterGroups": "DBClusterParameterGroups",
+    "DescribeDBClusterParameters": "Parameters",
+    "DescribeDBClusterSnapshots": "DBClusterSnapshots",
+}
+RDS_PAGED = set(RDS_LISTS) | {"DescribeDBInstances"}
 # Requests whose User-Agent carries this (the SDK's app name) see the emulator as it is: no
 # faults, latency, hiding or paging, and no entry in the call log. The tests check the
 # emulator's state this way.
@@ -737,6 +762,33 @@ OBSERVER = "app/strata-observer"
 
 def strip_ns(tag):
     return tag.split("}", 1)[-1]
+
+
+def rds_page(body, list_name, offset, limit):
+    """One page of an RDS describe's whole answer, with a Marker when more follow."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return body
+    items_el = find_list(root, list_name)
+    if items_el is None:
+        return body
+    items = list(items_el)
+    for child in items:
+        items_el.remove(child)
+    for item in items[offset:offset + limit]:
+        items_el.append(item)
+    result = next((el for el in root.iter() if items_el in list(el)), None)
+    if result is not None:
+        for el in list(result):
+            if strip_ns(el.tag) == "Marker":
+                result.remove(el)
+        if offset + limit < len(items):
+            ns = result.tag[: result.tag.index("}") + 1] if result.tag.startswith("{") else ""
+            ET.SubElement(result, ns + "Marker").text = base64.b64encode(str(offset + limit).encode()).decode()
+    if root.tag.startswith("{"):
+        ET.register_namespace("", root.tag[1:].split("}")[0])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def find_list(root, name):
@@ -765,10 +817,12 @@ def inventory():
     ["service region Model id"], sorted. A generic walk over moto's backends (each loaded
     service's BackendDict, each backend's dicts and lists of models, two levels deep), so it
     needs nothing per service. A model's id is its ARN, or for EC2 its id. Resources in a
-    state that AWS no longer shows (deleted, failed, ...) are left out. moto's own defaults
+    state that AWS no longer shows (deleted, failed, ...) are left out, and so are AWS's own
+    KMS keys and RDS default groups (made on first use). moto's own defaults
     (AMIs, default VPCs) are in it, made when a region is first used: compare two inventories
     taken once the regions are in use."""
     import sys
+    from collections.abc import Mapping
 
     from moto.core.base_backend import BackendDict
     from moto.core.common_models import BaseModel
@@ -791,10 +845,20 @@ def inventory():
                 return True
         return False
 
+    def aws_managed(model):
+        # AWS's own: an AWS managed KMS key (`alias/aws/rds`, `alias/aws/secretsmanager`), made in
+        # an account on first use (an encrypted DB cluster, a managed master password) and kept;
+        # an RDS default parameter or option group (`default.aurora-postgresql16`), which moto
+        # makes when a DB instance of that family first names it.
+        if any(str(a).startswith("alias/aws/") for a in getattr(model, "aliases", None) or ()):
+            return True
+        name = getattr(model, "name", None)
+        return type(model).__module__ == "moto.rds.models" and str(name).startswith(("default.", "default:"))
+
     def models(value, depth=0):
         if isinstance(value, BaseModel):
             yield value
-        elif depth < 2 and isinstance(value, dict):
+        elif depth < 2 and isinstance(value, Mapping):  # RDS keeps its models in Mappings
             for v in list(value.values()):
                 yield from models(v, depth + 1)
         elif depth < 2 and isinstance(value, (list, tuple)):
@@ -817,7 +881,7 @@ def inventory():
                     for attr, value in list(vars(backend).items()):
                         for model in models(value):
                             i = ident(model, service)
-                            if i and not gone(model):
+                            if i and not gone(model) and not aws_managed(model):
                                 found.add(f"{service} {region} {type(model).__name__} {i}")
     return sorted(found)
 
@@ -939,6 +1003,28 @@ class TestBed:
             params.pop("NextToken", None)
             raw = urllib.parse.urlencode(params, doseq=True).encode()
             entry["page"] = offset // max(limit, 1) + 1
+        rds_paged = request.service == "rds" and operation in RDS_PAGED and bool(CONFIG["pagination"])
+        if rds_paged:
+            size = (params.get("MaxRecords") or ["100"])[0]
+            if not size.isdigit() or not 20 <= int(size) <= 100:
+                return self.answer(
+                    request, 400, "InvalidParameterValue",
+                    f"Invalid value {size} for MaxRecords. Must be between 20 and 100",
+                    start_response, entry,
+                )
+        if rds_paged and operation in RDS_LISTS:
+            limit = int((params.get("MaxRecords") or ["100"])[0])
+            marker = (params.get("Marker") or [""])[0]
+            try:
+                offset = int(base64.b64decode(marker).decode()) if marker else 0
+            except ValueError:
+                return self.answer(
+                    request, 400, "InvalidParameterValue", f"Invalid marker: {marker}", start_response, entry
+                )
+            params.pop("MaxRecords", None)
+            params.pop("Marker", None)
+            raw = urllib.parse.urlencode(params, doseq=True).encode()
+            entry["page"] = offset // limit + 1
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
 
@@ -962,6 +1048,8 @@ class TestBed:
                 return self.answer(
                     request, 400, code, f"The ID '{missing}' does not exist", start_response, entry
                 )
+        if status.startswith("200") and rds_paged and operation in RDS_LISTS:
+            body = rds_page(body, RDS_LISTS[operation], offset, limit)
         if fault and when == "after":
             entry["when"] = "after"
             return self.answer_fault(fault, request, environ, start_response, entry)

@@ -81,8 +81,33 @@ def managed_interface(eni, requester_id, description):
 
 
 # ---------------------------------------------------------------------------------------------
-# RDS: clusters and instances are `creating`, then `available`; `deleting`, then gone.
+# RDS: clusters and instances are `creating`, then `available`; `modifying` after a change, then
+# `available`; `deleting`, then gone. AWS's refusals: a change or a final snapshot while the
+# cluster is not `available`, a delete that does not decide its final snapshot, a subnet group
+# that does not cover two zones, groups in use or missing. What moto lacks of the Aurora
+# Serverless v2 kinds: the Data API (EnableHttpEndpoint, DisableHttpEndpoint),
+# ResetDBClusterParameterGroup, parameters by source, the auto-pause default.
 # ---------------------------------------------------------------------------------------------
+
+def cluster_named(backend, name):
+    """The DB cluster of that identifier (AWS ignores case), or None."""
+    name = (name or "").lower()
+    return next((c for k, c in backend.clusters.items() if k.lower() == name), None)
+
+
+def auto_pause_default(cluster):
+    """AWS shows ServerlessV2ScalingConfiguration.SecondsUntilAutoPause only while MinCapacity is
+    0, where it defaults to 300 (also when the minimum goes back to 0); a minimum above 0 removes
+    it. moto keeps the configuration exactly as given."""
+    config = getattr(cluster, "serverless_v2_scaling_configuration", None)
+    if not config or config.get("MinCapacity") is None:
+        return
+    if float(config.get("MinCapacity")) == 0:
+        if config.get("SecondsUntilAutoPause") is None:
+            config["SecondsUntilAutoPause"] = 300
+    else:
+        config.pop("SecondsUntilAutoPause", None)
+
 
 def install_rds():
     from moto.rds.exceptions import RDSClientError
@@ -95,13 +120,38 @@ def install_rds():
     delete_instance = RDSBackend.delete_db_instance
 
     def create_db_cluster(self, kwargs):
+        if refusals():
+            refuse_missing_groups(self, kwargs)
         cluster = create_cluster(self, kwargs)
+        # The Data API of a provisioned (Serverless v2) Aurora cluster is enabled at create time
+        # as asked; moto enables it only for a few Serverless v1 engine versions.
+        if (
+            kwargs.get("enable_http_endpoint")
+            and cluster.engine_mode == "provisioned"
+            and cluster.engine in ("aurora-postgresql", "aurora-mysql")
+        ):
+            cluster._enable_http_endpoint = True
+        auto_pause_default(cluster)
         delay = CONFIG.pending("rds_cluster")
         if delay > 0:
             hold(cluster, "creating", delay, "available")
         return cluster
 
     def delete_db_cluster(self, cluster_identifier, snapshot_name=None):
+        current = cluster_named(self, cluster_identifier)
+        if refusals() and current is not None:
+            # The exact wording of this refusal was not checked.
+            if current.status == "deleting":
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault", f"DB cluster {cluster_identifier} is already being deleted."
+                )
+            # AWS takes the final snapshot of an `available` cluster only (a public report).
+            if snapshot_name and current.status != "available":
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault",
+                    f"Can't create a snapshot because the database cluster {cluster_identifier} "
+                    "isn't currently in the available state.",
+                )
         # AWS refuses while the cluster has instances "in non-deleting state" (moto's own
         # refusal): instances being deleted do not count.
         leaving = {
@@ -156,6 +206,215 @@ def install_rds():
     RDSBackend.delete_db_cluster = delete_db_cluster
     RDSBackend.create_db_instance = create_db_instance
     RDSBackend.delete_db_instance = delete_db_instance
+    install_rds_changes()
+    install_rds_groups()
+    install_rds_answers()
+
+
+def refuse_missing_groups(backend, kwargs):
+    """AWS refuses a cluster naming a subnet group or a cluster parameter group that does not
+    exist (moto takes any name): DBSubnetGroupNotFoundFault, DBClusterParameterGroupNotFound (HTTP
+    404, the codes of CreateDBCluster's and ModifyDBCluster's API reference; the wordings are
+    moto's). Default parameter groups (`default.…`) exist on AWS."""
+    from moto.rds.exceptions import DBSubnetGroupNotFoundError, RDSClientError
+
+    subnet_group = kwargs.get("db_subnet_group_name")
+    if subnet_group and subnet_group not in backend.subnet_groups:
+        raise DBSubnetGroupNotFoundError(subnet_group)
+    parameter_group = kwargs.get("db_cluster_parameter_group_name")
+    if (
+        parameter_group
+        and not parameter_group.startswith("default.")
+        and parameter_group not in backend.db_cluster_parameter_groups
+    ):
+        raise RDSClientError(
+            "DBClusterParameterGroupNotFound", f"DBClusterParameterGroup not found: {parameter_group}"
+        )
+
+
+def install_rds_changes():
+    """ModifyDBCluster and ModifyDBInstance: `modifying` for a while (pending.rds_cluster_modify,
+    pending.rds_instance_modify), refused while not `available` (refusals)."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    modify_cluster = RDSBackend.modify_db_cluster
+    modify_instance = RDSBackend.modify_db_instance
+
+    def modify_db_cluster(self, kwargs):
+        cluster = cluster_named(self, kwargs.get("db_cluster_identifier"))
+        if cluster is not None:
+            if refusals():
+                # AWS (a public report): "DB cluster is not available for modification with
+                # status modifying", likewise creating, deleting, …
+                if cluster.status != "available":
+                    raise RDSClientError(
+                        "InvalidDBClusterStateFault",
+                        f"DB cluster is not available for modification with status {cluster.status}",
+                    )
+                group = kwargs.get("db_cluster_parameter_group_name")
+                refuse_missing_groups(self, {"db_cluster_parameter_group_name": group})
+            # ModifyDBCluster's EnableHttpEndpoint is for Aurora Serverless v1 only (API
+            # reference); the Data API of a provisioned (v2) cluster is changed with
+            # EnableHttpEndpoint/DisableHttpEndpoint. moto set it false on every modify naming it.
+            if cluster.engine_mode != "serverless":
+                kwargs.pop("enable_http_endpoint", None)
+        answer = modify_cluster(self, kwargs)
+        auto_pause_default(cluster)
+        delay = CONFIG.pending("rds_cluster_modify")
+        if delay > 0:
+            hold(cluster, "modifying", delay, "available")
+            return cluster
+        return answer
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        current = self.databases.get(db_instance_identifier)
+        if refusals() and current is not None and current.status != "available":
+            # AWS's message (a public report); the code is InvalidDBInstanceState.
+            raise RDSClientError("InvalidDBInstanceState", "Database instance is not in available state.")
+        database = modify_instance(self, db_instance_identifier, db_kwargs)
+        delay = CONFIG.pending("rds_instance_modify")
+        if delay > 0:
+            hold(database, "modifying", delay, "available")
+        return database
+
+    RDSBackend.modify_db_cluster = modify_db_cluster
+    RDSBackend.modify_db_instance = modify_db_instance
+
+
+def install_rds_groups():
+    """Refusals of subnet groups and cluster parameter groups (refusals): a subnet group covering
+    fewer than two zones; a group that a cluster (or instance) still uses, until it is gone."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend
+
+    create_subnet_group = RDSBackend.create_subnet_group
+    modify_subnet_group = RDSBackend.modify_db_subnet_group
+    delete_subnet_group = RDSBackend.delete_subnet_group
+    delete_parameter_group = RDSBackend.delete_db_cluster_parameter_group
+
+    def check_coverage(subnets):
+        zones = sorted({subnet.availability_zone for subnet in subnets})
+        if refusals() and len(zones) < 2:
+            # AWS's message since 2022 (public reports).
+            raise RDSClientError(
+                "DBSubnetGroupDoesNotCoverEnoughAZs",
+                "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+                f"Current AZ coverage: {', '.join(zones)}. Add subnets to cover at least 2 AZs.",
+            )
+
+    def create_db_subnet_group(self, subnet_name, description, subnets, tags):
+        check_coverage(subnets)
+        return create_subnet_group(self, subnet_name, description, subnets, tags)
+
+    def modify_db_subnet_group(self, subnet_name, description, subnets):
+        check_coverage(subnets)
+        return modify_subnet_group(self, subnet_name, description, subnets)
+
+    def delete_db_subnet_group(self, subnet_name):
+        if refusals():
+            # A cluster being deleted still holds it (AWS's message, from public reports).
+            users = [("cluster", c.db_cluster_identifier, c.db_subnet_group_name) for c in self.clusters.values()]
+            users += [
+                ("instance", d.db_instance_identifier, getattr(d, "_db_subnet_group_name", None))
+                for d in self.databases.values()
+            ]
+            for kind, name, group in users:
+                if group == subnet_name:
+                    raise RDSClientError(
+                        "InvalidDBSubnetGroupStateFault",
+                        f"Cannot delete the subnet group '{subnet_name}' because at least one "
+                        f"database {kind}: {name} is still using it.",
+                    )
+        return delete_subnet_group(self, subnet_name)
+
+    def delete_db_cluster_parameter_group(self, db_cluster_parameter_group_name):
+        name = db_cluster_parameter_group_name
+        if refusals() and any(c.parameter_group == name for c in self.clusters.values()):
+            # The code is AWS's (API reference); the wording is that of DB parameter groups.
+            raise RDSClientError(
+                "InvalidDBParameterGroupState",
+                f"One or more database clusters are still members of this parameter group {name}, "
+                "so the group cannot be deleted",
+            )
+        return delete_parameter_group(self, db_cluster_parameter_group_name)
+
+    RDSBackend.create_subnet_group = create_db_subnet_group
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group
+    RDSBackend.delete_subnet_group = delete_db_subnet_group
+    RDSBackend.delete_db_cluster_parameter_group = delete_db_cluster_parameter_group
+
+
+def install_rds_answers():
+    """Calls moto's RDS lacks or answers short: EnableHttpEndpoint and DisableHttpEndpoint (HTTP
+    500 in moto), ResetDBClusterParameterGroup (HTTP 500), DescribeDBClusterParameters by
+    `Source` (moto ignored it), and DeleteDBCluster's final snapshot decided (refusals)."""
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import DBClusterParameterGroupNotFoundError, RDSClientError
+    from moto.rds.responses import RDSResponse
+
+    def http_endpoint(enabled):
+        def answer(self):
+            arn = self.params.get("ResourceArn")
+            cluster = next((c for c in self.backend.clusters.values() if c.db_cluster_arn == arn), None)
+            if cluster is None:
+                # The code is AWS's (HTTP 404); the wording was not checked.
+                raise RDSClientError("ResourceNotFoundFault", f"DBCluster {arn} not found.")
+            cluster._enable_http_endpoint = enabled
+            return ActionResult({"ResourceArn": arn, "HttpEndpointEnabled": enabled})
+
+        return answer
+
+    def group(self):
+        name = self.params.get("DBClusterParameterGroupName")
+        found = self.backend.db_cluster_parameter_groups.get(name)
+        if found is None:
+            raise DBClusterParameterGroupNotFoundError(name)
+        return found
+
+    def reset_db_cluster_parameter_group(self):
+        found = group(self)
+        if self.params.get("ResetAllParameters"):
+            found.parameters.clear()
+        for parameter in self.params.get("Parameters", []):
+            found.parameters.pop(parameter.get("ParameterName"), None)
+        return ActionResult({"DBClusterParameterGroupName": found.name})
+
+    def describe_db_cluster_parameters(self):
+        # moto holds only the parameters ModifyDBClusterParameterGroup set (no engine defaults):
+        # they are the `user` source; `engine-default` and `system` have none here.
+        found = group(self)
+        source = self.params.get("Source")
+        parameters = [] if source not in (None, "user") else [
+            dict(values, ParameterName=name, Source="user") for name, values in found.parameters.items()
+        ]
+        return ActionResult({"Parameters": parameters})
+
+    delete_cluster_answer = RDSResponse.delete_db_cluster
+
+    def delete_db_cluster(self):
+        if refusals():
+            skip = bool(self.params.get("SkipFinalSnapshot"))
+            final = self.params.get("FinalDBSnapshotIdentifier")
+            # AWS's wordings, from public reports (of RDS clusters, and of DocumentDB, which
+            # shares the API).
+            if skip and final:
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "You cannot specify both FinalDBSnapshotIdentifier and SkipFinalSnapshot",
+                )
+            if not skip and not final:
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+                )
+        return delete_cluster_answer(self)
+
+    RDSResponse.enable_http_endpoint = http_endpoint(True)
+    RDSResponse.disable_http_endpoint = http_endpoint(False)
+    RDSResponse.reset_db_cluster_parameter_group = reset_db_cluster_parameter_group
+    RDSResponse.describe_db_cluster_parameters = describe_db_cluster_parameters
+    RDSResponse.delete_db_cluster = delete_db_cluster
 
 
 # ---------------------------------------------------------------------------------------------
