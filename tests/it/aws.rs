@@ -53,6 +53,12 @@ fn aws_error_codes_are_classified() {
             NotFound,
         ),
         (Some("iam"), "DeleteConflict", DependencyViolation),
+        (Some("rds"), "InvalidDBSubnetGroupStateFault", DependencyViolation),
+        (Some("rds"), "InvalidDBParameterGroupState", DependencyViolation),
+        (Some("rds"), "DBSubnetGroupDoesNotCoverEnoughAZs", Invalid),
+        (Some("rds"), "KMSKeyNotAccessibleFault", AccessDenied),
+        (Some("rds"), "DBClusterNotFoundFault", NotFound),
+        (Some("rds"), "DBInstanceNotFound", NotFound),
         (
             Some("ecs"),
             "ClusterContainsServicesException",

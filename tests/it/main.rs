@@ -21,6 +21,7 @@ mod options;
 mod ownership;
 mod pipes;
 mod policies;
+mod rds;
 mod reliability;
 mod routing;
 mod s3;

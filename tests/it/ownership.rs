@@ -572,6 +572,7 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         "cookbook-1.11-vpc-peering",
         "cookbook-1.7-alb",
         "cookbook-1.12-cloudfront",
+        "cookbook-2.1-aurora-serverless",
         "the origin access identity stack of tests/it/cloudfront.rs",
     ] {
         let s = if example.starts_with("the origin") {

@@ -854,7 +854,84 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     }
     out.extend(certificates_and_buckets_at(url, stack).await);
     out.extend(cloudfront_at(url, stack).await);
+    out.extend(rds_at(url, stack).await);
     out.sort();
+    out
+}
+
+/// An observer RDS client for the shared emulator.
+pub async fn rds() -> aws_sdk_rds::Client {
+    aws_sdk_rds::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
+}
+
+/// RDS clusters, instances, subnet groups and cluster parameter groups (of the stack, or all
+/// but RDS's own `default…` groups), for [`resources_at`].
+async fn rds_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let c = aws_sdk_rds::Client::new(&observer_conf(url, "us-east-1").await);
+    let mut out = Vec::new();
+    let mut push = |kind: &str, id: &str, tags: &[aws_sdk_rds::types::Tag]| {
+        let value = |k: &str| {
+            tags.iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        if stack.is_none() || value("strata:stack").as_deref() == stack {
+            out.push(Owned {
+                kind: kind.to_string(),
+                id: id.to_string(),
+                name: value("strata:name"),
+            });
+        }
+    };
+    let clusters = c.describe_db_clusters().send().await.expect("DB clusters");
+    for d in clusters.db_clusters() {
+        if d.status() != Some("deleting") {
+            push("rds.db_cluster", d.db_cluster_identifier().unwrap_or_default(), d.tag_list());
+        }
+    }
+    let instances = c.describe_db_instances().send().await.expect("DB instances");
+    for i in instances.db_instances() {
+        if i.db_instance_status() != Some("deleting") {
+            push(
+                "rds.db_cluster_instance",
+                i.db_instance_identifier().unwrap_or_default(),
+                i.tag_list(),
+            );
+        }
+    }
+    let tags_of = |arn: String| {
+        let c = c.clone();
+        async move {
+            c.list_tags_for_resource()
+                .resource_name(arn)
+                .send()
+                .await
+                .expect("RDS tags")
+                .tag_list()
+                .to_vec()
+        }
+    };
+    let groups = c.describe_db_subnet_groups().send().await.expect("DB subnet groups");
+    for g in groups.db_subnet_groups() {
+        let name = g.db_subnet_group_name().unwrap_or_default();
+        if !name.starts_with("default") {
+            let t = tags_of(g.db_subnet_group_arn().unwrap_or_default().to_string()).await;
+            push("rds.db_subnet_group", name, &t);
+        }
+    }
+    let params = c
+        .describe_db_cluster_parameter_groups()
+        .send()
+        .await
+        .expect("DB cluster parameter groups");
+    for g in params.db_cluster_parameter_groups() {
+        let name = g.db_cluster_parameter_group_name().unwrap_or_default();
+        if !name.starts_with("default") {
+            let t = tags_of(g.db_cluster_parameter_group_arn().unwrap_or_default().to_string()).await;
+            push("rds.db_cluster_parameter_group", name, &t);
+        }
+    }
     out
 }
 

@@ -60,6 +60,12 @@ const BY_SERVICE: &[(&str, &str, ErrorClass)] = &[
     ),
     (
         "rds",
+        "DBSubnetGroupDoesNotCoverEnoughAZs",
+        ErrorClass::Invalid,
+    ),
+    ("rds", "KMSKeyNotAccessibleFault", ErrorClass::AccessDenied),
+    (
+        "rds",
         "InvalidDBSubnetGroupStateFault",
         ErrorClass::InvalidState,
     ),

@@ -30,6 +30,14 @@ fn a_valid_document_loads() {
     assert_eq!(check(VPC), "ok");
 }
 
+/// Aurora Serverless v1 ended on 2025-03-31: refused, with the v2 form of the same cluster.
+#[test]
+fn aurora_serverless_v1_is_refused_with_the_v2_form() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  db:\n    kind: rds.db_cluster\n    identifier: lab\n    engine: aurora-postgresql\n    engine_mode: serverless\n    subnet_group: default\n"
+    ));
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(

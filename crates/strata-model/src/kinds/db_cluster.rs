@@ -208,10 +208,10 @@ pub struct DbClusterSpec {
     /// Its VPC security groups (`ec2.security_group`s or ids).
     #[serde(default)]
     pub security_groups: Vec<Ref>,
-    /// Its subnet group (an `rds.db_subnet_group` or a name). Changing it replaces the cluster.
+    /// Its subnet group (an `rds.db_subnet_group`). Changing it replaces the cluster.
     pub subnet_group: Ref,
-    /// Its parameter group (an `rds.db_cluster_parameter_group` or a name); left out, the
-    /// engine's default group.
+    /// Its parameter group (an `rds.db_cluster_parameter_group`); left out, the engine's
+    /// default group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameter_group: Option<Ref>,
     /// The port; left out, the engine's (5432, 3306).
