@@ -337,6 +337,21 @@ def snapshot_ids(rds, cluster_name, kind):
 
 
 class AuroraServerlessTest(unittest.TestCase):
+    def test_the_tagging_api_lists_subnet_and_parameter_groups(self):
+        rds, tagging = client("plain", "rds"), client("plain", "resourcegroupstaggingapi")
+        network = Network("plain")
+        stack = unique("stack-")
+        tags = [{"Key": "strata:stack", "Value": stack}]
+        subnets = subnet_group(rds, network, Tags=tags)
+        parameters = unique("cpg-")
+        rds.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=parameters, DBParameterGroupFamily="aurora-postgresql16",
+            Description="test", Tags=tags,
+        )
+        listed = tagging.get_resources(TagFilters=[{"Key": "strata:stack", "Values": [stack]}])
+        arns = sorted(m["ResourceARN"].split(":", 5)[5] for m in listed["ResourceTagMappingList"])
+        self.assertEqual(arns, sorted([f"subgrp:{subnets}", f"cluster-pg:{parameters}"]))
+
     def test_a_change_leaves_cluster_and_instance_modifying_then_available(self):
         rds = client("configured", "rds")
         # Held: the change shows `modifying`, and AWS's refusals meanwhile.

@@ -113,6 +113,28 @@ def install_rds():
     from moto.rds.exceptions import RDSClientError
     from moto.rds.models import DBCluster, RDSBackend
 
+    # The Resource Groups Tagging API lists every taggable RDS resource on AWS, subnet groups
+    # (`rds:subgrp`) and cluster parameter groups (`rds:cluster-pg`) among them; moto lists
+    # clusters, instances, proxies and snapshots only. Always on.
+    tagged = RDSBackend.iter_tagged_resources
+
+    def iter_tagged_resources(self):
+        from moto.core.resource_tagging import TaggedResource
+
+        yield from tagged(self)
+        for resource_type, resources in (
+            ("rds:subgrp", self.subnet_groups.values()),
+            ("rds:cluster-pg", self.db_cluster_parameter_groups.values()),
+        ):
+            for resource in resources:
+                yield TaggedResource(
+                    arn=resource.arn,
+                    tags={tag["Key"]: tag["Value"] for tag in resource.get_tags()},
+                    resource_type=resource_type,
+                )
+
+    RDSBackend.iter_tagged_resources = iter_tagged_resources
+
     hold_status(DBCluster)
     create_cluster = RDSBackend.create_db_cluster
     delete_cluster = RDSBackend.delete_db_cluster

@@ -83,7 +83,6 @@ fn aws_error_codes_are_classified() {
         (Some("ec2"), "PrefixListVersionMismatch", StaleVersion),
         // Busy: the same request later may succeed.
         (Some("rds"), "InvalidDBClusterStateFault", InvalidState),
-        (Some("rds"), "InvalidDBSubnetGroupStateFault", InvalidState),
         (Some("ec2"), "IncorrectState", InvalidState),
         (Some("ec2"), "InvalidStateTransition", InvalidState),
         (Some("cloudfront"), "DistributionNotDisabled", InvalidState),

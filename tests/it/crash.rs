@@ -598,6 +598,12 @@ fn matrix_config() -> serde_json::Value {
         "vpc_endpoint_delete",
         "prefix_list",
         "cloudfront",
+        "rds_cluster",
+        "rds_cluster_delete",
+        "rds_cluster_modify",
+        "rds_instance",
+        "rds_instance_delete",
+        "rds_instance_modify",
     ];
     json!({
         "pending": pending.iter().map(|p| (p.to_string(), json!(0.3))).collect::<serde_json::Map<_, _>>(),
@@ -897,5 +903,6 @@ sampled_tests! {
     crash_sampled_1_10: "cookbook-1.10-transit-gateway",
     crash_sampled_1_11: "cookbook-1.11-vpc-peering",
     crash_sampled_1_12: "cookbook-1.12-cloudfront",
+    crash_sampled_2_1: "cookbook-2.1-aurora-serverless",
     crash_sampled_two_tier: "two-tier-network",
 }

@@ -146,6 +146,29 @@ resources:
     name_prefix: secret-
     certificate_body: {file: certs/server.crt}
     private_key: {file: certs/server.key}
+  db_a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.70.0.0/24
+    availability_zone: us-east-1a
+  db_b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.70.1.0/24
+    availability_zone: us-east-1b
+  db_subnets:
+    kind: rds.db_subnet_group
+    name_prefix: secret-
+    subnets: [db_a, db_b]
+  db:
+    kind: rds.db_cluster
+    identifier_prefix: secret-
+    engine: aurora-postgresql
+    serverless_v2: {min_capacity: 0.5, max_capacity: 1}
+    subnet_group: db_subnets
+    manage_master_user_password: false
+    master_password: ${var.db_password}
+    skip_final_snapshot: true
 outputs:
   vpc_id: ${vpc.id}
   group_description: ${sg.description}
@@ -160,8 +183,9 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
     let sc = Scenario::start(
         "secrets",
         "a sensitive variable used in a tag, a group description and a rule description, \
-         a tag value marked sensitive (`lifecycle.sensitive`), and a server certificate's \
-         private key read from a file (a secret of its kind); validate, plan (text, JSON, \
+         a tag value marked sensitive (`lifecycle.sensitive`), a server certificate's \
+         private key read from a file (a secret of its kind), and an Aurora cluster's master \
+         password from the variable; validate, plan (text, JSON, \
          saved), a saved plan applied with a document error, then applied, plan, state, \
          outputs, then the value rotated and applied, then destroy, with -vvv (trace logs, \
          which never hold the SDK's request and response dumps); a create denied by a service \

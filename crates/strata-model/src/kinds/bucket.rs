@@ -31,7 +31,7 @@ pub static INFO: KindInfo = KindInfo {
         FieldDef::in_place("versioning"),
         FieldDef::in_place("kms_key").unset_when_omitted(),
         FieldDef::in_place("public_access_block"),
-        FieldDef::in_place("force_destroy"),
+        FieldDef::in_place("force_destroy").local(),
         FieldDef::in_place("tags").map(),
     ],
     computed: &[

@@ -49,7 +49,7 @@ pub static INFO: KindInfo = KindInfo {
         FieldDef::in_place("deletion_protection"),
         FieldDef::in_place("enable_http_endpoint"),
         FieldDef::in_place("copy_tags_to_snapshot"),
-        FieldDef::in_place("skip_final_snapshot"),
+        FieldDef::in_place("skip_final_snapshot").local(),
         FieldDef::in_place("tags").map(),
     ],
     computed: &[

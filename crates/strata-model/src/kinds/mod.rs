@@ -74,6 +74,9 @@ pub struct FieldDef {
     pub secret: bool,
     /// Its text may be read from a file next to the document: `FIELD: {file: PATH}`.
     pub from_file: bool,
+    /// strata's own setting, not AWS's (a bucket's `force_destroy`): kept in the lockfile
+    /// only, read back from its record.
+    pub local: bool,
 }
 
 impl FieldDef {
@@ -86,6 +89,7 @@ impl FieldDef {
             unique: false,
             secret: false,
             from_file: false,
+            local: false,
         }
     }
 
@@ -98,6 +102,7 @@ impl FieldDef {
             unique: false,
             secret: false,
             from_file: false,
+            local: false,
         }
     }
 
@@ -148,6 +153,13 @@ impl FieldDef {
     }
 
     /// Readable from a file (see [`FieldDef::from_file`]).
+    pub const fn local(self) -> FieldDef {
+        FieldDef {
+            local: true,
+            ..self
+        }
+    }
+
     pub const fn from_file(self) -> FieldDef {
         FieldDef {
             from_file: true,
