@@ -53,8 +53,16 @@ fn aws_error_codes_are_classified() {
             NotFound,
         ),
         (Some("iam"), "DeleteConflict", DependencyViolation),
-        (Some("rds"), "InvalidDBSubnetGroupStateFault", DependencyViolation),
-        (Some("rds"), "InvalidDBParameterGroupState", DependencyViolation),
+        (
+            Some("rds"),
+            "InvalidDBSubnetGroupStateFault",
+            DependencyViolation,
+        ),
+        (
+            Some("rds"),
+            "InvalidDBParameterGroupState",
+            DependencyViolation,
+        ),
         (Some("rds"), "DBSubnetGroupDoesNotCoverEnoughAZs", Invalid),
         (Some("rds"), "KMSKeyNotAccessibleFault", AccessDenied),
         (Some("rds"), "DBClusterNotFoundFault", NotFound),

@@ -609,6 +609,22 @@ async fn a_fifth_of_calls_failing_still_converges_with_a_load_balancer() {
     fifth_of_calls_failing(sc, "cookbook-1.7-alb", 15, 21).await;
 }
 
+/// The same faults through the Aurora Serverless v2 recipe (RDS's query protocol, its waits,
+/// creates without an idempotency token).
+#[tokio::test]
+async fn a_fifth_of_calls_failing_still_converges_with_a_database() {
+    let sc = Scenario::start(
+        "faults: 20 % of calls failing, Aurora recipe",
+        "examples/cookbook-2.1-aurora-serverless (9 resources: network, groups, subnet group, \
+         parameter group, cluster, instance): apply, plan, destroy on a test bed failing a \
+         fifth of all calls at random (throttled, InternalError, Unavailable, a dropped \
+         connection before the call acts, a dropped connection after it acted; the first \
+         CreateVpc's answer always lost after it acted); compare tagged resources with the \
+         lockfile",
+    );
+    fifth_of_calls_failing(sc, "cookbook-2.1-aurora-serverless", 9, 22).await;
+}
+
 async fn fifth_of_calls_failing(sc: Scenario, example: &str, resources: usize, seed: u64) {
     // Random faults, and for certain one answer lost after a create acted (at a fifth of
     // calls, with five kinds of fault, a run may otherwise lose none of a mutating call).

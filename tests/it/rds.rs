@@ -114,7 +114,10 @@ async fn cookbook_2_1_aurora_serverless_v2() {
     // Another engine: a replacement, and the plan says what becomes of the data.
     s.edit(|d| {
         d.replace("engine: aurora-postgresql", "engine: aurora-mysql")
-            .replace("engine_version: \"16.4\"", "engine_version: \"8.0.mysql_aurora.3.05.2\"")
+            .replace(
+                "engine_version: \"16.4\"",
+                "engine_version: \"8.0.mysql_aurora.3.05.2\"",
+            )
             .replace("skip_final_snapshot: true", "skip_final_snapshot: false")
     });
     let plan = s.plan_text();
@@ -130,13 +133,18 @@ async fn cookbook_2_1_aurora_serverless_v2() {
     // Back to the engine, without skipping the final snapshot: a destroy then keeps one.
     s.edit(|d| {
         d.replace("engine: aurora-mysql", "engine: aurora-postgresql")
-            .replace("engine_version: \"8.0.mysql_aurora.3.05.2\"", "engine_version: \"16.4\"")
+            .replace(
+                "engine_version: \"8.0.mysql_aurora.3.05.2\"",
+                "engine_version: \"16.4\"",
+            )
     });
     s.apply_clean();
     let plan = s.run(&["plan", "--destroy"]);
     let text = stdout(&plan);
     assert!(
-        text.contains(&format!("its data is kept in a final snapshot, {id}-final-")),
+        text.contains(&format!(
+            "its data is kept in a final snapshot, {id}-final-"
+        )),
         "{text}{}",
         stderr(&plan)
     );
@@ -216,6 +224,33 @@ async fn deletion_protection_and_the_data_api() {
     s.apply_clean();
     let c = cluster(&id).await;
     assert_eq!(c.deletion_protection(), Some(false));
-    assert_eq!(c.http_endpoint_enabled(), Some(false), "the Data API is off");
+    assert_eq!(
+        c.http_endpoint_enabled(),
+        Some(false),
+        "the Data API is off"
+    );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// Recipe 2.8: the Data API on, and the two ARNs `aws rds-data execute-statement` needs as
+/// outputs.
+#[tokio::test]
+async fn cookbook_2_8_data_api() {
+    let s = Stack::example("cookbook-2.8-data-api");
+    s.apply_clean();
+    let c = cluster(&s.id_of("db")).await;
+    assert_eq!(c.http_endpoint_enabled(), Some(true));
+    let out = s.run(&["output", "--json"]);
+    let outputs: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON outputs");
+    assert_eq!(
+        outputs["cluster_arn"],
+        json!(c.db_cluster_arn()),
+        "{outputs}"
+    );
+    assert_eq!(
+        outputs["secret_arn"],
+        json!(c.master_user_secret().and_then(|m| m.secret_arn())),
+        "{outputs}"
+    );
     destroy_leaves_nothing(&s).await;
 }

@@ -887,10 +887,18 @@ async fn rds_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     let clusters = c.describe_db_clusters().send().await.expect("DB clusters");
     for d in clusters.db_clusters() {
         if d.status() != Some("deleting") {
-            push("rds.db_cluster", d.db_cluster_identifier().unwrap_or_default(), d.tag_list());
+            push(
+                "rds.db_cluster",
+                d.db_cluster_identifier().unwrap_or_default(),
+                d.tag_list(),
+            );
         }
     }
-    let instances = c.describe_db_instances().send().await.expect("DB instances");
+    let instances = c
+        .describe_db_instances()
+        .send()
+        .await
+        .expect("DB instances");
     for i in instances.db_instances() {
         if i.db_instance_status() != Some("deleting") {
             push(
@@ -912,7 +920,11 @@ async fn rds_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
                 .to_vec()
         }
     };
-    let groups = c.describe_db_subnet_groups().send().await.expect("DB subnet groups");
+    let groups = c
+        .describe_db_subnet_groups()
+        .send()
+        .await
+        .expect("DB subnet groups");
     for g in groups.db_subnet_groups() {
         let name = g.db_subnet_group_name().unwrap_or_default();
         if !name.starts_with("default") {
@@ -928,7 +940,12 @@ async fn rds_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     for g in params.db_cluster_parameter_groups() {
         let name = g.db_cluster_parameter_group_name().unwrap_or_default();
         if !name.starts_with("default") {
-            let t = tags_of(g.db_cluster_parameter_group_arn().unwrap_or_default().to_string()).await;
+            let t = tags_of(
+                g.db_cluster_parameter_group_arn()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+            .await;
             push("rds.db_cluster_parameter_group", name, &t);
         }
     }

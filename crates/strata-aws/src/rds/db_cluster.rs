@@ -157,7 +157,8 @@ fn to_live(c: &DbCluster, recorded: Option<&Attrs>) -> LiveResource {
         // Nulls (a field AWS did not answer) are left out.
         o.retain(|_, v| !v.is_null());
     }
-    tags::live(KIND, id, c.tag_list(), m).converging(AVAILABLE.converging(c.status().unwrap_or_default()))
+    tags::live(KIND, id, c.tag_list(), m)
+        .converging(AVAILABLE.converging(c.status().unwrap_or_default()))
 }
 
 fn scaling(a: &Attrs) -> Option<ServerlessV2ScalingConfiguration> {
@@ -502,7 +503,10 @@ impl AwsKind for DbClusterKind {
             until_available(cx, req.id, "the change to be applied", progress).await?
         } else {
             one(cx, req.id).await?.ok_or_else(|| {
-                ProviderError::new(ErrorClass::NotFound, format!("DB cluster {} is gone", req.id))
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    format!("DB cluster {} is gone", req.id),
+                )
             })?
         };
         let mut l = to_live(&c, Some(req.attrs)).owned_by(req.owner());

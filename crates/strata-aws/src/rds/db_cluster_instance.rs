@@ -279,7 +279,10 @@ impl AwsKind for DbClusterInstanceKind {
             until_available(cx, req.id, "the change to be applied", progress).await?
         } else {
             one(cx, req.id).await?.ok_or_else(|| {
-                ProviderError::new(ErrorClass::NotFound, format!("DB instance {} is gone", req.id))
+                ProviderError::new(
+                    ErrorClass::NotFound,
+                    format!("DB instance {} is gone", req.id),
+                )
             })?
         };
         let mut l = to_live(&i).owned_by(req.owner());
@@ -316,7 +319,9 @@ impl AwsKind for DbClusterInstanceKind {
             || async {
                 Ok(match one(cx, req.id).await? {
                     None => Poll::Ready(()),
-                    Some(i) => Poll::NotYet(i.db_instance_status().unwrap_or("deleting").to_string()),
+                    Some(i) => {
+                        Poll::NotYet(i.db_instance_status().unwrap_or("deleting").to_string())
+                    }
                 })
             },
         )

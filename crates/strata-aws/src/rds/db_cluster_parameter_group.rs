@@ -84,7 +84,10 @@ fn parameter_json(p: &Parameter) -> Value {
 
 /// The group with its tags and its parameters.
 async fn read_one(cx: &Ctx, g: DbClusterParameterGroup) -> Result<LiveResource, ProviderError> {
-    let name = g.db_cluster_parameter_group_name().unwrap_or_default().to_string();
+    let name = g
+        .db_cluster_parameter_group_name()
+        .unwrap_or_default()
+        .to_string();
     let arn = g.db_cluster_parameter_group_arn().unwrap_or_default();
     let (t, params) = tokio::try_join!(tags_of(cx, arn), user_parameters(cx, &name))?;
     let params: Vec<Value> = params.iter().map(parameter_json).collect();
@@ -168,7 +171,10 @@ fn removed(prior: &Attrs, attrs: &Attrs) -> Vec<String> {
             .collect()
     };
     let keep = names(attrs);
-    names(prior).into_iter().filter(|n| !keep.contains(n)).collect()
+    names(prior)
+        .into_iter()
+        .filter(|n| !keep.contains(n))
+        .collect()
 }
 
 #[async_trait]
@@ -188,14 +194,15 @@ impl AwsKind for DbClusterParameterGroupKind {
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups: Vec<DbClusterParameterGroup> = match ids_to_read(cx, self, req.ids, req.stack).await? {
-            Some(names) => try_join_all(names.iter().map(|n| one(cx, n)))
-                .await?
-                .into_iter()
-                .flatten()
-                .collect(),
-            None => all(cx).await?,
-        };
+        let groups: Vec<DbClusterParameterGroup> =
+            match ids_to_read(cx, self, req.ids, req.stack).await? {
+                Some(names) => try_join_all(names.iter().map(|n| one(cx, n)))
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                None => all(cx).await?,
+            };
         // Without a listing, the tags decide which groups are the stack's; read those only.
         let live = try_join_all(groups.into_iter().map(|g| read_one(cx, g))).await?;
         Ok(live

@@ -15,8 +15,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, ids_to_read,
-    str_field, str_list, tags_of, updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, ids_to_read, str_field,
+    str_list, tags_of, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -42,7 +42,10 @@ async fn one(cx: &Ctx, name: &str) -> Result<Option<DbSubnetGroup>, ProviderErro
 
 /// Every group of the region (paginated).
 async fn all(cx: &Ctx) -> Result<Vec<DbSubnetGroup>, ProviderError> {
-    let mut pages = client(cx).describe_db_subnet_groups().into_paginator().send();
+    let mut pages = client(cx)
+        .describe_db_subnet_groups()
+        .into_paginator()
+        .send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(aws("rds:DescribeDBSubnetGroups"))?;
@@ -106,9 +109,7 @@ impl AwsKind for DbSubnetGroupKind {
         let live = try_join_all(groups.into_iter().map(|g| with_tags(cx, g))).await?;
         Ok(live
             .into_iter()
-            .filter(|l| {
-                req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack)
-            })
+            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
             .collect())
     }
 
@@ -150,7 +151,10 @@ impl AwsKind for DbSubnetGroupKind {
             crate::kind::Sent::Answer(out) => out.db_subnet_group,
         };
         let g = g.ok_or_else(|| {
-            ProviderError::new(ErrorClass::Other, "RDS answered the create without the group")
+            ProviderError::new(
+                ErrorClass::Other,
+                "RDS answered the create without the group",
+            )
         })?;
         Ok(created(to_live(&g, &[]), req))
     }
@@ -162,7 +166,11 @@ impl AwsKind for DbSubnetGroupKind {
         _: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        if req.changed.iter().any(|f| f == "description" || f == "subnets") {
+        if req
+            .changed
+            .iter()
+            .any(|f| f == "description" || f == "subnets")
+        {
             client(cx)
                 .modify_db_subnet_group()
                 .db_subnet_group_name(req.id)

@@ -182,6 +182,10 @@ pub type Normalize = fn(&mut serde_json::Map<String, serde_json::Value>, &str);
 /// [`Policy::compare`]).
 pub type Canon = fn(&serde_json::Value) -> serde_json::Value;
 
+/// What deleting a resource does to its data: from its name and last-seen attributes, the
+/// sentence the plan shows (`Policy::on_delete`).
+pub type OnDelete = fn(&str, &serde_json::Map<String, serde_json::Value>) -> String;
+
 /// The order of a kind's replacement when `lifecycle.create_before_destroy` does not ask for
 /// the new copy first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -242,7 +246,7 @@ pub struct Policy {
     pub takes: Option<&'static str>,
     /// What deleting a resource of the kind does to the data it holds (`NAME`, its attributes
     /// as last seen): the plan shows it, in red, under a delete or a replacement.
-    pub on_delete: Option<fn(&str, &serde_json::Map<String, serde_json::Value>) -> String>,
+    pub on_delete: Option<OnDelete>,
 }
 
 impl Policy {
@@ -564,7 +568,10 @@ pub(crate) fn default_true() -> bool {
 /// The desired values in AWS's form for a kind whose names AWS keeps lower-case (RDS): `name`
 /// and `name_prefix` lower-cased, so that `AWSCookbook401` compares equal to the
 /// `awscookbook401` RDS answers.
-pub(crate) fn lower_case_name(attrs: &mut serde_json::Map<String, serde_json::Value>, _region: &str) {
+pub(crate) fn lower_case_name(
+    attrs: &mut serde_json::Map<String, serde_json::Value>,
+    _region: &str,
+) {
     for key in ["name", "name_prefix", "identifier", "identifier_prefix"] {
         // A name holding a reference is left as it is (its value is known after apply).
         if let Some(serde_json::Value::String(n)) = attrs.get_mut(key)
