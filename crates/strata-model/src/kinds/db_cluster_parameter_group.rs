@@ -46,13 +46,19 @@ pub static INFO: KindInfo = KindInfo {
     },
 };
 
-/// Parameters as compared: their names and values (RDS answers an apply method of its own
-/// for a parameter set with another).
+/// Parameters as compared: without their apply method (RDS may answer one of its own for a
+/// parameter set with another; the name and the value are what the parameter is).
 fn names_and_values(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Array(ps) => ps
             .iter()
-            .map(|p| serde_json::json!({"name": p.get("name"), "value": p.get("value")}))
+            .map(|p| {
+                let mut p = p.clone();
+                if let serde_json::Value::Object(m) = &mut p {
+                    m.remove("apply_method");
+                }
+                p
+            })
             .collect(),
         other => other.clone(),
     }
