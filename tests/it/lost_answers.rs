@@ -177,6 +177,31 @@ resources:
       Version: "2012-10-17"
       Statement:
         - {Sid: One, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
+  db_subnets:
+    kind: rds.db_subnet_group
+    name_prefix: lost-
+    description: one
+    subnets: [public_a, public_b]
+  db_params:
+    kind: rds.db_cluster_parameter_group
+    name_prefix: lost-
+    family: aurora-postgresql16
+    parameters:
+      - {name: log_min_duration_statement, value: "1000"}
+  db:
+    kind: rds.db_cluster
+    identifier_prefix: lost-
+    engine: aurora-postgresql
+    serverless_v2: {min_capacity: 0.5, max_capacity: 2}
+    subnet_group: db_subnets
+    parameter_group: db_params
+    skip_final_snapshot: true
+    tags: {Phase: one}
+  db_writer:
+    kind: rds.db_cluster_instance
+    identifier_prefix: lost-
+    cluster: db
+    tags: {Phase: one}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -378,6 +403,31 @@ resources:
       Version: "2012-10-17"
       Statement:
         - {Sid: Two, Effect: Allow, Principal: {Service: cloudfront.amazonaws.com}, Action: "s3:GetObject", Resource: "${bucket.arn}/*"}
+  db_subnets:
+    kind: rds.db_subnet_group
+    name_prefix: lost-
+    description: two
+    subnets: [public_a, public_b]
+  db_params:
+    kind: rds.db_cluster_parameter_group
+    name_prefix: lost-
+    family: aurora-postgresql16
+    parameters:
+      - {name: log_min_duration_statement, value: "2000"}
+  db:
+    kind: rds.db_cluster
+    identifier_prefix: lost-
+    engine: aurora-postgresql
+    serverless_v2: {min_capacity: 0.5, max_capacity: 4}
+    subnet_group: db_subnets
+    parameter_group: db_params
+    skip_final_snapshot: true
+    tags: {Phase: two}
+  db_writer:
+    kind: rds.db_cluster_instance
+    identifier_prefix: lost-
+    cluster: db
+    tags: {Phase: two}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -536,7 +586,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 24 kinds (32 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 28 kinds (36 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

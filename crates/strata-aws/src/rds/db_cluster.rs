@@ -489,7 +489,15 @@ impl AwsKind for DbClusterKind {
         let arn = str_field(req.prior, "arn").unwrap_or_default().to_string();
         // A cluster busy with an earlier change refuses a new one.
         until_available(cx, req.id, "the cluster to be available", progress).await?;
-        modify(cx, req).await?;
+        if let Err(e) = modify(cx, req).await {
+            if e.class != ErrorClass::InvalidState {
+                return Err(e);
+            }
+            // The SDK repeated a call whose answer was lost after it acted: the cluster is
+            // busy with this very change. Once it is done, the same change again is harmless.
+            until_available(cx, req.id, "the cluster to be available", progress).await?;
+            modify(cx, req).await?;
+        }
         if req.changed.iter().any(|f| f == "enable_http_endpoint") {
             let on = bool_field(req.attrs, "enable_http_endpoint").unwrap_or(false);
             http_endpoint(cx, &arn, on).await?;

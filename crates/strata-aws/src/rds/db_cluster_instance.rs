@@ -269,7 +269,18 @@ impl AwsKind for DbClusterInstanceKind {
             if changed("performance_insights") {
                 m = m.set_enable_performance_insights(bool_field(a, "performance_insights"));
             }
-            m.send().await.map_err(aws("rds:ModifyDBInstance"))?;
+            let sent = m.clone().send().await.map_err(aws("rds:ModifyDBInstance"));
+            match sent {
+                Ok(_) => {}
+                // The SDK repeated a call whose answer was lost after it acted: the instance
+                // is busy with this very change. Once it is done, the same change again is
+                // harmless.
+                Err(e) if e.class == ErrorClass::InvalidState => {
+                    until_available(cx, req.id, "the instance to be available", progress).await?;
+                    m.send().await.map_err(aws("rds:ModifyDBInstance"))?;
+                }
+                Err(e) => return Err(e),
+            }
         }
         if changed("tags") {
             let arn = str_field(req.prior, "arn").unwrap_or_default().to_string();
