@@ -370,6 +370,17 @@ pub fn removed<T>(sent: Result<T, ProviderError>) -> Result<(), ProviderError> {
     }
 }
 
+/// A per-resource read made after a listing showed the resource: `None` when it went in
+/// between (`NotFound`: deleted meanwhile, by another run or by a call of a killed one still
+/// landing), as if the listing had not shown it.
+pub fn gone_between<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// What a create call that takes no idempotency token came back with.
 pub enum Sent<T> {
     /// AWS's answer.

@@ -31,7 +31,7 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::tags::{self, create_tags};
-use super::{AwsKind, built, client, created, etag, with_etag};
+use super::{AwsKind, built, client, created, etag, gone_between, with_etag};
 use crate::Ctx;
 use crate::error::aws;
 use crate::tags::STACK_TAG;
@@ -556,9 +556,15 @@ impl AwsKind for DistributionKind {
         let (known, others): (Vec<_>, Vec<_>) = listed
             .iter()
             .partition(|s| req.ids.iter().any(|i| i == s.id()));
-        let others_tags = try_join_all(others.iter().map(|s| tags::of(cx, s.arn()))).await?;
+        // A distribution deleted since the listing has no tags to read: it is gone.
+        let others_tags = try_join_all(
+            others
+                .iter()
+                .map(|s| async { gone_between(tags::of(cx, s.arn()).await) }),
+        )
+        .await?;
         let ours = others.into_iter().zip(others_tags).filter(|(_, t)| {
-            t.as_ref().is_some_and(|t| {
+            t.as_ref().and_then(Option::as_ref).is_some_and(|t| {
                 t.items()
                     .iter()
                     .any(|t| t.key() == STACK_TAG && t.value() == Some(req.stack))
@@ -567,11 +573,16 @@ impl AwsKind for DistributionKind {
         let wanted = known
             .into_iter()
             .map(|s| (s, None))
-            .chain(ours.map(|(s, t)| (s, Some(t))));
+            .chain(ours.map(|(s, t)| (s, Some(t.flatten()))));
         let read = try_join_all(wanted.map(|(s, t)| async move {
             let (d, t) = match t {
                 Some(t) => (get(cx, s.id()).await?, t),
-                None => tokio::try_join!(get(cx, s.id()), tags::of(cx, s.arn()))?,
+                None => {
+                    let (d, t) = tokio::try_join!(get(cx, s.id()), async {
+                        gone_between(tags::of(cx, s.arn()).await)
+                    })?;
+                    (d, t.flatten())
+                }
             };
             Ok::<_, ProviderError>(d.map(|d| to_live(&d, t.as_ref())))
         }))

@@ -13,7 +13,6 @@ pub mod target_group;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use futures_util::future::try_join_all;
 use strata_engine::provider::ProviderError;
 
 pub(crate) use crate::kind::*;
@@ -68,32 +67,33 @@ pub async fn tags_of(
     arns: &[String],
 ) -> Result<BTreeMap<String, Vec<(String, String)>>, ProviderError> {
     let c = client(cx);
-    let pages = try_join_all(arns.chunks(20).map(|chunk| {
+    // A resource deleted since it was described fails its whole batch with `…NotFound`: the
+    // batch is split until the gone one is left out (`describe_ids_tolerant`).
+    let descriptions = crate::kind::describe_ids_tolerant(arns, 20, |chunk| {
         let c = c.clone();
         async move {
             c.describe_tags()
-                .set_resource_arns(Some(chunk.to_vec()))
+                .set_resource_arns(Some(chunk))
                 .send()
                 .await
+                .map(|o| o.tag_descriptions().to_vec())
                 .map_err(aws("elbv2:DescribeTags"))
         }
-    }))
+    })
     .await?;
     let mut out = BTreeMap::new();
-    for page in pages {
-        for d in page.tag_descriptions() {
-            let pairs = d
-                .tags()
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.key()?.to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect();
-            out.insert(d.resource_arn().unwrap_or_default().to_string(), pairs);
-        }
+    for d in &descriptions {
+        let pairs = d
+            .tags()
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect();
+        out.insert(d.resource_arn().unwrap_or_default().to_string(), pairs);
     }
     Ok(out)
 }

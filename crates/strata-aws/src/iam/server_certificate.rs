@@ -20,8 +20,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, name_of, str_field,
-    updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, gone_between, name_of,
+    str_field, updated,
 };
 use crate::Ctx;
 use crate::error::aws;
@@ -147,21 +147,29 @@ impl AwsKind for ServerCertificateKind {
         let (known, others): (Vec<_>, Vec<_>) = listed
             .iter()
             .partition(|m| req.ids.iter().any(|i| i == m.arn()));
+        // A certificate deleted since the listing has no tags to read: it is gone.
         let others_tags = try_join_all(
             others
                 .iter()
-                .map(|m| tags_of(cx, m.server_certificate_name())),
+                .map(|m| async { gone_between(tags_of(cx, m.server_certificate_name()).await) }),
         )
         .await?;
-        let tagged = others.into_iter().zip(others_tags).filter(|(_, tags)| {
-            tags.iter()
-                .any(|t| t.key() == STACK_TAG && t.value() == req.stack)
-        });
+        let tagged = others
+            .into_iter()
+            .zip(others_tags)
+            .filter_map(|(m, tags)| tags.map(|t| (m, t)))
+            .filter(|(_, tags)| {
+                tags.iter()
+                    .any(|t| t.key() == STACK_TAG && t.value() == req.stack)
+            });
         let reads = known
             .into_iter()
             .map(|m| (m, None))
             .chain(tagged.map(|(m, t)| (m, Some(t))));
-        try_join_all(reads.map(|(m, t)| read_one(cx, m, t))).await
+        let read =
+            try_join_all(reads.map(|(m, t)| async { gone_between(read_one(cx, m, t).await) }))
+                .await?;
+        Ok(read.into_iter().flatten().collect())
     }
 
     async fn create(

@@ -18,8 +18,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, ids_to_read, str_field,
-    tags_of, updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, gone_between,
+    ids_to_read, str_field, tags_of, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -204,9 +204,16 @@ impl AwsKind for DbClusterParameterGroupKind {
                 None => all(cx).await?,
             };
         // Without a listing, the tags decide which groups are the stack's; read those only.
-        let live = try_join_all(groups.into_iter().map(|g| read_one(cx, g))).await?;
+        // A group deleted since it was described is gone.
+        let live = try_join_all(
+            groups
+                .into_iter()
+                .map(|g| async { gone_between(read_one(cx, g).await) }),
+        )
+        .await?;
         Ok(live
             .into_iter()
+            .flatten()
             .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
             .collect())
     }

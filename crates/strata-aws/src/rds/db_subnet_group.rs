@@ -15,8 +15,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, ids_to_read, str_field,
-    str_list, tags_of, updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, gone_between,
+    ids_to_read, str_field, str_list, tags_of, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -75,10 +75,10 @@ fn to_live(g: &DbSubnetGroup, t: &[aws_sdk_rds::types::Tag]) -> LiveResource {
     )
 }
 
-/// The group with its tags.
-async fn with_tags(cx: &Ctx, g: DbSubnetGroup) -> Result<LiveResource, ProviderError> {
-    let t = tags_of(cx, g.db_subnet_group_arn().unwrap_or_default()).await?;
-    Ok(to_live(&g, &t))
+/// The group with its tags; `None` when it was deleted since it was described.
+async fn with_tags(cx: &Ctx, g: DbSubnetGroup) -> Result<Option<LiveResource>, ProviderError> {
+    let t = gone_between(tags_of(cx, g.db_subnet_group_arn().unwrap_or_default()).await)?;
+    Ok(t.map(|t| to_live(&g, &t)))
 }
 
 #[async_trait]
@@ -109,6 +109,7 @@ impl AwsKind for DbSubnetGroupKind {
         let live = try_join_all(groups.into_iter().map(|g| with_tags(cx, g))).await?;
         Ok(live
             .into_iter()
+            .flatten()
             .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
             .collect())
     }
