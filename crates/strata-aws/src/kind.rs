@@ -204,6 +204,15 @@ pub fn str_field<'a>(attrs: &'a Attrs, field: &str) -> Option<&'a str> {
     attrs.get(field).and_then(|v| v.as_str())
 }
 
+/// A whole-number field of the desired attributes that AWS takes as an `i32` (a port, a
+/// retention period); `None` when it is left out or out of range.
+pub fn i32_field(attrs: &Attrs, field: &str) -> Option<i32> {
+    attrs
+        .get(field)
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|n| i32::try_from(n).ok())
+}
+
 /// A boolean field of the desired attributes.
 pub fn bool_field(attrs: &Attrs, field: &str) -> Option<bool> {
     attrs.get(field).and_then(serde_json::Value::as_bool)

@@ -15,6 +15,17 @@ pub struct Backoff {
     pub max: Duration,
 }
 
+impl Backoff {
+    /// For what takes minutes (a database, a CloudFront deployment): a first look after 2 s,
+    /// then at most every 30 s.
+    pub fn minutes() -> Backoff {
+        Backoff {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
 impl Default for Backoff {
     fn default() -> Self {
         Backoff {

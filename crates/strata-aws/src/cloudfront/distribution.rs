@@ -466,10 +466,7 @@ async fn until_deployed(
     wait::until(
         what,
         cx.timeout(DEPLOY_TIMEOUT),
-        Backoff {
-            first: Duration::from_secs(2),
-            max: Duration::from_secs(30),
-        },
+        Backoff::minutes(),
         progress,
         || async {
             Ok(match get(cx, id).await? {

@@ -24,8 +24,8 @@ use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, asked_for, bool_field, client, client_once, create_once, created, id_filter,
-    ids_to_read, str_field, str_list,
+    AwsKind, asked_for, bool_field, client, client_once, create_once, created, i32_field,
+    id_filter, ids_to_read, str_field, str_list,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -56,13 +56,6 @@ const AVAILABLE: Goal = Goal {
         "maintenance",
     ],
 };
-
-fn slow() -> Backoff {
-    Backoff {
-        first: Duration::from_secs(2),
-        max: Duration::from_secs(30),
-    }
-}
 
 /// Clusters by a filter (`None`: every cluster of the region), all pages.
 async fn describe(
@@ -177,12 +170,6 @@ fn scaling(a: &Attrs) -> Option<ServerlessV2ScalingConfiguration> {
     )
 }
 
-fn int(a: &Attrs, field: &str) -> Option<i32> {
-    a.get(field)
-        .and_then(Value::as_i64)
-        .and_then(|n| i32::try_from(n).ok())
-}
-
 /// Waits until the cluster is `available` (`what`: what the wait is for).
 async fn until_available(
     cx: &Ctx,
@@ -190,15 +177,21 @@ async fn until_available(
     what: &str,
     progress: &Progress,
 ) -> Result<DbCluster, ProviderError> {
-    wait::until(what, cx.timeout(TIMEOUT), slow(), progress, || async {
-        Ok(match one(cx, id).await? {
-            Some(c) => {
-                let state = c.status().unwrap_or_default().to_owned();
-                AVAILABLE.poll(&state, c)
-            }
-            None => Poll::Missing,
-        })
-    })
+    wait::until(
+        what,
+        cx.timeout(TIMEOUT),
+        Backoff::minutes(),
+        progress,
+        || async {
+            Ok(match one(cx, id).await? {
+                Some(c) => {
+                    let state = c.status().unwrap_or_default().to_owned();
+                    AVAILABLE.poll(&state, c)
+                }
+                None => Poll::Missing,
+            })
+        },
+    )
     .await
 }
 
@@ -285,10 +278,10 @@ async fn modify(cx: &Ctx, req: &UpdateRequest<'_>) -> Result<(), ProviderError> 
         );
     }
     if changed("port") {
-        m = m.set_port(int(a, "port"));
+        m = m.set_port(i32_field(a, "port"));
     }
     if changed("backup_retention_period") {
-        m = m.set_backup_retention_period(int(a, "backup_retention_period"));
+        m = m.set_backup_retention_period(i32_field(a, "backup_retention_period"));
     }
     if changed("preferred_backup_window") {
         m = m.set_preferred_backup_window(
@@ -329,7 +322,7 @@ async fn send_delete(
     wait::until(
         "the cluster's instances to be gone",
         cx.timeout(TIMEOUT),
-        slow(),
+        Backoff::minutes(),
         progress,
         || async {
             let sent = client(cx)
@@ -436,10 +429,10 @@ impl AwsKind for DbClusterKind {
                     .set_db_cluster_parameter_group_name(
                         str_field(a, "parameter_group").map(str::to_string),
                     )
-                    .set_port(int(a, "port"))
+                    .set_port(i32_field(a, "port"))
                     .storage_encrypted(bool_field(a, "storage_encrypted").unwrap_or(true))
                     .set_kms_key_id(str_field(a, "kms_key").map(str::to_string))
-                    .set_backup_retention_period(int(a, "backup_retention_period"))
+                    .set_backup_retention_period(i32_field(a, "backup_retention_period"))
                     .set_preferred_backup_window(
                         str_field(a, "preferred_backup_window").map(str::to_string),
                     )
@@ -536,7 +529,7 @@ impl AwsKind for DbClusterKind {
         wait::until(
             "the cluster to be deleted",
             cx.timeout(TIMEOUT),
-            slow(),
+            Backoff::minutes(),
             progress,
             || async {
                 Ok(match one(cx, req.id).await? {

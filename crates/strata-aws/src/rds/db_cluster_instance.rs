@@ -11,18 +11,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use futures_util::TryFutureExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
-use strata_engine::value::Attrs;
 use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, asked_for, bool_field, client, client_once, create_once, created, id_filter,
-    ids_to_read, str_field,
+    AwsKind, asked_for, bool_field, client, client_once, create_once, created, i32_field,
+    id_filter, ids_to_read, str_field,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
@@ -49,13 +48,6 @@ const AVAILABLE: Goal = Goal {
         "maintenance",
     ],
 };
-
-fn slow() -> Backoff {
-    Backoff {
-        first: Duration::from_secs(2),
-        max: Duration::from_secs(30),
-    }
-}
 
 async fn describe(
     cx: &Ctx,
@@ -106,27 +98,27 @@ fn to_live(i: &DbInstance) -> LiveResource {
         .converging(AVAILABLE.converging(i.db_instance_status().unwrap_or_default()))
 }
 
-fn int(a: &Attrs, field: &str) -> Option<i32> {
-    a.get(field)
-        .and_then(Value::as_i64)
-        .and_then(|n| i32::try_from(n).ok())
-}
-
 async fn until_available(
     cx: &Ctx,
     id: &str,
     what: &str,
     progress: &Progress,
 ) -> Result<DbInstance, ProviderError> {
-    wait::until(what, cx.timeout(TIMEOUT), slow(), progress, || async {
-        Ok(match one(cx, id).await? {
-            Some(i) => {
-                let state = i.db_instance_status().unwrap_or_default().to_owned();
-                AVAILABLE.poll(&state, i)
-            }
-            None => Poll::Missing,
-        })
-    })
+    wait::until(
+        what,
+        cx.timeout(TIMEOUT),
+        Backoff::minutes(),
+        progress,
+        || async {
+            Ok(match one(cx, id).await? {
+                Some(i) => {
+                    let state = i.db_instance_status().unwrap_or_default().to_owned();
+                    AVAILABLE.poll(&state, i)
+                }
+                None => Poll::Missing,
+            })
+        },
+    )
     .await
 }
 
@@ -212,7 +204,7 @@ impl AwsKind for DbClusterInstanceKind {
                     .db_cluster_identifier(&cluster)
                     .engine(&engine)
                     .db_instance_class(str_field(a, "instance_class").unwrap_or("db.serverless"))
-                    .set_promotion_tier(int(a, "promotion_tier"))
+                    .set_promotion_tier(i32_field(a, "promotion_tier"))
                     .publicly_accessible(bool_field(a, "publicly_accessible").unwrap_or(false))
                     .enable_performance_insights(
                         bool_field(a, "performance_insights").unwrap_or(false),
@@ -261,7 +253,7 @@ impl AwsKind for DbClusterInstanceKind {
                 m = m.set_db_instance_class(str_field(a, "instance_class").map(str::to_string));
             }
             if changed("promotion_tier") {
-                m = m.set_promotion_tier(int(a, "promotion_tier"));
+                m = m.set_promotion_tier(i32_field(a, "promotion_tier"));
             }
             if changed("publicly_accessible") {
                 m = m.set_publicly_accessible(bool_field(a, "publicly_accessible"));
@@ -325,7 +317,7 @@ impl AwsKind for DbClusterInstanceKind {
         wait::until(
             "the instance to be deleted",
             cx.timeout(TIMEOUT),
-            slow(),
+            Backoff::minutes(),
             progress,
             || async {
                 Ok(match one(cx, req.id).await? {
