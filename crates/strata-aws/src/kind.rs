@@ -170,6 +170,17 @@ pub fn live_with_tags(
     if let Some(m) = attrs.as_object_mut() {
         m.insert("tags".into(), user);
     }
+    live_owned(kind, id, own, attrs)
+}
+
+/// Builds a live resource from its id, its ownership (from its tags, or from the marks a kind
+/// without tags keeps in a text field: `tags::unmarked`) and its attributes (a JSON object).
+pub fn live_owned(
+    kind: &str,
+    id: &str,
+    own: crate::tags::Ownership,
+    attrs: serde_json::Value,
+) -> LiveResource {
     let mut l = LiveResource::new(kind, id, attrs.as_object().cloned().unwrap_or_default());
     l.stack = own.stack;
     l.name = own.name;

@@ -49,23 +49,17 @@ async fn all(cx: &Ctx) -> Result<Vec<OriginAccessControlSummary>, ProviderError>
 
 fn to_live(s: &OriginAccessControlSummary) -> LiveResource {
     let (description, own) = unmarked(s.description());
-    let mut l = LiveResource::new(
+    crate::kind::live_owned(
         KIND,
         s.id(),
+        own,
         json!({
             "name": s.name(),
             "description": description,
             "origin_type": s.origin_access_control_origin_type().as_str(),
             "signing_behavior": s.signing_behavior().as_str(),
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
-    );
-    l.stack = own.stack;
-    l.name = own.name;
-    l.lineage = own.lineage;
-    l
+        }),
+    )
 }
 
 /// The configuration the documents give, marked as `owner`'s.

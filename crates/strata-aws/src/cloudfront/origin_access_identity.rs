@@ -69,22 +69,16 @@ async fn get(cx: &Ctx, id: &str) -> Result<Option<CloudFrontOriginAccessIdentity
 fn to_live(o: &CloudFrontOriginAccessIdentity) -> LiveResource {
     let config = o.cloud_front_origin_access_identity_config();
     let (_, own) = unmarked(config.map_or("", |c| c.caller_reference()));
-    let mut l = LiveResource::new(
+    crate::kind::live_owned(
         KIND,
         o.id(),
+        own,
         json!({
             "comment": config.map_or("", |c| c.comment()),
             "iam_arn": iam_arn(o.id()),
             "s3_canonical_user_id": o.s3_canonical_user_id(),
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
-    );
-    l.stack = own.stack;
-    l.name = own.name;
-    l.lineage = own.lineage;
-    l
+        }),
+    )
 }
 
 /// The identity's configuration and ETag.
