@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::support::{Stack, destroy_leaves_nothing, rds, stderr, stdout};
+use crate::support::{Stack, TestBed, destroy_leaves_nothing, observer_conf, rds, stderr, stdout};
 
 async fn cluster(id: &str) -> aws_sdk_rds::types::DbCluster {
     rds()
@@ -253,4 +253,39 @@ async fn cookbook_2_8_data_api() {
         "{outputs}"
     );
     destroy_leaves_nothing(&s).await;
+}
+
+/// `--no-wait`: apply records the cluster and its instance while RDS still creates them and
+/// says so; a plan shows them converging, not as changes; `strata wait` is the gate.
+#[tokio::test]
+async fn no_wait_then_strata_wait_for_a_cluster() {
+    let tb = TestBed::start(json!({"pending": {"rds_cluster": 3600.0, "rds_instance": 3600.0}}));
+    let s = tb.example("cookbook-2.1-aurora-serverless");
+    let out = s.expect(0, &["apply", "--auto-approve", "--no-wait"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Still converging:") && err.contains("db (creating)"),
+        "apply names what RDS still creates:\n{err}"
+    );
+    let plan = s.expect(0, &["plan", "--detailed-exitcode"]);
+    assert!(stdout(&plan).contains("No changes."), "{}", stdout(&plan));
+    let out = s.expect(1, &["wait", "--timeout", "3s"]);
+    assert!(
+        stderr(&out).contains("still converging after 3s:")
+            && stderr(&out).contains("db (creating)"),
+        "{}",
+        stderr(&out)
+    );
+    tb.settle();
+    s.expect(0, &["wait", "--timeout", "60s"]);
+    let rds = aws_sdk_rds::Client::new(&observer_conf(tb.url(), "us-east-1").await);
+    let c = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(s.id_of("db"))
+        .send()
+        .await
+        .expect("the cluster");
+    assert_eq!(c.db_clusters()[0].status(), Some("available"));
+    tb.configure(json!({"pending": {"rds_cluster": 0.0, "rds_instance": 0.0}}));
+    s.expect(0, &["destroy", "--auto-approve"]);
 }

@@ -252,10 +252,30 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
         "the sensitive field's value reached AWS"
     );
 
-    // Rotated: the plan shows a sensitive change, apply makes it.
+    // The password AWS never returns is recorded as a verifier, which tells a rotation.
+    let lock = std::fs::read_to_string(s.path().join("strata.lock")).expect("the lockfile");
+    assert!(
+        lock.contains("\"master_password\": \"(sensitive) verifier pbkdf2-sha256 "),
+        "{lock}"
+    );
+
+    // Rotated: the plan shows a sensitive change, the password's among them, apply makes it.
     let plan = run(ROTATED, &["plan", "--detailed-exitcode"], 2);
     assert!(plan.contains("(sensitive"), "{plan}");
+    let json = run(ROTATED, &["plan", "--json"], 0);
+    let json: serde_json::Value = serde_json::from_str(&json).expect("a JSON plan");
+    let db = json["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["name"] == "db"))
+        .expect("the cluster's action");
+    assert_eq!(db["action"], "update", "{db}");
+    let password = db["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["field"] == "master_password"))
+        .expect("the password changes");
+    assert_eq!(password["after"], "(sensitive), changed", "{password}");
     run(ROTATED, &["apply", "--auto-approve", "-vvv"], 0);
+    run(ROTATED, &["plan", "--detailed-exitcode"], 0);
     assert_eq!(
         owner().await.as_deref(),
         Some(format!("team-{ROTATED}").as_str())

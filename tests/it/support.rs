@@ -1034,7 +1034,7 @@ async fn cloudfront_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
 
 /// The observer's SDK configuration for an emulator and region: the test bed answers the
 /// `strata-observer` app with the emulator's real state.
-async fn observer_conf(url: &str, region: &str) -> aws_config::SdkConfig {
+pub async fn observer_conf(url: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .app_name(aws_config::AppName::new("strata-observer").expect("a valid app name"))
         .endpoint_url(url)

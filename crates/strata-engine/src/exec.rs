@@ -37,6 +37,7 @@ use crate::provider::{
 };
 use crate::secret::Secrets;
 use crate::value::{self, Attrs};
+use crate::verifier;
 
 mod graph;
 mod timings;
@@ -592,7 +593,14 @@ impl<'a, 'r> Coordinator<'a, 'r> {
                 lineage: &lineage,
                 wait,
             };
-            let r = run_op(&*provider, call, &progress).await;
+            let r = match run_op(&*provider, call, &progress).await {
+                Ok(Some(mut live)) if step != Step::Delete => {
+                    live.attrs
+                        .extend(verifiers(&action.kind, step, &attrs, &changed).await);
+                    Ok(Some(live))
+                }
+                r => r,
+            };
             let _ = done_tx.send((i, r));
         }));
         Ok(())
@@ -895,6 +903,20 @@ fn strip_refs(prior: &Attrs, kind: &str, deleted_ids: &HashSet<String>) -> Attrs
     out
 }
 
+/// The verifiers of the secrets an operation sent, to record in their place (see
+/// [`crate::verifier`]); derived off the event loop, as each takes a moment.
+async fn verifiers(kind: &str, step: Step, attrs: &Attrs, changed: &[String]) -> Attrs {
+    let Some(kind) = strata_model::kinds::find(kind).filter(|k| k.fields.iter().any(|f| f.secret))
+    else {
+        return Attrs::new();
+    };
+    let attrs = attrs.clone();
+    let changed = (step != Step::Create).then(|| changed.to_vec());
+    tokio::task::spawn_blocking(move || verifier::sent(kind, &attrs, changed.as_deref()))
+        .await
+        .unwrap_or_default()
+}
+
 async fn run_op(
     provider: &dyn Provider,
     call: Call<'_>,
@@ -1046,16 +1068,16 @@ fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&Liv
         }
         Step::Update | Step::Adopt => {
             let id = action.id.clone().unwrap_or_default();
-            let attributes = match (live, &action.prior) {
+            let mut attributes = match (live, &action.prior) {
                 (Some(l), _) => l.attrs.clone(),
                 (None, Some(p)) => p.clone(),
                 (None, None) => Attrs::new(),
             };
-            let created_at = e
-                .resources
-                .get(&action.name)
-                .filter(|r| r.id == id)
-                .and_then(|r| r.created_at.clone());
+            let old = e.resources.get(&action.name).filter(|r| r.id == id);
+            if let Some(old) = old {
+                keep_verifiers(&action.kind, &old.attributes, &mut attributes);
+            }
+            let created_at = old.and_then(|r| r.created_at.clone());
             e.insert_resource(
                 &action.name,
                 LockedResource {
@@ -1073,10 +1095,19 @@ fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&Liv
             if let (Some(live), Some(r)) = (live, e.resource_mut(&action.name))
                 && r.id == live.id
             {
-                r.attributes = live.attrs.clone();
+                let mut attributes = live.attrs.clone();
+                keep_verifiers(&action.kind, &r.attributes, &mut attributes);
+                r.attributes = attributes;
             }
         }
         Step::Delete | Step::Forget => forget(e, action),
+    }
+}
+
+/// A refreshed resource keeps the verifiers of its secrets (a read never returns them).
+fn keep_verifiers(kind: &str, old: &Attrs, new: &mut Attrs) {
+    if let Some(k) = strata_model::kinds::find(kind) {
+        verifier::keep(k, old, new);
     }
 }
 
@@ -1093,7 +1124,9 @@ fn sync_unchanged(lf: &mut Lockfile, plan: &Plan) {
             r.soft_dependencies.clone_from(&a.soft_depends_on);
             r.prevent_destroy = a.prevent_destroy;
             if let Some(p) = &a.prior {
-                r.attributes.clone_from(p);
+                let mut attributes = p.clone();
+                keep_verifiers(&a.kind, &r.attributes, &mut attributes);
+                r.attributes = attributes;
             }
         }
     }

@@ -13,3 +13,4 @@ pub mod render;
 pub mod resume;
 pub mod secret;
 pub mod value;
+pub mod verifier;

@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use strata_model::kinds::{
-    Compare, KindInfo, NamePrefix, Omitted, ReplaceOrder, Update, has_name_prefix,
+    Compare, FieldDef, KindInfo, NamePrefix, Omitted, ReplaceOrder, Update, has_name_prefix,
+    version_covers,
 };
 
 use crate::desired::{Desired, DesiredResource};
@@ -660,6 +661,42 @@ fn keep_ignored_attrs(desired: &Attrs, live: &Attrs, ignore: &[String]) -> Attrs
     out
 }
 
+/// A version the documents give by its leading parts, naming the live one.
+fn same_version(compare: Compare, wanted: &Value, live: &Value) -> bool {
+    match (compare, wanted, live) {
+        (Compare::Version, Value::String(w), Value::String(l)) => version_covers(w, l),
+        _ => false,
+    }
+}
+
+/// A secret whose value no longer matches the verifier recorded for it: rotated.
+fn rotated_secret(
+    def: &FieldDef,
+    desired: &Wanted,
+    recorded: Option<&Attrs>,
+) -> Option<FieldChange> {
+    let Some(Value::String(wanted)) = desired.attrs.get(def.name) else {
+        return None;
+    };
+    let Some(Value::String(verifier)) = recorded.and_then(|r| r.get(def.name)) else {
+        return None;
+    };
+    if desired.unknown.contains(def.name)
+        || crate::verifier::verifies(verifier, wanted) != Some(false)
+    {
+        return None;
+    }
+    Some(FieldChange {
+        field: def.name.to_string(),
+        before: Some(Value::String(crate::secret::MASK.to_string())),
+        after: Some(Value::String(wanted.clone())),
+        unknown: false,
+        forces_replacement: def.update == Update::Replace,
+        drift: false,
+        sensitive: true,
+    })
+}
+
 /// Compares desired with live (and recorded) attributes field by field. A field the documents
 /// leave out is compared with nothing, unless its table says AWS's value is kept then
 /// ([`Omitted::Kept`]).
@@ -680,8 +717,13 @@ pub fn diff_fields(
     }
     let mut out = Vec::new();
     for def in kind.fields {
-        // A secret AWS never returns (a private key) has nothing to be compared with.
-        if def.secret || ignore.iter().any(|i| i == def.name) {
+        if ignore.iter().any(|i| i == def.name) {
+            continue;
+        }
+        // A secret AWS never returns (a private key, a password) is compared with the verifier
+        // the lockfile recorded in its place, if any.
+        if def.secret {
+            out.extend(rotated_secret(def, desired, recorded));
             continue;
         }
         let wanted = desired.attrs.get(def.name);
@@ -698,7 +740,7 @@ pub fn diff_fields(
         let l = live.get(def.name).unwrap_or(&Value::Null);
         let nd = normalize(&canon(kind, def.name, d), def.compare, &ignored_keys);
         let nl = normalize(&canon(kind, def.name, l), def.compare, &ignored_keys);
-        if !unknown && nd == nl {
+        if !unknown && (nd == nl || same_version(def.compare, &nd, &nl)) {
             continue;
         }
         let drift = match recorded.and_then(|r| r.get(def.name)) {
@@ -1915,5 +1957,74 @@ mod policy_tests {
             attrs(json!({"body": "v1", "note": "n"})),
         );
         assert_eq!(p.actions[0].action, ActionKind::Update);
+    }
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// The fields `diff_fields` sees changed for an `rds.db_cluster`.
+    fn changed(desired: Value, live: Value, recorded: Option<Value>) -> Vec<String> {
+        let kind = strata_model::kinds::find("rds.db_cluster").expect("the kind");
+        let obj = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let recorded = recorded.map(obj);
+        diff_fields(
+            kind,
+            &Wanted::known(obj(desired)),
+            &obj(live),
+            recorded.as_ref(),
+            &[],
+        )
+        .into_iter()
+        .map(|c| c.field)
+        .collect()
+    }
+
+    #[test]
+    fn a_version_given_by_its_leading_parts_names_every_release_of_it() {
+        let v = |d: &str, l: &str| {
+            changed(
+                json!({"engine_version": d}),
+                json!({"engine_version": l}),
+                None,
+            )
+        };
+        assert!(v("16", "16.4").is_empty());
+        assert!(v("16.4", "16.4").is_empty());
+        assert!(v("8.0", "8.0.mysql_aurora.3.05.2").is_empty());
+        assert_eq!(v("16.4", "16.6"), ["engine_version"]);
+        assert_eq!(v("16", "160.1"), ["engine_version"]);
+        assert_eq!(v("16.4", "16"), ["engine_version"]);
+    }
+
+    #[test]
+    fn a_kms_key_by_id_is_the_same_key_by_arn() {
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let arn = format!("arn:aws:kms:us-east-1:123456789012:key/{id}");
+        assert!(changed(json!({"kms_key": id}), json!({"kms_key": arn}), None).is_empty());
+        assert_eq!(
+            changed(json!({"kms_key": "other"}), json!({"kms_key": arn}), None),
+            ["kms_key"]
+        );
+    }
+
+    #[test]
+    fn a_secret_is_compared_with_its_verifier_only() {
+        let recorded = json!({"master_password": crate::verifier::verifier("first pass")});
+        let pw = |p: &str, r: Option<Value>| changed(json!({"master_password": p}), json!({}), r);
+        assert!(pw("first pass", Some(recorded.clone())).is_empty());
+        assert_eq!(pw("second pass", Some(recorded)), ["master_password"]);
+        // Recorded without a verifier (adopted, or by an older strata): nothing to compare.
+        assert!(
+            pw(
+                "second pass",
+                Some(json!({"master_password": "(sensitive)"}))
+            )
+            .is_empty()
+        );
+        assert!(pw("second pass", None).is_empty());
     }
 }

@@ -38,6 +38,14 @@ fn aurora_serverless_v1_is_refused_with_the_v2_form() {
     ));
 }
 
+/// A KMS alias would show as a change on every plan (RDS reports the key's ARN): refused.
+#[test]
+fn a_kms_alias_for_a_cluster_key_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  db:\n    kind: rds.db_cluster\n    identifier: lab\n    engine: aurora-postgresql\n    kms_key: alias/aws/rds\n    subnet_group: default\n"
+    ));
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(

@@ -83,9 +83,21 @@ fn map_value() -> impl Strategy<Value = Value> {
         .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, json!(v))).collect()))
 }
 
+/// A version, as documents give it (`16`) and AWS reports it (`16.4`).
+fn version_value() -> impl Strategy<Value = Value> {
+    select(vec![
+        json!("16"),
+        json!("16.4"),
+        json!("16.10"),
+        json!("160.1"),
+        json!("15.4"),
+    ])
+}
+
 fn value_of(compare: Compare) -> BoxedStrategy<Value> {
     match compare {
         Compare::Exact => exact_value().boxed(),
+        Compare::Version => version_value().boxed(),
         Compare::Set => set_value().boxed(),
         Compare::Map => map_value().boxed(),
     }
@@ -109,7 +121,7 @@ fn same_as_reported(v: &Value, compare: Compare, flip: bool) -> Value {
 /// A reference not known yet, inside a value of the field's shape.
 fn unresolved(compare: Compare) -> Value {
     match compare {
-        Compare::Exact => json!("${other.id}"),
+        Compare::Exact | Compare::Version => json!("${other.id}"),
         Compare::Set => json!(["a", "${other.id}"]),
         Compare::Map => json!({"a": "${other.id}"}),
     }
@@ -192,6 +204,20 @@ fn compared(v: Option<&Value>, compare: Compare, ignored_keys: &[&str]) -> Value
     }
 }
 
+/// Whether the diff sees desired and live values as different: versions by their leading
+/// dot-separated parts (`16` names `16.4`), the rest as [`compared`] gives them.
+fn differs(d: Option<&Value>, l: Option<&Value>, compare: Compare, ignored_keys: &[&str]) -> bool {
+    let (d, l) = (
+        compared(d, compare, ignored_keys),
+        compared(l, compare, ignored_keys),
+    );
+    if let (Compare::Version, Some(d), Some(l)) = (compare, d.as_str(), l.as_str()) {
+        let (d, l): (Vec<&str>, Vec<&str>) = (d.split('.').collect(), l.split('.').collect());
+        return !l.starts_with(&d);
+    }
+    d != l
+}
+
 fn has_reference(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains("${"),
@@ -253,11 +279,11 @@ proptest! {
             let d = desired.attrs.get(f.name);
             let l = live.get(f.name);
             let unknown = d.is_some_and(has_reference);
-            // A secret AWS never returns is never compared.
+            // A secret AWS never returns is compared only with a recorded verifier (none here).
             let expected = !f.secret
                 && !ignore.iter().any(|i| i == f.name)
                 && (d.is_some() || f.omitted != Omitted::Kept)
-                && (unknown || compared(d, f.compare, &ignored_keys) != compared(l, f.compare, &ignored_keys));
+                && (unknown || differs(d, l, f.compare, &ignored_keys));
             prop_assert_eq!(change.is_some(), expected, "{}.{}: desired {:?}, live {:?}, ignore {:?}", kind.name, f.name, d, l, ignore);
             let Some(c) = change else { continue };
             prop_assert_eq!(c.forces_replacement, f.update == Update::Replace, "{}.{}", kind.name, f.name);
@@ -282,6 +308,7 @@ proptest! {
 fn two_values(compare: Compare, salt: usize) -> (Value, Value) {
     match compare {
         Compare::Exact => (json!(format!("v{salt}")), json!(format!("w{salt}"))),
+        Compare::Version => (json!(format!("15.{salt}")), json!(format!("16.{salt}"))),
         Compare::Set => (json!(["a", "b"]), json!(["b", "c"])),
         Compare::Map => (json!({"k": "x"}), json!({"k": "y", "l": "z"})),
     }
@@ -349,11 +376,8 @@ fn single(kind: &'static KindInfo, changed: &[&str]) -> Desired {
 /// replace the resource exactly when one of those fields cannot change in place, and the cloud
 /// must end up with the new values.
 async fn change_fields(kind: &'static KindInfo, changed: &[&str]) -> Result<(), TestCaseError> {
-    // A secret AWS never returns (a private key) is never compared: changed alone, it plans
-    // nothing, and the cloud keeps what it was given.
-    let secret = |f: &str| kind.field(f).is_some_and(|d| d.secret);
-    let changed: Vec<&str> = changed.iter().copied().filter(|f| !secret(f)).collect();
-    let changed = changed.as_slice();
+    // A secret AWS never returns (a private key, a password) is compared with the verifier
+    // recorded when it was sent: changed, it plans as any other field.
     let env = Env::new();
     env.apply(&single(kind, &[])).await;
     let before = env.cloud.find("it").expect("created").id;

@@ -29,7 +29,9 @@ pub static INFO: KindInfo = KindInfo {
         FieldDef::replace("identifier").unique().kept_when_omitted(),
         FieldDef::replace("identifier_prefix").unset_when_omitted(),
         FieldDef::replace("engine"),
-        FieldDef::in_place("engine_version").kept_when_omitted(),
+        FieldDef::in_place("engine_version")
+            .version()
+            .kept_when_omitted(),
         FieldDef::in_place("serverless_v2").unset_when_omitted(),
         FieldDef::replace("database_name").unset_when_omitted(),
         FieldDef::replace("master_username"),
@@ -86,6 +88,7 @@ pub static INFO: KindInfo = KindInfo {
         delete_protection: Some("deletion_protection"),
         takes: Some("5 to 10 minutes on AWS"),
         on_delete: Some(data_on_delete),
+        compare: &[("kms_key", key_id)],
         ..Policy::DEFAULT
     },
 };
@@ -99,6 +102,14 @@ fn normalize(attrs: &mut serde_json::Map<String, serde_json::Value>, region: &st
         && !s.contains_key("seconds_until_auto_pause")
     {
         s.insert("seconds_until_auto_pause".into(), 300.into());
+    }
+}
+
+/// A KMS key as its id, whether given by id or by ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+fn key_id(v: &serde_json::Value) -> serde_json::Value {
+    match v.as_str().and_then(|s| s.split_once(":key/")) {
+        Some((arn, id)) if arn.starts_with("arn:") => id.into(),
+        _ => v.clone(),
     }
 }
 
@@ -202,7 +213,8 @@ pub struct DbClusterSpec {
     #[serde(default = "super::default_true")]
     pub manage_master_user_password: bool,
     /// Instead: the master password, from a sensitive variable (`${var.db_password}`). A
-    /// secret: never shown, stored or logged.
+    /// secret: never shown, stored or logged; a new value is seen by the verifier the lockfile
+    /// keeps in its place and changes the password in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub master_password: Option<String>,
     /// Its VPC security groups (`ec2.security_group`s or ids).
@@ -220,10 +232,10 @@ pub struct DbClusterSpec {
     /// Encrypt its storage (default on). Changing it replaces the cluster.
     #[serde(default = "super::default_true")]
     pub storage_encrypted: bool,
-    /// The KMS key of the storage encryption (an ARN, id or alias); left out, RDS's key.
-    /// Changing it replaces the cluster.
+    /// The KMS key of the storage encryption: its id or ARN (compared as one key; RDS reports
+    /// the ARN); left out, RDS's key. Changing it replaces the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kms_key: Option<String>,
+    pub kms_key: Option<Spanned<String>>,
     /// Days of automated backups kept (1 to 35; default 1).
     #[serde(default = "one")]
     pub backup_retention_period: u32,
@@ -382,6 +394,17 @@ impl KindSpec for DbClusterSpec {
                         .help("leave `engine_mode` out (`provisioned`, which Serverless v2 is)"),
                     ),
                 }
+            }
+            if let Some(key) = c.kms_key.as_ref().filter(|k| k.value.contains("alias/")) {
+                diags.push(
+                    Diagnostic::error("strata::invalid_value", "`kms_key` names an alias")
+                        .at(key.span, "an alias")
+                        .help(
+                            "RDS reports the key behind an alias by its ARN, so an alias would \
+                             show as a change on every plan: give the key's id or ARN (`aws kms \
+                             describe-key --key-id alias/NAME --query KeyMetadata.Arn`)",
+                        ),
+                );
             }
             c.check_scaling(r.name_span, diags);
             c.check_password(r.name_span, diags);

@@ -39,6 +39,16 @@ pub enum Compare {
     Set,
     /// Mappings compared key by key (tags); `ignore_changes: [tags.KEY]` can skip one key.
     Map,
+    /// Versions: one the documents give by its leading parts (`16`) matches every release of it
+    /// that AWS reports (`16.4`, not `160.1`); otherwise equal values only.
+    Version,
+}
+
+/// Whether a version the documents give (`16`) names the live one (`16.4`): equal, or its
+/// leading dot-separated parts.
+pub fn version_covers(wanted: &str, live: &str) -> bool {
+    live.strip_prefix(wanted)
+        .is_some_and(|rest| rest.is_empty() || (!wanted.is_empty() && rest.starts_with('.')))
 }
 
 /// What leaving a field out of the documents means.
@@ -68,9 +78,9 @@ pub struct FieldDef {
     /// group's VPC and name): a replacement keeping every one of them cannot create the new
     /// copy before deleting the old one.
     pub unique: bool,
-    /// A secret AWS takes but never returns (a certificate's private key): its values are
-    /// treated as `lifecycle.sensitive` marks them, and it is never compared with the live
-    /// resource (a change to it alone is not seen).
+    /// A secret AWS takes but never returns (a certificate's private key, a password): its
+    /// values are treated as `lifecycle.sensitive` marks them, and it is compared with the
+    /// verifier the lockfile recorded when it was sent, never with the live resource.
     pub secret: bool,
     /// Its text may be read from a file next to the document: `FIELD: {file: PATH}`.
     pub from_file: bool,
@@ -109,6 +119,14 @@ impl FieldDef {
     pub const fn set(self) -> FieldDef {
         FieldDef {
             compare: Compare::Set,
+            ..self
+        }
+    }
+
+    /// Compared as a version ([`Compare::Version`]).
+    pub const fn version(self) -> FieldDef {
+        FieldDef {
+            compare: Compare::Version,
             ..self
         }
     }

@@ -6,8 +6,9 @@
 //! delete a certificate in use). Two certificates cannot share a name, so one that may be
 //! replaced is named with `name_prefix`.
 //!
-//! The private key is a secret: IAM never returns it, so it is never compared (a new key
-//! comes with a new certificate body, which is), and its text is never shown or stored.
+//! The private key is a secret: IAM never returns it, so it is compared with the verifier the
+//! lockfile records in its place (`strata_engine::verifier`), and its text is never shown or
+//! stored.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -109,8 +110,8 @@ pub struct ServerCertificateSpec {
     #[schemars(with = "Option<crate::types::TextOrFile>")]
     pub certificate_chain: Option<Spanned<String>>,
     /// The private key, PEM-encoded, unencrypted: `{file: server.key}` or a sensitive
-    /// variable (`${var.tls_key}`). A secret: never shown, stored or logged, and never
-    /// compared (IAM does not return it; a new key comes with a new certificate body).
+    /// variable (`${var.tls_key}`). A secret: never shown, stored or logged; a new key is seen
+    /// by the verifier the lockfile keeps in its place, and replaces the certificate.
     #[schemars(with = "crate::types::TextOrFile")]
     pub private_key: Spanned<String>,
     /// Tags, besides the stack's `default_tags`.
