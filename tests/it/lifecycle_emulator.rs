@@ -2,7 +2,8 @@
 //! `prevent_destroy` refuses destroy, replacement and removal and deletes nothing;
 //! `create_before_destroy` moves a route to the new NAT gateway before the old one goes, so
 //! the route is never missing; `ignore_changes` leaves a field and one tag key as they are
-//! live, also while the rest is repaired; `depends_on` orders creates and deletes that no
+//! live, also while the rest is repaired; `owned_elsewhere` sets a field at create, then shows
+//! its owner's changes and never puts them back; `depends_on` orders creates and deletes that no
 //! reference orders. Orders are read from the test bed's call log.
 
 use serde_json::json;
@@ -284,6 +285,99 @@ resources:
         live().await,
         (Some(true), Some("web".into()), Some("finance".into()))
     );
+    destroy_leaves_nothing(&s).await;
+}
+
+/// `owned_elsewhere`: a field another controller owns (as autoscaling owns a service's desired
+/// count) is set at create, shown when its owner changes it, never put back, and not a change
+/// for `--detailed-exitcode`, also while the rest is repaired.
+#[tokio::test]
+async fn a_field_owned_elsewhere_is_set_at_create_shown_and_never_put_back() {
+    let s = Stack::new(
+        "owned",
+        "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.77.0.0/24
+  a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.77.0.0/26
+    map_public_ip_on_launch: true
+    tags: {Name: web}
+    lifecycle: {owned_elsewhere: [map_public_ip_on_launch]}
+",
+    );
+    s.apply_clean();
+    let a = s.id_of("a");
+    let c = ec2().await;
+    let live = || async {
+        let out = ec2()
+            .await
+            .describe_subnets()
+            .subnet_ids(&a)
+            .send()
+            .await
+            .expect("subnet");
+        let sub = out.subnets()[0].clone();
+        (
+            sub.map_public_ip_on_launch(),
+            tag(sub.tags(), "Name").map(str::to_string),
+        )
+    };
+    assert_eq!(
+        live().await,
+        (Some(true), Some("web".into())),
+        "set at create"
+    );
+
+    // Its owner changes it: shown, and not a change.
+    c.modify_subnet_attribute()
+        .subnet_id(&a)
+        .map_public_ip_on_launch(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(false)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("modify outside strata");
+    let text = stdout(&s.expect(0, &["plan", "--detailed-exitcode"]));
+    assert!(
+        text.contains("a.map_public_ip_on_launch is false; the documents say true")
+            && text.contains("No changes."),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&s.expect(0, &["plan", "--json"]))).expect("a JSON plan");
+    let a_plan = json["actions"]
+        .as_array()
+        .and_then(|x| x.iter().find(|x| x["name"] == "a"))
+        .expect("the subnet's action");
+    assert_eq!(a_plan["action"], "no_op");
+    assert_eq!(
+        a_plan["set_elsewhere"][0]["field"],
+        "map_public_ip_on_launch"
+    );
+    assert_eq!(a_plan["set_elsewhere"][0]["before"], false);
+
+    // Drift of another field is repaired; the owned one stays as its owner left it.
+    c.create_tags()
+        .resources(&a)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Name")
+                .value("hand-edited")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag outside strata");
+    s.expect(2, &["plan", "--detailed-exitcode"]);
+    s.apply_clean();
+    assert_eq!(live().await, (Some(false), Some("web".into())));
     destroy_leaves_nothing(&s).await;
 }
 

@@ -15,6 +15,9 @@ pub struct LifecycleOpts {
     pub create_before_destroy: bool,
     /// Field names, or `field.key` for one key of a mapping field.
     pub ignore_changes: Vec<String>,
+    /// Fields another controller owns (`lifecycle.owned_elsewhere`): set at create, then
+    /// shown, never changed.
+    pub owned_elsewhere: Vec<String>,
     /// Whether apply waits until a new copy is usable (`lifecycle.wait`, default true).
     pub wait: bool,
 }
@@ -25,6 +28,7 @@ impl Default for LifecycleOpts {
             prevent_destroy: false,
             create_before_destroy: false,
             ignore_changes: Vec::new(),
+            owned_elsewhere: Vec::new(),
             wait: true,
         }
     }
@@ -106,12 +110,8 @@ impl Desired {
                     lifecycle: LifecycleOpts {
                         prevent_destroy: r.lifecycle.prevent_destroy,
                         create_before_destroy: r.lifecycle.create_before_destroy,
-                        ignore_changes: r
-                            .lifecycle
-                            .ignore_changes
-                            .iter()
-                            .map(|s| s.value.clone())
-                            .collect(),
+                        ignore_changes: values(&r.lifecycle.ignore_changes),
+                        owned_elsewhere: values(&r.lifecycle.owned_elsewhere),
                         wait: r.lifecycle.wait,
                     },
                 };
@@ -138,4 +138,8 @@ impl Desired {
             outputs,
         }
     }
+}
+
+fn values(fields: &[strata_model::spanned::Spanned<String>]) -> Vec<String> {
+    fields.iter().map(|s| s.value.clone()).collect()
 }

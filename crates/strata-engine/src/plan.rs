@@ -169,6 +169,10 @@ pub struct Action {
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<FieldChange>,
+    /// Fields another controller owns (`lifecycle.owned_elsewhere`) whose live values differ
+    /// from the documents: information, never changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_elsewhere: Vec<FieldChange>,
     /// Desired fields in template form, resolved when the operation runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<Attrs>,
@@ -629,6 +633,34 @@ fn keep_ignored(desired: &Wanted, live: &Attrs, ignore: &[String]) -> Wanted {
     }
     out.attrs = keep_ignored_attrs(&desired.attrs, live, ignore);
     out
+}
+
+/// The fields another controller owns whose live values differ from the documents' (a
+/// `tags.KEY` entry shows the whole field).
+fn set_elsewhere(res: &DesiredResource, resolved: &Wanted, live: &Attrs) -> Vec<FieldChange> {
+    let owned = &res.lifecycle.owned_elsewhere;
+    if owned.is_empty() {
+        return Vec::new();
+    }
+    let named = |field: &str| {
+        owned
+            .iter()
+            .any(|o| o == field || o.split_once('.').is_some_and(|(f, _)| f == field))
+    };
+    diff_fields(
+        res.kind,
+        resolved,
+        live,
+        None,
+        &res.lifecycle.ignore_changes,
+    )
+    .into_iter()
+    .filter(|c| named(&c.field) && !c.unknown)
+    .map(|c| FieldChange {
+        forces_replacement: false,
+        ..c
+    })
+    .collect()
 }
 
 /// [`keep_ignored`] on attributes (resolved, or in template form).
@@ -1347,6 +1379,7 @@ impl<'a> Planner<'a> {
             prior_depends_on: Vec::new(),
             soft_depends_on: res.soft_deps.clone(),
             prior_soft_depends_on: Vec::new(),
+            set_elsewhere: Vec::new(),
             prevent_destroy: res.lifecycle.prevent_destroy,
             wait: res.lifecycle.wait,
         }
@@ -1362,9 +1395,17 @@ impl<'a> Planner<'a> {
     ) -> Result<Action, PlanError> {
         let owning = self.owning;
         let recorded_attrs = cur.recorded.map(|r| &r.attributes);
-        // What `ignore_changes` names stays as it is live, also when the rest is updated.
-        let ignore = &res.lifecycle.ignore_changes;
+        // What `ignore_changes` and `owned_elsewhere` name stays as it is live, also when the
+        // rest is updated.
+        let ignore: &Vec<String> = &res
+            .lifecycle
+            .ignore_changes
+            .iter()
+            .chain(&res.lifecycle.owned_elsewhere)
+            .cloned()
+            .collect();
         let kept_live = keep_ignored(resolved, &cur.live.attrs, ignore);
+        let set_elsewhere = set_elsewhere(res, resolved, &cur.live.attrs);
         let mut changes = diff_fields(
             res.kind,
             &kept_live,
@@ -1477,6 +1518,7 @@ impl<'a> Planner<'a> {
             reason,
             id: Some(cur.live.id.clone()),
             changes,
+            set_elsewhere: if replace { Vec::new() } else { set_elsewhere },
             desired: Some(if replace {
                 res.attrs.clone()
             } else {
@@ -1553,6 +1595,7 @@ fn delete_action(
         prior_depends_on: prior_deps.into_iter().collect(),
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: prior_soft.into_iter().collect(),
+        set_elsewhere: Vec::new(),
         prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
         wait: true,
     }
@@ -1572,6 +1615,7 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         prior_depends_on: rec.dependencies.clone(),
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: rec.soft_dependencies.clone(),
+        set_elsewhere: Vec::new(),
         prevent_destroy: false,
         wait: true,
     }
@@ -1880,6 +1924,15 @@ mod policy_tests {
     };
 
     fn plan_of(kind: &'static KindInfo, desired: Attrs, live: Attrs) -> Plan {
+        plan_with(kind, desired, live, LifecycleOpts::default())
+    }
+
+    fn plan_with(
+        kind: &'static KindInfo,
+        desired: Attrs,
+        live: Attrs,
+        lifecycle: LifecycleOpts,
+    ) -> Plan {
         let mut lockfile = Lockfile::new("lab", "us-east-1");
         lockfile.resources.insert(
             "task".into(),
@@ -1904,7 +1957,7 @@ mod policy_tests {
                     attrs: desired,
                     deps: vec![],
                     soft_deps: vec![],
-                    lifecycle: LifecycleOpts::default(),
+                    lifecycle,
                 },
             )]
             .into(),
@@ -1932,6 +1985,46 @@ mod policy_tests {
     /// A kind whose replacement is a new revision creates it first without
     /// `create_before_destroy`, and the plan says it is a new revision; a change it can make
     /// in place stays an update.
+    #[test]
+    fn a_field_owned_elsewhere_is_shown_and_never_changed() {
+        let lifecycle = LifecycleOpts {
+            owned_elsewhere: vec!["note".into()],
+            ..LifecycleOpts::default()
+        };
+        // Changed by its owner: information, not a change.
+        let p = plan_with(
+            &REVISIONED,
+            attrs(json!({"body": "v1", "note": "two"})),
+            attrs(json!({"body": "v1", "note": "four"})),
+            lifecycle.clone(),
+        );
+        let a = &p.actions[0];
+        assert!(!a.is_change(), "{a:?}");
+        assert!(!p.has_changes());
+        assert_eq!(a.set_elsewhere.len(), 1);
+        let text = crate::render::render_text(&p, crate::render::Style { color: false });
+        assert!(
+            text.contains("i task.note is \"four\"; the documents say \"two\""),
+            "{text}"
+        );
+        assert!(text.contains("No changes."), "{text}");
+
+        // A new copy is created with the documents' value.
+        let p = plan_with(
+            &REVISIONED,
+            attrs(json!({"body": "v2", "note": "two"})),
+            attrs(json!({"body": "v1", "note": "four"})),
+            lifecycle,
+        );
+        let a = &p.actions[0];
+        assert!(matches!(a.action, ActionKind::Replace(_)), "{a:?}");
+        assert!(a.set_elsewhere.is_empty());
+        assert_eq!(
+            a.desired.as_ref().and_then(|d| d.get("note")),
+            Some(&json!("two"))
+        );
+    }
+
     #[test]
     fn a_revisioned_kinds_replacement_is_a_new_revision_created_first() {
         let p = plan_of(

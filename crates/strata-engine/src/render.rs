@@ -439,6 +439,7 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     let mut out = String::new();
     let changes: Vec<&Action> = plan.actions.iter().filter(|a| a.is_change()).collect();
     if changes.is_empty() {
+        render_set_elsewhere(&mut out, plan, st);
         render_converging(&mut out, plan, st);
         let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
         return out;
@@ -484,9 +485,43 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
         }
         out.push('\n');
     }
+    render_set_elsewhere(&mut out, plan, st);
     render_converging(&mut out, plan, st);
     let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
     out
+}
+
+/// Fields another controller owns whose values differ from the documents: information only.
+fn render_set_elsewhere(out: &mut String, plan: &Plan, st: Style) {
+    let owned: Vec<(&Action, &FieldChange)> = plan
+        .actions
+        .iter()
+        .flat_map(|a| a.set_elsewhere.iter().map(move |c| (a, c)))
+        .collect();
+    if owned.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Set elsewhere (lifecycle.owned_elsewhere: strata leaves these as they are, and they \
+         are not changes):"
+    );
+    for (a, c) in owned {
+        let _ = writeln!(
+            out,
+            "  {} {}.{} is {}; the documents say {}",
+            st.cyan("i"),
+            st.bold(&a.name),
+            c.field,
+            c.before
+                .as_ref()
+                .map_or_else(|| "unset".to_string(), |v| show_inline(v, false)),
+            c.after
+                .as_ref()
+                .map_or_else(|| "nothing".to_string(), |v| show_inline(v, false)),
+        );
+    }
+    out.push('\n');
 }
 
 /// Resources AWS is still making: not changes, but not usable yet either.
@@ -554,6 +589,7 @@ mod tests {
                 prior_depends_on: vec![],
                 soft_depends_on: vec![],
                 prior_soft_depends_on: vec![],
+                set_elsewhere: vec![],
                 prevent_destroy: false,
                 wait: true,
             }],

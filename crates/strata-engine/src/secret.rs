@@ -174,6 +174,11 @@ impl Secrets {
                     }
                 }
             }
+            for c in &mut a.set_elsewhere {
+                for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                    c.sensitive |= self.mask_value(v);
+                }
+            }
             for c in &mut a.changes {
                 let (old_b, old_a) = (c.before.clone(), c.after.clone());
                 let mut masked = false;

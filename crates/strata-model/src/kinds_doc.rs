@@ -81,7 +81,7 @@ pub fn kinds_markdown() -> String {
         "# Resource kinds\n\n<!-- Generated from the Rust types by `STRATA_UPDATE_DOCS=1 cargo test -p strata-model --test schema`; do not edit. -->\n\n\
          Every resource has `kind:` and the kind's fields, and may have `depends_on:` (names of \
          resources that must exist first) and `lifecycle:` (`prevent_destroy`, \
-         `create_before_destroy`, `ignore_changes`, `sensitive`, `wait`). See [documents.md](documents.md).\n\n\
+         `create_before_destroy`, `ignore_changes`, `owned_elsewhere`, `sensitive`, `wait`). See [documents.md](documents.md).\n\n\
          **Update** says what a change to the field does: *in place* changes the existing \
          resource; *replace* deletes it and creates a new one (or the reverse order with \
          `create_before_destroy`). A field the documents leave out that has no default is \

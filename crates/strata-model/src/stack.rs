@@ -23,6 +23,12 @@ pub struct Lifecycle {
     /// `tags.KEY` ignores one tag.
     #[serde(default)]
     pub ignore_changes: Vec<Spanned<String>>,
+    /// Fields another controller owns (an autoscaler's desired count, a deployer's task
+    /// definition): set at create, then never changed by strata; a difference is shown as
+    /// information, not as a change (`plan --detailed-exitcode` does not count it). `tags.KEY`
+    /// names one tag.
+    #[serde(default)]
+    pub owned_elsewhere: Vec<Spanned<String>>,
     /// Fields whose values are secrets: they go to AWS and nowhere else (plans show
     /// `(sensitive)`, the lockfile, outputs and logs mask them). `tags.KEY` marks one tag.
     #[serde(default)]
@@ -44,6 +50,7 @@ impl Default for Lifecycle {
             prevent_destroy: false,
             create_before_destroy: false,
             ignore_changes: Vec::new(),
+            owned_elsewhere: Vec::new(),
             sensitive: Vec::new(),
             wait: true,
         }

@@ -175,6 +175,7 @@ fn check_refs(
 
 fn check_lifecycle(r: &Resource, diags: &mut Diagnostics) {
     check_field_list(r, "ignore_changes", &r.lifecycle.ignore_changes, diags);
+    check_field_list(r, "owned_elsewhere", &r.lifecycle.owned_elsewhere, diags);
     check_field_list(r, "sensitive", &r.lifecycle.sensitive, diags);
 }
 
@@ -185,10 +186,10 @@ fn check_field_list(
     list: &[crate::spanned::Spanned<String>],
     diags: &mut Diagnostics,
 ) {
-    let verb = if option == "sensitive" {
-        "mark"
-    } else {
-        "ignore"
+    let verb = match option {
+        "sensitive" => "mark",
+        "owned_elsewhere" => "name",
+        _ => "ignore",
     };
     for f in list {
         let (field, key) = match f.value.split_once('.') {
