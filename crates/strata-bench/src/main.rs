@@ -207,6 +207,7 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
             all.push(ansible::run(&env, &cli.venv)?);
             all.push(recipe::run(&env, "cookbook-1.7-alb")?);
             all.push(recipe::run(&env, "cookbook-1.12-cloudfront")?);
+            all.push(recipe::run(&env, "cookbook-2.1-aurora-serverless")?);
             all
         }
     })

@@ -86,6 +86,20 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             n("s3.bucket_policy"),
             "1 per policy: read by its bucket".into(),
         )),
+        "DescribeDBClusters" => per_kind("rds.db_cluster"),
+        "DescribeDBInstances" => per_kind("rds.db_cluster_instance"),
+        "DescribeDBSubnetGroups" => per_kind("rds.db_subnet_group"),
+        "DescribeDBClusterParameterGroups" => per_kind("rds.db_cluster_parameter_group"),
+        "DescribeDBClusterParameters" => Some((
+            n("rds.db_cluster_parameter_group"),
+            "1 per parameter group: the parameters the user set (`Source=user`) per group".into(),
+        )),
+        _ if op == "RDS.ListTagsForResource" => Some((
+            n("rds.db_subnet_group") + n("rds.db_cluster_parameter_group"),
+            "1 per subnet or parameter group: their describes answer no tags (clusters' and \
+             instances' do)"
+                .into(),
+        )),
         "ListDistributions" => per_kind("cloudfront.distribution"),
         "GetDistribution" | "ListTagsForResource" => Some((
             n("cloudfront.distribution"),
@@ -200,6 +214,9 @@ fn title(example: &str) -> String {
     match example {
         "cookbook-1.12-cloudfront" => {
             "7. AWS calls per no-op plan of the CloudFront recipe (S3, CloudFront)".to_string()
+        }
+        "cookbook-2.1-aurora-serverless" => {
+            "8. AWS calls per no-op plan of the Aurora recipe (EC2, RDS)".to_string()
         }
         _ => "6. AWS calls per no-op plan of a recipe of several services".to_string(),
     }
