@@ -800,7 +800,22 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 #    c. CreateCluster with the name of an ACTIVE cluster replaced it (its tags and settings
 #       lost); AWS answers the cluster there (whether it applies the call's settings and tags to
 #       it was not checked: here they are left as they were).
-from moto.ecs.models import EC2ContainerServiceBackend  # noqa: E402
+#    d. A service's awsvpcConfiguration without securityGroups failed with HTTP 500 (a KeyError);
+#       AWS takes it (the VPC's default security group is used, API reference).
+from moto.ecs.models import EC2ContainerServiceBackend, Service  # noqa: E402
+
+_ecs_validate_network = Service._validate_network
+
+
+def _ecs_validate_network_groups_optional(self, nc):
+    awsvpc = (nc or {}).get("awsvpcConfiguration") or {}
+    if "securityGroups" not in awsvpc:
+        _ecs_validate_network(self, {**nc, "awsvpcConfiguration": {**awsvpc, "securityGroups": []}})
+        return nc
+    return _ecs_validate_network(self, nc)
+
+
+Service._validate_network = _ecs_validate_network_groups_optional
 
 _ecs_update_service = EC2ContainerServiceBackend.update_service
 _ecs_create_cluster = EC2ContainerServiceBackend.create_cluster

@@ -1921,6 +1921,25 @@ class EcsAnswersTest(unittest.TestCase):
         service = FargateService(ecs).read()
         self.assertEqual(service["deploymentConfiguration"], {"maximumPercent": 200, "minimumHealthyPercent": 100})
         self.assertEqual(service["healthCheckGracePeriodSeconds"], 30)
+        self.assertEqual(service["platformFamily"], "FARGATE")
+        self.assertIn("createdAt", service)
+
+    def test_a_service_without_security_groups_takes_the_vpc_default_group(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        service = FargateService(ecs, desired=1)
+        service.arguments["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": network.subnets[:1]}}
+        service.arguments["serviceName"] = service.name = unique("service-")
+        created = ecs.ecs.create_service(**service.arguments)["service"]  # moto: HTTP 500
+        self.assertEqual(created["networkConfiguration"], service.arguments["networkConfiguration"])
+        default = network.ec2.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [network.vpc]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"][0]["GroupId"]
+        enis = poll(
+            lambda: [e for e in service.interfaces() if e["SubnetId"] == network.subnets[0]],
+            lambda enis: len(enis) == 2,
+        )[-1]
+        self.assertEqual(sorted(g["GroupId"] for e in enis for g in e["Groups"]), sorted([network.group, default]))
 
 
 class LogsTest(unittest.TestCase):

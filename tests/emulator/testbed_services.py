@@ -7,6 +7,7 @@ configured through testbed.CONFIG like the rest."""
 
 import copy
 import time
+import uuid
 
 from testbed import CONFIG, later
 
@@ -1250,8 +1251,6 @@ def sync_service_interfaces(service):
     want = service.running_count if (interfaces_modelled() and subnets and service.status == "ACTIVE") else 0
     prefix = service.cluster_arn.split(":cluster/", 1)[0]
     while len(enis) < want:
-        import uuid
-
         subnet = ec2.get_subnet(subnets[len(enis) % len(subnets)])
         description = f"{prefix}:attachment/{uuid.uuid4()}"
         eni = ec2.create_network_interface(
@@ -1338,7 +1337,7 @@ def reach_desired_count(service):
     service.events.insert(
         0,
         {
-            "id": str(__import__("uuid").uuid4()),
+            "id": str(uuid.uuid4()),
             "createdAt": utcnow(),
             "message": f"(service {service.name}) has reached a steady state.",
         },
@@ -1348,6 +1347,7 @@ def reach_desired_count(service):
 
 def install_ecs_services():
     from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
     from moto.ecs.exceptions import ECSException, InvalidParameterException
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
@@ -1375,6 +1375,9 @@ def install_ecs_services():
         answer = create_answer(self)
         service = backend.services[f"{cluster.name}:{params.get('serviceName')}"]
         service.request = ecs_service_request(params)
+        # Always answered by AWS; moto has neither.
+        service.created_at = utcnow()
+        service.platform_family = "EC2" if service.launch_type == "EC2" else "FARGATE"
         for field in SERVICE_FIELDS:
             if field in params:
                 setattr(service, camel_to_snake(field), params[field])
