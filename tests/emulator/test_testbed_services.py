@@ -1859,6 +1859,45 @@ class EcsServiceTest(unittest.TestCase):
             ("ClusterNotFoundException", 400, "The referenced cluster was inactive."),
         )
 
+    def test_a_target_group_needs_a_listener_and_the_ip_type(self):
+        for server in ("configured", "plain"):
+            network = Network(server)
+            ecs = Ecs(server, network)
+            elb = client(server, "elbv2")
+
+            def group(kind):
+                return elb.create_target_group(
+                    Name=unique("tg-"), Protocol="HTTP", Port=80, VpcId=network.vpc, TargetType=kind
+                )["TargetGroups"][0]["TargetGroupArn"]
+
+            def balanced(arn):
+                return {"loadBalancers": [{"targetGroupArn": arn, "containerName": "app", "containerPort": 80}]}
+
+            ip, instance = group("ip"), group("instance")
+            refused = error_and_message(FargateService, ecs, **balanced(ip)) if server == "configured" else None
+            self.assertEqual(
+                refused,
+                None if server == "plain" else (
+                    "InvalidParameterException", 400,
+                    f"The target group with targetGroupArn {ip} does not have an associated load balancer.",
+                ),
+            )
+            balancer = elb.create_load_balancer(
+                Name=unique("lb-"), Subnets=network.subnets, SecurityGroups=[network.group]
+            )["LoadBalancers"][0]["LoadBalancerArn"]
+            for port, arn in ((80, ip), (81, instance)):
+                elb.create_listener(
+                    LoadBalancerArn=balancer, Protocol="HTTP", Port=port,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}],
+                )
+            FargateService(ecs, **balanced(ip))
+            if server == "configured":
+                code, status, message = error_and_message(FargateService, ecs, **balanced(instance))
+                self.assertEqual((code, status), ("InvalidParameterException", 400))
+                self.assertIn("has target type instance, which is incompatible with the awsvpc", message)
+            else:
+                FargateService(ecs, **balanced(instance))
+
     def test_a_new_role_is_unknown_to_ecs_for_a_moment(self):
         ecs = Ecs("configured", Network("configured"))
         hold(self, iam_propagation=HELD)

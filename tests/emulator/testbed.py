@@ -44,7 +44,9 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                or tasks; for ECS CreateService, InvalidParameterException "Creation of service
                was not idempotent." for a name an ACTIVE service has with other parameters (the
                same parameters answer that service), "Unable to Start a service that is still
-               Draining." for a DRAINING one's, ClusterNotFoundException for an INACTIVE cluster;
+               Draining." for a DRAINING one's, ClusterNotFoundException for an INACTIVE cluster,
+               InvalidParameterException for a target group no listener forwards to or of type
+               instance for an awsvpc task definition;
                ServiceNotActiveException for UpdateService of a service not ACTIVE;
                InvalidParameterException for a CloudWatch Logs retention that is not one of
                AWS's values;

@@ -1345,6 +1345,43 @@ def reach_desired_count(service):
     sync_service_interfaces(service)
 
 
+def refuse_unusable_target_groups(ecs_backend, load_balancers, task_definition):
+    """AWS refuses a service's load balancer entry whose target group no listener (or rule) of a
+    load balancer forwards to: InvalidParameterException "The target group with targetGroupArn
+    ARN does not have an associated load balancer." (the message Terraform's provider retries:
+    it happens when the service is made before the listener); and a target group of target type
+    `instance` for an awsvpc task definition: "The provided target group ARN has target type
+    instance, which is incompatible with the awsvpc network mode specified in the task
+    definition." (public reports)."""
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.elbv2.models import elbv2_backends
+
+    elbv2 = elbv2_backends[ecs_backend.account_id][ecs_backend.region_name]
+    forwarded = set()
+    for balancer in elbv2.load_balancers.values():
+        for listener in balancer.listeners.values():
+            actions = list(listener.default_actions)
+            for rule in listener.rules.values():
+                actions += list(rule.actions)
+            for action in actions:
+                if action.type == "forward":
+                    forwarded.update(elbv2._get_target_group_arns_from(action_data=action.data))
+    for entry in load_balancers or []:
+        arn = entry.get("targetGroupArn")
+        group = elbv2.target_groups.get(arn or "")
+        if group is None:
+            continue
+        if arn not in forwarded:
+            raise InvalidParameterException(
+                f"The target group with targetGroupArn {arn} does not have an associated load balancer."
+            )
+        if task_definition is not None and task_definition.network_mode == "awsvpc" and group.target_type == "instance":
+            raise InvalidParameterException(
+                "The provided target group ARN has target type instance, which is incompatible with "
+                "the awsvpc network mode specified in the task definition."
+            )
+
+
 def install_ecs_services():
     from moto.core.responses import ActionResult
     from moto.core.utils import utcnow
@@ -1372,6 +1409,11 @@ def install_ecs_services():
                     return ActionResult({"service": existing})
                 raise InvalidParameterException("Creation of service was not idempotent.")
         refuse_fresh_role(params.get("role"), "service")
+        if refusals() and params.get("loadBalancers"):
+            definition = params.get("taskDefinition")
+            refuse_unusable_target_groups(
+                backend, params["loadBalancers"], backend.describe_task_definition(definition) if definition else None
+            )
         answer = create_answer(self)
         service = backend.services[f"{cluster.name}:{params.get('serviceName')}"]
         service.request = ecs_service_request(params)
