@@ -1993,6 +1993,16 @@ class LogsTest(unittest.TestCase):
             [group] = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
             self.assertEqual(group["retentionInDays"], 3)
 
+    def test_a_key_that_does_not_exist_is_refused(self):
+        for server in ("configured", "plain"):
+            logs, kms = client(server, "logs"), client(server, "kms")
+            key = kms.create_key()["KeyMetadata"]["Arn"]
+            missing = key.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+            name = unique("/strata/")
+            error = error_of(logs.create_log_group, logGroupName=name, kmsKeyId=missing)
+            self.assertEqual(error, ("AccessDeniedException", 400) if server == "configured" else None, server)
+            logs.create_log_group(logGroupName=unique("/strata/"), kmsKeyId=key)
+
     def test_the_tagging_api_types_log_groups_log_group(self):
         logs = client("plain", "logs")
         name = unique("/strata/")

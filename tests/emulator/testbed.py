@@ -49,7 +49,7 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                instance for an awsvpc task definition;
                ServiceNotActiveException for UpdateService of a service not ACTIVE;
                InvalidParameterException for a CloudWatch Logs retention that is not one of
-               AWS's values;
+               AWS's values, AccessDeniedException for a log group's KMS key that does not exist;
                InvalidDBInstanceState for an RDS instance already being deleted or modified
                while not available, InvalidDBClusterStateFault likewise for a DB cluster (and
                for a final snapshot of a cluster not available); InvalidParameterCombination for

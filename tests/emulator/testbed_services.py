@@ -1575,7 +1575,39 @@ def install_logs():
             )
         return put_retention(self, log_group_name, retention_in_days)
 
+    # A kmsKeyId that is not a key of the account and region: AccessDeniedException "The specified
+    # KMS key does not exist or is not allowed to be used with Arn 'arn:aws:logs:…:log-group:NAME'"
+    # (public reports of 2024; an older one answered InvalidParameterException "The specified
+    # KMS Key Id could not be found."). A key whose policy does not let CloudWatch Logs use it is
+    # refused the same way on AWS: not reproduced (moto evaluates no key policy).
+    create_group = LogsBackend.create_log_group
+
+    def create_log_group(self, log_group_name, tags, **kwargs):
+        key = kwargs.get("kmsKeyId")
+        if refusals() and key and not kms_key_exists(self.account_id, self.region_name, key):
+            from moto.logs.exceptions import LogsClientError
+
+            error = LogsClientError(
+                "AccessDeniedException",
+                "The specified KMS key does not exist or is not allowed to be used with Arn "
+                f"'arn:aws:logs:{self.region_name}:{self.account_id}:log-group:{log_group_name}'",
+            )
+            raise error
+        return create_group(self, log_group_name, tags, **kwargs)
+
     LogsBackend.put_retention_policy = put_retention_policy
+    LogsBackend.create_log_group = create_log_group
+
+
+def kms_key_exists(account, region, arn):
+    """Whether a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`) names a key moto holds."""
+    from moto.kms.models import kms_backends
+
+    parts = arn.split(":")
+    if len(parts) != 6 or not parts[5].startswith("key/"):
+        return False
+    keys = dict.get(dict.get(kms_backends, parts[4]) or {}, parts[3])
+    return keys is not None and parts[5][len("key/"):] in keys.keys
 
 
 # ---------------------------------------------------------------------------------------------
