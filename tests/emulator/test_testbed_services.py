@@ -1766,8 +1766,10 @@ class EcsServiceTest(unittest.TestCase):
         ecs = Ecs("configured", Network("configured"))
         service = FargateService(ecs)
         poll(lambda: rollout(service.read()), lambda r: r == [("PRIMARY", "COMPLETED", 2)])
+        poll(service.interfaces, lambda enis: len(enis) == 2)
+        first_tasks = {e["NetworkInterfaceId"] for e in service.interfaces()}
         second = ecs.ecs.register_task_definition(**fargate_definition(ecs.family))["taskDefinition"]
-        hold(self, pending={"ecs_deployment": HELD})
+        hold(self, pending={"ecs_deployment": HELD}, linger=HELD)
         updated = ecs.ecs.update_service(cluster=ecs.cluster, service=service.name, taskDefinition=f"{ecs.family}:2")
         # The revision's ARN, not the text given; the old deployment ACTIVE beside the new one.
         self.assertEqual(updated["service"]["taskDefinition"], second["taskDefinitionArn"])
@@ -1776,6 +1778,10 @@ class EcsServiceTest(unittest.TestCase):
         self.assertEqual(read["deployments"][0]["taskDefinition"], second["taskDefinitionArn"])
         settle("configured")
         self.assertEqual(rollout(service.read()), [("PRIMARY", "COMPLETED", 2)])
+        # The new tasks have interfaces of their own; the old tasks' linger.
+        states = {e["NetworkInterfaceId"]: e["Status"] for e in service.interfaces()}
+        self.assertEqual({i: states[i] for i in first_tasks}, {i: "available" for i in first_tasks})
+        self.assertEqual(sorted(s for i, s in states.items() if i not in first_tasks), ["in-use", "in-use"])
 
         # A count change alone: no new deployment; the count is reached once it settles.
         ecs.ecs.update_service(cluster=ecs.cluster, service=service.name, desiredCount=3)
@@ -1784,7 +1790,23 @@ class EcsServiceTest(unittest.TestCase):
         settle("configured")
         read = service.read()
         self.assertEqual((read["desiredCount"], read["runningCount"]), (3, 3))
-        self.assertEqual(len(service.interfaces()), 3)
+        self.assertEqual(len([e for e in service.interfaces() if e["Status"] == "in-use"]), 3)
+
+    def test_a_network_change_deploys_and_moves_the_tasks_interfaces(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        service = FargateService(ecs, desired=1)
+        poll(service.interfaces, lambda enis: len(enis) == 1)
+        group = network.ec2.create_security_group(GroupName=unique("g"), Description="test", VpcId=network.vpc)["GroupId"]
+        hold(self, pending={"ecs_deployment": HELD})
+        ecs.ecs.update_service(
+            cluster=ecs.cluster, service=service.name,
+            networkConfiguration={"awsvpcConfiguration": {"subnets": network.subnets[1:], "securityGroups": [group]}},
+        )
+        self.assertEqual([d["status"] for d in service.read()["deployments"]], ["PRIMARY", "ACTIVE"])
+        settle("configured")
+        [eni] = [e for e in service.interfaces() if e["Status"] == "in-use"]
+        self.assertEqual((eni["SubnetId"], [g["GroupId"] for g in eni["Groups"]]), (network.subnets[1], [group]))
 
     def test_a_deleted_service_drains_then_is_inactive_and_its_interfaces_linger(self):
         network = Network("configured")

@@ -1321,7 +1321,19 @@ def complete_deployment(service, deployment):
         }
     )
     service.deployments[:] = [deployment]
+    # The deployment's tasks replaced the ones before it: their interfaces are let go (they
+    # linger), and the new tasks have their own, in the deployment's network.
+    release_service_interfaces(service)
     reach_desired_count(service)
+
+
+def release_service_interfaces(service):
+    from moto.ec2.models import ec2_backends
+
+    enis = service_interfaces(service)
+    service.interfaces = []
+    if enis:
+        release_interfaces(ec2_backends[service._account_id][service.region_name], enis)
 
 
 def reach_desired_count(service):
@@ -1425,7 +1437,7 @@ def install_ecs_services():
                 setattr(service, camel_to_snake(field), params[field])
         if existing is not None and existing is not service:
             # The one replaced (moto) or gone INACTIVE keeps no interfaces.
-            release_held(existing)
+            release_service_interfaces(existing)
         service.running_count = 0
         service.deployments[:] = []
         new_deployment(service, params.get("networkConfiguration"))
@@ -1439,6 +1451,9 @@ def install_ecs_services():
             # UpdateService's ServiceNotActiveException (API reference; the wording of public reports).
             raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
         before = (service.task_definition, service.desired_count, service.running_count)
+        deployed = copy.deepcopy(
+            [getattr(service, a, None) for a in ("network_configuration", "platform_version", "load_balancers")]
+        )
         service = update(self, service_properties)
         # moto sets runningCount to the new desired count at once: it is reached with the
         # deployment.
@@ -1446,7 +1461,8 @@ def install_ecs_services():
         service.pending_count = max(service.desired_count - service.running_count, 0)
         if props.get("network_configuration"):
             service.network_configuration = props["network_configuration"]
-        if service.task_definition != before[0] or props.get("force_new_deployment"):
+        now = [getattr(service, a, None) for a in ("network_configuration", "platform_version", "load_balancers")]
+        if service.task_definition != before[0] or now != deployed or props.get("force_new_deployment"):
             new_deployment(service, props.get("network_configuration"))
         elif service.desired_count != before[1] or service.running_count != service.desired_count:
             primary = service.deployments[0] if service.deployments else None
@@ -1463,7 +1479,7 @@ def install_ecs_services():
         def inactive():
             if service.status == "DRAINING":
                 service.status = "INACTIVE"
-            release_held(service)
+            release_service_interfaces(service)
 
         if delay > 0:
             service.status = "DRAINING"
@@ -1471,14 +1487,6 @@ def install_ecs_services():
         else:
             inactive()
         return service
-
-    def release_held(service):
-        from moto.ec2.models import ec2_backends
-
-        enis = service_interfaces(service)
-        service.interfaces = []
-        if enis:
-            release_interfaces(ec2_backends[service._account_id][service.region_name], enis)
 
     EC2ContainerServiceResponse.create_service = create_service_answer
     EC2ContainerServiceBackend.update_service = update_service
