@@ -965,3 +965,20 @@ def _logs_tagged_resources(self):
 
 
 LogsBackend.iter_tagged_resources = _logs_tagged_resources
+
+
+# 20. RunTask with awsvpc networking in a VPC without DNS host names failed with HTTP 500: moto
+#    gives an interface its private DNS name only in a VPC with DNS host names, and the task's
+#    attachment reads it. An interface has one derived from its address (`ip-10-0-1-5.ec2.internal`)
+#    whenever it is read.
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # noqa: E402
+from moto.ec2.utils import generate_dns_from_ip  # noqa: E402
+
+
+def _eni_private_dns_name(self, name):
+    if name == "private_dns_name":
+        return generate_dns_from_ip(self.private_ip_address)
+    raise AttributeError(name)
+
+
+NetworkInterface.__getattr__ = _eni_private_dns_name

@@ -1985,6 +1985,22 @@ class EcsAnswersTest(unittest.TestCase):
         self.assertEqual(service["platformFamily"], "FARGATE")
         self.assertIn("createdAt", service)
 
+    def test_a_task_runs_in_a_vpc_without_dns_host_names(self):
+        ec2 = client("plain", "ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName=unique("g"), Description="test", VpcId=vpc)["GroupId"]
+        ecs = client("plain", "ecs")
+        cluster, family = unique("cluster-"), unique("family-")
+        ecs.create_cluster(clusterName=cluster)
+        ecs.register_task_definition(**fargate_definition(family))
+        [task] = ecs.run_task(  # moto: HTTP 500
+            cluster=cluster, taskDefinition=family, launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+        )["tasks"]
+        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+        self.assertEqual(details["privateDnsName"], "ip-" + details["privateIPv4Address"].replace(".", "-") + ".ec2.internal")
+
     def test_a_service_without_security_groups_takes_the_vpc_default_group(self):
         network = Network("configured")
         ecs = Ecs("configured", network)
