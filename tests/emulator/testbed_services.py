@@ -1221,7 +1221,7 @@ def install_ecs():
 # (when interfaces_modelled()), which linger after it like a stopped task's.
 # ---------------------------------------------------------------------------------------------
 
-# What a CreateService asked, as compared with a repeat (clientToken included).
+# A service's settings that moto takes but leaves out of its answers (AWS answers them as set).
 SERVICE_FIELDS = (
     "deploymentConfiguration", "healthCheckGracePeriodSeconds", "enableECSManagedTags",
     "enableExecuteCommand", "platformVersion", "placementConstraints", "placementStrategy",
@@ -1230,7 +1230,8 @@ SERVICE_FIELDS = (
 
 
 def ecs_service_request(params):
-    """The parameters of a CreateService that make the service (all but the cluster's spelling)."""
+    """What a CreateService asked, as a repeat is compared with it: every parameter (clientToken
+    included) but the cluster, which may be named by name or ARN."""
     return {k: v for k, v in params.items() if k != "cluster"}
 
 
