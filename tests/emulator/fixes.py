@@ -780,3 +780,205 @@ RDSBackend.modify_db_subnet_group = _rds_modify_subnet_group_in_place
 RDSBackend.modify_db_cluster = _rds_modify_cluster_found
 RDSBackend.delete_db_cluster = _rds_delete_cluster_and_its_backups
 RDSBackend.describe_db_instances = _rds_describe_instances_by_cluster_arn
+
+
+# 16. AWS managed policies exist (`arn:aws:iam::aws:policy/service-role/
+#    AmazonECSTaskExecutionRolePolicy`): moto knows them only when MOTO_IAM_LOAD_MANAGED_POLICIES
+#    is set, and otherwise answers AttachRolePolicy with NoSuchEntity. Read when an account's IAM
+#    backend is first made (about 0.6 s for the first account); the inventory leaves them out.
+import os  # noqa: E402
+
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+
+# 17. ECS answers (the ECS kinds, issue 17):
+#    a. UpdateService with a taskDefinition kept the text given (`web:2`) as the service's
+#       taskDefinition; AWS answers the revision's ARN.
+#    b. DescribeTaskDefinition (and a service or task naming a family) without a revision took
+#       the family's highest revision, also when it was deregistered; AWS takes "the latest ACTIVE
+#       revision" (API reference).
+#    c. CreateCluster with the name of an ACTIVE cluster replaced it (its tags and settings
+#       lost); AWS answers the cluster there (whether it applies the call's settings and tags to
+#       it was not checked: here they are left as they were).
+#    d. A service's awsvpcConfiguration without securityGroups failed with HTTP 500 (a KeyError);
+#       AWS takes it (the VPC's default security group is used, API reference).
+from moto.ecs.models import EC2ContainerServiceBackend, Service  # noqa: E402
+
+_ecs_validate_network = Service._validate_network
+
+
+def _ecs_validate_network_groups_optional(self, nc):
+    awsvpc = (nc or {}).get("awsvpcConfiguration") or {}
+    if "securityGroups" not in awsvpc:
+        _ecs_validate_network(self, {**nc, "awsvpcConfiguration": {**awsvpc, "securityGroups": []}})
+        return nc
+    return _ecs_validate_network(self, nc)
+
+
+Service._validate_network = _ecs_validate_network_groups_optional
+
+_ecs_update_service = EC2ContainerServiceBackend.update_service
+_ecs_create_cluster = EC2ContainerServiceBackend.create_cluster
+
+
+def _ecs_update_service_by_arn(self, service_properties):
+    task_definition = service_properties.get("task_definition")
+    service = _ecs_update_service(self, service_properties)
+    if task_definition:
+        service.task_definition = self.describe_task_definition(task_definition).arn
+    return service
+
+
+def _ecs_last_active_revision(self, family):
+    revisions = self.task_definitions.get(family) or {}
+    active = [r for r, d in revisions.items() if d.status == "ACTIVE"]
+    return max(active) if active else None
+
+
+def _ecs_create_cluster_once(self, cluster_name, *args, **kwargs):
+    existing = self.clusters.get(cluster_name)
+    if existing is not None and existing.status == "ACTIVE":
+        return existing
+    return _ecs_create_cluster(self, cluster_name, *args, **kwargs)
+
+
+EC2ContainerServiceBackend.update_service = _ecs_update_service_by_arn
+EC2ContainerServiceBackend._get_last_task_definition_revision_id = _ecs_last_active_revision
+EC2ContainerServiceBackend.create_cluster = _ecs_create_cluster_once
+
+
+# 18. Application Auto Scaling (the application_autoscaling kinds, issue 17):
+#    a. ListTagsForResource, TagResource and UntagResource on a scalable target's ARN: HTTP 500
+#       (not implemented); RegisterScalableTarget's Tags were dropped. AWS keeps them; an unknown
+#       ARN is ResourceNotFoundException (wording not checked).
+#    b. PutScalingPolicy for a target that is not registered was accepted; AWS:
+#       ObjectNotFoundException "No scalable target registered for service namespace: …,
+#       resource ID: …, scalable dimension: …".
+#    c. PutScalingPolicy on an existing policy made it anew (a new PolicyARN); AWS updates it in
+#       place and keeps its ARN.
+#    d. DeregisterScalableTarget left the target's scaling policies behind; AWS deletes them
+#       with it ("Deregistering a scalable target deletes the scaling policies and the scheduled
+#       actions that are associated with it", API reference).
+import json  # noqa: E402
+
+from moto.applicationautoscaling import models as _aas_models  # noqa: E402
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse  # noqa: E402
+from moto.core.exceptions import JsonRESTError  # noqa: E402
+
+_AAS = _aas_models.ApplicationAutoscalingBackend
+_aas_register = _AAS.register_scalable_target
+_aas_put_policy = _AAS.put_scaling_policy
+_aas_deregister = _AAS.deregister_scalable_target
+
+
+def _aas_targets(backend):
+    for dimensions in backend.targets.values():
+        yield from dimensions.values()
+
+
+def _aas_target_by_arn(backend, arn):
+    for target in _aas_targets(backend):
+        if target.arn == arn:
+            return target
+    raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for ARN: {arn}")
+
+
+_aas_register_answer = ApplicationAutoScalingResponse.register_scalable_target
+
+
+def _aas_register_answer_with_tags(self):
+    answer = _aas_register_answer(self)
+    tags = self._get_param("Tags")
+    if tags:
+        target = _aas_target_by_arn(self.applicationautoscaling_backend, json.loads(answer)["ScalableTargetARN"])
+        target.strata_tags = {**getattr(target, "strata_tags", {}), **tags}
+    return answer
+
+
+def _aas_put_policy_on_a_target(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs):
+    if not self._scalable_target_exists(resource_id, scalable_dimension):
+        raise JsonRESTError(
+            "ObjectNotFoundException",
+            f"No scalable target registered for service namespace: {service_namespace}, resource ID: "
+            f"{resource_id}, scalable dimension: {scalable_dimension}",
+        )
+    key = _aas_models.FakeApplicationAutoscalingPolicy.formulate_key(
+        service_namespace, resource_id, scalable_dimension, policy_name
+    )
+    before = self.policies.get(key)
+    policy = _aas_put_policy(self, policy_name, service_namespace, resource_id, scalable_dimension, *args, **kwargs)
+    if before is not None:
+        policy.policy_arn = before.policy_arn
+    return policy
+
+
+def _aas_deregister_with_policies(self, namespace, r_id, dimension):
+    _aas_deregister(self, namespace, r_id, dimension)
+    ours = (namespace, r_id, dimension)
+    for key, policy in list(self.policies.items()):
+        if (policy.service_namespace, policy.resource_id, policy.scalable_dimension) == ours:
+            del self.policies[key]
+
+
+def _aas_list_tags(self):
+    target = _aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    return json.dumps({"Tags": getattr(target, "strata_tags", {})})
+
+
+def _aas_tag(self):
+    target = _aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    target.strata_tags = {**getattr(target, "strata_tags", {}), **(self._get_param("Tags") or {})}
+    return "{}"
+
+
+def _aas_untag(self):
+    target = _aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    keys = set(self._get_param("TagKeys") or [])
+    target.strata_tags = {k: v for k, v in getattr(target, "strata_tags", {}).items() if k not in keys}
+    return "{}"
+
+
+import json  # noqa: E402
+
+ApplicationAutoScalingResponse.register_scalable_target = _aas_register_answer_with_tags
+_AAS.put_scaling_policy = _aas_put_policy_on_a_target
+_AAS.deregister_scalable_target = _aas_deregister_with_policies
+ApplicationAutoScalingResponse.list_tags_for_resource = _aas_list_tags
+ApplicationAutoScalingResponse.tag_resource = _aas_tag
+ApplicationAutoScalingResponse.untag_resource = _aas_untag
+
+
+# 19. The tagging API (GetResources) types CloudWatch Logs log groups `logs:log-group`, as their
+#    ARNs do (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`); moto typed them `logs:loggroup`, so a
+#    ResourceTypeFilters of `logs:log-group` found none.
+from moto.core.resource_tagging import TaggedResource  # noqa: E402
+from moto.logs.models import LogsBackend  # noqa: E402
+
+
+def _logs_tagged_resources(self):
+    for group in self.groups.values():
+        yield TaggedResource(
+            arn=group.arn,
+            tags=self.tagger.get_tag_dict_for_resource(group.arn),
+            resource_type="logs:log-group",
+        )
+
+
+LogsBackend.iter_tagged_resources = _logs_tagged_resources
+
+
+# 20. RunTask with awsvpc networking in a VPC without DNS host names failed with HTTP 500: moto
+#    gives an interface its private DNS name only in a VPC with DNS host names, and the task's
+#    attachment reads it. An interface has one derived from its address (`ip-10-0-1-5.ec2.internal`)
+#    whenever it is read.
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # noqa: E402
+from moto.ec2.utils import generate_dns_from_ip  # noqa: E402
+
+
+def _eni_private_dns_name(self, name):
+    if name == "private_dns_name":
+        return generate_dns_from_ip(self.private_ip_address)
+    raise AttributeError(name)
+
+
+NetworkInterface.__getattr__ = _eni_private_dns_name

@@ -44,10 +44,13 @@ CONFIGURED = {
         "rds_instance_modify": PENDING,
         "load_balancer": PENDING,
         "cloudfront": PENDING,
+        "ecs_deployment": PENDING,
+        "ecs_service_delete": PENDING,
     },
     "refusals": True,
     "linger": LINGER,
     "pagination": False,
+    "iam_propagation": PENDING,
 }
 # How long a poll waits for a transition that should take PENDING or LINGER seconds: far longer,
 # for a busy machine.
@@ -1624,6 +1627,9 @@ class Ecs:
     def cluster_status(self):
         return self.ecs.describe_clusters(clusters=[self.cluster])["clusters"][0]["status"]
 
+    def service(self, name):
+        return self.ecs.describe_services(cluster=self.cluster, services=[name])["services"][0]
+
 
 class EcsTest(unittest.TestCase):
     def test_a_cluster_with_services_or_tasks_is_refused(self):
@@ -1633,6 +1639,8 @@ class EcsTest(unittest.TestCase):
         delete = ecs.ecs.delete_cluster
         self.assertEqual(error_of(delete, cluster=ecs.cluster), ("ClusterContainsServicesException", 400))
         ecs.ecs.delete_service(cluster=ecs.cluster, service=service, force=True)
+        # A DRAINING service still counts; an INACTIVE one no longer does.
+        poll(lambda: ecs.service(service)["status"], lambda status: status == "INACTIVE")
         self.assertEqual(error_of(delete, cluster=ecs.cluster), ("ClusterContainsTasksException", 400))
         ecs.ecs.stop_task(cluster=ecs.cluster, task=task["taskArn"])
         delete(cluster=ecs.cluster)
@@ -1678,6 +1686,431 @@ class EcsTest(unittest.TestCase):
         time.sleep(LINGER + 0.5)
         [eni] = network.interfaces()
         self.assertEqual((eni["Status"], eni["RequesterManaged"]), ("in-use", False))
+
+
+# ECS services, task definitions and clusters as the ECS kinds (issue 17) use them.
+
+def rollout(service):
+    """A service's deployments as (status, rolloutState, runningCount), the PRIMARY first."""
+    return [(d["status"], d["rolloutState"], d["runningCount"]) for d in service["deployments"]]
+
+
+class FargateService:
+    """A Fargate service of two tasks in both subnets of a network, made through `Ecs`."""
+
+    def __init__(self, ecs, desired=2, **extra):
+        self.ecs = ecs
+        self.name = unique("service-")
+        self.arguments = dict(
+            cluster=ecs.cluster, serviceName=self.name, taskDefinition=ecs.family, desiredCount=desired,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": ecs.network.subnets, "securityGroups": [ecs.network.group]}
+            },
+            deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 100},
+            healthCheckGracePeriodSeconds=30,
+            **extra,
+        )
+        self.created = ecs.ecs.create_service(**self.arguments)["service"]
+
+    def read(self):
+        return self.ecs.service(self.name)
+
+    def interfaces(self):
+        return [e for e in self.ecs.network.interfaces() if e.get("RequesterId") == "amazon-ecs"]
+
+
+def execution_role(server):
+    iam = client(server, "iam")
+    name = unique("exec-")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def fargate_definition(family, role=None):
+    definition = dict(
+        family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}],
+    )
+    if role:
+        definition["executionRoleArn"] = role
+    return definition
+
+
+class EcsServiceTest(unittest.TestCase):
+    def test_a_deployment_is_in_progress_then_completed_with_its_tasks_running(self):
+        ecs = Ecs("configured", Network("configured"))
+        # Held: the PRIMARY deployment is IN_PROGRESS, no task running yet.
+        hold(self, pending={"ecs_deployment": HELD})
+        held = FargateService(ecs)
+        self.assertEqual(rollout(held.created), [("PRIMARY", "IN_PROGRESS", 0)])
+        self.assertEqual((held.created["runningCount"], held.created["pendingCount"]), (0, 2))
+        self.assertEqual(rollout(held.read()), [("PRIMARY", "IN_PROGRESS", 0)])
+
+        # With the configured delay: COMPLETED, both tasks running, a steady state reached.
+        set_config("configured", CONFIGURED)
+        service = FargateService(ecs)
+        seen = poll(lambda: service.read()["deployments"][0]["rolloutState"], lambda s: s == "COMPLETED")
+        assert_progress(self, seen, ["IN_PROGRESS", "COMPLETED"])
+        read = service.read()
+        self.assertEqual(rollout(read), [("PRIMARY", "COMPLETED", 2)])
+        self.assertEqual((read["runningCount"], read["pendingCount"], read["desiredCount"]), (2, 0, 2))
+        self.assertIn("has reached a steady state", read["events"][0]["message"])
+
+    def test_an_update_deploys_a_new_primary_and_a_count_change_is_reached(self):
+        ecs = Ecs("configured", Network("configured"))
+        service = FargateService(ecs)
+        poll(lambda: rollout(service.read()), lambda r: r == [("PRIMARY", "COMPLETED", 2)])
+        poll(service.interfaces, lambda enis: len(enis) == 2)
+        first_tasks = {e["NetworkInterfaceId"] for e in service.interfaces()}
+        second = ecs.ecs.register_task_definition(**fargate_definition(ecs.family))["taskDefinition"]
+        hold(self, pending={"ecs_deployment": HELD}, linger=HELD)
+        updated = ecs.ecs.update_service(cluster=ecs.cluster, service=service.name, taskDefinition=f"{ecs.family}:2")
+        # The revision's ARN, not the text given; the old deployment ACTIVE beside the new one.
+        self.assertEqual(updated["service"]["taskDefinition"], second["taskDefinitionArn"])
+        read = service.read()
+        self.assertEqual(rollout(read), [("PRIMARY", "IN_PROGRESS", 0), ("ACTIVE", "COMPLETED", 2)])
+        self.assertEqual(read["deployments"][0]["taskDefinition"], second["taskDefinitionArn"])
+        settle("configured")
+        self.assertEqual(rollout(service.read()), [("PRIMARY", "COMPLETED", 2)])
+        # The new tasks have interfaces of their own; the old tasks' linger.
+        states = {e["NetworkInterfaceId"]: e["Status"] for e in service.interfaces()}
+        self.assertEqual({i: states[i] for i in first_tasks}, {i: "available" for i in first_tasks})
+        self.assertEqual(sorted(s for i, s in states.items() if i not in first_tasks), ["in-use", "in-use"])
+
+        # A count change alone: no new deployment; the count is reached once it settles.
+        ecs.ecs.update_service(cluster=ecs.cluster, service=service.name, desiredCount=3)
+        read = service.read()
+        self.assertEqual((read["desiredCount"], read["runningCount"], len(read["deployments"])), (3, 2, 1))
+        settle("configured")
+        read = service.read()
+        self.assertEqual((read["desiredCount"], read["runningCount"]), (3, 3))
+        self.assertEqual(len([e for e in service.interfaces() if e["Status"] == "in-use"]), 3)
+
+    def test_a_network_change_deploys_and_moves_the_tasks_interfaces(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        service = FargateService(ecs, desired=1)
+        poll(service.interfaces, lambda enis: len(enis) == 1)
+        group = network.ec2.create_security_group(GroupName=unique("g"), Description="test", VpcId=network.vpc)["GroupId"]
+        hold(self, pending={"ecs_deployment": HELD})
+        ecs.ecs.update_service(
+            cluster=ecs.cluster, service=service.name,
+            networkConfiguration={"awsvpcConfiguration": {"subnets": network.subnets[1:], "securityGroups": [group]}},
+        )
+        self.assertEqual([d["status"] for d in service.read()["deployments"]], ["PRIMARY", "ACTIVE"])
+        settle("configured")
+        [eni] = [e for e in service.interfaces() if e["Status"] == "in-use"]
+        self.assertEqual((eni["SubnetId"], [g["GroupId"] for g in eni["Groups"]]), (network.subnets[1], [group]))
+
+    def test_a_deleted_service_drains_then_is_inactive_and_its_interfaces_linger(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        hold(self, pending={"ecs_service_delete": HELD}, linger=HELD)
+        service = FargateService(ecs)
+        poll(lambda: rollout(service.read()), lambda r: r == [("PRIMARY", "COMPLETED", 2)])
+        # One requester-managed interface per running task, in the service's subnets and group.
+        enis = service.interfaces()
+        self.assertEqual(sorted(e["SubnetId"] for e in enis), sorted(network.subnets))
+        for eni in enis:
+            self.assertEqual((eni["Status"], eni["RequesterManaged"]), ("in-use", True))
+            self.assertEqual([g["GroupId"] for g in eni["Groups"]], [network.group])
+            self.assertRegex(eni["Description"], r"^arn:aws:ecs:us-east-1:\d+:attachment/")
+        delete = ecs.ecs.delete_service
+        # moto's own refusal, AWS's code and message.
+        self.assertEqual(error_of(delete, cluster=ecs.cluster, service=service.name), ("InvalidParameterException", 400))
+
+        answer = delete(cluster=ecs.cluster, service=service.name, force=True)["service"]
+        self.assertEqual(answer["status"], "DRAINING")
+        self.assertEqual(service.read()["status"], "DRAINING")
+        self.assertEqual(error_of(ecs.ecs.delete_cluster, cluster=ecs.cluster), ("ClusterContainsServicesException", 400))
+        self.assertEqual(
+            error_of(ecs.ecs.update_service, cluster=ecs.cluster, service=service.name, desiredCount=1),
+            ("ServiceNotActiveException", 400),
+        )
+        self.assertEqual(
+            error_and_message(ecs.ecs.create_service, **service.arguments),
+            ("InvalidParameterException", 400, "Unable to Start a service that is still Draining."),
+        )
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=network.subnets[0]), ("DependencyViolation", 400))
+        settle("configured")
+        self.assertEqual(service.read()["status"], "INACTIVE")
+        self.assertEqual([e["Status"] for e in service.interfaces()], ["available", "available"])
+        self.assertEqual(error_of(network.ec2.delete_subnet, SubnetId=network.subnets[0]), ("DependencyViolation", 400))
+
+        # With the configured delays: DRAINING, then INACTIVE; the interfaces go after it.
+        set_config("configured", CONFIGURED)
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        service = FargateService(ecs)
+        poll(service.interfaces, lambda enis: len(enis) == 2)
+        delete(cluster=ecs.cluster, service=service.name, force=True)
+        seen = poll(lambda: service.read()["status"], lambda s: s == "INACTIVE")
+        assert_progress(self, seen, ["DRAINING", "INACTIVE"])
+        poll(service.interfaces, lambda enis: not enis)
+        for subnet in network.subnets:
+            network.ec2.delete_subnet(SubnetId=subnet)
+        ecs.ecs.delete_cluster(cluster=ecs.cluster)
+
+    def test_a_create_under_a_name_in_use_answers_that_service_or_is_refused(self):
+        ecs = Ecs("configured", Network("configured"))
+        service = FargateService(ecs, clientToken=unique("token-"))
+        again = ecs.ecs.create_service(**service.arguments)["service"]
+        self.assertEqual(again["deployments"][0]["id"], service.created["deployments"][0]["id"])
+        self.assertEqual(
+            error_and_message(ecs.ecs.create_service, **dict(service.arguments, desiredCount=3)),
+            ("InvalidParameterException", 400, "Creation of service was not idempotent."),
+        )
+        self.assertEqual(service.read()["desiredCount"], 2)
+        # Once INACTIVE, the name is free.
+        ecs.ecs.delete_service(cluster=ecs.cluster, service=service.name, force=True)
+        poll(lambda: service.read()["status"], lambda s: s == "INACTIVE")
+        created = ecs.ecs.create_service(**dict(service.arguments, desiredCount=3))["service"]
+        self.assertEqual((created["status"], created["desiredCount"]), ("ACTIVE", 3))
+
+    def test_a_service_in_an_inactive_cluster_is_refused(self):
+        ecs = Ecs("configured", Network("configured"))
+        ecs.ecs.delete_cluster(cluster=ecs.cluster)
+        self.assertEqual(
+            error_and_message(FargateService, ecs),
+            ("ClusterNotFoundException", 400, "The referenced cluster was inactive."),
+        )
+
+    def test_a_target_group_needs_a_listener_and_the_ip_type(self):
+        for server in ("configured", "plain"):
+            network = Network(server)
+            ecs = Ecs(server, network)
+            elb = client(server, "elbv2")
+
+            def group(kind):
+                return elb.create_target_group(
+                    Name=unique("tg-"), Protocol="HTTP", Port=80, VpcId=network.vpc, TargetType=kind
+                )["TargetGroups"][0]["TargetGroupArn"]
+
+            def balanced(arn):
+                return {"loadBalancers": [{"targetGroupArn": arn, "containerName": "app", "containerPort": 80}]}
+
+            ip, instance = group("ip"), group("instance")
+            refused = error_and_message(FargateService, ecs, **balanced(ip)) if server == "configured" else None
+            self.assertEqual(
+                refused,
+                None if server == "plain" else (
+                    "InvalidParameterException", 400,
+                    f"The target group with targetGroupArn {ip} does not have an associated load balancer.",
+                ),
+            )
+            balancer = elb.create_load_balancer(
+                Name=unique("lb-"), Subnets=network.subnets, SecurityGroups=[network.group]
+            )["LoadBalancers"][0]["LoadBalancerArn"]
+            for port, arn in ((80, ip), (81, instance)):
+                elb.create_listener(
+                    LoadBalancerArn=balancer, Protocol="HTTP", Port=port,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": arn}],
+                )
+            FargateService(ecs, **balanced(ip))
+            if server == "configured":
+                code, status, message = error_and_message(FargateService, ecs, **balanced(instance))
+                self.assertEqual((code, status), ("InvalidParameterException", 400))
+                self.assertIn("has target type instance, which is incompatible with the awsvpc", message)
+            else:
+                FargateService(ecs, **balanced(instance))
+
+    def test_a_new_role_is_unknown_to_ecs_for_a_moment(self):
+        ecs = Ecs("configured", Network("configured"))
+        hold(self, iam_propagation=HELD)
+        role = execution_role("configured")
+        code, status, message = error_and_message(
+            ecs.ecs.register_task_definition, **fargate_definition(unique("family-"), role)
+        )
+        self.assertEqual((code, status), ("AccessDeniedException", 400))
+        self.assertIn(f"is not authorized to perform: iam:PassRole on resource: {role}", message)
+        code, status, message = error_and_message(FargateService, ecs, role=role)
+        self.assertEqual((code, status), ("InvalidParameterException", 400))
+        self.assertIn("Please verify that the ECS service role being passed has the proper permissions.", message)
+
+        # With the configured window, the role is known a moment later.
+        set_config("configured", CONFIGURED)
+        role = execution_role("configured")
+        definition = fargate_definition(unique("family-"), role)
+        seen = poll(lambda: error_of(ecs.ecs.register_task_definition, **definition), lambda e: e is None)
+        self.assertTrue(set(seen) <= {("AccessDeniedException", 400), None}, seen)
+
+    def test_off_moto_never_deploys_replaces_a_service_and_deletes_at_once(self):
+        network = Network("plain")
+        ecs = Ecs("plain", network)
+        service = FargateService(ecs)
+        # The test bed completes deployments always (moto ran none, measured: IN_PROGRESS and
+        # runningCount 0 for ever); without ecs_deployment it is at once.
+        self.assertEqual(rollout(service.read()), [("PRIMARY", "COMPLETED", 2)])
+        self.assertEqual(service.interfaces(), [])  # no interfaces without linger or refusals
+        replaced = ecs.ecs.create_service(**dict(service.arguments, desiredCount=3))["service"]
+        self.assertEqual(replaced["desiredCount"], 3)
+        self.assertNotEqual(replaced["deployments"][0]["id"], service.created["deployments"][0]["id"])
+        deleted = ecs.ecs.delete_service(cluster=ecs.cluster, service=service.name, force=True)["service"]
+        self.assertEqual(deleted["status"], "INACTIVE")
+        ecs.ecs.update_service(cluster=ecs.cluster, service=service.name, desiredCount=1)  # moto: accepted
+        ecs.ecs.delete_cluster(cluster=ecs.cluster)
+        FargateService(ecs)  # in an INACTIVE cluster: accepted
+        role = execution_role("plain")
+        ecs.ecs.register_task_definition(**fargate_definition(unique("family-"), role))
+
+
+class EcsAnswersTest(unittest.TestCase):
+    """fixes.py 17: what moto answered unlike AWS, mended always."""
+
+    def test_a_family_names_its_latest_active_revision(self):
+        ecs = client("plain", "ecs")
+        family = unique("family-")
+        for _ in range(3):
+            ecs.register_task_definition(**fargate_definition(family))
+        ecs.deregister_task_definition(taskDefinition=f"{family}:3")
+        self.assertEqual(ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]["revision"], 2)
+
+    def test_a_cluster_created_again_keeps_its_tags_and_a_service_its_settings(self):
+        ecs = Ecs("plain", Network("plain"))
+        ecs.ecs.tag_resource(
+            resourceArn=f"arn:aws:ecs:us-east-1:123456789012:cluster/{ecs.cluster}",
+            tags=[{"key": "strata:stack", "value": "s"}],
+        )
+        again = ecs.ecs.create_cluster(clusterName=ecs.cluster)["cluster"]
+        self.assertEqual(again["tags"], [{"key": "strata:stack", "value": "s"}])
+        service = FargateService(ecs).read()
+        self.assertEqual(service["deploymentConfiguration"], {"maximumPercent": 200, "minimumHealthyPercent": 100})
+        self.assertEqual(service["healthCheckGracePeriodSeconds"], 30)
+        self.assertEqual(service["platformFamily"], "FARGATE")
+        self.assertIn("createdAt", service)
+
+    def test_a_task_runs_in_a_vpc_without_dns_host_names(self):
+        ec2 = client("plain", "ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName=unique("g"), Description="test", VpcId=vpc)["GroupId"]
+        ecs = client("plain", "ecs")
+        cluster, family = unique("cluster-"), unique("family-")
+        ecs.create_cluster(clusterName=cluster)
+        ecs.register_task_definition(**fargate_definition(family))
+        [task] = ecs.run_task(  # moto: HTTP 500
+            cluster=cluster, taskDefinition=family, launchType="FARGATE",
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+        )["tasks"]
+        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+        self.assertEqual(details["privateDnsName"], "ip-" + details["privateIPv4Address"].replace(".", "-") + ".ec2.internal")
+
+    def test_a_service_without_security_groups_takes_the_vpc_default_group(self):
+        network = Network("configured")
+        ecs = Ecs("configured", network)
+        service = FargateService(ecs, desired=1)
+        service.arguments["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": network.subnets[:1]}}
+        service.arguments["serviceName"] = service.name = unique("service-")
+        created = ecs.ecs.create_service(**service.arguments)["service"]  # moto: HTTP 500
+        self.assertEqual(created["networkConfiguration"], service.arguments["networkConfiguration"])
+        default = network.ec2.describe_security_groups(
+            Filters=[{"Name": "vpc-id", "Values": [network.vpc]}, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"][0]["GroupId"]
+        enis = poll(
+            lambda: [e for e in service.interfaces() if e["SubnetId"] == network.subnets[0]],
+            lambda enis: len(enis) == 2,
+        )[-1]
+        self.assertEqual(sorted(g["GroupId"] for e in enis for g in e["Groups"]), sorted([network.group, default]))
+
+
+class LogsTest(unittest.TestCase):
+    def test_a_retention_that_is_not_one_of_aws_values_is_refused(self):
+        for server, refused in (("configured", True), ("plain", False)):
+            logs = client(server, "logs")
+            name = unique("/strata/")
+            logs.create_log_group(logGroupName=name)
+            error = error_of(logs.put_retention_policy, logGroupName=name, retentionInDays=2)
+            self.assertEqual(error, ("InvalidParameterException", 400) if refused else None, server)
+            logs.put_retention_policy(logGroupName=name, retentionInDays=3)
+            [group] = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+            self.assertEqual(group["retentionInDays"], 3)
+
+    def test_a_key_that_does_not_exist_is_refused(self):
+        for server in ("configured", "plain"):
+            logs, kms = client(server, "logs"), client(server, "kms")
+            key = kms.create_key()["KeyMetadata"]["Arn"]
+            missing = key.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+            name = unique("/strata/")
+            error = error_of(logs.create_log_group, logGroupName=name, kmsKeyId=missing)
+            self.assertEqual(error, ("AccessDeniedException", 400) if server == "configured" else None, server)
+            logs.create_log_group(logGroupName=unique("/strata/"), kmsKeyId=key)
+
+    def test_the_tagging_api_types_log_groups_log_group(self):
+        logs = client("plain", "logs")
+        name = unique("/strata/")
+        logs.create_log_group(logGroupName=name, tags={"strata:stack": name})
+        tagging = client("plain", "resourcegroupstaggingapi")
+        found = tagging.get_resources(
+            ResourceTypeFilters=["logs:log-group"], TagFilters=[{"Key": "strata:stack", "Values": [name]}]
+        )["ResourceTagMappingList"]
+        self.assertEqual([r["ResourceARN"] for r in found], [f"arn:aws:logs:us-east-1:123456789012:log-group:{name}"])
+
+
+class IamRoleTest(unittest.TestCase):
+    def test_aws_managed_policies_attach_and_hold_the_role(self):
+        iam = client("plain", "iam")
+        role = execution_role("plain").split("/")[-1]
+        policy = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+        iam.attach_role_policy(RoleName=role, PolicyArn=policy)
+        self.assertEqual(
+            error_and_message(iam.delete_role, RoleName=role),
+            ("DeleteConflict", 409, "Cannot delete entity, must detach all policies first."),
+        )
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy)
+        iam.delete_role(RoleName=role)
+        self.assertFalse([i for i in inventory("plain") if "AWSManagedPolicy" in i])
+
+
+class AutoscalingTest(unittest.TestCase):
+    """fixes.py 18, always on."""
+
+    def test_targets_keep_tags_policies_need_a_target_and_go_with_it(self):
+        ecs = Ecs("plain", Network("plain"))
+        service = FargateService(ecs)
+        scaling = client("plain", "application-autoscaling")
+        target = dict(
+            ServiceNamespace="ecs", ResourceId=f"service/{ecs.cluster}/{service.name}",
+            ScalableDimension="ecs:service:DesiredCount",
+        )
+        arn = scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4, Tags={"a": "1"})[
+            "ScalableTargetARN"
+        ]
+        scaling.tag_resource(ResourceARN=arn, Tags={"b": "2"})
+        scaling.untag_resource(ResourceARN=arn, TagKeys=["a"])
+        self.assertEqual(scaling.list_tags_for_resource(ResourceARN=arn)["Tags"], {"b": "2"})
+        self.assertEqual(
+            error_of(scaling.list_tags_for_resource, ResourceARN=arn + "x"), ("ResourceNotFoundException", 400)
+        )
+
+        def policy(value, **where):
+            return scaling.put_scaling_policy(
+                PolicyName="cpu", PolicyType="TargetTrackingScaling", **dict(target, **where),
+                TargetTrackingScalingPolicyConfiguration={
+                    "TargetValue": value,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+                },
+            )["PolicyARN"]
+
+        self.assertEqual(
+            error_of(policy, 50.0, ResourceId=f"service/{ecs.cluster}/none"), ("ObjectNotFoundException", 400)
+        )
+        first = policy(50.0)
+        self.assertEqual(policy(60.0), first)
+        [described] = scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=target["ResourceId"])[
+            "ScalingPolicies"
+        ]
+        self.assertEqual(described["TargetTrackingScalingPolicyConfiguration"]["TargetValue"], 60.0)
+        scaling.deregister_scalable_target(**target)
+        self.assertEqual(
+            scaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=target["ResourceId"])["ScalingPolicies"],
+            [],
+        )
 
 
 # ---------------------------------------------------------------------------------------------

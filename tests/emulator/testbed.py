@@ -14,7 +14,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                rds_instance_modify (modifying -> available after ModifyDBCluster,
                ModifyDBInstance), rds_cluster_delete, rds_instance_delete (deleting -> gone),
                load_balancer (provisioning -> active),
-               cloudfront (InProgress -> Deployed, after create and after update)
+               cloudfront (InProgress -> Deployed, after create and after update),
+               ecs_deployment (an ECS service's PRIMARY deployment IN_PROGRESS -> COMPLETED,
+               after CreateService and after an UpdateService that deploys; without it at
+               once), ecs_service_delete (a deleted ECS service DRAINING -> INACTIVE)
   refusals     true: AWS's refusals with AWS's error codes (DependencyViolation for a subnet
                holding a network interface, a security group referenced by another group or
                used by an interface, a VPC with dependents (an attached internet gateway, a
@@ -37,7 +40,16 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                the test bed adds always, renew theirs always);
                OriginAccessControlInUse and CloudFrontOriginAccessIdentityInUse for one that an
                origin of a distribution names; ClusterContainsServicesException and
-               ClusterContainsTasksException for an ECS cluster with active services or tasks;
+               ClusterContainsTasksException for an ECS cluster with active (or draining) services
+               or tasks; for ECS CreateService, InvalidParameterException "Creation of service
+               was not idempotent." for a name an ACTIVE service has with other parameters (the
+               same parameters answer that service), "Unable to Start a service that is still
+               Draining." for a DRAINING one's, ClusterNotFoundException for an INACTIVE cluster,
+               InvalidParameterException for a target group no listener forwards to or of type
+               instance for an awsvpc task definition;
+               ServiceNotActiveException for UpdateService of a service not ACTIVE;
+               InvalidParameterException for a CloudWatch Logs retention that is not one of
+               AWS's values, AccessDeniedException for a log group's KMS key that does not exist;
                InvalidDBInstanceState for an RDS instance already being deleted or modified
                while not available, InvalidDBClusterStateFault likewise for a DB cluster (and
                for a final snapshot of a cluster not available); InvalidParameterCombination for
@@ -57,9 +69,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                cluster with instances not being deleted (InvalidDBClusterStateFault) and a
                target group a listener or rule forwards to (ResourceInUse)
   linger       seconds a deleted NAT gateway's (requester-managed) network interface stays in
-               its subnet; likewise a deleted load balancer's (one per subnet) and a stopped
-               awsvpc ECS task's. Load balancers and tasks have such interfaces only while
-               linger or refusals are on
+               its subnet; likewise a deleted load balancer's (one per subnet), a stopped
+               awsvpc ECS task's and an ECS service's tasks' (one per running task, released
+               when the service is INACTIVE or scaled in). Load balancers, tasks and services
+               have such interfaces only while linger or refusals are on
   pagination   true: EC2 describes honour MaxResults and NextToken, RDS describes MaxRecords
                (20..100, else InvalidParameterValue) and Marker (consistency and tag_lag are
                EC2's only)
@@ -67,6 +80,10 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                names its id answers AWS's NotFound error for it)
   tag_lag      seconds a newly created resource shows without its tags (and is not matched by
                tag filters)
+  iam_propagation
+               seconds an IAM role is unknown to ECS after CreateRole: RegisterTaskDefinition
+               naming it (executionRoleArn, taskRoleArn) is AccessDeniedException (iam:PassRole),
+               CreateService passing it as `role` InvalidParameterException
   faults       {"rate": 0.2, "kinds": [...], "operations": [...], "max_in_row": 2, "seed": 7,
                 "timeout_s": 3,
                 "targets": [{"operation": "CreateVpc", "nth": 1, "kind": "503",
@@ -137,12 +154,15 @@ STRICT = {
         "rds_instance_modify": 1.0,
         "load_balancer": 1.0,
         "cloudfront": 2.0,
+        "ecs_deployment": 2.0,
+        "ecs_service_delete": 2.0,
     },
     "refusals": True,
     "linger": 2.0,
     "pagination": True,
     "consistency": 1.0,
     "tag_lag": 1.5,
+    "iam_propagation": 1.0,
 }
 
 
@@ -155,6 +175,7 @@ class Config:
             "pagination": False,
             "consistency": 0.0,
             "tag_lag": 0.0,
+            "iam_propagation": 0.0,
             "faults": {},
             "latency": {},
         }
@@ -851,6 +872,9 @@ def inventory():
         # an RDS default parameter or option group (`default.aurora-postgresql16`), which moto
         # makes when a DB instance of that family first names it.
         if any(str(a).startswith("alias/aws/") for a in getattr(model, "aliases", None) or ()):
+            return True
+        # AWS managed IAM policies (`arn:aws:iam::aws:policy/…`, fixes.py 16).
+        if type(model).__name__ == "AWSManagedPolicy":
             return True
         name = getattr(model, "name", None)
         return type(model).__module__ == "moto.rds.models" and str(name).startswith(("default.", "default:"))

@@ -7,6 +7,7 @@ configured through testbed.CONFIG like the rest."""
 
 import copy
 import time
+import uuid
 
 from testbed import CONFIG, later
 
@@ -1210,6 +1211,415 @@ def install_ecs():
 
 
 # ---------------------------------------------------------------------------------------------
+# ECS services (the ECS kinds, issue 17). moto runs no task for a service: its PRIMARY deployment
+# stays IN_PROGRESS with runningCount 0 forever, a delete makes it INACTIVE at once, and a create
+# under a name in use replaces the service. Here: a deployment is IN_PROGRESS for
+# pending.ecs_deployment seconds, then COMPLETED with its tasks running (at once without the
+# setting); a deleted service is DRAINING for pending.ecs_service_delete seconds, then INACTIVE;
+# under refusals, AWS's answers to a create under a name in use, to a change of a service that is
+# not ACTIVE and to a service in an INACTIVE cluster; and a service's tasks have their interfaces
+# (when interfaces_modelled()), which linger after it like a stopped task's.
+# ---------------------------------------------------------------------------------------------
+
+# A service's settings that moto takes but leaves out of its answers (AWS answers them as set).
+SERVICE_FIELDS = (
+    "deploymentConfiguration", "healthCheckGracePeriodSeconds", "enableECSManagedTags",
+    "enableExecuteCommand", "platformVersion", "placementConstraints", "placementStrategy",
+    "capacityProviderStrategy", "availabilityZoneRebalancing",
+)
+
+
+def ecs_service_request(params):
+    """What a CreateService asked, as a repeat is compared with it: every parameter (clientToken
+    included) but the cluster, which may be named by name or ARN."""
+    return {k: v for k, v in params.items() if k != "cluster"}
+
+
+def service_interfaces(service):
+    return getattr(service, "interfaces", None) or []
+
+
+def sync_service_interfaces(service):
+    """The service's running tasks each have an interface (awsvpc, when interfaces_modelled()):
+    one per task, in the service's subnets in turn and its security groups; tasks gone leave
+    theirs behind to linger."""
+    from moto.ec2.models import ec2_backends
+
+    awsvpc = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
+    subnets = awsvpc.get("subnets") or []
+    ec2 = ec2_backends[service._account_id][service.region_name]
+    enis = list(service_interfaces(service))
+    want = service.running_count if (interfaces_modelled() and subnets and service.status == "ACTIVE") else 0
+    prefix = service.cluster_arn.split(":cluster/", 1)[0]
+    while len(enis) < want:
+        subnet = ec2.get_subnet(subnets[len(enis) % len(subnets)])
+        description = f"{prefix}:attachment/{uuid.uuid4()}"
+        eni = ec2.create_network_interface(
+            subnet, None, group_ids=awsvpc.get("securityGroups") or None, description=description
+        )
+        managed_interface(eni, "amazon-ecs", description)
+        enis.append(eni)
+    if len(enis) > want:
+        release_interfaces(ec2, enis[want:])
+        enis = enis[:want]
+    service.interfaces = enis
+
+
+def new_deployment(service, network_configuration=None):
+    """A new PRIMARY deployment of the service's task definition: IN_PROGRESS, its tasks
+    pending, for pending.ecs_deployment seconds; then COMPLETED, its tasks running, the ones
+    before it gone."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    now = utcnow()
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    before = service.deployments[0] if service.deployments else {}
+    deployment = {
+        "id": deployment_id,
+        "status": "PRIMARY",
+        "taskDefinition": service.task_definition,
+        "desiredCount": service.desired_count,
+        "pendingCount": service.desired_count,
+        "runningCount": 0,
+        "failedTasks": 0,
+        "createdAt": now,
+        "updatedAt": now,
+        "launchType": service.launch_type,
+        "platformVersion": before.get("platformVersion", service.platform_version),
+        "platformFamily": before.get("platformFamily", "EC2" if service.launch_type == "EC2" else "FARGATE"),
+        "networkConfiguration": network_configuration or before.get("networkConfiguration"),
+        "rolloutState": "IN_PROGRESS",
+        "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+    }
+    for old in service.deployments:
+        old["status"] = "ACTIVE"
+    service.deployments.insert(0, deployment)
+    service.pending_count = max(service.desired_count - service.running_count, 0)
+    settle_after(service, CONFIG.pending("ecs_deployment"), lambda: complete_deployment(service, deployment))
+
+
+def settle_after(service, seconds, callback):
+    if seconds > 0:
+        later(seconds, callback)
+    else:
+        callback()
+
+
+def complete_deployment(service, deployment):
+    from moto.core.utils import utcnow
+
+    if service.status != "ACTIVE" or not service.deployments or service.deployments[0] is not deployment:
+        return
+    deployment.update(
+        {
+            "desiredCount": service.desired_count,
+            "runningCount": service.desired_count,
+            "pendingCount": 0,
+            "rolloutState": "COMPLETED",
+            "rolloutStateReason": f"ECS deployment {deployment['id']} completed.",
+            "updatedAt": utcnow(),
+        }
+    )
+    service.deployments[:] = [deployment]
+    # The deployment's tasks replaced the ones before it: their interfaces are let go (they
+    # linger), and the new tasks have their own, in the deployment's network.
+    release_service_interfaces(service)
+    reach_desired_count(service)
+
+
+def release_service_interfaces(service):
+    from moto.ec2.models import ec2_backends
+
+    enis = service_interfaces(service)
+    service.interfaces = []
+    if enis:
+        release_interfaces(ec2_backends[service._account_id][service.region_name], enis)
+
+
+def reach_desired_count(service):
+    from moto.core.utils import utcnow
+
+    if service.status != "ACTIVE":
+        return
+    service.running_count = service.desired_count
+    service.pending_count = 0
+    primary = service.deployments[0] if service.deployments else None
+    if primary is not None and primary.get("rolloutState") == "COMPLETED":
+        primary.update({"desiredCount": service.desired_count, "runningCount": service.desired_count, "pendingCount": 0})
+    service.events.insert(
+        0,
+        {
+            "id": str(uuid.uuid4()),
+            "createdAt": utcnow(),
+            "message": f"(service {service.name}) has reached a steady state.",
+        },
+    )
+    sync_service_interfaces(service)
+
+
+def refuse_unusable_target_groups(ecs_backend, load_balancers, task_definition):
+    """AWS refuses a service's load balancer entry whose target group no listener (or rule) of a
+    load balancer forwards to: InvalidParameterException "The target group with targetGroupArn
+    ARN does not have an associated load balancer." (the message Terraform's provider retries:
+    it happens when the service is made before the listener); and a target group of target type
+    `instance` for an awsvpc task definition: "The provided target group ARN has target type
+    instance, which is incompatible with the awsvpc network mode specified in the task
+    definition." (public reports)."""
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.elbv2.models import elbv2_backends
+
+    elbv2 = elbv2_backends[ecs_backend.account_id][ecs_backend.region_name]
+    forwarded = set()
+    for balancer in elbv2.load_balancers.values():
+        for listener in balancer.listeners.values():
+            actions = list(listener.default_actions)
+            for rule in listener.rules.values():
+                actions += list(rule.actions)
+            for action in actions:
+                if action.type == "forward":
+                    forwarded.update(elbv2._get_target_group_arns_from(action_data=action.data))
+    for entry in load_balancers or []:
+        arn = entry.get("targetGroupArn")
+        group = elbv2.target_groups.get(arn or "")
+        if group is None:
+            continue
+        if arn not in forwarded:
+            raise InvalidParameterException(
+                f"The target group with targetGroupArn {arn} does not have an associated load balancer."
+            )
+        if task_definition is not None and task_definition.network_mode == "awsvpc" and group.target_type == "instance":
+            raise InvalidParameterException(
+                "The provided target group ARN has target type instance, which is incompatible with "
+                "the awsvpc network mode specified in the task definition."
+            )
+
+
+def install_ecs_services():
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.ecs.exceptions import ECSException, InvalidParameterException
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create_answer = EC2ContainerServiceResponse.create_service
+    update = EC2ContainerServiceBackend.update_service
+    delete = EC2ContainerServiceBackend.delete_service
+
+    def create_service_answer(self):
+        params = self._get_params()
+        backend = self.ecs_backend
+        cluster = backend._get_cluster(params.get("cluster") or "default")
+        existing = backend.services.get(f"{cluster.name}:{params.get('serviceName')}")
+        if refusals():
+            if cluster.status == "INACTIVE":
+                # AWS (public reports): "ClusterNotFoundException: The referenced cluster was inactive."
+                raise ECSException("ClusterNotFoundException", "The referenced cluster was inactive.")
+            if existing is not None and existing.status == "DRAINING":
+                raise InvalidParameterException("Unable to Start a service that is still Draining.")
+            if existing is not None and existing.status == "ACTIVE":
+                if getattr(existing, "request", None) == ecs_service_request(params):
+                    return ActionResult({"service": existing})
+                raise InvalidParameterException("Creation of service was not idempotent.")
+        refuse_fresh_role(params.get("role"), "service")
+        if refusals() and params.get("loadBalancers"):
+            definition = params.get("taskDefinition")
+            refuse_unusable_target_groups(
+                backend, params["loadBalancers"], backend.describe_task_definition(definition) if definition else None
+            )
+        answer = create_answer(self)
+        service = backend.services[f"{cluster.name}:{params.get('serviceName')}"]
+        service.request = ecs_service_request(params)
+        # Always answered by AWS; moto has neither.
+        service.created_at = utcnow()
+        service.platform_family = "EC2" if service.launch_type == "EC2" else "FARGATE"
+        for field in SERVICE_FIELDS:
+            if field in params:
+                setattr(service, camel_to_snake(field), params[field])
+        if existing is not None and existing is not service:
+            # The one replaced (moto) or gone INACTIVE keeps no interfaces.
+            release_service_interfaces(existing)
+        service.running_count = 0
+        service.deployments[:] = []
+        new_deployment(service, params.get("networkConfiguration"))
+        return answer
+
+    def update_service(self, service_properties):
+        props = dict(service_properties)
+        cluster = self._get_cluster(props.get("cluster") or "default")
+        service = self._get_service(cluster.name, props["service"].split("/")[-1])
+        if refusals() and service.status != "ACTIVE":
+            # UpdateService's ServiceNotActiveException (API reference; the wording of public reports).
+            raise ECSException("ServiceNotActiveException", "Service was not ACTIVE.")
+        before = (service.task_definition, service.desired_count, service.running_count)
+        deployed = copy.deepcopy(
+            [getattr(service, a, None) for a in ("network_configuration", "platform_version", "load_balancers")]
+        )
+        service = update(self, service_properties)
+        # moto sets runningCount to the new desired count at once: it is reached with the
+        # deployment.
+        service.running_count = before[2]
+        service.pending_count = max(service.desired_count - service.running_count, 0)
+        if props.get("network_configuration"):
+            service.network_configuration = props["network_configuration"]
+        now = [getattr(service, a, None) for a in ("network_configuration", "platform_version", "load_balancers")]
+        if service.task_definition != before[0] or now != deployed or props.get("force_new_deployment"):
+            new_deployment(service, props.get("network_configuration"))
+        elif service.desired_count != before[1] or service.running_count != service.desired_count:
+            primary = service.deployments[0] if service.deployments else None
+            if primary is not None:
+                primary["desiredCount"] = service.desired_count
+            settle_after(service, CONFIG.pending("ecs_deployment"), lambda: reach_desired_count(service))
+        return service
+
+    def delete_service(self, cluster_name, service_name, force):
+        service = delete(self, cluster_name, service_name, force)
+        service.running_count = 0
+        delay = CONFIG.pending("ecs_service_delete")
+
+        def inactive():
+            if service.status == "DRAINING":
+                service.status = "INACTIVE"
+            release_service_interfaces(service)
+
+        if delay > 0:
+            service.status = "DRAINING"
+            later(delay, inactive)
+        else:
+            inactive()
+        return service
+
+    EC2ContainerServiceResponse.create_service = create_service_answer
+    EC2ContainerServiceBackend.update_service = update_service
+    EC2ContainerServiceBackend.delete_service = delete_service
+
+
+def camel_to_snake(name):
+    from moto.core.utils import camelcase_to_underscores
+
+    return camelcase_to_underscores(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# IAM's eventual consistency for new roles (iam_propagation seconds): ECS does not know a role
+# made moments ago. RegisterTaskDefinition naming it as executionRoleArn or taskRoleArn is
+# refused with AccessDeniedException ("… is not authorized to perform: iam:PassRole on
+# resource: ARN", a public report of 2026 with CloudTrail: "Re-running the apply succeeds");
+# CreateService passing it as `role` with InvalidParameterException ("Unable to assume role and
+# validate the specified targetGroupArn. Please verify that the ECS service role being passed
+# has the proper permissions.", the message Terraform's provider retries).
+# ---------------------------------------------------------------------------------------------
+
+# Roles by ARN: when each was made.
+ROLES_MADE = {}
+
+
+def refuse_fresh_role(arn, use):
+    from moto.ecs.exceptions import ECSException, InvalidParameterException
+
+    window = float(CONFIG["iam_propagation"] or 0)
+    made = ROLES_MADE.get(arn or "")
+    if window <= 0 or made is None or time.time() - made >= window:
+        return
+    if use == "service":
+        raise InvalidParameterException(
+            "Unable to assume role and validate the specified targetGroupArn. Please verify that "
+            "the ECS service role being passed has the proper permissions."
+        )
+    account = arn.split(":")[4]
+    raise ECSException(
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{account}:user/moto is not authorized to perform: iam:PassRole on "
+        f"resource: {arn}",
+    )
+
+
+def install_iam_propagation():
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.iam.models import IAMBackend
+
+    create_role = IAMBackend.create_role
+    register = EC2ContainerServiceBackend.register_task_definition
+
+    def create_role_timed(self, *args, **kwargs):
+        role = create_role(self, *args, **kwargs)
+        ROLES_MADE[role.arn] = time.time()
+        return role
+
+    def register_task_definition(self, *args, **kwargs):
+        for key in ("execution_role_arn", "task_role_arn"):
+            refuse_fresh_role(kwargs.get(key), "task definition")
+        return register(self, *args, **kwargs)
+
+    IAMBackend.create_role = create_role_timed
+    EC2ContainerServiceBackend.register_task_definition = register_task_definition
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudWatch Logs: a retention that is not one of AWS's values is refused (refusals):
+# InvalidParameterException "1 validation error detected: Value '2' at 'retentionInDays' failed
+# to satisfy constraint: Member must satisfy enum value set: [1, 3, …]" (moto's wording of
+# AWS's validation errors; the API reference lists the values). moto takes any number.
+# ---------------------------------------------------------------------------------------------
+
+RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)
+
+
+def install_logs():
+    from moto.logs.exceptions import InvalidParameterException
+    from moto.logs.models import LogsBackend
+
+    put_retention = LogsBackend.put_retention_policy
+
+    def put_retention_policy(self, log_group_name, retention_in_days):
+        if refusals() and retention_in_days is not None and int(retention_in_days) not in RETENTION_DAYS:
+            raise InvalidParameterException(
+                constraint="Member must satisfy enum value set: ["
+                + ", ".join(str(d) for d in RETENTION_DAYS) + "]",
+                parameter="retentionInDays",
+                value=retention_in_days,
+            )
+        return put_retention(self, log_group_name, retention_in_days)
+
+    # A kmsKeyId that is not a key of the account and region: AccessDeniedException "The specified
+    # KMS key does not exist or is not allowed to be used with Arn 'arn:aws:logs:…:log-group:NAME'"
+    # (public reports of 2024; an older one answered InvalidParameterException "The specified
+    # KMS Key Id could not be found."). A key whose policy does not let CloudWatch Logs use it is
+    # refused the same way on AWS: not reproduced (moto evaluates no key policy).
+    create_group = LogsBackend.create_log_group
+
+    def create_log_group(self, log_group_name, tags, **kwargs):
+        key = kwargs.get("kmsKeyId")
+        if refusals() and key and not kms_key_exists(self.account_id, self.region_name, key):
+            from moto.logs.exceptions import LogsClientError
+
+            error = LogsClientError(
+                "AccessDeniedException",
+                "The specified KMS key does not exist or is not allowed to be used with Arn "
+                f"'arn:aws:logs:{self.region_name}:{self.account_id}:log-group:{log_group_name}'",
+            )
+            raise error
+        return create_group(self, log_group_name, tags, **kwargs)
+
+    LogsBackend.put_retention_policy = put_retention_policy
+    LogsBackend.create_log_group = create_log_group
+
+
+def kms_key_exists(account, region, arn):
+    """Whether a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`) names a key moto holds."""
+    from moto.kms.models import kms_backends
+
+    parts = arn.split(":")
+    if len(parts) != 6 or not parts[5].startswith("key/"):
+        return False
+    keys = dict.get(dict.get(kms_backends, parts[4]) or {}, parts[3])
+    return keys is not None and parts[5][len("key/"):] in keys.keys
+
+
+# ---------------------------------------------------------------------------------------------
 # IAM server certificates, always: tags (UploadServerCertificate's Tags, TagServerCertificate,
 # UntagServerCertificate, ListServerCertificateTags, Tags in the Upload and Get answers), one
 # certificate per name (EntityAlreadyExists), an id of its own, the upload's date and the
@@ -1392,4 +1802,7 @@ def install():
     install_cloudfront()
     install_s3_principals()
     install_ecs()
+    install_ecs_services()
+    install_iam_propagation()
+    install_logs()
     install_iam_server_certificates()
