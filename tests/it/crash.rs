@@ -137,6 +137,7 @@ const UPDATE: &[(&str, &str)] = &[
         "    path: /crash/\n",
         "    path: /crash/\n    tags: {Role: changed}\n",
     ),
+    ("retention_in_days: 7", "retention_in_days: 14"),
 ];
 
 /// Replacements of every kind but the internet gateway (it has no field that replaces it): the
@@ -146,7 +147,7 @@ const UPDATE: &[(&str, &str)] = &[
 /// gateway's ASN (its attachment and route table follow), the load balancer's name prefix (its
 /// listener and rule follow), the target group's port (created first always, with a new name
 /// from its prefix), the server certificate's path (created first always; the listener moves to
-/// it). The replacement order swaps too
+/// it), the log group's name prefix. The replacement order swaps too
 /// (see the stack's header): each of these resources is replaced deleting first one way and
 /// creating first the other way.
 const REPLACE: &[(&str, &str)] = &[
@@ -184,6 +185,7 @@ const REPLACE: &[(&str, &str)] = &[
     ("name_prefix: crash-\n", "name_prefix: crash2-\n"),
     ("    port: 80\n    vpc: vpc", "    port: 81\n    vpc: vpc"),
     ("path: /crash/", "path: /crash2/"),
+    ("name_prefix: /crash/logs-", "name_prefix: /crash/logs2-"),
 ];
 
 /// Rewrites the documents with `edits`, forwards or backwards; every value must be there.
@@ -726,7 +728,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (23 resources of 18 kinds: every kind but S3's and CloudFront's six, which the lost-answers stack and the sampled crash test of examples/cookbook-1.12-cloudfront cover) applied onto nothing",
+                    "tests/crash/every-kind.yaml (24 resources of 19 kinds: every kind but S3's, CloudFront's and RDS's ten, which the lost-answers stack and the sampled crash tests of examples/cookbook-1.12-cloudfront and examples/cookbook-2.1-aurora-serverless cover) applied onto nothing",
                 ),
             ),
             (

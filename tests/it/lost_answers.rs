@@ -202,6 +202,11 @@ resources:
     identifier_prefix: lost-
     cluster: db
     tags: {Phase: one}
+  logs:
+    kind: logs.log_group
+    name_prefix: lost-logs-
+    retention_in_days: 7
+    tags: {Phase: one}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -428,6 +433,11 @@ resources:
     identifier_prefix: lost-
     cluster: db
     tags: {Phase: two}
+  logs:
+    kind: logs.log_group
+    name_prefix: lost-logs-
+    retention_in_days: 14
+    tags: {Phase: two}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -586,7 +596,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 28 kinds (36 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 29 kinds (37 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

@@ -14,6 +14,7 @@ mod inputs;
 mod ipv6;
 mod lifecycle;
 mod lifecycle_emulator;
+mod logs;
 mod long_ops;
 mod lost_answers;
 mod network;

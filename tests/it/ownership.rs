@@ -574,9 +574,12 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         "cookbook-1.12-cloudfront",
         "cookbook-2.1-aurora-serverless",
         "the origin access identity stack of tests/it/cloudfront.rs",
+        "the log group of tests/it/logs.rs",
     ] {
         let s = if example.starts_with("the origin") {
             Stack::new("ex", crate::cloudfront::WITH_IDENTITY)
+        } else if example.starts_with("the log group") {
+            Stack::new("ex", crate::logs::LOG_GROUP)
         } else {
             let s = Stack::example(example);
             // elbv2:: applies the same example on the shared emulator at the same time: a

@@ -855,8 +855,44 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out.extend(certificates_and_buckets_at(url, stack).await);
     out.extend(cloudfront_at(url, stack).await);
     out.extend(rds_at(url, stack).await);
+    out.extend(log_groups_at(url, stack).await);
     out.sort();
     out
+}
+
+/// CloudWatch Logs log groups (of the stack, or all), for [`resources_at`].
+async fn log_groups_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let c = aws_sdk_cloudwatchlogs::Client::new(&observer_conf(url, "us-east-1").await);
+    let groups = c.describe_log_groups().send().await.expect("log groups");
+    let mut out = Vec::new();
+    for g in groups.log_groups() {
+        let arn = g.log_group_arn().unwrap_or_default();
+        let tags = match c.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(t) => t,
+            // Deleted since the listing (by a test beside this one).
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                continue;
+            }
+            Err(e) => panic!("a log group's tags: {e:?}"),
+        };
+        let value = |k: &str| tags.tags().and_then(|t| t.get(k)).cloned();
+        if stack.is_none() || value("strata:stack").as_deref() == stack {
+            out.push(Owned {
+                kind: "logs.log_group".to_string(),
+                id: g.log_group_name().unwrap_or_default().to_string(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// An observer CloudWatch Logs client for the shared emulator.
+pub async fn logs() -> aws_sdk_cloudwatchlogs::Client {
+    aws_sdk_cloudwatchlogs::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
 }
 
 /// An observer RDS client for the shared emulator.

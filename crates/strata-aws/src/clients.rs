@@ -87,6 +87,7 @@ service_client!(aws_sdk_s3, "s3", |b, sdk| b
     .force_path_style(sdk.endpoint_url().is_some()));
 service_client!(aws_sdk_cloudfront, "cloudfront");
 service_client!(aws_sdk_rds, "rds");
+service_client!(aws_sdk_cloudwatchlogs, "logs");
 service_client!(aws_sdk_resourcegroupstagging, "tagging");
 
 /// The services the registry can build clients for (each has a row in `budget::TABLE` and a
@@ -98,6 +99,7 @@ pub const SERVICES: &[&str] = &[
     <aws_sdk_s3::Client as ServiceClient>::SERVICE,
     <aws_sdk_cloudfront::Client as ServiceClient>::SERVICE,
     <aws_sdk_rds::Client as ServiceClient>::SERVICE,
+    <aws_sdk_cloudwatchlogs::Client as ServiceClient>::SERVICE,
     <aws_sdk_resourcegroupstagging::Client as ServiceClient>::SERVICE,
 ];
 

@@ -19,6 +19,7 @@ pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod kind;
+pub mod logs;
 pub mod rds;
 pub mod s3;
 pub mod tags;

@@ -46,6 +46,14 @@ fn a_kms_alias_for_a_cluster_key_is_refused() {
     ));
 }
 
+/// A retention CloudWatch Logs does not offer: refused, naming the nearest it does.
+#[test]
+fn a_log_retention_cloudwatch_does_not_offer_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  logs:\n    kind: logs.log_group\n    name: /ecs/web\n    retention_in_days: 10\n"
+    ));
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(

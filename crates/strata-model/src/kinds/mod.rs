@@ -501,6 +501,7 @@ register_kinds! {
     DbClusterParameterGroup(db_cluster_parameter_group::DbClusterParameterGroupSpec),
     DbCluster(db_cluster::DbClusterSpec),
     DbClusterInstance(db_cluster_instance::DbClusterInstanceSpec),
+    LogGroup(log_group::LogGroupSpec),
 }
 
 /// Looks a kind up by name.
