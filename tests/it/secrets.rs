@@ -319,7 +319,9 @@ async fn a_secret_reaches_aws_and_is_written_nowhere() {
          any line of it (as written, URL-encoded, JSON- or \
          XML-escaped) in {} KiB scanned: the output of {} runs and, after each, every file in \
          the stack directory but the documents and the certificate's files ({} files: {}); the values reached AWS; the lockfile and the \
-         saved plan are mode 0600; a saved plan needs the variable again",
+         saved plan are mode 0600; a saved plan needs the variable again; the cluster's \
+         password was recorded as a PBKDF2 verifier, its rotation planned as a sensitive \
+         change of `master_password` and applied, and the plan after it was empty",
         seen.text.len() / 1024,
         seen.runs,
         seen.files.len(),
