@@ -20,6 +20,51 @@ fn position(log: &[Call], operation: &str, id: Option<&str>) -> Option<usize> {
     })
 }
 
+/// A subnet as the emulator holds it.
+async fn subnet(id: &str) -> aws_sdk_ec2::types::Subnet {
+    let out = ec2()
+        .await
+        .describe_subnets()
+        .subnet_ids(id)
+        .send()
+        .await
+        .expect("subnet");
+    out.subnets()[0].clone()
+}
+
+/// Sets a subnet's `map_public_ip_on_launch` outside strata.
+async fn set_public_ip_on_launch(id: &str, on: bool) {
+    ec2()
+        .await
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(on)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("modify outside strata");
+}
+
+/// Sets one tag of a resource outside strata.
+async fn tag_outside(id: &str, key: &str, value: &str) {
+    ec2()
+        .await
+        .create_tags()
+        .resources(id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag outside strata");
+}
+
 const PREVENT: &str = "stack: STACK
 region: us-east-1
 resources:
@@ -205,45 +250,10 @@ resources:
     );
     s.apply_clean();
     let a = s.id_of("a");
-    let c = ec2().await;
-    c.modify_subnet_attribute()
-        .subnet_id(&a)
-        .map_public_ip_on_launch(
-            aws_sdk_ec2::types::AttributeBooleanValue::builder()
-                .value(true)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("modify outside strata");
-    let retag = |key: &str, value: &str| {
-        let (key, value) = (key.to_string(), value.to_string());
-        let c = c.clone();
-        let a = a.clone();
-        async move {
-            c.create_tags()
-                .resources(a)
-                .tags(
-                    aws_sdk_ec2::types::Tag::builder()
-                        .key(key)
-                        .value(value)
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("tag outside strata");
-        }
-    };
-    retag("Owner", "finance").await;
+    set_public_ip_on_launch(&a, true).await;
+    tag_outside(&a, "Owner", "finance").await;
     let live = || async {
-        let out = ec2()
-            .await
-            .describe_subnets()
-            .subnet_ids(&a)
-            .send()
-            .await
-            .expect("subnet");
-        let sub = out.subnets()[0].clone();
+        let sub = subnet(&a).await;
         (
             sub.map_public_ip_on_launch(),
             tag(sub.tags(), "Name").map(str::to_string),
@@ -260,7 +270,7 @@ resources:
 
     // Another tag changed outside strata is drift: apply puts it back and still leaves the
     // ignored key and field as they are.
-    retag("Name", "hand-edited").await;
+    tag_outside(&a, "Name", "hand-edited").await;
     let text = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
     assert!(
         text.contains("\"hand-edited\" -> \"web\"") && !text.contains("finance"),
@@ -312,16 +322,8 @@ resources:
     );
     s.apply_clean();
     let a = s.id_of("a");
-    let c = ec2().await;
     let live = || async {
-        let out = ec2()
-            .await
-            .describe_subnets()
-            .subnet_ids(&a)
-            .send()
-            .await
-            .expect("subnet");
-        let sub = out.subnets()[0].clone();
+        let sub = subnet(&a).await;
         (
             sub.map_public_ip_on_launch(),
             tag(sub.tags(), "Name").map(str::to_string),
@@ -334,16 +336,7 @@ resources:
     );
 
     // Its owner changes it: shown, and not a change.
-    c.modify_subnet_attribute()
-        .subnet_id(&a)
-        .map_public_ip_on_launch(
-            aws_sdk_ec2::types::AttributeBooleanValue::builder()
-                .value(false)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("modify outside strata");
+    set_public_ip_on_launch(&a, false).await;
     let text = stdout(&s.expect(0, &["plan", "--detailed-exitcode"]));
     assert!(
         text.contains("a.map_public_ip_on_launch is false; the documents say true")
@@ -364,17 +357,7 @@ resources:
     assert_eq!(a_plan["set_elsewhere"][0]["before"], false);
 
     // Drift of another field is repaired; the owned one stays as its owner left it.
-    c.create_tags()
-        .resources(&a)
-        .tags(
-            aws_sdk_ec2::types::Tag::builder()
-                .key("Name")
-                .value("hand-edited")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("tag outside strata");
+    tag_outside(&a, "Name", "hand-edited").await;
     s.expect(2, &["plan", "--detailed-exitcode"]);
     s.apply_clean();
     assert_eq!(live().await, (Some(false), Some("web".into())));

@@ -382,6 +382,78 @@ pub fn modified_already(req: &UpdateRequest<'_>, same: impl Fn(&str) -> bool) ->
     }
 }
 
+/// The identifiers a read of `kind` describes: the lockfile's and the stack's from the tagging
+/// API's listing; `None` when there is no listing (a context without one): then every
+/// resource of the kind is described and kept by its tags.
+pub async fn ids_to_read(
+    cx: &Ctx,
+    kind: &dyn AwsKind,
+    ids: &[String],
+    stack: &str,
+) -> Result<Option<Vec<String>>, ProviderError> {
+    let tagged = crate::discovery::tagged_ids(cx, kind.discovery(), stack).await?;
+    Ok(tagged.map(|t| {
+        let mut all: Vec<String> = ids.iter().cloned().chain(t).collect();
+        all.sort();
+        all.dedup();
+        all
+    }))
+}
+
+/// Reads a kind whose API describes one name a call, or all: each name [`ids_to_read`] gives
+/// (`one`; `None` when there is none), or without a listing every resource (`all`); then each
+/// one's per-resource read (`live`: its tags, its settings), where one deleted in between is
+/// gone ([`gone_between`]); kept when the lockfile records it or it carries the stack's tag.
+pub async fn read_by_name<T, O, OF, A, AF, L, LF>(
+    cx: &Ctx,
+    kind: &dyn AwsKind,
+    req: &ReadRequest<'_>,
+    one: O,
+    all: A,
+    live: L,
+) -> Result<Vec<LiveResource>, ProviderError>
+where
+    O: Fn(String) -> OF,
+    OF: Future<Output = Result<Option<T>, ProviderError>>,
+    A: FnOnce() -> AF,
+    AF: Future<Output = Result<Vec<T>, ProviderError>>,
+    L: Fn(T) -> LF,
+    LF: Future<Output = Result<LiveResource, ProviderError>>,
+{
+    let found: Vec<T> = match ids_to_read(cx, kind, req.ids, req.stack).await? {
+        Some(names) => futures_util::future::try_join_all(names.into_iter().map(one))
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
+        None => all().await?,
+    };
+    let read = futures_util::future::try_join_all(found.into_iter().map(|t| {
+        let read = live(t);
+        async { gone_between(read.await) }
+    }))
+    .await?;
+    Ok(read
+        .into_iter()
+        .flatten()
+        .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+        .collect())
+}
+
+/// The name (or identifier) a create gives: the `name` field's value, or one made from the
+/// `prefix` field's and the create's journaled token, so that a repeat after a crash makes the
+/// same name.
+pub fn name_or_prefix(
+    req: &CreateRequest<'_>,
+    name: &str,
+    prefix: &str,
+) -> Result<String, ProviderError> {
+    match str_field(req.attrs, prefix) {
+        Some(p) => Ok(strata_model::kinds::name_with_suffix(p, req.token)),
+        None => required(req.attrs, name).map(str::to_string),
+    }
+}
+
 /// The result of a call that removes something (a route, an association): `NotFound`, nothing
 /// left to remove, is done.
 pub fn removed<T>(sent: Result<T, ProviderError>) -> Result<(), ProviderError> {

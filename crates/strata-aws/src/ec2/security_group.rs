@@ -17,18 +17,18 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 use strata_engine::value::Attrs;
-use strata_model::kinds::name_with_suffix;
 use strata_model::kinds::security_group::{SELF, normalize_protocol};
 
 use super::tags::{self, tag_specification};
 use super::{
     AwsKind, Refusal, create_once, created, delete_until_free, describe_blocking_interfaces,
-    id_filter, live, required, str_field, until_visible, updated,
+    id_filter, live, required, until_visible, updated,
 };
 use super::{Scope, describe_ids_and_stack};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(1200);
 
@@ -347,10 +347,7 @@ impl AwsKind for SecurityGroup {
         let a = req.attrs;
         let (vpc, description) = (required(a, "vpc")?, required(a, "description")?);
         // A prefix is completed from the journaled token: a repeat after a crash names the same.
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let name = name.as_str();
         let (id, _) = create_once(
             cx,

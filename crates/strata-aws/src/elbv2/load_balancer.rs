@@ -15,7 +15,6 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
@@ -25,6 +24,7 @@ use super::{
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 use crate::wait::{self, Backoff, Goal, Poll};
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(900);
@@ -269,10 +269,7 @@ impl AwsKind for LoadBalancer {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let (arn, _) = create_once(
             cx,
             self,

@@ -16,7 +16,6 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 use strata_engine::value::Attrs;
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
@@ -26,6 +25,7 @@ use super::{
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -253,10 +253,7 @@ impl AwsKind for TargetGroup {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let port = a
             .get("port")
             .and_then(Value::as_i64)

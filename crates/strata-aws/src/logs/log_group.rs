@@ -6,21 +6,21 @@
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::LogGroup;
 use futures_util::TryFutureExt;
-use futures_util::future::try_join_all;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
-use strata_model::kinds::name_with_suffix;
 
 use super::tags;
 use super::{
-    AwsKind, client, client_once, create_once, created, gone_between, i32_field, str_field, updated,
+    AwsKind, client, client_once, create_once, created, i32_field, read_by_name, removed,
+    str_field, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 pub struct LogGroupKind;
 
@@ -81,10 +81,10 @@ fn to_live(g: &LogGroup, t: &std::collections::HashMap<String, String>) -> LiveR
     tags::live(KIND, name, t, m)
 }
 
-/// The group with its tags; `None` when it was deleted since it was described.
-async fn with_tags(cx: &Ctx, g: LogGroup) -> Result<Option<LiveResource>, ProviderError> {
-    let t = gone_between(tags::of(cx, &arn_of(&g)).await)?;
-    Ok(t.map(|t| to_live(&g, &t)))
+/// The group with its tags.
+async fn with_tags(cx: &Ctx, g: LogGroup) -> Result<LiveResource, ProviderError> {
+    let t = tags::of(cx, &arn_of(&g)).await?;
+    Ok(to_live(&g, &t))
 }
 
 /// Sets the retention the attributes give, or removes it (events kept for ever).
@@ -99,16 +99,13 @@ async fn retention(cx: &Ctx, name: &str, days: Option<i32>) -> Result<(), Provid
             .await
             .map(|_| ())
             .map_err(aws("logs:PutRetentionPolicy")),
-        None => match c
-            .delete_retention_policy()
-            .log_group_name(name)
-            .send()
-            .await
-            .map_err(aws("logs:DeleteRetentionPolicy"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => Err(e),
-            _ => Ok(()),
-        },
+        None => removed(
+            c.delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(aws("logs:DeleteRetentionPolicy")),
+        ),
     }
 }
 
@@ -151,26 +148,15 @@ impl AwsKind for LogGroupKind {
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let tagged = crate::discovery::tagged_ids(cx, self.discovery(), req.stack).await?;
-        let groups: Vec<LogGroup> = match tagged {
-            Some(t) => {
-                let mut names: Vec<String> = req.ids.iter().cloned().chain(t).collect();
-                names.sort();
-                names.dedup();
-                try_join_all(names.iter().map(|n| one(cx, n)))
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .collect()
-            }
-            None => all(cx).await?,
-        };
-        let live = try_join_all(groups.into_iter().map(|g| with_tags(cx, g))).await?;
-        Ok(live
-            .into_iter()
-            .flatten()
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
-            .collect())
+        read_by_name(
+            cx,
+            self,
+            req,
+            |n| async move { one(cx, &n).await },
+            || all(cx),
+            |g| with_tags(cx, g),
+        )
+        .await
     }
 
     /// CreateLogGroup, tagged and with its KMS key in the call, then its retention. The create
@@ -182,10 +168,7 @@ impl AwsKind for LogGroupKind {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let (id, _) = create_once(
             cx,
             self,
@@ -243,15 +226,13 @@ impl AwsKind for LogGroupKind {
         req: &DeleteRequest<'_>,
         _: &Progress,
     ) -> Result<(), ProviderError> {
-        match client(cx)
-            .delete_log_group()
-            .log_group_name(req.id)
-            .send()
-            .await
-            .map_err(aws("logs:DeleteLogGroup"))
-        {
-            Err(e) if e.class != ErrorClass::NotFound => Err(e),
-            _ => Ok(()),
-        }
+        removed(
+            client(cx)
+                .delete_log_group()
+                .log_group_name(req.id)
+                .send()
+                .await
+                .map_err(aws("logs:DeleteLogGroup")),
+        )
     }
 }

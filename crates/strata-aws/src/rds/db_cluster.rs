@@ -20,7 +20,6 @@ use strata_engine::provider::{
     Recorded, UpdateRequest,
 };
 use strata_engine::value::Attrs;
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
@@ -30,6 +29,7 @@ use super::{
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 use crate::wait::{self, Backoff, Goal, Poll};
 
 pub struct DbClusterKind;
@@ -400,10 +400,7 @@ impl AwsKind for DbClusterKind {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let id = match str_field(a, "identifier_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "identifier")?.to_string(),
-        };
+        let id = name_or_prefix(req, "identifier", "identifier_prefix")?;
         let managed = bool_field(a, "manage_master_user_password").unwrap_or(true);
         let (id, _) = create_once(
             cx,

@@ -16,7 +16,6 @@ use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
@@ -26,6 +25,7 @@ use super::{
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 use crate::wait::{self, Backoff, Goal, Poll};
 
 pub struct DbClusterInstanceKind;
@@ -187,10 +187,7 @@ impl AwsKind for DbClusterInstanceKind {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let id = match str_field(a, "identifier_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "identifier")?.to_string(),
-        };
+        let id = name_or_prefix(req, "identifier", "identifier_prefix")?;
         let cluster = super::required(a, "cluster")?.to_string();
         let engine = engine_of(cx, &cluster).await?;
         let (id, _) = create_once(

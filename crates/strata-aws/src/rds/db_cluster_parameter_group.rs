@@ -7,23 +7,22 @@
 use async_trait::async_trait;
 use aws_sdk_rds::types::{ApplyMethod, DbClusterParameterGroup, Parameter};
 use futures_util::TryFutureExt;
-use futures_util::future::try_join_all;
 use serde_json::{Value, json};
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
 use strata_engine::value::Attrs;
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, gone_between,
-    ids_to_read, str_field, tags_of, updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, read_by_name, str_field,
+    tags_of, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 pub struct DbClusterParameterGroupKind;
 
@@ -194,28 +193,15 @@ impl AwsKind for DbClusterParameterGroupKind {
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups: Vec<DbClusterParameterGroup> =
-            match ids_to_read(cx, self, req.ids, req.stack).await? {
-                Some(names) => try_join_all(names.iter().map(|n| one(cx, n)))
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-                None => all(cx).await?,
-            };
-        // Without a listing, the tags decide which groups are the stack's; read those only.
-        // A group deleted since it was described is gone.
-        let live = try_join_all(
-            groups
-                .into_iter()
-                .map(|g| async { gone_between(read_one(cx, g).await) }),
+        read_by_name(
+            cx,
+            self,
+            req,
+            |n| async move { one(cx, &n).await },
+            || all(cx),
+            |g| read_one(cx, g),
         )
-        .await?;
-        Ok(live
-            .into_iter()
-            .flatten()
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
-            .collect())
+        .await
     }
 
     async fn create(
@@ -225,10 +211,7 @@ impl AwsKind for DbClusterParameterGroupKind {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let (id, sent) = create_once(
             cx,
             self,

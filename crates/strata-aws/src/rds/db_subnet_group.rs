@@ -5,22 +5,21 @@
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbSubnetGroup;
 use futures_util::TryFutureExt;
-use futures_util::future::try_join_all;
 use serde_json::json;
 use strata_engine::provider::{
     CreateRequest, DeleteRequest, ErrorClass, LiveResource, Progress, ProviderError, ReadRequest,
     UpdateRequest,
 };
-use strata_model::kinds::name_with_suffix;
 
 use super::tags::{self, create_tags};
 use super::{
-    AwsKind, client, client_once, create_once, created, delete_until_free, gone_between,
-    ids_to_read, str_field, str_list, tags_of, updated,
+    AwsKind, client, client_once, create_once, created, delete_until_free, read_by_name, str_field,
+    str_list, tags_of, updated,
 };
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 pub struct DbSubnetGroupKind;
 
@@ -75,10 +74,10 @@ fn to_live(g: &DbSubnetGroup, t: &[aws_sdk_rds::types::Tag]) -> LiveResource {
     )
 }
 
-/// The group with its tags; `None` when it was deleted since it was described.
-async fn with_tags(cx: &Ctx, g: DbSubnetGroup) -> Result<Option<LiveResource>, ProviderError> {
-    let t = gone_between(tags_of(cx, g.db_subnet_group_arn().unwrap_or_default()).await)?;
-    Ok(t.map(|t| to_live(&g, &t)))
+/// The group with its tags.
+async fn with_tags(cx: &Ctx, g: DbSubnetGroup) -> Result<LiveResource, ProviderError> {
+    let t = tags_of(cx, g.db_subnet_group_arn().unwrap_or_default()).await?;
+    Ok(to_live(&g, &t))
 }
 
 #[async_trait]
@@ -98,20 +97,15 @@ impl AwsKind for DbSubnetGroupKind {
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let groups = match ids_to_read(cx, self, req.ids, req.stack).await? {
-            Some(names) => try_join_all(names.iter().map(|n| one(cx, n)))
-                .await?
-                .into_iter()
-                .flatten()
-                .collect(),
-            None => all(cx).await?,
-        };
-        let live = try_join_all(groups.into_iter().map(|g| with_tags(cx, g))).await?;
-        Ok(live
-            .into_iter()
-            .flatten()
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
-            .collect())
+        read_by_name(
+            cx,
+            self,
+            req,
+            |n| async move { one(cx, &n).await },
+            || all(cx),
+            |g| with_tags(cx, g),
+        )
+        .await
     }
 
     async fn create(
@@ -121,10 +115,7 @@ impl AwsKind for DbSubnetGroupKind {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let (id, sent) = create_once(
             cx,
             self,

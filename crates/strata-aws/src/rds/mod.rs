@@ -30,24 +30,6 @@ pub fn id_filter(name: &str, ids: &[String]) -> Filter {
         .build()
 }
 
-/// The identifiers a read of `kind` describes: the lockfile's and the stack's from the tagging
-/// API's listing; `None` when there is no listing (a context without one): then every
-/// resource of the kind is described and kept by its tags.
-pub async fn ids_to_read(
-    cx: &Ctx,
-    kind: &dyn AwsKind,
-    ids: &[String],
-    stack: &str,
-) -> Result<Option<Vec<String>>, ProviderError> {
-    let tagged = crate::discovery::tagged_ids(cx, kind.discovery(), stack).await?;
-    Ok(tagged.map(|t| {
-        let mut all: Vec<String> = ids.iter().cloned().chain(t).collect();
-        all.sort();
-        all.dedup();
-        all
-    }))
-}
-
 /// Whether a described resource is one a read asked for: one of `ids`, or carrying the
 /// stack's tag (a describe without a filter answers every resource of the region).
 pub fn asked_for(id: &str, tags: &[aws_sdk_rds::types::Tag], ids: &[String], stack: &str) -> bool {

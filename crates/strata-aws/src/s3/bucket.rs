@@ -16,12 +16,12 @@ use strata_engine::provider::{
     UpdateRequest,
 };
 use strata_engine::value::Attrs;
-use strata_model::kinds::name_with_suffix;
 
 use super::{AwsKind, bool_field, client, created, str_field, updated};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
+use crate::kind::name_or_prefix;
 
 pub struct Bucket;
 
@@ -318,10 +318,7 @@ impl AwsKind for Bucket {
         progress: &Progress,
     ) -> Result<LiveResource, ProviderError> {
         let a = req.attrs;
-        let name = match str_field(a, "name_prefix") {
-            Some(prefix) => name_with_suffix(prefix, req.token),
-            None => super::required(a, "name")?.to_string(),
-        };
+        let name = name_or_prefix(req, "name", "name_prefix")?;
         let location = (cx.region != "us-east-1").then(|| {
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(cx.region.as_str()))
