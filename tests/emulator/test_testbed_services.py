@@ -2517,6 +2517,34 @@ class FaultAfterTest(unittest.TestCase):
         self.assertIn({"Key": "k", "Value": "v"}, tags)
 
 
+class EndpointDeleteTest(unittest.TestCase):
+    def tearDown(self):
+        set_config("configured", {"pending": {"vpc_endpoint_delete": 0}})
+
+    def test_an_endpoint_deleted_again_once_gone_stays_gone(self):
+        # A delete whose answer was lost is sent again; when the endpoint is gone by then, it
+        # must stay gone (the test bed once set it `deleting` again, for good).
+        set_config("configured", {"pending": {"vpc_endpoint_delete": 0.2}})
+        network = Network("configured")
+        ec2 = network.ec2
+        table = ec2.create_route_table(VpcId=network.vpc)["RouteTable"]["RouteTableId"]
+        endpoint = ec2.create_vpc_endpoint(
+            VpcId=network.vpc, ServiceName="com.amazonaws.us-east-1.s3",
+            VpcEndpointType="Gateway", RouteTableIds=[table],
+        )["VpcEndpoint"]["VpcEndpointId"]
+
+        def state():
+            found = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"]
+            return found[0]["State"] if found else "gone"
+
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        poll(state, lambda s: s in ("deleted", "gone"))
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        time.sleep(0.6)
+        self.assertIn(state(), ("deleted", "gone"))
+
+
 class PeeringTest(unittest.TestCase):
     def tearDown(self):
         set_config("configured", {"pending": {"vpc_peering": 0}})

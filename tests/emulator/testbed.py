@@ -294,6 +294,9 @@ def install_model_patches():
         nat = self.nat_gateways.get(nat_gateway_id)
         if nat is None:
             return delete_nat(self, nat_gateway_id)
+        if nat.state == "deleted":
+            # Deleted again (a repeated call whose first answer was lost): it stays deleted.
+            return nat
         delay = CONFIG.pending("nat_gateway_delete")
         if delay > 0:
             nat.state = "deleting"
@@ -332,7 +335,7 @@ def install_model_patches():
                 )
         delay = CONFIG.pending("transit_gateway_delete")
         tgw = self.transit_gateways.get(transit_gateway_id)
-        if delay > 0 and tgw is not None:
+        if delay > 0 and tgw is not None and tgw.state != "deleted":
             tgw.state = "deleting"
             later(delay, lambda: delete_tgw(self, transit_gateway_id))
             return tgw
@@ -355,7 +358,7 @@ def install_model_patches():
     def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
         delay = CONFIG.pending("tgw_attachment_delete")
         att = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
-        if delay > 0 and att is not None:
+        if delay > 0 and att is not None and att.state != "deleted":
             att.state = "deleting"
             later(delay, lambda: delete_att(self, transit_gateway_attachment_id))
             return att
@@ -379,11 +382,17 @@ def install_model_patches():
     def delete_vpc_endpoints(self, vpce_ids=None):
         delay = CONFIG.pending("vpc_endpoint_delete")
         if delay > 0:
-            for i in vpce_ids or []:
-                e = self.vpc_end_points.get(i)
-                if e is not None:
-                    e.state = "deleting"
-            later(delay, lambda: finish_vpce_delete(self, vpce_ids))
+            # An endpoint already deleted stays so (AWS lists it in `Unsuccessful`): set back to
+            # `deleting`, its second finish would fail on its routes, gone with the first, and
+            # leave it `deleting` for good.
+            live = [
+                i
+                for i in vpce_ids or []
+                if getattr(self.vpc_end_points.get(i), "state", "deleted") != "deleted"
+            ]
+            for i in live:
+                self.vpc_end_points[i].state = "deleting"
+            later(delay, lambda: finish_vpce_delete(self, live))
             return None
         return delete_vpces(self, vpce_ids)
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Call, Scenario, Stack, TestBed, locked_ids, mutating, raw_http, stderr, tagged_ids,
+    Call, Scenario, Stack, TestBed, failure, locked_ids, mutating, raw_http, stderr, tagged_ids,
 };
 
 /// Every kind, with fields that each kind's create calls set.
@@ -573,11 +573,16 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
             let log = tb.log();
             tb.configure(json!({"faults": {"targets": []}}));
             let what = format!(
-                "run {}, {}, answers dropped: {targets:?}",
+                "run {}, {}, answers dropped: {}",
                 run + 1,
-                phase.name
+                phase.name,
+                targets
+                    .iter()
+                    .map(|t| format!("{}#{}", t["operation"], t["nth"]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
-            assert!(out.status.success(), "{what}: {}", stderr(&out));
+            assert!(out.status.success(), "{}\n{what}", failure(&out));
             let injected: Vec<&Call> = log.iter().filter(|c| c.fault.is_some()).collect();
             assert_eq!(
                 injected.len(),

@@ -271,6 +271,19 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A failed run's standard error for an assertion message: its last lines (where the error
+/// is) first, then the whole of it, so that a log that keeps only a message's head shows the
+/// error.
+pub fn failure(o: &Output) -> String {
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().collect();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    format!(
+        "exit {:?}; the end of stderr:\n{tail}\n--- all of stderr:\n{err}",
+        o.status.code()
+    )
+}
+
 /// The actions of a JSON plan that change something: (name, action).
 pub fn changes(plan: &serde_json::Value) -> Vec<(String, String)> {
     changed(plan, "action")
