@@ -25,12 +25,13 @@ use crate::tags::STACK_TAG;
 pub enum Discovery {
     /// The kind's own describe, filtered on the tag.
     OwnDescribe,
-    /// The tagging API's listing: the ARN resource types (`vpc` in
-    /// `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`) whose id (after the `/`) is this kind's.
+    /// The tagging API's listing: the ARN resource types, each with its service (`ec2:vpc` for
+    /// `arn:aws:ec2:REGION:ACCOUNT:vpc/vpc-123`; RDS's and ECS's clusters share the type), whose
+    /// id (after the `/`) is this kind's.
     Tagging(&'static [&'static str]),
     /// The tagging API's listing, for a kind whose id is the whole ARN (Elastic Load
-    /// Balancing): the ARN resource types (`loadbalancer` in
-    /// `arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/web/50dc6c495c0c9188`).
+    /// Balancing): the ARN resource types with their service (`elasticloadbalancing:loadbalancer`
+    /// for `arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/web/50dc6c495c0c9188`).
     TaggingArn(&'static [&'static str]),
     /// The tagging API's listing, for a kind whose ARN names it without a type
     /// (`arn:aws:s3:::NAME`): the ARNs of this service, whose resource part is the id.
@@ -40,14 +41,14 @@ pub enum Discovery {
 /// What one listing found: ARNs by resource type.
 #[derive(Debug, Default)]
 pub struct Listing {
-    /// Whole ARNs, by ARN resource type.
+    /// Whole ARNs, by service and ARN resource type (`ec2:vpc`).
     arns: BTreeMap<String, Vec<String>>,
     /// Ids of ARNs without a resource type (`arn:aws:s3:::NAME`), by service.
     plain: BTreeMap<String, Vec<String>>,
 }
 
 impl Listing {
-    /// The ids of the listing with one of these ARN resource types.
+    /// The ids of the listing with one of these service-qualified ARN resource types.
     pub fn ids(&self, types: &[&str]) -> Vec<String> {
         self.arns(types)
             .iter()
@@ -55,7 +56,7 @@ impl Listing {
             .collect()
     }
 
-    /// The whole ARNs of the listing with one of these ARN resource types.
+    /// The whole ARNs of the listing with one of these service-qualified ARN resource types.
     pub fn arns(&self, types: &[&str]) -> Vec<String> {
         types
             .iter()
@@ -71,9 +72,9 @@ impl Listing {
     }
 
     fn add(&mut self, arn: &str) {
-        if let Some((ty, _)) = arn_resource(arn) {
+        if let (Some(service), Some((ty, _))) = (arn.split(':').nth(2), arn_resource(arn)) {
             self.arns
-                .entry(ty.to_string())
+                .entry(format!("{service}:{ty}"))
                 .or_default()
                 .push(arn.to_string());
         } else if let Some((service, id)) = plain_resource(arn) {
@@ -177,5 +178,24 @@ pub async fn tagged_ids(
             Ok(Some(listings.get(cx, stack).await?.plain_ids(service)))
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_two_services_share_is_told_apart_by_the_service() {
+        let mut l = Listing::default();
+        l.add("arn:aws:rds:us-east-1:123456789012:cluster:db1");
+        l.add("arn:aws:ecs:us-east-1:123456789012:cluster/web");
+        l.add("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1");
+        l.add("arn:aws:s3:::bucket");
+        assert_eq!(l.ids(&["rds:cluster"]), ["db1"]);
+        assert_eq!(l.ids(&["ecs:cluster"]), ["web"]);
+        assert_eq!(l.ids(&["ec2:vpc", "ec2:subnet"]), ["vpc-1"]);
+        assert_eq!(l.plain_ids("s3"), ["bucket"]);
+        assert!(l.ids(&["cluster"]).is_empty());
     }
 }

@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{cloudfront, ec2, elbv2, iam, logs, rds, s3};
+use crate::{cloudfront, ec2, ecs, elbv2, iam, logs, rds, s3};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -102,6 +102,7 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &rds::db_cluster::DbClusterKind,
     &rds::db_cluster_instance::DbClusterInstanceKind,
     &logs::log_group::LogGroupKind,
+    &ecs::cluster::ClusterKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

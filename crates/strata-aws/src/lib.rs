@@ -15,6 +15,7 @@ pub mod cloudfront;
 pub mod config;
 pub mod discovery;
 pub mod ec2;
+pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod iam;

@@ -147,7 +147,7 @@ impl AwsKind for InternetGateway {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["internet-gateway"])
+        Discovery::Tagging(&["ec2:internet-gateway"])
     }
 
     async fn read(

@@ -106,7 +106,7 @@ impl AwsKind for NatGateway {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["natgateway"])
+        Discovery::Tagging(&["ec2:natgateway"])
     }
 
     async fn read(

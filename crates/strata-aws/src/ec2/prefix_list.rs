@@ -307,7 +307,7 @@ impl AwsKind for PrefixList {
 
     /// Found by the tagging API's listing (AWS's ARN type is `prefix-list`; moto writes `managed-prefix-lists`).
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["prefix-list", "managed-prefix-lists"])
+        Discovery::Tagging(&["ec2:prefix-list", "ec2:managed-prefix-lists"])
     }
 
     /// A list's entries are read (one call per list) only when its version is not the one the

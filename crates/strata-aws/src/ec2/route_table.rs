@@ -434,7 +434,7 @@ impl AwsKind for RouteTable {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["route-table"])
+        Discovery::Tagging(&["ec2:route-table"])
     }
 
     async fn read(

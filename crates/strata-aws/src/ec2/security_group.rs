@@ -314,7 +314,7 @@ impl AwsKind for SecurityGroup {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["security-group"])
+        Discovery::Tagging(&["ec2:security-group"])
     }
 
     async fn read(

@@ -85,7 +85,7 @@ impl AwsKind for Subnet {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["subnet"])
+        Discovery::Tagging(&["ec2:subnet"])
     }
 
     async fn read(

@@ -151,7 +151,7 @@ impl AwsKind for TransitGateway {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["transit-gateway"])
+        Discovery::Tagging(&["ec2:transit-gateway"])
     }
 
     async fn read(

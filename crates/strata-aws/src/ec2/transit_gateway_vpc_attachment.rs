@@ -162,7 +162,7 @@ impl AwsKind for TransitGatewayVpcAttachment {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["transit-gateway-attachment"])
+        Discovery::Tagging(&["ec2:transit-gateway-attachment"])
     }
 
     async fn read(

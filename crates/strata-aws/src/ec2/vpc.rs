@@ -322,7 +322,7 @@ impl AwsKind for Vpc {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["vpc"])
+        Discovery::Tagging(&["ec2:vpc"])
     }
 
     async fn read(

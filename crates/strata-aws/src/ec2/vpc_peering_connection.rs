@@ -226,7 +226,7 @@ impl AwsKind for VpcPeeringConnection {
 
     /// Found by the tagging API's listing.
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["vpc-peering-connection"])
+        Discovery::Tagging(&["ec2:vpc-peering-connection"])
     }
 
     async fn read(

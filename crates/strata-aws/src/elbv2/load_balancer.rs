@@ -232,7 +232,7 @@ impl AwsKind for LoadBalancer {
 
     /// Found by the tagging API's listing (`loadbalancer/app/NAME/ID`).
     fn discovery(&self) -> Discovery {
-        Discovery::TaggingArn(&["loadbalancer"])
+        Discovery::TaggingArn(&["elasticloadbalancing:loadbalancer"])
     }
 
     /// `DescribeLoadBalancers` by ARN (20 a call) and `DescribeTags` (20 a call); each load

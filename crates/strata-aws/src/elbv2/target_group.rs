@@ -219,7 +219,7 @@ impl AwsKind for TargetGroup {
 
     /// Found by the tagging API's listing (`targetgroup/NAME/ID`).
     fn discovery(&self) -> Discovery {
-        Discovery::TaggingArn(&["targetgroup"])
+        Discovery::TaggingArn(&["elasticloadbalancing:targetgroup"])
     }
 
     /// `DescribeTargetGroups` by ARN (20 a call) and `DescribeTags` (20 a call); each group's

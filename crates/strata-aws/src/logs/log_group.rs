@@ -138,7 +138,7 @@ impl AwsKind for LogGroupKind {
     }
 
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["log-group"])
+        Discovery::Tagging(&["logs:log-group"])
     }
 
     /// One `DescribeLogGroups` per name the lockfile or the listing gives, then its tags;

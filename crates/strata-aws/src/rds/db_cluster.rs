@@ -355,7 +355,7 @@ impl AwsKind for DbClusterKind {
     }
 
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["cluster"])
+        Discovery::Tagging(&["rds:cluster"])
     }
 
     /// `DescribeDBClusters` filtered on the identifiers the lockfile and the listing give (100

@@ -149,7 +149,7 @@ impl AwsKind for DbClusterInstanceKind {
     }
 
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["db"])
+        Discovery::Tagging(&["rds:db"])
     }
 
     /// `DescribeDBInstances` filtered on the identifiers the lockfile and the listing give (100

@@ -183,7 +183,7 @@ impl AwsKind for DbClusterParameterGroupKind {
     }
 
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["cluster-pg"])
+        Discovery::Tagging(&["rds:cluster-pg"])
     }
 
     /// One describe per name the lockfile or the listing gives, then its tags and its user

@@ -87,7 +87,7 @@ impl AwsKind for DbSubnetGroupKind {
     }
 
     fn discovery(&self) -> Discovery {
-        Discovery::Tagging(&["subgrp"])
+        Discovery::Tagging(&["rds:subgrp"])
     }
 
     /// One `DescribeDBSubnetGroups` per name the lockfile or the listing gives (the API takes

@@ -502,6 +502,7 @@ register_kinds! {
     DbCluster(db_cluster::DbClusterSpec),
     DbClusterInstance(db_cluster_instance::DbClusterInstanceSpec),
     LogGroup(log_group::LogGroupSpec),
+    EcsCluster(ecs_cluster::EcsClusterSpec),
 }
 
 /// Looks a kind up by name.
