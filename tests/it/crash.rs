@@ -138,9 +138,17 @@ const UPDATE: &[(&str, &str)] = &[
         "    path: /crash/\n    tags: {Role: changed}\n",
     ),
     ("retention_in_days: 7", "retention_in_days: 14"),
+    (
+        "container_insights: enabled",
+        "container_insights: disabled",
+    ),
+    ("{Role: task}", "{Role: changed}"),
 ];
 
-/// Replacements of every kind but the internet gateway (it has no field that replaces it): the
+/// Replacements of every kind but the internet gateway (it has no field that replaces it), the
+/// ECS cluster and the task definition (a cluster's name is its only such field, a delete and
+/// a create as the log group's; a task definition's new revision is a create first as the
+/// target group's: left out to keep the suite in its time): the
 /// peer VPC's block (its table and the peering follow), the private subnet's block, the NAT
 /// gateway's address (a new Elastic IP; the old one is deleted), the security group's name and
 /// description, the prefix list's address family, the endpoint's service, the transit
@@ -751,7 +759,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (24 resources of 19 kinds: every kind but S3's, CloudFront's and RDS's ten, which the lost-answers stack and the sampled crash tests of examples/cookbook-1.12-cloudfront and examples/cookbook-2.1-aurora-serverless cover) applied onto nothing",
+                    "tests/crash/every-kind.yaml (26 resources of 21 kinds: every kind but S3's, CloudFront's and RDS's ten, which the lost-answers stack and the sampled crash tests of examples/cookbook-1.12-cloudfront and examples/cookbook-2.1-aurora-serverless cover) applied onto nothing",
                 ),
             ),
             (
@@ -834,7 +842,7 @@ async fn crash_matrix_replace() {
         "replace, in both orders",
         REPLACE,
         "tests/crash/every-kind.yaml with a replacement of every kind but the internet gateway \
-         (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
+         and the two ECS kinds (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
          peering, the prefix list, the security group and the endpoint delete their old copy \
          first there and create the new one first back; the private subnet, the NAT gateway, \
          the transit gateway, its attachment and its route table the other way round; the NAT \

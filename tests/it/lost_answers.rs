@@ -207,6 +207,20 @@ resources:
     name_prefix: lost-logs-
     retention_in_days: 7
     tags: {Phase: one}
+  cluster:
+    kind: ecs.cluster
+    name_prefix: lost-
+    container_insights: enabled
+    capacity_providers: [FARGATE]
+    tags: {Phase: one}
+  task:
+    kind: ecs.task_definition
+    family: lost-task
+    cpu: 256
+    memory: 512
+    containers:
+      - {name: web, image: amazon/amazon-ecs-sample, port_mappings: [{container_port: 80}]}
+    tags: {Phase: one}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -438,6 +452,20 @@ resources:
     name_prefix: lost-logs-
     retention_in_days: 14
     tags: {Phase: two}
+  cluster:
+    kind: ecs.cluster
+    name_prefix: lost-
+    container_insights: disabled
+    capacity_providers: [FARGATE]
+    tags: {Phase: two}
+  task:
+    kind: ecs.task_definition
+    family: lost-task
+    cpu: 256
+    memory: 512
+    containers:
+      - {name: web, image: amazon/amazon-ecs-sample, port_mappings: [{container_port: 80}]}
+    tags: {Phase: two}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -601,7 +629,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 29 kinds (37 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 31 kinds (39 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

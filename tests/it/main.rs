@@ -8,6 +8,7 @@ mod connect;
 mod corpus;
 mod crash;
 mod drift;
+mod ecs;
 mod elbv2;
 mod endpoints;
 mod inputs;

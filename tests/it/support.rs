@@ -525,12 +525,16 @@ impl Stack {
     pub fn apply_clean(&self) {
         self.expect(0, &["apply", "--auto-approve"]);
         let out = self.run(&["plan", "--detailed-exitcode"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "the plan after apply is not empty:\n{}",
-            stdout(&out)
-        );
+        if out.status.code() != Some(0) {
+            let json = self.run(&["plan", "--json"]);
+            panic!(
+                "the plan after apply is not empty (exit {:?}):\n{}\n{}\n{}",
+                out.status.code(),
+                stdout(&out),
+                stderr(&out),
+                stdout(&json)
+            );
+        }
     }
 }
 
@@ -869,6 +873,7 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out.extend(cloudfront_at(url, stack).await);
     out.extend(rds_at(url, stack).await);
     out.extend(log_groups_at(url, stack).await);
+    out.extend(ecs_clusters_at(url, stack).await);
     out.sort();
     out
 }
@@ -901,6 +906,89 @@ async fn log_groups_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
         }
     }
     out
+}
+
+/// ECS clusters, `ACTIVE` (of the stack, or all), for [`resources_at`].
+async fn ecs_clusters_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let c = aws_sdk_ecs::Client::new(&observer_conf(url, "us-east-1").await);
+    let arns = c.list_clusters().send().await.expect("clusters");
+    if arns.cluster_arns().is_empty() {
+        return ecs_task_definitions_at(&c, stack).await;
+    }
+    let clusters = c
+        .describe_clusters()
+        .set_clusters(Some(arns.cluster_arns().to_vec()))
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .expect("clusters described");
+    let mut out = ecs_task_definitions_at(&c, stack).await;
+    for cl in clusters.clusters() {
+        let value = |k: &str| {
+            cl.tags()
+                .iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        if cl.status() == Some("ACTIVE")
+            && (stack.is_none() || value("strata:stack").as_deref() == stack)
+        {
+            out.push(Owned {
+                kind: "ecs.cluster".to_string(),
+                id: cl.cluster_name().unwrap_or_default().to_string(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// ECS task definitions, `ACTIVE` revisions (of the stack, or all), for [`ecs_clusters_at`].
+async fn ecs_task_definitions_at(c: &aws_sdk_ecs::Client, stack: Option<&str>) -> Vec<Owned> {
+    use aws_sdk_ecs::types::{TaskDefinitionField, TaskDefinitionStatus};
+    let arns = c
+        .list_task_definitions()
+        .status(TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .expect("task definitions");
+    let mut out = Vec::new();
+    for arn in arns.task_definition_arns() {
+        let Ok(t) = c
+            .describe_task_definition()
+            .task_definition(arn)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+        else {
+            // Deregistered and deleted since the listing (by a test beside this one).
+            continue;
+        };
+        let value = |k: &str| {
+            t.tags()
+                .iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        let active = t
+            .task_definition()
+            .is_some_and(|d| d.status() == Some(&TaskDefinitionStatus::Active));
+        if active && (stack.is_none() || value("strata:stack").as_deref() == stack) {
+            out.push(Owned {
+                kind: "ecs.task_definition".to_string(),
+                id: arn.clone(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// An observer ECS client for the shared emulator.
+pub async fn ecs() -> aws_sdk_ecs::Client {
+    aws_sdk_ecs::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
 }
 
 /// An observer CloudWatch Logs client for the shared emulator.

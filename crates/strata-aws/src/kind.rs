@@ -103,6 +103,7 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &rds::db_cluster_instance::DbClusterInstanceKind,
     &logs::log_group::LogGroupKind,
     &ecs::cluster::ClusterKind,
+    &ecs::task_definition::TaskDefinitionKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

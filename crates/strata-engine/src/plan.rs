@@ -1904,7 +1904,11 @@ mod policy_tests {
         }
         assert_eq!(
             creating_first,
-            ["elbv2.target_group", "iam.server_certificate"]
+            [
+                "elbv2.target_group",
+                "iam.server_certificate",
+                "ecs.task_definition"
+            ]
         );
     }
 

@@ -54,6 +54,24 @@ fn a_log_retention_cloudwatch_does_not_offer_is_refused() {
     ));
 }
 
+/// A capacity provider that is not Fargate's, and a strategy naming one the cluster does not
+/// list: both refused at their place.
+#[test]
+fn an_ecs_cluster_of_other_providers_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  cluster:\n    kind: ecs.cluster\n    name: web\n    capacity_providers: [FARGATE, my-asg]\n    default_capacity_provider_strategy:\n      - {capacity_provider: FARGATE_SPOT, weight: 1}\n"
+    ));
+}
+
+/// A task size Fargate does not offer: refused at the memory, saying which sizes go with the
+/// CPU.
+#[test]
+fn a_task_size_fargate_does_not_offer_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  task:\n    kind: ecs.task_definition\n    family: web\n    cpu: 512\n    memory: 512\n    containers:\n      - {name: web, image: nginx}\n"
+    ));
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(

@@ -1,5 +1,5 @@
 //! `ecs.cluster` on AWS: CreateCluster (tagged, with its settings and capacity providers in
-//! the call), UpdateClusterSettings, PutClusterCapacityProviders, DescribeClusters (a hundred
+//! the call), UpdateCluster (its settings), PutClusterCapacityProviders, DescribeClusters (a hundred
 //! names a call, with tags and settings; `ListClusters` without a listing), DeleteCluster
 //! (waiting out the services still draining from it).
 //!
@@ -21,7 +21,9 @@ use strata_engine::provider::{
 use strata_engine::value::Attrs;
 
 use super::tags;
-use super::{AwsKind, client, created, delete_until_free, ids_to_read, str_field, str_list, updated};
+use super::{
+    AwsKind, client, created, delete_until_free, ids_to_read, str_field, str_list, updated,
+};
 use crate::Ctx;
 use crate::discovery::Discovery;
 use crate::error::aws;
@@ -71,7 +73,10 @@ async fn all(cx: &Ctx) -> Result<Vec<Cluster>, ProviderError> {
 
 /// One cluster by name, `ACTIVE`.
 async fn one(cx: &Ctx, name: &str) -> Result<Option<Cluster>, ProviderError> {
-    Ok(describe(cx, vec![name.to_string()]).await?.into_iter().next())
+    Ok(describe(cx, vec![name.to_string()])
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The cluster's Container Insights setting (`enabled`, `enhanced`, `disabled`).
@@ -237,12 +242,12 @@ impl AwsKind for ClusterKind {
         if changed("container_insights")
             && let Some(s) = settings(a)
         {
-            c.update_cluster_settings()
+            c.update_cluster()
                 .cluster(req.id)
                 .set_settings(Some(s))
                 .send()
                 .await
-                .map_err(aws("ecs:UpdateClusterSettings"))?;
+                .map_err(aws("ecs:UpdateCluster"))?;
         }
         if changed("capacity_providers") || changed("default_capacity_provider_strategy") {
             c.put_cluster_capacity_providers()

@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod tags;
+pub mod task_definition;
 
 pub(crate) use crate::kind::*;
 

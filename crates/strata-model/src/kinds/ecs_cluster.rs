@@ -2,7 +2,7 @@
 //! chapter 3 of the cookbook run.
 //!
 //! Its id is its name. Container Insights, the capacity providers and the default strategy
-//! change in place (`UpdateClusterSettings`, `PutClusterCapacityProviders`); a new name
+//! change in place (`UpdateCluster`, `PutClusterCapacityProviders`); a new name
 //! replaces it. Deleting it waits out the services still draining from it.
 
 use schemars::JsonSchema;
@@ -46,10 +46,15 @@ pub static INFO: KindInfo = KindInfo {
     },
 };
 
-/// A strategy with AWS's defaults left out: a weight or base of 0 is what leaving it out means.
+/// A strategy with AWS's defaults left out: a weight or base of 0 is what leaving it out means,
+/// and an empty strategy is none.
 fn strategy_canon(v: &serde_json::Value) -> serde_json::Value {
-    let Some(items) = v.as_array() else {
-        return v.clone();
+    let Some(items) = v.as_array().filter(|i| !i.is_empty()) else {
+        return if v.as_array().is_some() {
+            serde_json::Value::Null
+        } else {
+            v.clone()
+        };
     };
     items
         .iter()

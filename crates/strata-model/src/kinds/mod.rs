@@ -503,6 +503,7 @@ register_kinds! {
     DbClusterInstance(db_cluster_instance::DbClusterInstanceSpec),
     LogGroup(log_group::LogGroupSpec),
     EcsCluster(ecs_cluster::EcsClusterSpec),
+    EcsTaskDefinition(ecs_task_definition::EcsTaskDefinitionSpec),
 }
 
 /// Looks a kind up by name.
