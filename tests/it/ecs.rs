@@ -324,3 +324,156 @@ async fn a_task_definition_gets_a_new_revision_for_a_new_image() {
     destroy_leaves_nothing(&s).await;
     assert_eq!(revision(&second).await.0, "INACTIVE");
 }
+
+/// A Fargate service of two tasks behind a load balancer's target group, in two private
+/// subnets; its desired count is owned elsewhere (an autoscaler's).
+const SERVICE: &str = "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.60.0.0/16
+  private_a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.60.0.0/24
+    availability_zone: us-east-1a
+  private_b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.60.1.0/24
+    availability_zone: us-east-1b
+  app_sg:
+    kind: ec2.security_group
+    vpc: vpc
+    name: strata-it-app
+    description: the service's tasks
+    ingress:
+      - {protocol: tcp, port: 80, cidr: 10.60.0.0/16}
+  alb:
+    kind: elbv2.load_balancer
+    name_prefix: it-svc-
+    scheme: internal
+    subnets: [private_a, private_b]
+    security_groups: [app_sg]
+  targets:
+    kind: elbv2.target_group
+    name_prefix: it-svc-
+    protocol: HTTP
+    port: 80
+    vpc: vpc
+    target_type: ip
+  http:
+    kind: elbv2.listener
+    load_balancer: alb
+    port: 80
+    protocol: HTTP
+    default_actions:
+      - forward: {target_group: targets}
+  cluster:
+    kind: ecs.cluster
+    name_prefix: strata-it-svc-
+  task:
+    kind: ecs.task_definition
+    family: FAMILY
+    cpu: 256
+    memory: 512
+    containers:
+      - name: web
+        image: amazon/amazon-ecs-sample
+        port_mappings: [{container_port: 80}]
+  web:
+    kind: ecs.service
+    name: web
+    cluster: cluster
+    task_definition: task
+    desired_count: 2
+    subnets: [private_a, private_b]
+    security_groups: [app_sg]
+    load_balancers:
+      - {target_group: targets, container_name: web, container_port: 80}
+    deployment:
+      circuit_breaker: {enable: true, rollback: true}
+    depends_on: [http]
+    lifecycle: {owned_elsewhere: [desired_count]}
+    tags: {Team: web}
+";
+
+/// (status, task definition ARN, desired count, running count, target groups) of a service.
+async fn service(arn: &str) -> (String, String, i32, i32, Vec<String>) {
+    let cluster = arn
+        .split_once(":service/")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map(|(c, _)| c.to_string())
+        .expect("the cluster in the ARN");
+    let out = ecs()
+        .await
+        .describe_services()
+        .cluster(cluster)
+        .services(arn)
+        .send()
+        .await
+        .expect("the service");
+    let s = out.services().first().expect("one service");
+    (
+        s.status().unwrap_or_default().to_string(),
+        s.task_definition().unwrap_or_default().to_string(),
+        s.desired_count(),
+        s.running_count(),
+        s.load_balancers()
+            .iter()
+            .filter_map(|l| l.target_group_arn().map(str::to_string))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_service_deploys_new_revisions_and_leaves_its_count_to_the_autoscaler() {
+    let family = format!("strata-it-svc-{}", std::process::id());
+    let s = Stack::new("svc", &SERVICE.replace("FAMILY", &family));
+    s.apply_clean();
+    let arn = s.id_of("web");
+    let first = s.id_of("task");
+    let targets = s.id_of("targets");
+    assert_eq!(
+        service(&arn).await,
+        ("ACTIVE".into(), first.clone(), 2, 2, vec![targets.clone()]),
+        "deployed: both tasks running"
+    );
+
+    // The autoscaler scales it out: shown, never put back.
+    let cluster = s.id_of("cluster");
+    ecs()
+        .await
+        .update_service()
+        .cluster(&cluster)
+        .service(&arn)
+        .desired_count(4)
+        .send()
+        .await
+        .expect("scaled out outside strata");
+    let plan = stdout(&s.expect(0, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("desired_count"), "{plan}");
+
+    // A new image: a new revision, the service deployed onto it, the old revision deregistered.
+    s.edit(|d| d.replace("image: amazon/amazon-ecs-sample", "image: nginx:1.27"));
+    let plan = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("will get a new revision"), "{plan}");
+    s.apply_clean();
+    let second = s.id_of("task");
+    assert_ne!(second, first);
+    let (status, running_on, desired, _, _) = service(&arn).await;
+    assert_eq!(
+        (status.as_str(), running_on.as_str(), desired),
+        ("ACTIVE", second.as_str(), 4),
+        "on the new revision, the autoscaler's count kept"
+    );
+    assert_eq!(
+        revision(&first).await.0,
+        "INACTIVE",
+        "the old revision deregistered"
+    );
+
+    destroy_leaves_nothing(&s).await;
+    assert_eq!(service(&arn).await.0, "INACTIVE");
+}

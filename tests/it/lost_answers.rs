@@ -221,6 +221,14 @@ resources:
     containers:
       - {name: web, image: amazon/amazon-ecs-sample, port_mappings: [{container_port: 80}]}
     tags: {Phase: one}
+  service:
+    kind: ecs.service
+    name: lost-web
+    cluster: cluster
+    task_definition: task
+    desired_count: 1
+    subnets: [public_a, public_b]
+    tags: {Phase: one}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -466,6 +474,14 @@ resources:
     containers:
       - {name: web, image: amazon/amazon-ecs-sample, port_mappings: [{container_port: 80}]}
     tags: {Phase: two}
+  service:
+    kind: ecs.service
+    name: lost-web
+    cluster: cluster
+    task_definition: task
+    desired_count: 2
+    subnets: [public_a, public_b]
+    tags: {Phase: two}
   oac:
     kind: cloudfront.origin_access_control
     name: lost-oac
@@ -629,7 +645,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 31 kinds (39 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 32 kinds (40 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

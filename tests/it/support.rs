@@ -931,12 +931,60 @@ async fn ecs_clusters_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
                 .and_then(|t| t.value())
                 .map(str::to_string)
         };
+        if cl.status() == Some("ACTIVE") {
+            out.extend(ecs_services_at(&c, cl.cluster_arn().unwrap_or_default(), stack).await);
+        }
         if cl.status() == Some("ACTIVE")
             && (stack.is_none() || value("strata:stack").as_deref() == stack)
         {
             out.push(Owned {
                 kind: "ecs.cluster".to_string(),
                 id: cl.cluster_name().unwrap_or_default().to_string(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// The `ACTIVE` services of a cluster (of the stack, or all), for [`ecs_clusters_at`].
+async fn ecs_services_at(
+    c: &aws_sdk_ecs::Client,
+    cluster: &str,
+    stack: Option<&str>,
+) -> Vec<Owned> {
+    let arns = c
+        .list_services()
+        .cluster(cluster)
+        .send()
+        .await
+        .expect("services");
+    if arns.service_arns().is_empty() {
+        return Vec::new();
+    }
+    let services = c
+        .describe_services()
+        .cluster(cluster)
+        .set_services(Some(arns.service_arns().to_vec()))
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+        .expect("services described");
+    let mut out = Vec::new();
+    for sv in services.services() {
+        let value = |k: &str| {
+            sv.tags()
+                .iter()
+                .find(|t| t.key() == Some(k))
+                .and_then(|t| t.value())
+                .map(str::to_string)
+        };
+        if sv.status() == Some("ACTIVE")
+            && (stack.is_none() || value("strata:stack").as_deref() == stack)
+        {
+            out.push(Owned {
+                kind: "ecs.service".to_string(),
+                id: sv.service_arn().unwrap_or_default().to_string(),
                 name: value("strata:name"),
             });
         }

@@ -104,6 +104,7 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &logs::log_group::LogGroupKind,
     &ecs::cluster::ClusterKind,
     &ecs::task_definition::TaskDefinitionKind,
+    &ecs::service::ServiceKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -33,6 +33,8 @@ pub struct ClusterKind;
 
 const KIND: &str = "ecs.cluster";
 
+const STRATEGY: &str = "default_capacity_provider_strategy";
+
 /// How long a delete waits for the services draining from the cluster.
 const DELETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -89,17 +91,7 @@ fn insights(c: &Cluster) -> Option<&str> {
 
 fn to_live(c: &Cluster) -> LiveResource {
     let name = c.cluster_name().unwrap_or_default();
-    let strategy: Vec<Value> = c
-        .default_capacity_provider_strategy()
-        .iter()
-        .map(|s| {
-            json!({
-                "capacity_provider": s.capacity_provider(),
-                "weight": s.weight(),
-                "base": s.base(),
-            })
-        })
-        .collect();
+    let strategy = strategy_doc(c.default_capacity_provider_strategy());
     let mut m = json!({
         "name": name,
         "container_insights": insights(c),
@@ -125,10 +117,27 @@ fn settings(a: &Attrs) -> Option<Vec<ClusterSetting>> {
     })
 }
 
-/// The document's default capacity provider strategy.
-fn strategy(a: &Attrs) -> Result<Vec<CapacityProviderStrategyItem>, ProviderError> {
+/// A capacity provider strategy as the documents write it.
+pub(super) fn strategy_doc(items: &[CapacityProviderStrategyItem]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|s| {
+            json!({
+                "capacity_provider": s.capacity_provider(),
+                "weight": s.weight(),
+                "base": s.base(),
+            })
+        })
+        .collect()
+}
+
+/// The capacity provider strategy the documents give in `field`.
+pub(super) fn strategy(
+    a: &Attrs,
+    field: &str,
+) -> Result<Vec<CapacityProviderStrategyItem>, ProviderError> {
     let items = a
-        .get("default_capacity_provider_strategy")
+        .get(field)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
@@ -215,7 +224,9 @@ impl AwsKind for ClusterKind {
             .cluster_name(&name)
             .set_settings(settings(a))
             .set_capacity_providers((!providers.is_empty()).then_some(providers))
-            .set_default_capacity_provider_strategy(Some(strategy(a)?).filter(|s| !s.is_empty()))
+            .set_default_capacity_provider_strategy(
+                Some(strategy(a, STRATEGY)?).filter(|s| !s.is_empty()),
+            )
             .set_tags(Some(tags::create_tags(req)))
             .send()
             .await
@@ -253,7 +264,7 @@ impl AwsKind for ClusterKind {
             c.put_cluster_capacity_providers()
                 .cluster(req.id)
                 .set_capacity_providers(Some(str_list(a, "capacity_providers")))
-                .set_default_capacity_provider_strategy(Some(strategy(a)?))
+                .set_default_capacity_provider_strategy(Some(strategy(a, STRATEGY)?))
                 .send()
                 .await
                 .map_err(aws("ecs:PutClusterCapacityProviders"))?;

@@ -3,6 +3,7 @@
 //! described a hundred names a call.
 
 pub mod cluster;
+pub mod service;
 pub mod tags;
 pub mod task_definition;
 

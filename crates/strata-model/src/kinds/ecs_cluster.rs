@@ -48,7 +48,7 @@ pub static INFO: KindInfo = KindInfo {
 
 /// A strategy with AWS's defaults left out: a weight or base of 0 is what leaving it out means,
 /// and an empty strategy is none.
-fn strategy_canon(v: &serde_json::Value) -> serde_json::Value {
+pub(crate) fn strategy_canon(v: &serde_json::Value) -> serde_json::Value {
     let Some(items) = v.as_array().filter(|i| !i.is_empty()) else {
         return if v.as_array().is_some() {
             serde_json::Value::Null

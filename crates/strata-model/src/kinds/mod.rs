@@ -504,6 +504,7 @@ register_kinds! {
     LogGroup(log_group::LogGroupSpec),
     EcsCluster(ecs_cluster::EcsClusterSpec),
     EcsTaskDefinition(ecs_task_definition::EcsTaskDefinitionSpec),
+    EcsService(ecs_service::EcsServiceSpec),
 }
 
 /// Looks a kind up by name.
