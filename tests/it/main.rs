@@ -10,6 +10,7 @@ mod crash;
 mod drift;
 mod elbv2;
 mod endpoints;
+mod iam;
 mod inputs;
 mod ipv6;
 mod lifecycle;

@@ -869,6 +869,7 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out.extend(cloudfront_at(url, stack).await);
     out.extend(rds_at(url, stack).await);
     out.extend(log_groups_at(url, stack).await);
+    out.extend(roles_at(url, stack).await);
     out.sort();
     out
 }
@@ -896,6 +897,40 @@ async fn log_groups_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
             out.push(Owned {
                 kind: "logs.log_group".to_string(),
                 id: g.log_group_name().unwrap_or_default().to_string(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// IAM roles (of the stack, or all), for [`resources_at`].
+async fn roles_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let c = aws_sdk_iam::Client::new(&observer_conf(url, "us-east-1").await);
+    let roles: Vec<aws_sdk_iam::types::Role> = c
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .expect("roles");
+    let mut out = Vec::new();
+    for r in &roles {
+        // ListRoles answers no tags: GetRole does. A role deleted since the listing is gone.
+        let Ok(got) = c.get_role().role_name(r.role_name()).send().await else {
+            continue;
+        };
+        let tags = got.role().map(|r| r.tags()).unwrap_or_default();
+        let value = |k: &str| {
+            tags.iter()
+                .find(|t| t.key() == k)
+                .map(|t| t.value().to_string())
+        };
+        if stack.is_none() || value("strata:stack").as_deref() == stack {
+            out.push(Owned {
+                kind: "iam.role".to_string(),
+                id: r.role_name().to_string(),
                 name: value("strata:name"),
             });
         }
