@@ -202,7 +202,10 @@ async fn a_role_is_created_with_its_policies_and_changed_in_place() {
             trust: trust("ecs.amazonaws.com"),
             inline: BTreeMap::from([
                 ("read-tags".into(), read_tags),
-                ("write-logs".into(), write_logs(&logs_arn, &["logs:PutLogEvents"])),
+                (
+                    "write-logs".into(),
+                    write_logs(&logs_arn, &["logs:PutLogEvents"])
+                ),
             ]),
             managed: BTreeSet::from([READ_ONLY.to_string()]),
             max_session: Some(7200),
@@ -213,15 +216,23 @@ async fn a_role_is_created_with_its_policies_and_changed_in_place() {
 
     // Left out, the inline policies, the managed policies and the description are removed.
     s.edit(|d| {
-        let start = d.find("    inline_policies:\n").expect("the inline policies");
-        let end = d.find("    max_session_duration").expect("the longest session");
+        let start = d
+            .find("    inline_policies:\n")
+            .expect("the inline policies");
+        let end = d
+            .find("    max_session_duration")
+            .expect("the longest session");
         format!("{}{}", &d[..start], &d[end..])
             .replace("    description: Tasks of the web service\n", "")
     });
     s.apply_clean();
     let seen = role(&name).await;
     assert_eq!(
-        (seen.inline, seen.managed, seen.description.filter(|d| !d.is_empty())),
+        (
+            seen.inline,
+            seen.managed,
+            seen.description.filter(|d| !d.is_empty())
+        ),
         (BTreeMap::new(), BTreeSet::new(), None)
     );
     destroy_leaves_nothing(&s).await;

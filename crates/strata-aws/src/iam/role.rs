@@ -16,8 +16,7 @@ use futures_util::TryFutureExt;
 use futures_util::future::try_join_all;
 use serde_json::{Value, json};
 use strata_engine::provider::{
-    CreateRequest, DeleteRequest, LiveResource, Progress, ProviderError, ReadRequest,
-    UpdateRequest,
+    CreateRequest, DeleteRequest, LiveResource, Progress, ProviderError, ReadRequest, UpdateRequest,
 };
 use strata_engine::value::Attrs;
 
@@ -129,8 +128,10 @@ async fn read_one(cx: &Ctx, role: Role) -> Result<LiveResource, ProviderError> {
         "unique_id": role.role_id(),
     });
     // An empty description is none (`UpdateRole` removes one by setting it empty).
-    if let (Some(d), Some(o)) = (role.description().filter(|d| !d.is_empty()), m.as_object_mut())
-    {
+    if let (Some(d), Some(o)) = (
+        role.description().filter(|d| !d.is_empty()),
+        m.as_object_mut(),
+    ) {
         o.insert("description".into(), json!(d));
     }
     Ok(crate::kind::live_with_tags(
@@ -266,12 +267,15 @@ impl AwsKind for RoleKind {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let mut all: BTreeSet<String> = names(cx).await?.into_iter().collect();
         all.extend(req.ids.iter().cloned());
-        let roles =
-            try_join_all(all.iter().map(|n| async move { gone_between(get(cx, n).await) }))
-                .await?;
-        let kept = roles.into_iter().flatten().filter(|r| {
-            req.ids.iter().any(|i| i == r.role_name()) || of_stack(r, req.stack)
-        });
+        let roles = try_join_all(
+            all.iter()
+                .map(|n| async move { gone_between(get(cx, n).await) }),
+        )
+        .await?;
+        let kept = roles
+            .into_iter()
+            .flatten()
+            .filter(|r| req.ids.iter().any(|i| i == r.role_name()) || of_stack(r, req.stack));
         let read =
             try_join_all(kept.map(|r| async { gone_between(read_one(cx, r).await) })).await?;
         Ok(read.into_iter().flatten().collect())
