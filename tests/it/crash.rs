@@ -144,7 +144,9 @@ const UPDATE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Replacements of every kind but the internet gateway (it has no field that replaces it): the
+/// Replacements of every kind but the internet gateway (it has no field that replaces it) and
+/// the role (its replacement is a delete and a create by name, as the log group's; left out to
+/// keep the suite in its time): the
 /// peer VPC's block (its table and the peering follow), the private subnet's block, the NAT
 /// gateway's address (a new Elastic IP; the old one is deleted), the security group's name and
 /// description, the prefix list's address family, the endpoint's service, the transit
@@ -838,7 +840,7 @@ async fn crash_matrix_replace() {
         "replace, in both orders",
         REPLACE,
         "tests/crash/every-kind.yaml with a replacement of every kind but the internet gateway \
-         (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
+         and the role (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
          peering, the prefix list, the security group and the endpoint delete their old copy \
          first there and create the new one first back; the private subnet, the NAT gateway, \
          the transit gateway, its attachment and its route table the other way round; the NAT \
