@@ -1,7 +1,7 @@
 //! IAM roles against the emulator: a role for ECS tasks created with its trust policy, an
 //! inline policy naming a log group's ARN and an AWS managed policy, checked with the SDK; its
 //! trust policy, inline and managed policies, longest session, description and tags changed in
-//! place; destroy leaves nothing.
+//! place; a new path replaces it; destroy leaves nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -136,7 +136,7 @@ fn write_logs(log_group_arn: &str, actions: &[&str]) -> Value {
 }
 
 #[tokio::test]
-async fn a_role_is_created_with_its_policies_and_changed_in_place() {
+async fn a_role_is_created_with_its_policies_changed_in_place_and_replaced() {
     let s = Stack::new("role", ROLE);
     s.apply_clean();
     let name = s.id_of("task_role");
@@ -235,12 +235,34 @@ async fn a_role_is_created_with_its_policies_and_changed_in_place() {
         ),
         (BTreeMap::new(), BTreeSet::new(), None)
     );
-    destroy_leaves_nothing(&s).await;
-    let gone = iam().await.get_role().role_name(&name).send().await;
+
+    // A new path is a new role (its policies written again); the old one goes with its
+    // policies.
+    s.edit(|d| d.replace("path: /strata/", "path: /strata2/"));
+    let plan = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("must be replaced"), "{plan}");
+    s.apply_clean();
+    let renamed = s.id_of("task_role");
     assert!(
-        gone.is_err_and(|e| e
-            .as_service_error()
-            .is_some_and(|e| e.is_no_such_entity_exception())),
-        "the role is deleted"
+        renamed != name && renamed.starts_with("strata-it-"),
+        "{renamed}"
     );
+    assert_eq!(role(&renamed).await.path, "/strata2/");
+    assert!(!exists(&name).await, "the old role is deleted");
+    destroy_leaves_nothing(&s).await;
+    assert!(!exists(&renamed).await, "the role is deleted");
+}
+
+/// Whether IAM knows a role of this name (`NoSuchEntity`: not).
+async fn exists(name: &str) -> bool {
+    match iam().await.get_role().role_name(name).send().await {
+        Ok(_) => true,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_no_such_entity_exception()) =>
+        {
+            false
+        }
+        Err(e) => panic!("GetRole: {e:?}"),
+    }
 }
