@@ -149,7 +149,7 @@ fn of_stack(role: &Role, stack: &str) -> bool {
         .any(|t| t.key() == STACK_TAG && t.value() == stack)
 }
 
-/// The policies of the desired attributes, by name, as JSON text.
+/// The inline policies of a resource's attributes, by name.
 fn desired_inline(a: &Attrs) -> BTreeMap<String, Value> {
     a.get("inline_policies")
         .and_then(Value::as_object)
@@ -314,16 +314,17 @@ impl AwsKind for RoleKind {
         )
         .await?;
         progress.created(&id);
+        // IAM is eventually consistent: wait until the role reads back before writing its
+        // policies.
+        let role = super::until_visible("the role", cx, progress, || async {
+            gone_between(get(cx, &id).await)
+        })
+        .await?;
         // A copy found after a lost answer has none of its policies yet, or some: the rest are
         // written as for an update from nothing (a repeat writes the same).
         sync_inline(cx, &id, &BTreeMap::new(), &desired_inline(a)).await?;
         let managed = str_list(a, "managed_policy_arns").into_iter().collect();
         sync_managed(cx, &id, &BTreeSet::new(), &managed).await?;
-        // IAM is eventually consistent: wait until the role reads back.
-        let role = super::until_visible("the role", cx, progress, || async {
-            gone_between(get(cx, &id).await)
-        })
-        .await?;
         Ok(created(read_one(cx, role).await?, req))
     }
 
