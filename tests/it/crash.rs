@@ -144,12 +144,16 @@ const UPDATE: &[(&str, &str)] = &[
     ),
     ("{Role: task}", "{Role: changed}"),
     ("desired_count: 1", "desired_count: 2"),
+    (
+        "service-role/AmazonECSTaskExecutionRolePolicy]",
+        "ReadOnlyAccess]",
+    ),
 ];
 
-/// Replacements of every kind but the internet gateway (it has no field that replaces it) and
-/// the three ECS kinds (a cluster's or a service's new name is a delete and a create as the log
-/// group's; a task definition's new revision is a create first as the target group's: left
-/// out to keep the suite in its time): the
+/// Replacements of every kind but the internet gateway (it has no field that replaces it), the
+/// role and the three ECS kinds (a role's, a cluster's or a service's new name is a delete and
+/// a create as the log group's; a task definition's new revision is a create first as the
+/// target group's: left out to keep the suite in its time): the
 /// peer VPC's block (its table and the peering follow), the private subnet's block, the NAT
 /// gateway's address (a new Elastic IP; the old one is deleted), the security group's name and
 /// description, the prefix list's address family, the endpoint's service, the transit
@@ -760,7 +764,7 @@ async fn crash_matrix_create_and_destroy() {
                 "create",
                 &how(
                     "create",
-                    "tests/crash/every-kind.yaml (27 resources of 22 kinds: every kind but S3's, CloudFront's and RDS's ten, which the lost-answers stack and the sampled crash tests of examples/cookbook-1.12-cloudfront and examples/cookbook-2.1-aurora-serverless cover) applied onto nothing",
+                    "tests/crash/every-kind.yaml (28 resources of 23 kinds: every kind but S3's, CloudFront's and RDS's ten, which the lost-answers stack and the sampled crash tests of examples/cookbook-1.12-cloudfront and examples/cookbook-2.1-aurora-serverless cover) applied onto nothing",
                 ),
             ),
             (
@@ -842,8 +846,8 @@ async fn crash_matrix_replace() {
     edit_phase(
         "replace, in both orders",
         REPLACE,
-        "tests/crash/every-kind.yaml with a replacement of every kind but the internet gateway \
-         and the three ECS kinds (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
+        "tests/crash/every-kind.yaml with a replacement of every kind but the internet gateway, \
+         the role and the three ECS kinds (see REPLACE in tests/it/crash.rs), there and back: the peer VPC, its route table, the \
          peering, the prefix list, the security group and the endpoint delete their old copy \
          first there and create the new one first back; the private subnet, the NAT gateway, \
          the transit gateway, its attachment and its route table the other way round; the NAT \

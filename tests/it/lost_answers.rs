@@ -228,6 +228,19 @@ resources:
     task_definition: task
     desired_count: 1
     subnets: [public_a, public_b]
+  role:
+    kind: iam.role
+    name_prefix: lost-role-
+    assume_role_policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: "sts:AssumeRole"}
+    inline_policies:
+      write-logs:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: ["logs:PutLogEvents"], Resource: "${logs.arn}:*"}
+    managed_policy_arns: [arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy]
     tags: {Phase: one}
   oac:
     kind: cloudfront.origin_access_control
@@ -481,6 +494,21 @@ resources:
     task_definition: task
     desired_count: 2
     subnets: [public_a, public_b]
+  role:
+    kind: iam.role
+    name_prefix: lost-role-
+    assume_role_policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Principal: {Service: ecs.amazonaws.com}, Action: "sts:AssumeRole"}
+    inline_policies:
+      write-logs:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "${logs.arn}:*"}
+    managed_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+    max_session_duration: 7200
+    description: two
     tags: {Phase: two}
   oac:
     kind: cloudfront.origin_access_control
@@ -645,7 +673,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 32 kinds (40 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 33 kinds (41 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

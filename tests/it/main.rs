@@ -11,6 +11,7 @@ mod drift;
 mod ecs;
 mod elbv2;
 mod endpoints;
+mod iam;
 mod inputs;
 mod ipv6;
 mod lifecycle;

@@ -576,6 +576,7 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         "the origin access identity stack of tests/it/cloudfront.rs",
         "the log group of tests/it/logs.rs",
         "the cluster and task definition of tests/it/ecs.rs",
+        "the role of tests/it/iam.rs",
     ] {
         let s = if example.starts_with("the origin") {
             Stack::new("ex", crate::cloudfront::WITH_IDENTITY)
@@ -583,6 +584,8 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
             Stack::new("ex", crate::logs::LOG_GROUP)
         } else if example.starts_with("the cluster") {
             Stack::new("ex", crate::ecs::OWNED)
+        } else if example.starts_with("the role") {
+            Stack::new("ex", crate::iam::ROLE)
         } else {
             let s = Stack::example(example);
             // elbv2:: applies the same example on the shared emulator at the same time: a

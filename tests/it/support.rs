@@ -874,6 +874,7 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out.extend(rds_at(url, stack).await);
     out.extend(log_groups_at(url, stack).await);
     out.extend(ecs_clusters_at(url, stack).await);
+    out.extend(roles_at(url, stack).await);
     out.sort();
     out
 }
@@ -1027,6 +1028,40 @@ async fn ecs_task_definitions_at(c: &aws_sdk_ecs::Client, stack: Option<&str>) -
             out.push(Owned {
                 kind: "ecs.task_definition".to_string(),
                 id: arn.clone(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    out
+}
+
+/// IAM roles (of the stack, or all), for [`resources_at`].
+async fn roles_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    let c = aws_sdk_iam::Client::new(&observer_conf(url, "us-east-1").await);
+    let roles: Vec<aws_sdk_iam::types::Role> = c
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .expect("roles");
+    let mut out = Vec::new();
+    for r in &roles {
+        // ListRoles answers no tags: GetRole does. A role deleted since the listing is gone.
+        let Ok(got) = c.get_role().role_name(r.role_name()).send().await else {
+            continue;
+        };
+        let tags = got.role().map(|r| r.tags()).unwrap_or_default();
+        let value = |k: &str| {
+            tags.iter()
+                .find(|t| t.key() == k)
+                .map(|t| t.value().to_string())
+        };
+        if stack.is_none() || value("strata:stack").as_deref() == stack {
+            out.push(Owned {
+                kind: "iam.role".to_string(),
+                id: r.role_name().to_string(),
                 name: value("strata:name"),
             });
         }

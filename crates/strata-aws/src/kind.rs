@@ -91,6 +91,7 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &elbv2::listener::Listener,
     &elbv2::listener_rule::ListenerRule,
     &iam::server_certificate::ServerCertificateKind,
+    &iam::role::RoleKind,
     &s3::bucket::Bucket,
     &s3::bucket_policy::BucketPolicy,
     &s3::object::Object,

@@ -72,6 +72,25 @@ fn a_task_size_fargate_does_not_offer_is_refused() {
     ));
 }
 
+/// A role whose trust policy has no `Statement` and whose session is too long: both refused.
+#[test]
+fn a_role_without_a_trust_statement_or_with_a_long_session_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  role:\n    kind: iam.role\n    name: web\n    assume_role_policy: {Version: \"2012-10-17\"}\n    max_session_duration: 86400\n"
+    ));
+}
+
+/// A role whose documents are valid loads.
+#[test]
+fn a_role_with_its_policies_loads() {
+    assert_eq!(
+        check(
+            "stack: lab\nresources:\n  logs:\n    kind: logs.log_group\n    name: /ecs/web\n  role:\n    kind: iam.role\n    name_prefix: web-\n    assume_role_policy:\n      Version: \"2012-10-17\"\n      Statement:\n        - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: \"sts:AssumeRole\"}\n    inline_policies:\n      logs:\n        Version: \"2012-10-17\"\n        Statement:\n          - {Effect: Allow, Action: \"logs:PutLogEvents\", Resource: \"${logs.arn}:*\"}\n"
+        ),
+        "ok"
+    );
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(

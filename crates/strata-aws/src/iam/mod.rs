@@ -3,6 +3,7 @@
 //! filtered by tag (tags come from a `List…Tags` call per resource), and a change made here is
 //! visible to other services only after a few seconds.
 
+pub mod role;
 pub mod server_certificate;
 pub mod tags;
 

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{FieldDef, KindInfo, KindSpec, Policy, TypedRef};
+use super::{FieldDef, KindInfo, KindSpec, Policy, TypedRef, json_document};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::stack::Stack;
 use crate::types::Ref;
@@ -24,20 +24,12 @@ pub static INFO: KindInfo = KindInfo {
     computed: &[],
     deferred: &[],
     policy: Policy {
-        compare: &[("policy", as_document)],
+        compare: &[("policy", json_document)],
         id_chunk: 1,
         id_from_documents: true,
         ..Policy::DEFAULT
     },
 };
-
-/// A policy as a JSON document: S3 answers a string, the documents hold a mapping.
-fn as_document(v: &Value) -> Value {
-    match v {
-        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
-        other => other.clone(),
-    }
-}
 
 /// A bucket policy.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

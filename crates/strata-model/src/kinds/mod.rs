@@ -491,6 +491,7 @@ register_kinds! {
     Listener(listener::ListenerSpec),
     ListenerRule(listener_rule::ListenerRuleSpec),
     ServerCertificate(server_certificate::ServerCertificateSpec),
+    Role(role::RoleSpec),
     Bucket(bucket::BucketSpec),
     BucketPolicy(bucket_policy::BucketPolicySpec),
     Object(object::ObjectSpec),
@@ -667,6 +668,44 @@ pub(crate) fn each(
     match v {
         serde_json::Value::Array(items) => serde_json::Value::Array(items.iter().map(f).collect()),
         other => other.clone(),
+    }
+}
+
+/// A policy as a JSON document (a [`Canon`]): AWS answers a string, the documents hold a
+/// mapping; compared as documents, AWS's reformatting never shows as a change. Text that is
+/// not JSON is kept.
+pub fn json_document(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    }
+}
+
+/// Each value of a mapping of policies (a role's inline policies by name) as
+/// [`json_document`] (a [`Canon`]); anything else is kept.
+pub fn json_documents(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, d)| (k.clone(), json_document(d)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// An IAM path: `/`, or names between slashes (`/cloudfront/`), 512 characters at most.
+pub(crate) fn check_iam_path(path: &crate::spanned::Spanned<String>, diags: &mut Diagnostics) {
+    let p = &path.value;
+    if !p.starts_with('/') || !p.ends_with('/') || p.len() > 512 {
+        diags.push(
+            crate::diag::Diagnostic::error(
+                "strata::invalid_value",
+                format!("`{p}` is not an IAM path"),
+            )
+            .at(path.span, "not a path")
+            .help("start and end it with `/`, e.g. `/` or `/cloudfront/`"),
+        );
     }
 }
 

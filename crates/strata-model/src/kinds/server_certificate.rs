@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::{
     AttrDef, FieldDef, KindInfo, KindSpec, NamePrefix, NameRule, Policy, ReplaceOrder,
-    check_name_or_prefix,
+    check_iam_path, check_name_or_prefix,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spanned::Spanned;
@@ -167,14 +167,7 @@ impl KindSpec for ServerCertificateSpec {
                 NAME,
                 diags,
             );
-            let p = &c.path.value;
-            if !p.starts_with('/') || !p.ends_with('/') || p.len() > 512 {
-                diags.push(
-                    Diagnostic::error("strata::invalid_value", format!("`{p}` is not an IAM path"))
-                        .at(c.path.span, "not a path")
-                        .help("start and end it with `/`, e.g. `/` or `/cloudfront/`"),
-                );
-            }
+            check_iam_path(&c.path, diags);
             let make = "write the PEM text, or `{file: NAME}` naming a PEM file next to the \
                         document (the example's README shows how to make one with openssl)";
             check_pem("certificate_body", &c.certificate_body, "CERTIFICATE", make, diags);
