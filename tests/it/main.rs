@@ -1,6 +1,7 @@
 //! strata's integration tests: one binary (each test binary links the whole AWS SDK).
 //! Tests that need the emulator start it once per process, or use STRATA_TEST_ENDPOINT.
 
+mod autoscaling;
 mod aws;
 mod cli;
 mod cloudfront;

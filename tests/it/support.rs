@@ -875,7 +875,55 @@ async fn resources_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
     out.extend(log_groups_at(url, stack).await);
     out.extend(ecs_clusters_at(url, stack).await);
     out.extend(roles_at(url, stack).await);
+    out.extend(autoscaling_at(url, stack).await);
     out.sort();
+    out
+}
+
+/// Application Auto Scaling's `ecs` scalable targets (of the stack, by their tags, or all) and
+/// the scaling policies on them (a policy has no tags), for [`resources_at`].
+async fn autoscaling_at(url: &str, stack: Option<&str>) -> Vec<Owned> {
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let c = aws_sdk_applicationautoscaling::Client::new(&observer_conf(url, "us-east-1").await);
+    let targets = c
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .expect("scalable targets");
+    let mut out = Vec::new();
+    let mut ids = Vec::new();
+    for t in targets.scalable_targets() {
+        let arn = t.scalable_target_arn().unwrap_or_default();
+        let Ok(tags) = c.list_tags_for_resource().resource_arn(arn).send().await else {
+            // Deregistered since the listing (by a test beside this one).
+            continue;
+        };
+        let value = |k: &str| tags.tags().and_then(|t| t.get(k)).cloned();
+        if stack.is_none() || value("strata:stack").as_deref() == stack {
+            ids.push(t.resource_id().to_string());
+            out.push(Owned {
+                kind: "application_autoscaling.target".to_string(),
+                id: t.resource_id().to_string(),
+                name: value("strata:name"),
+            });
+        }
+    }
+    let policies = c
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .expect("scaling policies");
+    for p in policies.scaling_policies() {
+        if stack.is_none() || ids.iter().any(|i| i == p.resource_id()) {
+            out.push(Owned {
+                kind: "application_autoscaling.policy".to_string(),
+                id: format!("{}:{}", p.resource_id(), p.policy_name()),
+                name: None,
+            });
+        }
+    }
     out
 }
 
@@ -1077,6 +1125,11 @@ pub async fn ecs() -> aws_sdk_ecs::Client {
 /// An observer CloudWatch Logs client for the shared emulator.
 pub async fn logs() -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
+}
+
+/// An Application Auto Scaling client on the emulator (us-east-1), as the observer.
+pub async fn autoscaling() -> aws_sdk_applicationautoscaling::Client {
+    aws_sdk_applicationautoscaling::Client::new(&observer_conf(&emulator().url, "us-east-1").await)
 }
 
 /// An observer RDS client for the shared emulator.

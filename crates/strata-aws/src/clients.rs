@@ -88,6 +88,7 @@ service_client!(aws_sdk_s3, "s3", |b, sdk| b
 service_client!(aws_sdk_cloudfront, "cloudfront");
 service_client!(aws_sdk_rds, "rds");
 service_client!(aws_sdk_cloudwatchlogs, "logs");
+service_client!(aws_sdk_applicationautoscaling, "application-autoscaling");
 service_client!(aws_sdk_ecs, "ecs");
 service_client!(aws_sdk_resourcegroupstagging, "tagging");
 
@@ -101,6 +102,7 @@ pub const SERVICES: &[&str] = &[
     <aws_sdk_cloudfront::Client as ServiceClient>::SERVICE,
     <aws_sdk_rds::Client as ServiceClient>::SERVICE,
     <aws_sdk_cloudwatchlogs::Client as ServiceClient>::SERVICE,
+    <aws_sdk_applicationautoscaling::Client as ServiceClient>::SERVICE,
     <aws_sdk_ecs::Client as ServiceClient>::SERVICE,
     <aws_sdk_resourcegroupstagging::Client as ServiceClient>::SERVICE,
 ];

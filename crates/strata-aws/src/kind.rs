@@ -16,7 +16,7 @@ use strata_engine::value::Attrs;
 use crate::Ctx;
 use crate::wait::{self, Backoff, Poll};
 
-use crate::{cloudfront, ec2, ecs, elbv2, iam, logs, rds, s3};
+use crate::{application_autoscaling, cloudfront, ec2, ecs, elbv2, iam, logs, rds, s3};
 
 /// The AWS side of a kind.
 #[async_trait]
@@ -106,6 +106,8 @@ pub static KINDS: &[&dyn AwsKind] = &[
     &ecs::cluster::ClusterKind,
     &ecs::task_definition::TaskDefinitionKind,
     &ecs::service::ServiceKind,
+    &application_autoscaling::target::TargetKind,
+    &application_autoscaling::policy::PolicyKind,
 ];
 
 pub fn find(kind: &str) -> Option<&'static dyn AwsKind> {

@@ -8,6 +8,7 @@
 //! ownership tag, a create that tags in the create call and waits until the resource is usable,
 //! in-place updates field by field, and a delete that waits out `DependencyViolation`.
 
+pub mod application_autoscaling;
 pub mod budget;
 pub mod calls;
 pub mod clients;

@@ -506,6 +506,8 @@ register_kinds! {
     EcsCluster(ecs_cluster::EcsClusterSpec),
     EcsTaskDefinition(ecs_task_definition::EcsTaskDefinitionSpec),
     EcsService(ecs_service::EcsServiceSpec),
+    AutoscalingTarget(autoscaling_target::AutoscalingTargetSpec),
+    AutoscalingPolicy(autoscaling_policy::AutoscalingPolicySpec),
 }
 
 /// Looks a kind up by name.
