@@ -128,7 +128,10 @@ async fn a_service_is_scaled_between_its_target_s_bounds_by_a_cpu_policy() {
         .await
         .expect("scaled out outside strata");
     let plan = stdout(&s.expect(0, &["plan", "--detailed-exitcode"]));
-    assert!(plan.contains("desired_count"), "{plan}");
+    assert!(
+        plan.contains("web.desired_count is 4; the documents say 2 (its application_autoscaling.target scaling scales it)"),
+        "{plan}"
+    );
 
     destroy_leaves_nothing(&s).await;
 }

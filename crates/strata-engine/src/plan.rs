@@ -173,6 +173,11 @@ pub struct Action {
     /// from the documents: information, never changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub set_elsewhere: Vec<FieldChange>,
+    /// Why a field of `set_elsewhere` is owned elsewhere when the stack says so rather than
+    /// the resource's `lifecycle` (`desired_count`: "its application_autoscaling.target NAME
+    /// scales it"), by field.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub elsewhere_why: BTreeMap<String, String>,
     /// Desired fields in template form, resolved when the operation runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<Attrs>,
@@ -633,6 +638,18 @@ fn keep_ignored(desired: &Wanted, live: &Attrs, ignore: &[String]) -> Wanted {
     }
     out.attrs = keep_ignored_attrs(&desired.attrs, live, ignore);
     out
+}
+
+/// The reasons the stack gives (`LifecycleOpts.owned_elsewhere_why`) for these fields set
+/// elsewhere.
+fn elsewhere_why(res: &DesiredResource, shown: &[FieldChange]) -> BTreeMap<String, String> {
+    shown
+        .iter()
+        .filter_map(|c| {
+            let why = res.lifecycle.owned_elsewhere_why.get(&c.field)?;
+            Some((c.field.clone(), why.clone()))
+        })
+        .collect()
 }
 
 /// The fields another controller owns whose live values differ from the documents' (a
@@ -1380,6 +1397,7 @@ impl<'a> Planner<'a> {
             soft_depends_on: res.soft_deps.clone(),
             prior_soft_depends_on: Vec::new(),
             set_elsewhere: Vec::new(),
+            elsewhere_why: BTreeMap::new(),
             prevent_destroy: res.lifecycle.prevent_destroy,
             wait: res.lifecycle.wait,
         }
@@ -1518,6 +1536,11 @@ impl<'a> Planner<'a> {
             reason,
             id: Some(cur.live.id.clone()),
             changes,
+            elsewhere_why: if replace {
+                BTreeMap::new()
+            } else {
+                elsewhere_why(res, &set_elsewhere)
+            },
             set_elsewhere: if replace { Vec::new() } else { set_elsewhere },
             desired: Some(if replace {
                 res.attrs.clone()
@@ -1596,6 +1619,7 @@ fn delete_action(
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: prior_soft.into_iter().collect(),
         set_elsewhere: Vec::new(),
+        elsewhere_why: BTreeMap::new(),
         prevent_destroy: rec.is_some_and(|r| r.prevent_destroy),
         wait: true,
     }
@@ -1616,6 +1640,7 @@ fn forget_action(name: &str, rec: &LockedResource) -> Action {
         soft_depends_on: Vec::new(),
         prior_soft_depends_on: rec.soft_dependencies.clone(),
         set_elsewhere: Vec::new(),
+        elsewhere_why: BTreeMap::new(),
         prevent_destroy: false,
         wait: true,
     }

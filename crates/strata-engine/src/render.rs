@@ -507,9 +507,14 @@ fn render_set_elsewhere(out: &mut String, plan: &Plan, st: Style) {
          are not changes):"
     );
     for (a, c) in owned {
+        let why = a
+            .elsewhere_why
+            .get(&c.field)
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {} {}.{} is {}; the documents say {}",
+            "  {} {}.{} is {}; the documents say {}{why}",
             st.cyan("i"),
             st.bold(&a.name),
             c.field,
@@ -590,6 +595,7 @@ mod tests {
                 soft_depends_on: vec![],
                 prior_soft_depends_on: vec![],
                 set_elsewhere: vec![],
+                elsewhere_why: Default::default(),
                 prevent_destroy: false,
                 wait: true,
             }],

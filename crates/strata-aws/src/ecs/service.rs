@@ -189,7 +189,8 @@ fn to_live(s: &Service) -> LiveResource {
         "security_groups": vpc.map(AwsVpcConfiguration::security_groups),
         "assign_public_ip": vpc.and_then(AwsVpcConfiguration::assign_public_ip)
             .map(|a| *a == AssignPublicIp::Enabled),
-        "load_balancers": lbs,
+        // None is no list: the documents leave the field out then.
+        "load_balancers": (!lbs.is_empty()).then_some(lbs),
         "health_check_grace_period": s.health_check_grace_period_seconds(),
         "deployment": deployment,
         "enable_execute_command": s.enable_execute_command(),
