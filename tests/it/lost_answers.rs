@@ -228,6 +228,18 @@ resources:
     task_definition: task
     desired_count: 1
     subnets: [public_a, public_b]
+  scaling:
+    kind: application_autoscaling.target
+    service: service
+    min_capacity: 1
+    max_capacity: 3
+    tags: {Phase: one}
+  cpu:
+    kind: application_autoscaling.policy
+    name: lost-cpu50
+    target: scaling
+    metric: ECSServiceAverageCPUUtilization
+    target_value: 50
   role:
     kind: iam.role
     name_prefix: lost-role-
@@ -494,6 +506,20 @@ resources:
     task_definition: task
     desired_count: 2
     subnets: [public_a, public_b]
+    enable_execute_command: true
+  scaling:
+    kind: application_autoscaling.target
+    service: service
+    min_capacity: 1
+    max_capacity: 5
+    tags: {Phase: two}
+  cpu:
+    kind: application_autoscaling.policy
+    name: lost-cpu50
+    target: scaling
+    metric: ECSServiceAverageCPUUtilization
+    target_value: 60
+    scale_in_cooldown: 120
   role:
     kind: iam.role
     name_prefix: lost-role-
@@ -673,7 +699,7 @@ async fn lost_answers_on_every_mutating_call_of_every_kind() {
     let [apply, update, destroy] = [0, 1, 2].map(|i| counts[i].len());
     assert_eq!(dropped, sampled);
     sc.how(format!(
-        "a stack of all 33 kinds (41 resources, tests/it/lost_answers.rs): apply, an update \
+        "a stack of all 35 kinds (43 resources, tests/it/lost_answers.rs): apply, an update \
          that changes every kind in place, destroy. A probe lists the mutating calls from the \
          call log; then run k drops the connection after the k-th occurrence of every mutating \
          operation of each phase has acted (every occurrence when an operation has up to 4, \

@@ -129,7 +129,7 @@ pub const TABLE: &[ServiceLimits] = &[
                  (control-plane calls a few per second each); conservative within it",
     },
     ServiceLimits {
-        service: "application-autoscaling",
+        service: "application_autoscaling",
         limits: limits((5.0, 20.0), (1.0, 10.0)),
         attempt_timeout: Duration::from_secs(60),
         source: "conservative: not documented per action",

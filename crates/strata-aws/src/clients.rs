@@ -88,7 +88,7 @@ service_client!(aws_sdk_s3, "s3", |b, sdk| b
 service_client!(aws_sdk_cloudfront, "cloudfront");
 service_client!(aws_sdk_rds, "rds");
 service_client!(aws_sdk_cloudwatchlogs, "logs");
-service_client!(aws_sdk_applicationautoscaling, "application-autoscaling");
+service_client!(aws_sdk_applicationautoscaling, "application_autoscaling");
 service_client!(aws_sdk_ecs, "ecs");
 service_client!(aws_sdk_resourcegroupstagging, "tagging");
 

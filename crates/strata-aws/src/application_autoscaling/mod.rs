@@ -15,7 +15,8 @@ use crate::Ctx;
 
 /// The service's client in this context's region.
 pub fn client(cx: &Ctx) -> aws_sdk_applicationautoscaling::Client {
-    cx.client::<aws_sdk_applicationautoscaling::Client>().retrying
+    cx.client::<aws_sdk_applicationautoscaling::Client>()
+        .retrying
 }
 
 /// Whether a delete's error says the target or policy is gone already: AWS answers

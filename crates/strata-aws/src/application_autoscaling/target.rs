@@ -36,7 +36,9 @@ pub fn resource_id(service_arn: &str) -> Result<String, ProviderError> {
         .ok_or_else(|| {
             ProviderError::new(
                 ErrorClass::Invalid,
-                format!("`{service_arn}` is not an ECS service ARN of the form …:service/CLUSTER/NAME"),
+                format!(
+                    "`{service_arn}` is not an ECS service ARN of the form …:service/CLUSTER/NAME"
+                ),
             )
         })
 }
@@ -83,7 +85,10 @@ async fn describe(cx: &Ctx, ids: Option<&[String]>) -> Result<Vec<ScalableTarget
 
 /// One target by resource id; `None` when there is none.
 pub async fn one(cx: &Ctx, id: &str) -> Result<Option<ScalableTarget>, ProviderError> {
-    Ok(describe(cx, Some(&[id.to_string()])).await?.into_iter().next())
+    Ok(describe(cx, Some(&[id.to_string()]))
+        .await?
+        .into_iter()
+        .next())
 }
 
 fn to_live(t: &ScalableTarget, tags: &HashMap<String, String>) -> LiveResource {
