@@ -2011,6 +2011,33 @@ mod policy_tests {
         }
     }
 
+    /// A field the stack, not the resource's lifecycle, leaves to another controller: the plan
+    /// says why beside it.
+    #[test]
+    fn a_field_owned_elsewhere_by_the_stack_says_why() {
+        let lifecycle = LifecycleOpts {
+            owned_elsewhere: vec!["note".into()],
+            owned_elsewhere_why: [("note".to_string(), "its scaler scales it".to_string())].into(),
+            ..LifecycleOpts::default()
+        };
+        let p = plan_with(
+            &REVISIONED,
+            attrs(json!({"body": "v1", "note": "two"})),
+            attrs(json!({"body": "v1", "note": "four"})),
+            lifecycle,
+        );
+        let a = &p.actions[0];
+        assert!(!a.is_change(), "{a:?}");
+        assert_eq!(a.elsewhere_why["note"], "its scaler scales it");
+        let text = crate::render::render_text(&p, crate::render::Style { color: false });
+        assert!(
+            text.contains(
+                "i task.note is \"four\"; the documents say \"two\" (its scaler scales it)"
+            ),
+            "{text}"
+        );
+    }
+
     /// A kind whose replacement is a new revision creates it first without
     /// `create_before_destroy`, and the plan says it is a new revision; a change it can make
     /// in place stays an update.
