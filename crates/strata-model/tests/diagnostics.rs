@@ -91,6 +91,15 @@ fn a_role_with_its_policies_loads() {
     );
 }
 
+/// A scaling policy tracking a metric ECS services do not have, and a target whose range is
+/// upside down: both refused, saying what to write.
+#[test]
+fn an_autoscaling_policy_of_an_unknown_metric_is_refused() {
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  vpc: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}\n  a: {kind: ec2.subnet, vpc: vpc, cidr_block: 10.0.0.0/24, availability_zone: us-east-1a}\n  cluster: {kind: ecs.cluster, name: c}\n  task:\n    kind: ecs.task_definition\n    family: t\n    cpu: 256\n    memory: 512\n    containers: [{name: web, image: nginx}]\n  web: {kind: ecs.service, name: web, cluster: cluster, task_definition: task, subnets: [a]}\n  scaling: {kind: application_autoscaling.target, service: web, min_capacity: 4, max_capacity: 2}\n  cpu:\n    kind: application_autoscaling.policy\n    name: cpu50\n    target: scaling\n    metric: CPUUtilization\n    target_value: 50\n"
+    ));
+}
+
 #[test]
 fn unknown_keys_suggest_the_closest_field() {
     insta::assert_snapshot!(check(&format!(
