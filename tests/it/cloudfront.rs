@@ -12,7 +12,7 @@ use crate::support::{
     Running, Stack, TestBed, cloudfront_of, destroy_leaves_nothing, emulator, s3, strict,
 };
 
-async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
+pub async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
     cloudfront_of(url)
         .await
         .get_distribution()
