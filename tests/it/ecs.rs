@@ -488,8 +488,58 @@ async fn a_service_deploys_new_revisions_and_leaves_its_count_to_the_autoscaler(
         "the old revision deregistered"
     );
 
+    // A deployer registers a revision by hand and deploys it: drift on the service's task
+    // definition, which apply puts back to the documents' revision.
+    let by_hand = ecs()
+        .await
+        .register_task_definition()
+        .family(&family)
+        .cpu("256")
+        .memory("512")
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:by-hand")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a revision registered by hand")
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .map(str::to_string)
+        .expect("its ARN");
+    ecs()
+        .await
+        .update_service()
+        .cluster(&cluster)
+        .service(&arn)
+        .task_definition(&by_hand)
+        .send()
+        .await
+        .expect("deployed by hand");
+    let plan = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("task_definition"), "{plan}");
+    s.apply_clean();
+    assert_eq!(
+        service(&arn).await.1,
+        second,
+        "back on the documents' revision"
+    );
+
     destroy_leaves_nothing(&s).await;
     assert_eq!(service(&arn).await.0, "INACTIVE");
+    // The revision made by hand is not the stack's: left as it is.
+    assert_eq!(revision(&by_hand).await.0, "ACTIVE");
+    ecs()
+        .await
+        .deregister_task_definition()
+        .task_definition(&by_hand)
+        .send()
+        .await
+        .expect("the hand-made revision deregistered");
 }
 
 /// Recipe 3.8 as the example writes it: the role (with ECS's execution policy), the log group
