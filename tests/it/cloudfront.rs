@@ -12,7 +12,7 @@ use crate::support::{
     Running, Stack, TestBed, cloudfront_of, destroy_leaves_nothing, emulator, s3, strict,
 };
 
-async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
+pub async fn distribution(url: &str, id: &str) -> aws_sdk_cloudfront::types::Distribution {
     cloudfront_of(url)
         .await
         .get_distribution()
@@ -369,6 +369,50 @@ async fn a_load_balancer_as_a_custom_origin() {
         "CachingDisabled, by its id"
     );
     assert_eq!(behavior.allowed_methods().map(|m| m.items().len()), Some(7));
+    // /static/* comes from the bucket, cached.
+    let paths = |d: &aws_sdk_cloudfront::types::Distribution| -> Vec<(String, String, String)> {
+        d.distribution_config()
+            .and_then(|c| c.cache_behaviors())
+            .map(|b| {
+                b.items()
+                    .iter()
+                    .map(|b| {
+                        (
+                            b.path_pattern().to_string(),
+                            b.target_origin_id().to_string(),
+                            b.cache_policy_id().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let optimized = "658327ea-f89d-4fab-a63d-7e88639e58f6".to_string();
+    assert_eq!(
+        paths(&d),
+        [(
+            "/static/*".to_string(),
+            "assets".to_string(),
+            optimized.clone()
+        )]
+    );
+    assert_eq!(
+        config.origins().expect("origins").items()[1].domain_name(),
+        s.lockfile()["resources"]["assets"]["attributes"]["regional_domain_name"]
+            .as_str()
+            .unwrap_or_default()
+    );
+
+    // The path pattern changes in place.
+    s.edit(|d| d.replace("path_pattern: /static/*", "path_pattern: /assets/*"));
+    let plan = crate::support::stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("updated in place"), "{plan}");
+    s.apply_clean();
+    let d = distribution(&emulator().url, &s.id_of("cdn")).await;
+    assert_eq!(
+        paths(&d),
+        [("/assets/*".to_string(), "assets".to_string(), optimized)]
+    );
     destroy_leaves_nothing(&s).await;
 }
 

@@ -945,4 +945,5 @@ sampled_tests! {
     crash_sampled_1_12: "cookbook-1.12-cloudfront",
     crash_sampled_2_1: "cookbook-2.1-aurora-serverless",
     crash_sampled_two_tier: "two-tier-network",
+    crash_sampled_web_app: "web-app",
 }

@@ -20,10 +20,24 @@ resources:
     tags: {Team: web}
 ";
 
-/// A cluster and a task definition, as the ownership test applies them.
+/// A cluster, a task definition and a service, as the ownership test applies them.
 pub const OWNED: &str = "stack: STACK
 region: us-east-1
 resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.61.0.0/16
+  subnet:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.61.0.0/24
+    availability_zone: us-east-1a
+  service:
+    kind: ecs.service
+    name: web
+    cluster: cluster
+    task_definition: task
+    subnets: [subnet]
   cluster:
     kind: ecs.cluster
     name_prefix: strata-own-
@@ -474,6 +488,105 @@ async fn a_service_deploys_new_revisions_and_leaves_its_count_to_the_autoscaler(
         "the old revision deregistered"
     );
 
+    // A deployer registers a revision by hand and deploys it: drift on the service's task
+    // definition, which apply puts back to the documents' revision.
+    let by_hand = ecs()
+        .await
+        .register_task_definition()
+        .family(&family)
+        .cpu("256")
+        .memory("512")
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image("nginx:by-hand")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("a revision registered by hand")
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .map(str::to_string)
+        .expect("its ARN");
+    ecs()
+        .await
+        .update_service()
+        .cluster(&cluster)
+        .service(&arn)
+        .task_definition(&by_hand)
+        .send()
+        .await
+        .expect("deployed by hand");
+    let plan = stdout(&s.expect(2, &["plan", "--detailed-exitcode"]));
+    assert!(plan.contains("task_definition"), "{plan}");
+    s.apply_clean();
+    assert_eq!(
+        service(&arn).await.1,
+        second,
+        "back on the documents' revision"
+    );
+
     destroy_leaves_nothing(&s).await;
     assert_eq!(service(&arn).await.0, "INACTIVE");
+    // The revision made by hand is not the stack's: left as it is.
+    assert_eq!(revision(&by_hand).await.0, "ACTIVE");
+    ecs()
+        .await
+        .deregister_task_definition()
+        .task_definition(&by_hand)
+        .send()
+        .await
+        .expect("the hand-made revision deregistered");
+}
+
+/// Recipe 3.8 as the example writes it: the role (with ECS's execution policy), the log group
+/// and the task definition logging to it, made in one apply, with nothing left to change; on
+/// the strict test bed the register first meets IAM's late role and is tried again.
+#[tokio::test]
+async fn cookbook_3_8_container_logs() {
+    let s = Stack::example("cookbook-3.8-container-logs");
+    s.apply_clean();
+    let task = s.id_of("task");
+    assert!(
+        task.ends_with(":task-definition/awscookbook608:1"),
+        "{task}"
+    );
+    let out = ecs()
+        .await
+        .describe_task_definition()
+        .task_definition(&task)
+        .send()
+        .await
+        .expect("the revision");
+    let t = out.task_definition().expect("a task definition");
+    let role = t.execution_role_arn().unwrap_or_default().to_string();
+    assert!(role.ends_with(":role/AWSCookbook608ECS"), "{role}");
+    let c = t.container_definitions().first().expect("its container");
+    assert_eq!(c.entry_point(), ["sh", "-c"]);
+    assert_eq!(
+        c.log_configuration()
+            .and_then(|l| l.options())
+            .and_then(|o| o.get("awslogs-group"))
+            .map(String::as_str),
+        Some("AWSCookbook608ECS")
+    );
+    let attached = crate::support::iam()
+        .await
+        .list_attached_role_policies()
+        .role_name("AWSCookbook608ECS")
+        .send()
+        .await
+        .expect("the role's policies");
+    assert_eq!(
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .collect::<Vec<_>>(),
+        ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]
+    );
+    destroy_leaves_nothing(&s).await;
 }

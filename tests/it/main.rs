@@ -34,4 +34,5 @@ mod signals;
 mod support;
 mod testbed;
 mod waits;
+mod web_app;
 mod zones;

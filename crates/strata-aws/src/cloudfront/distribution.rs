@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
-    Aliases, AllowedMethods, CachedMethods, CookiePreference, CustomOriginConfig,
-    DefaultCacheBehavior, Distribution, DistributionConfig, DistributionConfigWithTags,
-    DistributionSummary, ForwardedValues, HttpVersion, ItemSelection, Method,
-    MinimumProtocolVersion, Origin, OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass,
-    S3OriginConfig, SslProtocol, SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
+    Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CookiePreference,
+    CustomOriginConfig, DefaultCacheBehavior, Distribution, DistributionConfig,
+    DistributionConfigWithTags, DistributionSummary, ForwardedValues, HttpVersion, ItemSelection,
+    Method, MinimumProtocolVersion, Origin, OriginProtocolPolicy, OriginSslProtocols, Origins,
+    PriceClass, S3OriginConfig, SslProtocol, SslSupportMethod, ViewerCertificate,
+    ViewerProtocolPolicy,
 };
 use futures_util::TryFutureExt;
 use futures_util::future::try_join_all;
@@ -179,6 +180,72 @@ fn behavior_json(b: &DefaultCacheBehavior) -> Value {
     Value::Object(m)
 }
 
+/// A path behaviour as the default one's type, which holds the same fields but the path.
+#[allow(deprecated)] // the legacy TTLs: see `behavior_json`
+fn as_default(c: &CacheBehavior) -> Result<DefaultCacheBehavior, ProviderError> {
+    built(
+        DefaultCacheBehavior::builder()
+            .target_origin_id(c.target_origin_id.clone())
+            .set_trusted_signers(c.trusted_signers.clone())
+            .set_trusted_key_groups(c.trusted_key_groups.clone())
+            .viewer_protocol_policy(c.viewer_protocol_policy.clone())
+            .set_allowed_methods(c.allowed_methods.clone())
+            .set_smooth_streaming(c.smooth_streaming)
+            .set_compress(c.compress)
+            .set_lambda_function_associations(c.lambda_function_associations.clone())
+            .set_function_associations(c.function_associations.clone())
+            .set_field_level_encryption_id(c.field_level_encryption_id.clone())
+            .set_realtime_log_config_arn(c.realtime_log_config_arn.clone())
+            .set_cache_policy_id(c.cache_policy_id.clone())
+            .set_origin_request_policy_id(c.origin_request_policy_id.clone())
+            .set_response_headers_policy_id(c.response_headers_policy_id.clone())
+            .set_grpc_config(c.grpc_config.clone())
+            .set_forwarded_values(c.forwarded_values.clone())
+            .set_min_ttl(c.min_ttl)
+            .set_default_ttl(c.default_ttl)
+            .set_max_ttl(c.max_ttl)
+            .build(),
+    )
+}
+
+/// A behaviour of the default one's type as the path behaviour of `path`.
+#[allow(deprecated)] // the legacy TTLs: see `behavior_json`
+fn as_path(path: &str, d: DefaultCacheBehavior) -> Result<CacheBehavior, ProviderError> {
+    built(
+        CacheBehavior::builder()
+            .path_pattern(path)
+            .target_origin_id(d.target_origin_id)
+            .set_trusted_signers(d.trusted_signers)
+            .set_trusted_key_groups(d.trusted_key_groups)
+            .viewer_protocol_policy(d.viewer_protocol_policy)
+            .set_allowed_methods(d.allowed_methods)
+            .set_smooth_streaming(d.smooth_streaming)
+            .set_compress(d.compress)
+            .set_lambda_function_associations(d.lambda_function_associations)
+            .set_function_associations(d.function_associations)
+            .set_field_level_encryption_id(d.field_level_encryption_id)
+            .set_realtime_log_config_arn(d.realtime_log_config_arn)
+            .set_cache_policy_id(d.cache_policy_id)
+            .set_origin_request_policy_id(d.origin_request_policy_id)
+            .set_response_headers_policy_id(d.response_headers_policy_id)
+            .set_grpc_config(d.grpc_config)
+            .set_forwarded_values(d.forwarded_values)
+            .set_min_ttl(d.min_ttl)
+            .set_default_ttl(d.default_ttl)
+            .set_max_ttl(d.max_ttl)
+            .build(),
+    )
+}
+
+/// A path behaviour as the documents write it.
+fn path_behavior_json(c: &CacheBehavior) -> Option<Value> {
+    let mut v = behavior_json(&as_default(c).ok()?);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("path_pattern".into(), json!(c.path_pattern));
+    }
+    Some(v)
+}
+
 /// The documents' fields of a configuration.
 fn config_json(c: &DistributionConfig) -> Value {
     let mut m = json!({
@@ -194,6 +261,13 @@ fn config_json(c: &DistributionConfig) -> Value {
     if let Some(o) = m.as_object_mut() {
         if let Some(b) = c.default_cache_behavior() {
             o.insert("default_cache_behavior".into(), behavior_json(b));
+        }
+        let paths: Vec<Value> = c
+            .cache_behaviors()
+            .map(|b| b.items().iter().filter_map(path_behavior_json).collect())
+            .unwrap_or_default();
+        if !paths.is_empty() {
+            o.insert("cache_behaviors".into(), Value::Array(paths));
         }
         let acm = c
             .viewer_certificate()
@@ -396,6 +470,32 @@ fn apply(a: &Attrs, c: &mut DistributionConfig) -> Result<(), ProviderError> {
         .cloned()
         .unwrap_or(json!({}));
     c.default_cache_behavior = Some(behavior(&b, c.default_cache_behavior())?);
+    let live_paths: Vec<CacheBehavior> = c
+        .cache_behaviors()
+        .map(|b| b.items().to_vec())
+        .unwrap_or_default();
+    let paths = desired
+        .get("cache_behaviors")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|b| {
+            let path = text(b, "path_pattern");
+            let live = live_paths
+                .iter()
+                .find(|l| l.path_pattern == path)
+                .map(as_default)
+                .transpose()?;
+            as_path(path, behavior(b, live.as_ref())?)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    c.cache_behaviors = Some(built(
+        CacheBehaviors::builder()
+            .quantity(i32::try_from(paths.len()).unwrap_or(0))
+            .set_items(Some(paths))
+            .build(),
+    )?);
     c.default_root_object = Some(text(&desired, "default_root_object").to_string());
     c.price_class = Some(PriceClass::from(match text(&desired, "price_class") {
         "" => "PriceClass_All",

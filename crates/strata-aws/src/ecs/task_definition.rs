@@ -132,6 +132,7 @@ fn container_doc(c: &ContainerDefinition) -> Value {
         "secrets": secrets,
         "log_configuration": logs,
         "health_check": health,
+        "entry_point": c.entry_point(),
         "command": c.command(),
     }))
 }
@@ -255,15 +256,16 @@ fn container(c: &Value) -> Result<ContainerDefinition, ProviderError> {
                 .map_err(invalid)
         })
         .transpose()?;
-    let command: Vec<String> = c
-        .get("command")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let texts = |f: &str| -> Option<Vec<String>> {
+        c.get(f)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .filter(|v: &Vec<String>| !v.is_empty())
+    };
     Ok(ContainerDefinition::builder()
         .set_name(text(c, "name").map(str::to_string))
         .set_image(text(c, "image").map(str::to_string))
@@ -273,7 +275,8 @@ fn container(c: &Value) -> Result<ContainerDefinition, ProviderError> {
         .set_secrets(Some(secrets).filter(|s| !s.is_empty()))
         .set_log_configuration(logs)
         .set_health_check(health)
-        .set_command(Some(command).filter(|c| !c.is_empty()))
+        .set_entry_point(texts("entry_point"))
+        .set_command(texts("command"))
         .build())
 }
 

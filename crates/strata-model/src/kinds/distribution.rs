@@ -24,6 +24,7 @@ pub static INFO: KindInfo = KindInfo {
     fields: &[
         FieldDef::in_place("origins"),
         FieldDef::in_place("default_cache_behavior"),
+        FieldDef::in_place("cache_behaviors").unset_when_omitted(),
         FieldDef::in_place("default_root_object"),
         FieldDef::in_place("price_class"),
         FieldDef::in_place("enabled"),
@@ -51,7 +52,10 @@ pub static INFO: KindInfo = KindInfo {
     deferred: &[],
     policy: Policy {
         desired: Some(normalize),
-        compare: &[("default_cache_behavior", sorted_methods)],
+        compare: &[
+            ("default_cache_behavior", sorted_methods),
+            ("cache_behaviors", each_sorted),
+        ],
         // ListDistributions answers them all; each of the stack's is then read by id.
         id_chunk: 1000,
         takes: Some("5 to 15 minutes on AWS"),
@@ -82,14 +86,31 @@ pub fn cache_policy_id(name_or_id: &str) -> &str {
 /// The desired values in AWS's form: a managed cache policy named by its id, and
 /// `CachingOptimized` for a behaviour that gives neither a cache policy nor TTLs.
 fn normalize(attrs: &mut Map<String, Value>, _region: &str) {
-    let Some(Value::Object(b)) = attrs.get_mut("default_cache_behavior") else {
-        return;
-    };
+    if let Some(Value::Object(b)) = attrs.get_mut("default_cache_behavior") {
+        normalize_behavior(b);
+    }
+    if let Some(Value::Array(bs)) = attrs.get_mut("cache_behaviors") {
+        for b in bs.iter_mut().filter_map(Value::as_object_mut) {
+            normalize_behavior(b);
+        }
+    }
+}
+
+fn normalize_behavior(b: &mut Map<String, Value>) {
     if !b.contains_key("cache_policy") && !b.contains_key("ttl") {
         b.insert("cache_policy".into(), Value::String("CachingOptimized".into()));
     }
     if let Some(Value::String(p)) = b.get_mut("cache_policy") {
         *p = cache_policy_id(p).to_string();
+    }
+}
+
+/// The path behaviours as compared: each as [`sorted_methods`]; none is no list.
+fn each_sorted(v: &Value) -> Value {
+    match v {
+        Value::Array(bs) if bs.is_empty() => Value::Null,
+        Value::Array(bs) => Value::Array(bs.iter().map(sorted_methods).collect()),
+        other => other.clone(),
     }
 }
 
@@ -189,6 +210,9 @@ fn year() -> i64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CacheBehavior {
+    /// Only in `cache_behaviors`: the paths it applies to (`/static/*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_pattern: Option<String>,
     /// The `id` of the origin requests go to.
     pub target_origin: String,
     /// `allow-all`, `https-only` or `redirect-to-https` (the default).
@@ -234,8 +258,12 @@ fn http2() -> String {
 pub struct DistributionSpec {
     /// Where CloudFront fetches content from (at least one).
     pub origins: Vec<Origin>,
-    /// The behaviour for every request.
+    /// The behaviour for every request no path behaviour takes.
     pub default_cache_behavior: CacheBehavior,
+    /// Behaviours for some paths, each with its `path_pattern` (`/static/*` to a bucket, the
+    /// rest to the load balancer): the first whose pattern matches a request takes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_behaviors: Vec<CacheBehavior>,
     /// The object answered for `/` (`index.html`); none by default.
     #[serde(default)]
     pub default_root_object: String,
@@ -282,7 +310,6 @@ fn one_of(field: &'static str, allowed: &[&str], value: &str) -> Option<Diagnost
 impl DistributionSpec {
     /// Each value that must be one of AWS's words, and those words.
     fn words(&self) -> Vec<(&'static str, &[&'static str], &str)> {
-        let b = &self.default_cache_behavior;
         let mut v: Vec<(&'static str, &[&'static str], &str)> = vec![
             (
                 "price_class",
@@ -294,18 +321,20 @@ impl DistributionSpec {
                 &["http1.1", "http2", "http3", "http2and3"],
                 &self.http_version,
             ),
-            (
+        ];
+        for b in std::iter::once(&self.default_cache_behavior).chain(&self.cache_behaviors) {
+            v.push((
                 "viewer_protocol_policy",
                 &["allow-all", "https-only", "redirect-to-https"],
                 &b.viewer_protocol_policy,
-            ),
-        ];
-        for m in b.allowed_methods.iter().chain(&b.cached_methods) {
-            v.push((
-                "allowed_methods",
-                &["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-                m,
             ));
+            for m in b.allowed_methods.iter().chain(&b.cached_methods) {
+                v.push((
+                    "allowed_methods",
+                    &["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                    m,
+                ));
+            }
         }
         for c in self.origins.iter().filter_map(|o| o.custom.as_ref()) {
             v.push((
@@ -350,7 +379,40 @@ impl KindSpec for DistributionSpec {
                     "no origin",
                 ));
             }
-            let b = &d.default_cache_behavior;
+            if d.default_cache_behavior.path_pattern.is_some() {
+                diags.push(at(
+                    Diagnostic::error(
+                        "strata::invalid_value",
+                        "the default cache behaviour takes every path: it has no `path_pattern`",
+                    )
+                    .help("move it to a behaviour of `cache_behaviors`"),
+                    "a path pattern on the default behaviour",
+                ));
+            }
+            for (i, b) in d.cache_behaviors.iter().enumerate() {
+                match &b.path_pattern {
+                    None => diags.push(at(
+                        Diagnostic::error(
+                            "strata::missing_field",
+                            "a behaviour of `cache_behaviors` needs a `path_pattern`",
+                        )
+                        .help("add `path_pattern: /static/*` (the paths it takes)"),
+                        "no path pattern",
+                    )),
+                    Some(p) if d.cache_behaviors[..i].iter().any(|o| o.path_pattern.as_ref() == Some(p)) => {
+                        diags.push(at(
+                            Diagnostic::error(
+                                "strata::duplicate_value",
+                                format!("two behaviours take `{p}`"),
+                            )
+                            .help("give each behaviour a path pattern of its own"),
+                            "the same path pattern twice",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for b in std::iter::once(&d.default_cache_behavior).chain(&d.cache_behaviors) {
             if !d.origins.iter().any(|o| o.id == b.target_origin) && !d.origins.is_empty() {
                 let ids: Vec<&str> = d.origins.iter().map(|o| o.id.as_str()).collect();
                 diags.push(at(
@@ -368,6 +430,7 @@ impl KindSpec for DistributionSpec {
                         .help("a cache policy holds its own TTLs; keep `ttl` only without one"),
                     "both here",
                 ));
+            }
             }
             for o in &d.origins {
                 if o.custom.is_some() && (o.origin_access_identity.is_some() || o.origin_access_control.is_some()) {

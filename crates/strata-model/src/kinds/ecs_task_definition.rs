@@ -178,7 +178,10 @@ pub struct Container {
     /// The command ECS runs to check it is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
-    /// The command it runs, instead of the image's.
+    /// The entry point it runs, instead of the image's (`["sh", "-c"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entry_point: Vec<String>,
+    /// The command it runs, instead of the image's (or the arguments of `entry_point`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
 }
