@@ -20,10 +20,22 @@ resources:
     tags: {Team: web}
 ";
 
-/// A cluster, a task definition and a service, as the ownership test applies them.
+/// A cluster, a task definition, a service and its autoscaling, as the ownership test applies
+/// them.
 pub const OWNED: &str = "stack: STACK
 region: us-east-1
 resources:
+  scaling:
+    kind: application_autoscaling.target
+    service: service
+    min_capacity: 1
+    max_capacity: 2
+  cpu:
+    kind: application_autoscaling.policy
+    name: cpu50
+    target: scaling
+    metric: ECSServiceAverageCPUUtilization
+    target_value: 50
   vpc:
     kind: ec2.vpc
     cidr_block: 10.61.0.0/16

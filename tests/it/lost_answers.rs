@@ -795,16 +795,18 @@ async fn a_fifth_of_calls_failing_still_converges_with_a_database() {
 async fn a_fifth_of_calls_failing_still_converges_with_the_web_app() {
     let sc = Scenario::start(
         "faults: 20 % of calls failing, the web application",
-        "examples/web-app (35 resources: network with NAT gateways, groups, certificate, load \
+        "examples/web-app (37 resources: network with NAT gateways, groups, certificate, load \
          balancer, listeners, Aurora cluster and writer, log group, role, ECS cluster, task \
-         definition and service, bucket, origin access control, distribution, bucket policy): \
+         definition and service, scalable target and policy, bucket, origin access control, \
+         distribution, bucket policy): \
          apply, plan, destroy on a test bed failing a fifth of all calls at random (throttled, \
          InternalError, Unavailable, a dropped connection before the call acts, a dropped \
          connection after it acted; the first CreateVpc's answer always lost after it acted); \
          compare tagged resources with the lockfile",
     );
-    // 34 of its 35 resources: the bucket policy has no tags (it is read by its id).
-    fifth_of_calls_failing(sc, "web-app", 34, 23).await;
+    // 35 of its 37 resources: the bucket policy and the scaling policy have no tags (they are
+    // read by their ids).
+    fifth_of_calls_failing(sc, "web-app", 35, 23).await;
 }
 
 async fn fifth_of_calls_failing(sc: Scenario, example: &str, resources: usize, seed: u64) {

@@ -575,7 +575,7 @@ async fn every_kind_is_created_with_the_lockfiles_lineage() {
         "cookbook-2.1-aurora-serverless",
         "the origin access identity stack of tests/it/cloudfront.rs",
         "the log group of tests/it/logs.rs",
-        "the cluster, task definition and service of tests/it/ecs.rs",
+        "the cluster, task definition, service and autoscaling of tests/it/ecs.rs",
         "the role of tests/it/iam.rs",
     ] {
         let s = if example.starts_with("the origin") {

@@ -1,6 +1,7 @@
 //! `examples/web-app`, the whole lab in one stack (network, load balancer, Fargate service,
-//! Aurora Serverless v2, CloudFront with S3): one apply builds it with nothing left to change,
-//! the pieces are wired as the documents say, and one destroy leaves nothing.
+//! Aurora Serverless v2, CloudFront with S3, autoscaling): one apply builds it with nothing
+//! left to change, the pieces are wired as the documents say, a count the autoscaler set is
+//! shown and kept, and one destroy leaves nothing.
 
 use crate::support::{Stack, destroy_leaves_nothing, ecs, emulator};
 
@@ -79,6 +80,22 @@ async fn the_web_app_builds_in_one_apply_and_goes_in_one_destroy() {
             attr("alb", "dns_name").as_str(),
             attr("assets", "regional_domain_name").as_str()
         ]
+    );
+
+    // The autoscaler scales the service out: shown, never put back.
+    ecs()
+        .await
+        .update_service()
+        .cluster(&cluster)
+        .service(&service)
+        .desired_count(4)
+        .send()
+        .await
+        .expect("scaled out as autoscaling does");
+    let plan = crate::support::stdout(&s.expect(0, &["plan", "--detailed-exitcode"]));
+    assert!(
+        plan.contains("application_autoscaling.target scaling scales it"),
+        "{plan}"
     );
 
     destroy_leaves_nothing(&s).await;

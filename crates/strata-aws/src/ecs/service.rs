@@ -197,8 +197,7 @@ fn to_live(s: &Service) -> LiveResource {
         "arn": arn,
     });
     if let Some(o) = m.as_object_mut() {
-        // No load balancers is none, as the documents leave them out.
-        o.retain(|k, v| !(v.is_null() || (k == "load_balancers" && v == &json!([]))));
+        o.retain(|_, v| !v.is_null());
     }
     let (state, _) = rollout(s);
     tags::live(KIND, arn, s.tags(), m).converging(COMPLETED.converging(&state))
