@@ -41,6 +41,19 @@ fn ignoring(cmd: &mut Command, sig: libc::c_int) -> &mut Command {
     }
 }
 
+/// `cmd` started with `sig` at its default action, whatever the test run inherited: a suite
+/// run under `nohup` has SIGHUP ignored, which strata rightly keeps ignoring.
+fn defaulting(cmd: &mut Command, sig: libc::c_int) -> &mut Command {
+    #[allow(unsafe_code)]
+    // SAFETY: between fork and exec only signal(2), which is async-signal-safe, is called.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(sig, libc::SIG_DFL);
+            Ok(())
+        })
+    }
+}
+
 /// Sends `sig` to `run`, waits for the exit (at most [`BOUND`]); returns the exit code, the
 /// time from the signal to the exit, and all of stderr.
 fn signal(mut run: Running, sig: libc::c_int) -> (Option<i32>, Duration, String) {
@@ -93,6 +106,8 @@ fn interrupted_apply(tb: &TestBed, sig: libc::c_int, name: &str, code: i32) -> S
     let mut cmd = s.command(&["apply", "--auto-approve", "--parallelism", "1"]);
     if sig == libc::SIGINT {
         ignoring(&mut cmd, libc::SIGINT);
+    } else {
+        defaulting(&mut cmd, sig);
     }
     let run = Running::start(cmd.stdout(Stdio::null()));
     // Order: the signal comes once the apply is under way (the VPC is recorded)...
