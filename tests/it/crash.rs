@@ -714,24 +714,28 @@ fn scenarios(example: &str, phases: &[(&str, &str)]) -> Vec<(String, Scenario)> 
 }
 
 /// Which points of the every-kind stack a pass kills: (first, every). The plain pass kills
-/// every point; the strict pass, whose points cost about twice as long, every other one, odd
-/// or even as the seed picks (so that two days cover all of them), to keep the suite in its
-/// time.
+/// every point; the strict pass, whose points cost about twice as long, one in every
+/// [`STRICT_EVERY`], from a first point the seed picks (so that that many days cover all of
+/// them), to keep the suite in its time.
 fn matrix_points() -> (usize, usize) {
     if strict() {
-        (seed() % 2 + 1, 2)
+        (seed() % STRICT_EVERY + 1, STRICT_EVERY)
     } else {
         (1, 1)
     }
 }
 
+/// On the strict test bed, the every-kind stack is killed at one point in this many.
+const STRICT_EVERY: usize = 3;
+
 fn how(phase: &str, what: &str) -> String {
     let which = match matrix_points() {
         (_, 1) => format!("for every N of the {phase}"),
-        (first, _) => format!(
-            "for every other N of the {phase} ({} N, as the seed {} picks: \
-             STRATA_CRASH_SEED={} repeats it; the plain pass kills every N)",
-            if first == 1 { "odd" } else { "even" },
+        (first, every) => format!(
+            "for one N in every {every} of the {phase} (N = {first}, {}, …, as the seed {} \
+             picks: STRATA_CRASH_SEED={} repeats it; {every} days cover every N; the plain \
+             pass kills every N)",
+            first + every,
             seed(),
             seed(),
         ),
