@@ -4,10 +4,10 @@
 //! (`ec2/tags.rs`: `TagSpecifications`, `CreateTags`/`DeleteTags`, tag filters), as
 //! terraform-provider-aws has a `tags.go` per service.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
-use strata_engine::provider::Owner;
+use strata_engine::provider::{CreateRequest, LiveResource, Owner};
 use strata_engine::value::Attrs;
 
 pub use strata_engine::provider::{LINEAGE_TAG, NAME_TAG, STACK_TAG};
@@ -21,6 +21,24 @@ pub fn desired_tags(attrs: &Attrs) -> BTreeMap<String, String> {
             .collect(),
         _ => BTreeMap::new(),
     }
+}
+
+/// A create call's tags as a mapping, for the services that take them so (CloudWatch Logs,
+/// Application Auto Scaling): the user's tags plus the ownership tags.
+pub fn create_map(req: &CreateRequest<'_>) -> HashMap<String, String> {
+    create_tags(req.attrs, req.owner()).into_iter().collect()
+}
+
+/// A live resource from its id, its tags as a mapping and its other attributes (a JSON
+/// object), for the services that answer tags so.
+pub fn live_from_map(
+    kind: &str,
+    id: &str,
+    tags: &HashMap<String, String>,
+    attrs: Value,
+) -> LiveResource {
+    let pairs = split(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    crate::kind::live_with_tags(kind, id, pairs, attrs)
 }
 
 /// Tags for a create call: the user's tags plus the ownership tags.

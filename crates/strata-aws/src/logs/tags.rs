@@ -4,25 +4,13 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-use strata_engine::provider::{CreateRequest, LiveResource, ProviderError, UpdateRequest};
+use strata_engine::provider::{ProviderError, UpdateRequest};
 
 use super::client;
 use crate::Ctx;
 use crate::error::aws;
 
-/// Tags for a create call: the user's tags plus the ownership tags.
-pub fn create_tags(req: &CreateRequest<'_>) -> HashMap<String, String> {
-    crate::tags::create_tags(req.attrs, req.owner())
-        .into_iter()
-        .collect()
-}
-
-/// A live resource from its id, its tags and its other attributes (a JSON object).
-pub fn live(kind: &str, id: &str, tags: &HashMap<String, String>, attrs: Value) -> LiveResource {
-    let pairs = crate::tags::split(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    crate::kind::live_with_tags(kind, id, pairs, attrs)
-}
+pub use crate::tags::{create_map as create_tags, live_from_map as live};
 
 /// A log group's tags by its ARN.
 pub async fn of(cx: &Ctx, arn: &str) -> Result<HashMap<String, String>, ProviderError> {
