@@ -584,6 +584,22 @@ fn endpoints_are_checked_before_the_sdk_sees_them() {
 
 /// The tagging API's listing names resources by ARN: each covered kind's id is what follows
 /// its ARN type, and every kind that says it is covered names at least one type.
+/// RDS's and ECS's clusters share the ARN type `cluster`: the listing tells them apart by
+/// service.
+#[test]
+fn a_type_two_services_share_is_told_apart_by_the_service() {
+    let mut l = strata_aws::discovery::Listing::default();
+    l.add("arn:aws:rds:us-east-1:123456789012:cluster:db1");
+    l.add("arn:aws:ecs:us-east-1:123456789012:cluster/web");
+    l.add("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1");
+    l.add("arn:aws:s3:::bucket");
+    assert_eq!(l.ids(&["rds:cluster"]), ["db1"]);
+    assert_eq!(l.ids(&["ecs:cluster"]), ["web"]);
+    assert_eq!(l.ids(&["ec2:vpc", "ec2:subnet"]), ["vpc-1"]);
+    assert_eq!(l.plain_ids("s3"), ["bucket"]);
+    assert!(l.ids(&["cluster"]).is_empty());
+}
+
 #[test]
 fn tagging_listing_ids_come_from_arns() {
     use strata_aws::discovery::{Discovery, arn_resource};

@@ -71,7 +71,8 @@ impl Listing {
         self.plain.get(service).cloned().unwrap_or_default()
     }
 
-    fn add(&mut self, arn: &str) {
+    /// Files one ARN of the tagging API's answer under its service and type.
+    pub fn add(&mut self, arn: &str) {
         if let (Some(service), Some((ty, _))) = (arn.split(':').nth(2), arn_resource(arn)) {
             self.arns
                 .entry(format!("{service}:{ty}"))
@@ -178,24 +179,5 @@ pub async fn tagged_ids(
             Ok(Some(listings.get(cx, stack).await?.plain_ids(service)))
         }
         _ => Ok(None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_type_two_services_share_is_told_apart_by_the_service() {
-        let mut l = Listing::default();
-        l.add("arn:aws:rds:us-east-1:123456789012:cluster:db1");
-        l.add("arn:aws:ecs:us-east-1:123456789012:cluster/web");
-        l.add("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1");
-        l.add("arn:aws:s3:::bucket");
-        assert_eq!(l.ids(&["rds:cluster"]), ["db1"]);
-        assert_eq!(l.ids(&["ecs:cluster"]), ["web"]);
-        assert_eq!(l.ids(&["ec2:vpc", "ec2:subnet"]), ["vpc-1"]);
-        assert_eq!(l.plain_ids("s3"), ["bucket"]);
-        assert!(l.ids(&["cluster"]).is_empty());
     }
 }
