@@ -442,7 +442,7 @@ where
     Ok(read
         .into_iter()
         .flatten()
-        .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+        .filter(|l| req.wants(l))
         .collect())
 }
 

@@ -118,6 +118,14 @@ pub struct ReadRequest<'a> {
     pub records: &'a [Recorded<'a>],
 }
 
+impl ReadRequest<'_> {
+    /// Whether a resource a read found is one the request is for: an id it names, or one
+    /// carrying the stack's ownership tag.
+    pub fn wants(&self, l: &LiveResource) -> bool {
+        self.ids.contains(&l.id) || l.stack.as_deref() == Some(self.stack)
+    }
+}
+
 /// One resource as the lockfile records it.
 #[derive(Debug, Clone, Copy)]
 pub struct Recorded<'a> {

@@ -6,7 +6,7 @@
 //! Its id is its resource id, `service/CLUSTER/NAME`, derived from the service's ARN
 //! (`arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ScalableTarget, ServiceNamespace};
@@ -147,11 +147,10 @@ impl AwsKind for TargetKind {
     ) -> Result<Vec<LiveResource>, ProviderError> {
         let targets = describe(cx, None).await?;
         let live = try_join_all(targets.into_iter().map(|t| with_tags(cx, t))).await?;
-        let ids: BTreeSet<&String> = req.ids.iter().collect();
         Ok(live
             .into_iter()
             .flatten()
-            .filter(|l| ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+            .filter(|l| req.wants(l))
             .collect())
     }
 

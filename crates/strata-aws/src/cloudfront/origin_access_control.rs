@@ -107,7 +107,7 @@ impl AwsKind for OriginAccessControl {
             .await?
             .iter()
             .map(to_live)
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+            .filter(|l| req.wants(l))
             .collect())
     }
 

@@ -123,7 +123,7 @@ impl AwsKind for OriginAccessIdentity {
             .iter()
             .flatten()
             .map(to_live)
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+            .filter(|l| req.wants(l))
             .collect())
     }
 

@@ -201,11 +201,7 @@ impl AwsKind for ClusterKind {
             Some(names) => describe(cx, names).await?,
             None => all(cx).await?,
         };
-        Ok(found
-            .iter()
-            .map(to_live)
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
-            .collect())
+        Ok(found.iter().map(to_live).filter(|l| req.wants(l)).collect())
     }
 
     /// CreateCluster, tagged and with its settings, capacity providers and strategy in the

@@ -332,11 +332,7 @@ impl AwsKind for ServiceKind {
             Some(arns) => by_arns(cx, &arns).await?,
             None => all(cx).await?,
         };
-        Ok(found
-            .iter()
-            .map(to_live)
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
-            .collect())
+        Ok(found.iter().map(to_live).filter(|l| req.wants(l)).collect())
     }
 
     /// CreateService with the create's token as `clientToken`, then its first deployment

@@ -398,7 +398,7 @@ impl AwsKind for TaskDefinitionKind {
             .into_iter()
             .flatten()
             .map(|(t, tag_list)| to_live(&t, &tag_list))
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+            .filter(|l| req.wants(l))
             .collect())
     }
 

@@ -304,7 +304,7 @@ impl AwsKind for Bucket {
         Ok(found
             .into_iter()
             .flatten()
-            .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(req.stack))
+            .filter(|l| req.wants(l))
             .collect())
     }
 
