@@ -12,6 +12,7 @@ mod runs;
 mod scale;
 mod stacks;
 mod verdict;
+mod waits;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,6 +67,9 @@ enum Cmd {
         #[arg(long, default_value = "cookbook-1.7-alb")]
         example: String,
     },
+    /// `examples/web-app` with AWS's pending times / 60: apply and destroy against their
+    /// longest chain of waits.
+    Waits,
     /// Everything.
     All,
 }
@@ -200,6 +204,7 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
         } => vec![scale::apply_path(&env, *latency_ms, parallelism, cells)?],
         Cmd::Ansible => vec![ansible::run(&env, &cli.venv)?],
         Cmd::Recipe { example } => vec![recipe::run(&env, example)?],
+        Cmd::Waits => vec![waits::run(&env)?],
         Cmd::All => {
             let mut all = scale::plans(&env, &[100, 1000, 5000])?;
             all.push(scale::apply_path(&env, 50, &[1, 4, 10, 32], &[1, 6])?);
@@ -208,6 +213,8 @@ fn run(cli: &Cli) -> Result<Vec<Section>, String> {
             all.push(recipe::run(&env, "cookbook-1.7-alb")?);
             all.push(recipe::run(&env, "cookbook-1.12-cloudfront")?);
             all.push(recipe::run(&env, "cookbook-2.1-aurora-serverless")?);
+            all.push(recipe::run(&env, "web-app")?);
+            all.push(waits::run(&env)?);
             all
         }
     })

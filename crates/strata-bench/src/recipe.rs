@@ -14,7 +14,8 @@ use crate::emulator::Emulator;
 use crate::runs::strata;
 use crate::scale::Env;
 
-/// How many resources of each kind the documents declare (`kind: X` lines).
+/// How many resources of each kind the documents declare (`kind: X` lines), and how many
+/// inline policies their roles have (under [`INLINE_POLICY`]).
 fn kinds_in(documents: &str) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for line in documents.lines() {
@@ -22,14 +23,47 @@ fn kinds_in(documents: &str) -> BTreeMap<String, usize> {
             *out.entry(kind.trim().to_string()).or_default() += 1;
         }
     }
+    let policies = inline_policies_in(documents);
+    if policies > 0 {
+        out.insert(INLINE_POLICY.to_string(), policies);
+    }
     out
+}
+
+/// The count of inline policies in [`kinds_in`]'s answer (not a kind).
+const INLINE_POLICY: &str = "inline policy";
+
+/// The entries of every `inline_policies:` mapping: the keys one level under it.
+fn inline_policies_in(documents: &str) -> usize {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let lines: Vec<&str> = documents
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let mut count = 0;
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim() != "inline_policies:" {
+            continue;
+        }
+        let under = lines[i + 1..]
+            .iter()
+            .take_while(|m| indent(m) > indent(l))
+            .collect::<Vec<_>>();
+        let Some(first) = under.first() else { continue };
+        count += under.iter().filter(|m| indent(m) == indent(first)).count();
+    }
+    count
 }
 
 /// What one operation may cost in a no-op plan of a stack with `kinds`, and why: `None` for
 /// an operation no kind of the stack reads with.
 pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, String)> {
     let n = |k: &str| kinds.get(k).copied().unwrap_or(0);
-    let resources: usize = kinds.values().sum();
+    let resources: usize = kinds
+        .iter()
+        .filter(|(k, _)| *k != INLINE_POLICY)
+        .map(|(_, n)| n)
+        .sum();
     let name = op.rsplit('.').next().unwrap_or(op);
     let per_kind = |k: &str| (n(k) > 0).then(|| (2, format!("{k}: 2 per kind")));
     match name {
@@ -94,6 +128,14 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             n("rds.db_cluster_parameter_group"),
             "1 per parameter group: the parameters the user set (`Source=user`) per group".into(),
         )),
+        _ if op == "CloudWatch Logs.ListTagsForResource" => Some((
+            n("logs.log_group"),
+            "1 per log group: DescribeLogGroups answers no tags".into(),
+        )),
+        _ if op == "Application Auto Scaling.ListTagsForResource" => Some((
+            n("application_autoscaling.target"),
+            "1 per scalable target: DescribeScalableTargets answers no tags".into(),
+        )),
         _ if op == "RDS.ListTagsForResource" => Some((
             n("rds.db_subnet_group") + n("rds.db_cluster_parameter_group"),
             "1 per subnet or parameter group: their describes answer no tags (clusters' and \
@@ -112,6 +154,38 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
             "1 per identity: its ownership marks are in its reference, not the listing".into(),
         )),
         "ListServerCertificates" => per_kind("iam.server_certificate"),
+        "ListRoles" => per_kind("iam.role"),
+        "GetRole" => Some((
+            n("iam.role"),
+            "1 per role of the account: IAM roles are not in the tagging API's listing, the \
+             stack's are told by the tags GetRole answers (the emulator's account holds only the \
+             stack's)"
+                .into(),
+        )),
+        "ListRolePolicies" | "ListAttachedRolePolicies" => Some((
+            n("iam.role"),
+            "1 per role: its inline policies' names, its managed policies".into(),
+        )),
+        "GetRolePolicy" => Some((
+            n(INLINE_POLICY),
+            "1 per inline policy: IAM answers one policy document a call".into(),
+        )),
+        "DescribeLogGroups" => Some((
+            n("logs.log_group"),
+            "1 per log group: by its name as the prefix (the listing gives the stack's names)"
+                .into(),
+        )),
+        "DescribeClusters" => per_kind("ecs.cluster"),
+        "DescribeServices" => Some((
+            n("ecs.cluster").max(1) * n("ecs.service").div_ceil(10),
+            "per cluster: 10 services a call".into(),
+        )),
+        "DescribeTaskDefinition" => Some((
+            n("ecs.task_definition"),
+            "1 per task definition: its family's latest revision, with its tags".into(),
+        )),
+        "DescribeScalableTargets" => per_kind("application_autoscaling.target"),
+        "DescribeScalingPolicies" => per_kind("application_autoscaling.policy"),
         "GetServerCertificate" | "ListServerCertificateTags" => Some((
             n("iam.server_certificate"),
             "1 per certificate: IAM reads a body and tags per certificate".into(),
@@ -141,14 +215,15 @@ pub fn verdict(calls: &[(String, usize)], kinds: &BTreeMap<String, usize>) -> St
     }
 }
 
-/// Applies `examples/NAME` on a fresh emulator, then counts a no-op plan's calls.
-pub fn run(env: &Env, name: &str) -> Result<Section, String> {
+/// A copy of `examples/NAME` in a temporary directory, with the files it reads (`index.html`)
+/// and, when it asks for one, a self-signed certificate as its README makes it; and its
+/// documents.
+pub fn example_dir(env: &Env, name: &str) -> Result<(tempfile::TempDir, String), String> {
     let documents =
         std::fs::read_to_string(env.repo.join("examples").join(name).join("stack.yaml"))
             .map_err(|e| format!("examples/{name}: {e}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     std::fs::write(dir.path().join("stack.yaml"), &documents).map_err(|e| e.to_string())?;
-    // The files the example reads (`index.html`).
     let folder = env.repo.join("examples").join(name);
     for f in std::fs::read_dir(&folder)
         .map_err(|e| e.to_string())?
@@ -162,6 +237,12 @@ pub fn run(env: &Env, name: &str) -> Result<Section, String> {
     if documents.contains("certs/server.key") {
         make_certificate(dir.path())?;
     }
+    Ok((dir, documents))
+}
+
+/// Applies `examples/NAME` on a fresh emulator, then counts a no-op plan's calls.
+pub fn run(env: &Env, name: &str) -> Result<Section, String> {
+    let (dir, documents) = example_dir(env, name)?;
     let emu = Emulator::start(&env.repo, &env.python, &json!({}))?;
     eprintln!("strata-bench: examples/{name} ...");
     strata(
@@ -181,12 +262,14 @@ pub fn run(env: &Env, name: &str) -> Result<Section, String> {
     )?;
     let (total, calls) = plan.calls().ok_or("the plan reported no call counts")?;
     let kinds = kinds_in(&documents);
-    let resources: usize = kinds.values().sum();
+    let declared: BTreeMap<&String, &usize> =
+        kinds.iter().filter(|(k, _)| *k != INLINE_POLICY).collect();
+    let resources: usize = declared.values().copied().sum();
     let mut md = format!(
         "`examples/{name}`: {resources} resources of {} kinds ({}). A no-op plan made {total} \
          calls.\n\n| call | calls | allowed | why |\n|---|---|---|---|\n",
-        kinds.len(),
-        kinds
+        declared.len(),
+        declared
             .iter()
             .map(|(k, n)| format!("{k} {n}"))
             .collect::<Vec<_>>()
@@ -217,6 +300,9 @@ fn title(example: &str) -> String {
         }
         "cookbook-2.1-aurora-serverless" => {
             "8. AWS calls per no-op plan of the Aurora recipe (EC2, RDS)".to_string()
+        }
+        "web-app" => {
+            "9. AWS calls per no-op plan of the web application (nine services)".to_string()
         }
         _ => "6. AWS calls per no-op plan of a recipe of several services".to_string(),
     }
@@ -269,5 +355,29 @@ mod tests {
     fn an_operation_no_kind_reads_with_is_not_met() {
         let calls = vec![("EC2.DescribeInstances".to_string(), 1)];
         assert!(verdict(&calls, &kinds()).starts_with("NOT met"));
+    }
+
+    #[test]
+    fn inline_policies_are_counted_per_role_and_are_not_resources() {
+        let k = kinds_in(
+            "resources:\n  r:\n    kind: iam.role\n    inline_policies:\n      a:\n        \
+             Version: x\n      b:\n        Version: y\n  q:\n    kind: iam.role\n",
+        );
+        assert_eq!(k.get(INLINE_POLICY), Some(&2));
+        assert_eq!(allowance("IAM.GetRolePolicy", &k).map(|a| a.0), Some(2));
+        assert_eq!(
+            allowance("Resource Groups Tagging API.GetResources", &k).map(|a| a.0),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn each_service_s_tag_listing_has_its_own_allowance() {
+        let k = kinds_in("  g:\n    kind: logs.log_group\n");
+        assert!(allowance("CloudWatch Logs.ListTagsForResource", &k).is_some_and(|a| a.0 == 1));
+        assert!(
+            allowance("Application Auto Scaling.ListTagsForResource", &k).is_some_and(|a| a.0 == 0)
+        );
+        assert!(allowance("CloudFront.ListTagsForResource", &k).is_some_and(|a| a.0 == 0));
     }
 }
