@@ -266,3 +266,38 @@ async fn exists(name: &str) -> bool {
         Err(e) => panic!("GetRole: {e:?}"),
     }
 }
+
+/// A plan reads the roles whose names the documents give (and the lockfile's), not every role
+/// of the account: IAM roles are not in the tagging API's listing, and reading each one's tags
+/// would cost a call per role of the account.
+#[tokio::test]
+async fn a_plan_reads_only_the_roles_the_documents_name() {
+    let iam = iam().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    for i in 0..3 {
+        iam.create_role()
+            .role_name(format!("not-the-stack-s-{nanos}-{i}"))
+            .assume_role_policy_document(trust("ecs-tasks.amazonaws.com").to_string())
+            .send()
+            .await
+            .expect("a role of someone else");
+    }
+    // Its own prefix: another test's role of the same prefix could be this stack's by its
+    // name, and is read.
+    let s = Stack::new(
+        "role-reads",
+        &ROLE.replace("name_prefix: strata-it-", "name_prefix: strata-reads-"),
+    );
+    s.apply_clean();
+    let out = s.expect(0, &["plan", "-v", "--detailed-exitcode"]);
+    let err = crate::support::stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("AWS calls: "))
+        .unwrap_or_else(|| panic!("no call counts:\n{err}"));
+    assert!(line.contains("IAM.GetRole 1,"), "{line}");
+    assert!(line.contains("IAM.ListRoles "), "{line}");
+    destroy_leaves_nothing(&s).await;
+}

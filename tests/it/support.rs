@@ -639,6 +639,7 @@ pub fn stack_read<'a>(kind: &'a str, stack: &'a str) -> strata_engine::provider:
         ids: &[],
         stack,
         records: &[],
+        names: None,
     }
 }
 

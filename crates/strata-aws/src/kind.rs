@@ -548,6 +548,7 @@ where
                     ids: &[],
                     stack: req.stack,
                     records: &[],
+                    names: None,
                 };
                 let found = kind.read(&own, &by_tag).await?.into_iter().find(|l| {
                     l.name.as_deref() == Some(req.name)

@@ -157,9 +157,8 @@ pub fn allowance(op: &str, kinds: &BTreeMap<String, usize>) -> Option<(usize, St
         "ListRoles" => per_kind("iam.role"),
         "GetRole" => Some((
             n("iam.role"),
-            "1 per role of the account: IAM roles are not in the tagging API's listing, the \
-             stack's are told by the tags GetRole answers (the emulator's account holds only the \
-             stack's)"
+            "1 per role the documents or the lockfile name: IAM roles are not in the tagging \
+             API's listing, the stack's are told by the tags GetRole answers"
                 .into(),
         )),
         "ListRolePolicies" | "ListAttachedRolePolicies" => Some((

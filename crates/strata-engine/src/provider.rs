@@ -116,6 +116,20 @@ pub struct ReadRequest<'a> {
     /// that can tell from a batched read that a part they would otherwise read per resource
     /// has not changed (a prefix list's version).
     pub records: &'a [Recorded<'a>],
+    /// The names the documents give resources of this kind, when every one of them is known
+    /// (`None` when one is not, or the read is not for documents: a saved plan's, `strata
+    /// wait`'s, a lost create's search). A kind that no listing by tag covers, and that would
+    /// otherwise read every resource of the account to find the stack's by their tags, reads
+    /// only these and the ids (see [`ReadRequest::may_be`]).
+    pub names: Option<&'a [DocumentName]>,
+}
+
+/// A name the documents give a resource: as it is (`name`), or a prefix its create completes
+/// with a suffix (`name_prefix`, see [`strata_model::kinds::name_with_suffix`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DocumentName {
+    Exact(String),
+    Prefix(String),
 }
 
 impl ReadRequest<'_> {
@@ -123,6 +137,18 @@ impl ReadRequest<'_> {
     /// carrying the stack's ownership tag.
     pub fn wants(&self, l: &LiveResource) -> bool {
         self.ids.contains(&l.id) || l.stack.as_deref() == Some(self.stack)
+    }
+
+    /// Whether a resource of this name (for kinds whose id is their name) may be one the
+    /// request is for, before its tags are read: an id it names, or a name the documents give;
+    /// any name when the request does not know them all.
+    pub fn may_be(&self, name: &str) -> bool {
+        let Some(names) = self.names else { return true };
+        self.ids.iter().any(|i| i == name)
+            || names.iter().any(|n| match n {
+                DocumentName::Exact(e) => e == name,
+                DocumentName::Prefix(p) => strata_model::kinds::has_name_prefix(name, p),
+            })
     }
 }
 

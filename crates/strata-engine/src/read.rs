@@ -5,15 +5,35 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::Desired;
 use crate::lockfile::{Lockfile, PendingKind};
 use crate::plan::Plan;
-use crate::provider::{LiveResource, Provider, ProviderError, ReadRequest, Recorded};
+use crate::provider::{DocumentName, LiveResource, Provider, ProviderError, ReadRequest, Recorded};
 
-/// The kinds to read and, per kind, the ids the lockfile records.
+/// One kind to read: the ids to read, and the names the documents give its resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindRead {
+    pub kind: String,
+    pub ids: Vec<String>,
+    /// See [`ReadRequest::names`].
+    pub names: Option<Vec<DocumentName>>,
+}
+
+impl KindRead {
+    fn by_ids(kind: String, ids: Vec<String>) -> KindRead {
+        KindRead {
+            kind,
+            ids,
+            names: None,
+        }
+    }
+}
+
+/// The kinds to read and, per kind, the ids the lockfile records and the names the documents
+/// give.
 ///
 /// Only kinds that appear somewhere are read: in the documents, in the lockfile (resources,
 /// deposed copies, or the journal of interrupted calls). A kind that is in none of them can only
 /// have orphans left by a run whose lockfile was lost and whose documents no longer mention
 /// the kind; `strata destroy` of the old documents finds those.
-pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(String, Vec<String>)> {
+pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<KindRead> {
     let mut kinds: BTreeSet<String> = desired
         .resources
         .values()
@@ -52,14 +72,39 @@ pub fn read_requests(desired: &Desired, lockfile: Option<&Lockfile>) -> Vec<(Str
                 .unwrap_or_default();
             ids.sort();
             ids.dedup();
-            (kind, ids)
+            let names = document_names(desired, &kind);
+            KindRead { kind, ids, names }
         })
         .collect()
 }
 
+/// The names the documents give the resources of `kind`, if every one has a literal `name` or
+/// `name_prefix`.
+fn document_names(desired: &Desired, kind: &str) -> Option<Vec<DocumentName>> {
+    let literal = |a: &crate::value::Attrs, field: &str| {
+        a.get(field)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.contains("${"))
+            .map(str::to_string)
+    };
+    let mut names: Vec<DocumentName> = desired
+        .resources
+        .values()
+        .filter(|r| r.kind.name == kind)
+        .map(|r| {
+            literal(&r.attrs, "name")
+                .map(DocumentName::Exact)
+                .or_else(|| literal(&r.attrs, "name_prefix").map(DocumentName::Prefix))
+        })
+        .collect::<Option<_>>()?;
+    names.sort();
+    names.dedup();
+    Some(names)
+}
+
 /// The kinds and ids to read to check a saved plan before resuming it: every kind of the plan
 /// and the lockfile, with the ids both record.
-pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
+pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<KindRead> {
     let mut by_kind: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for a in &plan.actions {
         let ids = by_kind.entry(a.kind.clone()).or_default();
@@ -84,12 +129,12 @@ pub fn plan_requests(plan: &Plan, lf: &Lockfile) -> Vec<(String, Vec<String>)> {
     by_kind
         .into_iter()
         .filter(|(k, _)| strata_model::kinds::find(k).is_some())
-        .map(|(k, ids)| (k, ids.into_iter().collect()))
+        .map(|(k, ids)| KindRead::by_ids(k, ids.into_iter().collect()))
         .collect()
 }
 
 /// The kinds and ids to read to see the recorded resources as they are (`strata wait`).
-pub fn lockfile_requests(lf: &Lockfile) -> Vec<(String, Vec<String>)> {
+pub fn lockfile_requests(lf: &Lockfile) -> Vec<KindRead> {
     let mut by_kind: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in lf.resources.values() {
         by_kind
@@ -100,7 +145,7 @@ pub fn lockfile_requests(lf: &Lockfile) -> Vec<(String, Vec<String>)> {
     by_kind
         .into_iter()
         .filter(|(k, _)| strata_model::kinds::find(k).is_some())
-        .map(|(k, ids)| (k, ids.into_iter().collect()))
+        .map(|(k, ids)| KindRead::by_ids(k, ids.into_iter().collect()))
         .collect()
 }
 
@@ -136,30 +181,31 @@ pub fn convergence(lf: &Lockfile, live: &[LiveResource]) -> Convergence {
 pub async fn read_live(
     provider: &dyn Provider,
     stack: &str,
-    requests: &[(String, Vec<String>)],
+    requests: &[KindRead],
     recorded: Option<&Lockfile>,
 ) -> Result<Vec<LiveResource>, ProviderError> {
     provider.start_read();
     let records: Vec<Vec<Recorded<'_>>> = requests
         .iter()
-        .map(|(kind, _)| recorded.map(|l| records_of(l, kind)).unwrap_or_default())
+        .map(|r| recorded.map(|l| records_of(l, &r.kind)).unwrap_or_default())
         .collect();
-    let futures = requests.iter().zip(&records).map(|((kind, ids), records)| {
+    let futures = requests.iter().zip(&records).map(|(r, records)| {
         provider.read(ReadRequest {
-            kind,
-            ids,
+            kind: &r.kind,
+            ids: &r.ids,
             stack,
             records,
+            names: r.names.as_deref(),
         })
     });
     let results = futures_util::future::join_all(futures).await;
     let mut out = Vec::new();
-    for ((_, ids), r) in requests.iter().zip(results) {
+    for (req, r) in requests.iter().zip(results) {
         // Keep only what was asked for, whatever the API returned: a resource of the lockfile,
         // or one carrying this stack's tag (some implementations ignore tag filters).
         out.extend(
             r?.into_iter()
-                .filter(|l| ids.contains(&l.id) || l.stack.as_deref() == Some(stack)),
+                .filter(|l| req.ids.contains(&l.id) || l.stack.as_deref() == Some(stack)),
         );
     }
     Ok(out)
@@ -227,7 +273,7 @@ pub fn unsettled(lf: &Lockfile, live: &[LiveResource]) -> bool {
 pub async fn read_settled(
     provider: &dyn Provider,
     stack: &str,
-    requests: &[(String, Vec<String>)],
+    requests: &[KindRead],
     lf: Option<&Lockfile>,
     recheck: std::time::Duration,
     mut on_recheck: impl FnMut(),

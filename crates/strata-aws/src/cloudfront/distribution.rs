@@ -722,6 +722,7 @@ impl AwsKind for DistributionKind {
                     ids: &[],
                     stack: req.stack,
                     records: &[],
+                    names: None,
                 };
                 let mine = self.read(cx, &by_tag).await?.into_iter().find(|l| {
                     l.name.as_deref() == Some(req.name) && l.lineage.as_deref() == Some(req.lineage)

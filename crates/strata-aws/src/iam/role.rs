@@ -4,7 +4,8 @@
 //! UntagRole, DeleteRole.
 //!
 //! Its id is its name. IAM roles are not in the tagging API's listing: the stack's are found
-//! by `ListRoles` and each role's tags (`GetRole` answers them). IAM answers policy documents
+//! by `ListRoles` and the tags of each role whose name the documents give (`GetRole` answers
+//! them), or of every role when the read does not know the documents' names. IAM answers policy documents
 //! URL-encoded: they are decoded and read as JSON, so that they compare with the documents'
 //! mappings.
 
@@ -257,15 +258,19 @@ impl AwsKind for RoleKind {
         KIND
     }
 
-    /// `GetRole` for each name the lockfile gives and each role `ListRoles` lists (its tags
-    /// tell the stack's), then the policies of each one kept; a role deleted in between is
-    /// gone.
+    /// `GetRole` for each name the lockfile gives and each role `ListRoles` lists that may be
+    /// the stack's (a name the documents give, or any when they are not all known: its tags
+    /// tell), then the policies of each one kept; a role deleted in between is gone.
     async fn read(
         &self,
         cx: &Ctx,
         req: &ReadRequest<'_>,
     ) -> Result<Vec<LiveResource>, ProviderError> {
-        let mut all: BTreeSet<String> = names(cx).await?.into_iter().collect();
+        let mut all: BTreeSet<String> = names(cx)
+            .await?
+            .into_iter()
+            .filter(|n| req.may_be(n))
+            .collect();
         all.extend(req.ids.iter().cloned());
         let roles = try_join_all(
             all.iter()
