@@ -94,8 +94,11 @@ fn pair(arn: &str, priority: i32) -> RulePriorityPair {
 /// Gives the rule its priority. When another rule of the listener holds it and carries this
 /// stack's tag (two rules swapping priorities, each updated on its own), both move in one
 /// call: the other takes this rule's old priority, which this move frees, and its own update
-/// then sets what its document says.
+/// then sets what its document says. Two such updates run side by side: whichever moves both
+/// first, the other then finds its rule at its priority already, or the holder moved, and
+/// looks again.
 async fn set_priority(cx: &Ctx, req: &UpdateRequest<'_>, want: i32) -> Result<(), ProviderError> {
+    const LOOKS: usize = 3;
     let c = client(cx);
     let first = c
         .set_rule_priorities()
@@ -103,7 +106,7 @@ async fn set_priority(cx: &Ctx, req: &UpdateRequest<'_>, want: i32) -> Result<()
         .send()
         .await
         .map_err(aws("elbv2:SetRulePriorities"));
-    let err = match first {
+    let mut err = match first {
         Ok(_) => return Ok(()),
         Err(e) if e.code.as_deref() == Some("PriorityInUse") => e,
         Err(e) => return Err(e),
@@ -111,31 +114,49 @@ async fn set_priority(cx: &Ctx, req: &UpdateRequest<'_>, want: i32) -> Result<()
     let (Some(listener), Some(old)) = (listener_of(req.id), priority(req.prior)) else {
         return Err(err);
     };
-    let rules = rules_of(cx, &[listener]).await?;
-    let holder = rules
-        .iter()
-        .find(|r| r.priority() == Some(want.to_string().as_str()) && r.rule_arn() != Some(req.id))
-        .and_then(|r| r.rule_arn().map(str::to_string));
-    let Some(holder) = holder else {
-        return Err(err);
-    };
-    let ours = tags_of(cx, std::slice::from_ref(&holder))
-        .await?
-        .get(&holder)
-        .is_some_and(|t| asked_for(&holder, t, &[], req.stack));
-    if !ours {
-        return Err(err.with_help(format!(
-            "rule {holder} of the listener, which this stack does not manage, has priority \
-             {want}: give this rule another priority, or move that rule"
-        )));
+    let want_text = want.to_string();
+    for _ in 0..LOOKS {
+        let rules = rules_of(cx, std::slice::from_ref(&listener)).await?;
+        let at_want = |r: &&t::Rule| r.priority() == Some(want_text.as_str());
+        if rules
+            .iter()
+            .any(|r| at_want(&r) && r.rule_arn() == Some(req.id))
+        {
+            // The other rule's update moved both.
+            return Ok(());
+        }
+        let holder = rules
+            .iter()
+            .find(|r| at_want(r) && r.rule_arn() != Some(req.id))
+            .and_then(|r| r.rule_arn().map(str::to_string));
+        let Some(holder) = holder else {
+            return Err(err);
+        };
+        let ours = tags_of(cx, std::slice::from_ref(&holder))
+            .await?
+            .get(&holder)
+            .is_some_and(|t| asked_for(&holder, t, &[], req.stack));
+        if !ours {
+            return Err(err.with_help(format!(
+                "rule {holder} of the listener, which this stack does not manage, has \
+                 priority {want}: give this rule another priority, or move that rule"
+            )));
+        }
+        match c
+            .set_rule_priorities()
+            .rule_priorities(pair(req.id, want))
+            .rule_priorities(pair(&holder, old))
+            .send()
+            .await
+            .map_err(aws("elbv2:SetRulePriorities"))
+        {
+            Ok(_) => return Ok(()),
+            // The other update moved one of the two meanwhile: look again.
+            Err(e) if e.code.as_deref() == Some("PriorityInUse") => err = e,
+            Err(e) => return Err(e),
+        }
     }
-    c.set_rule_priorities()
-        .rule_priorities(pair(req.id, want))
-        .rule_priorities(pair(&holder, old))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(aws("elbv2:SetRulePriorities"))
+    Err(err)
 }
 
 #[async_trait]
