@@ -247,6 +247,8 @@ pub struct ProviderError {
     pub action: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
+    /// The underlying error's chain, as text (never `Debug`), for `-v`.
+    pub detail: Option<String>,
 }
 
 impl ProviderError {
@@ -257,6 +259,7 @@ impl ProviderError {
             message: message.into(),
             action: None,
             help: None,
+            detail: None,
         }
     }
 
