@@ -181,7 +181,7 @@ pub fn explain(err: &CredentialsError, profile: Option<&str>) -> ProviderError {
             ProfileFiles::in_use().credentials.display()
         ))
     };
-    e.detail = Some(chain);
+    e.detail = Some(chain.into());
     e
 }
 
@@ -198,6 +198,6 @@ fn no_credentials(profile: Option<&str>, chain: Option<&str>) -> ProviderError {
             files.config.display(),
             files.credentials.display()
         ));
-    e.detail = chain.map(str::to_string);
+    e.detail = chain.map(Into::into);
     e
 }

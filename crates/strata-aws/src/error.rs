@@ -364,7 +364,7 @@ where
                     message: format!("could not reach AWS: {u}"),
                     action: Some(action.to_string()),
                     help: Some(u.help()),
-                    detail: Some(u.detail.clone()),
+                    detail: Some(u.detail.as_str().into()),
                 };
             }
             return ProviderError {
@@ -377,7 +377,7 @@ where
                      (and HTTPS_PROXY), then run the same command again"
                         .to_string(),
                 ),
-                detail: Some(chain_text(&err)),
+                detail: Some(chain_text(&err).into()),
             };
         }
         _ => (ErrorClass::Other, None, chain_text(&err)),
@@ -389,7 +389,7 @@ where
         message,
         action: Some(action.to_string()),
         help,
-        detail: Some(chain_text(&err)),
+        detail: Some(chain_text(&err).into()),
     }
 }
 

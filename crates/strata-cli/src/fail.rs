@@ -52,7 +52,7 @@ impl Failure {
         };
         Failure {
             help: e.help.clone(),
-            detail: e.detail.clone(),
+            detail: e.detail.as_deref().map(str::to_string),
             ..Failure::new(message)
         }
     }

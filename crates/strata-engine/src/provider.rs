@@ -247,8 +247,9 @@ pub struct ProviderError {
     pub action: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
-    /// The underlying error's chain, as text (never `Debug`), for `-v`.
-    pub detail: Option<String>,
+    /// The underlying error's chain, as text (never `Debug`), for `-v` (boxed: the error
+    /// stays small enough to return everywhere).
+    pub detail: Option<Box<str>>,
 }
 
 impl ProviderError {
