@@ -388,6 +388,29 @@ def fault_error(fault, protocol, service="", operation=""):
             f"User: {who} is not authorized to perform: {action} with an explicit deny in a "
             "service control policy"
         )
+    if fault == "clock-skew":
+        # A request signed more than 15 minutes from AWS's time (a client whose clock is off).
+        if protocol == "ec2":
+            return 400, "RequestExpired", "Request has expired."
+        if s3:
+            return 403, "RequestTimeTooSkewed", (
+                "The difference between the request time and the current time is too large."
+            )
+        return (400 if json_like else 403), (
+            "InvalidSignatureException" if json_like else "SignatureDoesNotMatch"
+        ), (
+            "Signature expired: 20261130T120000Z is now earlier than 20261130T124500Z "
+            "(20261130T130000Z - 15 min.)"
+        )
+    if fault == "expired-token":
+        # Session credentials (an STS session token) past their expiry.
+        if protocol == "ec2":
+            return 400, "RequestExpired", "Request has expired."
+        if s3:
+            return 400, "ExpiredToken", "The provided token has expired."
+        return (400 if json_like else 403), (
+            "ExpiredTokenException" if json_like else "ExpiredToken"
+        ), "The security token included in the request is expired"
     if fault == "500":
         code = "InternalError" if protocol == "ec2" or s3 else "InternalFailure"
         return 500, code, "An internal error has occurred."

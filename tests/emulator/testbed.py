@@ -105,7 +105,13 @@ Behaviours, each off by default and tuned through the configuration (a JSON obje
                closed without an answer), "timeout" (no answer for timeout_s seconds),
                "denied" (an explicit deny in a service control policy: EC2's
                UnauthorizedOperation, AccessDenied for query and REST-XML services,
-               AccessDeniedException for JSON and REST-JSON ones, HTTP 403)
+               AccessDeniedException for JSON and REST-JSON ones, HTTP 403), "clock-skew"
+               (a request signed at a time more than 15 minutes off: EC2's RequestExpired, S3's
+               RequestTimeTooSkewed, "Signature expired: ..." as SignatureDoesNotMatch for
+               query and REST-XML services, InvalidSignatureException for JSON and REST-JSON
+               ones), "expired-token" (an expired session token: EC2's RequestExpired,
+               ExpiredToken for query and REST-XML services, ExpiredTokenException for JSON and
+               REST-JSON ones); {"rate": 1, "kinds": ["clock-skew"]} answers every call so
   latency      {"fixed_ms": 50}, {"uniform_ms": [20, 80]}, {"normal_ms": [50, 10]} or
                {"lognormal_ms": [40, 0.5]} (median, sigma), added to every call
 

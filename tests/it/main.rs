@@ -12,6 +12,7 @@ mod drift;
 mod ecs;
 mod elbv2;
 mod endpoints;
+mod errors;
 mod iam;
 mod inputs;
 mod ipv6;

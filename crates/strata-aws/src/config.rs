@@ -14,6 +14,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 use crate::budget::{Budget, Budgeted, RequestRate};
 use crate::clients::{ClientSettings, Clients};
+use crate::reach::Reach;
 use crate::{AwsProvider, CallCounter, Ctx};
 
 /// Where the local emulator listens unless `STRATA_LOCAL_ENDPOINT` says otherwise.
@@ -128,15 +129,17 @@ fn default_http_client() -> SharedHttpClient {
     })
 }
 
-/// The SDK's HTTP client behind a request budget, unless the budget is off.
+/// The SDK's HTTP client naming the endpoints it cannot reach (`reach::Reach`), behind a
+/// request budget unless the budget is off.
 pub fn budgeted_client(
     sdk: &aws_config::SdkConfig,
     rate: RequestRate,
 ) -> (Option<SharedHttpClient>, Option<Arc<Budget>>) {
-    if rate == RequestRate::Off {
-        return (None, None);
-    }
     let inner = sdk.http_client().unwrap_or_else(default_http_client);
+    let inner = SharedHttpClient::new(Reach::new(inner));
+    if rate == RequestRate::Off {
+        return (Some(inner), None);
+    }
     let budget = Arc::new(Budget::new(rate));
     (
         Some(SharedHttpClient::new(Budgeted::new(inner, budget.clone()))),

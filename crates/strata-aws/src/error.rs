@@ -1,7 +1,10 @@
 //! AWS errors as provider errors: the action, AWS's code and message, and what to do.
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use strata_engine::provider::{ErrorClass, ProviderError};
+
+use crate::reach::Unreachable;
 
 /// Codes whose class belongs to one service, by service (as the client registry names it,
 /// the part of an action before `:`). Checked before [`COMMON`].
@@ -149,6 +152,16 @@ const COMMON: &[(&str, ErrorClass)] = &[
     ("ServiceUnavailable", ErrorClass::Transient),
     ("ServiceUnavailableException", ErrorClass::Transient),
     ("Unavailable", ErrorClass::Transient),
+    // The request's signature or credentials (help: `auth_help`).
+    ("RequestTimeTooSkewed", ErrorClass::AccessDenied),
+    ("RequestExpired", ErrorClass::AccessDenied),
+    ("ExpiredToken", ErrorClass::AccessDenied),
+    ("ExpiredTokenException", ErrorClass::AccessDenied),
+    ("TokenRefreshRequired", ErrorClass::AccessDenied),
+    ("SignatureDoesNotMatch", ErrorClass::AccessDenied),
+    ("InvalidSignatureException", ErrorClass::AccessDenied),
+    ("InvalidClientTokenId", ErrorClass::AccessDenied),
+    ("UnrecognizedClientException", ErrorClass::AccessDenied),
     ("MissingParameter", ErrorClass::Invalid),
     ("ValidationError", ErrorClass::Invalid),
     ("ValidationException", ErrorClass::Invalid),
@@ -214,7 +227,52 @@ fn message_for(class: ErrorClass) -> &'static str {
     }
 }
 
-fn help_for(class: ErrorClass, code: &str, action: &str) -> Option<String> {
+/// What to do about an error in the request's signature or credentials, which no retry fixes:
+/// a clock that is off, session credentials that expired, an access key AWS does not know.
+fn auth_help(code: &str, message: &str) -> Option<&'static str> {
+    const SKEW: &str = "this computer's clock is more than a few minutes off from AWS's, and \
+                        AWS refuses requests signed at the wrong time; set the clock right (turn \
+                        on time synchronisation, e.g. `timedatectl set-ntp true`), then run the \
+                        same command again";
+    const EXPIRED: &str = "the session credentials in use have expired; get new ones (`aws sso \
+                           login --profile NAME` for an SSO profile, or a new session token in \
+                           AWS_SESSION_TOKEN), then run the same command again";
+    let lower = message.to_lowercase();
+    let skewed = lower.contains("signature expired")
+        || lower.contains("not yet current")
+        || lower.contains("too skewed")
+        || lower.contains("time is too large");
+    match code {
+        "RequestTimeTooSkewed" => Some(SKEW),
+        "SignatureDoesNotMatch" | "InvalidSignatureException" | "AuthFailure" if skewed => {
+            Some(SKEW)
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired" => Some(EXPIRED),
+        "RequestExpired" => Some(
+            "AWS found the request's signature expired: either the session credentials in use \
+             have expired (get new ones: `aws sso login --profile NAME` for an SSO profile, or a \
+             new session token in AWS_SESSION_TOKEN), or this computer's clock is more than a \
+             few minutes off (set it right, e.g. `timedatectl set-ntp true`); then run the same \
+             command again",
+        ),
+        "SignatureDoesNotMatch" | "InvalidSignatureException" => Some(
+            "AWS computed another signature for the request: the secret access key does not \
+             belong to the access key id in use; check the credentials (AWS_SECRET_ACCESS_KEY \
+             or the profile's aws_secret_access_key)",
+        ),
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "AuthFailure" => Some(
+            "AWS does not know the access key in use (deleted, deactivated, or of another \
+             partition); check which credentials are in use with `aws sts \
+             get-caller-identity` and renew them",
+        ),
+        _ => None,
+    }
+}
+
+fn help_for(class: ErrorClass, code: &str, message: &str, action: &str) -> Option<String> {
+    if let Some(help) = auth_help(code, message) {
+        return Some(help.to_string());
+    }
     match class {
         ErrorClass::AccessDenied => Some(format!(
             "the credentials in use may not call {action}; check the IAM policy and any service \
@@ -292,35 +350,61 @@ where
             None,
             "the request timed out".to_string(),
         ),
-        SdkError::DispatchFailure(_) if credentials_failed(&err) => {
+        SdkError::DispatchFailure(_) => {
+            if let Some(c) = source_of::<CredentialsError>(&err) {
+                return ProviderError {
+                    action: Some(action.to_string()),
+                    ..crate::credentials::explain(c, None)
+                };
+            }
+            if let Some(u) = source_of::<Unreachable>(&err) {
+                return ProviderError {
+                    class: ErrorClass::Other,
+                    code: None,
+                    message: format!("could not reach AWS: {u}"),
+                    action: Some(action.to_string()),
+                    help: Some(u.help()),
+                    detail: Some(u.detail.as_str().into()),
+                };
+            }
             return ProviderError {
-                class: ErrorClass::AccessDenied,
+                class: ErrorClass::Transient,
                 code: None,
-                message: format!("no AWS credentials could be loaded: {}", chain_text(&err)),
+                message: format!("could not reach the AWS endpoint: {}", chain_text(&err)),
                 action: Some(action.to_string()),
                 help: Some(
-                    "strata uses the AWS SDK's credential chain: pass --profile (or set \
-                     AWS_PROFILE), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \
-                     `aws sso login`; for the local emulator, pass --local"
+                    "the connection kept failing after the SDK's retries; check the network \
+                     (and HTTPS_PROXY), then run the same command again"
                         .to_string(),
                 ),
+                detail: Some(chain_text(&err).into()),
             };
         }
-        SdkError::DispatchFailure(_) => (
-            ErrorClass::Transient,
-            None,
-            format!("could not reach the AWS endpoint: {}", chain_text(&err)),
-        ),
         _ => (ErrorClass::Other, None, chain_text(&err)),
     };
-    let help = help_for(class, code.as_deref().unwrap_or_default(), action);
+    let help = help_for(class, code.as_deref().unwrap_or_default(), &message, action);
     ProviderError {
         class,
         code,
         message,
         action: Some(action.to_string()),
         help,
+        detail: Some(chain_text(&err).into()),
     }
+}
+
+/// The first error of type `T` in `err`'s chain of sources.
+fn source_of<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        next = e.source();
+    }
+    None
 }
 
 /// The class of an HTTP status that came without an AWS error code (REST APIs answer some
@@ -349,18 +433,6 @@ pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
         next = e.source();
     }
     parts.join(": ")
-}
-
-/// Whether a dispatch failure came from loading credentials (the SDK says so in its chain).
-fn credentials_failed(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(err);
-    while let Some(e) = next {
-        if e.to_string().contains("loading credentials") {
-            return true;
-        }
-        next = e.source();
-    }
-    false
 }
 
 /// Shorthand: `.map_err(aws("ec2:CreateVpc"))`.

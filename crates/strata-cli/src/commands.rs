@@ -97,9 +97,17 @@ pub struct Cloud {
     pub region: String,
 }
 
+/// Connects: the profile named is defined, a region is set, and the credentials resolve (all
+/// checked before the first call, so that a run without them fails at once, saying why).
 pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Failure> {
     let mut aws = s.aws.clone();
     aws.region = region;
+    let profile = aws.profile.as_deref();
+    if !aws.local {
+        strata_aws::credentials::check_profile(profile)
+            .await
+            .map_err(|e| Failure::provider(None, &e))?;
+    }
     let sdk = strata_aws::config::sdk_config(&aws).await;
     let region = match sdk.region() {
         Some(r) => r.to_string(),
@@ -108,6 +116,11 @@ pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Fail
                 .help("add `region:` to the documents, pass --region, or set AWS_REGION"));
         }
     };
+    if !aws.local {
+        strata_aws::credentials::check_credentials(&sdk, profile)
+            .await
+            .map_err(|e| Failure::provider(None, &e))?;
+    }
     Ok(Cloud {
         provider: strata_aws::connect(&sdk, &region, &s.aws),
         region,
@@ -131,11 +144,7 @@ fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure>
 }
 
 fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
-    let mut f = Failure::new(format!("reading the live state failed: {e}"));
-    if let Some(h) = &e.help {
-        f = f.help(h.clone());
-    }
-    f
+    Failure::provider(Some("reading the live state failed"), e)
 }
 
 /// Reads the live state, reading again for a while where what was just created does not show
@@ -564,11 +573,11 @@ fn finish(s: &Settings, p: &Plan, o: &Outcome) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     for (label, e) in &o.failed {
-        let (msg, help) = ui::provider_error_text(e);
-        ui::error(
+        ui::error_with_detail(
             s,
-            &format!("{} failed: {msg}", target_of(p, label)),
-            help.as_deref(),
+            &format!("{} failed: {e}", target_of(p, label)),
+            e.help.as_deref(),
+            e.detail.as_deref(),
         );
     }
     if !o.skipped.is_empty() {

@@ -2,10 +2,14 @@
 
 use std::process::ExitCode;
 
+use strata_engine::provider::ProviderError;
+
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
     pub help: Option<String>,
+    /// The underlying error's chain, as text, shown with `-v`.
+    pub detail: Option<String>,
     pub code: u8,
     /// Already reported (e.g. diagnostics were printed): print nothing more.
     pub reported: bool,
@@ -16,6 +20,7 @@ impl Failure {
         Failure {
             message: message.into(),
             help: None,
+            detail: None,
             code: 1,
             reported: false,
         }
@@ -26,6 +31,7 @@ impl Failure {
         Failure {
             message: String::new(),
             help: None,
+            detail: None,
             code,
             reported: true,
         }
@@ -35,6 +41,20 @@ impl Failure {
     pub fn help(mut self, help: impl Into<String>) -> Failure {
         self.help = Some(help.into());
         self
+    }
+
+    /// A provider's error (its action, code, message, help and chain), after `context`
+    /// ("reading the live state failed") when there is one.
+    pub fn provider(context: Option<&str>, e: &ProviderError) -> Failure {
+        let message = match context {
+            Some(c) => format!("{c}: {e}"),
+            None => e.to_string(),
+        };
+        Failure {
+            help: e.help.clone(),
+            detail: e.detail.as_deref().map(str::to_string),
+            ..Failure::new(message)
+        }
     }
 
     pub fn exit_code(&self) -> ExitCode {

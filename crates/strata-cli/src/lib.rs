@@ -126,11 +126,13 @@ pub fn main() -> ExitCode {
     };
     let quiet = cli.global.quiet;
     let no_color = cli.global.no_color;
+    let verbose = cli.global.verbose;
     let result = runtime.block_on(run(cli));
     // Calls abandoned on a second interrupt must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     let s = Settings {
         quiet,
+        verbose,
         color_err: !no_color && ui::stderr_is_terminal(),
         ..Settings::minimal()
     };
@@ -138,7 +140,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(f) => {
             if !f.reported {
-                ui::error(&s, &f.message, f.help.as_deref());
+                ui::error_with_detail(&s, &f.message, f.help.as_deref(), f.detail.as_deref());
             }
             f.exit_code()
         }

@@ -20,7 +20,6 @@ use std::time::Duration;
 use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use strata_engine::exec::{Event, Reporter};
-use strata_engine::provider::ProviderError;
 use strata_engine::secret::Secrets;
 
 use crate::settings::Settings;
@@ -150,27 +149,48 @@ pub fn note(s: &Settings, msg: &str) {
     }
 }
 
-/// An error with its help line.
+/// An error with its help line, rendered as the documents' diagnostics are (miette).
 pub fn error(s: &Settings, message: &str, help: Option<&str>) {
-    let head = if s.color_err {
-        style("error:").red().bold().to_string()
-    } else {
-        "error:".to_string()
-    };
-    errln(&format!("{head} {message}"));
-    if let Some(h) = help {
-        let label = if s.color_err {
-            style("help:").cyan().to_string()
-        } else {
-            "help:".to_string()
-        };
-        errln(&format!("  {label} {h}"));
-    }
+    error_with_detail(s, message, help, None);
 }
 
-/// Describes a provider error on one line plus help.
-pub fn provider_error_text(e: &ProviderError) -> (String, Option<String>) {
-    (e.to_string(), e.help.clone())
+/// An error with its help line and, with `-v`, the underlying error's chain (text, never the
+/// SDK's `Debug` forms), rendered as the documents' diagnostics are (miette's graphical
+/// handler): one printing path for every error strata reports.
+pub fn error_with_detail(s: &Settings, message: &str, help: Option<&str>, detail: Option<&str>) {
+    use miette::{GraphicalReportHandler, GraphicalTheme, MietteDiagnostic};
+    let mut d = MietteDiagnostic::new(message);
+    if let Some(h) = help {
+        d = d.with_help(h);
+    }
+    let theme = if s.color_err {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    // Wrapped to the terminal's width; unwrapped when stderr is a file or a pipe, so that a
+    // log keeps each message on one line.
+    let width = if stderr_is_terminal() {
+        stderr_width()
+    } else {
+        usize::MAX / 2
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut text = String::new();
+    if handler.render_report(&mut text, &d).is_err() {
+        text = format!("error: {message}\n");
+        if let Some(h) = help {
+            text.push_str(&format!("  help: {h}\n"));
+        }
+    }
+    if s.verbose > 0
+        && let Some(detail) = detail
+    {
+        text.push_str(&format!("  cause: {detail}\n"));
+    }
+    err(&text);
 }
 
 /// Asks for "yes" on the terminal. The answer is read on a blocking thread, so that a signal

@@ -273,6 +273,9 @@ pub struct ProviderError {
     pub action: Option<String>,
     /// What to do about it.
     pub help: Option<String>,
+    /// The underlying error's chain, as text (never `Debug`), for `-v` (boxed: the error
+    /// stays small enough to return everywhere).
+    pub detail: Option<Box<str>>,
 }
 
 impl ProviderError {
@@ -283,6 +286,7 @@ impl ProviderError {
             message: message.into(),
             action: None,
             help: None,
+            detail: None,
         }
     }
 

@@ -347,6 +347,7 @@ impl AwsKind for VpcEndpoint {
                         .to_string(),
                     action: Some("ec2:DeleteVpcEndpoints".to_string()),
                     help: None,
+                    detail: None,
                 });
             }
         }
