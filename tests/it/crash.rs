@@ -713,28 +713,38 @@ fn scenarios(example: &str, phases: &[(&str, &str)]) -> Vec<(String, Scenario)> 
         .collect()
 }
 
-/// Which points of the every-kind stack a pass kills: (first, every). The plain pass kills
-/// every point; the strict pass, whose points cost about twice as long, one in every
-/// [`STRICT_EVERY`], from a first point the seed picks (so that that many days cover all of
-/// them), to keep the suite in its time.
-fn matrix_points() -> (usize, usize) {
-    if strict() {
-        (seed() % STRICT_EVERY + 1, STRICT_EVERY)
+/// Which points of the every-kind stack a pass kills in a phase: (first, every). The plain
+/// pass kills every point of the create, the update and the destroy, which between them make
+/// every mutating call of every kind, and one in [`PLAIN_REPLACE_EVERY`] of the replacements
+/// (the same calls, in both orders); the strict pass, whose points cost about twice as long,
+/// one in every [`STRICT_EVERY`] of each phase. The first point is the seed's pick (so that
+/// that many days cover all of them), to keep the suite in its time.
+fn matrix_points(phase: &str) -> (usize, usize) {
+    let every = if strict() {
+        STRICT_EVERY
+    } else if phase.starts_with("replace") {
+        PLAIN_REPLACE_EVERY
     } else {
-        (1, 1)
-    }
+        1
+    };
+    (seed() % every + 1, every)
 }
 
 /// On the strict test bed, the every-kind stack is killed at one point in this many.
 const STRICT_EVERY: usize = 3;
 
+/// On the plain test bed, the every-kind stack's replacements are killed at one point in this
+/// many (its create, update and destroy at every point).
+const PLAIN_REPLACE_EVERY: usize = 2;
+
 fn how(phase: &str, what: &str) -> String {
-    let which = match matrix_points() {
+    let which = match matrix_points(phase) {
         (_, 1) => format!("for every N of the {phase}"),
         (first, every) => format!(
             "for one N in every {every} of the {phase} (N = {first}, {}, …, as the seed {} \
              picks: STRATA_CRASH_SEED={} repeats it; {every} days cover every N; the plain \
-             pass kills every N)",
+             pass kills every N of the create, update and destroy, one in {PLAIN_REPLACE_EVERY} \
+             of the replace)",
             first + every,
             seed(),
             seed(),
@@ -777,7 +787,7 @@ async fn crash_matrix_create_and_destroy() {
             ),
         ],
     );
-    let (first, every) = matrix_points();
+    let (first, every) = matrix_points("create");
     let tallies = cycle(EVERY_KIND, &[CREATE, DESTROY], &[], first, every).await;
     let elapsed = start.elapsed();
     eprintln!(
@@ -823,7 +833,7 @@ async fn edit_phase(
         edit: None,
         run: Run::Apply,
     };
-    let (first, every) = matrix_points();
+    let (first, every) = matrix_points(phase);
     let tallies = cycle(EVERY_KIND, &[into, back], &[setup], first, every).await;
     let elapsed = start.elapsed();
     eprintln!("crash matrix, {phase}, {} test bed: {elapsed:?}", bed());
