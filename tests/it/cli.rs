@@ -47,6 +47,40 @@ fn invalid_documents_exit_1_with_located_diagnostics_and_no_aws_call() {
     assert_eq!(unknown["file"], "./stack.yaml");
 }
 
+/// A region AWS does not have fails `validate` at its place, with the nearest region;
+/// `--allow-unknown-region` lets a new one of a region's shape through. A zone of another
+/// region fails too.
+#[test]
+fn unknown_regions_and_zones_of_another_region_fail_validate() {
+    for (region, nearest) in [("us-east-9", "us-east-1"), ("us-east1", "us-east-1")] {
+        let s = Stack::new(
+            "region",
+            &format!(
+                "stack: STACK\nregion: {region}\nresources:\n  vpc: {{kind: ec2.vpc, cidr_block: 10.0.0.0/16}}\n"
+            ),
+        );
+        let err = stderr(&s.expect(1, &["validate"]));
+        assert!(err.contains("stack.yaml:2:9"), "{err}");
+        assert!(err.contains(&format!("did you mean `{nearest}`?")), "{err}");
+        let allowed = s.run(&["validate", "--allow-unknown-region"]);
+        assert_eq!(
+            allowed.status.code(),
+            Some(if region == "us-east-9" { 0 } else { 1 })
+        );
+    }
+    let s = Stack::new("zone", TWO_SUBNETS);
+    s.write(&TWO_SUBNETS.replace(
+        "cidr_block: 10.20.2.0/24",
+        "cidr_block: 10.20.2.0/24\n    availability_zone: eu-west-1a",
+    ));
+    let err = stderr(&s.expect(1, &["validate"]));
+    assert!(err.contains("stack.yaml:15:24"), "{err}");
+    assert!(
+        err.contains("availability zone `eu-west-1a` is in region `eu-west-1`, not in the stack's region `us-east-1`"),
+        "{err}"
+    );
+}
+
 /// The resources a stack directory's documents declare, counted from the text (not with
 /// strata's loader): the keys indented by two spaces under each file's top-level `resources:`.
 fn declared_resources(dir: &std::path::Path) -> usize {

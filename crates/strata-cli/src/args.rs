@@ -42,6 +42,11 @@ pub struct Global {
     #[arg(long, global = true, env = "STRATA_REGION")]
     pub region: Option<String>,
 
+    /// Accept a region missing from strata's table of AWS regions (one newer than this
+    /// release); its code must still have a region's shape.
+    #[arg(long, global = true)]
+    pub allow_unknown_region: bool,
+
     /// AWS profile from ~/.aws/config.
     #[arg(long, global = true)]
     pub profile: Option<String>,

@@ -23,7 +23,7 @@ use crate::{signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
-    strata_model::load(&s.file, &s.vars)
+    strata_model::load_with(&s.file, &s.vars, &s.load_options())
         .map_err(|e| {
             ui::err(&strata_model::diag::render(
                 &e.diagnostics,
@@ -48,7 +48,7 @@ pub fn load(s: &Settings) -> Result<Loaded, Failure> {
 }
 
 pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
-    match strata_model::load(&s.file, &s.vars) {
+    match strata_model::load_with(&s.file, &s.vars, &s.load_options()) {
         Ok(l) => {
             if json {
                 ui::outln("[]");

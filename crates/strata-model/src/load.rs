@@ -49,6 +49,17 @@ pub struct LoadError {
     pub sources: SourceMap,
 }
 
+/// The run's choices that change what validation accepts.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The region the run uses when the documents set none (`--region`): checked as `region:`
+    /// is, and the zones the documents name are checked against it.
+    pub region: Option<String>,
+    /// Accept a region code missing from strata's table, of a region's shape
+    /// (`--allow-unknown-region`, for a region newer than [`crate::regions::REGIONS`]).
+    pub allow_unknown_region: bool,
+}
+
 /// Is this file a stack document when found in a directory?
 fn is_document(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -481,6 +492,15 @@ fn collect_expression_refs(
 
 /// Loads and validates the stack at `path` (a file or a directory).
 pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    load_with(path, inputs, &LoadOptions::default())
+}
+
+/// [`load`], with the run's [`LoadOptions`].
+pub fn load_with(
+    path: &Path,
+    inputs: &VarInputs,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let mut ids = Vec::new();
@@ -495,14 +515,23 @@ pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
         }
         Err(d) => diags.push(d),
     }
-    finish(ids, sources, diags, inputs)
+    finish(ids, sources, diags, inputs, options)
 }
 
 /// Loads a stack from documents already in memory (tests, fuzzing, tools).
 pub fn load_sources(files: Vec<SourceFile>, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    load_sources_with(files, inputs, &LoadOptions::default())
+}
+
+/// [`load_sources`], with the run's [`LoadOptions`].
+pub fn load_sources_with(
+    files: Vec<SourceFile>,
+    inputs: &VarInputs,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let mut sources = SourceMap::default();
     let ids = files.into_iter().map(|f| sources.add(f)).collect();
-    finish(ids, sources, Diagnostics::default(), inputs)
+    finish(ids, sources, Diagnostics::default(), inputs, options)
 }
 
 fn finish(
@@ -510,10 +539,11 @@ fn finish(
     mut sources: SourceMap,
     mut diags: Diagnostics,
     inputs: &VarInputs,
+    options: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
     let mut redact = Redactions::default();
     let stack = if diags.is_empty() {
-        load_into(&ids, inputs, &mut sources, &mut diags, &mut redact)
+        load_into(&ids, inputs, options, &mut sources, &mut diags, &mut redact)
     } else {
         None
     };
@@ -533,6 +563,7 @@ fn finish(
 fn load_into(
     ids: &[FileId],
     inputs: &VarInputs,
+    options: &LoadOptions,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     redact: &mut Redactions,
@@ -771,7 +802,7 @@ fn load_into(
         variables: vars.variables,
     };
     let mut stack = stack;
-    validate::validate(&mut stack, &failed, diags);
+    validate::validate(&mut stack, &failed, options, diags);
     Some(stack)
 }
 
