@@ -697,8 +697,18 @@ fn load_into(
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     let mut failed: BTreeMap<String, Span> = BTreeMap::new();
     for part in &parts {
-        for (k, v) in &part.resources {
+        for (i, (k, v)) in part.resources.iter().enumerate() {
             let name = k.as_str().unwrap_or_default().to_string();
+            // A field of the resource above, written at the resources' level (the nearest
+            // entry above with a `kind:`: another misplaced field may be in between).
+            let above = part.resources[..i]
+                .iter()
+                .rev()
+                .find(|(_, body)| body.get("kind").is_some());
+            if let Some(d) = above.and_then(|(ak, av)| misindented_field(&name, k, v, ak, av)) {
+                diags.push(d);
+                continue;
+            }
             if !valid_name(&name) {
                 diags.push(name_error("resource", &name, k.span));
                 continue;
@@ -804,6 +814,55 @@ fn load_into(
     let mut stack = stack;
     validate::validate(&mut stack, &failed, options, diags);
     Some(stack)
+}
+
+/// An entry under `resources:` that is no resource (not a mapping, or one without `kind:`)
+/// and is named as a field of the resource just above it: that field, indented as a resource.
+/// The diagnostic says so and where it belongs.
+fn misindented_field(
+    name: &str,
+    key: &Node,
+    body: &Node,
+    above_key: &Node,
+    above: &Node,
+) -> Option<Diagnostic> {
+    if body.as_map().is_some() && body.get("kind").is_some() {
+        return None;
+    }
+    let above_name = above_key.as_str()?;
+    let kind = above
+        .get("kind")
+        .and_then(Node::as_str)
+        .and_then(kinds::find)?;
+    let is_field = kind.fields.iter().any(|f| f.name == name) || RESOURCE_KEYS.contains(&name);
+    if !is_field {
+        return None;
+    }
+    let column = above
+        .as_map()
+        .and_then(|m| m.first())
+        .map(|(first, _)| first.span);
+    let mut d = Diagnostic::error(
+        "strata::misindented_field",
+        format!("`{name}` is at the same level as the resources; indent it under `{above_name}`?"),
+    )
+    .at(
+        key.span,
+        format!(
+            "a field of {} `{above_name}`, indented as a resource",
+            kind.name
+        ),
+    );
+    if let Some(first) = column {
+        d = d.also(
+            first,
+            format!("`{above_name}`'s fields start at this column"),
+        );
+    }
+    Some(d.help(format!(
+        "`{name}` is read as a resource of its own, because it is indented as far as \
+         `{above_name}:`; indent it as far as `{above_name}`'s other fields (its `kind:`)"
+    )))
 }
 
 fn read_resource(

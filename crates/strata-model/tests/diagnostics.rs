@@ -412,3 +412,32 @@ fn zones_outside_the_stacks_region_are_refused() {
         check_with(doc, &VarInputs::default(), &flag("eu-west-9"))
     );
 }
+
+/// A field written at the resources' level (indented as a resource, under the resource it
+/// belongs to) is reported as what the indentation did, with where it belongs: a scalar, a
+/// mapping (tags) and a resource key (`depends_on`). A resource after it still loads.
+#[test]
+fn a_field_indented_as_a_resource_says_where_it_belongs() {
+    insta::assert_snapshot!(check(
+        "stack: lab
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.0.0.0/16
+  subnet_a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.1.0/24
+  availability_zone: us-east-1a
+  subnet_b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.2.0/24
+  tags:
+    Name: b
+  depends_on: [subnet_a]
+"
+    ));
+    // A name that is no field of the resource above keeps the resource's own diagnostic.
+    insta::assert_snapshot!(check(&format!("{VPC}  zone: us-east-1a\n")));
+}
