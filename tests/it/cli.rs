@@ -47,6 +47,40 @@ fn invalid_documents_exit_1_with_located_diagnostics_and_no_aws_call() {
     assert_eq!(unknown["file"], "./stack.yaml");
 }
 
+/// A region AWS does not have fails `validate` at its place, with the nearest region;
+/// `--allow-unknown-region` lets a new one of a region's shape through. A zone of another
+/// region fails too.
+#[test]
+fn unknown_regions_and_zones_of_another_region_fail_validate() {
+    for (region, nearest) in [("us-east-9", "us-east-1"), ("us-east1", "us-east-1")] {
+        let s = Stack::new(
+            "region",
+            &format!(
+                "stack: STACK\nregion: {region}\nresources:\n  vpc: {{kind: ec2.vpc, cidr_block: 10.0.0.0/16}}\n"
+            ),
+        );
+        let err = stderr(&s.expect(1, &["validate"]));
+        assert!(err.contains("stack.yaml:2:9"), "{err}");
+        assert!(err.contains(&format!("did you mean `{nearest}`?")), "{err}");
+        let allowed = s.run(&["validate", "--allow-unknown-region"]);
+        assert_eq!(
+            allowed.status.code(),
+            Some(if region == "us-east-9" { 0 } else { 1 })
+        );
+    }
+    let s = Stack::new("zone", TWO_SUBNETS);
+    s.write(&TWO_SUBNETS.replace(
+        "cidr_block: 10.20.2.0/24",
+        "cidr_block: 10.20.2.0/24\n    availability_zone: eu-west-1a",
+    ));
+    let err = stderr(&s.expect(1, &["validate"]));
+    assert!(err.contains("stack.yaml:15:24"), "{err}");
+    assert!(
+        err.contains("availability zone `eu-west-1a` is in region `eu-west-1`, not in the stack's region `us-east-1`"),
+        "{err}"
+    );
+}
+
 /// The resources a stack directory's documents declare, counted from the text (not with
 /// strata's loader): the keys indented by two spaces under each file's top-level `resources:`.
 fn declared_resources(dir: &std::path::Path) -> usize {
@@ -414,4 +448,110 @@ async fn prefix_list_entries_are_read_only_when_the_version_moved() {
     assert!(stderr(&out).contains("GetManagedPrefixListEntries"));
     assert!(crate::support::stdout(&out).contains("192.0.2.0/24"));
     s.expect(0, &["destroy", "--auto-approve"]);
+}
+
+/// `strata --help` and a command's help as a user sees them: what strata is, the commands,
+/// and the global options under their own heading.
+#[test]
+fn help_says_what_strata_is_and_heads_the_global_options() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .env("COLUMNS", "100")
+            .env_remove("STRATA_REGION")
+            .output()
+            .expect("run strata --help");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        stdout(&out)
+    };
+    insta::assert_snapshot!("help", help(&["--help"]));
+    insta::assert_snapshot!("plan_help", help(&["plan", "--help"]));
+}
+
+/// Every argument of every command has help text, and the global ones are under "Global
+/// options" in every command's help, not mixed into its own.
+#[test]
+fn every_argument_has_help_and_global_options_have_their_heading() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {id}: no help"));
+            }
+            if arg.is_global_set() && arg.get_help_heading() != Some("Global options") {
+                missing.push(format!("{path} {id}: global, not under \"Global options\""));
+            }
+            for v in arg.get_possible_values() {
+                if !v.is_hide_set() && v.get_help().is_none() {
+                    missing.push(format!("{path} {id}={}: no help", v.get_name()));
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() {
+                missing.push(format!("{path} {}: no about", sub.get_name()));
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut cmd = strata_cli::cli_definition();
+    cmd.build();
+    let mut missing = Vec::new();
+    walk(&cmd, "strata", &mut missing);
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+/// `output NAME` prints a string as it is and a list or mapping as JSON; `--raw` prints one
+/// string and refuses a list; `--json` quotes a string too.
+#[test]
+fn output_prints_lists_and_maps_as_json_and_raw_one_string() {
+    use strata_engine::lockfile::{self, LockedOutput, Lockfile};
+    let s = Stack::new("out", TWO_SUBNETS);
+    let mut lf = Lockfile::new(&s.name, "us-east-1");
+    let out = |value: serde_json::Value| LockedOutput {
+        value,
+        sensitive: false,
+    };
+    lf.outputs
+        .insert("id".into(), out(serde_json::json!("vpc-0123")));
+    lf.outputs.insert(
+        "subnets".into(),
+        out(serde_json::json!(["subnet-1", "subnet-2"])),
+    );
+    lf.outputs
+        .insert("tags".into(), out(serde_json::json!({"Team": "web"})));
+    lockfile::write(&s.path().join("strata.lock"), &mut lf).expect("write the lockfile");
+
+    assert_eq!(stdout(&s.expect(0, &["output", "id"])), "vpc-0123\n");
+    assert_eq!(
+        stdout(&s.expect(0, &["output", "--raw", "id"])),
+        "vpc-0123\n"
+    );
+    assert_eq!(
+        stdout(&s.expect(0, &["output", "--json", "id"])),
+        "\"vpc-0123\"\n"
+    );
+    let list = stdout(&s.expect(0, &["output", "subnets"]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&list).expect("a list prints as JSON"),
+        serde_json::json!(["subnet-1", "subnet-2"])
+    );
+    let map = stdout(&s.expect(0, &["output", "tags"]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&map).expect("a mapping prints as JSON"),
+        serde_json::json!({"Team": "web"})
+    );
+    let raw = s.expect(1, &["output", "--raw", "subnets"]);
+    assert!(stdout(&raw).is_empty());
+    assert!(
+        stderr(&raw).contains("output `subnets` is a list, not one string"),
+        "{}",
+        stderr(&raw)
+    );
+    let typo = s.expect(1, &["output", "subnet"]);
+    assert!(
+        stderr(&typo).contains("did you mean `subnets`?"),
+        "{}",
+        stderr(&typo)
+    );
 }

@@ -4,9 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// strata: declarative AWS infrastructure from YAML, with plans you can trust.
+/// strata keeps AWS infrastructure as YAML documents describe it: it checks the documents,
+/// plans the changes against what exists, and makes them in dependency order.
 #[derive(Debug, Parser)]
-#[command(name = "strata", version, long_about = None, propagate_version = true)]
+#[command(
+    name = "strata",
+    version,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Start with `strata validate`, then `strata plan` and `strata apply` in the \
+                  stack's directory (or -f PATH). `strata help COMMAND` for a command's options."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -14,7 +22,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options every command takes, shown under their own heading in each command's help.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The stack: a YAML file, or a directory whose *.yaml files are merged.
     #[arg(
@@ -39,11 +49,16 @@ pub struct Global {
     pub lockfile: Option<PathBuf>,
 
     /// AWS region, when the documents do not set one (else AWS_REGION or the profile's).
-    #[arg(long, global = true, env = "STRATA_REGION")]
+    #[arg(long, global = true, env = "STRATA_REGION", value_name = "REGION")]
     pub region: Option<String>,
 
-    /// AWS profile from ~/.aws/config.
+    /// Accept a region missing from strata's table of AWS regions (one newer than this
+    /// release); its code must still have a region's shape.
     #[arg(long, global = true)]
+    pub allow_unknown_region: bool,
+
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
 
     /// Send AWS requests to this endpoint (AWS_ENDPOINT_URL is honoured too).
@@ -83,6 +98,7 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Print the dependency graph.
     Graph {
+        /// The graph's language: Graphviz `dot` or a Mermaid flowchart.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
     },
@@ -91,11 +107,15 @@ pub enum Command {
     State(StateCommand),
     /// Show the outputs recorded by the last apply.
     Output {
-        /// One output's value only.
+        /// One output's value only: a string as it is, a list or mapping as JSON.
         name: Option<String>,
-        /// As JSON.
-        #[arg(long)]
+        /// As JSON (a string quoted too).
+        #[arg(long, conflicts_with = "raw")]
         json: bool,
+        /// The output's value as one bare string; an error for a list or a mapping (for
+        /// scripts: `$(strata output --raw NAME)`).
+        #[arg(long, requires = "name")]
+        raw: bool,
     },
     /// Wait until every resource of the stack is usable (after `apply --no-wait`); exit 1
     /// naming those that are not when the timeout passes first.
@@ -178,7 +198,9 @@ pub struct DestroyArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GraphFormat {
+    /// Graphviz (`strata graph | dot -Tsvg`).
     Dot,
+    /// A Mermaid flowchart (Markdown on GitHub renders it).
     Mermaid,
 }
 
@@ -187,5 +209,8 @@ pub enum StateCommand {
     /// List the resources strata owns.
     List,
     /// Show one resource's recorded attributes.
-    Show { name: String },
+    Show {
+        /// The resource's logical name in the documents.
+        name: String,
+    },
 }

@@ -23,7 +23,7 @@ use crate::{signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
-    strata_model::load(&s.file, &s.vars)
+    strata_model::load_with(&s.file, &s.vars, &s.load_options())
         .map_err(|e| {
             ui::err(&strata_model::diag::render(
                 &e.diagnostics,
@@ -48,7 +48,7 @@ pub fn load(s: &Settings) -> Result<Loaded, Failure> {
 }
 
 pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
-    match strata_model::load(&s.file, &s.vars) {
+    match strata_model::load_with(&s.file, &s.vars, &s.load_options()) {
         Ok(l) => {
             if json {
                 ui::outln("[]");
@@ -847,25 +847,49 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCode, Failure> {
+/// How `strata output` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputForm {
+    /// A string as it is, a list or mapping as JSON; every output as `name = value`.
+    Plain,
+    /// JSON.
+    Json,
+    /// One output's value as a bare string, refused for a list or mapping.
+    Raw,
+}
+
+impl OutputForm {
+    pub fn of(json: bool, raw: bool) -> OutputForm {
+        match (json, raw) {
+            (true, _) => OutputForm::Json,
+            (false, true) => OutputForm::Raw,
+            (false, false) => OutputForm::Plain,
+        }
+    }
+}
+
+pub fn output_cmd(s: &Settings, name: Option<&str>, form: OutputForm) -> Result<ExitCode, Failure> {
     let lf = lockfile_or_fail(s)?;
     match name {
         Some(n) => {
             let Some(o) = lf.outputs.get(n) else {
-                return Err(Failure::new(format!("no output `{n}` was recorded"))
-                    .help("`strata output` lists them; outputs are recorded by apply"));
+                let d = Failure::new(format!("no output `{n}` was recorded"));
+                return Err(
+                    match strata_model::diag::did_you_mean(n, lf.outputs.keys().map(String::as_str))
+                    {
+                        Some(m) => d.help(format!("did you mean `{m}`?")),
+                        None => d.help("`strata output` lists them; outputs are recorded by apply"),
+                    },
+                );
             };
             if o.sensitive {
                 return Err(Failure::new(format!(
                     "output `{n}` is sensitive and is not stored"
                 )));
             }
-            match (&o.value, json) {
-                (Value::String(v), false) => ui::outln(v),
-                (v, _) => ui::outln(&v.to_string()),
-            }
+            ui::outln(&output_value(n, &o.value, form)?);
         }
-        None if json => {
+        None if form == OutputForm::Json => {
             let map: serde_json::Map<String, Value> = lf
                 .outputs
                 .iter()
@@ -877,6 +901,32 @@ pub fn output_cmd(s: &Settings, name: Option<&str>, json: bool) -> Result<ExitCo
         None => print_outputs(s, &lf),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One output's value as `strata output NAME` prints it.
+fn output_value(name: &str, v: &Value, form: OutputForm) -> Result<String, Failure> {
+    let pretty = || serde_json::to_string_pretty(v).unwrap_or_default();
+    match (v, form) {
+        (Value::String(text), OutputForm::Plain | OutputForm::Raw) => Ok(text.clone()),
+        (Value::Number(_) | Value::Bool(_), OutputForm::Plain | OutputForm::Raw) => {
+            Ok(v.to_string())
+        }
+        (Value::Array(_) | Value::Object(_) | Value::Null, OutputForm::Raw) => {
+            let what = match v {
+                Value::Array(_) => "a list",
+                Value::Object(_) => "a mapping",
+                _ => "null",
+            };
+            Err(Failure::new(format!(
+                "output `{name}` is {what}, not one string: --raw cannot print it"
+            ))
+            .help(format!(
+                "`strata output {name}` prints it as JSON; for one item of it, declare an output \
+                 of that item"
+            )))
+        }
+        _ => Ok(pretty()),
+    }
 }
 
 pub fn force_unlock_cmd(s: &Settings) -> Result<ExitCode, Failure> {

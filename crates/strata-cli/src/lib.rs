@@ -68,7 +68,9 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
         Command::State(c) => commands::state_cmd(s, c),
-        Command::Output { name, json } => commands::output_cmd(s, name.as_deref(), *json),
+        Command::Output { name, json, raw } => {
+            commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
+        }
         Command::Wait(a) => commands::wait_cmd(s, a).await,
         Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Schema => {
@@ -76,6 +78,11 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The command line's definition (clap's), for tests and generated documentation.
+pub fn cli_definition() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// `--help`, `--version` (stdout, exit 0) and usage errors (stderr, exit 2), printed as clap

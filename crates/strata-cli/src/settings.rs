@@ -15,6 +15,8 @@ pub struct Settings {
     pub lockfile: PathBuf,
     pub vars: VarInputs,
     pub region: Option<String>,
+    /// `--allow-unknown-region`.
+    pub allow_unknown_region: bool,
     pub aws: strata_aws::AwsSettings,
     /// Colours on stdout.
     pub color_out: bool,
@@ -31,6 +33,14 @@ pub struct Settings {
 const PENDING_RECHECK: Duration = Duration::from_secs(10);
 
 impl Settings {
+    /// What loading the documents needs of the run: its `--region`, `--allow-unknown-region`.
+    pub fn load_options(&self) -> strata_model::LoadOptions {
+        strata_model::LoadOptions {
+            region: self.region.clone(),
+            allow_unknown_region: self.allow_unknown_region,
+        }
+    }
+
     /// Defaults, for reporting errors that happen before the real settings exist.
     pub fn minimal() -> Settings {
         Settings {
@@ -38,6 +48,7 @@ impl Settings {
             lockfile: PathBuf::from("strata.lock"),
             vars: VarInputs::default(),
             region: None,
+            allow_unknown_region: false,
             aws: strata_aws::AwsSettings::default(),
             color_out: false,
             color_err: false,
@@ -101,6 +112,7 @@ impl Settings {
             }
             .with_process_env(),
             region: g.region.clone(),
+            allow_unknown_region: g.allow_unknown_region,
             aws: aws_settings(g)?,
             color_out: !no_color && crate::ui::stdout_is_terminal(),
             color_err: !no_color && crate::ui::stderr_is_terminal(),

@@ -10,6 +10,7 @@ pub mod input;
 pub mod kinds;
 pub mod kinds_doc;
 pub mod load;
+pub mod regions;
 pub mod schema;
 pub mod source;
 pub mod spanned;
@@ -19,7 +20,7 @@ pub mod validate;
 pub mod yaml;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use load::{LoadError, Loaded, VarInputs, load};
+pub use load::{LoadError, LoadOptions, Loaded, VarInputs, load, load_with};
 pub use source::{SourceMap, Span};
 pub use spanned::Spanned;
 pub use stack::{Resource, Stack};

@@ -49,6 +49,17 @@ pub struct LoadError {
     pub sources: SourceMap,
 }
 
+/// The run's choices that change what validation accepts.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The region the run uses when the documents set none (`--region`): checked as `region:`
+    /// is, and the zones the documents name are checked against it.
+    pub region: Option<String>,
+    /// Accept a region code missing from strata's table, of a region's shape
+    /// (`--allow-unknown-region`, for a region newer than [`crate::regions::REGIONS`]).
+    pub allow_unknown_region: bool,
+}
+
 /// Is this file a stack document when found in a directory?
 fn is_document(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -481,6 +492,15 @@ fn collect_expression_refs(
 
 /// Loads and validates the stack at `path` (a file or a directory).
 pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    load_with(path, inputs, &LoadOptions::default())
+}
+
+/// [`load`], with the run's [`LoadOptions`].
+pub fn load_with(
+    path: &Path,
+    inputs: &VarInputs,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
     let mut ids = Vec::new();
@@ -495,14 +515,23 @@ pub fn load(path: &Path, inputs: &VarInputs) -> Result<Loaded, LoadError> {
         }
         Err(d) => diags.push(d),
     }
-    finish(ids, sources, diags, inputs)
+    finish(ids, sources, diags, inputs, options)
 }
 
 /// Loads a stack from documents already in memory (tests, fuzzing, tools).
 pub fn load_sources(files: Vec<SourceFile>, inputs: &VarInputs) -> Result<Loaded, LoadError> {
+    load_sources_with(files, inputs, &LoadOptions::default())
+}
+
+/// [`load_sources`], with the run's [`LoadOptions`].
+pub fn load_sources_with(
+    files: Vec<SourceFile>,
+    inputs: &VarInputs,
+    options: &LoadOptions,
+) -> Result<Loaded, LoadError> {
     let mut sources = SourceMap::default();
     let ids = files.into_iter().map(|f| sources.add(f)).collect();
-    finish(ids, sources, Diagnostics::default(), inputs)
+    finish(ids, sources, Diagnostics::default(), inputs, options)
 }
 
 fn finish(
@@ -510,10 +539,11 @@ fn finish(
     mut sources: SourceMap,
     mut diags: Diagnostics,
     inputs: &VarInputs,
+    options: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
     let mut redact = Redactions::default();
     let stack = if diags.is_empty() {
-        load_into(&ids, inputs, &mut sources, &mut diags, &mut redact)
+        load_into(&ids, inputs, options, &mut sources, &mut diags, &mut redact)
     } else {
         None
     };
@@ -533,6 +563,7 @@ fn finish(
 fn load_into(
     ids: &[FileId],
     inputs: &VarInputs,
+    options: &LoadOptions,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     redact: &mut Redactions,
@@ -666,8 +697,18 @@ fn load_into(
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     let mut failed: BTreeMap<String, Span> = BTreeMap::new();
     for part in &parts {
-        for (k, v) in &part.resources {
+        for (i, (k, v)) in part.resources.iter().enumerate() {
             let name = k.as_str().unwrap_or_default().to_string();
+            // A field of the resource above, written at the resources' level (the nearest
+            // entry above with a `kind:`: another misplaced field may be in between).
+            let above = part.resources[..i]
+                .iter()
+                .rev()
+                .find(|(_, body)| body.get("kind").is_some());
+            if let Some(d) = above.and_then(|(ak, av)| misindented_field(&name, k, v, ak, av)) {
+                diags.push(d);
+                continue;
+            }
             if !valid_name(&name) {
                 diags.push(name_error("resource", &name, k.span));
                 continue;
@@ -771,8 +812,57 @@ fn load_into(
         variables: vars.variables,
     };
     let mut stack = stack;
-    validate::validate(&mut stack, &failed, diags);
+    validate::validate(&mut stack, &failed, options, diags);
     Some(stack)
+}
+
+/// An entry under `resources:` that is no resource (not a mapping, or one without `kind:`)
+/// and is named as a field of the resource just above it: that field, indented as a resource.
+/// The diagnostic says so and where it belongs.
+fn misindented_field(
+    name: &str,
+    key: &Node,
+    body: &Node,
+    above_key: &Node,
+    above: &Node,
+) -> Option<Diagnostic> {
+    if body.as_map().is_some() && body.get("kind").is_some() {
+        return None;
+    }
+    let above_name = above_key.as_str()?;
+    let kind = above
+        .get("kind")
+        .and_then(Node::as_str)
+        .and_then(kinds::find)?;
+    let is_field = kind.fields.iter().any(|f| f.name == name) || RESOURCE_KEYS.contains(&name);
+    if !is_field {
+        return None;
+    }
+    let column = above
+        .as_map()
+        .and_then(|m| m.first())
+        .map(|(first, _)| first.span);
+    let mut d = Diagnostic::error(
+        "strata::misindented_field",
+        format!("`{name}` is at the same level as the resources; indent it under `{above_name}`?"),
+    )
+    .at(
+        key.span,
+        format!(
+            "a field of {} `{above_name}`, indented as a resource",
+            kind.name
+        ),
+    );
+    if let Some(first) = column {
+        d = d.also(
+            first,
+            format!("`{above_name}`'s fields start at this column"),
+        );
+    }
+    Some(d.help(format!(
+        "`{name}` is read as a resource of its own, because it is indented as far as \
+         `{above_name}:`; indent it as far as `{above_name}`'s other fields (its `kind:`)"
+    )))
 }
 
 fn read_resource(

@@ -1,6 +1,9 @@
 //! The JSON Schema of stack documents, generated from the Rust types.
 //!
 //! `schemas/strata.schema.json` is this output, checked in; a test fails when it is stale.
+//! A resource's fields are chosen by its `kind` (`allOf` of `if` kind / `then` fields), so that
+//! generic validators (check-jsonschema, yaml-language-server) report a mistyped field as one
+//! error against that kind, not as "valid under none of" every kind.
 //! Editors pick it up from `# yaml-language-server: $schema=...` for completion.
 
 use schemars::generate::SchemaSettings;
@@ -53,7 +56,15 @@ pub fn document_schema() -> String {
         obj.insert("properties".into(), Value::Object(props));
         obj.insert("required".into(), Value::Array(required));
         obj.insert("additionalProperties".into(), Value::Bool(false));
-        variants.push(Value::Object(obj));
+        // Selected by its `kind`, not tried against every kind (`oneOf`): a validator then
+        // reports a mistake against the kind's own fields only.
+        variants.push(json!({
+            "if": {
+                "properties": { "kind": { "const": info.name } },
+                "required": ["kind"]
+            },
+            "then": Value::Object(obj)
+        }));
     }
     let kind_names: Vec<&str> = kinds::all().iter().map(|k| k.name).collect();
 
@@ -96,7 +107,7 @@ pub fn document_schema() -> String {
                     "type": "object",
                     "required": ["kind"],
                     "properties": { "kind": { "enum": kind_names } },
-                    "oneOf": variants
+                    "allOf": variants
                 }
             },
             "outputs": {

@@ -8,6 +8,8 @@ use petgraph::visit::EdgeRef;
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::kinds::{self, Compare};
+use crate::load::LoadOptions;
+use crate::regions;
 use crate::source::Span;
 use crate::stack::{RefVia, Reference, Resource, Stack};
 use crate::types::Tags;
@@ -25,44 +27,14 @@ pub fn valid_stack_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// AWS region codes: two letters, one or more words, a number (`us-east-1`, `us-gov-west-1`,
-/// `eu-isoe-west-1`).
-pub fn valid_region(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    let Some((last, words)) = parts.split_last() else {
-        return false;
-    };
-    let Some((area, words)) = words.split_first() else {
-        return false;
-    };
-    area.len() == 2
-        && area.chars().all(|c| c.is_ascii_lowercase())
-        && !words.is_empty()
-        && words
-            .iter()
-            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_digit())
-}
-
-/// A region written in the documents (`region:`, a peering's `peer_region`) must be a region
-/// code: a plain `1` or `true` reads as text, and would otherwise reach AWS.
-pub fn check_region(region: &crate::spanned::Spanned<String>, diags: &mut Diagnostics) {
-    if !valid_region(&region.value) {
-        diags.push(
-            Diagnostic::error(
-                "strata::invalid_value",
-                format!("`{}` is not an AWS region", region.value),
-            )
-            .at(region.span, "not a region code")
-            .help("write the region's code, e.g. `region: us-east-1`"),
-        );
-    }
-}
-
 /// Runs every stack-wide check. `failed` names resources that did not load (their errors are
 /// already reported), so references to them are not reported again.
-pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut Diagnostics) {
+pub fn validate(
+    stack: &mut Stack,
+    failed: &BTreeMap<String, Span>,
+    options: &LoadOptions,
+    diags: &mut Diagnostics,
+) {
     // Orderings AWS requires beyond the written references.
     for (from, to, span) in kinds::implicit_all(stack) {
         if let Some(r) = stack.resources.get_mut(&from)
@@ -79,9 +51,7 @@ pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut 
         }
     }
     let stack: &Stack = stack;
-    if let Some(region) = &stack.region {
-        check_region(region, diags);
-    }
+    check_places(stack, options, diags);
     for r in stack.resources.values() {
         check_refs(stack, failed, &r.refs, Some(r), diags);
         check_lifecycle(r, diags);
@@ -95,6 +65,41 @@ pub fn validate(stack: &mut Stack, failed: &BTreeMap<String, Span>, diags: &mut 
     check_tags(&Tags::default(), &stack.default_tags, diags);
     check_cycles(stack, diags);
     kinds::check_all(stack, diags);
+}
+
+/// The stack's region (the documents', else `--region`), the other regions resources name,
+/// and every zone against the stack's region.
+fn check_places(stack: &Stack, options: &LoadOptions, diags: &mut Diagnostics) {
+    let allow = options.allow_unknown_region;
+    let mut known = true;
+    let region = match (&stack.region, &options.region) {
+        (Some(region), _) => {
+            known = regions::problem(&region.value, allow).is_none();
+            regions::check_region(region, allow, diags);
+            Some(region.value.as_str())
+        }
+        (None, Some(flag)) => {
+            if let Some(p) = regions::problem(flag, allow) {
+                known = false;
+                diags.push(
+                    Diagnostic::error(p.code, format!("--region: {}", p.message)).help(p.help),
+                );
+            }
+            Some(flag.as_str())
+        }
+        (None, None) => None,
+    };
+    for r in stack.resources.values() {
+        for other in r.spec.regions() {
+            regions::check_region(other, allow, diags);
+        }
+        // Zones are checked against a region that is itself right.
+        if let (Some(region), true) = (region, known) {
+            for zone in r.spec.zones() {
+                regions::check_zone(zone, region, diags);
+            }
+        }
+    }
 }
 
 fn check_refs(
@@ -370,36 +375,5 @@ fn check_cycles(stack: &Stack, diags: &mut Diagnostics) {
         diags.push(d.help(
             "resources cannot depend on each other in a circle; remove one of these references",
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_region;
-
-    #[test]
-    fn region_codes() {
-        for ok in [
-            "us-east-1",
-            "eu-west-2",
-            "us-gov-west-1",
-            "eu-isoe-west-1",
-            "ap-southeast-4",
-        ] {
-            assert!(valid_region(ok), "{ok}");
-        }
-        for bad in [
-            "1",
-            "true",
-            "",
-            "us-east",
-            "US-EAST-1",
-            "us east 1",
-            "us--1",
-            "useast-1",
-            "us-east-1a",
-        ] {
-            assert!(!valid_region(bad), "{bad}");
-        }
     }
 }

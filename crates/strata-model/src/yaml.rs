@@ -516,6 +516,13 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
         "inside `{...}` or `[...]`, quote values that hold `${...}`: write \"${var.name}\""
     } else if e.info().contains("simple key") && line.len() > 1024 {
         "a key may be at most 1024 characters long (YAML's limit on keys written without `?`)"
+    } else if let Some(h) = indentation_help(&file.text[..line_start], line) {
+        return Diagnostic::error(
+            "strata::yaml_syntax",
+            format!("YAML syntax error: {}", e.info()),
+        )
+        .at(Span::new(id, at, end), "here")
+        .help(h);
     } else {
         "fix the YAML syntax; a YAML-aware editor shows the structure"
     };
@@ -525,6 +532,66 @@ fn scan_error(file: &SourceFile, id: FileId, e: &ScanError) -> Diagnostic {
     )
     .at(Span::new(id, at, end), "here")
     .help(help)
+}
+
+/// What the indentation of `line` did, when it is the likely cause of a syntax error there:
+/// indented further than a line above that opens no block, by an amount that matches no
+/// level above, or a list item no further than the key it belongs to. `before` is the text
+/// above the line.
+fn indentation_help(before: &str, line: &str) -> Option<String> {
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let content = |l: &&str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && !l.starts_with('\t')
+    };
+    if line.starts_with('\t') || !content(&line) {
+        return None;
+    }
+    let n = indent(line);
+    let mut above = before.lines().rev().filter(content);
+    let prev = above.next()?;
+    let p = indent(prev);
+    let prev_text = prev.trim();
+    let opens = |t: &str| t.ends_with(':') || t.ends_with('|') || t.ends_with('>') || t == "-";
+    let key = |l: &str| {
+        let t = l.trim().trim_start_matches("- ");
+        t.split_once(':').map_or(t, |(k, _)| k).to_string()
+    };
+    if line.trim_start().starts_with("- ") && prev_text.ends_with(':') && n <= p {
+        return Some(format!(
+            "this list item is indented by {n} spaces, no further than `{}:` on the line above \
+             ({p}); indent it further than that key for the list to be its value",
+            key(prev)
+        ));
+    }
+    if n > p && !opens(prev_text) {
+        return Some(format!(
+            "this line is indented by {n} spaces, further than the line above ({p}), which \
+             starts no block: indent it by {p} spaces if it belongs beside `{}`",
+            key(prev)
+        ));
+    }
+    if n < p {
+        // The levels open at this line: the line above, then each line less indented.
+        let mut levels = vec![(p, key(prev))];
+        let mut min = p;
+        for l in above {
+            let i = indent(l);
+            if i < min {
+                min = i;
+                levels.push((i, key(l)));
+            }
+        }
+        if !levels.iter().any(|(i, _)| *i == n) {
+            let list: Vec<String> = levels.iter().map(|(i, k)| format!("{i} (`{k}`)")).collect();
+            return Some(format!(
+                "this line is indented by {n} spaces, which matches no level above it: {}; \
+                 indent it as far as the key it belongs beside",
+                list.join(", ")
+            ));
+        }
+    }
+    None
 }
 
 /// UTF-16 text without a byte order mark reads as valid UTF-8 when it is mostly ASCII: every

@@ -1,7 +1,7 @@
 //! What a user sees when a document is wrong: one snapshot per class of mistake.
 
 use strata_model::diag::render;
-use strata_model::load::{VarInputs, load_sources};
+use strata_model::load::{LoadOptions, VarInputs, load_sources, load_sources_with};
 use strata_model::source::SourceFile;
 
 fn check_files(files: &[(&str, &str)], inputs: &VarInputs) -> String {
@@ -337,4 +337,107 @@ fn sensitive_fields_are_secrets_and_must_exist() {
     insta::assert_snapshot!(check(
         "stack: lab\nresources:\n  vpc:\n    kind: ec2.vpc\n    cidr_block: 10.0.0.0/16\n    lifecycle: {sensitive: [tag.Token, cidr_block.x]}\n"
     ));
+}
+
+fn check_with(src: &str, inputs: &VarInputs, options: &LoadOptions) -> String {
+    match load_sources_with(vec![SourceFile::new("stack.yaml", src)], inputs, options) {
+        Ok(_) => "ok".to_string(),
+        Err(e) => render(&e.diagnostics, &e.sources, false, 100),
+    }
+}
+
+/// A region AWS does not have is refused at its place with the nearest it has;
+/// `--allow-unknown-region` lets a well-formed new one through, nothing else.
+#[test]
+fn unknown_regions_are_refused_with_the_nearest() {
+    for region in ["us-east-9", "us-east1", "us-east-1a"] {
+        insta::assert_snapshot!(
+            format!("unknown_region_{region}"),
+            check(&format!("stack: lab\nregion: {region}\n{}", &VPC[11..]))
+        );
+    }
+    let allow = LoadOptions {
+        allow_unknown_region: true,
+        ..Default::default()
+    };
+    let doc = format!("stack: lab\nregion: us-east-9\n{}", &VPC[11..]);
+    assert_eq!(check_with(&doc, &VarInputs::default(), &allow), "ok");
+    let doc = format!("stack: lab\nregion: us-east1\n{}", &VPC[11..]);
+    assert_ne!(check_with(&doc, &VarInputs::default(), &allow), "ok");
+    // A peering's region too.
+    insta::assert_snapshot!(check(
+        "stack: lab\nresources:\n  a: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}\n  p:\n    kind: ec2.vpc_peering_connection\n    vpc: a\n    peer_vpc: vpc-0123456789abcdef0\n    peer_region: eu-west-4\n"
+    ));
+}
+
+/// Zones (names and IDs) must be in the stack's region: the documents', a variable's value, or
+/// `--region`'s.
+#[test]
+fn zones_outside_the_stacks_region_are_refused() {
+    let doc = "stack: lab\nregion: us-east-1\nresources:\n  vpc: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}\n  a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.1.0/24\n    availability_zone: us-west-2a\n  b:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.2.0/24\n    availability_zone_id: usw2-az1\n  c:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.3.0/24\n    availability_zone: us-east-1b\n  d:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.4.0/24\n    availability_zone_id: use1-az4\n";
+    insta::assert_snapshot!(check(doc));
+
+    // From a variable: the resolved value is checked, at the place that uses it.
+    let doc = "stack: lab\nvariables:\n  region: {default: us-east-1}\nregion: ${var.region}\nresources:\n  vpc: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}\n  a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.1.0/24\n    availability_zone: ${var.region}a\n";
+    assert_eq!(check(doc), "ok");
+    let wrong = |region: &str| VarInputs {
+        cli: vec![("region".into(), region.into())],
+        ..Default::default()
+    };
+    assert_eq!(
+        check_files(&[("stack.yaml", doc)], &wrong("eu-west-1")),
+        "ok"
+    );
+    insta::assert_snapshot!(
+        "region_from_a_variable",
+        check_files(&[("stack.yaml", doc)], &wrong("us-east-9"))
+    );
+
+    // No `region:`: `--region` is the stack's region.
+    let doc = "stack: lab\nresources:\n  vpc: {kind: ec2.vpc, cidr_block: 10.0.0.0/16}\n  a:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.0.1.0/24\n    availability_zone: us-east-1a\n";
+    let flag = |region: &str| LoadOptions {
+        region: Some(region.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        check_with(doc, &VarInputs::default(), &flag("us-east-1")),
+        "ok"
+    );
+    insta::assert_snapshot!(
+        "region_from_the_flag",
+        check_with(doc, &VarInputs::default(), &flag("eu-west-1"))
+    );
+    insta::assert_snapshot!(
+        "unknown_region_from_the_flag",
+        check_with(doc, &VarInputs::default(), &flag("eu-west-9"))
+    );
+}
+
+/// A field written at the resources' level (indented as a resource, under the resource it
+/// belongs to) is reported as what the indentation did, with where it belongs: a scalar, a
+/// mapping (tags) and a resource key (`depends_on`). A resource after it still loads.
+#[test]
+fn a_field_indented_as_a_resource_says_where_it_belongs() {
+    insta::assert_snapshot!(check(
+        "stack: lab
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.0.0.0/16
+  subnet_a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.1.0/24
+  availability_zone: us-east-1a
+  subnet_b:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.0.2.0/24
+  tags:
+    Name: b
+  depends_on: [subnet_a]
+"
+    ));
+    // A name that is no field of the resource above keeps the resource's own diagnostic.
+    insta::assert_snapshot!(check(&format!("{VPC}  zone: us-east-1a\n")));
 }

@@ -380,6 +380,17 @@ pub trait KindSpec: FromSpec + Sized + Clone + Serialize + DeserializeOwned + Js
         None
     }
 
+    /// Regions the resource names besides the stack's (a peering's `peer_region`): each must
+    /// be one AWS has.
+    fn regions(&self) -> Vec<&crate::spanned::Spanned<String>> {
+        Vec::new()
+    }
+
+    /// Availability zones the resource names: each must be in the stack's region.
+    fn zones(&self) -> Vec<crate::regions::Zone<'_>> {
+        Vec::new()
+    }
+
     /// Checks on this kind that need the rest of the stack (e.g. a subnet inside its VPC).
     /// Called once per kind with the whole stack, after references were checked.
     fn check(_stack: &Stack, _diags: &mut Diagnostics) {}
@@ -432,6 +443,18 @@ macro_rules! register_kinds {
             pub fn refs(&self) -> Vec<TypedRef<'_>> {
                 match self {
                     $(Spec::$variant(s) => s.refs(),)*
+                }
+            }
+
+            pub fn regions(&self) -> Vec<&crate::spanned::Spanned<String>> {
+                match self {
+                    $(Spec::$variant(s) => s.regions(),)*
+                }
+            }
+
+            pub fn zones(&self) -> Vec<crate::regions::Zone<'_>> {
+                match self {
+                    $(Spec::$variant(s) => s.zones(),)*
                 }
             }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::vpc::{VpcSpec, check_prefix};
 use super::{Policy, AttrDef, FieldDef, KindInfo, KindSpec, TypedRef};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::regions::Zone;
 use crate::spanned::Spanned;
 use crate::stack::Stack;
 use crate::types::{Ipv4Cidr, Ref, Tags};
@@ -72,6 +73,13 @@ impl KindSpec for SubnetSpec {
 
     fn refs(&self) -> Vec<TypedRef<'_>> {
         vec![TypedRef::hard("vpc", &self.vpc, &["ec2.vpc"])]
+    }
+
+    fn zones(&self) -> Vec<Zone<'_>> {
+        let names = self.availability_zone.iter().map(Zone::Name);
+        names
+            .chain(self.availability_zone_id.iter().map(Zone::Id))
+            .collect()
     }
 
     fn check(stack: &Stack, diags: &mut Diagnostics) {

@@ -96,11 +96,12 @@ impl KindSpec for VpcPeeringConnectionSpec {
         ]
     }
 
+    fn regions(&self) -> Vec<&Spanned<String>> {
+        self.peer_region.iter().collect()
+    }
+
     fn check(stack: &Stack, diags: &mut Diagnostics) {
         for (_, p) in stack.of_kind::<VpcPeeringConnectionSpec>() {
-            if let Some(region) = &p.peer_region {
-                crate::validate::check_region(region, diags);
-            }
             if p.vpc.name() == p.peer_vpc.name() {
                 diags.push(
                     Diagnostic::error("strata::invalid_value", "a VPC cannot peer with itself")
