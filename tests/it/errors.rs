@@ -181,11 +181,28 @@ fn run_time_errors_are_diagnostics_and_fail_at_once() {
     snapshot("credential_process_failed", &err);
     times.push(("credential_process failed", t));
 
-    // A region AWS does not have: its endpoints' names do not resolve.
+    // A region AWS does not have: refused before any call, with the nearest it has.
     let p = Place::new();
     let (err, t) = fails(
         "unknown region",
-        p.strata(&["plan", "--region", "xx-nowhere-1"], KEYS),
+        p.strata(&["plan", "--region", "us-east-9"], KEYS),
+        &p.home(),
+    );
+    assert!(
+        err.contains("us-east-9") && err.contains("us-east-1"),
+        "{err}"
+    );
+    snapshot("unknown_region_refused", &err);
+    times.push(("unknown region (validation)", t));
+
+    // One let through as new (`--allow-unknown-region`): its endpoints' names do not resolve.
+    let p = Place::new();
+    let (err, t) = fails(
+        "unknown region let through",
+        p.strata(
+            &["plan", "--region", "xx-nowhere-1", "--allow-unknown-region"],
+            KEYS,
+        ),
         &p.home(),
     );
     assert!(err.contains("xx-nowhere-1"), "{err}");
