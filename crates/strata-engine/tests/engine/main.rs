@@ -4,3 +4,4 @@ mod fake;
 mod ownership;
 mod planner;
 mod properties;
+mod rendering;
