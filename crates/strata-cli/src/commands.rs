@@ -189,7 +189,8 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
     }
 }
 
-/// Makes a plan from the documents, the lockfile and the live state.
+/// Makes a plan from the documents, the lockfile and the live state; returns it with the live
+/// state it read.
 async fn make_plan(
     s: &Settings,
     loaded: &Loaded,
@@ -197,7 +198,7 @@ async fn make_plan(
     lf: Option<&Lockfile>,
     mode: Mode,
     adopt_foreign: bool,
-) -> Result<Plan, Failure> {
+) -> Result<(Plan, Vec<LiveResource>), Failure> {
     let desired = Desired::from_stack(&loaded.stack, &cloud.region);
     if let Some(l) = lf
         && l.region != cloud.region
@@ -238,7 +239,7 @@ async fn make_plan(
         Failure::new(e.to_string()).help(help)
     })?;
     secrets_of(loaded).seal(&mut p, lf);
-    Ok(p)
+    Ok((p, live))
 }
 
 /// The way out when another lockfile's resources carry the stack's tags.
@@ -322,7 +323,7 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     } else {
         Mode::Apply
     };
-    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
+    let (p, _) = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
     report_calls(s, &cloud);
     if args.json {
         ui::out(&render::render_json(&p));
@@ -684,8 +685,8 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     let region = decide_region(s, &loaded)?;
     let _lock = acquire(s, "strata apply")?;
     let cloud = connect(s, region).await?;
-    let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(
+    let mut lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let (p, live) = make_plan(
         s,
         &loaded,
         &cloud,
@@ -694,6 +695,11 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         args.adopt_foreign,
     )
     .await?;
+    // What this read found is not looked for again if it goes missing (`read::unsettled`); the
+    // run below writes the lockfile, with no changes too.
+    if let Some(l) = lf.as_mut() {
+        read::mark_seen(l, &live);
+    }
     ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
@@ -724,7 +730,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     let _lock = acquire(s, "strata destroy")?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(
+    let (p, _) = make_plan(
         s,
         &loaded,
         &cloud,
