@@ -180,6 +180,7 @@ pub struct DestroyArgs {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+    Svg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -777,8 +777,51 @@ pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure>
     match format {
         GraphFormat::Dot => ui::out(&strata_engine::graph::to_dot(&desired)),
         GraphFormat::Mermaid => ui::out(&strata_engine::graph::to_mermaid(&desired)),
+        GraphFormat::Svg => ui::out(&svg(&strata_engine::graph::to_dot(&desired))?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The DOT graph drawn as SVG by Graphviz's `dot`.
+fn svg(dot: &str) -> Result<String, Failure> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::new(
+                "--format svg needs Graphviz's `dot`, which is not installed (not found on PATH)",
+            )
+            .help(
+                "install Graphviz (`apt install graphviz`, `dnf install graphviz`, `brew install \
+                 graphviz`; https://graphviz.org/download/), or print DOT with --format dot and \
+                 draw it elsewhere",
+            ));
+        }
+        Err(e) => return Err(Failure::new(format!("cannot run Graphviz's `dot`: {e}"))),
+    };
+    // `dot` reads all of its input before it writes: writing first cannot block on its output.
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| Failure::new(format!("cannot send the graph to `dot`: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure::new(format!("cannot run Graphviz's `dot`: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure::new(format!(
+            "Graphviz's `dot` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
