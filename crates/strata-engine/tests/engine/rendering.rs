@@ -119,7 +119,7 @@ fn field_to_change<'a>(
         .iter()
         .filter(usable)
         .find(|f| f.name != "tags")
-        .or_else(|| kind.fields.iter().filter(usable).next())
+        .or_else(|| kind.fields.iter().find(usable))
 }
 
 /// The lines of the plan about `name` (its headline and fields), ids hidden.
