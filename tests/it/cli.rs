@@ -169,6 +169,27 @@ fn graph_as_svg_without_graphviz_says_how_to_install_it() {
         "{err}"
     );
     assert!(stdout(&out).is_empty());
+
+    // With a `dot` on PATH (a stand-in here), its SVG is printed for the DOT graph.
+    let script = empty.path().join("dot");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1\" = -Tsvg ] || exit 3\necho '<svg>'\ncat\necho '</svg>'\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let out = s
+        .command(&["graph", "--format", "svg"])
+        .env("PATH", format!("{}:/bin:/usr/bin", empty.path().display()))
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let svg = stdout(&out);
+    assert!(
+        svg.starts_with("<svg>\ndigraph") && svg.contains("\"a\" -> \"vpc\" [label = \"vpc\"];"),
+        "{svg}"
+    );
 }
 
 #[test]
