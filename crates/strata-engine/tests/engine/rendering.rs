@@ -103,14 +103,18 @@ fn changed(v: &Value) -> Value {
     }
 }
 
-/// The first field of the kind's table the resource sets that `update` applies to (tags last).
+/// The first field of the kind's table the resource sets that `update` applies to (tags last,
+/// a name prefix never).
 fn field_to_change<'a>(
     kind: &'a KindInfo,
     attrs: &serde_json::Map<String, Value>,
     update: Update,
 ) -> Option<&'a FieldDef> {
+    // A name given as a prefix is completed with a random suffix: not a stable snapshot.
+    let prefix = kind.policy.name_prefix.map(|n| n.prefix);
     let usable = |f: &&FieldDef| {
         f.update == update
+            && Some(f.name) != prefix
             && !f.secret
             && !f.local
             && attrs.get(f.name).is_some_and(|v| !v.is_null())
