@@ -176,11 +176,54 @@ fn graph_prints_dot_and_mermaid() {
     let s = Stack::new("graph", TWO_SUBNETS);
     let dot = stdout(&s.expect(0, &["graph"]));
     assert!(
-        dot.contains("\"a\" -> \"vpc\";") && dot.contains("\"b\" -> \"vpc\";"),
+        dot.contains("\"a\" -> \"vpc\" [label = \"vpc\"];")
+            && dot.contains("\"b\" -> \"vpc\" [label = \"vpc\"];"),
         "{dot}"
     );
     let mermaid = stdout(&s.expect(0, &["graph", "--format", "mermaid"]));
     insta::assert_snapshot!(mermaid.replace(&s.name, "STACK"));
+}
+
+/// `--format svg` runs Graphviz's `dot`; where it is not installed, the diagnostic says so and
+/// how to install it.
+#[test]
+fn graph_as_svg_without_graphviz_says_how_to_install_it() {
+    let s = Stack::new("graphsvg", TWO_SUBNETS);
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = s
+        .command(&["graph", "--format", "svg"])
+        .env("PATH", empty.path())
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Graphviz's `dot`, which is not installed")
+            && err.contains("apt install graphviz"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+
+    // With a `dot` on PATH (a stand-in here), its SVG is printed for the DOT graph.
+    let script = empty.path().join("dot");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1\" = -Tsvg ] || exit 3\necho '<svg>'\ncat\necho '</svg>'\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let out = s
+        .command(&["graph", "--format", "svg"])
+        .env("PATH", format!("{}:/bin:/usr/bin", empty.path().display()))
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let svg = stdout(&out);
+    assert!(
+        svg.starts_with("<svg>\ndigraph") && svg.contains("\"a\" -> \"vpc\" [label = \"vpc\"];"),
+        "{svg}"
+    );
 }
 
 #[test]

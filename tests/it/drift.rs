@@ -286,3 +286,57 @@ async fn egress_rule_drift_is_repaired_where_strata_manages_egress() {
     assert!(egress(&managed).await.is_empty());
     destroy_leaves_nothing(&s).await;
 }
+
+const GONE: &str = "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.71.0.0/24
+  web:
+    kind: ec2.security_group
+    vpc: vpc
+    name: deleted-by-hand
+    description: Deleted outside strata
+";
+
+/// A resource a read has found since its create, then deleted by hand, is gone: the plan
+/// proposes to create it again at once, without reading again for what was created moments
+/// ago (only a resource no read has found yet may not show yet).
+#[tokio::test]
+async fn a_resource_seen_then_deleted_by_hand_is_created_again_without_reading_again() {
+    let s = Stack::new("gone", GONE);
+    s.expect(0, &["apply", "--auto-approve"]);
+    // The next apply's read finds what the first made, and records it as seen.
+    s.expect(0, &["apply", "--auto-approve"]);
+    let lock = s.lockfile();
+    assert!(lock["resources"]["web"]["seen_at"].is_string(), "{lock}");
+    let group = s.id_of("web");
+    ec2()
+        .await
+        .delete_security_group()
+        .group_id(&group)
+        .send()
+        .await
+        .expect("delete the group outside strata");
+    let started = std::time::Instant::now();
+    let out = s
+        .command(&["plan", "--detailed-exitcode"])
+        .env("STRATA_PENDING_RECHECK_SECS", "600")
+        .output()
+        .expect("run strata");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}\n{err}");
+    assert!(!err.contains("not all visible yet"), "{err}");
+    assert!(
+        text.contains(
+            "web (ec2.security_group) was deleted outside strata and will be created again"
+        ),
+        "{text}"
+    );
+    // Bounded generously: reading again would have taken the ten minutes allowed.
+    assert!(started.elapsed() < std::time::Duration::from_secs(300));
+    s.apply_clean();
+    destroy_leaves_nothing(&s).await;
+}

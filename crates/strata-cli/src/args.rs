@@ -202,6 +202,7 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart (Markdown on GitHub renders it).
     Mermaid,
+    Svg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -198,7 +198,8 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
     }
 }
 
-/// Makes a plan from the documents, the lockfile and the live state.
+/// Makes a plan from the documents, the lockfile and the live state; returns it with the live
+/// state it read.
 async fn make_plan(
     s: &Settings,
     loaded: &Loaded,
@@ -206,7 +207,7 @@ async fn make_plan(
     lf: Option<&Lockfile>,
     mode: Mode,
     adopt_foreign: bool,
-) -> Result<Plan, Failure> {
+) -> Result<(Plan, Vec<LiveResource>), Failure> {
     let desired = Desired::from_stack(&loaded.stack, &cloud.region);
     if let Some(l) = lf
         && l.region != cloud.region
@@ -247,7 +248,7 @@ async fn make_plan(
         Failure::new(e.to_string()).help(help)
     })?;
     secrets_of(loaded).seal(&mut p, lf);
-    Ok(p)
+    Ok((p, live))
 }
 
 /// The way out when another lockfile's resources carry the stack's tags.
@@ -331,7 +332,7 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     } else {
         Mode::Apply
     };
-    let p = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
+    let (p, _) = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
     report_calls(s, &cloud);
     if args.json {
         ui::out(&render::render_json(&p));
@@ -693,8 +694,8 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     let region = decide_region(s, &loaded)?;
     let _lock = acquire(s, "strata apply")?;
     let cloud = connect(s, region).await?;
-    let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(
+    let mut lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let (p, live) = make_plan(
         s,
         &loaded,
         &cloud,
@@ -703,6 +704,11 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         args.adopt_foreign,
     )
     .await?;
+    // What this read found is not looked for again if it goes missing (`read::unsettled`); the
+    // run below writes the lockfile, with no changes too.
+    if let Some(l) = lf.as_mut() {
+        read::mark_seen(l, &live);
+    }
     ui::out(&render::render_text(&p, style_out(s)));
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
@@ -733,7 +739,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     let _lock = acquire(s, "strata destroy")?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let p = make_plan(
+    let (p, _) = make_plan(
         s,
         &loaded,
         &cloud,
@@ -780,8 +786,51 @@ pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure>
     match format {
         GraphFormat::Dot => ui::out(&strata_engine::graph::to_dot(&desired)),
         GraphFormat::Mermaid => ui::out(&strata_engine::graph::to_mermaid(&desired)),
+        GraphFormat::Svg => ui::out(&svg(&strata_engine::graph::to_dot(&desired))?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The DOT graph drawn as SVG by Graphviz's `dot`.
+fn svg(dot: &str) -> Result<String, Failure> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::new(
+                "--format svg needs Graphviz's `dot`, which is not installed (not found on PATH)",
+            )
+            .help(
+                "install Graphviz (`apt install graphviz`, `dnf install graphviz`, `brew install \
+                 graphviz`; https://graphviz.org/download/), or print DOT with --format dot and \
+                 draw it elsewhere",
+            ));
+        }
+        Err(e) => return Err(Failure::new(format!("cannot run Graphviz's `dot`: {e}"))),
+    };
+    // `dot` reads all of its input before it writes: writing first cannot block on its output.
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| Failure::new(format!("cannot send the graph to `dot`: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure::new(format!("cannot run Graphviz's `dot`: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure::new(format!(
+            "Graphviz's `dot` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {

@@ -1054,6 +1054,7 @@ fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&Liv
                 soft_dependencies: action.soft_depends_on.clone(),
                 prevent_destroy: action.prevent_destroy,
                 created_at: Some(lockfile::now_rfc3339()),
+                seen_at: None,
             };
             if let Some(old) = e.insert_resource(&action.name, entry)
                 && old.id != live.id
@@ -1078,6 +1079,7 @@ fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&Liv
                 keep_verifiers(&action.kind, &old.attributes, &mut attributes);
             }
             let created_at = old.and_then(|r| r.created_at.clone());
+            let seen_at = old.and_then(|r| r.seen_at.clone());
             e.insert_resource(
                 &action.name,
                 LockedResource {
@@ -1088,6 +1090,7 @@ fn apply_result(e: &mut Edit<'_>, action: &Action, step: Step, live: Option<&Liv
                     soft_dependencies: action.soft_depends_on.clone(),
                     prevent_destroy: action.prevent_destroy,
                     created_at,
+                    seen_at,
                 },
             );
         }
@@ -1230,6 +1233,7 @@ mod tests {
             soft_dependencies: Vec::new(),
             prevent_destroy: false,
             created_at: None,
+            seen_at: None,
         };
         lf.resources.insert("old".into(), record("sg-old"));
         lf.resources.insert("kept".into(), record("sg-kept"));

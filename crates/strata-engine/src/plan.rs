@@ -1973,6 +1973,7 @@ mod policy_tests {
                 soft_dependencies: vec![],
                 prevent_destroy: false,
                 created_at: None,
+                seen_at: None,
             },
         );
         let desired = Desired {

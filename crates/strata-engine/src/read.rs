@@ -253,19 +253,34 @@ pub fn unsettled(lf: &Lockfile, live: &[LiveResource]) -> bool {
             .iter()
             .any(|p| p.op == PendingKind::Delete && p.id.as_deref() == Some(r.id.as_str()))
     };
-    // Seen, and with its ownership tags (which may show later than the resource), unless its
-    // kind carries none (read by its recorded id only: an object, a bucket policy).
-    let seen = |r: &crate::lockfile::LockedResource| {
-        let untagged =
-            strata_model::kinds::find(&r.kind).is_some_and(|k| k.policy.id_from_documents);
-        live.iter()
-            .any(|x| x.id == r.id && (x.stack.is_some() || untagged))
-    };
-    let recent = lf
-        .resources
-        .values()
-        .any(|r| r.created_within(SETTLE_WINDOW) && !deleting(r) && !seen(r));
+    // Only a resource no read has found since its create may not show yet: one seen before
+    // and missing now was deleted.
+    let recent = lf.resources.values().any(|r| {
+        r.created_within(SETTLE_WINDOW) && r.seen_at.is_none() && !deleting(r) && !seen(r, live)
+    });
     journaled || recent
+}
+
+/// Whether a read found the recorded resource, with its ownership tags (which may show later
+/// than the resource), unless its kind carries none (read by its recorded id only: an object,
+/// a bucket policy).
+fn seen(r: &crate::lockfile::LockedResource, live: &[LiveResource]) -> bool {
+    let untagged = strata_model::kinds::find(&r.kind).is_some_and(|k| k.policy.id_from_documents);
+    live.iter()
+        .any(|x| x.id == r.id && (x.stack.is_some() || untagged))
+}
+
+/// Records in the lockfile when a read first found each resource created recently
+/// (`LockedResource::seen_at`); returns whether a record changed.
+pub fn mark_seen(lf: &mut Lockfile, live: &[LiveResource]) -> bool {
+    let mut changed = false;
+    for r in lf.resources.values_mut() {
+        if r.seen_at.is_none() && r.created_within(SETTLE_WINDOW) && seen(r, live) {
+            r.seen_at = Some(crate::lockfile::now_rfc3339());
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// Reads the live state, and while it is [`unsettled`], again every second for up to
@@ -287,4 +302,45 @@ pub async fn read_settled(
         live = read_live(provider, stack, requests, lf).await?;
     }
     Ok(live)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lockfile::LockedResource;
+
+    fn created_now(kind: &str, id: &str) -> LockedResource {
+        LockedResource {
+            kind: kind.into(),
+            id: id.into(),
+            attributes: Default::default(),
+            dependencies: vec![],
+            soft_dependencies: vec![],
+            prevent_destroy: false,
+            created_at: Some(crate::lockfile::now_rfc3339()),
+            seen_at: None,
+        }
+    }
+
+    /// A resource created moments ago that no read has found may not show yet; once a read
+    /// found it, missing means gone.
+    #[test]
+    fn only_a_recent_resource_never_seen_is_looked_for_again() {
+        let mut lf = Lockfile::new("s", "us-east-1");
+        lf.resources
+            .insert("vpc".into(), created_now("ec2.vpc", "vpc-1"));
+        assert!(unsettled(&lf, &[]));
+        let live = LiveResource::new("ec2.vpc", "vpc-1", Default::default()).owned_by(
+            crate::provider::Owner {
+                stack: "s",
+                name: "vpc",
+                lineage: &lf.lineage.clone(),
+            },
+        );
+        assert!(!unsettled(&lf, std::slice::from_ref(&live)));
+        assert!(mark_seen(&mut lf, &[live]));
+        assert!(lf.resources["vpc"].seen_at.is_some());
+        assert!(!mark_seen(&mut lf, &[]), "marked once");
+        assert!(!unsettled(&lf, &[]), "seen, then missing: deleted");
+    }
 }

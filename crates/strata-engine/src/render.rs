@@ -1,9 +1,10 @@
 //! Plans as text for people (`+`, `~`, `-/+`, `-`, field by field) and as JSON for machines.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::plan::{Action, ActionKind, FieldChange, Mode, Plan, Reason, ReplaceMode};
 
@@ -14,12 +15,22 @@ pub struct Style {
 }
 
 impl Style {
+    /// `s` in the colour `code`, each of its lines closing the escape it opens (a terminal
+    /// or a pager that shows one line must not carry the colour into the next).
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
+        if !self.color {
+            return s.to_string();
         }
+        s.split('\n')
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("\x1b[{code}m{l}\x1b[0m")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
     fn green(&self, s: &str) -> String {
         self.paint("32", s)
@@ -138,48 +149,111 @@ fn takes(a: &Action) -> String {
     }
 }
 
-/// A value as shown in a plan; `unknown`: the value of a field known only after apply, in
-/// template form (see `FieldChange::after`).
+/// A value as shown in a plan, on one line; `unknown`: the value is in template form (see
+/// `FieldChange::after`), its references known only after apply.
 pub fn show(v: &Value, unknown: bool) -> String {
-    if let (true, Value::Array(items)) = (unknown, v) {
-        let inner: Vec<String> = items.iter().map(|i| show_part(i, true)).collect();
-        return format!("[{}]", inner.join(", "));
-    }
-    if unknown {
-        let refs = match v {
-            Value::String(s) => strata_model::expr::attr_refs(s)
-                .into_iter()
-                .map(|(r, a)| format!("{r}.{a}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => String::new(),
-        };
-        return if refs.is_empty() {
-            "(known after apply)".to_string()
-        } else {
-            format!("(known after apply: {refs})")
-        };
-    }
-    match v {
-        Value::String(s) => format!("{s:?}"),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(|i| show(i, false)).collect();
-            format!("[{}]", inner.join(", "))
-        }
-        other => other.to_string(),
-    }
+    Shown::default().inline(v, unknown)
 }
 
-/// A part of a field's value (a list element, a mapping's value). In a field known only after
-/// apply (`unknown_field`) the value is in template form: a part holding a reference is not
-/// known yet, and any other part is text whose escapes are removed when shown.
-fn show_part(v: &Value, unknown_field: bool) -> String {
-    if !unknown_field {
-        show(v, false)
-    } else if crate::value::has_unresolved(v) {
-        show(v, true)
-    } else {
-        show(&crate::value::unescape(v), false)
+/// How a plan shows values: one form at every depth (`"text"`, `[a, b]`, `{ key = value }`),
+/// a part in template form that holds a reference as `(known after apply: app.id)` where the
+/// rest stays shown, and a resource's id that the plan knows followed by its logical name.
+#[derive(Debug, Default)]
+struct Shown<'a> {
+    /// The plan's resources by their ids (from every action: the lockfile's and the live
+    /// copies).
+    names: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Shown<'a> {
+    fn of(plan: &'a Plan) -> Shown<'a> {
+        Shown {
+            names: plan
+                .actions
+                .iter()
+                .filter_map(|a| a.id.as_deref().map(|id| (id, a.name.as_str())))
+                .collect(),
+        }
+    }
+
+    fn text(&self, s: &str) -> String {
+        match self.names.get(s) {
+            Some(name) => format!("{s:?} ({name})"),
+            None => format!("{s:?}"),
+        }
+    }
+
+    /// One line: mappings as `{ key = value, ... }`, lists as `[a, b]`, at every depth.
+    fn inline(&self, v: &Value, unknown: bool) -> String {
+        match v {
+            Value::String(s) if unknown => {
+                let refs = strata_model::expr::attr_refs(s);
+                if refs.is_empty() {
+                    match crate::value::unescape(v) {
+                        Value::String(s) => self.text(&s),
+                        other => self.inline(&other, false),
+                    }
+                } else {
+                    let refs: Vec<String> = refs.iter().map(|(r, a)| format!("{r}.{a}")).collect();
+                    format!("(known after apply: {})", refs.join(", "))
+                }
+            }
+            Value::String(s) => self.text(s),
+            Value::Array(items) if items.is_empty() => "[]".to_string(),
+            Value::Array(items) => {
+                let inner: Vec<String> = items.iter().map(|i| self.inline(i, unknown)).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            Value::Object(m) if m.is_empty() => "{}".to_string(),
+            Value::Object(m) => {
+                let parts: Vec<String> = m
+                    .iter()
+                    .map(|(k, x)| format!("{} = {}", show_key(k), self.inline(x, unknown)))
+                    .collect();
+                format!("{{ {} }}", parts.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Lines, in the same form as [`Shown::inline`]: a mapping or list holding mappings or
+    /// lists has one entry a line, indented two spaces a level (documents such as policies).
+    fn block(&self, v: &Value, unknown: bool) -> Vec<String> {
+        let container = |x: &Value| {
+            matches!(x, Value::Object(m) if !m.is_empty())
+                || matches!(x, Value::Array(a) if !a.is_empty())
+        };
+        match v {
+            Value::Object(m) if m.values().any(container) => {
+                let mut lines = vec!["{".to_string()];
+                for (k, x) in m {
+                    let inner = self.block(x, unknown);
+                    for (i, l) in inner.into_iter().enumerate() {
+                        lines.push(if i == 0 {
+                            format!("  {} = {l}", show_key(k))
+                        } else {
+                            format!("  {l}")
+                        });
+                    }
+                }
+                lines.push("}".to_string());
+                lines
+            }
+            Value::Array(items) if items.iter().any(container) => {
+                let mut lines = vec!["[".to_string()];
+                for x in items {
+                    let inner = self.block(x, unknown);
+                    let last = inner.len() - 1;
+                    for (i, l) in inner.into_iter().enumerate() {
+                        let comma = if i == last { "," } else { "" };
+                        lines.push(format!("  {l}{comma}"));
+                    }
+                }
+                lines.push("]".to_string());
+                lines
+            }
+            other => vec![self.inline(other, unknown)],
+        }
     }
 }
 
@@ -209,116 +283,144 @@ fn show_key(k: &str) -> Cow<'_, str> {
     }
 }
 
-/// A list element on one line: mappings as `{ key = value, ... }`.
-fn show_inline(v: &Value, unknown: bool) -> String {
-    match v {
-        Value::Object(m) => {
-            let parts: Vec<String> = m
-                .iter()
-                .map(|(k, x)| format!("{} = {}", show_key(k), show_part(x, unknown)))
-                .collect();
-            format!("{{ {} }}", parts.join(", "))
-        }
-        other => show_part(other, unknown),
-    }
-}
-
 fn is_long(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::String(s)) if s.contains('\n'))
 }
 
-fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, st: Style) {
-    let pad = width.saturating_sub(c.field.chars().count());
-    let note = if c.forces_replacement && !create {
-        st.red(" # forces replacement")
-    } else if c.drift {
-        st.yellow(" # changed outside strata")
-    } else {
-        String::new()
-    };
-    if create {
-        // Maps are listed key by key.
-        if let Some(Value::Object(m)) = &c.after {
-            if m.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "      {} {}{} = {{}}",
-                    st.green("+"),
-                    c.field,
-                    " ".repeat(pad)
-                );
-                return;
-            }
-            let _ = writeln!(
-                out,
-                "      {} {}{} = {{",
-                st.green("+"),
-                c.field,
-                " ".repeat(pad)
-            );
-            let kw = m
-                .keys()
-                .map(|k| show_key(k).chars().count())
-                .max()
-                .unwrap_or(0);
-            for (k, v) in m {
-                let k = show_key(k);
-                let _ = writeln!(
-                    out,
-                    "          {} {k}{} = {}",
-                    st.green("+"),
-                    " ".repeat(kw - k.chars().count()),
-                    show_part(v, c.unknown)
-                );
-            }
-            let _ = writeln!(out, "        }}");
+/// A mapping or list that holds mappings or lists (a policy document, a list of rules).
+fn is_nested(v: Option<&Value>) -> bool {
+    let container = |x: &Value| x.is_object() || x.is_array();
+    match v {
+        Some(Value::Object(m)) => m.values().any(container),
+        Some(Value::Array(a)) => a.iter().any(container),
+        _ => false,
+    }
+}
+
+/// What a plan writes for one field's change.
+struct FieldLines<'a, 'b> {
+    out: &'b mut String,
+    shown: &'b Shown<'a>,
+    st: Style,
+}
+
+impl FieldLines<'_, '_> {
+    fn line(&mut self, indent: usize, text: &str) {
+        let _ = writeln!(self.out, "{}{text}", " ".repeat(indent));
+    }
+
+    fn render(&mut self, c: &FieldChange, create: bool, width: usize) {
+        let st = self.st;
+        let pad = " ".repeat(width.saturating_sub(c.field.chars().count()));
+        let note = if c.forces_replacement && !create {
+            st.red(" # forces replacement")
+        } else if c.drift {
+            st.yellow(" # changed outside strata")
+        } else {
+            String::new()
+        };
+        if create {
+            self.create(c, &pad);
             return;
         }
-        let after = c
-            .after
-            .as_ref()
-            .map_or("null".to_string(), |v| show(v, c.unknown));
-        let _ = writeln!(
-            out,
-            "      {} {}{} = {after}",
-            st.green("+"),
-            c.field,
-            " ".repeat(pad)
-        );
-        return;
+        // Mappings holding mappings or lists (policies): diffed line by line in block form.
+        if matches!(&c.after, Some(Value::Object(_))) && is_nested(c.after.as_ref())
+            || matches!(&c.before, Some(Value::Object(_))) && is_nested(c.before.as_ref())
+        {
+            let lines = |v: &Option<Value>, unknown| {
+                v.as_ref()
+                    .map(|v| self.shown.block(v, unknown).join("\n") + "\n")
+                    .unwrap_or_default()
+            };
+            let (before, after) = (lines(&c.before, false), lines(&c.after, c.unknown));
+            self.text_diff(c, &before, &after, &note);
+            return;
+        }
+        match (&c.before, &c.after) {
+            (before, Some(Value::Object(a))) => self.map_diff(c, before.as_ref(), a, &note),
+            (Some(Value::Array(b)), Some(Value::Array(a))) => self.list_diff(c, b, a, &note),
+            _ if is_long(c.before.as_ref()) || is_long(c.after.as_ref()) => {
+                let text = |v: &Option<Value>| match v {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => self.shown.inline(v, false),
+                    None => String::new(),
+                };
+                let (before, after) = (text(&c.before), text(&c.after));
+                self.text_diff(c, &before, &after, &note);
+            }
+            _ => {
+                let before = c
+                    .before
+                    .as_ref()
+                    .map_or("null".to_string(), |v| self.shown.inline(v, false));
+                let after = c
+                    .after
+                    .as_ref()
+                    .map_or("null".to_string(), |v| self.shown.inline(v, c.unknown));
+                let line = format!(
+                    "{} {}{pad} = {before} -> {after}{note}",
+                    st.yellow("~"),
+                    c.field
+                );
+                self.line(6, &line);
+            }
+        }
     }
-    // Documents (mappings holding lists or mappings, e.g. policies): diffed as pretty JSON.
-    let nested = |v: &Option<Value>| matches!(v, Some(Value::Object(m)) if m.values().any(|x| x.is_object() || x.is_array()));
-    if nested(&c.after) || nested(&c.before) {
-        let pretty = |v: &Option<Value>| {
-            v.as_ref()
-                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
-                .unwrap_or_default()
-        };
-        let doc = FieldChange {
-            before: Some(Value::String(pretty(&c.before))),
-            after: Some(Value::String(pretty(&c.after) + "\n")),
-            ..c.clone()
-        };
-        let doc = FieldChange {
-            before: doc.before.map(|b| match b {
-                Value::String(s) => Value::String(s + "\n"),
-                other => other,
-            }),
-            ..doc
-        };
-        render_change(out, &doc, false, width, st);
-        return;
+
+    /// A new resource's field: a mapping key by key, a list of mappings or lists element by
+    /// element, anything else on its line.
+    fn create(&mut self, c: &FieldChange, pad: &str) {
+        let st = self.st;
+        let plus = st.green("+");
+        match &c.after {
+            Some(Value::Object(m)) if !m.is_empty() => {
+                self.line(6, &format!("{plus} {}{pad} = {{", c.field));
+                let kw = m
+                    .keys()
+                    .map(|k| show_key(k).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                for (k, v) in m {
+                    let k = show_key(k);
+                    let p = " ".repeat(kw - k.chars().count());
+                    let value = self.shown.inline(v, c.unknown);
+                    self.line(10, &format!("{plus} {k}{p} = {value}"));
+                }
+                self.line(8, "}");
+            }
+            Some(Value::Array(items)) if is_nested(c.after.as_ref()) => {
+                self.line(6, &format!("{plus} {}{pad} = [", c.field));
+                for x in items {
+                    let value = self.shown.inline(x, c.unknown);
+                    self.line(10, &format!("{plus} {value}"));
+                }
+                self.line(8, "]");
+            }
+            after => {
+                let after = after
+                    .as_ref()
+                    .map_or("null".to_string(), |v| self.shown.inline(v, c.unknown));
+                self.line(6, &format!("{plus} {}{pad} = {after}", c.field));
+            }
+        }
     }
-    // Maps: only the keys that differ.
-    if let (Some(Value::Object(a)), before) = (&c.after, &c.before) {
-        let empty = serde_json::Map::new();
+
+    /// A mapping: only the keys that differ.
+    fn map_diff(
+        &mut self,
+        c: &FieldChange,
+        before: Option<&Value>,
+        a: &Map<String, Value>,
+        note: &str,
+    ) {
+        let st = self.st;
+        let empty = Map::new();
         let b = match before {
             Some(Value::Object(b)) => b,
             _ => &empty,
         };
-        let _ = writeln!(out, "      {} {} = {{{note}", st.yellow("~"), c.field);
-        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        self.line(6, &format!("{} {} = {{{note}", st.yellow("~"), c.field));
+        let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
         let kw = keys
             .iter()
             .map(|k| show_key(k).chars().count())
@@ -327,91 +429,63 @@ fn render_change(out: &mut String, c: &FieldChange, create: bool, width: usize, 
         for key in keys {
             let k = show_key(key);
             let p = " ".repeat(kw - k.chars().count());
-            match (b.get(key), a.get(key)) {
-                (Some(x), Some(y)) if *x == as_data(y, c.unknown) => {}
-                (Some(x), Some(y)) => {
-                    let _ = writeln!(
-                        out,
-                        "          {} {k}{p} = {} -> {}",
-                        st.yellow("~"),
-                        show(x, false),
-                        show_part(y, c.unknown)
-                    );
-                }
+            let line = match (b.get(key), a.get(key)) {
+                (Some(x), Some(y)) if *x == as_data(y, c.unknown) => continue,
+                (Some(x), Some(y)) => format!(
+                    "{} {k}{p} = {} -> {}",
+                    st.yellow("~"),
+                    self.shown.inline(x, false),
+                    self.shown.inline(y, c.unknown)
+                ),
                 (None, Some(y)) => {
-                    let _ = writeln!(
-                        out,
-                        "          {} {k}{p} = {}",
+                    format!(
+                        "{} {k}{p} = {}",
                         st.green("+"),
-                        show_part(y, c.unknown)
-                    );
+                        self.shown.inline(y, c.unknown)
+                    )
                 }
                 (Some(x), None) => {
-                    let _ = writeln!(out, "          {} {k}{p} = {}", st.red("-"), show(x, false));
+                    format!("{} {k}{p} = {}", st.red("-"), self.shown.inline(x, false))
                 }
-                (None, None) => {}
-            }
+                (None, None) => continue,
+            };
+            self.line(10, &line);
         }
-        let _ = writeln!(out, "        }}");
-        return;
+        self.line(8, "}");
     }
-    // Lists: the elements added and removed, one per line (routes, rules, subnets).
-    if let (Some(Value::Array(b)), Some(Value::Array(a))) = (&c.before, &c.after) {
-        let _ = writeln!(out, "      {} {} = [{note}", st.yellow("~"), c.field);
+
+    /// A list: the elements added and removed, one a line (routes, rules, subnets).
+    fn list_diff(&mut self, c: &FieldChange, b: &[Value], a: &[Value], note: &str) {
+        let st = self.st;
+        self.line(6, &format!("{} {} = [{note}", st.yellow("~"), c.field));
         let a_data: Vec<Value> = a.iter().map(|y| as_data(y, c.unknown)).collect();
         for x in b.iter().filter(|x| !a_data.contains(x)) {
-            let _ = writeln!(out, "          {} {}", st.red("-"), show_inline(x, false));
+            let line = format!("{} {}", st.red("-"), self.shown.inline(x, false));
+            self.line(10, &line);
         }
         for x in a.iter().filter(|y| !b.contains(&as_data(y, c.unknown))) {
-            let _ = writeln!(
-                out,
-                "          {} {}",
-                st.green("+"),
-                show_inline(x, c.unknown)
-            );
+            let line = format!("{} {}", st.green("+"), self.shown.inline(x, c.unknown));
+            self.line(10, &line);
         }
-        let _ = writeln!(out, "        ]");
-        return;
+        self.line(8, "]");
     }
-    if is_long(c.before.as_ref()) || is_long(c.after.as_ref()) {
-        let before = match &c.before {
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        };
-        let after = match &c.after {
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        };
-        let _ = writeln!(out, "      {} {} = <<{note}", st.yellow("~"), c.field);
-        let diff = similar::TextDiff::from_lines(&before, &after);
+
+    /// Text of several lines (and documents in block form): a line diff.
+    fn text_diff(&mut self, c: &FieldChange, before: &str, after: &str, note: &str) {
+        let st = self.st;
+        self.line(6, &format!("{} {} = <<{note}", st.yellow("~"), c.field));
+        let diff = similar::TextDiff::from_lines(before, after);
         for change in diff.iter_all_changes() {
-            let line = change.value().trim_end_matches('\n');
-            let _ = match change.tag() {
-                similar::ChangeTag::Delete => writeln!(out, "          {} {line}", st.red("-")),
-                similar::ChangeTag::Insert => writeln!(out, "          {} {line}", st.green("+")),
-                similar::ChangeTag::Equal => writeln!(out, "            {line}"),
+            let text = change.value().trim_end_matches('\n');
+            let line = match change.tag() {
+                similar::ChangeTag::Delete => format!("{} {text}", st.red("-")),
+                similar::ChangeTag::Insert => format!("{} {text}", st.green("+")),
+                similar::ChangeTag::Equal => format!("  {text}"),
             };
+            self.line(10, &line);
         }
-        let _ = writeln!(out, "        >>");
-        return;
+        self.line(8, ">>");
     }
-    let before = c
-        .before
-        .as_ref()
-        .map_or("null".to_string(), |v| show(v, false));
-    let after = c
-        .after
-        .as_ref()
-        .map_or("null".to_string(), |v| show(v, c.unknown));
-    let _ = writeln!(
-        out,
-        "      {} {}{} = {before} -> {after}{note}",
-        st.yellow("~"),
-        c.field,
-        " ".repeat(pad)
-    );
 }
 
 /// The summary line.
@@ -454,7 +528,8 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
         st.bold(&plan.stack),
         plan.region
     );
-    for a in changes {
+    let shown = Shown::of(plan);
+    for a in &changes {
         let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
         if let Some(note) = data_note(a) {
             let _ = writeln!(out, "      {}", st.red(&format!("! {note}")));
@@ -467,11 +542,17 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
             .map(|c| c.field.chars().count())
             .max()
             .unwrap_or(0);
+        let mut lines = FieldLines {
+            out: &mut out,
+            shown: &shown,
+            st,
+        };
         for c in &a.changes {
-            render_change(&mut out, c, create, width, st);
+            lines.render(c, create, width);
         }
         out.push('\n');
     }
+    render_legend(&mut out, &changes, st);
     let outputs: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.unknown).collect();
     if !outputs.is_empty() && plan.mode == Mode::Apply {
         let _ = writeln!(out, "Outputs after apply:");
@@ -491,8 +572,31 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     out
 }
 
+/// What `<` and `.` mean, when the plan shows them (`+`, `~`, `-` and `-/+` say what they do
+/// in their headlines, and are the symbols every such tool uses).
+fn render_legend(out: &mut String, changes: &[&Action], st: Style) {
+    let has = |f: fn(&ActionKind) -> bool| changes.iter().any(|a| f(&a.action));
+    let mut parts = Vec::new();
+    if has(|k| matches!(k, ActionKind::Adopt)) {
+        parts.push(format!(
+            "{} adopt: an existing resource becomes this lockfile's, unchanged",
+            st.cyan("<")
+        ));
+    }
+    if has(|k| matches!(k, ActionKind::Forget)) {
+        parts.push(format!(
+            "{} forget: the lockfile's record of a resource already gone is removed",
+            st.dim(".")
+        ));
+    }
+    if !parts.is_empty() {
+        let _ = writeln!(out, "Legend: {}\n", parts.join("; "));
+    }
+}
+
 /// Fields another controller owns whose values differ from the documents: information only.
 fn render_set_elsewhere(out: &mut String, plan: &Plan, st: Style) {
+    let shown = Shown::of(plan);
     let owned: Vec<(&Action, &FieldChange)> = plan
         .actions
         .iter()
@@ -520,10 +624,10 @@ fn render_set_elsewhere(out: &mut String, plan: &Plan, st: Style) {
             c.field,
             c.before
                 .as_ref()
-                .map_or_else(|| "unset".to_string(), |v| show_inline(v, false)),
+                .map_or_else(|| "unset".to_string(), |v| shown.inline(v, false)),
             c.after
                 .as_ref()
-                .map_or_else(|| "nothing".to_string(), |v| show_inline(v, false)),
+                .map_or_else(|| "nothing".to_string(), |v| shown.inline(v, false)),
         );
     }
     out.push('\n');
@@ -691,6 +795,77 @@ mod tests {
             !text.contains('\u{200b}') && !text.contains('\u{1b}') && !text.contains('\u{202e}')
         );
         insta::assert_snapshot!(text);
+    }
+
+    /// Every line of a coloured plan closes the escapes it opens, and `<` and `.` are
+    /// explained when they appear.
+    #[test]
+    fn each_line_closes_its_colours_and_the_legend_explains_adopt_and_forget() {
+        let mut p = plan_with(vec![FieldChange {
+            field: "tags".into(),
+            before: Some(json!({"Name": "a"})),
+            after: Some(json!({"Name": "b\nc"})),
+            unknown: false,
+            forces_replacement: false,
+            drift: true,
+            sensitive: false,
+        }]);
+        let plain = render_text(&p, Style { color: false });
+        assert!(!plain.contains("Legend"), "{plain}");
+        for (name, kind) in [("found", ActionKind::Adopt), ("gone", ActionKind::Forget)] {
+            let mut a = p.actions[0].clone();
+            a.name = name.into();
+            a.action = kind;
+            a.changes.clear();
+            p.actions.push(a);
+        }
+        let text = render_text(&p, Style { color: true });
+        for line in text.lines() {
+            // The escape last written on the line is a reset, or there is none.
+            let last = line.rsplit("\x1b[").next().unwrap_or("");
+            assert!(!line.contains('\x1b') || last.starts_with("0m"), "{line:?}");
+        }
+        let plain = render_text(&p, Style { color: false });
+        assert!(
+            plain.contains("Legend: < adopt: an existing resource becomes this lockfile's, unchanged; . forget: the lockfile's record of a resource already gone is removed"),
+            "{plain}"
+        );
+    }
+
+    /// Nested values keep one form at every depth; only the part holding a reference is
+    /// unknown; an id the plan knows is followed by its resource's name.
+    #[test]
+    fn values_show_in_one_form_with_unknown_parts_and_names() {
+        let mut p = plan_with(vec![FieldChange {
+            field: "ingress".into(),
+            before: Some(json!([{"from_port": 80, "security_group": "sg-1"}])),
+            after: Some(json!([
+                {"from_port": 5432, "security_group": "${app.id}", "cidrs": ["10.0.0.0/8"]},
+                {"from_port": 80, "security_group": "sg-1"}
+            ])),
+            unknown: true,
+            forces_replacement: false,
+            drift: false,
+            sensitive: false,
+        }]);
+        let mut db = p.actions[0].clone();
+        db.name = "db".into();
+        db.id = Some("sg-1".into());
+        db.action = ActionKind::NO_OP;
+        p.actions.push(db);
+        let mut created = p.actions[0].clone();
+        created.name = "new".into();
+        created.action = ActionKind::CREATE;
+        created.id = None;
+        created.changes[0].before = None;
+        p.actions.push(created);
+        let text = render_text(&p, Style { color: false });
+        assert!(text.contains(r#"+ { cidrs = ["10.0.0.0/8"], from_port = 5432, security_group = (known after apply: app.id) }"#), "{text}");
+        assert!(
+            text.contains(r#"+ { from_port = 80, security_group = "sg-1" (db) }"#),
+            "{text}"
+        );
+        assert!(!text.contains("\"from_port\""), "{text}");
     }
 
     #[test]

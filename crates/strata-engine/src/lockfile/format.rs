@@ -41,6 +41,11 @@ pub struct LockedResource {
     /// may not show the resource yet; a recent resource that a read misses is looked for again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// When a read of the live state (an apply's) first found it after its create (RFC 3339;
+    /// absent in lockfiles written before, and until then). A resource seen since its create
+    /// that a read misses is gone: it is not looked for again (`read::unsettled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
 }
 
 impl LockedResource {

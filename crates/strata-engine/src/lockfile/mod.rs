@@ -42,6 +42,7 @@ mod test_support {
                 soft_dependencies: vec![],
                 prevent_destroy: false,
                 created_at: None,
+                seen_at: None,
             },
         );
         lf
@@ -56,6 +57,7 @@ mod test_support {
             soft_dependencies: vec![],
             prevent_destroy: false,
             created_at: None,
+            seen_at: None,
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct CloudState {
     /// Like AWS, a tag holding another resource's id does not keep that resource from being
     /// deleted (by default this cloud is stricter: any attribute naming it does).
     pub tags_hold_no_references: bool,
+    /// Attributes AWS computes that a create gives these names (`alb` → `dns_name`), as
+    /// `NAME-ATTR.example`.
+    pub computed: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -143,6 +146,11 @@ impl Provider for FakeCloud {
         s.next += 1;
         let id = format!("fake-{}", s.next);
         let mut attrs = req.attrs.clone();
+        for attr in s.computed.get(req.name).into_iter().flatten() {
+            attrs
+                .entry(attr.clone())
+                .or_insert_with(|| Value::String(format!("{}-{attr}.example", req.name)));
+        }
         // As AWS does: a name given as a prefix is completed, and only the name is kept.
         if let Some(np) = strata_model::kinds::find(req.kind).and_then(|k| k.policy.name_prefix)
             && let Some(Value::String(prefix)) = attrs.remove(np.prefix)

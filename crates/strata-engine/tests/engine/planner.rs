@@ -757,7 +757,7 @@ async fn literal_templates_are_known_text_in_plans() {
         .expect("plan");
     let shown = text(&p);
     assert!(
-        shown.contains("~ Of   = <id> -> (known after apply: vpc.id)"),
+        shown.contains("~ Of   = <id> (vpc) -> (known after apply: vpc.id)"),
         "{shown}"
     );
     assert!(!shown.contains("Note = \"cost"), "{shown}");
