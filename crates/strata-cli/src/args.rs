@@ -98,7 +98,7 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Print the dependency graph.
     Graph {
-        /// The graph's language: Graphviz `dot` or a Mermaid flowchart.
+        /// Graphviz `dot`, a Mermaid flowchart, or an SVG picture (drawn by `dot`).
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
     },
@@ -202,6 +202,7 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart (Markdown on GitHub renders it).
     Mermaid,
+    /// A picture, drawn by Graphviz's `dot` (install graphviz).
     Svg,
 }
 
