@@ -459,7 +459,15 @@ impl FieldLines<'_, '_> {
         let st = self.st;
         self.line(6, &format!("{} {} = [{note}", st.yellow("~"), c.field));
         let a_data: Vec<Value> = a.iter().map(|y| as_data(y, c.unknown)).collect();
-        for x in b.iter().filter(|x| !a_data.contains(x)) {
+        // In the order of the names strata knows them by, where it does: the ids' order is
+        // AWS's, a different one each run.
+        let mut removed: Vec<&Value> = b.iter().filter(|x| !a_data.contains(x)).collect();
+        removed.sort_by_key(|x| {
+            x.as_str()
+                .and_then(|id| self.shown.names.get(id).copied())
+                .unwrap_or_default()
+        });
+        for x in removed {
             let line = format!("{} {}", st.red("-"), self.shown.inline(x, false));
             self.line(10, &line);
         }
