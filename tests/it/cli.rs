@@ -598,3 +598,47 @@ fn output_prints_lists_and_maps_as_json_and_raw_one_string() {
         stderr(&typo)
     );
 }
+
+/// `strata completions SHELL` prints a script naming strata's commands and options for each
+/// shell clap_complete knows; bash's parses; `--version` names the commit.
+#[test]
+fn completions_for_every_shell_and_a_version_with_the_commit() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .output()
+            .expect("run strata");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = run(&["completions", shell]);
+        for word in [
+            "apply",
+            "destroy",
+            "completions",
+            "auto-approve",
+            "detailed-exitcode",
+        ] {
+            assert!(script.contains(word), "{shell}'s script lacks {word}");
+        }
+    }
+    let bash = tempfile::NamedTempFile::new().expect("tempfile");
+    std::fs::write(bash.path(), run(&["completions", "bash"])).expect("write");
+    let parsed = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(bash.path())
+        .status()
+        .expect("run bash -n");
+    assert!(parsed.success(), "bash cannot parse its completion script");
+    let version = run(&["--version"]);
+    let rest = version
+        .strip_prefix(&format!("strata {} (", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{version}"));
+    let commit = rest.trim_end().trim_end_matches(')');
+    assert!(
+        commit == "unknown commit"
+            || (commit.len() >= 7 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{version}"
+    );
+}

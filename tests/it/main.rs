@@ -24,6 +24,7 @@ mod lost_answers;
 mod network;
 mod options;
 mod ownership;
+mod pipelines;
 mod pipes;
 mod policies;
 mod rds;

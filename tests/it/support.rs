@@ -19,7 +19,7 @@ pub struct Emulator {
     _child: Option<Child>,
 }
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 

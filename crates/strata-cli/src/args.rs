@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "strata",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("STRATA_COMMIT"), ")"),
     long_about = None,
     propagate_version = true,
     after_help = "Start with `strata validate`, then `strata plan` and `strata apply` in the \
@@ -122,8 +122,23 @@ pub enum Command {
     Wait(WaitArgs),
     /// Release a stack lock left by a process that is gone.
     ForceUnlock,
+    /// Print a plan saved with `plan --out`, as text, Markdown or JSON.
+    Show {
+        /// The saved plan.
+        plan_file: PathBuf,
+        /// How to print it.
+        #[arg(long, value_enum, default_value = "text")]
+        format: PlanFormat,
+    },
     /// Print the JSON Schema of the documents.
     Schema,
+    /// Print a shell's completion script: `strata completions bash > /etc/bash_completion.d/strata`
+    /// (zsh: into a directory of `$fpath` as `_strata`; fish: `~/.config/fish/completions/strata.fish`;
+    /// PowerShell: dot-source it from `$PROFILE`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -134,9 +149,13 @@ pub struct PlanArgs {
     /// Exit 0 with no changes, 2 with changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Print the plan as JSON (docs/plan-format.md).
-    #[arg(long)]
+    /// Print the plan as JSON (docs/plan-format.md); the same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// How to print the plan: text for a terminal, JSON for programs, Markdown for a pull
+    /// request's comment.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
     /// Plan the destruction of everything.
     #[arg(long)]
     pub destroy: bool,
@@ -169,6 +188,10 @@ pub struct ApplyArgs {
     /// …) to be usable; they are recorded as converging. Gate on them with `strata wait`.
     #[arg(long)]
     pub no_wait: bool,
+    /// Print one JSON event per line on stdout instead of the plan and progress
+    /// (docs/events.md, schemas/events.schema.json).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +217,32 @@ pub struct DestroyArgs {
     /// documents name, delete the rest. Without it, such resources stop the plan.
     #[arg(long)]
     pub adopt_foreign: bool,
+    /// Print one JSON event per line on stdout instead of the plan and progress
+    /// (docs/events.md, schemas/events.schema.json).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For a terminal: `+`, `~`, `-/+`, `-`, field by field.
+    Text,
+    /// For programs (docs/plan-format.md, schemas/plan.schema.json).
+    Json,
+    /// For a pull request's comment: counts, a table, drift, each diff collapsed; cut to
+    /// GitHub's 65,536 characters.
+    Markdown,
+}
+
+impl PlanArgs {
+    /// `--json` or `--format`.
+    pub fn format(&self) -> PlanFormat {
+        if self.json {
+            PlanFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -16,10 +16,12 @@ use strata_engine::secret::Secrets;
 use strata_engine::{read, resume};
 use strata_model::Loaded;
 
-use crate::args::{ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, StateCommand, WaitArgs};
+use crate::args::{
+    ApplyArgs, DestroyArgs, GraphFormat, PlanArgs, PlanFormat, StateCommand, WaitArgs,
+};
 use crate::fail::Failure;
 use crate::settings::Settings;
-use crate::{signals, ui};
+use crate::{events, signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
@@ -334,14 +336,10 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     };
     let (p, _) = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
     report_calls(s, &cloud);
-    if args.json {
-        ui::out(&render::render_json(&p));
-    } else {
-        ui::out(&render::render_text(&p, style_out(s)));
-    }
+    print_plan(s, &p, args.format());
     if let Some(out) = &args.out {
         write_plan_file(out, &p)?;
-        if !args.json {
+        if args.format() != PlanFormat::Json {
             ui::note(
                 s,
                 &format!(
@@ -356,6 +354,33 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a plan in the form asked for.
+fn print_plan(s: &Settings, p: &Plan, format: PlanFormat) {
+    match format {
+        PlanFormat::Text => ui::out(&render::render_text(p, style_out(s))),
+        PlanFormat::Json => ui::out(&render::render_json(p)),
+        PlanFormat::Markdown => ui::out(&render::render_markdown(p, render::COMMENT_LIMIT)),
+    }
+}
+
+/// `strata show PLAN_FILE`: a saved plan, printed without calling AWS.
+pub fn show_cmd(s: &Settings, file: &Path, format: PlanFormat) -> Result<ExitCode, Failure> {
+    let p = read_plan_file(file)?;
+    print_plan(s, &p, format);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Before a run's changes: the plan as the terminal shows it, or the `--json` stream's first
+/// events.
+fn announce(s: &Settings, p: &Plan, command: &str) {
+    if events::on() {
+        events::start(command, &p.stack, &p.region);
+        events::plan(p);
+    } else {
+        ui::out(&render::render_text(p, style_out(s)));
+    }
 }
 
 /// Writes a saved plan readable only by its owner, like the lockfile (it names the stack's
@@ -487,10 +512,17 @@ async fn run_plan(
     };
     let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
-    let mut progress = ui::Progress::new(s);
-    let outcome = exec::execute(p, provider, lf, &opts, signals::receiver(), &mut progress).await?;
-    drop(progress);
+    let outcome = if events::on() {
+        let mut stream = events::JsonEvents::default();
+        exec::execute(p, provider, lf, &opts, signals::receiver(), &mut stream).await?
+    } else {
+        let mut progress = ui::Progress::new(s);
+        exec::execute(p, provider, lf, &opts, signals::receiver(), &mut progress).await?
+    };
     report_calls(s, cloud);
+    if events::on() {
+        events::summary(p, &outcome, started.elapsed());
+    }
     if let Some(path) = run.timings {
         write_timings(s, path, &outcome, run.parallelism, started.elapsed())?;
     }
@@ -635,7 +667,8 @@ fn target_of(p: &Plan, label: &str) -> String {
 }
 
 fn print_outputs(s: &Settings, lf: &Lockfile) {
-    if lf.outputs.is_empty() {
+    // With `--json`, the outputs are in the summary event.
+    if lf.outputs.is_empty() || events::on() {
         return;
     }
     ui::outln("\nOutputs:");
@@ -668,6 +701,9 @@ async fn confirm_or_refuse(s: &Settings, auto_approve: bool, what: &str) -> Resu
 }
 
 pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failure> {
+    if args.json {
+        events::enable();
+    }
     if let Some(file) = &args.plan_file {
         let p = read_plan_file(file)?;
         let _lock = acquire(s, "strata apply")?;
@@ -677,8 +713,13 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             Some(l) if resume::is_resumable(&p, l) => check_resume(s, &cloud, &p, l).await?,
             _ => check_fresh(&p, lf.as_ref())?,
         }
+        if events::on() {
+            events::start("apply", &p.stack, &p.region);
+            events::plan(&p);
+        }
         if !p.has_changes() {
             ui::note(s, "The saved plan has no changes.");
+            events::nothing_to_do(&p);
             return Ok(ExitCode::SUCCESS);
         }
         let secrets = secrets_for(s, &p)?;
@@ -709,7 +750,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     if let Some(l) = lf.as_mut() {
         read::mark_seen(l, &live);
     }
-    ui::out(&render::render_text(&p, style_out(s)));
+    announce(s, &p, "apply");
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
         if lf.is_some() {
@@ -721,6 +762,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             };
             return run_plan(s, &cloud, &p, lf, run).await;
         }
+        events::nothing_to_do(&p);
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "apply these changes").await?;
@@ -734,6 +776,9 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
 }
 
 pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, Failure> {
+    if args.json {
+        events::enable();
+    }
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
     let _lock = acquire(s, "strata destroy")?;
@@ -748,8 +793,9 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         args.adopt_foreign,
     )
     .await?;
-    ui::out(&render::render_text(&p, style_out(s)));
+    announce(s, &p, "destroy");
     if !p.has_changes() {
+        events::nothing_to_do(&p);
         return Ok(ExitCode::SUCCESS);
     }
     confirm_or_refuse(s, args.auto_approve, "destroy all of these resources").await?;

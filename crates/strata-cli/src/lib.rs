@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod events;
 mod fail;
 mod settings;
 mod signals;
@@ -73,6 +74,13 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         }
         Command::Wait(a) => commands::wait_cmd(s, a).await,
         Command::ForceUnlock => commands::force_unlock_cmd(s),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut cli_definition(), "strata", &mut out);
+            ui::out(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { plan_file, format } => commands::show_cmd(s, plan_file, *format),
         Command::Schema => {
             ui::out(&strata_model::schema::document_schema());
             Ok(ExitCode::SUCCESS)
@@ -149,6 +157,7 @@ pub fn main() -> ExitCode {
             if !f.reported {
                 ui::error_with_detail(&s, &f.message, f.help.as_deref(), f.detail.as_deref());
             }
+            events::failed(&f.message, f.help.as_deref());
             f.exit_code()
         }
     };

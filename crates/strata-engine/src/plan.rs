@@ -300,6 +300,9 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
+    /// The strata release that made the plan (`strata --version`'s number).
+    #[serde(default)]
+    pub strata_version: String,
     pub plan_id: String,
     pub stack: String,
     pub region: String,
@@ -991,6 +994,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     }
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
+        strata_version: env!("CARGO_PKG_VERSION").to_string(),
         plan_id: input.plan_id.to_string(),
         stack: desired.stack.clone(),
         region: desired.region.clone(),

@@ -262,6 +262,25 @@ pub enum ErrorClass {
     Other,
 }
 
+impl ErrorClass {
+    /// Its name in machine-readable output (`apply --json`'s error events): `access_denied`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::AccessDenied => "access_denied",
+            ErrorClass::NotFound => "not_found",
+            ErrorClass::DependencyViolation => "dependency_violation",
+            ErrorClass::Invalid => "invalid",
+            ErrorClass::Transient => "transient",
+            ErrorClass::Throttled => "throttled",
+            ErrorClass::StaleVersion => "stale_version",
+            ErrorClass::InvalidState => "invalid_state",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Cancelled => "cancelled",
+            ErrorClass::Other => "other",
+        }
+    }
+}
+
 /// An error from the cloud, with the action and resource it concerns.
 #[derive(Debug, Clone)]
 pub struct ProviderError {

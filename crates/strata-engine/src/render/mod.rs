@@ -1,4 +1,5 @@
-//! Plans as text for people (`+`, `~`, `-/+`, `-`, field by field) and as JSON for machines.
+//! Plans as text for people (`+`, `~`, `-/+`, `-`, field by field), as Markdown for a pull
+//! request's comment (`markdown`), and as JSON for machines.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -7,6 +8,9 @@ use std::fmt::Write;
 use serde_json::{Map, Value};
 
 use crate::plan::{Action, ActionKind, FieldChange, Mode, Plan, Reason, ReplaceMode};
+
+mod markdown;
+pub use markdown::{COMMENT_LIMIT, render_markdown};
 
 /// Terminal colours, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -538,26 +542,7 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     );
     let shown = Shown::of(plan);
     for a in &changes {
-        let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
-        if let Some(note) = data_note(a) {
-            let _ = writeln!(out, "      {}", st.red(&format!("! {note}")));
-        }
-        let create = matches!(a.action, ActionKind::Create { .. });
-        let width = a
-            .changes
-            .iter()
-            .filter(|c| !matches!(c.after, Some(Value::Object(_))))
-            .map(|c| c.field.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut lines = FieldLines {
-            out: &mut out,
-            shown: &shown,
-            st,
-        };
-        for c in &a.changes {
-            lines.render(c, create, width);
-        }
+        render_action(&mut out, a, &shown, st);
         out.push('\n');
     }
     render_legend(&mut out, &changes, st);
@@ -578,6 +563,26 @@ pub fn render_text(plan: &Plan, st: Style) -> String {
     render_converging(&mut out, plan, st);
     let _ = writeln!(out, "{}", st.bold(&summary_line(plan)));
     out
+}
+
+/// One change: its headline, what it does to data, and its fields.
+fn render_action(out: &mut String, a: &Action, shown: &Shown<'_>, st: Style) {
+    let _ = writeln!(out, "{} {}", symbol(a, st), st.bold(&headline(a)));
+    if let Some(note) = data_note(a) {
+        let _ = writeln!(out, "      {}", st.red(&format!("! {note}")));
+    }
+    let create = matches!(a.action, ActionKind::Create { .. });
+    let width = a
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.after, Some(Value::Object(_))))
+        .map(|c| c.field.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines = FieldLines { out, shown, st };
+    for c in &a.changes {
+        lines.render(c, create, width);
+    }
 }
 
 /// What `<` and `.` mean, when the plan shows them (`+`, `~`, `-` and `-/+` say what they do
@@ -688,6 +693,7 @@ mod tests {
     fn plan_with(changes: Vec<FieldChange>) -> Plan {
         Plan {
             format_version: 1,
+            strata_version: "0.1.0".into(),
             plan_id: "p".into(),
             stack: "lab".into(),
             region: "us-east-1".into(),
