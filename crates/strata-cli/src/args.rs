@@ -102,6 +102,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
     },
+    /// The stack's estimated fixed cost per day, per resource (us-east-1 prices, dated;
+    /// traffic-based charges not included). Calls no AWS API.
+    Cost {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect the lockfile.
     #[command(subcommand)]
     State(StateCommand),
@@ -132,12 +139,10 @@ pub enum Command {
     },
     /// Print the JSON Schema of the documents.
     Schema,
-    /// Print a shell's completion script: `strata completions bash > /etc/bash_completion.d/strata`
-    /// (zsh: into a directory of `$fpath` as `_strata`; fish: `~/.config/fish/completions/strata.fish`;
-    /// PowerShell: dot-source it from `$PROFILE`).
+    /// Print a shell's completion script (where to put it: `strata completions --help`).
     Completions {
         /// The shell.
-        shell: clap_complete::Shell,
+        shell: CompletionShell,
     },
 }
 
@@ -221,6 +226,33 @@ pub struct DestroyArgs {
     /// (docs/events.md, schemas/events.schema.json).
     #[arg(long)]
     pub json: bool,
+}
+
+/// The shells `strata completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash: `strata completions bash > /etc/bash_completion.d/strata`.
+    Bash,
+    /// Zsh: into a directory of `$fpath` as `_strata`.
+    Zsh,
+    /// Fish: `~/.config/fish/completions/strata.fish`.
+    Fish,
+    /// PowerShell: dot-source it from `$PROFILE`.
+    Powershell,
+    /// Elvish: `eval (strata completions elvish | slurp)` in `rc.elv`.
+    Elvish,
+}
+
+impl CompletionShell {
+    pub fn shell(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+            CompletionShell::Powershell => clap_complete::Shell::PowerShell,
+            CompletionShell::Elvish => clap_complete::Shell::Elvish,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

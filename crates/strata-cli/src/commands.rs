@@ -13,7 +13,7 @@ use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
 use strata_engine::render::{self, Style};
 use strata_engine::secret::Secrets;
-use strata_engine::{read, resume};
+use strata_engine::{cost, read, resume};
 use strata_model::Loaded;
 
 use crate::args::{
@@ -337,6 +337,9 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     let (p, _) = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
     report_calls(s, &cloud);
     print_plan(s, &p, args.format());
+    if args.format() == PlanFormat::Text {
+        print_cost_line(s, &loaded, lf.as_ref(), &p);
+    }
     if let Some(out) = &args.out {
         write_plan_file(out, &p)?;
         if args.format() != PlanFormat::Json {
@@ -819,6 +822,44 @@ fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
         );
     }
     Ok(lock)
+}
+
+/// `strata cost`: the fixed cost per day of what the documents describe, without calling AWS.
+pub fn cost_cmd(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
+    let loaded = load(s)?;
+    let region = loaded
+        .stack
+        .region
+        .as_ref()
+        .map_or_else(|| s.region.clone().unwrap_or_default(), |r| r.value.clone());
+    let desired = Desired::from_stack(&loaded.stack, &region);
+    let estimate = cost::of_desired(&desired);
+    if json {
+        let doc = serde_json::json!({
+            "stack": desired.stack,
+            "region": region,
+            "prices": {"date": cost::PRICES_DATE, "region": cost::PRICES_REGION,
+                       "source": cost::PRICES_SOURCE},
+            "per_day": (estimate.per_day() * 100.0).round() / 100.0,
+            "resources": estimate.lines,
+            "not_included": cost::NOT_INCLUDED,
+        });
+        ui::outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        ui::out(&cost::render_table(&desired.stack, &region, &estimate));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The cost line under a plan shown as text: after the plan, and the difference from what the
+/// lockfile records.
+fn print_cost_line(s: &Settings, loaded: &Loaded, lf: Option<&Lockfile>, p: &Plan) {
+    let before = lf.map(cost::of_lockfile).unwrap_or_default();
+    let after = match p.mode {
+        Mode::Apply => cost::of_desired(&Desired::from_stack(&loaded.stack, &p.region)),
+        Mode::Destroy => cost::Estimate::default(),
+    };
+    ui::note(s, &cost::plan_line(&before, &after, &p.region));
 }
 
 pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure> {

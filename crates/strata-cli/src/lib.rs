@@ -68,6 +68,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Apply(a) => commands::apply_cmd(s, a).await,
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
+        Command::Cost { json } => commands::cost_cmd(s, *json),
         Command::State(c) => commands::state_cmd(s, c),
         Command::Output { name, json, raw } => {
             commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
@@ -76,7 +77,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Completions { shell } => {
             let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut cli_definition(), "strata", &mut out);
+            clap_complete::generate(shell.shell(), &mut cli_definition(), "strata", &mut out);
             ui::out(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }

@@ -2,6 +2,7 @@
 //!
 //! It knows no AWS types: a cloud is a [`provider::Provider`].
 
+pub mod cost;
 pub mod desired;
 pub mod exec;
 pub mod graph;

@@ -257,3 +257,22 @@ async fn every_kind_shows_its_create_update_replacement_and_drift() {
         insta::assert_snapshot!(format!("every_kind__{}", kind.name), shown);
     }
 }
+
+/// Each example's fixed cost per day as `strata cost` prints it (with the price table's date):
+/// one snapshot each.
+#[test]
+fn each_examples_cost_per_day_is_a_snapshot() {
+    use strata_engine::cost;
+    let mut seen = 0;
+    for (name, desired) in sources() {
+        if !root().join("examples").join(&name).is_dir() {
+            continue;
+        }
+        let table =
+            cost::render_table(&desired.stack, &desired.region, &cost::of_desired(&desired));
+        assert!(table.contains(cost::PRICES_DATE), "{name}: {table}");
+        insta::assert_snapshot!(format!("cost_{name}"), table);
+        seen += 1;
+    }
+    assert!(seen >= 10, "examples priced: {seen}");
+}
