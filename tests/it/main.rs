@@ -34,6 +34,7 @@ mod s3;
 mod secrets;
 mod signals;
 mod support;
+mod sweep;
 mod testbed;
 mod waits;
 mod web_app;

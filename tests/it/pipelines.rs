@@ -145,8 +145,11 @@ async fn the_event_streams_of_an_apply_a_failing_apply_and_a_destroy_follow_thei
 
     let out = s.expect(0, &["apply", "--json", "--auto-approve"]);
     let ok = events(&stdout(&out));
+    // `waiting` events come where AWS makes a resource over time (the strict test bed).
+    let mut seen = types(&ok);
+    seen.retain(|t| *t != "waiting");
     assert_eq!(
-        types(&ok),
+        seen,
         [
             "start",
             "plan",

@@ -127,6 +127,10 @@ pub enum Command {
     /// Wait until every resource of the stack is usable (after `apply --no-wait`); exit 1
     /// naming those that are not when the timeout passes first.
     Wait(WaitArgs),
+    /// Delete everything in the region tagged as the stack's (`strata:stack` and `strata:name`),
+    /// lockfile or none, in dependency order and in rounds until nothing is left; a dry run
+    /// outside a terminal unless --auto-approve.
+    Sweep(SweepArgs),
     /// Release a stack lock left by a process that is gone.
     ForceUnlock,
     /// Print a plan saved with `plan --out`, as text, Markdown or JSON.
@@ -207,7 +211,38 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The stack whose resources to delete: those tagged `strata:stack=NAME` (exactly) that
+    /// also carry a `strata:name` tag.
+    #[arg(long, value_name = "NAME")]
+    pub stack: String,
+    #[command(flatten)]
+    pub rounds: SweepRounds,
+}
+
+/// How a sweep proceeds (`strata sweep`, `strata destroy --sweep`).
+#[derive(Debug, Args)]
+pub struct SweepRounds {
+    /// Do not ask for confirmation (without it and without a terminal: a dry run).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// Rounds of delete, read again and retry at most.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub rounds: u32,
+}
+
+#[derive(Debug, Args)]
 pub struct DestroyArgs {
+    /// Delete everything in the region tagged as the stack's, whether or not the lockfile
+    /// records it (a lost lockfile, a crash), in rounds until nothing is left (`strata sweep`).
+    #[arg(long, conflicts_with_all = ["adopt_foreign", "json", "timings"])]
+    pub sweep: bool,
+    /// Rounds of delete, read again and retry at most, with --sweep.
+    #[arg(long, default_value_t = 5, requires = "sweep", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub rounds: u32,
     /// Do not ask for confirmation.
     #[arg(long)]
     pub auto_approve: bool,

@@ -783,6 +783,16 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         events::enable();
     }
     let loaded = load(s)?;
+    if args.sweep {
+        let o = crate::sweep::SweepOpts {
+            stack: loaded.stack.name.value.clone(),
+            region: decide_region(s, &loaded)?,
+            auto_approve: args.auto_approve,
+            parallelism: args.parallelism,
+            rounds: args.rounds,
+        };
+        return crate::sweep::sweep(s, &o).await;
+    }
     let region = decide_region(s, &loaded)?;
     let _lock = acquire(s, "strata destroy")?;
     let cloud = connect(s, region).await?;

@@ -10,6 +10,7 @@ mod events;
 mod fail;
 mod settings;
 mod signals;
+mod sweep;
 mod ui;
 
 use std::process::ExitCode;
@@ -74,6 +75,16 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
             commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
         }
         Command::Wait(a) => commands::wait_cmd(s, a).await,
+        Command::Sweep(a) => {
+            let o = sweep::SweepOpts {
+                stack: a.stack.clone(),
+                region: s.region.clone(),
+                auto_approve: a.rounds.auto_approve,
+                parallelism: a.rounds.parallelism,
+                rounds: a.rounds.rounds,
+            };
+            sweep::sweep(s, &o).await
+        }
         Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Completions { shell } => {
             let mut out = Vec::new();

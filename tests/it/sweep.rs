@@ -1,0 +1,73 @@
+//! `strata destroy --sweep` and `strata sweep --stack NAME`: what a stack made goes away even
+//! when its lockfile is lost, and nothing else does.
+
+use crate::support::{Stack, ec2_at, every_resource_at, failure, owned_at, stderr};
+
+const NEIGHBOUR: &str = "stack: STACK
+region: us-east-1
+resources:
+  vpc:
+    kind: ec2.vpc
+    cidr_block: 10.77.0.0/16
+";
+
+/// A lab applied, its lockfile deleted: `destroy --sweep` deletes everything carrying the
+/// stack's tags, in dependency order; a stack whose name starts with this one's (`NAME-1`) and
+/// an untagged VPC are left alone; outside a terminal without --auto-approve it is a dry run.
+#[tokio::test]
+async fn a_lab_whose_lockfile_was_lost_is_swept_and_nothing_else_is_touched() {
+    let lab = Stack::example("two-tier-network");
+    lab.expect(0, &["apply", "--auto-approve"]);
+    let made = owned_at(&lab.endpoint, &lab.name).await;
+    assert!(made.len() >= 15, "{made:?}");
+    for f in ["strata.lock", "strata.lock.journal", "strata.lock.backup"] {
+        let _ = std::fs::remove_file(lab.path().join(f));
+    }
+
+    // A neighbour whose stack name starts with the lab's, and a VPC no stack owns.
+    let neighbour = Stack::new(&format!("{}-1", lab.name), NEIGHBOUR);
+    std::fs::write(
+        neighbour.path().join("stack.yaml"),
+        NEIGHBOUR.replace("STACK", &format!("{}-1", lab.name)),
+    )
+    .expect("write the neighbour");
+    neighbour.expect(0, &["apply", "--auto-approve"]);
+    let ec2 = ec2_at(&lab.endpoint).await;
+    let untagged = ec2
+        .create_vpc()
+        .cidr_block("10.78.0.0/16")
+        .send()
+        .await
+        .expect("an untagged VPC")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("its id");
+
+    // No terminal, no --auto-approve: it shows what it would delete and deletes nothing.
+    let dry = lab.expect(0, &["sweep", "--stack", &lab.name]);
+    assert!(stderr(&dry).contains("Dry run"), "{}", stderr(&dry));
+    assert_eq!(owned_at(&lab.endpoint, &lab.name).await, made);
+
+    let out = lab.run(&["destroy", "--sweep", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", failure(&out));
+    assert!(stderr(&out).contains("nothing tagged"), "{}", stderr(&out));
+    assert_eq!(owned_at(&lab.endpoint, &lab.name).await, vec![]);
+
+    let neighbours = owned_at(&lab.endpoint, &format!("{}-1", lab.name)).await;
+    assert_eq!(
+        neighbours.len(),
+        1,
+        "the neighbour's VPC is left: {neighbours:?}"
+    );
+    let everything = every_resource_at(&lab.endpoint).await;
+    assert!(
+        everything.iter().any(|r| r.id == untagged),
+        "the untagged VPC is left"
+    );
+    ec2.delete_vpc()
+        .vpc_id(&untagged)
+        .send()
+        .await
+        .expect("delete the untagged VPC");
+    neighbour.expect(0, &["destroy", "--auto-approve"]);
+}
