@@ -71,3 +71,61 @@ async fn a_lab_whose_lockfile_was_lost_is_swept_and_nothing_else_is_touched() {
         .expect("delete the untagged VPC");
     neighbour.expect(0, &["destroy", "--auto-approve"]);
 }
+
+/// A blocker that never goes away (a subnet made outside strata in the stack's VPC): the sweep
+/// deletes the rest, stops when a round deletes nothing, names what is left and exits 1; once
+/// the blocker is gone, the next sweep finishes.
+#[tokio::test]
+async fn a_blocker_that_stays_ends_the_sweep_with_a_report_naming_what_is_left() {
+    let s = Stack::new(
+        "blocked",
+        NEIGHBOUR
+            .replace(
+                "cidr_block: 10.77.0.0/16",
+                "cidr_block: 10.79.0.0/16
+  a:
+    kind: ec2.subnet
+    vpc: vpc
+    cidr_block: 10.79.1.0/24",
+            )
+            .as_str(),
+    );
+    s.expect(0, &["apply", "--auto-approve"]);
+    let ec2 = ec2_at(&s.endpoint).await;
+    let blocker = ec2
+        .create_subnet()
+        .vpc_id(s.id_of("vpc"))
+        .cidr_block("10.79.2.0/24")
+        .send()
+        .await
+        .expect("a subnet outside strata")
+        .subnet
+        .and_then(|x| x.subnet_id)
+        .expect("its id");
+    std::fs::remove_file(s.path().join("strata.lock")).expect("lose the lockfile");
+    let out = s
+        .command(&["sweep", "--stack", &s.name, "--auto-approve"])
+        // Each round gives up on the VPC quickly.
+        .env("STRATA_MAX_WAIT_SECS", "3")
+        .output()
+        .expect("run strata sweep");
+    assert_eq!(out.status.code(), Some(1), "{}", failure(&out));
+    let err = stderr(&out);
+    assert!(err.contains("the last round deleted nothing"), "{err}");
+    assert!(err.contains("vpc (ec2.vpc"), "{err}");
+    let left: Vec<String> = owned_at(&s.endpoint, &s.name)
+        .await
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(left, ["ec2.vpc"]);
+
+    ec2.delete_subnet()
+        .subnet_id(&blocker)
+        .send()
+        .await
+        .expect("remove the blocker");
+    let out = s.run(&["sweep", "--stack", &s.name, "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", failure(&out));
+    assert_eq!(owned_at(&s.endpoint, &s.name).await, vec![]);
+}
