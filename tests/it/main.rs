@@ -33,6 +33,7 @@ mod s3;
 mod secrets;
 mod signals;
 mod support;
+mod targeted;
 mod testbed;
 mod waits;
 mod web_app;

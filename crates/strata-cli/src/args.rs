@@ -122,6 +122,14 @@ pub enum Command {
     Wait(WaitArgs),
     /// Release a stack lock left by a process that is gone.
     ForceUnlock,
+    /// Adopt a resource that exists in AWS under a documents' name: read it by its id, tag it
+    /// with this stack's ownership tags, record it in the lockfile, and show the next plan.
+    Import {
+        /// The resource's name in the documents.
+        name: String,
+        /// Its AWS id (vpc-…, subnet-…, an ARN or a name, as the kind is addressed).
+        id: String,
+    },
     /// Print the JSON Schema of the documents.
     Schema,
 }
@@ -145,6 +153,25 @@ pub struct PlanArgs {
     /// documents name, delete the rest. Without it, such resources stop the plan.
     #[arg(long)]
     pub adopt_foreign: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// `--target`, `--replace`, `--refresh-only` (plan and apply).
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Plan only this resource and what it depends on (with --destroy: and what depends on
+    /// it); repeatable. The plan is partial: the other changes wait for a plan without it.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Replace this resource even if nothing forces it, in its kind's replacement order;
+    /// repeatable.
+    #[arg(long = "replace", value_name = "NAME")]
+    pub replace: Vec<String>,
+    /// Record the live values of the resources the lockfile records (and forget those that
+    /// are gone) without changing anything in AWS.
+    #[arg(long, conflicts_with_all = ["replace", "targets"])]
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +196,8 @@ pub struct ApplyArgs {
     /// …) to be usable; they are recorded as converging. Gate on them with `strata wait`.
     #[arg(long)]
     pub no_wait: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +223,9 @@ pub struct DestroyArgs {
     /// documents name, delete the rest. Without it, such resources stop the plan.
     #[arg(long)]
     pub adopt_foreign: bool,
+    /// Destroy only this resource and what depends on it; repeatable. The plan is partial.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -214,5 +246,17 @@ pub enum StateCommand {
     Show {
         /// The resource's logical name in the documents.
         name: String,
+    },
+    /// Forget a resource without deleting it: AWS still holds it.
+    Rm {
+        /// The resource's name in the lockfile.
+        name: String,
+    },
+    /// Rename a resource in the lockfile and in its `strata:name` tag in AWS.
+    Mv {
+        /// Its name now.
+        old: String,
+        /// Its new name (rename it in the documents too).
+        new: String,
     },
 }

@@ -7,8 +7,11 @@
 mod args;
 mod commands;
 mod fail;
+mod import;
+mod scoped;
 mod settings;
 mod signals;
+mod state_edit;
 mod ui;
 
 use std::process::ExitCode;
@@ -67,7 +70,9 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Apply(a) => commands::apply_cmd(s, a).await,
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
+        Command::State(args::StateCommand::Mv { old, new }) => state_edit::mv(s, old, new).await,
         Command::State(c) => commands::state_cmd(s, c),
+        Command::Import { name, id } => import::import_cmd(s, name, id).await,
         Command::Output { name, json, raw } => {
             commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
         }

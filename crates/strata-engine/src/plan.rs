@@ -24,6 +24,10 @@ use crate::lockfile::{LockedResource, Lockfile, PendingKind};
 use crate::provider::{LINEAGE_TAG, LiveResource, NAME_TAG, STACK_TAG};
 use crate::value::{self, Attrs};
 
+pub mod scope;
+
+pub use scope::Scope;
+
 /// The plan format version, bumped on incompatible changes (docs/plan-format.md).
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -117,6 +121,8 @@ pub enum Reason {
     Gone,
     /// A field it cannot change in place takes its value from a new or replaced resource.
     DependencyReplaced,
+    /// `--replace NAME` asked for it.
+    ReplaceRequested,
     /// Nothing to do.
     UpToDate,
 }
@@ -314,11 +320,18 @@ pub struct Plan {
     /// attributes): applying it needs them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_variables: Vec<String>,
+    /// What the command line narrowed or forced (`--target`, `--replace`, `--refresh-only`):
+    /// a saved plan carries it, so that applying it does what was planned.
+    #[serde(default, skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
 }
 
 impl Plan {
+    /// Whether applying it changes anything: in AWS, or, for `--refresh-only`, in the lockfile
+    /// (a recorded value that differs from the live one).
     pub fn has_changes(&self) -> bool {
         self.actions.iter().any(Action::is_change)
+            || (self.scope.refresh_only && self.actions.iter().any(|a| !a.changes.is_empty()))
     }
 }
 
@@ -940,8 +953,15 @@ pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<
 
 /// Makes the plan.
 pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    plan_replacing(input, &[])
+}
+
+/// Makes the plan, replacing the resources `replace` names (`--replace`) whether or not a
+/// field forces it.
+pub fn plan_replacing(input: PlanInput<'_>, replace: &[String]) -> Result<Plan, PlanError> {
     let empty = BTreeMap::new();
     let mut p = Planner::new(input, &empty);
+    p.replace = replace.iter().cloned().collect();
     if !input.adopt_foreign {
         let foreign = p.foreign();
         if !foreign.is_empty() {
@@ -969,8 +989,32 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     } = p;
     let actions = order_actions(actions, desired);
     let outputs = plan_outputs(desired, &actions, locked, &currents);
+    let summary = summarize(&actions);
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        plan_id: input.plan_id.to_string(),
+        stack: desired.stack.clone(),
+        region: desired.region.clone(),
+        mode,
+        lockfile: lockfile.map(|l| LockRef {
+            lineage: l.lineage.clone(),
+            serial: l.serial,
+        }),
+        actions,
+        outputs,
+        summary,
+        sensitive_variables: Vec::new(),
+        scope: Scope {
+            replace: replace.to_vec(),
+            ..Scope::default()
+        },
+    })
+}
+
+/// The counts of the summary line.
+pub fn summarize(actions: &[Action]) -> Summary {
     let mut summary = Summary::default();
-    for a in &actions {
+    for a in actions {
         match a.action {
             ActionKind::Create { .. } => summary.add += 1,
             ActionKind::Update => summary.change += 1,
@@ -989,21 +1033,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             ActionKind::NoOp { .. } => {}
         }
     }
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        plan_id: input.plan_id.to_string(),
-        stack: desired.stack.clone(),
-        region: desired.region.clone(),
-        mode,
-        lockfile: lockfile.map(|l| LockRef {
-            lineage: l.lineage.clone(),
-            serial: l.serial,
-        }),
-        actions,
-        outputs,
-        summary,
-        sensitive_variables: Vec::new(),
-    })
+    summary
 }
 
 /// What the planner's steps share: the inputs, their indexes, and what has been decided so
@@ -1031,6 +1061,8 @@ struct Planner<'a> {
     /// What each resource planned so far will expose, for references.
     known: HashMap<String, Known>,
     actions: Vec<Action>,
+    /// The resources `--replace` names.
+    replace: BTreeSet<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -1131,6 +1163,7 @@ impl<'a> Planner<'a> {
             claimed,
             known: HashMap::new(),
             actions: Vec::new(),
+            replace: BTreeSet::new(),
         }
     }
 
@@ -1434,7 +1467,8 @@ impl<'a> Planner<'a> {
         if !owning.owns(cur.live, &res.name) {
             put_back_ownership(&mut changes, owning, res, cur.live, &resolved.attrs);
         }
-        let replace = changes.iter().any(|c| c.forces_replacement);
+        let requested = self.replace.contains(&res.name);
+        let replace = requested || changes.iter().any(|c| c.forces_replacement);
         if replace && !ignore.is_empty() {
             // A new copy takes the documents' values, ignored ones included.
             changes = diff_fields(res.kind, resolved, &cur.live.attrs, recorded_attrs, ignore);
@@ -1476,13 +1510,14 @@ impl<'a> Planner<'a> {
                 (ActionKind::Adopt, reason)
             }
         } else if replace {
-            let dependency = changes
-                .iter()
-                .filter(|c| c.forces_replacement)
-                .all(|c| c.unknown);
+            let forced: Vec<&FieldChange> =
+                changes.iter().filter(|c| c.forces_replacement).collect();
+            let dependency = !forced.is_empty() && forced.iter().all(|c| c.unknown);
             (
                 replacement(),
-                if dependency {
+                if requested && forced.is_empty() {
+                    Reason::ReplaceRequested
+                } else if dependency {
                     Reason::DependencyReplaced
                 } else {
                     Reason::Changed
