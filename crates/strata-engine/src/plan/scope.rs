@@ -164,6 +164,10 @@ fn refreshed(a: Action, lf: &Lockfile) -> Option<Action> {
         return Some(a);
     }
     let rec = lf.resources.get(&a.name)?;
+    if a.reason == Reason::DeletedOutside {
+        // Recorded, gone, and still in the documents: the plan would create it again.
+        return Some(super::forget_action(&a.name, rec));
+    }
     if a.id.as_deref() != Some(rec.id.as_str()) || a.kind != rec.kind {
         return None;
     }
@@ -219,4 +223,219 @@ fn differences(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::desired::{DesiredResource, LifecycleOpts};
+    use crate::lockfile::LockedResource;
+    use crate::plan::{PlanInput, plan_replacing};
+    use crate::provider::{LiveResource, Owner};
+    use crate::value::Attrs;
+
+    fn attrs(v: Value) -> Attrs {
+        match v {
+            Value::Object(m) => m,
+            _ => Attrs::new(),
+        }
+    }
+
+    fn resource(name: &str, kind: &str, a: Value, deps: &[&str]) -> DesiredResource {
+        DesiredResource {
+            name: name.into(),
+            kind: strata_model::kinds::find(kind).expect("a kind strata knows"),
+            attrs: attrs(a),
+            deps: deps.iter().map(|d| d.to_string()).collect(),
+            soft_deps: vec![],
+            lifecycle: LifecycleOpts::default(),
+        }
+    }
+
+    /// A VPC `net`, a subnet `a` in it and a VPC `other`, all applied: the lockfile and the
+    /// live state as the documents say.
+    fn applied() -> (Desired, Lockfile, Vec<LiveResource>) {
+        let vpc = json!({"cidr_block": "10.0.0.0/16"});
+        let subnet = json!({"vpc": "${net.id}", "cidr_block": "10.0.0.0/24",
+                            "availability_zone": "us-east-1a"});
+        let desired = Desired {
+            stack: "lab".into(),
+            region: "us-east-1".into(),
+            resources: [
+                ("net", resource("net", "ec2.vpc", vpc.clone(), &[])),
+                ("a", resource("a", "ec2.subnet", subnet, &["net"])),
+                ("other", resource("other", "ec2.vpc", vpc, &[])),
+            ]
+            .into_iter()
+            .map(|(n, r)| (n.to_string(), r))
+            .collect(),
+            outputs: BTreeMap::new(),
+        };
+        let mut lf = Lockfile::new("lab", "us-east-1");
+        let mut live = Vec::new();
+        for (name, kind, id, a, deps) in [
+            (
+                "net",
+                "ec2.vpc",
+                "vpc-1",
+                json!({"cidr_block": "10.0.0.0/16"}),
+                vec![],
+            ),
+            (
+                "a",
+                "ec2.subnet",
+                "subnet-1",
+                json!({"vpc": "vpc-1", "cidr_block": "10.0.0.0/24", "availability_zone": "us-east-1a"}),
+                vec!["net".to_string()],
+            ),
+            (
+                "other",
+                "ec2.vpc",
+                "vpc-2",
+                json!({"cidr_block": "10.0.0.0/16"}),
+                vec![],
+            ),
+        ] {
+            lf.resources.insert(
+                name.into(),
+                LockedResource {
+                    kind: kind.into(),
+                    id: id.into(),
+                    attributes: attrs(a.clone()),
+                    dependencies: deps,
+                    soft_dependencies: vec![],
+                    prevent_destroy: false,
+                    created_at: None,
+                    seen_at: None,
+                },
+            );
+            let owner = Owner {
+                stack: "lab",
+                name,
+                lineage: &lf.lineage,
+            };
+            live.push(LiveResource::new(kind, id, attrs(a)).owned_by(owner));
+        }
+        (desired, lf, live)
+    }
+
+    fn plan_of(
+        d: &Desired,
+        lf: &Lockfile,
+        live: &[LiveResource],
+        mode: Mode,
+        replace: &[&str],
+    ) -> Plan {
+        let replace: Vec<String> = replace.iter().map(|r| r.to_string()).collect();
+        let input = PlanInput {
+            desired: d,
+            lockfile: Some(lf),
+            live,
+            mode,
+            plan_id: "p",
+            adopt_foreign: false,
+        };
+        plan_replacing(input, &replace).expect("a plan")
+    }
+
+    fn verbs(p: &Plan) -> Vec<(String, &'static str, Reason)> {
+        p.actions
+            .iter()
+            .filter(|a| a.is_change())
+            .map(|a| (a.name.clone(), a.action.verb(), a.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_target_reaches_what_it_depends_on_and_a_destroyed_one_what_depends_on_it() {
+        let (d, lf, _) = applied();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let t = |n: &str| vec![n.to_string()];
+        assert_eq!(
+            reach(&t("a"), Mode::Apply, &d, Some(&lf)),
+            names(&["a", "net"])
+        );
+        assert_eq!(
+            reach(&t("net"), Mode::Apply, &d, Some(&lf)),
+            names(&["net"])
+        );
+        assert_eq!(
+            reach(&t("net"), Mode::Destroy, &d, Some(&lf)),
+            names(&["a", "net"])
+        );
+        assert_eq!(reach(&t("a"), Mode::Destroy, &d, Some(&lf)), names(&["a"]));
+    }
+
+    #[test]
+    fn a_targeted_destroy_holds_only_the_target_and_its_dependents() {
+        let (d, lf, live) = applied();
+        let mut p = plan_of(&d, &lf, &live, Mode::Destroy, &[]);
+        restrict(&mut p, &["net".to_string()], &d, Some(&lf));
+        let mut got: Vec<String> = p.actions.iter().map(|a| a.name.clone()).collect();
+        got.sort();
+        assert_eq!(got, ["a", "net"]);
+        assert_eq!(p.summary.destroy, 2);
+        assert_eq!(p.scope.targets, ["net"]);
+    }
+
+    #[test]
+    fn replace_requested_replaces_an_unchanged_resource_and_what_reads_it() {
+        let (d, lf, live) = applied();
+        assert!(verbs(&plan_of(&d, &lf, &live, Mode::Apply, &[])).is_empty());
+        let p = plan_of(&d, &lf, &live, Mode::Apply, &["net"]);
+        assert_eq!(
+            verbs(&p),
+            [
+                ("net".to_string(), "replace", Reason::ReplaceRequested),
+                ("a".to_string(), "replace", Reason::DependencyReplaced),
+            ]
+        );
+        assert_eq!(p.scope.replace, ["net"]);
+    }
+
+    #[test]
+    fn a_refresh_records_live_values_and_forgets_what_is_gone_and_nothing_else() {
+        let (d, lf, mut live) = applied();
+        live.retain(|l| l.id != "vpc-2");
+        live[0]
+            .attrs
+            .insert("cidr_block".into(), json!("10.9.0.0/16"));
+        let mut p = plan_of(&d, &lf, &live, Mode::Apply, &[]);
+        assert!(p.actions.iter().any(|a| a.action.verb() == "create"));
+        refresh_only(&mut p, Some(&lf));
+        let net = p.actions.iter().find(|a| a.name == "net").expect("net");
+        assert_eq!(net.action, ActionKind::NoOp { converging: None });
+        assert_eq!(net.changes.len(), 1);
+        assert_eq!(net.changes[0].before, Some(json!("10.0.0.0/16")));
+        assert_eq!(net.changes[0].after, Some(json!("10.9.0.0/16")));
+        let verbs: Vec<&str> = p.actions.iter().map(|a| a.action.verb()).collect();
+        assert!(
+            verbs.iter().all(|v| *v == "no_op" || *v == "forget"),
+            "{verbs:?}"
+        );
+        assert!(
+            p.actions
+                .iter()
+                .any(|a| a.name == "other" && a.action == ActionKind::Forget)
+        );
+        assert!(p.has_changes());
+    }
+
+    #[test]
+    fn an_unknown_name_names_the_closest() {
+        let known: BTreeSet<&str> = ["net", "other"].into_iter().collect();
+        let e = check_names(
+            "--target",
+            &["nett".to_string()],
+            &known,
+            "in the documents",
+        )
+        .expect_err("unknown");
+        assert_eq!(e.close.as_deref(), Some("net"));
+        assert!(check_names("--target", &["net".to_string()], &known, "x").is_ok());
+    }
 }
