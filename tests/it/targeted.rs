@@ -5,7 +5,8 @@
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
 use crate::support::{
-    Stack, changes, ec2, pairs, reasons, stderr, stdout, subnets_of, tag, vpc, vpcs_of,
+    Stack, TestBed, changes, ec2, ec2_at, mutations, pairs, reasons, stderr, stdout, subnets_of,
+    tag, vpc, vpcs_of,
 };
 
 const STACK: &str = "stack: STACK
@@ -58,7 +59,8 @@ async fn target_applies_the_target_and_what_it_depends_on_and_destroys_what_depe
 
     let out = s.expect(0, &["apply", "--auto-approve", "--target", "a"]);
     assert!(
-        stderr(&out).contains("this plan is partial"),
+        stderr(&out).contains("this plan is partial")
+            && stderr(&out).contains("1 change to another resource is left out"),
         "a targeted plan warns that it is partial: {}",
         stderr(&out)
     );
@@ -116,12 +118,28 @@ async fn replace_makes_a_new_copy_without_a_diff() {
     s.expect(0, &["destroy", "--auto-approve"]);
 }
 
+/// A VPC's tag, on the test bed at `url`.
+async fn vpc_tag(url: &str, id: &str, key: &str) -> Option<String> {
+    let out = ec2_at(url)
+        .await
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .expect("describe the VPC");
+    out.vpcs()
+        .first()
+        .and_then(|v| tag(v.tags(), key).map(str::to_string))
+}
+
 #[tokio::test]
 async fn refresh_only_records_live_values_and_changes_nothing_in_aws() {
-    let s = Stack::new("refresh", STACK);
+    // A test bed of its own, for its call log.
+    let bed = TestBed::like_this_run(serde_json::json!({}));
+    let s = bed.stack("refresh", STACK);
     s.expect(0, &["apply", "--auto-approve", "--target", "net"]);
     let net = s.id_of("net");
-    ec2()
+    ec2_at(bed.url())
         .await
         .create_tags()
         .resources(&net)
@@ -136,14 +154,18 @@ async fn refresh_only_records_live_values_and_changes_nothing_in_aws() {
         text.contains("net (ec2.vpc") && text.contains("by-hand"),
         "the refresh shows the live value: {text}"
     );
+    bed.clear_log();
     s.expect(0, &["apply", "--auto-approve", "--refresh-only"]);
+    let log = bed.log();
+    assert!(!log.is_empty(), "the apply read the stack");
+    assert_eq!(mutations(&log), 0, "no call changed AWS: {log:?}");
     assert_eq!(
         s.lockfile()["resources"]["net"]["attributes"]["tags"]["Env"],
         "by-hand",
         "the lockfile records the live value"
     );
     assert_eq!(
-        tag(vpc(&net).await.tags(), "Env"),
+        vpc_tag(bed.url(), &net, "Env").await.as_deref(),
         Some("by-hand"),
         "AWS was not changed"
     );

@@ -201,7 +201,6 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
 /// Makes a plan from the documents, the lockfile and the live state, narrowed or forced as
 /// `scope` says (`--target`, `--replace`, `--refresh-only`; see [`crate::scoped`]); returns it
 /// with the live state it read.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn make_plan_scoped(
     s: &Settings,
     loaded: &Loaded,
@@ -226,15 +225,15 @@ pub(crate) async fn make_plan_scoped(
     crate::scoped::check_names(scope, &desired, lf)?;
     let live = read_live(s, cloud, &desired, lf).await?;
     let plan_id = uuid_v4();
-    let mut p = plan::plan_replacing(PlanInput {
+    let input = PlanInput {
         desired: &desired,
         lockfile: lf,
         live: &live,
         mode,
         plan_id: &plan_id,
         adopt_foreign,
-    }, &scope.replace)
-    .map_err(|e| {
+    };
+    let mut p = plan::plan_replacing(input, &scope.replace).map_err(|e| {
         let help = match &e {
             plan::PlanError::PreventDestroy { .. } => {
                 "set `lifecycle: {prevent_destroy: false}` on it and apply, then try again"

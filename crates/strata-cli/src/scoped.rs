@@ -17,6 +17,7 @@ impl ScopeArgs {
     pub fn scope(&self) -> Scope {
         Scope {
             targets: self.targets.clone(),
+            left_out: 0,
             replace: self.replace.clone(),
             refresh_only: self.refresh_only,
         }
@@ -90,12 +91,14 @@ pub fn warn_partial(s: &Settings, p: &Plan) {
     } else {
         "what they depend on"
     };
+    let left = match p.scope.left_out {
+        0 => "no change to another resource is left out".to_string(),
+        1 => "1 change to another resource is left out".to_string(),
+        n => format!("{n} changes to other resources are left out"),
+    };
     warning(
         s,
-        &format!(
-            "this plan is partial: it covers only {names} and {reach}; changes to the other \
-             resources are left out"
-        ),
+        &format!("this plan is partial: it covers only {names} and {reach}; {left}"),
         "run `strata plan` without --target to see every change before long: a stack applied \
          only in parts drifts from its documents",
     );

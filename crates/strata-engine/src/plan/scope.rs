@@ -20,6 +20,10 @@ pub struct Scope {
     /// destroy: what depends on them): it is partial.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// How many changes of other resources the targets left out (shown with the warning that
+    /// the plan is partial).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub left_out: usize,
     /// `--replace`: the names given, replaced whether or not a field forces it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replace: Vec<String>,
@@ -27,6 +31,11 @@ pub struct Scope {
     /// records (and forgets those that are gone), and changes nothing in AWS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub refresh_only: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Scope {
@@ -59,10 +68,10 @@ impl UnknownName {
 }
 
 /// Checks every name of `names` is among `known`.
-pub fn check_names<'a>(
+pub fn check_names(
     option: &'static str,
     names: &[String],
-    known: &BTreeSet<&'a str>,
+    known: &BTreeSet<&str>,
     where_: &'static str,
 ) -> Result<(), UnknownName> {
     for n in names {
@@ -133,7 +142,11 @@ pub fn reach(
 /// are recorded.
 pub fn restrict(plan: &mut Plan, targets: &[String], desired: &Desired, lf: Option<&Lockfile>) {
     let keep = reach(targets, plan.mode, desired, lf);
-    plan.actions.retain(|a| keep.contains(&a.name));
+    let (kept, left): (Vec<Action>, Vec<Action>) = std::mem::take(&mut plan.actions)
+        .into_iter()
+        .partition(|a| keep.contains(&a.name));
+    plan.actions = kept;
+    plan.scope.left_out = left.iter().filter(|a| a.is_change()).count();
     plan.summary = summarize(&plan.actions);
     plan.scope.targets = targets.to_vec();
 }
@@ -380,6 +393,7 @@ mod tests {
         assert_eq!(got, ["a", "net"]);
         assert_eq!(p.summary.destroy, 2);
         assert_eq!(p.scope.targets, ["net"]);
+        assert_eq!(p.scope.left_out, 1, "the destroy of `other`");
     }
 
     #[test]
