@@ -233,7 +233,7 @@ pub(crate) async fn make_plan_scoped(
         plan_id: &plan_id,
         adopt_foreign,
     };
-    let mut p = plan::plan_replacing(input, &scope.replace).map_err(|e| {
+    let mut p = plan::plan_scoped(input, scope).map_err(|e| {
         let help = match &e {
             plan::PlanError::PreventDestroy { .. } => {
                 "set `lifecycle: {prevent_destroy: false}` on it and apply, then try again"
@@ -250,7 +250,6 @@ pub(crate) async fn make_plan_scoped(
         };
         Failure::new(e.to_string()).help(help)
     })?;
-    crate::scoped::narrow(&mut p, scope, &desired, lf);
     secrets_of(loaded).seal(&mut p, lf);
     Ok((p, live))
 }

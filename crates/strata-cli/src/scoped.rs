@@ -42,16 +42,6 @@ pub fn check_names(sc: &Scope, desired: &Desired, lf: Option<&Lockfile>) -> Resu
     Ok(())
 }
 
-/// Narrows a plan the planner made as `sc` says (the replacements are the planner's own).
-pub fn narrow(p: &mut Plan, sc: &Scope, desired: &Desired, lf: Option<&Lockfile>) {
-    if sc.refresh_only {
-        scope::refresh_only(p, lf);
-    }
-    if !sc.targets.is_empty() {
-        scope::restrict(p, &sc.targets, desired, lf);
-    }
-}
-
 /// A saved plan carries its own scope: the options cannot change it.
 pub fn refuse_with_saved_plan(args: &ScopeArgs) -> Result<(), Failure> {
     if args.scope().is_empty() {

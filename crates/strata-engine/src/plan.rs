@@ -953,15 +953,18 @@ pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<
 
 /// Makes the plan.
 pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
-    plan_replacing(input, &[])
+    plan_scoped(input, &Scope::default())
 }
 
-/// Makes the plan, replacing the resources `replace` names (`--replace`) whether or not a
-/// field forces it.
-pub fn plan_replacing(input: PlanInput<'_>, replace: &[String]) -> Result<Plan, PlanError> {
+/// Makes the plan as `scope` narrows or forces it: the resources `scope.replace` names are
+/// replaced whether or not a field forces it; with targets, only their actions are kept
+/// ([`scope::reach`]); a refresh keeps no change to AWS ([`scope::narrow`]). What a narrowed
+/// plan leaves out cannot stop it (`prevent_destroy`, deletion protection).
+pub fn plan_scoped(input: PlanInput<'_>, sc: &Scope) -> Result<Plan, PlanError> {
     let empty = BTreeMap::new();
     let mut p = Planner::new(input, &empty);
-    p.replace = replace.iter().cloned().collect();
+    p.replace = sc.replace.iter().cloned().collect();
+    p.guarded = scope::guarded(sc, input.mode, input.desired, input.lockfile);
     if !input.adopt_foreign {
         let foreign = p.foreign();
         if !foreign.is_empty() {
@@ -977,6 +980,13 @@ pub fn plan_replacing(input: PlanInput<'_>, replace: &[String]) -> Result<Plan, 
         Mode::Destroy => p.plan_destroy()?,
     }
     p.plan_leftovers();
+    let left_out = scope::narrow(
+        &mut p.actions,
+        sc,
+        input.mode,
+        input.desired,
+        input.lockfile,
+    );
     check_deletion_protection(&p.actions)?;
     let Planner {
         desired,
@@ -1005,8 +1015,8 @@ pub fn plan_replacing(input: PlanInput<'_>, replace: &[String]) -> Result<Plan, 
         summary,
         sensitive_variables: Vec::new(),
         scope: Scope {
-            replace: replace.to_vec(),
-            ..Scope::default()
+            left_out,
+            ..sc.clone()
         },
     })
 }
@@ -1063,6 +1073,8 @@ struct Planner<'a> {
     actions: Vec<Action>,
     /// The resources `--replace` names.
     replace: BTreeSet<String>,
+    /// The names a narrowed plan keeps, whose `prevent_destroy` may refuse it (`None`: all).
+    guarded: Option<BTreeSet<String>>,
 }
 
 impl<'a> Planner<'a> {
@@ -1164,6 +1176,7 @@ impl<'a> Planner<'a> {
             known: HashMap::new(),
             actions: Vec::new(),
             replace: BTreeSet::new(),
+            guarded: None,
         }
     }
 
@@ -1219,12 +1232,17 @@ impl<'a> Planner<'a> {
         out
     }
 
+    /// Whether the plan keeps `name`'s actions, so that its `prevent_destroy` refuses them.
+    fn guards(&self, name: &str) -> bool {
+        self.guarded.as_ref().is_none_or(|g| g.contains(name))
+    }
+
     /// Destroy: every recorded resource that exists is deleted, the others forgotten.
     fn plan_destroy(&mut self) -> Result<(), PlanError> {
         for (name, rec) in self.locked {
             match self.currents.get(name.as_str()) {
                 Some(c) => {
-                    if rec.prevent_destroy {
+                    if rec.prevent_destroy && self.guards(name) {
                         return Err(PlanError::PreventDestroy {
                             name: name.clone(),
                             what: "destroy",
@@ -1536,7 +1554,7 @@ impl<'a> Planner<'a> {
             (ActionKind::Update, Reason::Changed)
         };
 
-        if replace && res.lifecycle.prevent_destroy {
+        if replace && res.lifecycle.prevent_destroy && self.guards(&res.name) {
             return Err(PlanError::PreventDestroy {
                 name: res.name.clone(),
                 what: "replace",
@@ -1600,7 +1618,7 @@ impl<'a> Planner<'a> {
             }
             match self.currents.get(name.as_str()) {
                 Some(c) => {
-                    if rec.prevent_destroy {
+                    if rec.prevent_destroy && self.guards(name) {
                         return Err(PlanError::PreventDestroy {
                             name: name.clone(),
                             what: "delete",

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Action, ActionKind, FieldChange, Mode, Plan, Reason, summarize};
+use super::{Action, ActionKind, FieldChange, Mode, Reason};
 use crate::desired::Desired;
 use crate::lockfile::Lockfile;
 
@@ -137,38 +137,54 @@ pub fn reach(
     out
 }
 
-/// Narrows `plan` to the actions of the resources `targets` reach ([`reach`]), recording the
-/// targets in its scope. The outputs stay: only those whose resources exist after the apply
-/// are recorded.
-pub fn restrict(plan: &mut Plan, targets: &[String], desired: &Desired, lf: Option<&Lockfile>) {
-    let keep = reach(targets, plan.mode, desired, lf);
-    let (kept, left): (Vec<Action>, Vec<Action>) = std::mem::take(&mut plan.actions)
-        .into_iter()
-        .partition(|a| keep.contains(&a.name));
-    plan.actions = kept;
-    plan.scope.left_out = left.iter().filter(|a| a.is_change()).count();
-    plan.summary = summarize(&plan.actions);
-    plan.scope.targets = targets.to_vec();
+/// The names whose `prevent_destroy` may refuse the plan: those the targets reach (`None`
+/// when there are none: every name), none for a refresh (it deletes nothing).
+pub(super) fn guarded(
+    sc: &Scope,
+    mode: Mode,
+    desired: &Desired,
+    lf: Option<&Lockfile>,
+) -> Option<BTreeSet<String>> {
+    if sc.refresh_only {
+        return Some(BTreeSet::new());
+    }
+    (!sc.targets.is_empty()).then(|| reach(&sc.targets, mode, desired, lf))
 }
 
-/// Turns `plan` into a refresh: each resource the lockfile records and that still exists
-/// becomes a no-op whose changes are the live values that differ from the recorded ones
-/// (`before` recorded, `after` live), so that the apply records them; one that is gone is
-/// forgotten. Nothing else is kept: no create, update, replacement or delete reaches AWS.
-pub fn refresh_only(plan: &mut Plan, lf: Option<&Lockfile>) {
-    let Some(lf) = lf else {
-        plan.actions.clear();
-        plan.summary = summarize(&plan.actions);
-        plan.scope.refresh_only = true;
-        return;
-    };
-    let actions = std::mem::take(&mut plan.actions);
-    plan.actions = actions
+/// Narrows the planner's actions as `sc` says: a refresh ([`refresh_only`]), then the
+/// actions of the resources the targets reach ([`reach`]). Returns how many changes of other
+/// resources the targets left out.
+pub(super) fn narrow(
+    actions: &mut Vec<Action>,
+    sc: &Scope,
+    mode: Mode,
+    desired: &Desired,
+    lf: Option<&Lockfile>,
+) -> usize {
+    if sc.refresh_only {
+        refresh_only(actions, lf);
+    }
+    if sc.targets.is_empty() {
+        return 0;
+    }
+    let keep = reach(&sc.targets, mode, desired, lf);
+    let (kept, left): (Vec<Action>, Vec<Action>) = std::mem::take(actions)
         .into_iter()
-        .filter_map(|a| refreshed(a, lf))
-        .collect();
-    plan.summary = summarize(&plan.actions);
-    plan.scope.refresh_only = true;
+        .partition(|a| keep.contains(&a.name));
+    *actions = kept;
+    left.iter().filter(|a| a.is_change()).count()
+}
+
+/// Turns the planner's actions into a refresh: each resource the lockfile records and that
+/// still exists becomes a no-op whose changes are the live values that differ from the
+/// recorded ones (`before` recorded, `after` live), so that the apply records them; one that
+/// is gone is forgotten. Nothing else is kept: no create, update, replacement or delete
+/// reaches AWS.
+fn refresh_only(actions: &mut Vec<Action>, lf: Option<&Lockfile>) {
+    let all = std::mem::take(actions);
+    if let Some(lf) = lf {
+        *actions = all.into_iter().filter_map(|a| refreshed(a, lf)).collect();
+    }
 }
 
 /// One action of a refresh, if it is about a recorded resource (see [`refresh_only`]).
@@ -247,7 +263,7 @@ mod tests {
     use super::*;
     use crate::desired::{DesiredResource, LifecycleOpts};
     use crate::lockfile::LockedResource;
-    use crate::plan::{PlanInput, plan_replacing};
+    use crate::plan::{Plan, PlanError, PlanInput, plan_scoped};
     use crate::provider::{LiveResource, Owner};
     use crate::value::Attrs;
 
@@ -336,14 +352,13 @@ mod tests {
         (desired, lf, live)
     }
 
-    fn plan_of(
+    fn plan_in(
         d: &Desired,
         lf: &Lockfile,
         live: &[LiveResource],
         mode: Mode,
-        replace: &[&str],
-    ) -> Plan {
-        let replace: Vec<String> = replace.iter().map(|r| r.to_string()).collect();
+        sc: &Scope,
+    ) -> Result<Plan, PlanError> {
         let input = PlanInput {
             desired: d,
             lockfile: Some(lf),
@@ -352,7 +367,21 @@ mod tests {
             plan_id: "p",
             adopt_foreign: false,
         };
-        plan_replacing(input, &replace).expect("a plan")
+        plan_scoped(input, sc)
+    }
+
+    fn plan_of(
+        d: &Desired,
+        lf: &Lockfile,
+        live: &[LiveResource],
+        mode: Mode,
+        replace: &[&str],
+    ) -> Plan {
+        let sc = Scope {
+            replace: replace.iter().map(|r| r.to_string()).collect(),
+            ..Scope::default()
+        };
+        plan_in(d, lf, live, mode, &sc).expect("a plan")
     }
 
     fn verbs(p: &Plan) -> Vec<(String, &'static str, Reason)> {
@@ -385,15 +414,24 @@ mod tests {
 
     #[test]
     fn a_targeted_destroy_holds_only_the_target_and_its_dependents() {
-        let (d, lf, live) = applied();
-        let mut p = plan_of(&d, &lf, &live, Mode::Destroy, &[]);
-        restrict(&mut p, &["net".to_string()], &d, Some(&lf));
+        let (d, mut lf, live) = applied();
+        // What the targets do not reach cannot refuse the plan.
+        if let Some(r) = lf.resources.get_mut("other") {
+            r.prevent_destroy = true;
+        }
+        let sc = Scope {
+            targets: vec!["net".to_string()],
+            ..Scope::default()
+        };
+        let p = plan_in(&d, &lf, &live, Mode::Destroy, &sc).expect("a plan");
         let mut got: Vec<String> = p.actions.iter().map(|a| a.name.clone()).collect();
         got.sort();
         assert_eq!(got, ["a", "net"]);
         assert_eq!(p.summary.destroy, 2);
         assert_eq!(p.scope.targets, ["net"]);
         assert_eq!(p.scope.left_out, 1, "the destroy of `other`");
+        let all = plan_in(&d, &lf, &live, Mode::Destroy, &Scope::default());
+        assert!(matches!(all, Err(PlanError::PreventDestroy { .. })));
     }
 
     #[test]
@@ -418,9 +456,13 @@ mod tests {
         live[0]
             .attrs
             .insert("cidr_block".into(), json!("10.9.0.0/16"));
-        let mut p = plan_of(&d, &lf, &live, Mode::Apply, &[]);
-        assert!(p.actions.iter().any(|a| a.action.verb() == "create"));
-        refresh_only(&mut p, Some(&lf));
+        let full = plan_of(&d, &lf, &live, Mode::Apply, &[]);
+        assert!(full.actions.iter().any(|a| a.action.verb() == "create"));
+        let sc = Scope {
+            refresh_only: true,
+            ..Scope::default()
+        };
+        let p = plan_in(&d, &lf, &live, Mode::Apply, &sc).expect("a plan");
         let net = p.actions.iter().find(|a| a.name == "net").expect("net");
         assert_eq!(net.action, ActionKind::NoOp { converging: None });
         assert_eq!(net.changes.len(), 1);
