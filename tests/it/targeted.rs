@@ -208,6 +208,12 @@ async fn state_mv_renames_the_record_its_dependents_and_the_name_tag() {
     s.expect(0, &["apply", "--auto-approve", "--target", "a"]);
     let net = s.id_of("net");
 
+    let out = s.run(&["state", "mv", "net", "vpc-0abc1234"]);
+    assert!(
+        stderr(&out).contains("not a valid resource name"),
+        "{}",
+        stderr(&out)
+    );
     s.expect(0, &["state", "mv", "net", "main"]);
     assert_eq!(recorded(&s), ["a", "main"]);
     assert_eq!(s.id_of("main"), net);

@@ -67,6 +67,14 @@ pub async fn mv(s: &Settings, old: &str, new: &str) -> Result<ExitCode, Failure>
     let _lock = commands::acquire(s, "strata state mv")?;
     let mut lf = commands::lockfile_or_fail(s)?;
     let rec = recorded(&lf, old)?.clone();
+    if !strata_model::load::valid_name(new) {
+        return Err(
+            Failure::new(format!("`{new}` is not a valid resource name")).help(
+                "names start with a letter and use letters, digits, `_` and `-` (at most 64 \
+                 characters), and do not look like AWS ids such as vpc-0abc1234",
+            ),
+        );
+    }
     if let Some(there) = lf.resources.get(new) {
         return Err(Failure::new(format!(
             "the lockfile already records `{new}` ({} {})",
