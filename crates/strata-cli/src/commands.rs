@@ -349,6 +349,7 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     report_calls(s, &cloud);
     if args.json {
         ui::out(&render::render_json(&p));
+        crate::scoped::warn_partial(s, &p);
     } else {
         crate::scoped::print_plan(s, &p);
     }
