@@ -35,6 +35,7 @@ mod secrets;
 mod signals;
 mod support;
 mod sweep;
+mod targeted;
 mod testbed;
 mod waits;
 mod web_app;

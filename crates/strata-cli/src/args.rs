@@ -141,6 +141,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: PlanFormat,
     },
+    /// Adopt a resource that exists in AWS under a documents' name: read it by its id, tag it
+    /// with this stack's ownership tags, record it in the lockfile, and show the next plan.
+    Import {
+        /// The resource's name in the documents.
+        name: String,
+        /// Its AWS id (vpc-…, subnet-…, an ARN or a name, as the kind is addressed).
+        id: String,
+    },
     /// Print the JSON Schema of the documents.
     Schema,
     /// Print a shell's completion script (where to put it: `strata completions --help`).
@@ -173,6 +181,25 @@ pub struct PlanArgs {
     /// documents name, delete the rest. Without it, such resources stop the plan.
     #[arg(long)]
     pub adopt_foreign: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// `--target`, `--replace`, `--refresh-only` (plan and apply).
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Plan only this resource and what it depends on (with --destroy: and what depends on
+    /// it); repeatable. The plan is partial: the other changes wait for a plan without it.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Replace this resource even if nothing forces it, in its kind's replacement order;
+    /// repeatable.
+    #[arg(long = "replace", value_name = "NAME")]
+    pub replace: Vec<String>,
+    /// Record the live values of the resources the lockfile records (and forget those that
+    /// are gone) without changing anything in AWS.
+    #[arg(long, conflicts_with_all = ["replace", "targets"])]
+    pub refresh_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +228,8 @@ pub struct ApplyArgs {
     /// (docs/events.md, schemas/events.schema.json).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -238,7 +267,7 @@ pub struct SweepRounds {
 pub struct DestroyArgs {
     /// Delete everything in the region tagged as the stack's, whether or not the lockfile
     /// records it (a lost lockfile, a crash), in rounds until nothing is left (`strata sweep`).
-    #[arg(long, conflicts_with_all = ["adopt_foreign", "json", "timings"])]
+    #[arg(long, conflicts_with_all = ["adopt_foreign", "json", "timings", "targets"])]
     pub sweep: bool,
     /// Rounds of delete, read again and retry at most, with --sweep.
     #[arg(long, default_value_t = 5, requires = "sweep", value_parser = clap::value_parser!(u32).range(1..=50))]
@@ -261,6 +290,9 @@ pub struct DestroyArgs {
     /// (docs/events.md, schemas/events.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// Destroy only this resource and what depends on it; repeatable. The plan is partial.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
 }
 
 /// The shells `strata completions` writes a script for.
@@ -330,5 +362,17 @@ pub enum StateCommand {
     Show {
         /// The resource's logical name in the documents.
         name: String,
+    },
+    /// Forget a resource without deleting it: AWS still holds it.
+    Rm {
+        /// The resource's name in the lockfile.
+        name: String,
+    },
+    /// Rename a resource in the lockfile and in its `strata:name` tag in AWS.
+    Mv {
+        /// Its name now.
+        old: String,
+        /// Its new name (rename it in the documents too).
+        new: String,
     },
 }

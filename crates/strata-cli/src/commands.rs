@@ -81,7 +81,7 @@ pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
 }
 
 /// The region: the documents', else --region, else the SDK's chain (AWS_REGION, profile).
-fn decide_region(s: &Settings, loaded: &Loaded) -> Result<Option<String>, Failure> {
+pub(crate) fn decide_region(s: &Settings, loaded: &Loaded) -> Result<Option<String>, Failure> {
     match (&loaded.stack.region, &s.region) {
         (Some(doc), Some(cli)) if doc.value != *cli => Err(Failure::new(format!(
             "the documents say region `{}`, but --region says `{cli}`",
@@ -130,7 +130,7 @@ pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Fail
 }
 
 /// Reads the lockfile and checks it belongs to this stack.
-fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure> {
+pub(crate) fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure> {
     let lf = lockfile::read(&s.lockfile)?;
     if let Some(l) = &lf
         && l.stack != stack
@@ -145,7 +145,7 @@ fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure>
     Ok(lf)
 }
 
-fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
+pub(crate) fn provider_failure(e: &strata_engine::provider::ProviderError) -> Failure {
     Failure::provider(Some("reading the live state failed"), e)
 }
 
@@ -200,15 +200,17 @@ fn report_calls(s: &Settings, cloud: &Cloud) {
     }
 }
 
-/// Makes a plan from the documents, the lockfile and the live state; returns it with the live
-/// state it read.
-async fn make_plan(
+/// Makes a plan from the documents, the lockfile and the live state, narrowed or forced as
+/// `scope` says (`--target`, `--replace`, `--refresh-only`; see [`crate::scoped`]); returns it
+/// with the live state it read.
+pub(crate) async fn make_plan_scoped(
     s: &Settings,
     loaded: &Loaded,
     cloud: &Cloud,
     lf: Option<&Lockfile>,
     mode: Mode,
     adopt_foreign: bool,
+    scope: &plan::Scope,
 ) -> Result<(Plan, Vec<LiveResource>), Failure> {
     let desired = Desired::from_stack(&loaded.stack, &cloud.region);
     if let Some(l) = lf
@@ -222,17 +224,18 @@ async fn make_plan(
             "use the same region as before, or a separate lockfile (--lockfile) for the new region",
         ));
     }
+    crate::scoped::check_names(scope, &desired, lf)?;
     let live = read_live(s, cloud, &desired, lf).await?;
     let plan_id = uuid_v4();
-    let mut p = plan::plan(PlanInput {
+    let input = PlanInput {
         desired: &desired,
         lockfile: lf,
         live: &live,
         mode,
         plan_id: &plan_id,
         adopt_foreign,
-    })
-    .map_err(|e| {
+    };
+    let mut p = plan::plan_scoped(input, scope).map_err(|e| {
         let help = match &e {
             plan::PlanError::PreventDestroy { .. } => {
                 "set `lifecycle: {prevent_destroy: false}` on it and apply, then try again"
@@ -278,7 +281,7 @@ fn foreign_help(s: &Settings, f: &plan::Foreign) -> String {
 }
 
 /// The sensitive variables' values, which from now on are masked in everything printed.
-fn secrets_of(loaded: &Loaded) -> Secrets {
+pub(crate) fn secrets_of(loaded: &Loaded) -> Secrets {
     let secrets = Secrets::new(loaded.stack.secrets());
     ui::set_secrets(secrets.clone());
     secrets
@@ -320,7 +323,7 @@ fn uuid_v4() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn style_out(s: &Settings) -> Style {
+pub(crate) fn style_out(s: &Settings) -> Style {
     Style { color: s.color_out }
 }
 
@@ -334,10 +337,21 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     } else {
         Mode::Apply
     };
-    let (p, _) = make_plan(s, &loaded, &cloud, lf.as_ref(), mode, args.adopt_foreign).await?;
+    let scope = args.scope.scope();
+    let (p, _) = make_plan_scoped(
+        s,
+        &loaded,
+        &cloud,
+        lf.as_ref(),
+        mode,
+        args.adopt_foreign,
+        &scope,
+    )
+    .await?;
     report_calls(s, &cloud);
     print_plan(s, &p, args.format());
-    if args.format() == PlanFormat::Text {
+    // A partial plan's cost would be a guess.
+    if args.format() == PlanFormat::Text && p.scope.is_empty() {
         print_cost_line(s, &loaded, lf.as_ref(), &p);
     }
     if let Some(out) = &args.out {
@@ -362,9 +376,16 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
 /// Prints a plan in the form asked for.
 fn print_plan(s: &Settings, p: &Plan, format: PlanFormat) {
     match format {
-        PlanFormat::Text => ui::out(&render::render_text(p, style_out(s))),
-        PlanFormat::Json => ui::out(&render::render_json(p)),
-        PlanFormat::Markdown => ui::out(&render::render_markdown(p, render::COMMENT_LIMIT)),
+        // With a targeted plan's warning, and a refresh shown as the values it records.
+        PlanFormat::Text => crate::scoped::print_plan(s, p),
+        PlanFormat::Json => {
+            ui::out(&render::render_json(p));
+            crate::scoped::warn_partial(s, p);
+        }
+        PlanFormat::Markdown => {
+            ui::out(&render::render_markdown(p, render::COMMENT_LIMIT));
+            crate::scoped::warn_partial(s, p);
+        }
     }
 }
 
@@ -381,8 +402,9 @@ fn announce(s: &Settings, p: &Plan, command: &str) {
     if events::on() {
         events::start(command, &p.stack, &p.region);
         events::plan(p);
+        crate::scoped::warn_partial(s, p);
     } else {
-        ui::out(&render::render_text(p, style_out(s)));
+        crate::scoped::print_plan(s, p);
     }
 }
 
@@ -708,7 +730,9 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         events::enable();
     }
     if let Some(file) = &args.plan_file {
+        crate::scoped::refuse_with_saved_plan(&args.scope)?;
         let p = read_plan_file(file)?;
+        crate::scoped::warn_partial(s, &p);
         let _lock = acquire(s, "strata apply")?;
         let lf = read_lockfile(s, &p.stack)?;
         let cloud = connect(s, Some(p.region.clone())).await?;
@@ -739,13 +763,14 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     let _lock = acquire(s, "strata apply")?;
     let cloud = connect(s, region).await?;
     let mut lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let (p, live) = make_plan(
+    let (p, live) = make_plan_scoped(
         s,
         &loaded,
         &cloud,
         lf.as_ref(),
         Mode::Apply,
         args.adopt_foreign,
+        &args.scope.scope(),
     )
     .await?;
     // What this read found is not looked for again if it goes missing (`read::unsettled`); the
@@ -797,13 +822,18 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     let _lock = acquire(s, "strata destroy")?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(s, &loaded.stack.name.value)?;
-    let (p, _) = make_plan(
+    let scope = plan::Scope {
+        targets: args.targets.clone(),
+        ..plan::Scope::default()
+    };
+    let (p, _) = make_plan_scoped(
         s,
         &loaded,
         &cloud,
         lf.as_ref(),
         Mode::Destroy,
         args.adopt_foreign,
+        &scope,
     )
     .await?;
     announce(s, &p, "destroy");
@@ -821,7 +851,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     run_plan(s, &cloud, &p, lf, run).await
 }
 
-fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
+pub(crate) fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
     let lock = StackLock::acquire(&s.lockfile, command)?;
     if let Some(h) = &lock.took_over {
         ui::note(
@@ -930,7 +960,7 @@ fn svg(dot: &str) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
+pub(crate) fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
     lockfile::read(&s.lockfile)?.ok_or_else(|| {
         Failure::new(format!("there is no lockfile at {}", s.lockfile.display()))
             .help("run `strata apply` first, or point --lockfile at the stack's lockfile")
@@ -988,6 +1018,13 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 "attributes": r.attributes,
             });
             ui::outln(&serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        // lib.rs sends these to `state_edit`, which changes the lockfile under the stack lock.
+        StateCommand::Rm { name } => return crate::state_edit::rm(s, name),
+        StateCommand::Mv { .. } => {
+            return Err(Failure::new(
+                "`strata state mv` runs through `state_edit::mv`",
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,8 +8,11 @@ mod args;
 mod commands;
 mod events;
 mod fail;
+mod import;
+mod scoped;
 mod settings;
 mod signals;
+mod state_edit;
 mod sweep;
 mod ui;
 
@@ -70,7 +73,9 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
         Command::Cost { json } => commands::cost_cmd(s, *json),
+        Command::State(args::StateCommand::Mv { old, new }) => state_edit::mv(s, old, new).await,
         Command::State(c) => commands::state_cmd(s, c),
+        Command::Import { name, id } => import::import_cmd(s, name, id).await,
         Command::Output { name, json, raw } => {
             commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
         }

@@ -24,6 +24,10 @@ use crate::lockfile::{LockedResource, Lockfile, PendingKind};
 use crate::provider::{LINEAGE_TAG, LiveResource, NAME_TAG, STACK_TAG};
 use crate::value::{self, Attrs};
 
+pub mod scope;
+
+pub use scope::Scope;
+
 /// The plan format version, bumped on incompatible changes (docs/plan-format.md).
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
@@ -117,6 +121,8 @@ pub enum Reason {
     Gone,
     /// A field it cannot change in place takes its value from a new or replaced resource.
     DependencyReplaced,
+    /// `--replace NAME` asked for it.
+    ReplaceRequested,
     /// Nothing to do.
     UpToDate,
 }
@@ -317,11 +323,18 @@ pub struct Plan {
     /// attributes): applying it needs them again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_variables: Vec<String>,
+    /// What the command line narrowed or forced (`--target`, `--replace`, `--refresh-only`):
+    /// a saved plan carries it, so that applying it does what was planned.
+    #[serde(default, skip_serializing_if = "Scope::is_empty")]
+    pub scope: Scope,
 }
 
 impl Plan {
+    /// Whether applying it changes anything: in AWS, or, for `--refresh-only`, in the lockfile
+    /// (a recorded value that differs from the live one).
     pub fn has_changes(&self) -> bool {
         self.actions.iter().any(Action::is_change)
+            || (self.scope.refresh_only && self.actions.iter().any(|a| !a.changes.is_empty()))
     }
 }
 
@@ -943,8 +956,18 @@ pub fn topo_order(names: &[String], deps: &HashMap<String, Vec<String>>) -> Vec<
 
 /// Makes the plan.
 pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    plan_scoped(input, &Scope::default())
+}
+
+/// Makes the plan as `scope` narrows or forces it: the resources `scope.replace` names are
+/// replaced whether or not a field forces it; with targets, only their actions are kept
+/// ([`scope::reach`]); a refresh keeps no change to AWS ([`scope::narrow`]). What a narrowed
+/// plan leaves out cannot stop it (`prevent_destroy`, deletion protection).
+pub fn plan_scoped(input: PlanInput<'_>, sc: &Scope) -> Result<Plan, PlanError> {
     let empty = BTreeMap::new();
     let mut p = Planner::new(input, &empty);
+    p.replace = sc.replace.iter().cloned().collect();
+    p.guarded = scope::guarded(sc, input.mode, input.desired, input.lockfile);
     if !input.adopt_foreign {
         let foreign = p.foreign();
         if !foreign.is_empty() {
@@ -960,6 +983,13 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         Mode::Destroy => p.plan_destroy()?,
     }
     p.plan_leftovers();
+    let left_out = scope::narrow(
+        &mut p.actions,
+        sc,
+        input.mode,
+        input.desired,
+        input.lockfile,
+    );
     check_deletion_protection(&p.actions)?;
     let Planner {
         desired,
@@ -972,8 +1002,33 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     } = p;
     let actions = order_actions(actions, desired);
     let outputs = plan_outputs(desired, &actions, locked, &currents);
+    let summary = summarize(&actions);
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        strata_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan_id: input.plan_id.to_string(),
+        stack: desired.stack.clone(),
+        region: desired.region.clone(),
+        mode,
+        lockfile: lockfile.map(|l| LockRef {
+            lineage: l.lineage.clone(),
+            serial: l.serial,
+        }),
+        actions,
+        outputs,
+        summary,
+        sensitive_variables: Vec::new(),
+        scope: Scope {
+            left_out,
+            ..sc.clone()
+        },
+    })
+}
+
+/// The counts of the summary line.
+pub fn summarize(actions: &[Action]) -> Summary {
     let mut summary = Summary::default();
-    for a in &actions {
+    for a in actions {
         match a.action {
             ActionKind::Create { .. } => summary.add += 1,
             ActionKind::Update => summary.change += 1,
@@ -992,22 +1047,7 @@ pub fn plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             ActionKind::NoOp { .. } => {}
         }
     }
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        strata_version: env!("CARGO_PKG_VERSION").to_string(),
-        plan_id: input.plan_id.to_string(),
-        stack: desired.stack.clone(),
-        region: desired.region.clone(),
-        mode,
-        lockfile: lockfile.map(|l| LockRef {
-            lineage: l.lineage.clone(),
-            serial: l.serial,
-        }),
-        actions,
-        outputs,
-        summary,
-        sensitive_variables: Vec::new(),
-    })
+    summary
 }
 
 /// What the planner's steps share: the inputs, their indexes, and what has been decided so
@@ -1035,6 +1075,10 @@ struct Planner<'a> {
     /// What each resource planned so far will expose, for references.
     known: HashMap<String, Known>,
     actions: Vec<Action>,
+    /// The resources `--replace` names.
+    replace: BTreeSet<String>,
+    /// The names a narrowed plan keeps, whose `prevent_destroy` may refuse it (`None`: all).
+    guarded: Option<BTreeSet<String>>,
 }
 
 impl<'a> Planner<'a> {
@@ -1135,6 +1179,8 @@ impl<'a> Planner<'a> {
             claimed,
             known: HashMap::new(),
             actions: Vec::new(),
+            replace: BTreeSet::new(),
+            guarded: None,
         }
     }
 
@@ -1190,12 +1236,17 @@ impl<'a> Planner<'a> {
         out
     }
 
+    /// Whether the plan keeps `name`'s actions, so that its `prevent_destroy` refuses them.
+    fn guards(&self, name: &str) -> bool {
+        self.guarded.as_ref().is_none_or(|g| g.contains(name))
+    }
+
     /// Destroy: every recorded resource that exists is deleted, the others forgotten.
     fn plan_destroy(&mut self) -> Result<(), PlanError> {
         for (name, rec) in self.locked {
             match self.currents.get(name.as_str()) {
                 Some(c) => {
-                    if rec.prevent_destroy {
+                    if rec.prevent_destroy && self.guards(name) {
                         return Err(PlanError::PreventDestroy {
                             name: name.clone(),
                             what: "destroy",
@@ -1438,7 +1489,8 @@ impl<'a> Planner<'a> {
         if !owning.owns(cur.live, &res.name) {
             put_back_ownership(&mut changes, owning, res, cur.live, &resolved.attrs);
         }
-        let replace = changes.iter().any(|c| c.forces_replacement);
+        let requested = self.replace.contains(&res.name);
+        let replace = requested || changes.iter().any(|c| c.forces_replacement);
         if replace && !ignore.is_empty() {
             // A new copy takes the documents' values, ignored ones included.
             changes = diff_fields(res.kind, resolved, &cur.live.attrs, recorded_attrs, ignore);
@@ -1480,13 +1532,14 @@ impl<'a> Planner<'a> {
                 (ActionKind::Adopt, reason)
             }
         } else if replace {
-            let dependency = changes
-                .iter()
-                .filter(|c| c.forces_replacement)
-                .all(|c| c.unknown);
+            let forced: Vec<&FieldChange> =
+                changes.iter().filter(|c| c.forces_replacement).collect();
+            let dependency = !forced.is_empty() && forced.iter().all(|c| c.unknown);
             (
                 replacement(),
-                if dependency {
+                if requested && forced.is_empty() {
+                    Reason::ReplaceRequested
+                } else if dependency {
                     Reason::DependencyReplaced
                 } else {
                     Reason::Changed
@@ -1505,7 +1558,7 @@ impl<'a> Planner<'a> {
             (ActionKind::Update, Reason::Changed)
         };
 
-        if replace && res.lifecycle.prevent_destroy {
+        if replace && res.lifecycle.prevent_destroy && self.guards(&res.name) {
             return Err(PlanError::PreventDestroy {
                 name: res.name.clone(),
                 what: "replace",
@@ -1569,7 +1622,7 @@ impl<'a> Planner<'a> {
             }
             match self.currents.get(name.as_str()) {
                 Some(c) => {
-                    if rec.prevent_destroy {
+                    if rec.prevent_destroy && self.guards(name) {
                         return Err(PlanError::PreventDestroy {
                             name: name.clone(),
                             what: "delete",

@@ -73,6 +73,7 @@ fn header(plan: &Plan, changes: &[&Action]) -> String {
         plan.stack, plan.region
     );
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
+    scope_note(&mut out, plan);
     let gone: Vec<&&Action> = changes.iter().filter(|a| destructive(a)).collect();
     if !gone.is_empty() {
         let _ = writeln!(
@@ -88,6 +89,28 @@ fn header(plan: &Plan, changes: &[&Action]) -> String {
     drift(&mut out, changes);
     set_elsewhere(&mut out, plan);
     out
+}
+
+/// A targeted plan is partial; a refresh changes nothing in AWS.
+fn scope_note(out: &mut String, plan: &Plan) {
+    let sc = &plan.scope;
+    if !sc.targets.is_empty() {
+        let names: Vec<String> = sc.targets.iter().map(|t| format!("`{t}`")).collect();
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> A partial plan (`--target {}`): {} change(s) to other resources \
+             left out.\n",
+            names.join(", "),
+            sc.left_out
+        );
+    }
+    if sc.refresh_only {
+        let _ = writeln!(
+            out,
+            "> [!NOTE]\n> Refresh only: apply records the live values in the state and changes \
+             nothing in AWS.\n"
+        );
+    }
 }
 
 /// Changes made outside strata, in their own section.

@@ -88,6 +88,9 @@ fn headline(a: &Action) -> String {
         (ActionKind::Replace(_), Reason::DependencyReplaced) => {
             "must be replaced, because it depends on a new or replaced resource".to_string()
         }
+        (ActionKind::Replace(_), Reason::ReplaceRequested) => {
+            "will be replaced, as --replace asks".to_string()
+        }
         (ActionKind::Replace(_), Reason::FoundByTag | Reason::InterruptedCreate) => {
             "was found by its tags and must be replaced".to_string()
         }
@@ -723,6 +726,7 @@ mod tests {
                 ..Summary::default()
             },
             sensitive_variables: vec![],
+            scope: Default::default(),
         }
     }
 
