@@ -637,6 +637,7 @@ fn ownership_marks_go_after_the_text_and_come_back_off() {
         stack: "web",
         name: "oac",
         lineage: "9e2a",
+        expires: None,
     };
     let t = marked("for the site", owner);
     assert_eq!(t, "for the site [strata stack=web name=oac lineage=9e2a]");

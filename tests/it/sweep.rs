@@ -129,3 +129,30 @@ async fn a_blocker_that_stays_ends_the_sweep_with_a_report_naming_what_is_left()
     assert_eq!(out.status.code(), Some(0), "{}", failure(&out));
     assert_eq!(owned_at(&s.endpoint, &s.name).await, vec![]);
 }
+
+/// `apply --ttl 1s` tags the stack's resources with `strata:expires`; once it passed,
+/// `sweep --expired` lists the stack (exit 2) and not a stack without an expiry, and with
+/// --confirm sweeps it; the plan of a stack with an expiry shows no change for the tag.
+#[tokio::test]
+async fn an_expired_lab_is_listed_and_swept_and_one_without_expiry_is_never_listed() {
+    let lab = Stack::new("ttl", &NEIGHBOUR.replace("10.77.0.0/16", "10.81.0.0/16"));
+    let out = lab.expect(0, &["apply", "--auto-approve", "--ttl", "1s"]);
+    assert!(stderr(&out).contains("Expires: "), "{}", stderr(&out));
+    let keep = Stack::new("keep", &NEIGHBOUR.replace("10.77.0.0/16", "10.82.0.0/16"));
+    keep.expect(0, &["apply", "--auto-approve"]);
+    // The expiry is no change: the next plan is empty.
+    lab.expect(0, &["plan", "--detailed-exitcode"]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+
+    let listed = lab.run(&["sweep", "--expired"]);
+    assert_eq!(listed.status.code(), Some(2), "{}", failure(&listed));
+    let table = crate::support::stdout(&listed);
+    assert!(table.contains(&lab.name), "{table}");
+    assert!(!table.contains(&keep.name), "{table}");
+
+    let swept = lab.run(&["sweep", "--expired", "--confirm"]);
+    assert_eq!(swept.status.code(), Some(0), "{}", failure(&swept));
+    assert_eq!(owned_at(&lab.endpoint, &lab.name).await, vec![]);
+    assert_eq!(owned_at(&keep.endpoint, &keep.name).await.len(), 1);
+    keep.expect(0, &["destroy", "--auto-approve"]);
+}

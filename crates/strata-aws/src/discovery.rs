@@ -181,3 +181,34 @@ pub async fn tagged_ids(
         _ => Ok(None),
     }
 }
+
+/// Every resource of the region carrying the tag `key` (any value), with all its tags:
+/// `GetResources`, all pages (`strata sweep --expired` looks for `strata:expires`).
+pub async fn tagged_with(
+    cx: &Ctx,
+    key: &str,
+) -> Result<Vec<(String, Vec<(String, String)>)>, ProviderError> {
+    use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let client = cx
+        .client::<aws_sdk_resourcegroupstagging::Client>()
+        .retrying;
+    let mut out = Vec::new();
+    let mut pages = client
+        .get_resources()
+        .tag_filters(TagFilter::builder().key(key).build())
+        .resources_per_page(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws("tagging:GetResources"))?;
+        for m in page.resource_tag_mapping_list() {
+            let tags = m
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            out.push((m.resource_arn().unwrap_or_default().to_string(), tags));
+        }
+    }
+    Ok(out)
+}

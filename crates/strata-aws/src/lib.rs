@@ -114,6 +114,14 @@ impl AwsProvider {
     pub fn budget_waited_ms(&self) -> u64 {
         self.cx.clients.waited_ms()
     }
+
+    /// Every resource of the region carrying the tag `key`, as (ARN, its tags).
+    pub async fn tagged_with(
+        &self,
+        key: &str,
+    ) -> Result<Vec<(String, Vec<(String, String)>)>, ProviderError> {
+        discovery::tagged_with(&self.cx, key).await
+    }
 }
 
 fn unknown_kind(kind: &str) -> ProviderError {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use strata_engine::provider::{CreateRequest, LiveResource, Owner};
 use strata_engine::value::Attrs;
 
-pub use strata_engine::provider::{LINEAGE_TAG, NAME_TAG, STACK_TAG};
+pub use strata_engine::provider::{EXPIRES_TAG, LINEAGE_TAG, NAME_TAG, STACK_TAG};
 
 /// The user's tags from the desired attributes.
 pub fn desired_tags(attrs: &Attrs) -> BTreeMap<String, String> {
@@ -94,6 +94,8 @@ pub fn split<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Value, 
             STACK_TAG => own.stack = Some(v.to_string()),
             NAME_TAG => own.name = Some(v.to_string()),
             LINEAGE_TAG => own.lineage = Some(v.to_string()),
+            // The stack's expiry: neither the user's nor ownership (`strata sweep --expired`).
+            EXPIRES_TAG => {}
             _ => {
                 user.insert(k.to_string(), Value::String(v.to_string()));
             }

@@ -228,6 +228,10 @@ pub struct ApplyArgs {
     /// (docs/events.md, schemas/events.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// A lab's lifetime, e.g. `8h`: every resource is tagged `strata:expires` (now + TTL, UTC),
+    /// moved by each apply with --ttl; `strata sweep --expired` finds the stack after that.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub ttl: Option<std::time::Duration>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }
@@ -243,8 +247,20 @@ pub struct WaitArgs {
 pub struct SweepArgs {
     /// The stack whose resources to delete: those tagged `strata:stack=NAME` (exactly) that
     /// also carry a `strata:name` tag.
-    #[arg(long, value_name = "NAME")]
-    pub stack: String,
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "expired",
+        conflicts_with = "expired"
+    )]
+    pub stack: Option<String>,
+    /// Instead of one stack: list the stacks of the region whose `strata:expires` (`apply
+    /// --ttl`) has passed; exit 0 when none has, 2 when some have and --confirm is not given.
+    #[arg(long)]
+    pub expired: bool,
+    /// With --expired: sweep the expired stacks.
+    #[arg(long, requires = "expired")]
+    pub confirm: bool,
     #[command(flatten)]
     pub rounds: SweepRounds,
 }

@@ -21,7 +21,7 @@ use crate::args::{
 };
 use crate::fail::Failure;
 use crate::settings::Settings;
-use crate::{events, signals, ui};
+use crate::{events, expiry, signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
 pub fn load(s: &Settings) -> Result<Loaded, Failure> {
@@ -515,6 +515,8 @@ struct RunOpts<'a> {
     secrets: Secrets,
     /// Wait until new resources are usable (`--no-wait` clears it).
     wait: bool,
+    /// The stack's expiry (`apply --ttl`).
+    expires: Option<String>,
 }
 
 async fn run_plan(
@@ -534,6 +536,7 @@ async fn run_plan(
         lockfile_path: s.lockfile.clone(),
         secrets: run.secrets,
         wait: run.wait,
+        expires: run.expires.clone(),
     };
     let started = std::time::Instant::now();
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
@@ -550,6 +553,11 @@ async fn run_plan(
     }
     if let Some(path) = run.timings {
         write_timings(s, path, &outcome, run.parallelism, started.elapsed())?;
+    }
+    if let Some(expires) = &run.expires
+        && outcome.success()
+    {
+        expiry::move_expiry(s, cloud, &outcome.lockfile, expires).await;
     }
     finish(s, p, &outcome)
 }
@@ -729,6 +737,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
     if args.json {
         events::enable();
     }
+    let expires = args.ttl.map(expiry::expires_at);
     if let Some(file) = &args.plan_file {
         crate::scoped::refuse_with_saved_plan(&args.scope)?;
         let p = read_plan_file(file)?;
@@ -755,6 +764,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             timings: args.timings.as_deref(),
             secrets,
             wait: !args.no_wait,
+            expires: expires.clone(),
         };
         return run_plan(s, &cloud, &p, lf, run).await;
     }
@@ -779,6 +789,9 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         read::mark_seen(l, &live);
     }
     announce(s, &p, "apply");
+    if let Some(e) = &expires {
+        expiry::note(s, e);
+    }
     if !p.has_changes() {
         // Still record outputs and refreshed attributes.
         if lf.is_some() {
@@ -787,6 +800,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
                 timings: args.timings.as_deref(),
                 secrets: secrets_of(&loaded),
                 wait: !args.no_wait,
+                expires: expires.clone(),
             };
             return run_plan(s, &cloud, &p, lf, run).await;
         }
@@ -799,6 +813,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         timings: args.timings.as_deref(),
         secrets: secrets_of(&loaded),
         wait: !args.no_wait,
+        expires: expires.clone(),
     };
     run_plan(s, &cloud, &p, lf, run).await
 }
@@ -847,6 +862,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         timings: args.timings.as_deref(),
         secrets: secrets_of(&loaded),
         wait: true,
+        expires: None,
     };
     run_plan(s, &cloud, &p, lf, run).await
 }

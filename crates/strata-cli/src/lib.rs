@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod events;
+mod expiry;
 mod fail;
 mod import;
 mod scoped;
@@ -82,13 +83,17 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Wait(a) => commands::wait_cmd(s, a).await,
         Command::Sweep(a) => {
             let o = sweep::SweepOpts {
-                stack: a.stack.clone(),
+                stack: a.stack.clone().unwrap_or_default(),
                 region: s.region.clone(),
                 auto_approve: a.rounds.auto_approve,
                 parallelism: a.rounds.parallelism,
                 rounds: a.rounds.rounds,
             };
-            sweep::sweep(s, &o).await
+            if a.expired {
+                expiry::sweep_expired(s, a.confirm, &o).await
+            } else {
+                sweep::sweep(s, &o).await
+            }
         }
         Command::ForceUnlock => commands::force_unlock_cmd(s),
         Command::Completions { shell } => {

@@ -201,6 +201,7 @@ pub(crate) async fn retag(
         attrs: &live.attrs,
         changed: &changed,
         wait: true,
+        expires: None,
     };
     use strata_engine::provider::Provider as _;
     cloud

@@ -32,6 +32,7 @@ use crate::settings::Settings;
 use crate::{signals, ui};
 
 /// How a sweep runs.
+#[derive(Debug, Clone)]
 pub struct SweepOpts {
     pub stack: String,
     pub region: Option<String>,
@@ -222,6 +223,7 @@ async fn execute(
         lockfile_path: PathBuf::from(path),
         secrets: Secrets::default(),
         wait: true,
+        expires: None,
     };
     let provider: Arc<dyn strata_engine::provider::Provider> = Arc::new(cloud.provider.clone());
     let mut progress = ui::Progress::new(s);

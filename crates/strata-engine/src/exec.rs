@@ -121,6 +121,8 @@ pub struct ExecOptions {
     /// Wait until new resources are usable (`apply --no-wait` clears it): when false, a create
     /// returns once AWS accepted it and the resource is recorded as converging.
     pub wait: bool,
+    /// The stack's expiry (`apply --ttl`), tagged on what the run creates and updates.
+    pub expires: Option<String>,
 }
 
 /// The lockfile's journal, writing with every secret masked.
@@ -578,6 +580,7 @@ impl<'a, 'r> Coordinator<'a, 'r> {
         let stack = plan.stack.clone();
         let lineage = self.lf.lineage.clone();
         let wait = self.opts.wait && action.wait;
+        let expires = self.opts.expires.clone();
         let calls = Arc::new(crate::provider::OpCalls::default());
         self.op_calls.insert(i, calls.clone());
         tokio::spawn(crate::provider::OP_CALLS.scope(calls, async move {
@@ -592,6 +595,7 @@ impl<'a, 'r> Coordinator<'a, 'r> {
                 stack: &stack,
                 lineage: &lineage,
                 wait,
+                expires: expires.as_deref(),
             };
             let r = match run_op(&*provider, call, &progress).await {
                 Ok(Some(mut live)) if step != Step::Delete => {
@@ -812,6 +816,7 @@ struct Call<'a> {
     lineage: &'a str,
     /// Wait until a new resource is usable.
     wait: bool,
+    expires: Option<&'a str>,
 }
 
 /// What one operation sends.
@@ -933,6 +938,7 @@ async fn run_op(
         stack,
         lineage,
         wait,
+        expires,
     } = call;
     match step {
         Step::Create => provider
@@ -946,6 +952,7 @@ async fn run_op(
                     token,
                     replacing: action.id.as_deref(),
                     wait,
+                    expires,
                 },
                 progress,
             )
@@ -967,6 +974,7 @@ async fn run_op(
                         attrs,
                         changed,
                         wait,
+                        expires,
                     },
                     progress,
                 )

@@ -16,6 +16,10 @@ pub const NAME_TAG: &str = "strata:name";
 /// The ownership tag naming the lineage of the lockfile whose run created the resource: two
 /// lockfiles of one stack (two directories, a lost lockfile) never take each other's resources.
 pub const LINEAGE_TAG: &str = "strata:lineage";
+/// When a lab's stack expires (`apply --ttl`), RFC 3339 in UTC: `strata sweep --expired` finds
+/// the stacks whose time has passed. Not an ownership tag: strata never reads it as the
+/// stack's or the user's.
+pub const EXPIRES_TAG: &str = "strata:expires";
 
 /// A resource as it exists in the cloud. Build it with [`LiveResource::new`] and
 /// [`LiveResource::owned_by`], so that a new ownership field reaches every kind.
@@ -90,16 +94,22 @@ pub struct Owner<'a> {
     pub stack: &'a str,
     pub name: &'a str,
     pub lineage: &'a str,
+    /// The stack's expiry (`apply --ttl`), set as [`EXPIRES_TAG`] beside the ownership tags.
+    pub expires: Option<&'a str>,
 }
 
 impl Owner<'_> {
-    /// The tags, by name.
-    pub fn tags(&self) -> [(&'static str, &str); 3] {
-        [
+    /// The tags, by name: the ownership tags, and the expiry when there is one.
+    pub fn tags(&self) -> Vec<(&'static str, &str)> {
+        let mut tags = vec![
             (STACK_TAG, self.stack),
             (NAME_TAG, self.name),
             (LINEAGE_TAG, self.lineage),
-        ]
+        ];
+        if let Some(e) = self.expires {
+            tags.push((EXPIRES_TAG, e));
+        }
+        tags
     }
 }
 
@@ -179,6 +189,8 @@ pub struct CreateRequest<'a> {
     /// `lifecycle.wait: false`), the create returns once AWS accepted it, the resource marked
     /// [`converging`](LiveResource::converging).
     pub wait: bool,
+    /// The stack's expiry, set as [`EXPIRES_TAG`] (`apply --ttl`).
+    pub expires: Option<&'a str>,
 }
 
 impl CreateRequest<'_> {
@@ -188,6 +200,7 @@ impl CreateRequest<'_> {
             stack: self.stack,
             name: self.name,
             lineage: self.lineage,
+            expires: self.expires,
         }
     }
 }
@@ -210,6 +223,8 @@ pub struct UpdateRequest<'a> {
     /// Whether to wait until the change is usable (`--no-wait` and `lifecycle.wait` off: a
     /// change that takes minutes, such as a CloudFront distribution's, is recorded converging).
     pub wait: bool,
+    /// The stack's expiry, set as [`EXPIRES_TAG`] (`apply --ttl`).
+    pub expires: Option<&'a str>,
 }
 
 impl UpdateRequest<'_> {
@@ -219,6 +234,7 @@ impl UpdateRequest<'_> {
             stack: self.stack,
             name: self.name,
             lineage: self.lineage,
+            expires: self.expires,
         }
     }
 }

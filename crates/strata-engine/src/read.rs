@@ -335,6 +335,7 @@ mod tests {
                 stack: "s",
                 name: "vpc",
                 lineage: &lf.lineage.clone(),
+                expires: None,
             },
         );
         assert!(!unsettled(&lf, std::slice::from_ref(&live)));

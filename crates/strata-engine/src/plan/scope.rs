@@ -346,6 +346,7 @@ mod tests {
                 stack: "lab",
                 name,
                 lineage: &lf.lineage,
+                expires: None,
             };
             live.push(LiveResource::new(kind, id, attrs(a)).owned_by(owner));
         }

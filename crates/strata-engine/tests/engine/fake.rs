@@ -305,6 +305,7 @@ impl Env {
             lockfile_path: self.lock_path(),
             secrets: strata_engine::secret::Secrets::default(),
             wait: true,
+            expires: None,
         };
         let provider: Arc<dyn Provider> = Arc::new(self.cloud.clone());
         exec::execute(p, provider, lf, &opts, rx, &mut Quiet(Vec::new()))

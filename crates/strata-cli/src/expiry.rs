@@ -1,0 +1,167 @@
+//! Lab expiry: `apply --ttl 8h` tags every resource the run creates or updates with
+//! `strata:expires` (RFC 3339, UTC) and, once the apply succeeded, moves the tag on every other
+//! resource the lockfile records; `strata sweep --expired` lists the stacks of the region whose
+//! time has passed and, with `--confirm`, sweeps them.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use strata_engine::lockfile::Lockfile;
+use strata_engine::provider::{
+    EXPIRES_TAG, NAME_TAG, Progress, Provider as _, STACK_TAG, UpdateRequest,
+};
+
+use crate::commands::{Cloud, connect};
+use crate::fail::Failure;
+use crate::settings::Settings;
+use crate::sweep::{SweepOpts, sweep};
+use crate::ui;
+
+/// When a stack applied now with `--ttl ttl` expires.
+pub fn expires_at(ttl: Duration) -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now() + ttl).to_string()
+}
+
+/// The note a plan or an apply shows with `--ttl`.
+pub fn note(s: &Settings, expires: &str) {
+    ui::note(
+        s,
+        &format!(
+            "Expires: {expires} (strata:expires on every resource, moved by each apply with \
+             --ttl); `strata sweep --expired` lists the stacks whose time has passed."
+        ),
+    );
+}
+
+/// Moves `strata:expires` on every resource the lockfile records that carries tags, through
+/// the kind's update of its tags; a resource that refuses is named and left as it is.
+pub async fn move_expiry(s: &Settings, cloud: &Cloud, lf: &Lockfile, expires: &str) {
+    let changed = ["tags".to_string()];
+    let mut failed = Vec::new();
+    for (name, r) in &lf.resources {
+        if !crate::state_edit::has_tags(&r.kind) {
+            continue;
+        }
+        let req = UpdateRequest {
+            kind: &r.kind,
+            name,
+            stack: &lf.stack,
+            lineage: &lf.lineage,
+            id: &r.id,
+            prior: &r.attributes,
+            attrs: &r.attributes,
+            changed: &changed,
+            wait: false,
+            expires: Some(expires),
+        };
+        if let Err(e) = cloud.provider.update(req, &Progress::none()).await {
+            failed.push(format!("{name} ({e})"));
+        }
+    }
+    if !failed.is_empty() {
+        ui::note(
+            s,
+            &format!(
+                "Could not move the expiry on: {}. `strata sweep --expired` goes by the latest \
+                 expiry among a stack's resources.",
+                failed.join(", ")
+            ),
+        );
+    }
+}
+
+/// A stack found by its expiry tags.
+struct Expiring {
+    /// The latest `strata:expires` among its resources.
+    expires: String,
+    resources: usize,
+}
+
+/// `strata sweep --expired [--confirm]`: exit 0 when nothing expired, 2 when expired stacks
+/// were found and not deleted, else the sweeps' outcome.
+pub async fn sweep_expired(
+    s: &Settings,
+    confirm: bool,
+    o: &SweepOpts,
+) -> Result<ExitCode, Failure> {
+    let cloud = connect(s, o.region.clone()).await?;
+    let found =
+        cloud.provider.tagged_with(EXPIRES_TAG).await.map_err(|e| {
+            Failure::provider(Some("listing the resources with an expiry failed"), &e)
+        })?;
+    let stacks = by_stack(&found);
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    // RFC 3339 in UTC with seconds compares as text.
+    let expired: Vec<(&String, &Expiring)> =
+        stacks.iter().filter(|(_, e)| e.expires < now).collect();
+    if expired.is_empty() {
+        ui::note(s, &format!("No stack in {} has expired.", cloud.region));
+        return Ok(ExitCode::SUCCESS);
+    }
+    ui::outln("STACK\tREGION\tEXPIRED SINCE\tRESOURCES");
+    for (stack, e) in &expired {
+        ui::outln(&format!(
+            "{stack}\t{}\t{}\t{}",
+            cloud.region, e.expires, e.resources
+        ));
+    }
+    if !confirm {
+        ui::note(
+            s,
+            &format!(
+                "{} expired stack(s); nothing was deleted. `strata sweep --expired --confirm` \
+                 sweeps them.",
+                expired.len()
+            ),
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let mut code = ExitCode::SUCCESS;
+    for (stack, _) in expired {
+        let one = SweepOpts {
+            stack: stack.clone(),
+            region: Some(cloud.region.clone()),
+            auto_approve: true,
+            parallelism: o.parallelism,
+            rounds: o.rounds,
+        };
+        match sweep(s, &one).await {
+            Ok(c) if c == ExitCode::SUCCESS => {}
+            Ok(c) => code = c,
+            Err(f) => {
+                if !f.reported {
+                    ui::error(s, &f.message, f.help.as_deref());
+                }
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// The resources carrying both ownership tags and an expiry, by stack.
+fn by_stack(found: &[(String, Vec<(String, String)>)]) -> BTreeMap<String, Expiring> {
+    let mut stacks: BTreeMap<String, Expiring> = BTreeMap::new();
+    for (_, tags) in found {
+        let get = |k: &str| {
+            tags.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let (Some(stack), Some(_), Some(expires)) =
+            (get(STACK_TAG), get(NAME_TAG), get(EXPIRES_TAG))
+        else {
+            continue;
+        };
+        let e = stacks.entry(stack).or_insert(Expiring {
+            expires: String::new(),
+            resources: 0,
+        });
+        e.resources += 1;
+        if expires > e.expires {
+            e.expires = expires;
+        }
+    }
+    stacks
+}
