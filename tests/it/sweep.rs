@@ -130,14 +130,28 @@ async fn a_blocker_that_stays_ends_the_sweep_with_a_report_naming_what_is_left()
     assert_eq!(owned_at(&s.endpoint, &s.name).await, vec![]);
 }
 
-/// `apply --ttl 1s` tags the stack's resources with `strata:expires`; once it passed,
+/// `apply --ttl 1s` (or `lifetime: 1s`) tags the stack's resources with `strata:expires`; once it passed,
 /// `sweep --expired` lists the stack (exit 2) and not a stack without an expiry, and with
 /// --confirm sweeps it; the plan of a stack with an expiry shows no change for the tag.
 #[tokio::test]
 async fn an_expired_lab_is_listed_and_swept_and_one_without_expiry_is_never_listed() {
-    let lab = Stack::new("ttl", &NEIGHBOUR.replace("10.77.0.0/16", "10.81.0.0/16"));
+    // `--ttl` wins over the documents' `lifetime:`.
+    let lab = Stack::new(
+        "ttl",
+        &NEIGHBOUR
+            .replace("10.77.0.0/16", "10.81.0.0/16")
+            .replace("region: us-east-1", "region: us-east-1\nlifetime: 1h"),
+    );
     let out = lab.expect(0, &["apply", "--auto-approve", "--ttl", "1s"]);
     assert!(stderr(&out).contains("Expires: "), "{}", stderr(&out));
+    // `lifetime:` alone.
+    let life = Stack::new(
+        "life",
+        &NEIGHBOUR
+            .replace("10.77.0.0/16", "10.83.0.0/16")
+            .replace("region: us-east-1", "region: us-east-1\nlifetime: 1s"),
+    );
+    life.expect(0, &["apply", "--auto-approve"]);
     let keep = Stack::new("keep", &NEIGHBOUR.replace("10.77.0.0/16", "10.82.0.0/16"));
     keep.expect(0, &["apply", "--auto-approve"]);
     // The expiry is no change: the next plan is empty.
@@ -148,11 +162,13 @@ async fn an_expired_lab_is_listed_and_swept_and_one_without_expiry_is_never_list
     assert_eq!(listed.status.code(), Some(2), "{}", failure(&listed));
     let table = crate::support::stdout(&listed);
     assert!(table.contains(&lab.name), "{table}");
+    assert!(table.contains(&life.name), "{table}");
     assert!(!table.contains(&keep.name), "{table}");
 
     let swept = lab.run(&["sweep", "--expired", "--confirm"]);
     assert_eq!(swept.status.code(), Some(0), "{}", failure(&swept));
     assert_eq!(owned_at(&lab.endpoint, &lab.name).await, vec![]);
+    assert_eq!(owned_at(&life.endpoint, &life.name).await, vec![]);
     assert_eq!(owned_at(&keep.endpoint, &keep.name).await.len(), 1);
     keep.expect(0, &["destroy", "--auto-approve"]);
 }

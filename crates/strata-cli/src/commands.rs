@@ -769,6 +769,11 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         return run_plan(s, &cloud, &p, lf, run).await;
     }
     let loaded = load(s)?;
+    // `--ttl` wins over the documents' `lifetime:`.
+    let expires = expires.or_else(|| {
+        let lifetime = loaded.stack.lifetime.as_ref()?;
+        strata_model::stack::parse_lifetime(&lifetime.value).map(expiry::expires_at)
+    });
     let region = decide_region(s, &loaded)?;
     let _lock = acquire(s, "strata apply")?;
     let cloud = connect(s, region).await?;

@@ -25,6 +25,7 @@ pub use variables::VarInputs;
 pub const TOP_LEVEL_KEYS: &[&str] = &[
     "stack",
     "region",
+    "lifetime",
     "default_tags",
     "variables",
     "resources",
@@ -162,6 +163,7 @@ fn read_source(
 struct FileParts {
     stack: Option<Node>,
     region: Option<Node>,
+    lifetime: Option<Node>,
     default_tags: Option<Node>,
     variables: Vec<(Node, Node)>,
     resources: Vec<(Node, Node)>,
@@ -205,6 +207,7 @@ fn split_file(root: &Node, diags: &mut Diagnostics) -> FileParts {
         match k.as_str().unwrap_or_default() {
             "stack" => parts.stack = Some(v.clone()),
             "region" => parts.region = Some(v.clone()),
+            "lifetime" => parts.lifetime = Some(v.clone()),
             "default_tags" => parts.default_tags = Some(v.clone()),
             "variables" => parts.variables = mapping_entries(v, "variables", diags),
             "resources" => parts.resources = mapping_entries(v, "resources", diags),
@@ -622,12 +625,14 @@ fn load_into(
     // 4. Stack-wide settings, which must agree between files.
     let mut stack_name: Option<Spanned<String>> = None;
     let mut region: Option<Spanned<String>> = None;
+    let mut lifetime: Option<Spanned<String>> = None;
     let mut default_tags = Tags::default();
     let ctx = DeContext::new("the document");
     for part in &parts {
         for (node, slot, what) in [
             (&part.stack, &mut stack_name, "stack"),
             (&part.region, &mut region, "region"),
+            (&part.lifetime, &mut lifetime, "lifetime"),
         ] {
             let Some(node) = node else { continue };
             match from_node::<Spanned<String>>(node, &ctx) {
@@ -803,9 +808,22 @@ fn load_into(
         });
         return None;
     };
+    if let Some(l) = &lifetime
+        && crate::stack::parse_lifetime(&l.value).is_none()
+    {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_value",
+                format!("`lifetime: {}` is not a duration", l.value),
+            )
+            .at(l.span, "not a duration")
+            .help("write a number and a unit: `45m`, `8h`, `2d`"),
+        );
+    }
     let stack = Stack {
         name,
         region,
+        lifetime,
         default_tags,
         resources,
         outputs,

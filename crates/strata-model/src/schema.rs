@@ -85,6 +85,11 @@ pub fn document_schema() -> String {
                 "type": "string",
                 "description": "The AWS region, e.g. us-east-1. Defaults to --region, then AWS_REGION."
             },
+            "lifetime": {
+                "type": "string",
+                "description": "A lab's lifetime, e.g. 8h: each apply tags the stack's resources to expire that long after it (strata:expires); strata sweep --expired finds the stack after that. A number and s, m, h or d.",
+                "pattern": "^\\s*[0-9]+\\s*[smhd]\\s*$"
+            },
             "default_tags": tags.to_value(),
             "variables": {
                 "type": "object",

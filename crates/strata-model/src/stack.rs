@@ -169,6 +169,9 @@ pub struct Stack {
     /// The ownership scope: resources are tagged `strata:stack=<name>`.
     pub name: Spanned<String>,
     pub region: Option<Spanned<String>>,
+    /// A lab's lifetime (`lifetime: 8h`): each apply tags the stack's resources to expire that
+    /// long after it (`strata:expires`, as `apply --ttl`).
+    pub lifetime: Option<Spanned<String>>,
     pub default_tags: Tags,
     pub resources: BTreeMap<String, Resource>,
     pub outputs: BTreeMap<String, Output>,
@@ -200,5 +203,48 @@ impl Stack {
         self.resources
             .values()
             .filter_map(|r| T::from_spec(&r.spec).map(|s| (r, s)))
+    }
+}
+
+/// A lifetime as the documents write it: a whole number and a unit, `s`, `m`, `h` or `d`
+/// (`45m`, `8h`, `2d`); `None` for anything else or zero.
+pub fn parse_lifetime(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let unit_at = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = text.split_at(unit_at);
+    let n: u64 = n.parse().ok().filter(|n| *n > 0)?;
+    let secs = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(secs).map(std::time::Duration::from_secs)
+}
+
+#[cfg(test)]
+mod lifetime_tests {
+    use super::parse_lifetime;
+    use std::time::Duration;
+
+    #[test]
+    fn lifetimes_are_a_number_and_a_unit() {
+        assert_eq!(parse_lifetime("8h"), Some(Duration::from_secs(8 * 3600)));
+        assert_eq!(parse_lifetime("45m"), Some(Duration::from_secs(45 * 60)));
+        assert_eq!(parse_lifetime("2d"), Some(Duration::from_secs(2 * 86_400)));
+        assert_eq!(parse_lifetime(" 30 s "), Some(Duration::from_secs(30)));
+        for bad in [
+            "",
+            "8",
+            "h",
+            "0h",
+            "8 hours",
+            "1.5h",
+            "-1h",
+            "99999999999999999999d",
+        ] {
+            assert_eq!(parse_lifetime(bad), None, "{bad}");
+        }
     }
 }

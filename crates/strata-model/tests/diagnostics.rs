@@ -211,7 +211,8 @@ fn examples_load() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&root).expect("examples directory") {
         let path = entry.expect("entry").path();
-        if !path.is_dir() {
+        // Each example stack (examples/ci holds pipelines, not a stack).
+        if !path.join("stack.yaml").is_file() {
             continue;
         }
         seen += 1;
