@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
+use strata_engine::cost;
 use strata_engine::lockfile::Lockfile;
 use strata_engine::provider::{
     EXPIRES_TAG, NAME_TAG, Progress, Provider as _, STACK_TAG, UpdateRequest,
@@ -76,6 +77,8 @@ struct Expiring {
     /// The latest `strata:expires` among its resources.
     expires: String,
     resources: usize,
+    /// The fixed cost per day of the resources priced by their ARN alone.
+    per_day: f64,
 }
 
 /// `strata sweep --expired [--confirm]`: exit 0 when nothing expired, 2 when expired stacks
@@ -99,13 +102,24 @@ pub async fn sweep_expired(
         ui::note(s, &format!("No stack in {} has expired.", cloud.region));
         return Ok(ExitCode::SUCCESS);
     }
-    ui::outln("STACK\tREGION\tEXPIRED SINCE\tRESOURCES");
+    ui::outln("STACK\tREGION\tEXPIRED SINCE\tRESOURCES\tAT LEAST PER DAY");
     for (stack, e) in &expired {
         ui::outln(&format!(
-            "{stack}\t{}\t{}\t{}",
-            cloud.region, e.expires, e.resources
+            "{stack}\t{}\t{}\t{}\t{}",
+            cloud.region,
+            e.expires,
+            e.resources,
+            cost::dollars(e.per_day)
         ));
     }
+    ui::note(
+        s,
+        &format!(
+            "Per day: the NAT gateways, public addresses, load balancers and transit gateway \
+             attachments found ({}); `strata cost` in a stack's directory prices the rest.",
+            cost::basis(&cloud.region)
+        ),
+    );
     if !confirm {
         ui::note(
             s,
@@ -143,7 +157,7 @@ pub async fn sweep_expired(
 /// The resources carrying both ownership tags and an expiry, by stack.
 fn by_stack(found: &[(String, Vec<(String, String)>)]) -> BTreeMap<String, Expiring> {
     let mut stacks: BTreeMap<String, Expiring> = BTreeMap::new();
-    for (_, tags) in found {
+    for (arn, tags) in found {
         let get = |k: &str| {
             tags.iter()
                 .find(|(key, _)| key == k)
@@ -157,8 +171,10 @@ fn by_stack(found: &[(String, Vec<(String, String)>)]) -> BTreeMap<String, Expir
         let e = stacks.entry(stack).or_insert(Expiring {
             expires: String::new(),
             resources: 0,
+            per_day: 0.0,
         });
         e.resources += 1;
+        e.per_day += cost::per_day_of_arn(arn).unwrap_or(0.0);
         if expires > e.expires {
             e.expires = expires;
         }

@@ -244,6 +244,27 @@ fn fargate_service(item: &Item<'_>, items: &[Item<'_>]) -> Option<(String, &'sta
     ))
 }
 
+/// The fixed charge per day of a resource known only by its ARN (a stack found by its tags,
+/// without its attributes): the kinds whose charge needs no attribute. Aurora instances,
+/// Fargate services and interface endpoints need theirs and are not priced this way.
+pub fn per_day_of_arn(arn: &str) -> Option<f64> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let (service, resource) = match parts.as_slice() {
+        ["arn", _, service, _, _, resource] => (*service, *resource),
+        _ => return None,
+    };
+    let per_hour = match (service, resource.split(['/', ':']).next()?) {
+        ("ec2", "natgateway") => price::NAT_GATEWAY_HOUR,
+        ("ec2", "elastic-ip") => price::PUBLIC_IPV4_HOUR,
+        ("ec2", "transit-gateway-attachment") => price::TGW_ATTACHMENT_HOUR,
+        ("elasticloadbalancing", "loadbalancer") if resource.starts_with("loadbalancer/app/") => {
+            price::ALB_HOUR + price::LCU_HOUR
+        }
+        _ => return None,
+    };
+    Some(day(per_hour))
+}
+
 /// Dollars, two decimals.
 pub fn dollars(v: f64) -> String {
     format!("${v:.2}")
@@ -338,6 +359,19 @@ mod tests {
 
     fn attrs(v: Value) -> Attrs {
         v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn resources_known_by_their_arn_alone_are_priced_when_no_attribute_is_needed() {
+        let nat = "arn:aws:ec2:us-east-1:123456789012:natgateway/nat-1";
+        let ip = "arn:aws:ec2:us-east-1:123456789012:elastic-ip/eipalloc-1";
+        let alb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/1";
+        let vpc = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1";
+        assert_eq!(per_day_of_arn(nat).map(dollars).as_deref(), Some("$1.08"));
+        assert_eq!(per_day_of_arn(ip).map(dollars).as_deref(), Some("$0.12"));
+        assert_eq!(per_day_of_arn(alb).map(dollars).as_deref(), Some("$0.73"));
+        assert_eq!(per_day_of_arn(vpc), None);
+        assert_eq!(per_day_of_arn("not an arn"), None);
     }
 
     #[test]
