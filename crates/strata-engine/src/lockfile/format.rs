@@ -254,6 +254,9 @@ pub enum LockfileError {
         lockfile: PathBuf,
         detail: String,
     },
+    /// A remote store refused or failed (its own message and way out).
+    #[error("{message}")]
+    Remote { message: String, help: String },
     /// The journal is not the continuation of this lockfile's snapshot.
     #[error("{path} does not belong to {lockfile}: {detail}")]
     ForeignJournal {
@@ -274,6 +277,7 @@ impl LockfileError {
     pub fn help(&self) -> String {
         match self {
             LockfileError::Io { .. } => "check the path and its permissions".to_string(),
+            LockfileError::Remote { help, .. } => help.clone(),
             LockfileError::NotALockfile(e) => e.help(),
             LockfileError::Corrupt { path, .. } => format!(
                 "strata did not change the file. The previous version is kept at {}: check it with \
@@ -376,7 +380,7 @@ pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
 
 /// The SHA-256 of a snapshot's bytes, in hex: what a journal line names as the snapshot it
 /// extends.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()

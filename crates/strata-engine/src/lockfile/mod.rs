@@ -14,6 +14,7 @@
 mod format;
 mod journal;
 mod lock;
+mod remote;
 
 pub use format::{
     ApplyRecord, DeposedResource, LOCKFILE_VERSION, LockedOutput, LockedResource, Lockfile,
@@ -21,6 +22,7 @@ pub use format::{
 };
 pub use journal::{Edit, Journal, journal_path};
 pub use lock::{Holder, LockError, StackLock, force_unlock, holder_path, now_rfc3339, pid_alive};
+pub use remote::{RemoteState, read_remote, remote_snapshot_name};
 
 #[cfg(test)]
 mod test_support {
