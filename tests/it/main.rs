@@ -32,6 +32,7 @@ mod routing;
 mod s3;
 mod secrets;
 mod signals;
+mod state_s3;
 mod support;
 mod testbed;
 mod waits;

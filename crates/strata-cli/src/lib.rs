@@ -7,8 +7,10 @@
 mod args;
 mod commands;
 mod fail;
+mod migrate;
 mod settings;
 mod signals;
+mod store;
 mod ui;
 
 use std::process::ExitCode;
@@ -67,12 +69,12 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Apply(a) => commands::apply_cmd(s, a).await,
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
-        Command::State(c) => commands::state_cmd(s, c),
+        Command::State(c) => commands::state_cmd(s, c).await,
         Command::Output { name, json, raw } => {
-            commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
+            commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw)).await
         }
         Command::Wait(a) => commands::wait_cmd(s, a).await,
-        Command::ForceUnlock => commands::force_unlock_cmd(s),
+        Command::ForceUnlock { id } => commands::force_unlock_cmd(s, *id).await,
         Command::Schema => {
             ui::out(&strata_model::schema::document_schema());
             Ok(ExitCode::SUCCESS)
