@@ -839,8 +839,12 @@ async fn open_store(s: &Settings) -> Result<Store, Failure> {
 
 async fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
     let store = open_store(s).await?;
+    let what = match store {
+        Store::Local(_) => "lockfile",
+        Store::S3 { .. } => "state",
+    };
     store.read()?.ok_or_else(|| {
-        Failure::new(format!("there is no state at {}", store.describe()))
+        Failure::new(format!("there is no {what} at {}", store.describe()))
             .help("run `strata apply` first, or point --lockfile (or --state) at the stack's state")
     })
 }
