@@ -258,3 +258,57 @@ async fn migrating_to_s3_and_back_gives_the_same_lockfile() {
     assert!(stderr(&out).contains("already"), "{}", stderr(&out));
     s.expect(0, &["destroy", "--auto-approve"]);
 }
+
+/// The operations of a call log, in order.
+fn operations(tb: &TestBed) -> Vec<String> {
+    tb.log().into_iter().map(|c| c.operation).collect()
+}
+
+#[tokio::test]
+async fn s3_failing_mid_apply_never_lets_a_mutation_go_unjournaled() {
+    let tb = TestBed::like_this_run(json!({}));
+    let s = tb.stack("s3fault", VPC_AND_SUBNET);
+    let state = bucket_at(tb.url()).await;
+    // S3 answers 503 to the state's third write (the first journal entry): retried.
+    tb.clear_log();
+    tb.configure(json!({"faults": {"targets": [
+        {"service": "s3", "operation": "PutObject", "nth": 3, "kind": "503"}
+    ]}}));
+    let out = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let log = tb.log();
+    assert!(
+        log.iter()
+            .any(|c| c.fault.is_some() && c.operation == "PutObject"),
+        "the fault was given"
+    );
+
+    // S3 refuses the state's third write for good (the first journal entry of a new subnet):
+    // the subnet's create is never sent, and the state stays as it was.
+    let before = pulled(&s, &state);
+    s.write(&format!(
+        "{VPC_AND_SUBNET}  other:\n    kind: ec2.subnet\n    vpc: vpc\n    cidr_block: 10.61.2.0/24\n"
+    ));
+    tb.clear_log();
+    tb.configure(json!({"faults": {"targets": [
+        {"service": "s3", "operation": "PutObject", "nth": 3, "kind": "denied"}
+    ]}}));
+    let out = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(err.contains("cannot write the state's journal"), "{err}");
+    let ops = operations(&tb);
+    assert!(
+        !ops.iter().any(|o| o == "CreateSubnet"),
+        "no AWS mutation without its journal entry: {ops:?}"
+    );
+    let after = pulled(&s, &state);
+    assert_eq!(ids(&after), ids(&before), "the state is consistent");
+    assert_eq!(after["lineage"], before["lineage"]);
+
+    // S3 well again: the next run takes the released lock and converges.
+    tb.configure(json!({"faults": {"targets": []}}));
+    let out = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(tagged_at(tb.url(), &s.name).await.len(), 3);
+}

@@ -380,6 +380,21 @@ impl LeaseShared {
         )
     }
 
+    /// Whether the lock is still this run's at a version it did not see (a renewal whose
+    /// answer was lost wrote it): then that version is taken as this run's.
+    async fn still_ours(&self, held: &mut Held) -> bool {
+        match self.place.read_lock().await {
+            Ok(Some((body, etag)))
+                if body.generation == held.body.generation && body.holder == held.body.holder =>
+            {
+                held.etag = etag;
+                held.body = body;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Renews the lease; `false` once it is lost or released.
     async fn renew(&self) -> bool {
         let mut held = self.held.lock().await;
@@ -395,6 +410,9 @@ impl LeaseShared {
                 true
             }
             Ok(None) => {
+                if self.still_ours(&mut held).await {
+                    return true;
+                }
                 held.lost = Some(self.taken_over().await);
                 false
             }
@@ -424,6 +442,9 @@ impl LeaseShared {
         match r {
             Ok(_) => Ok(()),
             Err(e) if lost_condition(&e) || not_found(&e) => {
+                if self.still_ours(&mut held).await {
+                    return Ok(());
+                }
                 let lost = self.taken_over().await;
                 held.lost = Some(lost.clone());
                 Err(lost)
@@ -563,18 +584,20 @@ impl Lease {
         }
     }
 
-    /// Releases the lock (also done when dropped).
+    /// Releases the lock (also done when dropped). A renewal in flight is waited for (it holds
+    /// the lease's state): stopping it half-way would leave the lock at a version this run
+    /// does not know, which the release could not replace.
     pub async fn release(&self) {
-        self.heartbeat.abort();
         self.shared.release().await;
+        self.heartbeat.abort();
     }
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.heartbeat.abort();
         let shared = self.shared.clone();
         let _ = block(async move { shared.release().await });
+        self.heartbeat.abort();
     }
 }
 
