@@ -312,3 +312,38 @@ async fn s3_failing_mid_apply_never_lets_a_mutation_go_unjournaled() {
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     assert_eq!(tagged_at(tb.url(), &s.name).await.len(), 3);
 }
+
+#[tokio::test]
+async fn force_unlock_releases_a_dead_holders_lock_by_its_id() {
+    let s = Stack::new("s3unlock", VPC_AND_SUBNET);
+    let state = bucket_at(&emulator().url).await;
+    // A holder killed with a long lease: its lock would stay for a minute.
+    let out = run(on_s3(&s, &state, &["apply", "--auto-approve"])
+        .env("STRATA_FAULT_KILL_AFTER_CALL", "1")
+        .env("STRATA_LOCK_LEASE", "60"));
+    assert_eq!(code(&out), None, "killed: {}", stderr(&out));
+    let out = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(1), "{err}");
+    assert!(err.contains("(lock 1, its lease runs until"), "{err}");
+    assert!(err.contains("strata force-unlock 1"), "{err}");
+    // Without its id, or with another lock's id: refused.
+    let out = run(&mut on_s3(&s, &state, &["force-unlock"]));
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    let out = run(&mut on_s3(&s, &state, &["force-unlock", "7"]));
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not lock 7"), "{}", stderr(&out));
+    let out = run(&mut on_s3(&s, &state, &["force-unlock", "1"]));
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Released the stack lock held by"),
+        "{}",
+        stderr(&out)
+    );
+    // Released: the next run takes the lock at once (no takeover) and converges.
+    let out = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(0), "{err}");
+    assert!(!err.contains("Took over"), "{err}");
+    assert_eq!(tagged_at(&emulator().url, &s.name).await.len(), 2);
+}

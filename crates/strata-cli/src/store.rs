@@ -111,7 +111,7 @@ impl Store {
     pub async fn acquire(&mut self, s: &Settings, command: &str) -> Result<Guard, Failure> {
         match self {
             Store::Local(path) => {
-                let lock = StackLock::acquire(path, command)?;
+                let lock = acquire_local(s, path, command).await?;
                 if let Some(h) = &lock.took_over {
                     ui::note(
                         s,
@@ -159,6 +159,34 @@ impl Store {
                 *state = Arc::new(S3State::new(client, url, stack).fenced_by(&lease));
                 Ok(Guard::S3(lease))
             }
+        }
+    }
+}
+
+/// The local lock, waiting up to `--lock-timeout` for another holder to release it.
+async fn acquire_local(
+    s: &Settings,
+    path: &std::path::Path,
+    command: &str,
+) -> Result<StackLock, Failure> {
+    let deadline = std::time::Instant::now() + s.lock_timeout;
+    let mut noted = false;
+    loop {
+        match StackLock::acquire(path, command) {
+            Err(lockfile::LockError::Held(h)) if std::time::Instant::now() < deadline => {
+                if !noted {
+                    ui::note(
+                        s,
+                        &format!(
+                            "The stack is locked by {h}; waiting up to {} for it...",
+                            humantime::format_duration(s.lock_timeout)
+                        ),
+                    );
+                    noted = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            other => return Ok(other?),
         }
     }
 }
