@@ -157,6 +157,10 @@ async fn a_killed_holders_lock_is_taken_over_and_its_work_found() {
     let err = stderr(&out);
     assert_eq!(code(&out), Some(0), "{err}");
     assert!(err.contains("waiting up to 1m"), "{err}");
+    assert!(
+        err.contains("warning: versioning is off on the state's bucket"),
+        "{err}"
+    );
     assert!(err.contains("Took over the stack lock from"), "{err}");
     assert!(err.contains("strata apply"), "names the old holder: {err}");
     // Every resource the killed run made is the stack's; none was made twice.
