@@ -750,23 +750,51 @@ impl S3State {
         Ok(keys)
     }
 
+    /// The snapshot and the journal. A holder folding the journal into a new snapshot
+    /// meanwhile (and removing the entries folded) is noticed by the snapshot's ETag having
+    /// moved, and the read is made again.
     async fn load_async(&self) -> Result<(Option<Vec<u8>>, Vec<u8>), StateError> {
-        let snapshot = self.get(&self.snapshot_key()).await?;
-        let mut journal = Vec::new();
-        for key in self.journal_keys().await? {
-            if let Some((line, _)) = self.get(&key).await? {
-                journal.extend_from_slice(&line);
-                journal.push(b'\n');
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let snapshot = self.get(&self.snapshot_key()).await?;
+            let mut journal = Vec::new();
+            for key in self.journal_keys().await? {
+                if let Some((line, _)) = self.get(&key).await? {
+                    journal.extend_from_slice(&line);
+                    journal.push(b'\n');
+                }
             }
+            let (bytes, etag) = match snapshot {
+                Some((b, e)) => (Some(b), Some(e)),
+                None => (None, None),
+            };
+            if attempt < 5 && !self.snapshot_is(etag.as_deref()).await {
+                continue;
+            }
+            if let Ok(mut e) = self.snapshot_etag.lock() {
+                *e = etag;
+            }
+            return Ok((bytes, journal));
         }
-        let (bytes, etag) = match snapshot {
-            Some((b, e)) => (Some(b), Some(e)),
-            None => (None, None),
-        };
-        if let Ok(mut e) = self.snapshot_etag.lock() {
-            *e = etag;
+    }
+
+    /// Whether the snapshot is still the version `etag` (`None`: there is none); `true` when
+    /// that cannot be told (the read goes on with what it has).
+    async fn snapshot_is(&self, etag: Option<&str>) -> bool {
+        let r = self
+            .place
+            .s3
+            .head_object()
+            .bucket(&self.place.bucket)
+            .key(self.snapshot_key())
+            .send()
+            .await;
+        match r {
+            Ok(out) => out.e_tag() == etag,
+            Err(e) if not_found(&e) => etag.is_none(),
+            Err(_) => true,
         }
-        Ok((bytes, journal))
     }
 
     async fn put_entry_async(&self, base: u64, serial: u64, line: &[u8]) -> Result<(), StateError> {
