@@ -33,6 +33,7 @@ mod routing;
 mod s3;
 mod secrets;
 mod signals;
+mod state_s3;
 mod support;
 mod sweep;
 mod targeted;

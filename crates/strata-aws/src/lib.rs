@@ -26,6 +26,7 @@ pub mod logs;
 pub mod rds;
 pub mod reach;
 pub mod s3;
+pub mod state;
 pub mod tags;
 pub mod wait;
 

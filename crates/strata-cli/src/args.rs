@@ -48,6 +48,16 @@ pub struct Global {
     #[arg(long, global = true, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
 
+    /// Keep the stack's state on S3 instead of the local lockfile: s3://BUCKET/PREFIX (the
+    /// state of stack NAME goes under PREFIX/NAME/; docs/state.md).
+    #[arg(long, global = true, env = "STRATA_STATE", value_name = "URL")]
+    pub state: Option<String>,
+
+    /// How long to wait for a stack lock another run holds, e.g. `10m` (default: fail at once,
+    /// naming the holder).
+    #[arg(long, global = true, default_value = "0s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
+
     /// AWS region, when the documents do not set one (else AWS_REGION or the profile's).
     #[arg(long, global = true, env = "STRATA_REGION", value_name = "REGION")]
     pub region: Option<String>,
@@ -132,7 +142,10 @@ pub enum Command {
     /// outside a terminal unless --auto-approve.
     Sweep(SweepArgs),
     /// Release a stack lock left by a process that is gone.
-    ForceUnlock,
+    ForceUnlock {
+        /// The lock's id, as the "locked by" message gives it (needed for a lock on S3).
+        id: Option<u64>,
+    },
     /// Print a plan saved with `plan --out`, as text, Markdown or JSON.
     Show {
         /// The saved plan.
@@ -390,5 +403,26 @@ pub enum StateCommand {
         old: String,
         /// Its new name (rename it in the documents too).
         new: String,
+    },
+    /// Print the state kept on S3 (--state) as a lockfile, or write it to a file.
+    Pull {
+        /// Write it to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Replace the state kept on S3 (--state) with a lockfile, under the stack's lock.
+    Push {
+        /// The lockfile to push (its lineage and serial are kept).
+        file: std::path::PathBuf,
+        /// Replace a state of another lineage, or a newer one.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move the state: from the local lockfile to S3 (`--to s3://BUCKET/PREFIX`), or from S3
+    /// (--state) to a local lockfile (`--to FILE`), keeping its lineage and serial.
+    Migrate {
+        /// Where to: s3://BUCKET/PREFIX, or a lockfile path.
+        #[arg(long, value_name = "TARGET")]
+        to: String,
     },
 }

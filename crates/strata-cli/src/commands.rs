@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use strata_engine::desired::Desired;
 use strata_engine::exec::{self, Cancel, ExecOptions, Outcome};
-use strata_engine::lockfile::{self, Lockfile, StackLock};
+use strata_engine::lockfile::{self, Lockfile};
 use strata_engine::plan::{self, Mode, PLAN_FORMAT_VERSION, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
 use strata_engine::render::{self, Style};
@@ -21,6 +21,7 @@ use crate::args::{
 };
 use crate::fail::Failure;
 use crate::settings::Settings;
+use crate::store::{self, Store};
 use crate::{events, expiry, signals, ui};
 
 /// Loads and validates the documents, printing every diagnostic on failure.
@@ -81,7 +82,7 @@ pub fn validate(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
 }
 
 /// The region: the documents', else --region, else the SDK's chain (AWS_REGION, profile).
-pub(crate) fn decide_region(s: &Settings, loaded: &Loaded) -> Result<Option<String>, Failure> {
+pub fn decide_region(s: &Settings, loaded: &Loaded) -> Result<Option<String>, Failure> {
     match (&loaded.stack.region, &s.region) {
         (Some(doc), Some(cli)) if doc.value != *cli => Err(Failure::new(format!(
             "the documents say region `{}`, but --region says `{cli}`",
@@ -129,14 +130,14 @@ pub async fn connect(s: &Settings, region: Option<String>) -> Result<Cloud, Fail
     })
 }
 
-/// Reads the lockfile and checks it belongs to this stack.
-pub(crate) fn read_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure> {
-    let lf = lockfile::read(&s.lockfile)?;
+/// Reads the state and checks it belongs to this stack.
+pub(crate) fn read_lockfile(store: &Store, stack: &str) -> Result<Option<Lockfile>, Failure> {
+    let lf = store.read()?;
     if let Some(l) = &lf
         && l.stack != stack
     {
         return Err(lockfile::LockfileError::WrongStack {
-            path: s.lockfile.clone(),
+            path: store.describe().into(),
             found: l.stack.clone(),
             expected: stack.to_string(),
         }
@@ -331,7 +332,8 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
     let cloud = connect(s, region).await?;
-    let lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let store = store::open(s, &loaded.stack.name.value, Some(cloud.region.clone())).await?;
+    let lf = read_lockfile(&store, &loaded.stack.name.value)?;
     let mode = if args.destroy {
         Mode::Destroy
     } else {
@@ -524,6 +526,7 @@ async fn run_plan(
     cloud: &Cloud,
     p: &Plan,
     lf: Option<Lockfile>,
+    store: &Store,
     run: RunOpts<'_>,
 ) -> Result<ExitCode, Failure> {
     if let Err(code) = signals::start_changes() {
@@ -534,6 +537,7 @@ async fn run_plan(
         parallelism: usize::from(run.parallelism),
         grace: Duration::from_secs(5),
         lockfile_path: s.lockfile.clone(),
+        remote: store.remote(),
         secrets: run.secrets,
         wait: run.wait,
         expires: run.expires.clone(),
@@ -742,8 +746,9 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         crate::scoped::refuse_with_saved_plan(&args.scope)?;
         let p = read_plan_file(file)?;
         crate::scoped::warn_partial(s, &p);
-        let _lock = acquire(s, "strata apply")?;
-        let lf = read_lockfile(s, &p.stack)?;
+        let mut store = store::open(s, &p.stack, Some(p.region.clone())).await?;
+        let _lock = store.acquire(s, "strata apply").await?;
+        let lf = read_lockfile(&store, &p.stack)?;
         let cloud = connect(s, Some(p.region.clone())).await?;
         match &lf {
             Some(l) if resume::is_resumable(&p, l) => check_resume(s, &cloud, &p, l).await?,
@@ -766,7 +771,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
             wait: !args.no_wait,
             expires: expires.clone(),
         };
-        return run_plan(s, &cloud, &p, lf, run).await;
+        return run_plan(s, &cloud, &p, lf, &store, run).await;
     }
     let loaded = load(s)?;
     // `--ttl` wins over the documents' `lifetime:`.
@@ -775,9 +780,10 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         strata_model::stack::parse_lifetime(&lifetime.value).map(expiry::expires_at)
     });
     let region = decide_region(s, &loaded)?;
-    let _lock = acquire(s, "strata apply")?;
+    let mut store = store::open(s, &loaded.stack.name.value, region.clone()).await?;
+    let _lock = store.acquire(s, "strata apply").await?;
     let cloud = connect(s, region).await?;
-    let mut lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let mut lf = read_lockfile(&store, &loaded.stack.name.value)?;
     let (p, live) = make_plan_scoped(
         s,
         &loaded,
@@ -807,7 +813,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
                 wait: !args.no_wait,
                 expires: expires.clone(),
             };
-            return run_plan(s, &cloud, &p, lf, run).await;
+            return run_plan(s, &cloud, &p, lf, &store, run).await;
         }
         events::nothing_to_do(&p);
         return Ok(ExitCode::SUCCESS);
@@ -820,7 +826,7 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         wait: !args.no_wait,
         expires: expires.clone(),
     };
-    run_plan(s, &cloud, &p, lf, run).await
+    run_plan(s, &cloud, &p, lf, &store, run).await
 }
 
 pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, Failure> {
@@ -839,9 +845,10 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         return crate::sweep::sweep(s, &o).await;
     }
     let region = decide_region(s, &loaded)?;
-    let _lock = acquire(s, "strata destroy")?;
+    let mut store = store::open(s, &loaded.stack.name.value, region.clone()).await?;
+    let _lock = store.acquire(s, "strata destroy").await?;
     let cloud = connect(s, region).await?;
-    let lf = read_lockfile(s, &loaded.stack.name.value)?;
+    let lf = read_lockfile(&store, &loaded.stack.name.value)?;
     let scope = plan::Scope {
         targets: args.targets.clone(),
         ..plan::Scope::default()
@@ -869,20 +876,7 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
         wait: true,
         expires: None,
     };
-    run_plan(s, &cloud, &p, lf, run).await
-}
-
-pub(crate) fn acquire(s: &Settings, command: &str) -> Result<StackLock, Failure> {
-    let lock = StackLock::acquire(&s.lockfile, command)?;
-    if let Some(h) = &lock.took_over {
-        ui::note(
-            s,
-            &format!(
-                "Took over the stack lock left by {h}, which did not release it (it was killed or crashed)."
-            ),
-        );
-    }
-    Ok(lock)
+    run_plan(s, &cloud, &p, lf, &store, run).await
 }
 
 /// `strata cost`: the fixed cost per day of what the documents describe, without calling AWS.
@@ -981,15 +975,41 @@ fn svg(dot: &str) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-pub(crate) fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
-    lockfile::read(&s.lockfile)?.ok_or_else(|| {
-        Failure::new(format!("there is no lockfile at {}", s.lockfile.display()))
-            .help("run `strata apply` first, or point --lockfile at the stack's lockfile")
+/// The stack's state, local or on S3 (whose stack and region the documents give).
+pub(crate) async fn open_store(s: &Settings) -> Result<Store, Failure> {
+    if s.state.is_none() {
+        return Ok(Store::Local(s.lockfile.clone()));
+    }
+    let loaded = load(s)?;
+    let region = decide_region(s, &loaded)?;
+    store::open(s, &loaded.stack.name.value, region).await
+}
+
+pub(crate) async fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {
+    let store = open_store(s).await?;
+    let what = match store {
+        Store::Local(_) => "lockfile",
+        Store::S3 { .. } => "state",
+    };
+    store.read()?.ok_or_else(|| {
+        Failure::new(format!("there is no {what} at {}", store.describe()))
+            .help("run `strata apply` first, or point --lockfile (or --state) at the stack's state")
     })
 }
 
-pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> {
-    let lf = lockfile_or_fail(s)?;
+pub async fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> {
+    match cmd {
+        StateCommand::Pull { out } => return crate::migrate::pull(s, out.as_deref()).await,
+        StateCommand::Push { file, force } => {
+            return crate::migrate::push(s, file, *force).await;
+        }
+        StateCommand::Migrate { to } => return crate::migrate::migrate(s, to).await,
+        // Changes to the state under the stack's lock.
+        StateCommand::Rm { name } => return crate::state_edit::rm(s, name).await,
+        StateCommand::Mv { old, new } => return crate::state_edit::mv(s, old, new).await,
+        StateCommand::List | StateCommand::Show { .. } => {}
+    }
+    let lf = lockfile_or_fail(s).await?;
     match cmd {
         StateCommand::List => {
             let w = lf.resources.keys().map(String::len).max().unwrap_or(0);
@@ -1020,6 +1040,11 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 ));
             }
         }
+        StateCommand::Pull { .. }
+        | StateCommand::Push { .. }
+        | StateCommand::Migrate { .. }
+        | StateCommand::Rm { .. }
+        | StateCommand::Mv { .. } => {}
         StateCommand::Show { name } => {
             let Some(r) = lf.resources.get(name) else {
                 let names: Vec<&str> = lf.resources.keys().map(String::as_str).collect();
@@ -1039,13 +1064,6 @@ pub fn state_cmd(s: &Settings, cmd: &StateCommand) -> Result<ExitCode, Failure> 
                 "attributes": r.attributes,
             });
             ui::outln(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        }
-        // lib.rs sends these to `state_edit`, which changes the lockfile under the stack lock.
-        StateCommand::Rm { name } => return crate::state_edit::rm(s, name),
-        StateCommand::Mv { .. } => {
-            return Err(Failure::new(
-                "`strata state mv` runs through `state_edit::mv`",
-            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1072,8 +1090,12 @@ impl OutputForm {
     }
 }
 
-pub fn output_cmd(s: &Settings, name: Option<&str>, form: OutputForm) -> Result<ExitCode, Failure> {
-    let lf = lockfile_or_fail(s)?;
+pub async fn output_cmd(
+    s: &Settings,
+    name: Option<&str>,
+    form: OutputForm,
+) -> Result<ExitCode, Failure> {
+    let lf = lockfile_or_fail(s).await?;
     match name {
         Some(n) => {
             let Some(o) = lf.outputs.get(n) else {
@@ -1133,7 +1155,22 @@ fn output_value(name: &str, v: &Value, form: OutputForm) -> Result<String, Failu
     }
 }
 
-pub fn force_unlock_cmd(s: &Settings) -> Result<ExitCode, Failure> {
+pub async fn force_unlock_cmd(s: &Settings, id: Option<u64>) -> Result<ExitCode, Failure> {
+    if let Some(url) = &s.state {
+        let loaded = load(s)?;
+        let region = decide_region(s, &loaded)?;
+        let Some(id) = id else {
+            return Err(Failure::new("a lock on S3 is released by its id")
+                .help("give the id the \"locked by\" message names: `strata force-unlock ID`"));
+        };
+        let client = store::client(s, region).await?;
+        let stack = &loaded.stack.name.value;
+        match strata_aws::state::force_unlock(&client, url, stack, id).await? {
+            Some(h) => ui::note(s, &format!("Released the stack lock held by {h}.")),
+            None => ui::note(s, "The stack was not locked."),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     match lockfile::force_unlock(&s.lockfile)? {
         Some(h) => ui::note(s, &format!("Removed the stack lock held by {h}.")),
         None => ui::note(s, "The stack was not locked."),
@@ -1144,7 +1181,7 @@ pub fn force_unlock_cmd(s: &Settings) -> Result<ExitCode, Failure> {
 /// `strata wait`: reads the stack's recorded resources until none is converging (exit 0), a
 /// recorded one is gone (exit 1), or the timeout passes (exit 1 naming what is not usable).
 pub async fn wait_cmd(s: &Settings, args: &WaitArgs) -> Result<ExitCode, Failure> {
-    let lf = lockfile_or_fail(s)?;
+    let lf = lockfile_or_fail(s).await?;
     let cloud = connect(s, Some(lf.region.clone())).await?;
     let reqs = read::lockfile_requests(&lf);
     let deadline = std::time::Instant::now() + args.timeout;

@@ -20,10 +20,11 @@ use crate::{signals, ui};
 pub async fn import_cmd(s: &Settings, name: &str, id: &str) -> Result<ExitCode, Failure> {
     let loaded = commands::load(s)?;
     let region = commands::decide_region(s, &loaded)?;
-    let _lock = commands::acquire(s, "strata import")?;
-    let cloud = commands::connect(s, region).await?;
     let stack = loaded.stack.name.value.clone();
-    let lf = commands::read_lockfile(s, &stack)?;
+    let mut store = crate::store::open(s, &stack, region.clone()).await?;
+    let _lock = store.acquire(s, "strata import").await?;
+    let cloud = commands::connect(s, region).await?;
+    let lf = commands::read_lockfile(&store, &stack)?;
     let desired = Desired::from_stack(&loaded.stack, &cloud.region);
     let res = documents_resource(&desired, name)?;
     check_unrecorded(lf.as_ref(), name, id, &cloud.region)?;
@@ -53,7 +54,7 @@ pub async fn import_cmd(s: &Settings, name: &str, id: &str) -> Result<ExitCode, 
         return Err(signals::stopped_before_changes(s, code));
     }
     let tagged = retag(&cloud, &live, name, &lf).await?;
-    record(s, &mut lf, res, &tagged)?;
+    record(&store, s, &mut lf, res, &tagged)?;
     ui::note(
         s,
         &format!(
@@ -171,6 +172,7 @@ fn check_owner(live: &LiveResource, name: &str, lf: &Lockfile) -> Result<(), Fai
 
 /// Records the imported resource.
 fn record(
+    store: &crate::store::Store,
     s: &Settings,
     lf: &mut Lockfile,
     res: &DesiredResource,
@@ -186,7 +188,7 @@ fn record(
         created_at: None,
         seen_at: None,
     };
-    commit(s, lf, |e| {
+    commit(store, s, lf, |e| {
         e.insert_resource(&res.name, entry);
     })
 }

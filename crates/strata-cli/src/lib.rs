@@ -10,10 +10,12 @@ mod events;
 mod expiry;
 mod fail;
 mod import;
+mod migrate;
 mod scoped;
 mod settings;
 mod signals;
 mod state_edit;
+mod store;
 mod sweep;
 mod ui;
 
@@ -74,11 +76,10 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Destroy(a) => commands::destroy_cmd(s, a).await,
         Command::Graph { format } => commands::graph_cmd(s, *format),
         Command::Cost { json } => commands::cost_cmd(s, *json),
-        Command::State(args::StateCommand::Mv { old, new }) => state_edit::mv(s, old, new).await,
-        Command::State(c) => commands::state_cmd(s, c),
+        Command::State(c) => commands::state_cmd(s, c).await,
         Command::Import { name, id } => import::import_cmd(s, name, id).await,
         Command::Output { name, json, raw } => {
-            commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw))
+            commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw)).await
         }
         Command::Wait(a) => commands::wait_cmd(s, a).await,
         Command::Sweep(a) => {
@@ -95,7 +96,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
                 sweep::sweep(s, &o).await
             }
         }
-        Command::ForceUnlock => commands::force_unlock_cmd(s),
+        Command::ForceUnlock { id } => commands::force_unlock_cmd(s, *id).await,
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell.shell(), &mut cli_definition(), "strata", &mut out);

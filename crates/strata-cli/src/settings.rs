@@ -27,10 +27,23 @@ pub struct Settings {
     /// How long to read again while what was just created does not show yet
     /// (`STRATA_PENDING_RECHECK_SECS`, default 10 s).
     pub pending_recheck: Duration,
+    /// `--state s3://…` (`STRATA_STATE`): the state on S3 instead of the local lockfile.
+    pub state: Option<strata_aws::state::StateUrl>,
+    /// `--lock-timeout`: how long to wait for a lock another run holds.
+    pub lock_timeout: Duration,
+    /// How long a lock on S3 lasts without a renewal (`STRATA_LOCK_LEASE`, e.g. `60s`).
+    pub lock_lease: Duration,
+    /// The CI job running strata, when the environment names one (recorded in a lock on S3).
+    pub ci_job: Option<String>,
+    /// Who runs strata (`USER`), recorded in a lock on S3.
+    pub user: String,
 }
 
 /// The default of [`Settings::pending_recheck`].
 const PENDING_RECHECK: Duration = Duration::from_secs(10);
+
+/// The default of [`Settings::lock_lease`].
+const LOCK_LEASE: Duration = Duration::from_secs(60);
 
 impl Settings {
     /// What loading the documents needs of the run: its `--region`, `--allow-unknown-region`.
@@ -55,6 +68,11 @@ impl Settings {
             verbose: 0,
             quiet: false,
             pending_recheck: PENDING_RECHECK,
+            state: None,
+            lock_timeout: Duration::ZERO,
+            lock_lease: LOCK_LEASE,
+            ci_job: None,
+            user: String::new(),
         }
     }
 
@@ -120,6 +138,13 @@ impl Settings {
             quiet: g.quiet,
             pending_recheck: env_number("STRATA_PENDING_RECHECK_SECS")
                 .map_or(PENDING_RECHECK, Duration::from_secs),
+            state: state_url(g)?,
+            lock_timeout: g.lock_timeout,
+            lock_lease: lock_lease()?,
+            ci_job: ci_job(),
+            user: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown-user".to_string()),
         })
     }
 }
@@ -173,4 +198,51 @@ fn endpoint(g: &Global) -> Result<Option<String>, Failure> {
             .help("give a URL such as http://127.0.0.1:5055 (the emulator) or https://ec2.us-east-1.amazonaws.com")
     })?;
     Ok(Some(url))
+}
+
+/// `--state` / `STRATA_STATE`, parsed.
+fn state_url(g: &Global) -> Result<Option<strata_aws::state::StateUrl>, Failure> {
+    let Some(url) = g.state.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    strata_aws::state::StateUrl::parse(url)
+        .map(Some)
+        .map_err(|why| {
+            Failure::new(format!("--state: {why}"))
+                .help("give it as s3://BUCKET/PREFIX, e.g. s3://acme-strata-state/prod")
+        })
+}
+
+/// `STRATA_LOCK_LEASE`: a duration (`90s`, `2m`) or a number of seconds.
+fn lock_lease() -> Result<Duration, Failure> {
+    let Ok(v) = std::env::var("STRATA_LOCK_LEASE") else {
+        return Ok(LOCK_LEASE);
+    };
+    let v = v.trim();
+    let d = v
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .or_else(|_| humantime::parse_duration(v))
+        .map_err(|_| {
+            Failure::new(format!("STRATA_LOCK_LEASE `{v}` is not a duration"))
+                .help("give it as 60s, 2m or a number of seconds")
+        })?;
+    if d < Duration::from_secs(1) {
+        return Err(Failure::new("STRATA_LOCK_LEASE is shorter than a second")
+            .help("a lease is renewed every third of it: give at least 1s (default 60s)"));
+    }
+    Ok(d)
+}
+
+/// The CI job's page: GitHub Actions' run, or GitLab's `CI_JOB_URL`.
+fn ci_job() -> Option<String> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    if let (Some(server), Some(repo), Some(run)) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_RUN_ID"),
+    ) {
+        return Some(format!("{server}/{repo}/actions/runs/{run}"));
+    }
+    var("CI_JOB_URL")
 }

@@ -10,16 +10,22 @@ use strata_engine::read::{self, KindRead};
 use crate::commands::{self, Cloud};
 use crate::fail::Failure;
 use crate::settings::Settings;
+use crate::store::{Guard, Store};
 use crate::{signals, ui};
 
 /// Writes what `change` does to the lockfile as one journal entry, then folds the journal
 /// into the snapshot (as an apply does at its end).
 pub(crate) fn commit(
+    store: &Store,
     s: &Settings,
     lf: &mut Lockfile,
     change: impl FnOnce(&mut Edit<'_>),
 ) -> Result<(), Failure> {
-    let mut journal = Journal::start(&s.lockfile, lf, Box::new(|_: &mut Lockfile| {}))?;
+    let mask = Box::new(|_: &mut Lockfile| {});
+    let mut journal = match store.remote() {
+        Some(remote) => Journal::start_remote(remote, lf, mask)?,
+        None => Journal::start(&s.lockfile, lf, mask)?,
+    };
     let mut e = Edit::new(lf);
     change(&mut e);
     journal.commit(e)?;
@@ -39,12 +45,22 @@ fn recorded<'a>(lf: &'a Lockfile, name: &str) -> Result<&'a LockedResource, Fail
     })
 }
 
+/// The stack's state, locked, and what it records (an error when there is none).
+async fn locked(s: &Settings, command: &str) -> Result<(Store, Guard, Lockfile), Failure> {
+    let mut store = commands::open_store(s).await?;
+    let guard = store.acquire(s, command).await?;
+    let lf = store.read()?.ok_or_else(|| {
+        Failure::new(format!("there is no state at {}", store.describe()))
+            .help("run `strata apply` first, or point --lockfile (or --state) at the stack's state")
+    })?;
+    Ok((store, guard, lf))
+}
+
 /// `strata state rm NAME`: forgets the resource; AWS keeps it, and its ownership tags.
-pub fn rm(s: &Settings, name: &str) -> Result<ExitCode, Failure> {
-    let _lock = commands::acquire(s, "strata state rm")?;
-    let mut lf = commands::lockfile_or_fail(s)?;
+pub async fn rm(s: &Settings, name: &str) -> Result<ExitCode, Failure> {
+    let (store, _lock, mut lf) = locked(s, "strata state rm").await?;
     let rec = recorded(&lf, name)?.clone();
-    commit(s, &mut lf, |e| {
+    commit(&store, s, &mut lf, |e| {
         e.remove_resource(name);
     })?;
     ui::note(
@@ -64,8 +80,7 @@ pub fn rm(s: &Settings, name: &str) -> Result<ExitCode, Failure> {
 /// `strata state mv OLD NEW`: renames the record, the other records' dependencies on it, and
 /// its `strata:name` tag in AWS.
 pub async fn mv(s: &Settings, old: &str, new: &str) -> Result<ExitCode, Failure> {
-    let _lock = commands::acquire(s, "strata state mv")?;
-    let mut lf = commands::lockfile_or_fail(s)?;
+    let (store, _lock, mut lf) = locked(s, "strata state mv").await?;
     let rec = recorded(&lf, old)?.clone();
     if !strata_model::load::valid_name(new) {
         return Err(
@@ -103,7 +118,7 @@ pub async fn mv(s: &Settings, old: &str, new: &str) -> Result<ExitCode, Failure>
         }
         retag(&cloud, &live, new, &lf).await?;
     }
-    commit(s, &mut lf, |e| rename(e, old, new))?;
+    commit(&store, s, &mut lf, |e| rename(e, old, new))?;
     let tag = if tagged {
         format!("and its strata:name tag in AWS ({} {})", rec.kind, rec.id)
     } else {

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use strata_engine::desired::Desired;
 use strata_engine::exec::{self, ExecOptions, Outcome};
-use strata_engine::lockfile::{self, Lockfile, StackLock};
+use strata_engine::lockfile::{self, Lockfile, RemoteState};
 use strata_engine::plan::{self, Mode, Plan, PlanInput};
 use strata_engine::provider::LiveResource;
 use strata_engine::read::{self, KindRead};
@@ -29,6 +29,7 @@ use strata_engine::secret::Secrets;
 use crate::commands::{Cloud, connect};
 use crate::fail::Failure;
 use crate::settings::Settings;
+use crate::store::{self, Store};
 use crate::{signals, ui};
 
 /// How a sweep runs.
@@ -49,11 +50,22 @@ type Found = BTreeSet<(String, String)>;
 /// is left, 0 after a dry run outside a terminal without `--auto-approve`.
 pub async fn sweep(s: &Settings, o: &SweepOpts) -> Result<ExitCode, Failure> {
     let cloud = connect(s, o.region.clone()).await?;
-    let own = own_lockfile(s, &o.stack)?;
-    let _lock = match &own {
-        Some(_) => Some(StackLock::acquire(&s.lockfile, "strata sweep")?),
-        None => None,
+    let mut store = store::open(s, &o.stack, Some(cloud.region.clone())).await?;
+    // The stack's state is used (and locked) when it is there: on S3, or a local lockfile of
+    // this stack.
+    let ours = match &store {
+        Store::S3 { .. } => true,
+        Store::Local(path) => lockfile::read(path)?.is_some_and(|l| l.stack == o.stack),
     };
+    let _lock = match ours {
+        true => Some(store.acquire(s, "strata sweep").await?),
+        false => None,
+    };
+    let own = match ours {
+        true => store.read()?.filter(|l| l.stack == o.stack),
+        false => None,
+    };
+    let remote = own.as_ref().and_then(|_| store.remote());
     let scratch = tempfile::tempdir()
         .map_err(|e| Failure::new(format!("cannot make a temporary directory: {e}")))?;
     // Without the stack's own lockfile, the run's record goes to a scratch one: a sweep never
@@ -93,7 +105,11 @@ pub async fn sweep(s: &Settings, o: &SweepOpts) -> Result<ExitCode, Failure> {
                 ),
             );
         }
-        let outcome = execute(s, &cloud, &p, lf, &path, o.parallelism).await?;
+        let record = Record {
+            path: path.clone(),
+            remote: remote.clone(),
+        };
+        let outcome = execute(s, &cloud, &p, lf, &record, o.parallelism).await?;
         swept += outcome.completed;
         if outcome.cancelled.is_some() {
             return Err(Failure::reported(signals::exit_code().unwrap_or(130)));
@@ -112,11 +128,6 @@ pub async fn sweep(s: &Settings, o: &SweepOpts) -> Result<ExitCode, Failure> {
         &p,
         &format!("{} rounds did not delete it all", o.rounds),
     ))
-}
-
-/// The lockfile at `--lockfile` if it is this stack's.
-fn own_lockfile(s: &Settings, stack: &str) -> Result<Option<Lockfile>, Failure> {
-    Ok(lockfile::read(&s.lockfile)?.filter(|l| l.stack == stack))
 }
 
 /// Reads every kind and plans the deletion of what carries the stack's tags.
@@ -206,12 +217,19 @@ async fn confirmed(s: &Settings, o: &SweepOpts) -> Result<bool, Failure> {
     }
 }
 
+/// Where a round's deletes are recorded: the stack's state (a local lockfile, or on S3), or a
+/// scratch lockfile when the directory holds none of this stack's.
+struct Record {
+    path: PathBuf,
+    remote: Option<Arc<dyn RemoteState>>,
+}
+
 async fn execute(
     s: &Settings,
     cloud: &Cloud,
     p: &Plan,
     lf: Lockfile,
-    path: &std::path::Path,
+    record: &Record,
     parallelism: u16,
 ) -> Result<Outcome, Failure> {
     if let Err(code) = signals::start_changes() {
@@ -220,7 +238,8 @@ async fn execute(
     let opts = ExecOptions {
         parallelism: usize::from(parallelism),
         grace: Duration::from_secs(5),
-        lockfile_path: PathBuf::from(path),
+        lockfile_path: record.path.clone(),
+        remote: record.remote.clone(),
         secrets: Secrets::default(),
         wait: true,
         expires: None,

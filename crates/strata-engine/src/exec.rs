@@ -116,6 +116,9 @@ pub struct ExecOptions {
     /// How long `Stop` waits for calls in flight.
     pub grace: Duration,
     pub lockfile_path: PathBuf,
+    /// The state's store when it is not the local lockfile (`--state s3://…`): the journal
+    /// and the snapshot go there, and `lockfile_path` is not written.
+    pub remote: Option<std::sync::Arc<dyn crate::lockfile::RemoteState>>,
     /// The sensitive variables' values: `${var.NAME}` in a sealed plan, masked on disk.
     pub secrets: Secrets,
     /// Wait until new resources are usable (`apply --no-wait` clears it): when false, a create
@@ -133,7 +136,10 @@ fn journal(opts: &ExecOptions, lf: &mut Lockfile) -> Result<Journal, LockfileErr
             *l = secrets.mask_lockfile(l);
         }
     });
-    Journal::start(&opts.lockfile_path, lf, mask)
+    match &opts.remote {
+        Some(store) => Journal::start_remote(store.clone(), lf, mask),
+        None => Journal::start(&opts.lockfile_path, lf, mask),
+    }
 }
 
 /// How a run ended.

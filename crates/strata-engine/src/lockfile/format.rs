@@ -254,6 +254,9 @@ pub enum LockfileError {
         lockfile: PathBuf,
         detail: String,
     },
+    /// A remote store refused or failed (its own message and way out).
+    #[error("{message}")]
+    Remote { message: String, help: String },
     /// The journal is not the continuation of this lockfile's snapshot.
     #[error("{path} does not belong to {lockfile}: {detail}")]
     ForeignJournal {
@@ -274,6 +277,7 @@ impl LockfileError {
     pub fn help(&self) -> String {
         match self {
             LockfileError::Io { .. } => "check the path and its permissions".to_string(),
+            LockfileError::Remote { help, .. } => help.clone(),
             LockfileError::NotALockfile(e) => e.help(),
             LockfileError::Corrupt { path, .. } => format!(
                 "strata did not change the file. The previous version is kept at {}: check it with \
@@ -376,7 +380,7 @@ pub fn read(path: &Path) -> Result<Option<Lockfile>, LockfileError> {
 
 /// The SHA-256 of a snapshot's bytes, in hex: what a journal line names as the snapshot it
 /// extends.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
         .iter()
@@ -428,7 +432,16 @@ pub fn write(path: &Path, lf: &mut Lockfile) -> Result<(), LockfileError> {
 /// file is removed whatever fails, so a full disk leaves nothing behind.
 pub(super) fn write_snapshot(path: &Path, lf: &mut Lockfile) -> Result<String, LockfileError> {
     lf.serial += 1;
-    let bytes = lf.to_bytes();
+    write_bytes(path, &lf.to_bytes()).inspect_err(|_| lf.serial -= 1)
+}
+
+/// Writes the lockfile as it is, its serial kept (`strata state migrate`, `pull`: the same
+/// state in another place), atomically as [`write`] does.
+pub fn write_as_is(path: &Path, lf: &Lockfile) -> Result<(), LockfileError> {
+    write_bytes(path, &lf.to_bytes()).map(|_| ())
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<String, LockfileError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -438,7 +451,7 @@ pub(super) fn write_snapshot(path: &Path, lf: &mut Lockfile) -> Result<String, L
     let replaced = (|| {
         {
             let mut f = create_private(&tmp)?;
-            f.write_all(&bytes)?;
+            f.write_all(bytes)?;
             f.sync_all()?;
         }
         if path.exists() {
@@ -452,7 +465,6 @@ pub(super) fn write_snapshot(path: &Path, lf: &mut Lockfile) -> Result<String, L
     })();
     if let Err(e) = replaced {
         let _ = fs::remove_file(&tmp);
-        lf.serial -= 1;
         return Err(err(e));
     }
     if let Ok(d) = File::open(&dir) {
@@ -465,7 +477,7 @@ pub(super) fn write_snapshot(path: &Path, lf: &mut Lockfile) -> Result<String, L
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(err(e)),
     }
-    Ok(sha256_hex(&bytes))
+    Ok(sha256_hex(bytes))
 }
 
 /// The lockfile's real path: a symlink (or a chain of them) at `path` is followed, so that the

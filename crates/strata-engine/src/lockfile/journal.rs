@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::format::{
     ApplyRecord, DeposedResource, LockedOutput, LockedResource, Lockfile, LockfileError, PendingOp,
-    read_state_file, sibling, write_snapshot,
+    read_state_file, sha256_hex, sibling, write_snapshot,
 };
+use super::remote::RemoteState;
 
 /// `strata.lock.journal` next to `strata.lock`.
 pub fn journal_path(path: &Path) -> PathBuf {
@@ -89,13 +91,25 @@ pub(super) fn replay_journal(
     let Some(bytes) = read_state_file(&jpath)? else {
         return Ok(());
     };
+    replay_lines(path, &jpath, &bytes, lf, digest)
+}
+
+/// [`replay_journal`] of the journal's bytes (`jpath` and `path` name the journal and the
+/// snapshot in messages).
+pub(super) fn replay_lines(
+    path: &Path,
+    jpath: &Path,
+    bytes: &[u8],
+    lf: &mut Lockfile,
+    digest: &str,
+) -> Result<(), LockfileError> {
     let damaged = |detail: String| LockfileError::DamagedJournal {
-        path: jpath.clone(),
+        path: jpath.to_path_buf(),
         lockfile: path.to_path_buf(),
         detail,
     };
     let foreign = |detail: String| LockfileError::ForeignJournal {
-        path: jpath.clone(),
+        path: jpath.to_path_buf(),
         lockfile: path.to_path_buf(),
         detail,
     };
@@ -113,7 +127,7 @@ pub(super) fn replay_journal(
             .map_err(|e| damaged(format!("line {n} is not a journal entry ({e})")))?;
         if value.get("base").is_some() && value.get("lineage").is_none() {
             return Err(LockfileError::UnprovenJournal {
-                path: jpath.clone(),
+                path: jpath.to_path_buf(),
                 lockfile: path.to_path_buf(),
             });
         }
@@ -259,6 +273,8 @@ impl std::ops::Deref for Edit<'_> {
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
+    /// The state's store when it is not the local file at `path`.
+    remote: Option<Arc<dyn RemoteState>>,
     /// The serial of the snapshot on disk.
     base: u64,
     /// The SHA-256 of the snapshot on disk.
@@ -271,6 +287,9 @@ pub struct Journal {
 impl Journal {
     /// Snapshots after this many entries.
     pub const COMPACT_EVERY: usize = 1000;
+    /// Snapshots after this many entries in a remote store (each entry is an object a reader
+    /// fetches).
+    pub const COMPACT_EVERY_REMOTE: usize = 100;
 
     /// Starts from a full write of `lf`.
     pub fn start(
@@ -281,6 +300,7 @@ impl Journal {
         let mut j = Journal {
             path: path.to_path_buf(),
             file: None,
+            remote: None,
             base: 0,
             base_sha256: String::new(),
             entries: 0,
@@ -290,12 +310,47 @@ impl Journal {
         Ok(j)
     }
 
+    /// Starts from a full write of `lf` to a remote store.
+    pub fn start_remote(
+        store: Arc<dyn RemoteState>,
+        lf: &mut Lockfile,
+        mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+    ) -> Result<Journal, LockfileError> {
+        let mut j = Journal {
+            path: super::remote::remote_snapshot_name(store.as_ref()),
+            file: None,
+            remote: Some(store),
+            base: 0,
+            base_sha256: String::new(),
+            entries: 0,
+            mask,
+        };
+        j.snapshot(lf)?;
+        Ok(j)
+    }
+
+    fn compact_every(&self) -> usize {
+        if self.remote.is_some() {
+            Self::COMPACT_EVERY_REMOTE
+        } else {
+            Self::COMPACT_EVERY
+        }
+    }
+
     /// Rewrites the snapshot (secrets masked) and empties the journal.
     fn snapshot(&mut self, lf: &mut Lockfile) -> Result<(), LockfileError> {
         self.file = None;
         let mut masked = lf.clone();
         (self.mask)(&mut masked);
-        self.base_sha256 = write_snapshot(&self.path, &mut masked)?;
+        self.base_sha256 = match &self.remote {
+            Some(store) => {
+                masked.serial += 1;
+                let bytes = masked.to_bytes();
+                store.put_snapshot(masked.serial, &bytes)?;
+                sha256_hex(&bytes)
+            }
+            None => write_snapshot(&self.path, &mut masked)?,
+        };
         lf.serial = masked.serial;
         self.base = lf.serial;
         self.entries = 0;
@@ -337,7 +392,7 @@ impl Journal {
         if edit.is_empty() {
             return Ok(());
         }
-        if self.entries >= Self::COMPACT_EVERY {
+        if self.entries >= self.compact_every() {
             return self.snapshot(edit.lf);
         }
         let entry = Entry {
@@ -348,6 +403,12 @@ impl Journal {
             changes: self.changes(&edit),
         };
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+        if let Some(store) = &self.remote {
+            store.put_entry(entry.base, entry.serial, &line)?;
+            edit.lf.serial += 1;
+            self.entries += 1;
+            return Ok(());
+        }
         line.push(b'\n');
         let jpath = journal_path(&self.path);
         let err = |source| LockfileError::Write {

@@ -64,7 +64,8 @@ pub fn holder_path(lockfile: &Path) -> PathBuf {
     sibling(lockfile, ".holder")
 }
 
-fn host_name() -> String {
+/// This machine's name, as a lock's holder names it.
+pub fn host_name() -> String {
     fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()

@@ -14,13 +14,18 @@
 mod format;
 mod journal;
 mod lock;
+mod remote;
 
 pub use format::{
     ApplyRecord, DeposedResource, LOCKFILE_VERSION, LockedOutput, LockedResource, Lockfile,
     LockfileError, PendingKind, PendingOp, backup_path, parse, read, resolve_path, write,
+    write_as_is,
 };
 pub use journal::{Edit, Journal, journal_path};
-pub use lock::{Holder, LockError, StackLock, force_unlock, holder_path, now_rfc3339, pid_alive};
+pub use lock::{
+    Holder, LockError, StackLock, force_unlock, holder_path, host_name, now_rfc3339, pid_alive,
+};
+pub use remote::{RemoteState, read_remote, remote_snapshot_name};
 
 #[cfg(test)]
 mod test_support {

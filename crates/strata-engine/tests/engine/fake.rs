@@ -303,6 +303,7 @@ impl Env {
             parallelism,
             grace: std::time::Duration::from_secs(1),
             lockfile_path: self.lock_path(),
+            remote: None,
             secrets: strata_engine::secret::Secrets::default(),
             wait: true,
             expires: None,
