@@ -217,3 +217,48 @@ async fn the_event_streams_of_an_apply_a_failing_apply_and_a_destroy_follow_thei
 
     assert_valid("events.schema.json", &files);
 }
+
+/// examples/ci/github-actions.yml's jobs, played step by step by tests/ci/github_actions.py
+/// against the emulator with the state on its S3: the plan job comments the Markdown plan and
+/// uploads the saved plan; of two apply jobs started at once on that artifact, exactly one
+/// applies it and the other is refused (locked, or its plan stale).
+#[test]
+fn the_github_actions_example_comments_its_plan_and_applies_exactly_the_artifact() {
+    let s = Stack::new("gha", SMALL);
+    let venv = std::env::var_os("STRATA_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from);
+    let python = venv.join("bin/python");
+    assert!(
+        python.is_file(),
+        "no virtualenv at {}: run `scripts/emulator install`",
+        venv.display()
+    );
+    let state = format!("s3://strata-ci-{}/stacks", s.name);
+    let out = std::process::Command::new(&python)
+        .arg(repo().join("tests/ci/github_actions.py"))
+        .args(["--strata", env!("CARGO_BIN_EXE_strata")])
+        .args(["--endpoint", &s.endpoint, "--state", &state])
+        .arg("--stack")
+        .arg(s.path())
+        .env("STRATA_LOCK_LEASE", "10s")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run tests/ci/github_actions.py");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("the concurrent apply refused"),
+        "{}",
+        stdout(&out)
+    );
+    let created = crate::support::stdout(&s.expect(0, &["--state", &state, "state", "list"]));
+    assert!(
+        created.contains("vpc") && created.contains('a'),
+        "{created}"
+    );
+    s.expect(0, &["--state", &state, "destroy", "--auto-approve"]);
+}
