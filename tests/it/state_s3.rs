@@ -351,3 +351,52 @@ async fn force_unlock_releases_a_dead_holders_lock_by_its_id() {
     assert!(!err.contains("Took over"), "{err}");
     assert_eq!(tagged_at(&emulator().url, &s.name).await.len(), 2);
 }
+
+/// `state: s3://…` in the documents keeps the state on S3 without --state: apply writes no local
+/// lockfile, `state list` reads S3, a saved plan carries its state and is applied there, and
+/// --state naming another location is refused for that plan.
+#[tokio::test]
+async fn the_documents_state_section_keeps_the_state_on_s3() {
+    let s = Stack::new("docstate", VPC_AND_SUBNET);
+    let state = bucket_at(&s.endpoint).await;
+    s.write(&VPC_AND_SUBNET.replace(
+        "region: us-east-1",
+        &format!("region: us-east-1\nstate: {state}"),
+    ));
+    let lease = |c: &mut Command| {
+        c.env("STRATA_LOCK_LEASE", "3");
+    };
+    let mut plan = s.command(&["plan", "--out", "plan.json"]);
+    lease(&mut plan);
+    assert_eq!(code(&run(&mut plan)), Some(0));
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.path().join("plan.json")).expect("the plan"))
+            .expect("JSON");
+    assert_eq!(saved["state"], json!(state));
+
+    let other = bucket_at(&s.endpoint).await;
+    let refused = run(s
+        .command(&["--state", &other, "apply", "plan.json"])
+        .env("STRATA_LOCK_LEASE", "3"));
+    assert_eq!(code(&refused), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("the plan was made against the state at"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let mut apply = s.command(&["apply", "plan.json"]);
+    lease(&mut apply);
+    let out = run(&mut apply);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(!s.path().join("strata.lock").exists(), "no local lockfile");
+    assert_eq!(ids(&pulled(&s, &state)).len(), 2);
+    let listed = run(s.command(&["state", "list"]).env("STRATA_LOCK_LEASE", "3"));
+    assert_eq!(code(&listed), Some(0), "{}", stderr(&listed));
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("subnet"));
+
+    let mut destroy = s.command(&["destroy", "--auto-approve"]);
+    lease(&mut destroy);
+    assert_eq!(code(&run(&mut destroy)), Some(0));
+    assert!(tagged_at(&s.endpoint, &s.name).await.is_empty());
+}

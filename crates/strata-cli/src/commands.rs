@@ -332,7 +332,14 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
     let cloud = connect(s, region).await?;
-    let store = store::open(s, &loaded.stack.name.value, Some(cloud.region.clone())).await?;
+    let url = store::url_of(s, &loaded)?;
+    let store = store::open_at(
+        s,
+        url.as_ref(),
+        &loaded.stack.name.value,
+        Some(cloud.region.clone()),
+    )
+    .await?;
     let lf = read_lockfile(&store, &loaded.stack.name.value)?;
     let mode = if args.destroy {
         Mode::Destroy
@@ -340,7 +347,7 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
         Mode::Apply
     };
     let scope = args.scope.scope();
-    let (p, _) = make_plan_scoped(
+    let (mut p, _) = make_plan_scoped(
         s,
         &loaded,
         &cloud,
@@ -350,6 +357,8 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
         &scope,
     )
     .await?;
+    // A saved plan is applied to the state it was made against.
+    p.state = url.as_ref().map(ToString::to_string);
     report_calls(s, &cloud);
     print_plan(s, &p, args.format());
     // A partial plan's cost would be a guess.
@@ -746,7 +755,8 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         crate::scoped::refuse_with_saved_plan(&args.scope)?;
         let p = read_plan_file(file)?;
         crate::scoped::warn_partial(s, &p);
-        let mut store = store::open(s, &p.stack, Some(p.region.clone())).await?;
+        let url = store::url_of_plan(s, &p)?;
+        let mut store = store::open_at(s, url.as_ref(), &p.stack, Some(p.region.clone())).await?;
         let _lock = store.acquire(s, "strata apply").await?;
         let lf = read_lockfile(&store, &p.stack)?;
         let cloud = connect(s, Some(p.region.clone())).await?;
@@ -780,7 +790,9 @@ pub async fn apply_cmd(s: &Settings, args: &ApplyArgs) -> Result<ExitCode, Failu
         strata_model::stack::parse_lifetime(&lifetime.value).map(expiry::expires_at)
     });
     let region = decide_region(s, &loaded)?;
-    let mut store = store::open(s, &loaded.stack.name.value, region.clone()).await?;
+    let url = store::url_of(s, &loaded)?;
+    let mut store =
+        store::open_at(s, url.as_ref(), &loaded.stack.name.value, region.clone()).await?;
     let _lock = store.acquire(s, "strata apply").await?;
     let cloud = connect(s, region).await?;
     let mut lf = read_lockfile(&store, &loaded.stack.name.value)?;
@@ -841,11 +853,14 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
             auto_approve: args.auto_approve,
             parallelism: args.parallelism,
             rounds: args.rounds,
+            state: store::url_of(s, &loaded)?,
         };
         return crate::sweep::sweep(s, &o).await;
     }
     let region = decide_region(s, &loaded)?;
-    let mut store = store::open(s, &loaded.stack.name.value, region.clone()).await?;
+    let url = store::url_of(s, &loaded)?;
+    let mut store =
+        store::open_at(s, url.as_ref(), &loaded.stack.name.value, region.clone()).await?;
     let _lock = store.acquire(s, "strata destroy").await?;
     let cloud = connect(s, region).await?;
     let lf = read_lockfile(&store, &loaded.stack.name.value)?;
@@ -975,14 +990,23 @@ fn svg(dot: &str) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The stack's state, local or on S3 (whose stack and region the documents give).
+/// The stack's state, local or on S3 (`--state`, or the documents' `state:`; the stack and
+/// region are the documents').
 pub(crate) async fn open_store(s: &Settings) -> Result<Store, Failure> {
-    if s.state.is_none() {
+    if s.state.is_none() && !documents_set_state(s) {
         return Ok(Store::Local(s.lockfile.clone()));
     }
     let loaded = load(s)?;
     let region = decide_region(s, &loaded)?;
-    store::open(s, &loaded.stack.name.value, region).await
+    let url = store::url_of(s, &loaded)?;
+    store::open_at(s, url.as_ref(), &loaded.stack.name.value, region).await
+}
+
+/// Whether the documents, if they load, say where the state is (`state:`); commands that only
+/// read the state work without documents.
+fn documents_set_state(s: &Settings) -> bool {
+    strata_model::load_with(&s.file, &s.vars, &s.load_options())
+        .is_ok_and(|l| l.stack.state.is_some())
 }
 
 pub(crate) async fn lockfile_or_fail(s: &Settings) -> Result<Lockfile, Failure> {

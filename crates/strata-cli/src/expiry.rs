@@ -139,6 +139,7 @@ pub async fn sweep_expired(
             auto_approve: true,
             parallelism: o.parallelism,
             rounds: o.rounds,
+            state: o.state.clone(),
         };
         match sweep(s, &one).await {
             Ok(c) if c == ExitCode::SUCCESS => {}

@@ -21,7 +21,8 @@ pub async fn import_cmd(s: &Settings, name: &str, id: &str) -> Result<ExitCode, 
     let loaded = commands::load(s)?;
     let region = commands::decide_region(s, &loaded)?;
     let stack = loaded.stack.name.value.clone();
-    let mut store = crate::store::open(s, &stack, region.clone()).await?;
+    let url = crate::store::url_of(s, &loaded)?;
+    let mut store = crate::store::open_at(s, url.as_ref(), &stack, region.clone()).await?;
     let _lock = store.acquire(s, "strata import").await?;
     let cloud = commands::connect(s, region).await?;
     let lf = commands::read_lockfile(&store, &stack)?;

@@ -89,6 +89,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
                 auto_approve: a.rounds.auto_approve,
                 parallelism: a.rounds.parallelism,
                 rounds: a.rounds.rounds,
+                state: s.state.clone(),
             };
             if a.expired {
                 expiry::sweep_expired(s, a.confirm, &o).await

@@ -57,11 +57,58 @@ pub async fn client(
     Ok(strata_aws::state::client(&sdk))
 }
 
-/// The state of `stack`: on S3 with `--state`, else the local lockfile.
-pub async fn open(s: &Settings, stack: &str, region: Option<String>) -> Result<Store, Failure> {
-    match &s.state {
+/// The state of `stack` at `url` (on S3), or in the local lockfile when there is none.
+pub async fn open_at(
+    s: &Settings,
+    url: Option<&StateUrl>,
+    stack: &str,
+    region: Option<String>,
+) -> Result<Store, Failure> {
+    match url {
         None => Ok(Store::Local(s.lockfile.clone())),
         Some(url) => open_s3(s, url, stack, region).await,
+    }
+}
+
+/// Where the stack's state is: `--state` (or `STRATA_STATE`), else the documents' `state:`,
+/// else the local lockfile (`None`).
+pub fn url_of(s: &Settings, loaded: &strata_model::Loaded) -> Result<Option<StateUrl>, Failure> {
+    if let Some(u) = &s.state {
+        return Ok(Some(u.clone()));
+    }
+    loaded
+        .stack
+        .state
+        .as_ref()
+        .map(|st| {
+            StateUrl::parse(&st.value).map_err(|why| {
+                Failure::new(format!("state: {why}"))
+                    .help("give it as s3://BUCKET/PREFIX, e.g. s3://acme-strata-state/prod")
+            })
+        })
+        .transpose()
+}
+
+/// Where a saved plan's state is: `--state` (or `STRATA_STATE`), else the plan's own; refused
+/// when both are given and differ.
+pub fn url_of_plan(
+    s: &Settings,
+    p: &strata_engine::plan::Plan,
+) -> Result<Option<StateUrl>, Failure> {
+    let planned = p
+        .state
+        .as_deref()
+        .map(|u| {
+            StateUrl::parse(u).map_err(|why| Failure::new(format!("the saved plan's state: {why}")))
+        })
+        .transpose()?;
+    match (&s.state, planned) {
+        (Some(given), Some(planned)) if *given != planned => Err(Failure::new(format!(
+            "the plan was made against the state at {planned}, but --state says {given}"
+        ))
+        .help("apply it with the state it was made against, or make the plan again")),
+        (Some(given), _) => Ok(Some(given.clone())),
+        (None, planned) => Ok(planned),
     }
 }
 

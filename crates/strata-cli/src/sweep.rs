@@ -41,6 +41,8 @@ pub struct SweepOpts {
     pub parallelism: u16,
     /// Rounds at most.
     pub rounds: u32,
+    /// Where the stack's state is, when on S3 (`--state`, or the documents' `state:`).
+    pub state: Option<strata_aws::state::StateUrl>,
 }
 
 /// A resource found with the stack's tags: kind and id.
@@ -50,7 +52,8 @@ type Found = BTreeSet<(String, String)>;
 /// is left, 0 after a dry run outside a terminal without `--auto-approve`.
 pub async fn sweep(s: &Settings, o: &SweepOpts) -> Result<ExitCode, Failure> {
     let cloud = connect(s, o.region.clone()).await?;
-    let mut store = store::open(s, &o.stack, Some(cloud.region.clone())).await?;
+    let mut store =
+        store::open_at(s, o.state.as_ref(), &o.stack, Some(cloud.region.clone())).await?;
     // The stack's state is used (and locked) when it is there: on S3, or a local lockfile of
     // this stack.
     let ours = match &store {

@@ -327,6 +327,10 @@ pub struct Plan {
     /// a saved plan carries it, so that applying it does what was planned.
     #[serde(default, skip_serializing_if = "Scope::is_empty")]
     pub scope: Scope,
+    /// Where the state the plan was made against is kept, when not in the local lockfile
+    /// (`s3://BUCKET/PREFIX`): applying the saved plan writes there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 impl Plan {
@@ -1022,6 +1026,7 @@ pub fn plan_scoped(input: PlanInput<'_>, sc: &Scope) -> Result<Plan, PlanError> 
             left_out,
             ..sc.clone()
         },
+        state: None,
     })
 }
 

@@ -26,6 +26,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "stack",
     "region",
     "lifetime",
+    "state",
     "default_tags",
     "variables",
     "resources",
@@ -164,6 +165,7 @@ struct FileParts {
     stack: Option<Node>,
     region: Option<Node>,
     lifetime: Option<Node>,
+    state: Option<Node>,
     default_tags: Option<Node>,
     variables: Vec<(Node, Node)>,
     resources: Vec<(Node, Node)>,
@@ -208,6 +210,7 @@ fn split_file(root: &Node, diags: &mut Diagnostics) -> FileParts {
             "stack" => parts.stack = Some(v.clone()),
             "region" => parts.region = Some(v.clone()),
             "lifetime" => parts.lifetime = Some(v.clone()),
+            "state" => parts.state = Some(v.clone()),
             "default_tags" => parts.default_tags = Some(v.clone()),
             "variables" => parts.variables = mapping_entries(v, "variables", diags),
             "resources" => parts.resources = mapping_entries(v, "resources", diags),
@@ -626,6 +629,7 @@ fn load_into(
     let mut stack_name: Option<Spanned<String>> = None;
     let mut region: Option<Spanned<String>> = None;
     let mut lifetime: Option<Spanned<String>> = None;
+    let mut state: Option<Spanned<String>> = None;
     let mut default_tags = Tags::default();
     let ctx = DeContext::new("the document");
     for part in &parts {
@@ -633,6 +637,7 @@ fn load_into(
             (&part.stack, &mut stack_name, "stack"),
             (&part.region, &mut region, "region"),
             (&part.lifetime, &mut lifetime, "lifetime"),
+            (&part.state, &mut state, "state"),
         ] {
             let Some(node) = node else { continue };
             match from_node::<Spanned<String>>(node, &ctx) {
@@ -820,10 +825,26 @@ fn load_into(
             .help("write a number and a unit: `45m`, `8h`, `2d`"),
         );
     }
+    if let Some(st) = &state
+        && !crate::stack::state_location_shape(&st.value)
+    {
+        diags.push(
+            Diagnostic::error(
+                "strata::invalid_value",
+                format!("`state: {}` is not a state location", st.value),
+            )
+            .at(st.span, "not s3://BUCKET/PREFIX")
+            .help(
+                "write `state: s3://BUCKET/PREFIX` (a bucket of 3 to 63 lowercase letters, \
+                 digits, `-` and `.`), or leave it out for the local lockfile",
+            ),
+        );
+    }
     let stack = Stack {
         name,
         region,
         lifetime,
+        state,
         default_tags,
         resources,
         outputs,

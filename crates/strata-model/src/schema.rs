@@ -85,6 +85,11 @@ pub fn document_schema() -> String {
                 "type": "string",
                 "description": "The AWS region, e.g. us-east-1. Defaults to --region, then AWS_REGION."
             },
+            "state": {
+                "type": "string",
+                "description": "Where the stack's state is kept: s3://BUCKET/PREFIX (docs/state.md). --state and STRATA_STATE win over it. Left out: the local lockfile strata.lock.",
+                "pattern": "^s3://[a-z0-9.-]{3,63}(/.*)?$"
+            },
             "lifetime": {
                 "type": "string",
                 "description": "A lab's lifetime, e.g. 8h: each apply tags the stack's resources to expire that long after it (strata:expires); strata sweep --expired finds the stack after that. A number and s, m, h or d.",

@@ -172,6 +172,9 @@ pub struct Stack {
     /// A lab's lifetime (`lifetime: 8h`): each apply tags the stack's resources to expire that
     /// long after it (`strata:expires`, as `apply --ttl`).
     pub lifetime: Option<Spanned<String>>,
+    /// Where the stack's state is kept (`state: s3://BUCKET/PREFIX`); `--state` and
+    /// `STRATA_STATE` win over it. Left out: the local lockfile.
+    pub state: Option<Spanned<String>>,
     pub default_tags: Tags,
     pub resources: BTreeMap<String, Resource>,
     pub outputs: BTreeMap<String, Output>,
@@ -245,6 +248,40 @@ mod lifetime_tests {
             "99999999999999999999d",
         ] {
             assert_eq!(parse_lifetime(bad), None, "{bad}");
+        }
+    }
+}
+
+/// Whether `text` has the shape of a state location: `s3://BUCKET[/PREFIX]`, the bucket 3 to
+/// 63 lowercase letters, digits, `-` and `.` (the command line parses it whole).
+pub fn state_location_shape(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("s3://") else {
+        return false;
+    };
+    let bucket = rest.split('/').next().unwrap_or_default();
+    (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::state_location_shape;
+
+    #[test]
+    fn state_locations_are_s3_urls_with_a_bucket_name() {
+        assert!(state_location_shape("s3://acme-strata-state/prod"));
+        assert!(state_location_shape("s3://acme.state"));
+        for bad in [
+            "",
+            "acme/prod",
+            "s3://",
+            "s3://ab",
+            "s3://Acme/prod",
+            "file:///tmp",
+        ] {
+            assert!(!state_location_shape(bad), "{bad}");
         }
     }
 }

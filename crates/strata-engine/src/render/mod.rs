@@ -727,6 +727,7 @@ mod tests {
             },
             sensitive_variables: vec![],
             scope: Default::default(),
+            state: None,
         }
     }
 
