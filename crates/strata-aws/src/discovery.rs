@@ -141,23 +141,34 @@ impl Listings {
 /// Every resource of the region carrying the stack's tag: `GetResources`, all pages.
 async fn list(cx: &Ctx, stack: &str) -> Result<Listing, ProviderError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
+    let mut listing = Listing::default();
+    for m in get_resources(cx, filter).await? {
+        listing.add(m.resource_arn().unwrap_or_default());
+    }
+    Ok(listing)
+}
+
+/// The tagging API's `GetResources` under one tag filter, all pages.
+async fn get_resources(
+    cx: &Ctx,
+    filter: aws_sdk_resourcegroupstagging::types::TagFilter,
+) -> Result<Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping>, ProviderError> {
     let client = cx
         .client::<aws_sdk_resourcegroupstagging::Client>()
         .retrying;
-    let mut listing = Listing::default();
+    let mut out = Vec::new();
     let mut pages = client
         .get_resources()
-        .tag_filters(TagFilter::builder().key(STACK_TAG).values(stack).build())
+        .tag_filters(filter)
         .resources_per_page(100)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(aws("tagging:GetResources"))?;
-        for m in page.resource_tag_mapping_list() {
-            listing.add(m.resource_arn().unwrap_or_default());
-        }
+        out.extend(page.resource_tag_mapping_list().iter().cloned());
     }
-    Ok(listing)
+    Ok(out)
 }
 
 /// The ids a read of a kind describes: the ones asked for and, for a kind the listing covers,
@@ -189,26 +200,16 @@ pub async fn tagged_with(
     key: &str,
 ) -> Result<Vec<(String, Vec<(String, String)>)>, ProviderError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
-    let client = cx
-        .client::<aws_sdk_resourcegroupstagging::Client>()
-        .retrying;
-    let mut out = Vec::new();
-    let mut pages = client
-        .get_resources()
-        .tag_filters(TagFilter::builder().key(key).build())
-        .resources_per_page(100)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws("tagging:GetResources"))?;
-        for m in page.resource_tag_mapping_list() {
+    let found = get_resources(cx, TagFilter::builder().key(key).build()).await?;
+    Ok(found
+        .iter()
+        .map(|m| {
             let tags = m
                 .tags()
                 .iter()
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect();
-            out.push((m.resource_arn().unwrap_or_default().to_string(), tags));
-        }
-    }
-    Ok(out)
+            (m.resource_arn().unwrap_or_default().to_string(), tags)
+        })
+        .collect())
 }

@@ -894,15 +894,22 @@ pub async fn destroy_cmd(s: &Settings, args: &DestroyArgs) -> Result<ExitCode, F
     run_plan(s, &cloud, &p, lf, &store, run).await
 }
 
-/// `strata cost`: the fixed cost per day of what the documents describe, without calling AWS.
-pub fn cost_cmd(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
+/// The documents as desired state, for the commands that call no AWS API (`graph`, `cost`):
+/// the region the documents', else --region's, else none.
+fn documents_offline(s: &Settings) -> Result<Desired, Failure> {
     let loaded = load(s)?;
     let region = loaded
         .stack
         .region
         .as_ref()
         .map_or_else(|| s.region.clone().unwrap_or_default(), |r| r.value.clone());
-    let desired = Desired::from_stack(&loaded.stack, &region);
+    Ok(Desired::from_stack(&loaded.stack, &region))
+}
+
+/// `strata cost`: the fixed cost per day of what the documents describe, without calling AWS.
+pub fn cost_cmd(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
+    let desired = documents_offline(s)?;
+    let region = desired.region.clone();
     let estimate = cost::of_desired(&desired);
     if json {
         let doc = serde_json::json!({
@@ -933,13 +940,7 @@ fn print_cost_line(s: &Settings, loaded: &Loaded, lf: Option<&Lockfile>, p: &Pla
 }
 
 pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure> {
-    let loaded = load(s)?;
-    let region = loaded
-        .stack
-        .region
-        .as_ref()
-        .map_or_else(|| s.region.clone().unwrap_or_default(), |r| r.value.clone());
-    let desired = Desired::from_stack(&loaded.stack, &region);
+    let desired = documents_offline(s)?;
     match format {
         GraphFormat::Dot => ui::out(&strata_engine::graph::to_dot(&desired)),
         GraphFormat::Mermaid => ui::out(&strata_engine::graph::to_mermaid(&desired)),

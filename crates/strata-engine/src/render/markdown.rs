@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{Shown, Style, headline, render_action, summary_line};
-use crate::plan::{Action, ActionKind, Mode, Plan, Reason, ReplaceMode};
+use crate::plan::{Action, ActionKind, Mode, Plan, Reason};
 
 /// The most characters GitHub takes in one comment.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -159,31 +159,9 @@ fn set_elsewhere(out: &mut String, plan: &Plan) {
     out.push('\n');
 }
 
-fn symbol(a: &Action) -> &'static str {
-    match &a.action {
-        ActionKind::Create { .. } => "+",
-        ActionKind::Update => "~",
-        ActionKind::Replace(r) => match r.replace_mode {
-            ReplaceMode::CreateBeforeDelete => "+/-",
-            ReplaceMode::DeleteBeforeCreate => "-/+",
-        },
-        ActionKind::Delete => "-",
-        ActionKind::Adopt => "<",
-        ActionKind::Forget => ".",
-        ActionKind::NoOp { .. } => " ",
-    }
-}
-
-fn verb(a: &Action) -> &'static str {
-    match &a.action {
-        ActionKind::Create { .. } => "create",
-        ActionKind::Update => "update",
-        ActionKind::Replace(_) => "replace",
-        ActionKind::Delete => "delete",
-        ActionKind::Adopt => "adopt",
-        ActionKind::Forget => "forget",
-        ActionKind::NoOp { .. } => "none",
-    }
+/// The terminal's symbol of the action, without colour or padding.
+fn symbol(a: &Action) -> String {
+    super::symbol(a, Style { color: false }).trim().to_string()
 }
 
 fn table_row(a: &Action) -> String {
@@ -196,7 +174,7 @@ fn table_row(a: &Action) -> String {
         symbol(a),
         a.name,
         a.kind,
-        verb(a)
+        a.action.verb()
     )
 }
 
@@ -212,7 +190,7 @@ fn details(a: &Action, shown: &Shown<'_>) -> String {
     let fence = fence_for(&text);
     format!(
         "<details><summary><code>{}</code> {}</summary>\n\n{fence}\n{text}{fence}\n\n</details>\n\n",
-        html(symbol(a)),
+        html(&symbol(a)),
         html(&headline(a)),
     )
 }
