@@ -22,10 +22,7 @@ pub(crate) fn commit(
     change: impl FnOnce(&mut Edit<'_>),
 ) -> Result<(), Failure> {
     let mask = Box::new(|_: &mut Lockfile| {});
-    let mut journal = match store.remote() {
-        Some(remote) => Journal::start_remote(remote, lf, mask)?,
-        None => Journal::start(&s.lockfile, lf, mask)?,
-    };
+    let mut journal = Journal::start_at(&s.lockfile, store.remote(), lf, mask)?;
     let mut e = Edit::new(lf);
     change(&mut e);
     journal.commit(e)?;

@@ -136,10 +136,7 @@ fn journal(opts: &ExecOptions, lf: &mut Lockfile) -> Result<Journal, LockfileErr
             *l = secrets.mask_lockfile(l);
         }
     });
-    match &opts.remote {
-        Some(store) => Journal::start_remote(store.clone(), lf, mask),
-        None => Journal::start(&opts.lockfile_path, lf, mask),
-    }
+    Journal::start_at(&opts.lockfile_path, opts.remote.clone(), lf, mask)
 }
 
 /// How a run ended.

@@ -297,17 +297,7 @@ impl Journal {
         lf: &mut Lockfile,
         mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
     ) -> Result<Journal, LockfileError> {
-        let mut j = Journal {
-            path: path.to_path_buf(),
-            file: None,
-            remote: None,
-            base: 0,
-            base_sha256: String::new(),
-            entries: 0,
-            mask,
-        };
-        j.snapshot(lf)?;
-        Ok(j)
+        Journal::start_at(path, None, lf, mask)
     }
 
     /// Starts from a full write of `lf` to a remote store.
@@ -316,10 +306,25 @@ impl Journal {
         lf: &mut Lockfile,
         mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
     ) -> Result<Journal, LockfileError> {
+        Journal::start_at(Path::new(""), Some(store), lf, mask)
+    }
+
+    /// Starts from a full write of `lf`: to `remote` when there is one, else to the lockfile
+    /// at `path`.
+    pub fn start_at(
+        path: &Path,
+        remote: Option<Arc<dyn RemoteState>>,
+        lf: &mut Lockfile,
+        mask: Box<dyn Fn(&mut Lockfile) + Send + Sync>,
+    ) -> Result<Journal, LockfileError> {
+        let path = match &remote {
+            Some(store) => super::remote::remote_snapshot_name(store.as_ref()),
+            None => path.to_path_buf(),
+        };
         let mut j = Journal {
-            path: super::remote::remote_snapshot_name(store.as_ref()),
+            path,
             file: None,
-            remote: Some(store),
+            remote,
             base: 0,
             base_sha256: String::new(),
             entries: 0,
