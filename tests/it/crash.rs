@@ -731,11 +731,11 @@ fn matrix_points(phase: &str) -> (usize, usize) {
 }
 
 /// On the strict test bed, the every-kind stack is killed at one point in this many.
-const STRICT_EVERY: usize = 3;
+const STRICT_EVERY: usize = 5;
 
 /// On the plain test bed, the every-kind stack's replacements are killed at one point in this
 /// many (its create, update and destroy at every point).
-const PLAIN_REPLACE_EVERY: usize = 2;
+const PLAIN_REPLACE_EVERY: usize = 3;
 
 fn how(phase: &str, what: &str) -> String {
     let which = match matrix_points(phase) {
@@ -875,7 +875,7 @@ async fn crash_matrix_replace() {
 // ---------------------------------------------------------------------------------------------
 
 /// Points killed per phase of each example, about.
-const SAMPLES: usize = 3;
+const SAMPLES: usize = 2;
 
 /// Which points a run samples: `STRATA_CRASH_SEED`, or the day (so that CI covers other points
 /// each day, and a failure is repeated with the seed its row states).
