@@ -13,6 +13,7 @@ mod ecs;
 mod elbv2;
 mod endpoints;
 mod errors;
+mod generate;
 mod iam;
 mod inputs;
 mod ipv6;

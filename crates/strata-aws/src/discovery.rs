@@ -193,6 +193,35 @@ pub async fn tagged_ids(
     }
 }
 
+/// The ARNs of every resource of the region carrying all these tags (`KEY` with the value,
+/// or any value): `GetResources`, all pages (`strata generate --tag`).
+pub async fn tagged_all(
+    cx: &Ctx,
+    tags: &[(String, Option<String>)],
+) -> Result<Vec<String>, ProviderError> {
+    use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    for (key, value) in tags {
+        let filter = TagFilter::builder()
+            .key(key)
+            .set_values(value.clone().map(|v| vec![v]))
+            .build();
+        let arns = get_resources(cx, filter).await?;
+        lists.push(
+            arns.iter()
+                .filter_map(|m| m.resource_arn().map(str::to_string))
+                .collect(),
+        );
+    }
+    let mut lists = lists.into_iter();
+    let first = lists.next().unwrap_or_default();
+    let rest: Vec<Vec<String>> = lists.collect();
+    Ok(first
+        .into_iter()
+        .filter(|a| rest.iter().all(|l| l.contains(a)))
+        .collect())
+}
+
 /// Every resource of the region carrying the tag `key` (any value), with all its tags:
 /// `GetResources`, all pages (`strata sweep --expired` looks for `strata:expires`).
 pub async fn tagged_with(

@@ -21,6 +21,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
+pub mod inventory;
 pub mod kind;
 pub mod logs;
 pub mod rds;
@@ -114,6 +115,14 @@ impl AwsProvider {
     /// Milliseconds the request budget made calls wait so far (reported with `-v`).
     pub fn budget_waited_ms(&self) -> u64 {
         self.cx.clients.waited_ms()
+    }
+
+    /// The resources a `strata generate` selection names, as (kind, id).
+    pub async fn inventory(
+        &self,
+        sel: &inventory::Selection,
+    ) -> Result<inventory::Found, ProviderError> {
+        inventory::find(&self.cx, sel).await
     }
 
     /// Every resource of the region carrying the tag `key`, as (ARN, its tags).

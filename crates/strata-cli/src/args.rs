@@ -162,6 +162,10 @@ pub enum Command {
         /// Its AWS id (vpc-…, subnet-…, an ARN or a name, as the kind is addressed).
         id: String,
     },
+    /// Write documents in strata's form from resources that exist in AWS (a VPC and what is in
+    /// it, whatever carries some tags, or resources by id); with --import, adopt them all so
+    /// that the next plan changes nothing.
+    Generate(GenerateArgs),
     /// Print the JSON Schema of the documents.
     Schema,
     /// Print a shell's completion script (where to put it: `strata completions --help`).
@@ -254,6 +258,37 @@ pub struct WaitArgs {
     /// Give up after this long, e.g. `90s`, `15m`.
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("selection").required(true).args(["vpc", "tags", "ids"])))]
+pub struct GenerateArgs {
+    /// A VPC and what is in it: subnets, internet gateways, route tables (not the main one),
+    /// NAT gateways and their Elastic IPs, security groups (not the default one), endpoints,
+    /// peering connections, transit gateway attachments.
+    #[arg(long, value_name = "VPC_ID", conflicts_with_all = ["tags", "ids"])]
+    pub vpc: Option<String>,
+    /// Whatever carries this tag: KEY=VALUE, or KEY for any value (repeatable: every one of
+    /// them), of the kinds the tagging API lists.
+    #[arg(long = "tag", value_name = "KEY[=VALUE]", conflicts_with = "ids")]
+    pub tags: Vec<String>,
+    /// Resources by id: vpc-…, subnet-…, igw-…, eipalloc-…, nat-…, rtb-…, sg-…, or an ARN.
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// The stack's name in the documents.
+    #[arg(long, value_name = "NAME", default_value = "generated")]
+    pub stack: String,
+    /// Where to write the documents, or `-` for standard output (default: stack.yaml in the
+    /// directory --file names).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write over the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Then import every resource under its generated name (tag it with the stack's ownership
+    /// tags, record it in the lockfile) and show the next plan.
+    #[arg(long)]
+    pub import: bool,
 }
 
 #[derive(Debug, Args)]

@@ -54,8 +54,7 @@ pub async fn import_cmd(s: &Settings, name: &str, id: &str) -> Result<ExitCode, 
     if let Err(code) = signals::start_changes() {
         return Err(signals::stopped_before_changes(s, code));
     }
-    let tagged = retag(&cloud, &live, name, &lf).await?;
-    record(&store, s, &mut lf, res, &tagged)?;
+    adopt(&store, s, &cloud, &mut lf, res, &live).await?;
     ui::note(
         s,
         &format!(
@@ -66,6 +65,20 @@ pub async fn import_cmd(s: &Settings, name: &str, id: &str) -> Result<ExitCode, 
         ),
     );
     next_plan(s, &loaded, &cloud, &lf).await
+}
+
+/// Tags a resource read from AWS with the stack's ownership tags under the documents' name
+/// `res`, and records it (the checks of [`check_unrecorded`] and [`check_owner`] made).
+pub(crate) async fn adopt(
+    store: &crate::store::Store,
+    s: &Settings,
+    cloud: &Cloud,
+    lf: &mut Lockfile,
+    res: &DesiredResource,
+    live: &LiveResource,
+) -> Result<(), Failure> {
+    let tagged = retag(cloud, live, &res.name, lf).await?;
+    record(store, s, lf, res, &tagged)
 }
 
 /// Reads the resource by its id, again for a few seconds while it does not show (AWS's
@@ -106,7 +119,7 @@ fn documents_resource<'a>(
 }
 
 /// Neither the name nor the id is recorded already, and the lockfile is this region's.
-fn check_unrecorded(
+pub(crate) fn check_unrecorded(
     lf: Option<&Lockfile>,
     name: &str,
     id: &str,
@@ -140,7 +153,7 @@ fn check_unrecorded(
 
 /// A resource carrying another stack's tags, or this stack's from another lockfile, is not
 /// imported: it belongs to someone else.
-fn check_owner(live: &LiveResource, name: &str, lf: &Lockfile) -> Result<(), Failure> {
+pub(crate) fn check_owner(live: &LiveResource, name: &str, lf: &Lockfile) -> Result<(), Failure> {
     let Some(stack) = &live.stack else {
         return Ok(());
     };
@@ -195,7 +208,7 @@ fn record(
 }
 
 /// Prints the plan the next `strata plan` would show.
-async fn next_plan(
+pub(crate) async fn next_plan(
     s: &Settings,
     loaded: &strata_model::Loaded,
     cloud: &Cloud,

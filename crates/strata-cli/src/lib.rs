@@ -9,6 +9,7 @@ mod commands;
 mod events;
 mod expiry;
 mod fail;
+mod generate;
 mod import;
 mod migrate;
 mod scoped;
@@ -78,6 +79,7 @@ async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
         Command::Cost { json } => commands::cost_cmd(s, *json),
         Command::State(c) => commands::state_cmd(s, c).await,
         Command::Import { name, id } => import::import_cmd(s, name, id).await,
+        Command::Generate(a) => generate::generate_cmd(s, &generate::GenerateOpts::of(s, a)?).await,
         Command::Output { name, json, raw } => {
             commands::output_cmd(s, name.as_deref(), commands::OutputForm::of(*json, *raw)).await
         }

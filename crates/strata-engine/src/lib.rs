@@ -5,6 +5,7 @@
 pub mod cost;
 pub mod desired;
 pub mod exec;
+pub mod generate;
 pub mod graph;
 pub mod lockfile;
 pub mod plan;

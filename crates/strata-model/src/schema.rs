@@ -146,3 +146,58 @@ pub fn document_schema() -> String {
     out.push('\n');
     out
 }
+
+/// What the documents' fields of a kind are when left out, from the schema: the fields it
+/// requires, and the defaults of those that have one (`strata generate` leaves out a value
+/// equal to its default).
+#[derive(Debug, Clone, Default)]
+pub struct FieldDefaults {
+    pub required: Vec<String>,
+    pub defaults: Map<String, Value>,
+}
+
+/// [`FieldDefaults`] of every kind, by kind name.
+pub fn field_defaults() -> std::collections::BTreeMap<&'static str, FieldDefaults> {
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    kinds::schemas(&mut generator)
+        .into_iter()
+        .map(|(info, schema)| {
+            let v = schema.to_value();
+            let required = v["required"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|f| f.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let defaults = v["properties"]
+                .as_object()
+                .map(|props| {
+                    props
+                        .iter()
+                        .filter_map(|(f, p)| p.get("default").map(|d| (f.clone(), d.clone())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (info.name, FieldDefaults { required, defaults })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod defaults_tests {
+    #[test]
+    fn the_defaults_of_a_vpc_are_the_schemas() {
+        let all = super::field_defaults();
+        let vpc = &all["ec2.vpc"];
+        assert_eq!(vpc.required, vec!["cidr_block".to_string()]);
+        assert_eq!(vpc.defaults["enable_dns_support"], serde_json::json!(true));
+        assert_eq!(
+            vpc.defaults["instance_tenancy"],
+            serde_json::json!("default")
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! Finding resources that no stack of strata's manages yet, for `strata generate`: everything
+//! in a VPC, everything carrying some tags, or resources named by their ids. Each is returned
+//! as (kind, id); the kinds' own reads then read them by id.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::types::Filter;
+use strata_engine::provider::{ErrorClass, ProviderError};
+
+use crate::Ctx;
+use crate::discovery::{Discovery, arn_resource, plain_resource};
+use crate::error::aws;
+use crate::kind::KINDS;
+
+/// What to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// A VPC and what is in it: its subnets, internet gateways, route tables (not the main
+    /// one AWS made with it), NAT gateways and their Elastic IPs, security groups (not the
+    /// default one), endpoints, peering connections and transit gateway attachments.
+    Vpc(String),
+    /// Whatever carries every one of these tags (`KEY=VALUE`, or `KEY` with any value), found
+    /// with the tagging API (so, of the kinds it covers).
+    Tags(Vec<(String, Option<String>)>),
+    /// These resources, each kind told by its id's form (`subnet-…`, an ARN).
+    Ids(Vec<String>),
+}
+
+/// A resource found: its kind and id.
+pub type Found = BTreeSet<(&'static str, String)>;
+
+/// Finds the selection's resources.
+pub async fn find(cx: &Ctx, sel: &Selection) -> Result<Found, ProviderError> {
+    match sel {
+        Selection::Vpc(id) => in_vpc(cx, id).await,
+        Selection::Tags(tags) => tagged(cx, tags).await,
+        Selection::Ids(ids) => ids.iter().map(|id| resolve(id)).collect(),
+    }
+}
+
+/// An id as the user gave it, as its kind's read takes it: EC2 ids as they are, an ARN as the
+/// id its kind keeps (a bucket's name, a load balancer's whole ARN).
+fn resolve(id: &str) -> Result<(&'static str, String), ProviderError> {
+    if id.starts_with("arn:") {
+        if let Some(found) = kind_of_arn(id) {
+            return Ok(found);
+        }
+    }
+    kind_of_id(id).map(|k| (k, id.to_string()))
+}
+
+/// The kind of an id: by its prefix (`vpc-`, `eipalloc-`), or by its ARN's type.
+pub fn kind_of_id(id: &str) -> Result<&'static str, ProviderError> {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("vpc-", "ec2.vpc"),
+        ("subnet-", "ec2.subnet"),
+        ("igw-", "ec2.internet_gateway"),
+        ("eipalloc-", "ec2.eip"),
+        ("nat-", "ec2.nat_gateway"),
+        ("rtb-", "ec2.route_table"),
+        ("sg-", "ec2.security_group"),
+        ("pl-", "ec2.prefix_list"),
+        ("vpce-", "ec2.vpc_endpoint"),
+        ("pcx-", "ec2.vpc_peering_connection"),
+        ("tgw-attach-", "ec2.transit_gateway_vpc_attachment"),
+        ("tgw-rtb-", "ec2.transit_gateway_route_table"),
+        ("tgw-", "ec2.transit_gateway"),
+    ];
+    if let Some((_, kind)) = PREFIXES.iter().find(|(p, _)| id.starts_with(p)) {
+        return Ok(kind);
+    }
+    if let Some(kind) = id.starts_with("arn:").then(|| kind_of_arn(id)).flatten() {
+        return Ok(kind.0);
+    }
+    Err(ProviderError::new(
+        ErrorClass::Invalid,
+        format!("`{id}` is not the id of a kind strata knows"),
+    )
+    .with_help(
+        "give EC2 ids (vpc-…, subnet-…, igw-…, eipalloc-…, nat-…, rtb-…, sg-…, vpce-…, pcx-…, \
+         tgw-…) or the ARN of a load balancer, target group, listener, bucket or other \
+         resource the tagging API lists",
+    ))
+}
+
+/// The kind an ARN names and the id strata's read takes, from the kinds' discovery tables.
+fn kind_of_arn(arn: &str) -> Option<(&'static str, String)> {
+    let service = arn.split(':').nth(2)?;
+    let typed = arn_resource(arn).map(|(ty, id)| (format!("{service}:{ty}"), id));
+    KINDS.iter().find_map(|k| match (k.discovery(), &typed) {
+        (Discovery::Tagging(types), Some((ty, id))) if types.contains(&ty.as_str()) => {
+            Some((k.kind(), (*id).to_string()))
+        }
+        (Discovery::TaggingArn(types), Some((ty, _))) if types.contains(&ty.as_str()) => {
+            Some((k.kind(), arn.to_string()))
+        }
+        (Discovery::TaggingService(s), _) if s == service => {
+            plain_resource(arn).map(|(_, id)| (k.kind(), id.to_string()))
+        }
+        _ => None,
+    })
+}
+
+/// Whatever carries all the tags, of the kinds the tagging API covers.
+async fn tagged(cx: &Ctx, tags: &[(String, Option<String>)]) -> Result<Found, ProviderError> {
+    let arns = crate::discovery::tagged_all(cx, tags).await?;
+    Ok(arns.iter().filter_map(|a| kind_of_arn(a)).collect())
+}
+
+fn vpc_filter(name: &str, vpc: &str) -> Filter {
+    Filter::builder().name(name).values(vpc).build()
+}
+
+/// Every item of a paginated describe, in pages of the run's size.
+macro_rules! all {
+    ($cx:expr, $call:expr, $op:literal) => {
+        $call
+            .into_paginator()
+            .page_size($cx.page_size)
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(aws($op))?
+    };
+}
+
+/// The VPC and what is in it.
+async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
+    let ec2 = &cx.ec2;
+    let mut found = Found::new();
+    let no_vpc = || {
+        ProviderError::new(
+            ErrorClass::NotFound,
+            format!("there is no VPC `{vpc}` in {}", cx.region),
+        )
+        .with_help("check the id and the region (--region)")
+    };
+    let vpcs = match ec2.describe_vpcs().vpc_ids(vpc).send().await {
+        Ok(v) => v,
+        Err(e) => {
+            let e = aws("ec2:DescribeVpcs")(e);
+            return Err(if e.class == ErrorClass::NotFound {
+                no_vpc()
+            } else {
+                e
+            });
+        }
+    };
+    if vpcs.vpcs().is_empty() {
+        return Err(no_vpc());
+    }
+    found.insert(("ec2.vpc", vpc.to_string()));
+    let subnets = all!(
+        cx,
+        ec2.describe_subnets().filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeSubnets"
+    );
+    for s in subnets.iter() {
+        found.insert(("ec2.subnet", s.subnet_id().unwrap_or_default().to_string()));
+    }
+    let igws = all!(
+        cx,
+        ec2.describe_internet_gateways()
+            .filters(vpc_filter("attachment.vpc-id", vpc)),
+        "ec2:DescribeInternetGateways"
+    );
+    for g in igws.iter() {
+        let id = g.internet_gateway_id().unwrap_or_default();
+        found.insert(("ec2.internet_gateway", id.to_string()));
+    }
+    let tables = all!(
+        cx,
+        ec2.describe_route_tables()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeRouteTables"
+    );
+    for t in tables.iter() {
+        // The main route table comes with the VPC and goes with it: not a resource of its own.
+        if t.associations().iter().any(|a| a.main() == Some(true)) {
+            continue;
+        }
+        found.insert((
+            "ec2.route_table",
+            t.route_table_id().unwrap_or_default().to_string(),
+        ));
+    }
+    let nats = all!(
+        cx,
+        ec2.describe_nat_gateways()
+            .filter(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeNatGateways"
+    );
+    for n in nats.iter() {
+        use aws_sdk_ec2::types::NatGatewayState as S;
+        if matches!(n.state(), Some(S::Deleted | S::Deleting | S::Failed)) {
+            continue;
+        }
+        found.insert((
+            "ec2.nat_gateway",
+            n.nat_gateway_id().unwrap_or_default().to_string(),
+        ));
+        for a in n.nat_gateway_addresses() {
+            if let Some(alloc) = a.allocation_id() {
+                found.insert(("ec2.eip", alloc.to_string()));
+            }
+        }
+    }
+    let groups = all!(
+        cx,
+        ec2.describe_security_groups()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeSecurityGroups"
+    );
+    for g in groups.iter() {
+        // The default group comes with the VPC and cannot be deleted.
+        if g.group_name() == Some("default") {
+            continue;
+        }
+        found.insert((
+            "ec2.security_group",
+            g.group_id().unwrap_or_default().to_string(),
+        ));
+    }
+    let endpoints = all!(
+        cx,
+        ec2.describe_vpc_endpoints()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeVpcEndpoints"
+    );
+    for e in endpoints.iter() {
+        use aws_sdk_ec2::types::State as S;
+        if matches!(e.state(), Some(S::Deleted | S::Deleting)) {
+            continue;
+        }
+        found.insert((
+            "ec2.vpc_endpoint",
+            e.vpc_endpoint_id().unwrap_or_default().to_string(),
+        ));
+    }
+    for side in ["requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"] {
+        let peerings = all!(
+            cx,
+            ec2.describe_vpc_peering_connections()
+                .filters(vpc_filter(side, vpc)),
+            "ec2:DescribeVpcPeeringConnections"
+        );
+        for p in peerings.iter() {
+            use aws_sdk_ec2::types::VpcPeeringConnectionStateReasonCode as C;
+            let code = p.status().and_then(|s| s.code());
+            if matches!(
+                code,
+                Some(C::Deleted | C::Deleting | C::Rejected | C::Failed)
+            ) {
+                continue;
+            }
+            let id = p.vpc_peering_connection_id().unwrap_or_default();
+            found.insert(("ec2.vpc_peering_connection", id.to_string()));
+        }
+    }
+    let attachments = all!(
+        cx,
+        ec2.describe_transit_gateway_vpc_attachments()
+            .filters(vpc_filter("vpc-id", vpc)),
+        "ec2:DescribeTransitGatewayVpcAttachments"
+    );
+    for a in attachments.iter() {
+        use aws_sdk_ec2::types::TransitGatewayAttachmentState as S;
+        if matches!(a.state(), Some(S::Deleted | S::Deleting)) {
+            continue;
+        }
+        let id = a.transit_gateway_attachment_id().unwrap_or_default();
+        found.insert(("ec2.transit_gateway_vpc_attachment", id.to_string()));
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_name_their_kinds() {
+        assert_eq!(kind_of_id("subnet-0abc1234").ok(), Some("ec2.subnet"));
+        assert_eq!(
+            kind_of_id("tgw-attach-0abc1234").ok(),
+            Some("ec2.transit_gateway_vpc_attachment")
+        );
+        assert_eq!(kind_of_id("tgw-0abc1234").ok(), Some("ec2.transit_gateway"));
+        assert_eq!(kind_of_id("eipalloc-0abc1234").ok(), Some("ec2.eip"));
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+        assert_eq!(kind_of_id(lb).ok(), Some("elbv2.load_balancer"));
+        assert_eq!(kind_of_id("arn:aws:s3:::my-bucket").ok(), Some("s3.bucket"));
+        assert!(kind_of_id("i-0abc1234").is_err());
+    }
+}

@@ -1,0 +1,266 @@
+//! `strata generate`: documents in strata's form from resources that exist in AWS (a VPC and
+//! what is in it, whatever carries some tags, or resources by id), checked as `strata validate`
+//! checks them; with `--import`, every resource is then imported under its generated name
+//! (tagged with the stack's ownership tags and recorded) and the next plan is shown, which
+//! changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use strata_aws::inventory::Selection;
+use strata_engine::desired::Desired;
+use strata_engine::generate::{self, Generated, Origin};
+use strata_engine::lockfile::Lockfile;
+use strata_engine::provider::LiveResource;
+use strata_engine::read::{self, KindRead};
+
+use crate::commands::{self, Cloud};
+use crate::fail::Failure;
+use crate::import;
+use crate::settings::Settings;
+use crate::state_edit::has_tags;
+use crate::{signals, ui};
+
+/// What `strata generate` was asked.
+#[derive(Debug, Clone)]
+pub struct GenerateOpts {
+    pub selection: Selection,
+    pub stack: String,
+    /// Where the documents go: a file, or `-` for standard output.
+    pub out: PathBuf,
+    pub force: bool,
+    pub import: bool,
+}
+
+impl GenerateOpts {
+    /// The options as given: the selection, and the file (stack.yaml in --file's directory
+    /// when --out is not given).
+    pub fn of(s: &Settings, a: &crate::args::GenerateArgs) -> Result<GenerateOpts, Failure> {
+        let selection = if let Some(v) = &a.vpc {
+            Selection::Vpc(v.clone())
+        } else if !a.tags.is_empty() {
+            Selection::Tags(
+                a.tags
+                    .iter()
+                    .map(|t| match t.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                        None => (t.clone(), None),
+                    })
+                    .collect(),
+            )
+        } else {
+            Selection::Ids(a.ids.clone())
+        };
+        if !strata_model::load::valid_name(&a.stack) {
+            return Err(
+                Failure::new(format!("`{}` is not a valid stack name", a.stack))
+                    .help("a letter, then letters, digits, `_` or `-`"),
+            );
+        }
+        let out = match &a.out {
+            Some(o) => o.clone(),
+            None if s.file.is_dir() => s.file.join("stack.yaml"),
+            None => s.file.clone(),
+        };
+        Ok(GenerateOpts {
+            selection,
+            stack: a.stack.clone(),
+            out,
+            force: a.force,
+            import: a.import,
+        })
+    }
+}
+
+pub async fn generate_cmd(s: &Settings, o: &GenerateOpts) -> Result<ExitCode, Failure> {
+    let to_stdout = o.out.as_os_str() == "-";
+    if o.import && to_stdout {
+        return Err(
+            Failure::new("--import needs the documents in a file, not on standard output")
+                .help("give a file with --out, or leave --out out to write stack.yaml"),
+        );
+    }
+    if !to_stdout && !o.force && o.out.exists() {
+        return Err(Failure::new(format!("{} exists already", o.out.display()))
+            .help("give another file with --out, or --force to write over it"));
+    }
+    let cloud = commands::connect(s, s.region.clone()).await?;
+    let live = read_selection(&cloud, o).await?;
+    let what = describe(&o.selection);
+    let generated = generate::documents(
+        &Origin {
+            stack: &o.stack,
+            region: &cloud.region,
+            what: &what,
+        },
+        &live,
+    );
+    if to_stdout {
+        ui::out(&generated.text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    write(&o.out, &generated.text)?;
+    let s = Settings {
+        file: o.out.clone(),
+        ..s.clone()
+    };
+    let loaded = commands::load(&s).map_err(|f| {
+        ui::err(&format!(
+            "The documents strata wrote to {} do not load: that is a bug in `strata generate`; \
+             edit them where the errors above point.\n",
+            o.out.display()
+        ));
+        f
+    })?;
+    ui::note(
+        &s,
+        &format!(
+            "Wrote {} resource(s) to {}.{}",
+            generated.resources.len(),
+            o.out.display(),
+            missing(&generated)
+        ),
+    );
+    if !o.import {
+        ui::note(
+            &s,
+            "Next: `strata generate … --import`, or `strata import NAME ID` for each, so that \
+             strata manages them.",
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    import_all(&s, &cloud, &loaded, &generated, &live).await
+}
+
+/// The resources of the selection, as AWS has them.
+async fn read_selection(cloud: &Cloud, o: &GenerateOpts) -> Result<Vec<LiveResource>, Failure> {
+    let found = cloud
+        .provider
+        .inventory(&o.selection)
+        .await
+        .map_err(|e| commands::provider_failure(&e))?;
+    let mut by_kind: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (kind, id) in &found {
+        by_kind.entry(kind).or_default().push(id.clone());
+    }
+    let requests: Vec<KindRead> = by_kind
+        .into_iter()
+        .map(|(kind, ids)| KindRead {
+            kind: kind.to_string(),
+            ids,
+            names: None,
+        })
+        .collect();
+    let live = read::read_live(&cloud.provider, &o.stack, &requests, None)
+        .await
+        .map_err(|e| commands::provider_failure(&e))?;
+    let live: Vec<LiveResource> = live
+        .into_iter()
+        .filter(|l| found.iter().any(|(k, id)| *k == l.kind && *id == l.id))
+        .collect();
+    if live.is_empty() {
+        return Err(Failure::new(format!(
+            "found nothing to write: {} has no resource of a kind strata manages in {}",
+            describe(&o.selection),
+            cloud.region
+        ))
+        .help("check the selection and the region (--region)"));
+    }
+    Ok(live)
+}
+
+fn describe(sel: &Selection) -> String {
+    match sel {
+        Selection::Vpc(id) => format!("VPC {id} and what is in it"),
+        Selection::Tags(tags) => {
+            let t: Vec<String> = tags
+                .iter()
+                .map(|(k, v)| match v {
+                    Some(v) => format!("{k}={v}"),
+                    None => k.clone(),
+                })
+                .collect();
+            format!("the resources tagged {}", t.join(" and "))
+        }
+        Selection::Ids(ids) => ids.join(", "),
+    }
+}
+
+fn missing(g: &Generated) -> String {
+    if g.to_write.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nAWS does not return these fields: write them before applying:\n  {}",
+        g.to_write.join("\n  ")
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::new(format!("cannot make {}: {e}", dir.display())))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Imports every generated resource under its name (all checked before the first is tagged),
+/// then shows the next plan.
+async fn import_all(
+    s: &Settings,
+    cloud: &Cloud,
+    loaded: &strata_model::Loaded,
+    g: &Generated,
+    live: &[LiveResource],
+) -> Result<ExitCode, Failure> {
+    let stack = loaded.stack.name.value.clone();
+    let url = crate::store::url_of(s, loaded)?;
+    let mut store =
+        crate::store::open_at(s, url.as_ref(), &stack, Some(cloud.region.clone())).await?;
+    let _lock = store.acquire(s, "strata generate --import").await?;
+    let lf = commands::read_lockfile(&store, &stack)?;
+    let desired = Desired::from_stack(&loaded.stack, &cloud.region);
+    let mut lf = lf.unwrap_or_else(|| Lockfile::new(&stack, &cloud.region));
+    let mut todo = Vec::new();
+    for n in &g.resources {
+        let Some(l) = live.iter().find(|l| l.kind == n.kind && l.id == n.id) else {
+            continue;
+        };
+        if !has_tags(&n.kind) {
+            ui::note(
+                s,
+                &format!(
+                    "Warning: `{}` ({} {}) is not imported: AWS cannot tag its kind; `strata apply` makes \
+                     one of its own",
+                    n.name, n.kind, n.id
+                ),
+            );
+            continue;
+        }
+        let res = desired
+            .resources
+            .get(&n.name)
+            .ok_or_else(|| Failure::new(format!("the documents lost `{}` on loading", n.name)))?;
+        import::check_unrecorded(Some(&lf), &n.name, &n.id, &cloud.region)?;
+        import::check_owner(l, &n.name, &lf)?;
+        todo.push((res, l));
+    }
+    if let Err(code) = signals::start_changes() {
+        return Err(signals::stopped_before_changes(s, code));
+    }
+    for (res, l) in &todo {
+        import::adopt(&store, s, cloud, &mut lf, res, l).await?;
+    }
+    ui::note(
+        s,
+        &format!(
+            "Imported {} resource(s): they carry stack `{stack}`'s ownership tags and {} \
+             records them.\n",
+            todo.len(),
+            s.lockfile.display()
+        ),
+    );
+    import::next_plan(s, loaded, cloud, &lf).await
+}
