@@ -178,6 +178,26 @@ async fn a_hand_built_lab_is_generated_imported_planned_empty_and_destroyed() {
         std::fs::read_to_string(s.path().join("stack.yaml")).expect("the documents are written");
     snapshot!("recipe_1_4_generated", documents.replace(&s.name, "STACK"));
     s.expect(0, &["validate"]);
+    // By tag (the tagging API), and by id: what is selected, and what it names (a NAT
+    // gateway's subnet, address and VPC).
+    let kinds = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("kind: ").map(str::to_string))
+            .collect()
+    };
+    let by_tag = s.expect(
+        0,
+        &["generate", "--tag", "Name=AWSCookbook204-a", "-o", "-"],
+    );
+    assert_eq!(
+        kinds(&by_tag),
+        ["ec2.vpc", "ec2.subnet", "ec2.eip", "ec2.nat_gateway"],
+        "{}",
+        failure(&by_tag)
+    );
+    let by_id = s.expect(0, &["generate", &vpc, "-o", "-"]);
+    assert_eq!(kinds(&by_id), ["ec2.vpc"], "{}", failure(&by_id));
     // Written again only with --force.
     let again = s.run(&["generate", "--vpc", &vpc, "--stack", &s.name]);
     assert_eq!(again.status.code(), Some(1), "{}", failure(&again));
@@ -236,4 +256,56 @@ async fn generate_refuses_what_it_cannot_find() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Examples applied, then made into labs no tool knows (their ownership tags removed, the
+/// lockfile gone): generated from their VPC and imported, the next plan is empty (security
+/// groups naming each other and themselves, an endpoint naming route tables, NAT gateways), and
+/// the generated stack's destroy removes them.
+#[tokio::test]
+async fn examples_made_by_hand_come_back_with_an_empty_plan() {
+    for example in [
+        "cookbook-1.5-security-groups",
+        "cookbook-1.9-s3-endpoint",
+        "two-tier-network",
+    ] {
+        let built = Stack::example(example);
+        built.expect(0, &["apply", "--auto-approve"]);
+        let lock = built.lockfile();
+        let records = lock["resources"].as_object().expect("resources");
+        let ids: Vec<String> = records
+            .values()
+            .filter(|r| r["kind"].as_str().is_some_and(|k| k.starts_with("ec2.")))
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect();
+        let vpc = built.id_of("vpc");
+        let ec2 = ec2_at(&built.endpoint).await;
+        ec2.delete_tags()
+            .set_resources(Some(ids.clone()))
+            .tags(Tag::builder().key("strata:stack").build())
+            .tags(Tag::builder().key("strata:name").build())
+            .tags(Tag::builder().key("strata:lineage").build())
+            .send()
+            .await
+            .expect("the ownership tags removed");
+        assert_eq!(owned_at(&built.endpoint, &built.name).await, vec![]);
+
+        let s = Stack::new("generated", "stack: STACK\nresources: {}\n");
+        let out = s.expect(
+            0,
+            &[
+                "generate", "--vpc", &vpc, "--stack", &s.name, "--force", "--import",
+            ],
+        );
+        assert!(
+            stdout(&out).contains("No changes"),
+            "{example}: {}",
+            failure(&out)
+        );
+        s.expect(0, &["plan", "--detailed-exitcode"]);
+        s.expect(0, &["destroy", "--auto-approve"]);
+        let after = every_resource_at(&s.endpoint).await;
+        let left: Vec<_> = after.iter().filter(|r| ids.contains(&r.id)).collect();
+        assert!(left.is_empty(), "{example}: left {left:?}");
+    }
 }

@@ -72,6 +72,25 @@ async fn a_lab_whose_lockfile_was_lost_is_swept_and_nothing_else_is_touched() {
     neighbour.expect(0, &["destroy", "--auto-approve"]);
 }
 
+/// The web application (nine services: a load balancer, CloudFront, Aurora, ECS, autoscaling,
+/// IAM, logs, S3 and the network), applied and its lockfile deleted: `destroy --sweep` leaves
+/// nothing carrying its tags.
+#[tokio::test]
+async fn the_web_app_whose_lockfile_was_lost_is_swept() {
+    let s = Stack::example("web-app");
+    s.expect(0, &["apply", "--auto-approve"]);
+    let made = owned_at(&s.endpoint, &s.name).await;
+    // All but the bucket policy and the scaling policy, which AWS cannot tag.
+    assert_eq!(made.len(), 35, "{made:?}");
+    for f in ["strata.lock", "strata.lock.journal", "strata.lock.backup"] {
+        let _ = std::fs::remove_file(s.path().join(f));
+    }
+    let out = s.run(&["destroy", "--sweep", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", failure(&out));
+    assert!(stderr(&out).contains("nothing tagged"), "{}", stderr(&out));
+    assert_eq!(owned_at(&s.endpoint, &s.name).await, vec![]);
+}
+
 /// A blocker that never goes away (a subnet made outside strata in the stack's VPC): the sweep
 /// deletes the rest, stops when a round deletes nothing, names what is left and exits 1; once
 /// the blocker is gone, the next sweep finishes.

@@ -83,6 +83,37 @@ pub fn kind_of_id(id: &str) -> Result<&'static str, ProviderError> {
     ))
 }
 
+/// The EC2 resources a resource's attributes name (a security group rule's prefix list, an
+/// attachment's transit gateway, a peering's other VPC), by kind: what a VPC's resources use
+/// from outside it.
+pub fn referenced(attrs: &serde_json::Value) -> Found {
+    let mut out = Found::new();
+    let mut stack = vec![attrs];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) if strata_model::types::is_aws_id(s) => {
+                if let Ok(kind) = kind_of_id(s) {
+                    out.insert((kind, s.clone()));
+                }
+            }
+            serde_json::Value::Array(a) => stack.extend(a),
+            serde_json::Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether AWS owns the resource (a managed prefix list such as S3's): it is named by its id,
+/// never written as the stack's.
+pub fn owned_by_aws(attrs: &serde_json::Map<String, serde_json::Value>) -> bool {
+    attrs.get("owner_id").and_then(|o| o.as_str()) == Some("AWS")
+        || attrs
+            .get("name")
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.starts_with("com.amazonaws."))
+}
+
 /// The kind an ARN names and the id strata's read takes, from the kinds' discovery tables.
 fn kind_of_arn(arn: &str) -> Option<(&'static str, String)> {
     let service = arn.split(':').nth(2)?;
@@ -156,7 +187,8 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
         ec2.describe_subnets().filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeSubnets"
     );
-    for s in subnets.iter() {
+    // Each answer is checked against the VPC too: the emulator ignores some of these filters.
+    for s in subnets.iter().filter(|s| s.vpc_id() == Some(vpc)) {
         found.insert(("ec2.subnet", s.subnet_id().unwrap_or_default().to_string()));
     }
     let igws = all!(
@@ -165,7 +197,10 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("attachment.vpc-id", vpc)),
         "ec2:DescribeInternetGateways"
     );
-    for g in igws.iter() {
+    let attached = |g: &&aws_sdk_ec2::types::InternetGateway| {
+        g.attachments().iter().any(|a| a.vpc_id() == Some(vpc))
+    };
+    for g in igws.iter().filter(attached) {
         let id = g.internet_gateway_id().unwrap_or_default();
         found.insert(("ec2.internet_gateway", id.to_string()));
     }
@@ -175,7 +210,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeRouteTables"
     );
-    for t in tables.iter() {
+    for t in tables.iter().filter(|t| t.vpc_id() == Some(vpc)) {
         // The main route table comes with the VPC and goes with it: not a resource of its own.
         if t.associations().iter().any(|a| a.main() == Some(true)) {
             continue;
@@ -191,7 +226,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filter(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeNatGateways"
     );
-    for n in nats.iter() {
+    for n in nats.iter().filter(|n| n.vpc_id() == Some(vpc)) {
         use aws_sdk_ec2::types::NatGatewayState as S;
         if matches!(n.state(), Some(S::Deleted | S::Deleting | S::Failed)) {
             continue;
@@ -212,7 +247,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeSecurityGroups"
     );
-    for g in groups.iter() {
+    for g in groups.iter().filter(|g| g.vpc_id() == Some(vpc)) {
         // The default group comes with the VPC and cannot be deleted.
         if g.group_name() == Some("default") {
             continue;
@@ -228,7 +263,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeVpcEndpoints"
     );
-    for e in endpoints.iter() {
+    for e in endpoints.iter().filter(|e| e.vpc_id() == Some(vpc)) {
         use aws_sdk_ec2::types::State as S;
         if matches!(e.state(), Some(S::Deleted | S::Deleting)) {
             continue;
@@ -245,7 +280,12 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
                 .filters(vpc_filter(side, vpc)),
             "ec2:DescribeVpcPeeringConnections"
         );
-        for p in peerings.iter() {
+        let sides = |p: &&aws_sdk_ec2::types::VpcPeeringConnection| {
+            [p.requester_vpc_info(), p.accepter_vpc_info()]
+                .iter()
+                .any(|i| i.and_then(|i| i.vpc_id()) == Some(vpc))
+        };
+        for p in peerings.iter().filter(sides) {
             use aws_sdk_ec2::types::VpcPeeringConnectionStateReasonCode as C;
             let code = p.status().and_then(|s| s.code());
             if matches!(
@@ -264,7 +304,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeTransitGatewayVpcAttachments"
     );
-    for a in attachments.iter() {
+    for a in attachments.iter().filter(|a| a.vpc_id() == Some(vpc)) {
         use aws_sdk_ec2::types::TransitGatewayAttachmentState as S;
         if matches!(a.state(), Some(S::Deleted | S::Deleting)) {
             continue;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use strata_aws::inventory::Selection;
+use strata_aws::inventory::{self, Selection, owned_by_aws};
 use strata_engine::desired::Desired;
 use strata_engine::generate::{self, Generated, Origin};
 use strata_engine::lockfile::Lockfile;
@@ -133,15 +133,51 @@ pub async fn generate_cmd(s: &Settings, o: &GenerateOpts) -> Result<ExitCode, Fa
     import_all(&s, &cloud, &loaded, &generated, &live).await
 }
 
-/// The resources of the selection, as AWS has them.
+/// The resources of the selection, as AWS has them, and those they name from outside it (a
+/// security group rule's prefix list, an attachment's transit gateway), but AWS's own.
 async fn read_selection(cloud: &Cloud, o: &GenerateOpts) -> Result<Vec<LiveResource>, Failure> {
-    let found = cloud
+    let mut wanted = cloud
         .provider
         .inventory(&o.selection)
         .await
         .map_err(|e| commands::provider_failure(&e))?;
+    let mut live: Vec<LiveResource> = Vec::new();
+    // References lead to references (an attachment to its transit gateway): a few rounds.
+    for _ in 0..4 {
+        let read = read_ids(cloud, &o.stack, &wanted).await?;
+        let before = live.len();
+        live.extend(read.into_iter().filter(|l| !owned_by_aws(&l.attrs)));
+        let mut next = inventory::Found::new();
+        for l in &live[before..] {
+            next.extend(inventory::referenced(&serde_json::Value::Object(
+                l.attrs.clone(),
+            )));
+        }
+        next.retain(|(k, id)| !live.iter().any(|l| l.kind == *k && l.id == *id));
+        if next.is_empty() {
+            break;
+        }
+        wanted = next;
+    }
+    if live.is_empty() {
+        return Err(Failure::new(format!(
+            "found nothing to write: {} has no resource of a kind strata manages in {}",
+            describe(&o.selection),
+            cloud.region
+        ))
+        .help("check the selection and the region (--region)"));
+    }
+    Ok(live)
+}
+
+/// The resources with these kinds and ids that exist.
+async fn read_ids(
+    cloud: &Cloud,
+    stack: &str,
+    wanted: &inventory::Found,
+) -> Result<Vec<LiveResource>, Failure> {
     let mut by_kind: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (kind, id) in &found {
+    for (kind, id) in wanted {
         by_kind.entry(kind).or_default().push(id.clone());
     }
     let requests: Vec<KindRead> = by_kind
@@ -152,22 +188,13 @@ async fn read_selection(cloud: &Cloud, o: &GenerateOpts) -> Result<Vec<LiveResou
             names: None,
         })
         .collect();
-    let live = read::read_live(&cloud.provider, &o.stack, &requests, None)
+    let live = read::read_live(&cloud.provider, stack, &requests, None)
         .await
         .map_err(|e| commands::provider_failure(&e))?;
-    let live: Vec<LiveResource> = live
+    Ok(live
         .into_iter()
-        .filter(|l| found.iter().any(|(k, id)| *k == l.kind && *id == l.id))
-        .collect();
-    if live.is_empty() {
-        return Err(Failure::new(format!(
-            "found nothing to write: {} has no resource of a kind strata manages in {}",
-            describe(&o.selection),
-            cloud.region
-        ))
-        .help("check the selection and the region (--region)"));
-    }
-    Ok(live)
+        .filter(|l| wanted.iter().any(|(k, id)| *k == l.kind && *id == l.id))
+        .collect())
 }
 
 fn describe(sel: &Selection) -> String {

@@ -113,8 +113,24 @@ fn in_kind_order(live: &[LiveResource]) -> Vec<&LiveResource> {
             .unwrap_or(usize::MAX)
     };
     let mut v: Vec<&LiveResource> = live.iter().collect();
-    v.sort_by(|a, b| (rank(&a.kind), name_tag(a), &a.id).cmp(&(rank(&b.kind), name_tag(b), &b.id)));
+    // Ids differ from one run to the next: resources alike but for them are ordered by what
+    // they hold.
+    v.sort_by_cached_key(|l| {
+        let held = Value::Object(l.attrs.clone()).to_string();
+        (
+            rank(&l.kind),
+            given_name(l).map(str::to_string),
+            held,
+            l.id.clone(),
+        )
+    });
     v
+}
+
+/// The name the resource carries: its `Name` tag, else its own `name` field (a security
+/// group's, a load balancer's).
+fn given_name(l: &LiveResource) -> Option<&str> {
+    name_tag(l).or_else(|| l.attrs.get("name")?.as_str())
 }
 
 /// The kind's place in the registry.
@@ -129,15 +145,16 @@ fn name_tag(l: &LiveResource) -> Option<&str> {
     l.attrs.get("tags")?.get("Name")?.as_str()
 }
 
-/// A logical name for each resource: its `Name` tag made into a name (`AWSCookbook204-a` →
-/// `awscookbook204-a`; `private-a_route_table` when a resource of another kind has it), else
+/// A logical name for each resource: its `Name` tag (or its own `name`) made into a name
+/// (`AWSCookbook204-a` → `awscookbook204-a`; `private-a_route_table` when a resource of another
+/// kind has it), else
 /// its kind's (`internet_gateway`), or, where several of a kind have no `Name` tag, the name of
 /// the one resource using it and its kind's (`awscookbook204-a_eip`, a NAT gateway's address);
 /// `_2`, `_3`… where two would still meet.
 fn logical_names(live: &[&LiveResource]) -> Vec<String> {
     let short = |l: &LiveResource| l.kind.rsplit('.').next().unwrap_or(&l.kind).to_string();
     let tagged = |l: &LiveResource| {
-        name_tag(l)
+        given_name(l)
             .map(slug)
             .filter(|n| strata_model::load::valid_name(n))
     };
