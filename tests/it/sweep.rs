@@ -173,6 +173,14 @@ async fn an_expired_lab_is_listed_and_swept_and_one_without_expiry_is_never_list
     life.expect(0, &["apply", "--auto-approve"]);
     let keep = Stack::new("keep", &NEIGHBOUR.replace("10.77.0.0/16", "10.82.0.0/16"));
     keep.expect(0, &["apply", "--auto-approve"]);
+    // In another region: listed when that region is asked for.
+    let west = Stack::new(
+        "west",
+        &NEIGHBOUR
+            .replace("10.77.0.0/16", "10.84.0.0/16")
+            .replace("region: us-east-1", "region: us-west-2\nlifetime: 1s"),
+    );
+    west.expect(0, &["apply", "--auto-approve"]);
     // The expiry is no change: the next plan is empty.
     lab.expect(0, &["plan", "--detailed-exitcode"]);
     std::thread::sleep(std::time::Duration::from_secs(2));
@@ -183,9 +191,40 @@ async fn an_expired_lab_is_listed_and_swept_and_one_without_expiry_is_never_list
     assert!(table.contains(&lab.name), "{table}");
     assert!(table.contains(&life.name), "{table}");
     assert!(!table.contains(&keep.name), "{table}");
+    assert!(!table.contains(&west.name), "{table}");
+    let regions = ["--region", "us-east-1", "--region", "us-west-2"];
+    let both = lab.run(&[&["sweep", "--expired"][..], &regions].concat());
+    assert_eq!(both.status.code(), Some(2), "{}", failure(&both));
+    let table = crate::support::stdout(&both);
+    assert!(
+        table.contains(&format!("{}\tus-west-2", west.name)),
+        "{table}"
+    );
+    assert!(table.contains(&lab.name), "{table}");
+    // Several regions are for `sweep --expired` only.
+    let refused = lab.run(&[&["plan"][..], &regions].concat());
+    assert_eq!(refused.status.code(), Some(1), "{}", failure(&refused));
+    assert!(
+        stderr(&refused).contains("--region is given 2 times"),
+        "{}",
+        stderr(&refused)
+    );
 
-    let swept = lab.run(&["sweep", "--expired", "--confirm"]);
+    let swept = lab.run(&[&["sweep", "--expired", "--confirm"][..], &regions].concat());
     assert_eq!(swept.status.code(), Some(0), "{}", failure(&swept));
+    let west_ec2 = crate::support::ec2_in(&west.endpoint, "us-west-2").await;
+    let west_vpcs = west_ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("tag:strata:stack")
+                .values(&west.name)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the VPCs of us-west-2");
+    assert_eq!(west_vpcs.vpcs().len(), 0, "the west stack is swept too");
     assert_eq!(owned_at(&lab.endpoint, &lab.name).await, vec![]);
     assert_eq!(owned_at(&life.endpoint, &life.name).await, vec![]);
     assert_eq!(owned_at(&keep.endpoint, &keep.name).await.len(), 1);

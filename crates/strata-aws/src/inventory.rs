@@ -41,10 +41,10 @@ pub async fn find(cx: &Ctx, sel: &Selection) -> Result<Found, ProviderError> {
 /// An id as the user gave it, as its kind's read takes it: EC2 ids as they are, an ARN as the
 /// id its kind keeps (a bucket's name, a load balancer's whole ARN).
 fn resolve(id: &str) -> Result<(&'static str, String), ProviderError> {
-    if id.starts_with("arn:") {
-        if let Some(found) = kind_of_arn(id) {
-            return Ok(found);
-        }
+    if id.starts_with("arn:")
+        && let Some(found) = kind_of_arn(id)
+    {
+        return Ok(found);
     }
     kind_of_id(id).map(|k| (k, id.to_string()))
 }

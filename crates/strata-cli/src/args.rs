@@ -58,9 +58,10 @@ pub struct Global {
     #[arg(long, global = true, default_value = "0s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub lock_timeout: std::time::Duration,
 
-    /// AWS region, when the documents do not set one (else AWS_REGION or the profile's).
-    #[arg(long, global = true, env = "STRATA_REGION", value_name = "REGION")]
-    pub region: Option<String>,
+    /// AWS region, when the documents do not set one (else AWS_REGION or the profile's);
+    /// `sweep --expired` takes it more than once, to look in each.
+    #[arg(long, global = true, env = "STRATA_REGION", value_name = "REGION", action = clap::ArgAction::Append)]
+    pub region: Vec<String>,
 
     /// Accept a region missing from strata's table of AWS regions (one newer than this
     /// release); its code must still have a region's shape.

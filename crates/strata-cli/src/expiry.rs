@@ -81,32 +81,40 @@ struct Expiring {
     per_day: f64,
 }
 
-/// `strata sweep --expired [--confirm]`: exit 0 when nothing expired, 2 when expired stacks
-/// were found and not deleted, else the sweeps' outcome.
+/// `strata sweep --expired [--confirm]`, in each `--region` given (or the run's region): exit 0
+/// when nothing expired, 2 when expired stacks were found and not deleted, else the sweeps'
+/// outcome.
 pub async fn sweep_expired(
     s: &Settings,
     confirm: bool,
     o: &SweepOpts,
 ) -> Result<ExitCode, Failure> {
-    let cloud = connect(s, o.region.clone()).await?;
-    let found =
-        cloud.provider.tagged_with(EXPIRES_TAG).await.map_err(|e| {
-            Failure::provider(Some("listing the resources with an expiry failed"), &e)
-        })?;
-    let stacks = by_stack(&found);
-    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    // RFC 3339 in UTC with seconds compares as text.
-    let expired: Vec<(&String, &Expiring)> =
-        stacks.iter().filter(|(_, e)| e.expires < now).collect();
+    let regions: Vec<Option<String>> = match s.regions.len() {
+        0 => vec![o.region.clone()],
+        _ => s.regions.iter().cloned().map(Some).collect(),
+    };
+    let mut looked = Vec::new();
+    let mut expired: Vec<(String, String, Expiring)> = Vec::new();
+    for region in regions {
+        let (region, found) = expired_in(s, region).await?;
+        expired.extend(
+            found
+                .into_iter()
+                .map(|(stack, e)| (region.clone(), stack, e)),
+        );
+        looked.push(region);
+    }
     if expired.is_empty() {
-        ui::note(s, &format!("No stack in {} has expired.", cloud.region));
+        ui::note(
+            s,
+            &format!("No stack in {} has expired.", looked.join(", ")),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     ui::outln("STACK\tREGION\tEXPIRED SINCE\tRESOURCES\tAT LEAST PER DAY");
-    for (stack, e) in &expired {
+    for (region, stack, e) in &expired {
         ui::outln(&format!(
-            "{stack}\t{}\t{}\t{}\t{}",
-            cloud.region,
+            "{stack}\t{region}\t{}\t{}\t{}",
             e.expires,
             e.resources,
             cost::dollars(e.per_day)
@@ -117,7 +125,7 @@ pub async fn sweep_expired(
         &format!(
             "Per day: the NAT gateways, public addresses, load balancers and transit gateway \
              attachments found ({}); `strata cost` in a stack's directory prices the rest.",
-            cost::basis(&cloud.region)
+            cost::basis(&looked[0])
         ),
     );
     if !confirm {
@@ -132,10 +140,10 @@ pub async fn sweep_expired(
         return Ok(ExitCode::from(2));
     }
     let mut code = ExitCode::SUCCESS;
-    for (stack, _) in expired {
+    for (region, stack, _) in expired {
         let one = SweepOpts {
-            stack: stack.clone(),
-            region: Some(cloud.region.clone()),
+            stack,
+            region: Some(region),
             auto_approve: true,
             parallelism: o.parallelism,
             rounds: o.rounds,
@@ -153,6 +161,25 @@ pub async fn sweep_expired(
         }
     }
     Ok(code)
+}
+
+/// The stacks of a region whose expiry has passed, and the region's name.
+async fn expired_in(
+    s: &Settings,
+    region: Option<String>,
+) -> Result<(String, Vec<(String, Expiring)>), Failure> {
+    let cloud = connect(s, region).await?;
+    let found =
+        cloud.provider.tagged_with(EXPIRES_TAG).await.map_err(|e| {
+            Failure::provider(Some("listing the resources with an expiry failed"), &e)
+        })?;
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    // RFC 3339 in UTC with seconds compares as text.
+    let expired = by_stack(&found)
+        .into_iter()
+        .filter(|(_, e)| e.expires < now)
+        .collect();
+    Ok((cloud.region, expired))
 }
 
 /// The resources carrying both ownership tags and an expiry, by stack.

@@ -101,17 +101,27 @@ pub async fn generate_cmd(s: &Settings, o: &GenerateOpts) -> Result<ExitCode, Fa
         return Ok(ExitCode::SUCCESS);
     }
     write(&o.out, &generated.text)?;
+    // From here on the documents are the written file, and the lockfile is beside them
+    // unless --lockfile names one.
+    let lockfile = match s.lockfile_given {
+        true => s.lockfile.clone(),
+        false => o
+            .out
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("strata.lock"), |d| d.join("strata.lock")),
+    };
     let s = Settings {
         file: o.out.clone(),
+        lockfile,
         ..s.clone()
     };
-    let loaded = commands::load(&s).map_err(|f| {
+    let loaded = commands::load(&s).inspect_err(|_| {
         ui::err(&format!(
             "The documents strata wrote to {} do not load: that is a bug in `strata generate`; \
              edit them where the errors above point.\n",
             o.out.display()
         ));
-        f
     })?;
     ui::note(
         &s,

@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 async fn command(s: &Settings, command: &Command) -> Result<ExitCode, Failure> {
+    let many_regions = matches!(command, Command::Sweep(a) if a.expired);
+    if s.regions.len() > 1 && !many_regions {
+        return Err(Failure::new(format!(
+            "--region is given {} times: this command works in one region",
+            s.regions.len()
+        ))
+        .help("give --region once (only `strata sweep --expired` looks in several regions)"));
+    }
     match command {
         Command::Validate { json } => commands::validate(s, *json),
         Command::Plan(a) => commands::plan_cmd(s, a).await,

@@ -13,8 +13,12 @@ use crate::fail::Failure;
 pub struct Settings {
     pub file: PathBuf,
     pub lockfile: PathBuf,
+    /// Whether `--lockfile` named it (else it is strata.lock beside the documents).
+    pub lockfile_given: bool,
     pub vars: VarInputs,
     pub region: Option<String>,
+    /// Every `--region` given (`sweep --expired` looks in each; other commands take one).
+    pub regions: Vec<String>,
     /// `--allow-unknown-region`.
     pub allow_unknown_region: bool,
     pub aws: strata_aws::AwsSettings,
@@ -59,8 +63,10 @@ impl Settings {
         Settings {
             file: PathBuf::from("."),
             lockfile: PathBuf::from("strata.lock"),
+            lockfile_given: false,
             vars: VarInputs::default(),
             region: None,
+            regions: Vec::new(),
             allow_unknown_region: false,
             aws: strata_aws::AwsSettings::default(),
             color_out: false,
@@ -123,13 +129,15 @@ impl Settings {
         Ok(Settings {
             file: g.file.clone(),
             lockfile,
+            lockfile_given: g.lockfile.is_some(),
             vars: VarInputs {
                 cli,
                 files: g.var_files.clone(),
                 env: Vec::new(),
             }
             .with_process_env(),
-            region: g.region.clone(),
+            region: g.region.first().cloned(),
+            regions: g.region.clone(),
             allow_unknown_region: g.allow_unknown_region,
             aws: aws_settings(g)?,
             color_out: !no_color && crate::ui::stdout_is_terminal(),
