@@ -120,6 +120,14 @@ fn every_examples_plan_is_valid_json_and_its_markdown_is_a_snapshot() {
     }
     assert!(files.len() >= 10, "{examples:?}");
     assert_valid("plan.schema.json", &files);
+    // `plan --format markdown` (a plan made now, not a saved one) closes with the cost.
+    let s = Stack::example("cookbook-1.4-nat-gateway");
+    let markdown = stdout(&s.expect(0, &["plan", "--format", "markdown"]));
+    let last = markdown.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("Cost: about $2.40/day of fixed charges after this plan (+ $2.40/day:"),
+        "{markdown}"
+    );
 }
 
 fn regex_escape(s: &str) -> String {

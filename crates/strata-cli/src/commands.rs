@@ -360,10 +360,23 @@ pub async fn plan_cmd(s: &Settings, args: &PlanArgs) -> Result<ExitCode, Failure
     // A saved plan is applied to the state it was made against.
     p.state = url.as_ref().map(ToString::to_string);
     report_calls(s, &cloud);
-    print_plan(s, &p, args.format());
     // A partial plan's cost would be a guess.
-    if args.format() == PlanFormat::Text && p.scope.is_empty() {
-        print_cost_line(s, &loaded, lf.as_ref(), &p);
+    let cost = p
+        .scope
+        .is_empty()
+        .then(|| cost_line(&loaded, lf.as_ref(), &p));
+    match (args.format(), cost) {
+        (PlanFormat::Text, Some(line)) => {
+            print_plan(s, &p, PlanFormat::Text);
+            ui::note(s, &line);
+        }
+        // The cost closes the Markdown comment, within its limit.
+        (PlanFormat::Markdown, Some(line)) => {
+            let limit = render::COMMENT_LIMIT.saturating_sub(line.len() + 2);
+            ui::out(&render::render_markdown(&p, limit));
+            ui::out(&format!("\n{line}\n"));
+        }
+        (format, _) => print_plan(s, &p, format),
     }
     if let Some(out) = &args.out {
         write_plan_file(out, &p)?;
@@ -928,15 +941,15 @@ pub fn cost_cmd(s: &Settings, json: bool) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The cost line under a plan shown as text: after the plan, and the difference from what the
-/// lockfile records.
-fn print_cost_line(s: &Settings, loaded: &Loaded, lf: Option<&Lockfile>, p: &Plan) {
+/// The cost line under a plan shown as text or Markdown: after the plan, and the difference
+/// from what the lockfile records.
+fn cost_line(loaded: &Loaded, lf: Option<&Lockfile>, p: &Plan) -> String {
     let before = lf.map(cost::of_lockfile).unwrap_or_default();
     let after = match p.mode {
         Mode::Apply => cost::of_desired(&Desired::from_stack(&loaded.stack, &p.region)),
         Mode::Destroy => cost::Estimate::default(),
     };
-    ui::note(s, &cost::plan_line(&before, &after, &p.region));
+    cost::plan_line(&before, &after, &p.region)
 }
 
 pub fn graph_cmd(s: &Settings, format: GraphFormat) -> Result<ExitCode, Failure> {
