@@ -83,9 +83,9 @@ pub fn kind_of_id(id: &str) -> Result<&'static str, ProviderError> {
     ))
 }
 
-/// The EC2 resources a resource's attributes name (a security group rule's prefix list, an
-/// attachment's transit gateway, a peering's other VPC), by kind: what a VPC's resources use
-/// from outside it.
+/// The resources a resource's attributes name by id or ARN (a security group rule's prefix
+/// list, an attachment's transit gateway, a peering's other VPC, a listener's certificate and
+/// target group), by kind: what the selection uses from outside it.
 pub fn referenced(attrs: &serde_json::Value) -> Found {
     let mut out = Found::new();
     let mut stack = vec![attrs];
@@ -95,6 +95,9 @@ pub fn referenced(attrs: &serde_json::Value) -> Found {
                 if let Ok(kind) = kind_of_id(s) {
                     out.insert((kind, s.clone()));
                 }
+            }
+            serde_json::Value::String(s) if s.starts_with("arn:") => {
+                out.extend(kind_of_arn(s));
             }
             serde_json::Value::Array(a) => stack.extend(a),
             serde_json::Value::Object(m) => stack.extend(m.values()),
@@ -114,10 +117,49 @@ pub fn owned_by_aws(attrs: &serde_json::Map<String, serde_json::Value>) -> bool 
             .is_some_and(|n| n.starts_with("com.amazonaws."))
 }
 
+/// Kinds the tagging API does not list, by their ARN's service and type: their id is the ARN.
+const ARN_KINDS: &[(&str, &str)] = &[
+    ("elasticloadbalancing:listener", "elbv2.listener"),
+    ("elasticloadbalancing:listener-rule", "elbv2.listener_rule"),
+    ("iam:server-certificate", "iam.server_certificate"),
+];
+
+/// What belongs to the resources found and is read through them: a load balancer's
+/// listeners, and their rules (not the default rule, which is the listener's).
+pub async fn children(cx: &Ctx, found: &Found) -> Result<Found, ProviderError> {
+    let lbs: Vec<String> = found
+        .iter()
+        .filter(|(k, _)| *k == "elbv2.load_balancer")
+        .map(|(_, id)| id.clone())
+        .collect();
+    let mut out = Found::new();
+    if lbs.is_empty() {
+        return Ok(out);
+    }
+    let listeners: Vec<String> = crate::elbv2::listener::listeners_of(cx, &lbs)
+        .await?
+        .iter()
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect();
+    for rule in crate::elbv2::listener_rule::rules_of(cx, &listeners).await? {
+        if let Some(arn) = rule.rule_arn() {
+            out.insert(("elbv2.listener_rule", arn.to_string()));
+        }
+    }
+    out.extend(listeners.into_iter().map(|l| ("elbv2.listener", l)));
+    Ok(out)
+}
+
 /// The kind an ARN names and the id strata's read takes, from the kinds' discovery tables.
 fn kind_of_arn(arn: &str) -> Option<(&'static str, String)> {
     let service = arn.split(':').nth(2)?;
     let typed = arn_resource(arn).map(|(ty, id)| (format!("{service}:{ty}"), id));
+    if let Some((_, kind)) = typed
+        .as_ref()
+        .and_then(|(ty, _)| ARN_KINDS.iter().find(|(t, _)| t == ty))
+    {
+        return Some((kind, arn.to_string()));
+    }
     KINDS.iter().find_map(|k| match (k.discovery(), &typed) {
         (Discovery::Tagging(types), Some((ty, id))) if types.contains(&ty.as_str()) => {
             Some((k.kind(), (*id).to_string()))

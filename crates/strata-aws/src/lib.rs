@@ -125,6 +125,15 @@ impl AwsProvider {
         inventory::find(&self.cx, sel).await
     }
 
+    /// What belongs to the resources found and is read through them (a load balancer's
+    /// listeners and their rules).
+    pub async fn inventory_children(
+        &self,
+        found: &inventory::Found,
+    ) -> Result<inventory::Found, ProviderError> {
+        inventory::children(&self.cx, found).await
+    }
+
     /// Every resource of the region carrying the tag `key`, as (ARN, its tags).
     pub async fn tagged_with(
         &self,

@@ -101,6 +101,18 @@ pub async fn generate_cmd(s: &Settings, o: &GenerateOpts) -> Result<ExitCode, Fa
         return Ok(ExitCode::SUCCESS);
     }
     write(&o.out, &generated.text)?;
+    if !generated.to_write.is_empty() {
+        return Err(Failure::new(format!(
+            "wrote {} resource(s) to {}, but AWS does not return fields they need: {}",
+            generated.resources.len(),
+            o.out.display(),
+            generated.to_write.join(", ")
+        ))
+        .help(
+            "write them where the documents' comments say, then `strata validate`, and \
+             `strata import NAME ID` for each resource (its id is the comment beside its name)",
+        ));
+    }
     // From here on the documents are the written file, and the lockfile is beside them
     // unless --lockfile names one.
     let lockfile = match s.lockfile_given {
@@ -126,10 +138,9 @@ pub async fn generate_cmd(s: &Settings, o: &GenerateOpts) -> Result<ExitCode, Fa
     ui::note(
         &s,
         &format!(
-            "Wrote {} resource(s) to {}.{}",
+            "Wrote {} resource(s) to {}.",
             generated.resources.len(),
             o.out.display(),
-            missing(&generated)
         ),
     );
     if !o.import {
@@ -157,7 +168,11 @@ async fn read_selection(cloud: &Cloud, o: &GenerateOpts) -> Result<Vec<LiveResou
         let read = read_ids(cloud, &o.stack, &wanted).await?;
         let before = live.len();
         live.extend(read.into_iter().filter(|l| !owned_by_aws(&l.attrs)));
-        let mut next = inventory::Found::new();
+        let mut next = cloud
+            .provider
+            .inventory_children(&wanted)
+            .await
+            .map_err(|e| commands::provider_failure(&e))?;
         for l in &live[before..] {
             next.extend(inventory::referenced(&serde_json::Value::Object(
                 l.attrs.clone(),
@@ -222,16 +237,6 @@ fn describe(sel: &Selection) -> String {
         }
         Selection::Ids(ids) => ids.join(", "),
     }
-}
-
-fn missing(g: &Generated) -> String {
-    if g.to_write.is_empty() {
-        return String::new();
-    }
-    format!(
-        "\nAWS does not return these fields: write them before applying:\n  {}",
-        g.to_write.join("\n  ")
-    )
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {

@@ -69,13 +69,19 @@ pub fn documents(origin: &Origin<'_>, live: &[LiveResource]) -> Generated {
         };
         let none = FieldDefaults::default();
         let d = defaults.get(info.name).unwrap_or(&none);
-        let _ = writeln!(text, "\n  {name}:\n    kind: {}", info.name);
+        let _ = writeln!(text, "\n  {name}: # {}\n    kind: {}", l.id, info.name);
         for (field, value) in fields(info, l, d, &by_id) {
             write_field(&mut text, 4, &field, &value);
         }
         for f in info.fields.iter().filter(|f| f.secret || f.local) {
             if d.required.iter().any(|r| r == f.name) {
-                to_write.push(format!("{} {name}: {}", info.name, f.name));
+                let _ = writeln!(
+                    text,
+                    "    # {0}: AWS does not return it: write it here ({0}: {{file: PATH}} reads \
+                     a file)",
+                    f.name
+                );
+                to_write.push(format!("{name} ({}): {}", info.name, f.name));
             }
         }
         resources.push(Named {
@@ -314,10 +320,30 @@ fn write_field(out: &mut String, indent: usize, field: &str, v: &Value) {
                 write_item(out, indent + 2, x);
             }
         }
+        Value::String(text) if block(text) => {
+            let chomp = if text.ends_with('\n') { "" } else { "-" };
+            let _ = writeln!(out, "{pad}{key}: |{chomp}");
+            for line in text.lines() {
+                let _ = writeln!(out, "{pad}  {line}");
+            }
+        }
         _ => {
             let _ = writeln!(out, "{pad}{key}: {}", flow(v));
         }
     }
+}
+
+/// Whether a text of several lines reads back the same as a literal block (`|`): no line
+/// starts or ends with blanks, none is empty, and it ends with at most one line break.
+fn block(text: &str) -> bool {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    body.contains('\n')
+        && body.lines().all(|l| {
+            !l.is_empty()
+                && !l.starts_with([' ', '\t'])
+                && !l.ends_with([' ', '\t', '\r'])
+                && !l.contains('\t')
+        })
 }
 
 /// One entry of a block list: `- {a: b}` when it fits on a line, else a block map.
@@ -439,13 +465,13 @@ mod tests {
         region: us-east-1
 
         resources:
-          lab:
+          lab: # vpc-0bbb2222
             kind: ec2.vpc
             cidr_block: 10.0.0.0/16
             tags:
               Name: lab
 
-          public_a:
+          public_a: # subnet-0aaa1111
             kind: ec2.subnet
             vpc: lab
             cidr_block: 10.0.0.0/24
@@ -488,5 +514,23 @@ mod tests {
         assert_eq!(scalar(&json!("0.0.0.0/0")), "0.0.0.0/0");
         assert_eq!(scalar(&json!("a: b")), "\"a: b\"");
         assert_eq!(scalar(&json!(80)), "80");
+    }
+
+    #[test]
+    fn texts_of_several_lines_are_literal_blocks_when_they_read_back_the_same() {
+        let mut out = String::new();
+        write_field(
+            &mut out,
+            0,
+            "body",
+            &json!("-----BEGIN-----\nAB+/=\n-----END-----"),
+        );
+        assert_eq!(
+            out,
+            "body: |-\n  -----BEGIN-----\n  AB+/=\n  -----END-----\n"
+        );
+        let mut out = String::new();
+        write_field(&mut out, 0, "body", &json!("a\n  b\n"));
+        assert_eq!(out, "body: \"a\\n  b\\n\"\n");
     }
 }

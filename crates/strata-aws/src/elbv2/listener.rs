@@ -99,7 +99,9 @@ fn to_live(l: &t::Listener, tags: &[(String, String)]) -> LiveResource {
         if !certificates.is_empty() {
             o.insert("certificates".into(), json!(certificates));
         }
-        if let Some(p) = l.ssl_policy() {
+        // Only a secure listener has a policy (the emulator reports one on HTTP listeners too).
+        let secure = matches!(l.protocol().map(|p| p.as_str()), Some("HTTPS" | "TLS"));
+        if let Some(p) = l.ssl_policy().filter(|_| secure) {
             o.insert("ssl_policy".into(), json!(p));
         }
     }

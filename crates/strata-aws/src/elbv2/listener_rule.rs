@@ -30,7 +30,10 @@ pub fn listener_of(rule_arn: &str) -> Option<String> {
 }
 
 /// Every rule of these listeners but their default rules.
-async fn rules_of(cx: &Ctx, listeners: &[String]) -> Result<Vec<t::Rule>, ProviderError> {
+pub(crate) async fn rules_of(
+    cx: &Ctx,
+    listeners: &[String],
+) -> Result<Vec<t::Rule>, ProviderError> {
     let c = client(cx);
     let pages = try_join_all(listeners.iter().map(|l| {
         let c = c.clone();
