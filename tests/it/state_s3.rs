@@ -400,3 +400,125 @@ async fn the_documents_state_section_keeps_the_state_on_s3() {
     assert_eq!(code(&run(&mut destroy)), Some(0));
     assert!(tagged_at(&s.endpoint, &s.name).await.is_empty());
 }
+
+/// `state push` refuses a lockfile older than the state on S3 and one of another lineage
+/// (`--force` replaces it), and runs on a bucket without versioning or default encryption warn
+/// about each, until they are set.
+#[tokio::test]
+async fn state_push_refuses_an_older_or_foreign_lockfile_and_the_bucket_is_checked() {
+    let s = Stack::new("s3push", &VPC_AND_SUBNET.replace("10.61.", "10.62."));
+    s.expect(0, &["apply", "--auto-approve"]);
+    let state = bucket_at(&emulator().url).await;
+    let migrated = run(&mut s.command(&["state", "migrate", "--to", &state]));
+    assert_eq!(code(&migrated), Some(0), "{}", stderr(&migrated));
+    let err = stderr(&migrated);
+    assert!(
+        err.contains("versioning is off on the state's bucket"),
+        "{err}"
+    );
+    assert!(err.contains("has no default encryption"), "{err}");
+    let old_path = s.path().join("strata.lock.migrated");
+    let old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&old_path).expect("the migrated lockfile"))
+            .expect("JSON");
+
+    // A change applied on S3: its state is newer than the old lockfile.
+    s.edit(|d| {
+        d.replace(
+            "cidr_block: 10.62.0.0/16",
+            "cidr_block: 10.62.0.0/16\n    tags: {Name: pushed}",
+        )
+    });
+    let applied = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    assert_eq!(code(&applied), Some(0), "{}", stderr(&applied));
+    let newer = pulled(&s, &state);
+    assert!(newer["serial"].as_u64() > old["serial"].as_u64(), "{newer}");
+    let old_arg = old_path.to_string_lossy().into_owned();
+    let out = run(&mut on_s3(&s, &state, &["state", "push", &old_arg]));
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is newer (serial"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pulled(&s, &state), newer, "the state on S3 is untouched");
+
+    // Another lineage: another stack's state, or a new one.
+    let mut foreign = newer.clone();
+    foreign["lineage"] = json!("00000000-0000-4000-8000-000000000000");
+    let foreign_path = s.path().join("foreign.lock");
+    std::fs::write(
+        &foreign_path,
+        serde_json::to_vec_pretty(&foreign).expect("JSON"),
+    )
+    .expect("write the foreign lockfile");
+    let foreign_arg = foreign_path.to_string_lossy().into_owned();
+    let out = run(&mut on_s3(&s, &state, &["state", "push", &foreign_arg]));
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has another lineage"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Versioning and default encryption set: no warning; --force replaces the state.
+    let conf = observer_conf(&emulator().url, "us-east-1").await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = state
+        .trim_start_matches("s3://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    use aws_sdk_s3::types::{
+        BucketVersioningStatus, ServerSideEncryption, ServerSideEncryptionByDefault,
+        ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
+    };
+    s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning on");
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::Aes256)
+        .build()
+        .expect("a default encryption");
+    s3.put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(by_default)
+                        .build(),
+                )
+                .build()
+                .expect("an encryption configuration"),
+        )
+        .send()
+        .await
+        .expect("default encryption on");
+    let out = run(&mut on_s3(
+        &s,
+        &state,
+        &["state", "push", "--force", &old_arg],
+    ));
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(pulled(&s, &state)["serial"], old["serial"]);
+
+    // Back to what AWS holds, then gone.
+    let applied = run(&mut on_s3(&s, &state, &["apply", "--auto-approve"]));
+    assert_eq!(code(&applied), Some(0), "{}", stderr(&applied));
+    let destroyed = run(&mut on_s3(&s, &state, &["destroy", "--auto-approve"]));
+    assert_eq!(code(&destroyed), Some(0), "{}", stderr(&destroyed));
+}

@@ -448,7 +448,9 @@ pub enum StateCommand {
     },
     /// Replace the state kept on S3 (--state) with a lockfile, under the stack's lock.
     Push {
-        /// The lockfile to push (its lineage and serial are kept).
+        /// The lockfile to push (its lineage and serial are kept). (Its own id: the global
+        /// `--file` is `file`, and one id would make this path the documents' too.)
+        #[arg(id = "lockfile_to_push", value_name = "FILE")]
         file: std::path::PathBuf,
         /// Replace a state of another lineage, or a newer one.
         #[arg(long)]

@@ -214,3 +214,35 @@ pub fn main() -> ExitCode {
         None => code,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A command's own argument never shares its id with a global option: clap would then
+    /// give both one value (`state push FILE` once became the documents' `--file`).
+    #[test]
+    fn no_command_argument_shares_an_id_with_a_global_option() {
+        let cli = super::cli_definition();
+        let globals: Vec<String> = cli
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        let mut stack: Vec<(String, &clap::Command)> = cli
+            .get_subcommands()
+            .map(|c| (c.get_name().to_string(), c))
+            .collect();
+        while let Some((path, c)) = stack.pop() {
+            for a in c.get_arguments().filter(|a| !a.is_global_set()) {
+                let id = a.get_id().to_string();
+                assert!(
+                    !globals.contains(&id),
+                    "`strata {path}`'s argument `{id}` has a global option's id"
+                );
+            }
+            stack.extend(
+                c.get_subcommands()
+                    .map(|s| (format!("{path} {}", s.get_name()), s)),
+            );
+        }
+    }
+}
