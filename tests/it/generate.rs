@@ -16,8 +16,9 @@ fn named(rt: ResourceType, name: &str) -> TagSpecification {
 
 /// Recipe 1.4's network as the book's CLI steps build it (chapter 1.1 to 1.4): a VPC, two
 /// public and two private subnets, an internet gateway attached, a public route table to it,
-/// and per zone an Elastic IP, a NAT gateway and a private route table through it; the NAT
-/// gateways waited for (`aws ec2 wait nat-gateway-available`). Returns the VPC's id.
+/// and per zone an Elastic IP (tagged `Lab=recipe-1.4`), a NAT gateway and a private route table
+/// through it; the NAT gateways waited for (`aws ec2 wait nat-gateway-available`). Returns the
+/// VPC's id.
 async fn build_recipe_1_4(ec2: &aws_sdk_ec2::Client) -> String {
     let vpc = ec2
         .create_vpc()
@@ -82,6 +83,12 @@ async fn build_recipe_1_4(ec2: &aws_sdk_ec2::Client) -> String {
         let allocation = ec2
             .allocate_address()
             .domain(DomainType::Vpc)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::ElasticIp)
+                    .tags(Tag::builder().key("Lab").value("recipe-1.4").build())
+                    .build(),
+            )
             .send()
             .await
             .expect("allocate-address")
@@ -196,6 +203,10 @@ async fn a_hand_built_lab_is_generated_imported_planned_empty_and_destroyed() {
         "{}",
         failure(&by_tag)
     );
+    // Elastic IPs by their own describe's tag filter (the tagging API does not list them
+    // everywhere).
+    let eips = s.expect(0, &["generate", "--tag", "Lab=recipe-1.4", "-o", "-"]);
+    assert_eq!(kinds(&eips), ["ec2.eip", "ec2.eip"], "{}", failure(&eips));
     let by_id = s.expect(0, &["generate", &vpc, "-o", "-"]);
     assert_eq!(kinds(&by_id), ["ec2.vpc"], "{}", failure(&by_id));
     // Written again only with --force.

@@ -177,7 +177,19 @@ fn kind_of_arn(arn: &str) -> Option<(&'static str, String)> {
 /// Whatever carries all the tags, of the kinds the tagging API covers.
 async fn tagged(cx: &Ctx, tags: &[(String, Option<String>)]) -> Result<Found, ProviderError> {
     let arns = crate::discovery::tagged_all(cx, tags).await?;
-    Ok(arns.iter().filter_map(|a| kind_of_arn(a)).collect())
+    let mut found: Found = arns.iter().filter_map(|a| kind_of_arn(a)).collect();
+    found.extend(own_tagged(cx, tags).await?);
+    Ok(found)
+}
+
+/// EC2's filters on tags: `tag:KEY` with the value, or `tag-key` for any value.
+fn tag_filters(tags: &[(String, Option<String>)]) -> Vec<Filter> {
+    tags.iter()
+        .map(|(k, v)| match v {
+            Some(v) => Filter::builder().name(format!("tag:{k}")).values(v).build(),
+            None => Filter::builder().name("tag-key").values(k).build(),
+        })
+        .collect()
 }
 
 fn vpc_filter(name: &str, vpc: &str) -> Filter {
@@ -196,6 +208,56 @@ macro_rules! all {
             .await
             .map_err(aws($op))?
     };
+}
+
+/// The kinds the tagging API does not list everywhere, by their own describe's tag filters:
+/// Elastic IPs, VPC endpoints, transit gateway route tables (AWS lists them; the emulator
+/// does not).
+async fn own_tagged(cx: &Ctx, tags: &[(String, Option<String>)]) -> Result<Found, ProviderError> {
+    let ec2 = &cx.ec2;
+    let filters = Some(tag_filters(tags));
+    let mut found = Found::new();
+    let addresses = ec2
+        .describe_addresses()
+        .set_filters(filters.clone())
+        .send()
+        .await
+        .map_err(aws("ec2:DescribeAddresses"))?;
+    for a in addresses.addresses() {
+        found.extend(a.allocation_id().map(|id| ("ec2.eip", id.to_string())));
+    }
+    let endpoints = all!(
+        cx,
+        ec2.describe_vpc_endpoints().set_filters(filters.clone()),
+        "ec2:DescribeVpcEndpoints"
+    );
+    for e in endpoints.iter().filter(|e| endpoint_live(e)) {
+        found.extend(
+            e.vpc_endpoint_id()
+                .map(|id| ("ec2.vpc_endpoint", id.to_string())),
+        );
+    }
+    let tables = all!(
+        cx,
+        ec2.describe_transit_gateway_route_tables()
+            .set_filters(filters),
+        "ec2:DescribeTransitGatewayRouteTables"
+    );
+    for t in tables.iter() {
+        use aws_sdk_ec2::types::TransitGatewayRouteTableState as S;
+        if matches!(t.state(), Some(S::Deleted | S::Deleting)) {
+            continue;
+        }
+        let id = t.transit_gateway_route_table_id();
+        found.extend(id.map(|id| ("ec2.transit_gateway_route_table", id.to_string())));
+    }
+    Ok(found)
+}
+
+/// An endpoint that is not deleted or on its way to it.
+fn endpoint_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
+    use aws_sdk_ec2::types::State as S;
+    !matches!(e.state(), Some(S::Deleted | S::Deleting))
 }
 
 /// The VPC and what is in it.
@@ -305,11 +367,10 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeVpcEndpoints"
     );
-    for e in endpoints.iter().filter(|e| e.vpc_id() == Some(vpc)) {
-        use aws_sdk_ec2::types::State as S;
-        if matches!(e.state(), Some(S::Deleted | S::Deleting)) {
-            continue;
-        }
+    for e in endpoints
+        .iter()
+        .filter(|e| e.vpc_id() == Some(vpc) && endpoint_live(e))
+    {
         found.insert((
             "ec2.vpc_endpoint",
             e.vpc_endpoint_id().unwrap_or_default().to_string(),
