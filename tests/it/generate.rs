@@ -161,6 +161,22 @@ async fn wait_available(ec2: &aws_sdk_ec2::Client, nat: &str) {
     panic!("NAT gateway {nat} never became available");
 }
 
+/// `generate --vpc VPC --force --import` in `s`: it succeeds and the next plan it prints is
+/// empty.
+fn import_generated(s: &Stack, vpc: &str, what: &str) {
+    let out = s.expect(
+        0,
+        &[
+            "generate", "--vpc", vpc, "--stack", &s.name, "--force", "--import",
+        ],
+    );
+    assert!(
+        stdout(&out).contains("No changes"),
+        "{what}: {}",
+        failure(&out)
+    );
+}
+
 /// A lab built by hand with the SDK as recipe 1.4's steps build it: `generate --vpc` writes
 /// documents (a snapshot) with references by name and AWS's defaults left out, which
 /// `validate` accepts; `generate --import` adopts all of it and the next plan changes nothing;
@@ -218,17 +234,7 @@ async fn a_hand_built_lab_is_generated_imported_planned_empty_and_destroyed() {
         stderr(&again)
     );
 
-    let imported = s.expect(
-        0,
-        &[
-            "generate", "--vpc", &vpc, "--stack", &s.name, "--force", "--import",
-        ],
-    );
-    assert!(
-        stdout(&imported).contains("No changes"),
-        "{}",
-        failure(&imported)
-    );
+    import_generated(&s, &vpc, "recipe 1.4");
     let owned = owned_at(&s.endpoint, &s.name).await;
     assert_eq!(owned.len(), 13, "every resource is the stack's: {owned:?}");
     // `--detailed-exitcode`: 0 is no changes.
@@ -302,17 +308,7 @@ async fn examples_made_by_hand_come_back_with_an_empty_plan() {
         assert_eq!(owned_at(&built.endpoint, &built.name).await, vec![]);
 
         let s = Stack::new("generated", "stack: STACK\nresources: {}\n");
-        let out = s.expect(
-            0,
-            &[
-                "generate", "--vpc", &vpc, "--stack", &s.name, "--force", "--import",
-            ],
-        );
-        assert!(
-            stdout(&out).contains("No changes"),
-            "{example}: {}",
-            failure(&out)
-        );
+        import_generated(&s, &vpc, example);
         s.expect(0, &["plan", "--detailed-exitcode"]);
         s.expect(0, &["destroy", "--auto-approve"]);
         let after = every_resource_at(&s.endpoint).await;

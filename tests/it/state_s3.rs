@@ -27,14 +27,19 @@ resources:
 /// A generous bound for what should take seconds.
 const BOUND: Duration = Duration::from_secs(120);
 
-/// A new bucket in the emulator at `url`; returns its `s3://` URL with a prefix.
-async fn bucket_at(url: &str) -> String {
+/// An S3 client for the emulator at `url` (paths, not host names, name the bucket).
+async fn s3_at(url: &str) -> aws_sdk_s3::Client {
     let conf = observer_conf(url, "us-east-1").await;
-    let s3 = aws_sdk_s3::Client::from_conf(
+    aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(true)
             .build(),
-    );
+    )
+}
+
+/// A new bucket in the emulator at `url`; returns its `s3://` URL with a prefix.
+async fn bucket_at(url: &str) -> String {
+    let s3 = s3_at(url).await;
     let name = unique("state").to_lowercase();
     s3.create_bucket()
         .bucket(&name)
@@ -462,12 +467,7 @@ async fn state_push_refuses_an_older_or_foreign_lockfile_and_the_bucket_is_check
     );
 
     // Versioning and default encryption set: no warning; --force replaces the state.
-    let conf = observer_conf(&emulator().url, "us-east-1").await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_at(&emulator().url).await;
     let bucket = state
         .trim_start_matches("s3://")
         .split('/')

@@ -143,16 +143,16 @@ async fn list(cx: &Ctx, stack: &str) -> Result<Listing, ProviderError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
     let filter = TagFilter::builder().key(STACK_TAG).values(stack).build();
     let mut listing = Listing::default();
-    for m in get_resources(cx, filter).await? {
+    for m in get_resources(cx, vec![filter]).await? {
         listing.add(m.resource_arn().unwrap_or_default());
     }
     Ok(listing)
 }
 
-/// The tagging API's `GetResources` under one tag filter, all pages.
+/// The tagging API's `GetResources` under these tag filters (all must match), all pages.
 async fn get_resources(
     cx: &Ctx,
-    filter: aws_sdk_resourcegroupstagging::types::TagFilter,
+    filters: Vec<aws_sdk_resourcegroupstagging::types::TagFilter>,
 ) -> Result<Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping>, ProviderError> {
     let client = cx
         .client::<aws_sdk_resourcegroupstagging::Client>()
@@ -160,7 +160,7 @@ async fn get_resources(
     let mut out = Vec::new();
     let mut pages = client
         .get_resources()
-        .tag_filters(filter)
+        .set_tag_filters(Some(filters))
         .resources_per_page(100)
         .into_paginator()
         .send();
@@ -194,31 +194,26 @@ pub async fn tagged_ids(
 }
 
 /// The ARNs of every resource of the region carrying all these tags (`KEY` with the value,
-/// or any value): `GetResources`, all pages (`strata generate --tag`).
+/// or any value): one `GetResources` with a filter per tag (AWS keeps what matches them all),
+/// all pages (`strata generate --tag`).
 pub async fn tagged_all(
     cx: &Ctx,
     tags: &[(String, Option<String>)],
 ) -> Result<Vec<String>, ProviderError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
-    let mut lists: Vec<Vec<String>> = Vec::new();
-    for (key, value) in tags {
-        let filter = TagFilter::builder()
-            .key(key)
-            .set_values(value.clone().map(|v| vec![v]))
-            .build();
-        let arns = get_resources(cx, filter).await?;
-        lists.push(
-            arns.iter()
-                .filter_map(|m| m.resource_arn().map(str::to_string))
-                .collect(),
-        );
-    }
-    let mut lists = lists.into_iter();
-    let first = lists.next().unwrap_or_default();
-    let rest: Vec<Vec<String>> = lists.collect();
-    Ok(first
-        .into_iter()
-        .filter(|a| rest.iter().all(|l| l.contains(a)))
+    let filters = tags
+        .iter()
+        .map(|(key, value)| {
+            TagFilter::builder()
+                .key(key)
+                .set_values(value.clone().map(|v| vec![v]))
+                .build()
+        })
+        .collect();
+    let found = get_resources(cx, filters).await?;
+    Ok(found
+        .iter()
+        .filter_map(|m| m.resource_arn().map(str::to_string))
         .collect())
 }
 
@@ -229,7 +224,7 @@ pub async fn tagged_with(
     key: &str,
 ) -> Result<Vec<(String, Vec<(String, String)>)>, ProviderError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
-    let found = get_resources(cx, TagFilter::builder().key(key).build()).await?;
+    let found = get_resources(cx, vec![TagFilter::builder().key(key).build()]).await?;
     Ok(found
         .iter()
         .map(|m| {

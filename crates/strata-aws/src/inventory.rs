@@ -9,6 +9,7 @@ use strata_engine::provider::{ErrorClass, ProviderError};
 
 use crate::Ctx;
 use crate::discovery::{Discovery, arn_resource, plain_resource};
+use crate::ec2;
 use crate::error::aws;
 use crate::kind::KINDS;
 
@@ -86,9 +87,9 @@ pub fn kind_of_id(id: &str) -> Result<&'static str, ProviderError> {
 /// The resources a resource's attributes name by id or ARN (a security group rule's prefix
 /// list, an attachment's transit gateway, a peering's other VPC, a listener's certificate and
 /// target group), by kind: what the selection uses from outside it.
-pub fn referenced(attrs: &serde_json::Value) -> Found {
+pub fn referenced(attrs: &serde_json::Map<String, serde_json::Value>) -> Found {
     let mut out = Found::new();
-    let mut stack = vec![attrs];
+    let mut stack: Vec<&serde_json::Value> = attrs.values().collect();
     while let Some(v) = stack.pop() {
         match v {
             serde_json::Value::String(s) if strata_model::types::is_aws_id(s) => {
@@ -231,7 +232,7 @@ async fn own_tagged(cx: &Ctx, tags: &[(String, Option<String>)]) -> Result<Found
         ec2.describe_vpc_endpoints().set_filters(filters.clone()),
         "ec2:DescribeVpcEndpoints"
     );
-    for e in endpoints.iter().filter(|e| endpoint_live(e)) {
+    for e in endpoints.iter().filter(|e| ec2::vpc_endpoint::is_live(e)) {
         found.extend(
             e.vpc_endpoint_id()
                 .map(|id| ("ec2.vpc_endpoint", id.to_string())),
@@ -243,21 +244,14 @@ async fn own_tagged(cx: &Ctx, tags: &[(String, Option<String>)]) -> Result<Found
             .set_filters(filters),
         "ec2:DescribeTransitGatewayRouteTables"
     );
-    for t in tables.iter() {
-        use aws_sdk_ec2::types::TransitGatewayRouteTableState as S;
-        if matches!(t.state(), Some(S::Deleted | S::Deleting)) {
-            continue;
-        }
+    for t in tables
+        .iter()
+        .filter(|t| ec2::transit_gateway_route_table::is_live(t))
+    {
         let id = t.transit_gateway_route_table_id();
         found.extend(id.map(|id| ("ec2.transit_gateway_route_table", id.to_string())));
     }
     Ok(found)
-}
-
-/// An endpoint that is not deleted or on its way to it.
-fn endpoint_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
-    use aws_sdk_ec2::types::State as S;
-    !matches!(e.state(), Some(S::Deleted | S::Deleting))
 }
 
 /// The VPC and what is in it.
@@ -330,11 +324,10 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filter(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeNatGateways"
     );
-    for n in nats.iter().filter(|n| n.vpc_id() == Some(vpc)) {
-        use aws_sdk_ec2::types::NatGatewayState as S;
-        if matches!(n.state(), Some(S::Deleted | S::Deleting | S::Failed)) {
-            continue;
-        }
+    for n in nats
+        .iter()
+        .filter(|n| n.vpc_id() == Some(vpc) && ec2::nat_gateway::is_live(n))
+    {
         found.insert((
             "ec2.nat_gateway",
             n.nat_gateway_id().unwrap_or_default().to_string(),
@@ -369,7 +362,7 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
     );
     for e in endpoints
         .iter()
-        .filter(|e| e.vpc_id() == Some(vpc) && endpoint_live(e))
+        .filter(|e| e.vpc_id() == Some(vpc) && ec2::vpc_endpoint::is_live(e))
     {
         found.insert((
             "ec2.vpc_endpoint",
@@ -388,15 +381,10 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
                 .iter()
                 .any(|i| i.and_then(|i| i.vpc_id()) == Some(vpc))
         };
-        for p in peerings.iter().filter(sides) {
-            use aws_sdk_ec2::types::VpcPeeringConnectionStateReasonCode as C;
-            let code = p.status().and_then(|s| s.code());
-            if matches!(
-                code,
-                Some(C::Deleted | C::Deleting | C::Rejected | C::Failed)
-            ) {
-                continue;
-            }
+        for p in peerings
+            .iter()
+            .filter(|p| sides(p) && ec2::vpc_peering_connection::is_live(p))
+        {
             let id = p.vpc_peering_connection_id().unwrap_or_default();
             found.insert(("ec2.vpc_peering_connection", id.to_string()));
         }
@@ -407,11 +395,11 @@ async fn in_vpc(cx: &Ctx, vpc: &str) -> Result<Found, ProviderError> {
             .filters(vpc_filter("vpc-id", vpc)),
         "ec2:DescribeTransitGatewayVpcAttachments"
     );
-    for a in attachments.iter().filter(|a| a.vpc_id() == Some(vpc)) {
-        use aws_sdk_ec2::types::TransitGatewayAttachmentState as S;
-        if matches!(a.state(), Some(S::Deleted | S::Deleting)) {
-            continue;
-        }
+    let live_attachment = ec2::transit_gateway_vpc_attachment::is_live;
+    for a in attachments
+        .iter()
+        .filter(|a| a.vpc_id() == Some(vpc) && live_attachment(a))
+    {
         let id = a.transit_gateway_attachment_id().unwrap_or_default();
         found.insert(("ec2.transit_gateway_vpc_attachment", id.to_string()));
     }

@@ -174,9 +174,7 @@ async fn read_selection(cloud: &Cloud, o: &GenerateOpts) -> Result<Vec<LiveResou
             .await
             .map_err(|e| commands::provider_failure(&e))?;
         for l in &live[before..] {
-            next.extend(inventory::referenced(&serde_json::Value::Object(
-                l.attrs.clone(),
-            )));
+            next.extend(inventory::referenced(&l.attrs));
         }
         next.retain(|(k, id)| !live.iter().any(|l| l.kind == *k && l.id == *id));
         if next.is_empty() {

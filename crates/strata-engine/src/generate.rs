@@ -112,12 +112,6 @@ fn header(o: &Origin<'_>) -> String {
 /// The resources in the registry's order of kinds (a VPC before its subnets), then by name tag
 /// and id.
 fn in_kind_order(live: &[LiveResource]) -> Vec<&LiveResource> {
-    let rank = |k: &str| {
-        kinds::all()
-            .iter()
-            .position(|i| i.name == k)
-            .unwrap_or(usize::MAX)
-    };
     let mut v: Vec<&LiveResource> = live.iter().collect();
     // Ids differ from one run to the next: resources alike but for them are ordered by what
     // they hold.
@@ -177,16 +171,16 @@ fn logical_names(live: &[&LiveResource]) -> Vec<String> {
             names[i] = Some(name);
         }
     }
+    let named_by_itself: Vec<bool> = names.iter().map(Option::is_some).collect();
     for (i, l) in live.iter().enumerate() {
-        if names[i].is_some() {
+        if named_by_itself[i] {
             continue;
         }
-        let alike = live
-            .iter()
-            .filter(|o| o.kind == l.kind && tagged(o).is_none())
+        let alike = (0..live.len())
+            .filter(|&j| live[j].kind == l.kind && !named_by_itself[j])
             .count();
         let users: Vec<usize> = (0..live.len())
-            .filter(|&j| j != i && mentions(&Value::Object(live[j].attrs.clone()), &l.id))
+            .filter(|&j| j != i && live[j].attrs.values().any(|v| mentions(v, &l.id)))
             .collect();
         let base = match (
             alike,

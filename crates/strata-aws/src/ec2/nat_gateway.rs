@@ -58,7 +58,7 @@ fn state(n: &aws_sdk_ec2::types::NatGateway) -> String {
 }
 
 /// A NAT gateway that is deleted, being deleted, or failed is not a live copy.
-fn is_live(n: &aws_sdk_ec2::types::NatGateway) -> bool {
+pub(crate) fn is_live(n: &aws_sdk_ec2::types::NatGateway) -> bool {
     !matches!(
         n.state(),
         Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)

@@ -75,7 +75,7 @@ async fn one(
     .find(|t| t.transit_gateway_route_table_id() == Some(id)))
 }
 
-fn is_live(t: &aws_sdk_ec2::types::TransitGatewayRouteTable) -> bool {
+pub(crate) fn is_live(t: &aws_sdk_ec2::types::TransitGatewayRouteTable) -> bool {
     !matches!(
         t.state(),
         Some(TransitGatewayRouteTableState::Deleted | TransitGatewayRouteTableState::Deleting)

@@ -95,7 +95,7 @@ async fn one(
     .find(|a| a.transit_gateway_attachment_id() == Some(id)))
 }
 
-fn is_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> bool {
+pub(crate) fn is_live(a: &aws_sdk_ec2::types::TransitGatewayVpcAttachment) -> bool {
     !matches!(
         a.state(),
         Some(

@@ -66,7 +66,7 @@ const DELETED: Goal<'static> = Goal {
     ],
 };
 
-fn is_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
+pub(crate) fn is_live(e: &aws_sdk_ec2::types::VpcEndpoint) -> bool {
     !matches!(
         state(e).as_str(),
         "deleted" | "deleting" | "failed" | "rejected" | "expired"

@@ -52,7 +52,7 @@ fn status(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> String {
         .to_string()
 }
 
-fn is_live(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> bool {
+pub(crate) fn is_live(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> bool {
     !matches!(
         status(p).as_str(),
         "deleted" | "deleting" | "rejected" | "failed" | "expired"
